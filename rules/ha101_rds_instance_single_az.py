@@ -1,0 +1,70 @@
+from ha_lint.engine import Rule
+from ha_lint.values import as_bool, bad_branches, when
+
+
+class RdsInstanceSingleAz(Rule):
+    id = "HA101"
+    name = "rds-instance-single-az"
+    severity = "high"
+    summary = "RDS DB instance without Multi-AZ: one Availability Zone outage takes the database down."
+    tags = ("availability", "rds")
+    docs = """
+    ## What it does
+    Flags an `AWS::RDS::DBInstance` / `aws_db_instance` whose Multi-AZ setting is off or
+    absent (absent means off in CloudFormation and in the Terraform AWS provider).
+    Aurora cluster members (`DBClusterIdentifier`, `aws_rds_cluster_instance`) are not
+    flagged: the cluster provides their availability (see HA102). Read replicas
+    (`SourceDBInstanceIdentifier`, `replicate_source_db`) are not flagged: they are
+    copies, and their source is the instance that must be Multi-AZ.
+
+    ## Why it matters
+    A Single-AZ instance is a single point of failure. When its AZ, host or storage
+    fails, the database is down until AWS replaces the host or you restore from a backup:
+    RTO of tens of minutes to hours, and RPO up to the last transaction-log upload (about
+    5 minutes). Multi-AZ keeps a synchronous standby in another AZ and fails over in
+    about one to two minutes with no data loss (high availability, REL 10 / REL 11).
+
+    ## Example
+    ```yaml
+    Database:
+      Type: AWS::RDS::DBInstance
+      Properties:
+        Engine: postgres
+        DBInstanceClass: db.m6g.large
+        MultiAZ: false
+    ```
+    ```hcl
+    resource "aws_db_instance" "main" {
+      engine         = "postgres"
+      instance_class = "db.m6g.large"
+      multi_az       = false
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+        MultiAZ: true
+    ```
+    ```hcl
+      multi_az = true
+    ```
+
+    ## References
+    - AWS Well-Architected Reliability REL 10 (fault isolation), REL 11 (withstand component failures)
+    - Amazon RDS User Guide: Multi-AZ deployments
+    - Equivalent: Checkov CKV_AWS_157, Trivy AWS-0176 (rds-enable-multi-az)
+    """
+
+    def check(self, arch):
+        for db in arch.of_kind("rds_instance"):
+            if db.has("cluster") or db.has("replica_source"):
+                continue
+            multi_az = db.get("multi_az")
+            for branch in bad_branches(multi_az.value, lambda v: as_bool(v) is False):
+                yield self.finding(
+                    db,
+                    f"RDS instance {db.address} runs in a single Availability Zone: Multi-AZ is off"
+                    f"{multi_az.why()}{when(branch)}. An AZ or host failure takes the database down "
+                    "until it is replaced or restored; set Multi-AZ to true for a standby in another AZ.",
+                    prop="multi_az", detail=f"multi_az{':' + branch if branch else ''}",
+                )

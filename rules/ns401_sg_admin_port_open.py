@@ -1,0 +1,81 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.sg import rules_of
+
+ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
+
+
+class SgAdminPortOpen(Rule):
+    id = "NS401"
+    name = "sg-admin-port-open"
+    severity = "high"
+    summary = "Security group admits SSH (22) or RDP (3389) from the whole internet."
+    tags = ("security", "network", "security-group")
+    docs = """
+    ## What it does
+    Flags a security-group ingress rule from `0.0.0.0/0` or `::/0` whose protocol and port
+    range cover port 22 or 3389: a single port, a range that includes it, or all
+    protocols / all ports (`-1`). Every way of writing a rule is read: inline ingress on
+    `AWS::EC2::SecurityGroup` / `aws_security_group`, `AWS::EC2::SecurityGroupIngress`,
+    `aws_security_group_rule` (type ingress), `aws_vpc_security_group_ingress_rule`.
+    The finding is reported on the resource that holds the rule.
+
+    ## Why it matters
+    Administrative ports open to the world are scanned within minutes of launch;
+    brute-force and exploit attempts against them are the most common way an instance is
+    taken over, and an attacker inside the VPC threatens every tier's availability.
+    Security groups are allow-only: reach instances through SSM Session Manager, a
+    bastion with a narrow source range, or a VPN instead.
+
+    ## Example
+    ```yaml
+    AdminSg:
+      Type: AWS::EC2::SecurityGroup
+      Properties:
+        GroupDescription: admin
+        SecurityGroupIngress:
+          - IpProtocol: tcp
+            FromPort: 22
+            ToPort: 22
+            CidrIp: 0.0.0.0/0
+    ```
+    ```hcl
+    resource "aws_security_group" "admin" {
+      ingress {
+        from_port   = 22
+        to_port     = 22
+        protocol    = "tcp"
+        cidr_blocks = ["0.0.0.0/0"]
+      }
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+            CidrIp: 10.20.0.0/16   # the VPN or bastion range
+    ```
+    ```hcl
+        cidr_blocks = ["10.20.0.0/16"]
+    ```
+
+    ## References
+    - AWS Well-Architected Security SEC 5 (protect networks); CIS AWS Foundations 5.2/5.3
+    - Equivalent: Checkov CKV_AWS_24 (22), CKV_AWS_25 (3389); Trivy AWS-0107
+    """
+
+    def check(self, arch):
+        for rule in rules_of(arch):
+            if rule.direction != "ingress":
+                continue
+            world = rule.world_cidrs()
+            if not world:
+                continue
+            open_ports = [p for p in ADMIN_PORTS if rule.covers_port(p)]
+            if not open_ports:
+                continue
+            names = " and ".join(f"{ADMIN_PORTS[p]} ({p})" for p in open_ports)
+            yield self.finding(
+                rule.owner,
+                f"{rule.owner.address} admits {names} from {', '.join(world)} ({rule.describe_ports()}). "
+                "Restrict the source to a known range, or use SSM Session Manager instead of open admin ports.",
+                line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",
+            )

@@ -1,0 +1,3 @@
+from ha_lint.cli import main
+
+raise SystemExit(main())

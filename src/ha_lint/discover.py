@@ -1,0 +1,125 @@
+"""Find the files to scan and say what each one is.
+
+CloudFormation: YAML/JSON (``.yaml .yml .json .template``, CDK's ``*.template.json``) with
+``AWSTemplateFormatVersion`` or a ``Resources`` map of ``AWS::``/``Custom::`` types.
+Terraform: ``.tf`` files, grouped per directory as one module. Terraform plans:
+``terraform show -json`` output. Anything else is not ours and is skipped silently.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".terraform", "node_modules", ".venv", "venv", "__pycache__",
+    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".aws-sam", ".serverless",
+    ".idea", ".vscode", "site-packages", ".ha-lint-cache",
+})
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+CFN = "cloudformation"
+TF = "terraform"
+PLAN = "tfplan"
+
+_CFN_TYPE = re.compile(r"""["']?Type["']?\s*:\s*["']?(AWS|Custom|Alexa)::""")
+_PLAN_KEYS = re.compile(r'"(planned_values|resource_changes|prior_state)"\s*:')
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path  # on disk
+    shown: str  # as the user named it (relative to the path given on the command line)
+    language: str  # CFN, TF or PLAN
+
+
+@dataclass
+class Discovery:
+    files: list[Candidate] = field(default_factory=list)  # CFN and PLAN documents, TF files
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (shown, message)
+
+    def terraform_dirs(self) -> dict[Path, list[Candidate]]:
+        groups: dict[Path, list[Candidate]] = {}
+        for c in self.files:
+            if c.language == TF:
+                groups.setdefault(c.path.parent, []).append(c)
+        return groups
+
+
+def discover(paths: list[str], exclude: list[str] | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Discovery:
+    found = Discovery()
+    seen: set[Path] = set()
+    exclude = exclude or []
+    for given in paths:
+        root = Path(given)
+        if root.is_file():
+            _consider(root, given, found, seen, exclude, max_bytes, explicit=True)
+            continue
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not _excluded(_join(given, dirpath, root, d), exclude))
+            for name in sorted(filenames):
+                full = Path(dirpath) / name
+                _consider(full, _join(given, dirpath, root, name), found, seen, exclude, max_bytes, explicit=False)
+    return found
+
+
+def _join(given: str, dirpath: str, root: Path, name: str) -> str:
+    rel = os.path.relpath(os.path.join(dirpath, name), root)
+    return rel if given in (".", "./") else os.path.join(given, rel)
+
+
+def _excluded(shown: str, patterns: list[str]) -> bool:
+    parts = Path(shown).parts
+    return any(fnmatch.fnmatch(shown, p) or any(fnmatch.fnmatch(part, p) for part in parts) for p in patterns)
+
+
+def _consider(path: Path, shown: str, found: Discovery, seen: set[Path], exclude: list[str],
+              max_bytes: int, explicit: bool) -> None:
+    name = path.name.lower()
+    if not (name.endswith(".tf") or name.endswith(TEMPLATE_SUFFIXES)):
+        return
+    if _excluded(shown, exclude):
+        return
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        found.problems.append((shown, "cannot be read: broken or looping symbolic link"))
+        return
+    if real in seen:
+        return
+    seen.add(real)
+    if name.endswith(".tf"):
+        found.files.append(Candidate(path, shown, TF))
+        return
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(min(size, 256 * 1024))
+    except OSError as exc:
+        found.problems.append((shown, f"cannot be read: {exc.strerror or exc}"))
+        return
+    language = sniff(head, name)
+    if language is None:
+        return
+    if size > max_bytes:
+        found.problems.append((shown, f"is {size:,} bytes, over the {max_bytes:,}-byte limit (--max-file-size); not scanned"))
+        return
+    found.files.append(Candidate(path, shown, language))
+
+
+def sniff(head: bytes, name: str) -> str | None:
+    """CFN, PLAN or None, from the first bytes of a YAML/JSON file."""
+    text = head.decode("utf-8", errors="replace")
+    if b"\x00" in head[:8192]:
+        return CFN if "AWSTemplateFormatVersion" in text else None  # binary: loader will say so
+    if name.endswith(".json") and _PLAN_KEYS.search(text) and '"format_version"' in text:
+        return PLAN
+    if "AWSTemplateFormatVersion" in text:
+        return CFN
+    if "Resources" in text and _CFN_TYPE.search(text):
+        return CFN
+    return None

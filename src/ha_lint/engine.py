@@ -1,0 +1,181 @@
+"""Rules: the base class, where rules are found, and running them over the graph.
+
+Rules come from three places, all the same to the engine:
+- the built-in pack, the package ``ha_lint.rules`` (top-level ``rules/`` in the repository);
+- Python entry points in the group ``ha_lint.rules`` (a pip-installed package adds rules);
+- ``--rules-dir DIR``: every ``*.py`` file in it.
+A rule module defines one or more ``Rule`` subclasses with ``id`` set.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType
+from typing import Any, ClassVar, Iterable, Iterator
+
+from ha_lint.graph import Architecture
+from ha_lint.model import SEVERITIES, Finding, Resource, Workload
+
+
+class Rule:
+    """A check over the architecture. Subclasses set the class attributes and ``check``."""
+
+    id: ClassVar[str] = ""
+    name: ClassVar[str] = ""  # kebab-case
+    severity: ClassVar[str] = "medium"
+    summary: ClassVar[str] = ""  # one line
+    # Markdown with the sections: What it does / Why it matters / Example / Use instead /
+    # References (Well-Architected, equivalent IDs in other tools).
+    docs: ClassVar[str] = ""
+    tags: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, severity: str | None = None) -> None:
+        self.effective_severity = severity or self.severity
+
+    def check(self, arch: Architecture) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    # -- building findings ---------------------------------------------------------------
+
+    def finding(self, res: Resource, message: str, prop: str | None = None, detail: str | None = None,
+                line: int | None = None, severity: str | None = None) -> Finding:
+        """A finding on ``res``, at the line of neutral property ``prop`` when it is written."""
+        if line is None:
+            line = res.line_of(prop) if prop else res.line
+        return Finding(
+            rule_id=self.id, rule_name=self.name, severity=severity or self.effective_severity,
+            message=message, file=res.file, line=line, resource=res.address,
+            resource_type=res.type, detail=detail if detail is not None else (prop or ""),
+        )
+
+    def workload_finding(self, workload: Workload, message: str, line: int = 1, detail: str = "") -> Finding:
+        return Finding(self.id, self.name, self.effective_severity, message, workload.entry_file, line,
+                       "", "", detail)
+
+    @classmethod
+    def full_docs(cls) -> str:
+        head = f"{cls.id} {cls.name} ({cls.severity})\n\n{cls.summary}\n"
+        return head + ("\n" + textwrap.dedent(cls.docs).strip() + "\n" if cls.docs else "")
+
+
+class RuleError(Exception):
+    """A rule pack that cannot be loaded (bad --rules-dir file, broken plugin)."""
+
+
+def _rules_in(module: ModuleType) -> list[type[Rule]]:
+    found = []
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.id:
+            if value.__module__ == module.__name__:
+                found.append(value)
+    return found
+
+
+def builtin_rules() -> list[type[Rule]]:
+    import ha_lint.rules as pack
+
+    found: list[type[Rule]] = []
+    for info in sorted(pkgutil.iter_modules(pack.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        found.extend(_rules_in(importlib.import_module(f"ha_lint.rules.{info.name}")))
+    return found
+
+
+def plugin_rules() -> list[type[Rule]]:
+    from importlib.metadata import entry_points
+
+    found: list[type[Rule]] = []
+    for ep in entry_points(group="ha_lint.rules"):
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken plugin must not take the scan down
+            raise RuleError(f"rule plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from None
+        if isinstance(obj, ModuleType):
+            found.extend(_rules_in(obj))
+        elif isinstance(obj, type) and issubclass(obj, Rule):
+            found.append(obj)
+        elif isinstance(obj, (list, tuple)):
+            found.extend(o for o in obj if isinstance(o, type) and issubclass(o, Rule))
+    return found
+
+
+def directory_rules(directory: str) -> list[type[Rule]]:
+    path = Path(directory)
+    if not path.is_dir():
+        raise RuleError(f"--rules-dir {directory}: not a directory")
+    found: list[type[Rule]] = []
+    for file in sorted(path.glob("*.py")):
+        name = f"ha_lint_user_rules.{file.stem}"
+        spec = importlib.util.spec_from_file_location(name, file)
+        if spec is None or spec.loader is None:
+            continue
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            raise RuleError(f"{file}: rule file failed to load: {type(exc).__name__}: {exc}") from None
+        found.extend(_rules_in(module))
+    return found
+
+
+def all_rules(rules_dirs: Iterable[str] = (), plugins: bool = True) -> list[type[Rule]]:
+    rules = builtin_rules() + (plugin_rules() if plugins else [])
+    for directory in rules_dirs:
+        rules.extend(directory_rules(directory))
+    seen: dict[str, type[Rule]] = {}
+    for rule in rules:
+        if rule.id in seen and seen[rule.id] is not rule:
+            raise RuleError(f"two rules share the ID {rule.id}: {seen[rule.id].__module__} and {rule.__module__}")
+        if rule.severity not in SEVERITIES:
+            raise RuleError(f"rule {rule.id}: severity {rule.severity!r} is not one of {', '.join(SEVERITIES)}")
+        seen[rule.id] = rule
+    return sorted(seen.values(), key=lambda r: r.id)
+
+
+def find_rule(rules: Iterable[type[Rule]], key: str) -> type[Rule] | None:
+    key = key.strip()
+    for rule in rules:
+        if rule.id.lower() == key.lower() or rule.name == key.lower():
+            return rule
+    return None
+
+
+def matches(rule: type[Rule], selectors: Iterable[str]) -> bool:
+    """ID, ID prefix (``HA``, ``HA1``) or name."""
+    for sel in selectors:
+        sel = sel.strip()
+        if not sel:
+            continue
+        if rule.name == sel.lower() or rule.id.upper().startswith(sel.upper()) or sel.upper() == "ALL":
+            return True
+    return False
+
+
+def unknown_selectors(rules: Iterable[type[Rule]], selectors: Iterable[str]) -> list[str]:
+    rules = list(rules)
+    return [s for s in selectors if s.strip() and not any(matches(r, [s]) for r in rules)]
+
+
+def select(rules: list[type[Rule]], select: list[str] | None, ignore: list[str] | None) -> list[type[Rule]]:
+    chosen = [r for r in rules if not select or matches(r, select)]
+    return [r for r in chosen if not ignore or not matches(r, ignore)]
+
+
+def run(rules: Iterable[Rule], arch: Architecture) -> Iterator[tuple[Rule, Finding | Exception]]:
+    """Each rule's findings; a rule that crashes yields its exception instead of stopping the scan."""
+    for rule in rules:
+        try:
+            for finding in rule.check(arch):
+                yield rule, finding
+        except Exception as exc:  # one broken rule must not cost the user every other finding
+            yield rule, exc
+
+
+__all__ = ["Rule", "RuleError", "Architecture", "Finding", "Resource", "Any"]

@@ -1,0 +1,140 @@
+"""The resource graph: one node per resource, one edge per reference.
+
+Edges go from the resource that holds a reference to the resource it names, labelled with
+the native property path that holds it (``SubnetIds``, ``vpc_zone_identifier``,
+``DependsOn``). Rules ask questions of ``Architecture``; domain questions ("which AZs does
+this span?") live in ``ha_lint.queries`` and are built on the methods here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+import networkx as nx
+
+from ha_lint import kinds
+from ha_lint.model import Resource, Workload
+from ha_lint.values import Ref, refs_in
+
+
+@dataclass
+class Options:
+    """Rule options (config file / CLI); rules read what they need."""
+
+    min_backup_retention_days: int = 7
+    account_concurrency_limit: int = 1000
+    dr_strategy: str | None = None  # declared target: backup-restore, pilot-light, warm-standby, multi-site
+    rto_minutes: float | None = None
+    rpo_minutes: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Architecture:
+    """Everything loaded in one run, as a graph."""
+
+    def __init__(self, workloads: Iterable[Workload], resources: Iterable[Resource], options: Options | None = None) -> None:
+        self.options = options or Options()
+        self.workloads: dict[str, Workload] = {w.id: w for w in workloads}
+        self.resources: list[Resource] = list(resources)
+        self.graph = nx.MultiDiGraph()
+        self._by_uid: dict[str, Resource] = {}
+        self._by_kind: dict[str, list[Resource]] = defaultdict(list)
+        self._by_address: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        for res in self.resources:
+            self._by_uid[res.uid] = res
+            self._by_kind[res.kind].append(res)
+            self._by_address[(res.workload, res.address)].append(res)
+            base = res.address.split("[", 1)[0] if res.address.endswith("]") else None
+            if base:
+                self._by_address[(res.workload, base)].append(res)
+            self.graph.add_node(res.uid, resource=res)
+        for res in self.resources:
+            self._link(res)
+
+    def _link(self, res: Resource) -> None:
+        seen: set[tuple[str, str]] = set()
+        found = [(path, ref.address, ref.attribute) for path, ref in _refs_with_paths(res.props, "")]
+        found += res.meta.get("references", ())
+        for path, address, attribute in found:
+            for target in self.lookup(res.workload, address):
+                if target is not res and (target.uid, path) not in seen:
+                    seen.add((target.uid, path))
+                    self.graph.add_edge(res.uid, target.uid, prop=path, attribute=attribute)
+
+    # -- finding resources ---------------------------------------------------------------
+
+    def lookup(self, workload: str, address: str) -> list[Resource]:
+        """Resources at an address (``aws_subnet.b`` finds every instance of it)."""
+        return self._by_address.get((workload, address), [])
+
+    def resolve_ref(self, owner: Resource, value: Any) -> Resource | None:
+        """The resource a resolved value points at (a ``Ref``), if exactly one."""
+        if isinstance(value, Ref):
+            found = self.lookup(owner.workload, value.address)
+            return found[0] if len(found) == 1 else None
+        return None
+
+    def of_kind(self, *names: str) -> Iterator[Resource]:
+        for name in names:
+            yield from self._by_kind.get(name, ())
+
+    def of_type(self, *native: str) -> Iterator[Resource]:
+        for res in self.of_kind(*{kinds.kind_of(t) for t in native}):
+            if res.type in native:
+                yield res
+
+    def in_workload(self, workload_id: str) -> list[Resource]:
+        return [r for r in self.resources if r.workload == workload_id]
+
+    # -- following references ------------------------------------------------------------
+
+    def targets(self, res: Resource, name: str | None = None, kind: str | None = None) -> list[Resource]:
+        """Resources ``res`` references, through the neutral property ``name`` if given."""
+        path = res.native_path(name) if name else None
+        if name and not path:
+            return []
+        out: list[Resource] = []
+        for _, target_uid, data in self.graph.out_edges(res.uid, data=True):
+            if path is not None and not _under(data["prop"], path):
+                continue
+            target = self._by_uid[target_uid]
+            if kind is None or target.kind == kind:
+                if target not in out:
+                    out.append(target)
+        return out
+
+    def sources(self, res: Resource, kind: str | None = None, name: str | None = None) -> list[Resource]:
+        """Resources that reference ``res`` (of ``kind``, through neutral property ``name``)."""
+        out: list[Resource] = []
+        for source_uid, _, data in self.graph.in_edges(res.uid, data=True):
+            source = self._by_uid[source_uid]
+            if kind is not None and source.kind != kind:
+                continue
+            if name is not None:
+                path = source.native_path(name)
+                if not path or not _under(data["prop"], path):
+                    continue
+            if source not in out:
+                out.append(source)
+        return out
+
+
+def _under(prop: str, path: str) -> bool:
+    return prop == path or prop.startswith(path + ".")
+
+
+def _refs_with_paths(value: Any, path: str) -> Iterator[tuple[str, Ref]]:
+    """(property path without list indexes, Ref) for every reference in a resolved value."""
+    if isinstance(value, Ref):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _refs_with_paths(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _refs_with_paths(item, path)
+    else:
+        for ref in refs_in(value):  # branches of a Choice
+            yield path, ref

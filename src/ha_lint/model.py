@@ -1,0 +1,149 @@
+"""The provider-neutral model: resources, workloads, findings and load errors.
+
+A ``Resource`` keeps its native properties (resolved) and answers questions in the one
+vocabulary of ``ha_lint.kinds``: ``db.get("multi_az")`` works the same whether ``db`` came
+from ``AWS::RDS::DBInstance`` or ``aws_db_instance``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ha_lint import kinds
+from ha_lint.values import Origin, Value
+
+CLOUDFORMATION = "cloudformation"
+TERRAFORM = "terraform"
+
+SEVERITIES = ("high", "medium", "low", "info")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}  # info=0 .. high=3
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A file that could not be loaded: one per file, naming the line when known."""
+
+    file: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: str
+    message: str
+    file: str
+    line: int
+    resource: str
+    resource_type: str
+    # What is wrong, stable across line moves (e.g. "multi_az"): part of the finding's identity.
+    detail: str = ""
+
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        return (self.rule_id, self.file, self.resource, self.detail)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A CloudFormation stack (one template) or a Terraform root module."""
+
+    id: str
+    source: str
+    entry_file: str  # the template, or the root module's main.tf (else its first file)
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Resource:
+    address: str  # CFN logical ID, or Terraform address with module path and instance key
+    type: str  # native type: AWS::RDS::DBInstance, aws_db_instance
+    source: str  # CLOUDFORMATION or TERRAFORM
+    file: str
+    line: int
+    workload: str  # Workload.id
+    props: dict[str, Any]  # resolved native properties
+    lines: dict[str, int] = field(default_factory=dict)  # native property path -> line
+    origins: dict[str, Origin] = field(default_factory=dict)  # native path -> where it came from
+    meta: dict[str, Any] = field(default_factory=dict)  # DeletionPolicy, Metadata, count key, region...
+
+    @property
+    def uid(self) -> str:
+        """Unique across the scanned set (logical IDs repeat across templates)."""
+        return f"{self.workload}#{self.address}"
+
+    @property
+    def kind(self) -> str:
+        return kinds.kind_of(self.type)
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file, self.line)
+
+    def is_kind(self, *names: str) -> bool:
+        return self.kind in names
+
+    # -- properties in the neutral vocabulary -------------------------------------------
+
+    def native_path(self, name: str) -> str | None:
+        return kinds.native_path(self.type, name)
+
+    def has(self, name: str) -> bool:
+        path = self.native_path(name)
+        return path is not None and bool(_walk(self.props, path.split(".")))
+
+    def get(self, name: str, default: Any = None) -> Value:
+        """The property ``name``; when absent, the provider's default from the kinds table
+        (or ``default``), with ``present=False`` and the resource's own line."""
+        path = self.native_path(name)
+        found = _walk(self.props, path.split(".")) if path else []
+        if found:
+            return Value(found[0], self.line_of(name), True, self.origins.get(path or ""))
+        table_default = kinds.default_of(self.type, name)
+        return Value(default if table_default is None else table_default, self.line, False)
+
+    def all(self, name: str) -> list[Any]:
+        """Every value at ``name`` across repeated blocks (TF ``ingress {}`` x N), flattened."""
+        path = self.native_path(name)
+        if not path:
+            return []
+        out: list[Any] = []
+        for item in _walk(self.props, path.split(".")):
+            out.extend(item if isinstance(item, list) else [item])
+        return out
+
+    def raw(self, path: str) -> Any:
+        """A native property by its own path (for the few rules that need one type's quirk)."""
+        found = _walk(self.props, path.split("."))
+        return found[0] if found else None
+
+    def line_of(self, name: str) -> int:
+        path = self.native_path(name) or name
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path.rpartition(".")[0]
+        return self.line
+
+
+def _walk(value: Any, parts: list[str]) -> list[Any]:
+    """Values at a dotted path; lists of blocks fan out (TF nested blocks are lists)."""
+    if not parts:
+        return [] if value is None else [value]
+    if isinstance(value, list):
+        out: list[Any] = []
+        for item in value:
+            out.extend(_walk(item, parts))
+        return out
+    if isinstance(value, dict) and parts[0] in value:
+        return _walk(value[parts[0]], parts[1:])
+    return []

@@ -1,0 +1,42 @@
+"""``--format text``: findings grouped by file, for a person at a terminal."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from ha_lint.model import SEVERITIES
+from ha_lint.scan import ScanResult
+
+_COLOURS = {"high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
+_RESET = "\033[0m"
+
+
+def render(result: ScanResult, options: dict) -> str:
+    colour = bool(options.get("colour"))
+    out: list[str] = []
+    for file, group in groupby(result.findings, key=lambda f: f.file):
+        out.append(_bold(file, colour))
+        for f in group:
+            sev = f"{_COLOURS[f.severity]}{f.severity}{_RESET}" if colour and f.severity in _COLOURS else f.severity
+            where = f" {f.resource}" + (f" ({f.resource_type})" if f.resource_type else "") if f.resource else ""
+            out.append(f"  {f.line}: {f.rule_id} {f.rule_name} [{sev}]{where}")
+            out.append(f"      {f.message}")
+        out.append("")
+    if result.errors:
+        out.append(_bold("Files that could not be loaded", colour))
+        for e in result.errors:
+            out.append(f"  {e.file}" + (f":{e.line}" if e.line else "") + f": {e.message}")
+        out.append("")
+    for note in result.rule_failures + result.warnings:
+        out.append(f"warning: {note}")
+    counts = ", ".join(f"{sum(1 for f in result.findings if f.severity == s)} {s}" for s in SEVERITIES)
+    out.append(
+        f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({counts}); "
+        f"{result.files} files, {result.resources} resources, {len(result.errors)} load errors "
+        f"in {result.seconds:.2f}s"
+    )
+    return "\n".join(out) + "\n"
+
+
+def _bold(text: str, colour: bool) -> str:
+    return f"\033[1m{text}{_RESET}" if colour else text

@@ -1,0 +1,1 @@
+"""Resolve loaded documents into resources with values as the deployment would see them."""

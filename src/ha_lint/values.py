@@ -1,0 +1,190 @@
+"""Resolved values: known, unknown, or one of several branches, each knowing its origin.
+
+Loaders hand the resolver raw template values; the resolver turns them into plain Python
+data in which three kinds of leaf stand for what plain data cannot say:
+
+- ``UNKNOWN``: the deployment decides (a parameter without default, a data source, a
+  runtime attribute). Rules never report on it.
+- ``Choice``: several values are possible (a condition or ternary on an unknown); rules
+  report if any branch is bad and name that branch.
+- ``Ref``: a pointer to another resource of the same workload (``Ref``, ``Fn::GetAtt``,
+  ``aws_subnet.a.id``). The graph turns these into edges.
+- ``AzToken``: an Availability Zone chosen by position (``!Select [1, !GetAZs '']``,
+  ``data.aws_availability_zones.x.names[1]``): its name is unknown, but two tokens with
+  different positions in the same region are two distinct AZs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+
+class Unknown:
+    """The one value a template leaves to deploy time."""
+
+    _instance: "Unknown | None" = None
+
+    def __new__(cls) -> "Unknown":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        raise TypeError("UNKNOWN has no truth value: test `is UNKNOWN` first")
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Several possible values, each labelled with the branch that gives it."""
+
+    branches: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to another resource of the same workload, by address."""
+
+    address: str
+    attribute: str | None = None
+
+    def hcl_getattr(self, name: str) -> "Ref":
+        return Ref(self.address, name if self.attribute is None else f"{self.attribute}.{name}")
+
+
+@dataclass(frozen=True)
+class AzToken:
+    """The AZ at ``index`` of the region's AZ list: unnamed, but distinct by index."""
+
+    region: str
+    index: int
+
+    def __str__(self) -> str:
+        return f"GetAZs({self.region or 'region'})[{self.index}]"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a resolved value came from, when not from the property itself."""
+
+    description: str  # e.g. "parameter DbMultiAz defaults to 'false'"
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f" ({self.file}:{self.line})" if self.file and self.line else ""
+        return f"{self.description}{where}"
+
+
+def is_known(value: Any) -> bool:
+    return value is not UNKNOWN and not isinstance(value, Choice)
+
+
+def possibilities(value: Any) -> Iterator[tuple[str | None, Any]]:
+    """Each (branch label or None, value) the deployment may see; UNKNOWN is yielded as is."""
+    if isinstance(value, Choice):
+        for label, branch in value.branches:
+            for sub_label, sub in possibilities(branch):
+                yield (label if sub_label is None else f"{label}, {sub_label}"), sub
+    else:
+        yield None, value
+
+
+def as_bool(value: Any) -> bool | Unknown:
+    """CloudFormation and Terraform both accept "true"/"false" strings for booleans."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return UNKNOWN
+
+
+def as_int(value: Any) -> int | Unknown:
+    if isinstance(value, bool):
+        return UNKNOWN
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return UNKNOWN
+    return UNKNOWN
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list property, a single value as a one-item list, absent as an empty list."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def refs_in(value: Any) -> Iterator[Ref]:
+    """Every Ref inside a resolved value, branches included."""
+    if isinstance(value, Ref):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from refs_in(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from refs_in(v)
+    elif isinstance(value, Choice):
+        for _, v in value.branches:
+            yield from refs_in(v)
+
+
+@dataclass(frozen=True)
+class Value:
+    """One property of one resource as a rule sees it."""
+
+    value: Any
+    line: int
+    present: bool = True  # False: absent, ``value`` is the provider's default
+    origin: Origin | None = None
+
+    @property
+    def known(self) -> bool:
+        return is_known(self.value)
+
+    def branches(self) -> Iterator[tuple[str | None, Any]]:
+        return possibilities(self.value)
+
+    def why(self) -> str:
+        """A suffix for messages: where the value came from."""
+        if not self.present:
+            return " (not set; this is the default)"
+        return f" ({self.origin})" if self.origin else ""
+
+
+
+def bad_branches(value: Any, is_bad: Any) -> list[str | None]:
+    """Labels of the possible values for which ``is_bad(v)`` holds (None: unconditional).
+
+    Unknown values are never bad: the catalog reports only what the templates decide.
+    """
+    out: list[str | None] = []
+    for label, candidate in possibilities(value):
+        if candidate is UNKNOWN or isinstance(candidate, (Ref, AzToken)):
+            continue
+        if is_bad(candidate):
+            out.append(label)
+    return out
+
+
+def when(label: str | None) -> str:
+    """Message suffix naming the branch a finding is on."""
+    return f" (when {label})" if label else ""
