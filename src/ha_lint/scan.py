@@ -49,6 +49,13 @@ class ScanResult:
         return [f for f in self.findings if SEVERITY_RANK.get(f.severity, 0) >= rank]
 
 
+def internal_error(exc: Exception) -> str:
+    return f"{INTERNAL_ERROR} ({type(exc).__name__}: {exc}); please report it with this file"
+
+
+INTERNAL_ERROR = "ha-lint could not process this file because of an internal error"
+
+
 def read_text(path: Path, shown: str) -> str:
     """File text as UTF-8 (a BOM is dropped, CRLF is normalised), or a LoadFailure."""
     try:
@@ -86,6 +93,9 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
             continue
         except RecursionError:
             result.errors.append(LoadError(cand.shown, "nesting too deep to load"))
+            continue
+        except Exception as exc:  # a bug of ours: this file is lost, never the scan
+            result.errors.append(LoadError(cand.shown, internal_error(exc)))
             continue
         workloads.append(workload)
         resources.extend(res)
@@ -128,6 +138,8 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], settings: ScanSet
                 result.errors.append(LoadError(cand.shown, exc.message, exc.line))
             except RecursionError:
                 result.errors.append(LoadError(cand.shown, "nesting too deep to load"))
+            except Exception as exc:
+                result.errors.append(LoadError(cand.shown, internal_error(exc)))
         modules[directory.resolve()] = module
 
     extra: dict[Path, tf.TfModule | None] = {}
@@ -142,7 +154,7 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], settings: ScanSet
                 for file in sorted(path.glob("*.tf")):
                     try:
                         module.files.append(tf.load_file(read_text(file, str(file)), str(file)))
-                    except (LoadFailure, RecursionError):
+                    except Exception:  # context only: its own scan reports it
                         continue
                 extra[path] = module
         return extra[path]
@@ -163,6 +175,9 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], settings: ScanSet
             workload, res, warnings = resolve_tf.resolve(root, tf_settings, load_module, tfvars)
         except RecursionError:
             result.errors.append(LoadError(root.directory, "module nesting too deep to resolve"))
+            continue
+        except Exception as exc:
+            result.errors.append(LoadError(root.directory, internal_error(exc)))
             continue
         workloads.append(workload)
         resources.extend(res)
