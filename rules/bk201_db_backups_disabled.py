@@ -1,4 +1,5 @@
 from ha_lint.engine import Rule
+from ha_lint.queries.rds import is_aurora_instance
 from ha_lint.values import as_int, bad_branches, when
 
 
@@ -14,7 +15,8 @@ class DbBackupsDisabled(Rule):
     retention period is 0 (`BackupRetentionPeriod: 0`, `backup_retention_period = 0`),
     which switches automated backups and point-in-time recovery off. Absent means the
     AWS default of 1 day, which is not flagged here (BK202 flags short retention).
-    Not flagged: Aurora cluster members (retention is the cluster's) and read replicas
+    Not flagged: Aurora cluster members and `aurora*` instances (retention is the
+    cluster's) and read replicas
     (decision: a replica is a copy of a source whose own backups bound the RPO; AWS
     creates replicas with backups off by default).
 
@@ -54,7 +56,7 @@ class DbBackupsDisabled(Rule):
 
     def check(self, arch):
         for db in arch.of_kind("rds_instance", "rds_cluster"):
-            if db.has("cluster") or db.has("replica_source"):
+            if db.has("cluster") or db.has("replica_source") or is_aurora_instance(db):
                 continue
             retention = db.get("backup_retention")
             for branch in bad_branches(retention.value, lambda v: as_int(v) == 0):

@@ -1,4 +1,5 @@
 from ha_lint.engine import Rule
+from ha_lint.queries.rds import is_aurora_instance
 from ha_lint.values import as_bool, bad_branches, when
 
 
@@ -13,7 +14,9 @@ class RdsInstanceSingleAz(Rule):
     Flags an `AWS::RDS::DBInstance` / `aws_db_instance` whose Multi-AZ setting is off or
     absent (absent means off in CloudFormation and in the Terraform AWS provider).
     Aurora cluster members (`DBClusterIdentifier`, `aws_rds_cluster_instance`) are not
-    flagged: the cluster provides their availability (see HA102). Read replicas
+    flagged: the cluster provides their availability (see HA102); neither is an instance
+    whose engine is `aurora*` (decision: Multi-AZ does not apply to Aurora instances, so
+    such an instance is a cluster member even if the template forgot the cluster). Read replicas
     (`SourceDBInstanceIdentifier`, `replicate_source_db`) are not flagged: they are
     copies, and their source is the instance that must be Multi-AZ.
 
@@ -57,7 +60,7 @@ class RdsInstanceSingleAz(Rule):
 
     def check(self, arch):
         for db in arch.of_kind("rds_instance"):
-            if db.has("cluster") or db.has("replica_source"):
+            if db.has("cluster") or db.has("replica_source") or is_aurora_instance(db):
                 continue
             multi_az = db.get("multi_az")
             for branch in bad_branches(multi_az.value, lambda v: as_bool(v) is False):

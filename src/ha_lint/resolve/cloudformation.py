@@ -273,7 +273,7 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings) -> tuple[Workload, list[Res
         lines = {k[len(base) + 1:]: v for k, v in tpl.lines.items() if k.startswith(base + ".")}
         origins = {}
         for key, raw in raw_props.items():
-            if isinstance(raw, dict) and set(raw) == {"Ref"} and raw["Ref"] in ctx.params:
+            if isinstance(raw, dict) and set(raw) == {"Ref"} and isinstance(raw["Ref"], str) and raw["Ref"] in ctx.params:
                 origin = ctx.params[raw["Ref"]].origin
                 if origin:
                     origins[key] = origin
