@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     files.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
     files.add_argument("--max-file-size", type=int, default=10 * 1024 * 1024, metavar="BYTES",
                        help="skip templates larger than this, with an error item (default: 10 MiB)")
+    files.add_argument("--file-timeout", type=float, default=20.0, metavar="SECONDS",
+                       help="give up on a file that takes longer than this to load, with an error item (default: 20; 0: never; POSIX)")
+    perf = scan.add_argument_group("performance")
+    perf.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                      help="load files in N processes (default: all cores)")
+    perf.add_argument("--no-cache", action="store_true", help="do not read or write the cache of loaded files")
+    perf.add_argument("--cache-dir", metavar="DIR", help="where the cache lives (default: ~/.cache/ha-lint)")
     values = scan.add_argument_group("values")
     values.add_argument("--region", help="the AWS Region deployed to (AWS::Region; Terraform provider region when unset)")
     values.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="CloudFormation parameter override (repeatable)")
@@ -132,6 +139,7 @@ def _cmd_explain(key: str) -> int:
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     from ha_lint import engine, reporters
+    from ha_lint.cache import default_dir as default_cache_dir
     from ha_lint.graph import Options
     from ha_lint.scan import ScanSettings, scan
 
@@ -144,6 +152,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         if name not in reporters.FORMATS:
             raise UsageError(f"unknown format {name!r}: choose from {', '.join(reporters.FORMATS)}")
         outputs.append((name, target or None))
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
     if args.min_backup_retention < 1:
         raise UsageError("--min-backup-retention must be at least 1 day")
 
@@ -159,6 +169,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         parameters=_pairs(args.parameter, "--parameter"), region=args.region,
         variables=_pairs(args.var, "--var"), var_files=args.var_file,
         options=Options(min_backup_retention_days=args.min_backup_retention),
+        jobs=args.jobs, file_timeout=args.file_timeout,
+        cache_dir=None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
     )
     for var_file in args.var_file:
         if not Path(var_file).is_file():

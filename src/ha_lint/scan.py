@@ -6,6 +6,9 @@ Every stage that touches a file catches what can go wrong with it and turns it i
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +31,9 @@ class ScanSettings:
     variables: dict[str, str] = field(default_factory=dict)  # TF --var
     var_files: list[str] = field(default_factory=list)
     options: Options = field(default_factory=Options)
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    cache_dir: Path | None = None  # None: no cache
+    file_timeout: float = 20.0  # seconds per file; 0 = none
 
 
 @dataclass
@@ -53,6 +59,7 @@ def internal_error(exc: Exception) -> str:
     return f"{INTERNAL_ERROR} ({type(exc).__name__}: {exc}); please report it with this file"
 
 
+PARALLEL_THRESHOLD = 16  # below this many files, worker start-up costs more than it saves
 INTERNAL_ERROR = "ha-lint could not process this file because of an internal error"
 
 
@@ -62,6 +69,10 @@ def read_text(path: Path, shown: str) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadFailure(f"cannot be read: {exc.strerror or exc}") from None
+    return decode_text(data)
+
+
+def decode_text(data: bytes) -> str:
     if b"\x00" in data[:8192]:
         raise LoadFailure("is a binary file, not a template")
     try:
@@ -72,39 +83,120 @@ def read_text(path: Path, shown: str) -> str:
     return text.replace("\r\n", "\n")
 
 
+@dataclass(frozen=True)
+class _Job:
+    path: Path
+    shown: str
+    language: str
+
+
+@dataclass(frozen=True)
+class _JobSettings:
+    parameters: tuple[tuple[str, str], ...]
+    region: str | None
+    cache_dir: str | None
+    timeout: float
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _Timeout()
+
+
+def _run_job(job: _Job, js: _JobSettings) -> Any:
+    """Load one file: (workload, resources) for a template or plan, a TfFile for Terraform,
+    or a LoadError. Runs in a worker process when the scan is parallel."""
+    from ha_lint.cache import Cache
+
+    try:
+        data = job.path.read_bytes()
+    except OSError as exc:
+        return LoadError(job.shown, f"cannot be read: {exc.strerror or exc}")
+    cache = Cache(Path(js.cache_dir)) if js.cache_dir else None
+    key = cache.key(data, job.language, job.shown, repr(js.parameters), js.region or "") if cache else ""
+    if cache:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    use_alarm = js.timeout > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if use_alarm:
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, js.timeout)
+    try:
+        outcome = _load_job(job, data, js)
+    except _Timeout:
+        outcome = LoadError(job.shown, f"took longer than {js.timeout:g} s to load; skipped (--file-timeout)")
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    if cache and not (isinstance(outcome, LoadError) and INTERNAL_ERROR in outcome.message):
+        cache.put(key, outcome)
+    return outcome
+
+
+def _load_job(job: _Job, data: bytes, js: _JobSettings) -> Any:
+    try:
+        text = decode_text(data)
+        if job.language == disc.CFN:
+            return _load_cfn(text, job.shown, dict(js.parameters), js.region)
+        if job.language == disc.PLAN:
+            return _load_plan(text, job.shown, js.region)
+        from ha_lint.loaders import terraform as tf
+
+        return tf.load_file(text, job.shown)
+    except LoadFailure as exc:
+        return LoadError(job.shown, exc.message, exc.line)
+    except RecursionError:
+        return LoadError(job.shown, "nesting too deep to load")
+    except _Timeout:
+        raise
+    except Exception as exc:  # a bug of ours: this file is lost, never the scan
+        return LoadError(job.shown, internal_error(exc))
+
+
+def _run_jobs(jobs: list[_Job], js: _JobSettings, workers: int) -> list[Any]:
+    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+        return [_run_job(job, js) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        return list(pool.map(_run_job, jobs, [js] * len(jobs), chunksize=max(1, len(jobs) // (workers * 8))))
+
+
 def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Workload], list[Resource]]:
     found = disc.discover(settings.paths, settings.exclude, settings.max_file_size)
     for shown, message in found.problems:
         result.errors.append(LoadError(shown, message))
+    jobs = [_Job(c.path, c.shown, c.language) for c in found.files]
+    result.files = len(jobs)
+    js = _JobSettings(tuple(sorted(settings.parameters.items())), settings.region,
+                      str(settings.cache_dir) if settings.cache_dir else None, settings.file_timeout)
+    outcomes = _run_jobs(jobs, js, settings.jobs)
     workloads: list[Workload] = []
     resources: list[Resource] = []
-    documents = [c for c in found.files if c.language != disc.TF]
+    tf_files: dict[Path, list[Any]] = {}
+    for job, outcome in zip(jobs, outcomes):
+        if isinstance(outcome, LoadError):
+            result.errors.append(outcome)
+        elif job.language == disc.TF:
+            tf_files.setdefault(job.path.parent, []).append((job, outcome))
+        else:
+            workload, res = outcome
+            workloads.append(workload)
+            resources.extend(res)
     tf_dirs = found.terraform_dirs()
-    result.files = len(documents) + sum(len(v) for v in tf_dirs.values())
-    for cand in documents:
-        try:
-            text = read_text(cand.path, cand.shown)
-            if cand.language == disc.CFN:
-                workload, res = _load_cfn(text, cand.shown, settings)
-            else:
-                workload, res = _load_plan(text, cand.shown, settings)
-        except LoadFailure as exc:
-            result.errors.append(LoadError(cand.shown, exc.message, exc.line))
-            continue
-        except RecursionError:
-            result.errors.append(LoadError(cand.shown, "nesting too deep to load"))
-            continue
-        except Exception as exc:  # a bug of ours: this file is lost, never the scan
-            result.errors.append(LoadError(cand.shown, internal_error(exc)))
-            continue
-        workloads.append(workload)
-        resources.extend(res)
     if tf_dirs:
-        _load_terraform(tf_dirs, settings, result, workloads, resources)
+        _load_terraform(tf_dirs, tf_files, settings, result, workloads, resources)
     return workloads, resources
 
 
-def _load_cfn(text: str, shown: str, settings: ScanSettings) -> tuple[Workload, list[Resource]]:
+def _load_cfn(text: str, shown: str, parameters: dict[str, str], region: str | None) -> tuple[Workload, list[Resource]]:
     from ha_lint.loaders import cloudformation
     from ha_lint.resolve import cloudformation as resolve_cfn
 
@@ -112,18 +204,18 @@ def _load_cfn(text: str, shown: str, settings: ScanSettings) -> tuple[Workload, 
     if not isinstance(template.template.get("Resources"), dict):
         raise LoadFailure("Resources must be a mapping of logical IDs to resources",
                           template.lines.get("Resources"))
-    return resolve_cfn.resolve(template, resolve_cfn.CfnSettings(settings.parameters, settings.region))
+    return resolve_cfn.resolve(template, resolve_cfn.CfnSettings(parameters, region))
 
 
-def _load_plan(text: str, shown: str, settings: ScanSettings) -> tuple[Workload, list[Resource]]:
+def _load_plan(text: str, shown: str, region: str | None) -> tuple[Workload, list[Resource]]:
     from ha_lint.loaders import tfplan
     from ha_lint.resolve import tfplan as resolve_plan
 
-    return resolve_plan.resolve(tfplan.load(text, shown), settings.region)
+    return resolve_plan.resolve(tfplan.load(text, shown), region)
 
 
-def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], settings: ScanSettings, result: ScanResult,
-                    workloads: list[Workload], resources: list[Resource]) -> None:
+def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path, list[Any]], settings: ScanSettings,
+                    result: ScanResult, workloads: list[Workload], resources: list[Resource]) -> None:
     from ha_lint.loaders import terraform as tf
     from ha_lint.resolve import terraform as resolve_tf
 
@@ -131,15 +223,7 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], settings: ScanSet
     for directory, cands in sorted(tf_dirs.items()):
         shown_dir = str(Path(cands[0].shown).parent)
         module = tf.TfModule(shown_dir, directory)
-        for cand in cands:
-            try:
-                module.files.append(tf.load_file(read_text(cand.path, cand.shown), cand.shown))
-            except LoadFailure as exc:
-                result.errors.append(LoadError(cand.shown, exc.message, exc.line))
-            except RecursionError:
-                result.errors.append(LoadError(cand.shown, "nesting too deep to load"))
-            except Exception as exc:
-                result.errors.append(LoadError(cand.shown, internal_error(exc)))
+        module.files.extend(tf_file for _, tf_file in parsed.get(directory, []))
         modules[directory.resolve()] = module
 
     extra: dict[Path, tf.TfModule | None] = {}
