@@ -13,9 +13,12 @@ import sys
 from pathlib import Path
 
 from ha_lint import __version__
+from ha_lint.baseline import BaselineError
+from ha_lint.config import ConfigError
+from ha_lint.scope import ScopeError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("scan", "rules", "explain")
+COMMANDS = ("scan", "rules", "explain", "init")
 
 
 class UsageError(Exception):
@@ -49,11 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
     out = scan.add_argument_group("output")
     out.add_argument("-f", "--format", action="append", metavar="FORMAT",
-                     help="text (default) or json; repeat for several, FORMAT:FILE writes one to a file")
+                     help="text (default), json, sarif, junit, github or markdown; repeat for several, "
+                          "FORMAT:FILE writes one to a file")
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
     out.add_argument("--no-color", action="store_true", help="no ANSI colours in text output")
-    out.add_argument("--fail-on", default="low", choices=("high", "medium", "low", "info", "never"),
-                     help="exit 1 when a finding is at or above this severity (default: low)")
+    out.add_argument("--fail-on", choices=("high", "medium", "low", "info", "never"),
+                     help="exit 1 when a finding is at or above this severity (default: the config file's, else low)")
+    out.add_argument("--show-suppressed", action="store_true", help="also list suppressed findings, with their reasons")
     out.add_argument("--allow-load-errors", action="store_true",
                      help="files that cannot be loaded are reported but do not fail the run")
     sel = scan.add_argument_group("rules")
@@ -74,12 +79,29 @@ def _parser() -> argparse.ArgumentParser:
     values = scan.add_argument_group("values")
     values.add_argument("--region", help="the AWS Region deployed to (AWS::Region; Terraform provider region when unset)")
     values.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="CloudFormation parameter override (repeatable)")
+    values.add_argument("--parameter-file", action="append", default=[], metavar="FILE",
+                        help="CloudFormation parameters: JSON/YAML, [{\"ParameterKey\": .., \"ParameterValue\": ..}] "
+                             "or {\"Parameters\": {..}} (repeatable; --parameter wins)")
     values.add_argument("--var", action="append", metavar="NAME=VALUE", help="Terraform variable (repeatable)")
     values.add_argument("--var-file", action="append", default=[], metavar="FILE", help="Terraform .tfvars file (repeatable)")
     opts = scan.add_argument_group("rule options")
-    opts.add_argument("--min-backup-retention", type=int, default=7, metavar="DAYS",
-                      help="BK202: the shortest acceptable backup retention (default: 7)")
+    opts.add_argument("--min-backup-retention", type=int, metavar="DAYS",
+                      help="BK202: the shortest acceptable backup retention (default: the config file's, else 7)")
+    opts.add_argument("--dr-strategy", choices=("backup-restore", "pilot-light", "warm-standby", "multi-site"),
+                      help="the declared DR strategy; pilot-light or stronger turns on DR304 (default: none declared)")
 
+    conf = scan.add_argument_group("configuration, baseline, changed files")
+    conf.add_argument("--config", metavar="FILE", help="the configuration file (default: .ha-lint.yml or pyproject.toml "
+                      "[tool.ha-lint], found by walking up from the scanned paths)")
+    conf.add_argument("--no-config", action="store_true", help="use no configuration file")
+    conf.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
+    conf.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE (and exit 0)")
+    conf.add_argument("--diff", metavar="REF", help="report only on files changed since git REF (its merge base "
+                      "with HEAD, plus uncommitted and untracked files); everything is still loaded for context")
+
+    init = sub.add_parser("init", help="write a commented starter configuration file")
+    init.add_argument("file", nargs="?", default=".ha-lint.yml", metavar="FILE", help="default: .ha-lint.yml")
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     sub.add_parser("rules", help="list every rule: ID, name, severity, summary")
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", metavar="ID|NAME")
@@ -100,8 +122,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_rules()
         if args.command == "explain":
             return _cmd_explain(args.rule)
+        if args.command == "init":
+            return _cmd_init(args.file, args.force)
         return _cmd_scan(args)
-    except UsageError as exc:
+    except (UsageError, ConfigError, BaselineError, ScopeError) as exc:
         print(f"ha-lint: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -113,10 +137,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _load_rules(rules_dirs: list[str]) -> list:
+    """Every rule: the rule packs, then the suppression checks (HL001-HL003)."""
     from ha_lint.engine import RuleError, all_rules
+    from ha_lint.suppress import META_RULES
 
     try:
-        return all_rules(rules_dirs)
+        return sorted(all_rules(rules_dirs) + list(META_RULES), key=lambda rule: rule.id)
     except RuleError as exc:
         raise UsageError(str(exc)) from None
 
@@ -137,8 +163,35 @@ def _cmd_explain(key: str) -> int:
     return EXIT_CLEAN
 
 
+def _cmd_init(file: str, force: bool) -> int:
+    from ha_lint.config import STARTER
+
+    path = Path(file)
+    if path.exists() and not force:
+        raise UsageError(f"{path} exists; --force overwrites it")
+    try:
+        path.write_text(STARTER, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote {path}: a commented starter configuration; ha-lint finds it from any path below {path.parent.resolve()}")
+    return EXIT_CLEAN
+
+
+def _config(args: argparse.Namespace):
+    from ha_lint import config
+
+    if args.no_config:
+        return config.Config()
+    if args.config:
+        if not Path(args.config).is_file():
+            raise UsageError(f"--config {args.config}: no such file")
+        return config.load(Path(args.config))
+    found = config.find(args.paths)
+    return config.load(found) if found else config.Config()
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
-    from ha_lint import engine, reporters
+    from ha_lint import baseline, engine, reporters, scope, suppress
     from ha_lint.cache import default_dir as default_cache_dir
     from ha_lint.graph import Options
     from ha_lint.scan import ScanSettings, scan
@@ -154,32 +207,81 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         outputs.append((name, target or None))
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    if args.min_backup_retention < 1:
+    if args.min_backup_retention is not None and args.min_backup_retention < 1:
         raise UsageError("--min-backup-retention must be at least 1 day")
+    cfg = _config(args)
 
     rule_classes = _load_rules(args.rules_dir)
-    select, ignore = _split(args.select), _split(args.ignore)
-    unknown = engine.unknown_selectors(rule_classes, select + ignore)
+    names = suppress.RuleNames(rule_classes)
+    cfg.check_rules(known=lambda s: not engine.unknown_selectors(rule_classes, [s]),
+                    exact=lambda s: names.resolve(s) is not None)
+    select = _split(args.select) if args.select else (cfg.select or [])
+    cli_ignore = _split(args.ignore)
+    unknown = engine.unknown_selectors(rule_classes, _split(args.select) + cli_ignore)
     if unknown:
         raise UsageError(f"no rule matches {', '.join(map(repr, unknown))}: `ha-lint rules` lists them")
-    rules = [cls() for cls in engine.select(rule_classes, select, ignore)]
+    ignore = cfg.ignore + cli_ignore
+    severity = {names.resolve(key): level for key, level in cfg.severity.items()}
+    chosen = [cls(severity.get(cls.id)) for cls in engine.select(rule_classes, select, ignore)]
+    rules = [rule for rule in chosen if not isinstance(rule, suppress.META_RULES)]
+    # The suppression checks stay on under --select (a typo must not hide); --ignore turns them off.
+    meta = {cls.id: cls(severity.get(cls.id)) for cls in suppress.META_RULES if not engine.matches(cls, ignore)}
+
+    root = baseline.project_root(args.paths, cfg.directory if cfg.path else None)
+    where = scope.expand(args.paths, root)
+    if args.diff:
+        where.changed = scope.changed_since(args.diff, args.paths)
+    baseline_file = Path(args.baseline) if args.baseline else (cfg.directory / cfg.baseline if cfg.baseline else None)
+    if baseline_file and not args.write_baseline and not baseline_file.is_file():
+        raise UsageError(f"baseline {baseline_file} does not exist: write one with --write-baseline {baseline_file}")
 
     settings = ScanSettings(
-        paths=args.paths, exclude=args.exclude, max_file_size=args.max_file_size,
-        parameters=_pairs(args.parameter, "--parameter"), region=args.region,
+        paths=where.load, exclude=cfg.exclude + args.exclude, max_file_size=args.max_file_size,
+        parameters=_pairs(args.parameter, "--parameter"), region=args.region, parameter_files=args.parameter_file,
         variables=_pairs(args.var, "--var"), var_files=args.var_file,
-        options=Options(min_backup_retention_days=args.min_backup_retention),
+        options=Options(
+            min_backup_retention_days=args.min_backup_retention or cfg.min_backup_retention_days or 7,
+            dr_strategy=args.dr_strategy or cfg.dr_strategy,
+            account_concurrency_limit=cfg.account_concurrency_limit or 1000,
+            rto_minutes=cfg.rto_minutes, rpo_minutes=cfg.rpo_minutes,
+            extra={"database_ports": cfg.database_ports} if cfg.database_ports else {},
+        ),
         jobs=args.jobs, file_timeout=args.file_timeout,
         cache_dir=None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
     )
     for var_file in args.var_file:
         if not Path(var_file).is_file():
             raise UsageError(f"--var-file {var_file}: no such file")
+    for parameter_file in args.parameter_file:
+        if not Path(parameter_file).is_file():
+            raise UsageError(f"--parameter-file {parameter_file}: no such file")
     result = scan(settings, rules)
 
+    files = _reported_files(result, where)
+    outcome = suppress.apply(result.findings, result.architecture, names, meta, {r.id for r in rules}, cfg,
+                             judge_config=not where.restricted, config_shown=_shown(cfg.path), files=files)
+    findings = sorted(outcome.kept + outcome.problems, key=lambda f: (f.file, f.line, f.rule_id, f.resource))
+    if args.write_baseline:
+        count = baseline.write(Path(args.write_baseline), findings, root)
+        print(f"ha-lint: wrote {count} finding{'s' if count != 1 else ''} to the baseline {args.write_baseline}",
+              file=sys.stderr)
+    elif baseline_file:
+        split = baseline.split(findings, baseline.load(baseline_file), root)
+        findings, result.baselined = split.new, len(split.known)
+        if split.stale and not where.restricted:
+            result.warnings.append(f"{split.stale} baseline entr{'ies' if split.stale != 1 else 'y'} in {baseline_file} "
+                                   f"match no finding any more (fixed): refresh it with --write-baseline {baseline_file}")
+    result.findings = [f for f in findings if where.includes(f.file)]
+    result.suppressed = [s for s in outcome.suppressed if where.includes(s.finding.file)]
+    context_errors = [e for e in result.errors if not where.includes(e.file)]
+    result.errors = [e for e in result.errors if where.includes(e.file)]
+    result.warnings += [f"context file {e.file} could not be loaded: {e.message}" for e in context_errors]
+
     colour = not args.no_color and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    report_options = {"rules": rules + list(meta.values()), "root": root, "files": files,
+                      "show_suppressed": args.show_suppressed}
     for name, target in outputs:
-        text = reporters.get(name)(result, {"colour": colour and target is None})
+        text = reporters.get(name)(result, {**report_options, "colour": colour and target is None})
         destination = target or args.output
         if destination:
             try:
@@ -188,7 +290,25 @@ def _cmd_scan(args: argparse.Namespace) -> int:
                 raise UsageError(f"cannot write {destination}: {exc.strerror or exc}") from None
         else:
             sys.stdout.write(text)
-    failing = result.failing(args.fail_on)
-    if failing or (result.errors and not args.allow_load_errors):
+    if result.errors and not args.allow_load_errors:
         return EXIT_FINDINGS
-    return EXIT_CLEAN
+    if args.write_baseline:
+        return EXIT_CLEAN
+    return EXIT_FINDINGS if result.failing(args.fail_on or cfg.fail_on or "low") else EXIT_CLEAN
+
+
+def _reported_files(result, where) -> list[str]:
+    """The files the report covers: every loaded template and Terraform file, within scope."""
+    arch = result.architecture
+    files = {f.file for f in result.findings}
+    if arch is not None:
+        files.update(r.file for r in arch.resources)
+        files.update(w.entry_file for w in arch.workloads.values())
+    return sorted(f for f in files if where.includes(f))
+
+
+def _shown(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel

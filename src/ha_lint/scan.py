@@ -27,6 +27,7 @@ class ScanSettings:
     exclude: list[str] = field(default_factory=list)
     max_file_size: int = disc.DEFAULT_MAX_BYTES
     parameters: dict[str, str] = field(default_factory=dict)  # CFN overrides
+    parameter_files: list[str] = field(default_factory=list)  # CFN parameter files (--parameter loses to none)
     region: str | None = None
     variables: dict[str, str] = field(default_factory=dict)  # TF --var
     var_files: list[str] = field(default_factory=list)
@@ -47,6 +48,8 @@ class ScanResult:
     workloads: int = 0
     seconds: float = 0.0
     architecture: Architecture | None = None
+    suppressed: list[Any] = field(default_factory=list)  # suppress.Suppressed: accepted, with a reason
+    baselined: int = 0  # findings the baseline accepts (not in ``findings``)
 
     def failing(self, threshold: str) -> list[Finding]:
         if threshold == "never":
@@ -96,6 +99,7 @@ class _JobSettings:
     region: str | None
     cache_dir: str | None
     timeout: float
+    parameter_origins: tuple[tuple[str, Any], ...] = ()  # parameter -> Origin (the file and line setting it)
 
 
 class _Timeout(Exception):
@@ -116,7 +120,8 @@ def _run_job(job: _Job, js: _JobSettings) -> Any:
     except OSError as exc:
         return LoadError(job.shown, f"cannot be read: {exc.strerror or exc}")
     cache = Cache(Path(js.cache_dir)) if js.cache_dir else None
-    key = cache.key(data, job.language, job.shown, repr(js.parameters), js.region or "") if cache else ""
+    key = cache.key(data, job.language, job.shown, repr(js.parameters), js.region or "",
+                    repr(js.parameter_origins)) if cache else ""
     if cache:
         hit = cache.get(key)
         if hit is not None:
@@ -142,7 +147,7 @@ def _load_job(job: _Job, data: bytes, js: _JobSettings) -> Any:
     try:
         text = decode_text(data)
         if job.language == disc.CFN:
-            return _load_cfn(text, job.shown, dict(js.parameters), js.region)
+            return _load_cfn(text, job.shown, dict(js.parameters), js.region, dict(js.parameter_origins))
         if job.language == disc.PLAN:
             return _load_plan(text, job.shown, js.region)
         from ha_lint.loaders import terraform as tf
@@ -175,8 +180,14 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
         result.errors.append(LoadError(shown, message))
     jobs = [_Job(c.path, c.shown, c.language) for c in found.files]
     result.files = len(jobs)
-    js = _JobSettings(tuple(sorted(settings.parameters.items())), settings.region,
-                      str(settings.cache_dir) if settings.cache_dir else None, settings.file_timeout)
+    parameters, origins = dict(settings.parameters), {}
+    if settings.parameter_files:
+        from ha_lint.resolve import cloudformation as resolve_cfn
+
+        parameters, origins = resolve_cfn.parameter_overrides(settings.parameter_files, settings.parameters, result.errors)
+    js = _JobSettings(tuple(sorted(parameters.items())), settings.region,
+                      str(settings.cache_dir) if settings.cache_dir else None, settings.file_timeout,
+                      tuple(sorted(origins.items())))
     outcomes = _run_jobs(jobs, js, settings.jobs)
     workloads: list[Workload] = []
     resources: list[Resource] = []
@@ -190,13 +201,19 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
             workload, res = outcome
             workloads.append(workload)
             resources.extend(res)
+    if any("nested_stack" in r.meta for r in resources):
+        from ha_lint.resolve import cloudformation as resolve_cfn
+
+        workloads, resources = resolve_cfn.expand_nested_stacks(
+            workloads, resources, lambda path: read_text(path, str(path)), settings.region, result.warnings)
     tf_dirs = found.terraform_dirs()
     if tf_dirs:
         _load_terraform(tf_dirs, tf_files, settings, result, workloads, resources)
     return workloads, resources
 
 
-def _load_cfn(text: str, shown: str, parameters: dict[str, str], region: str | None) -> tuple[Workload, list[Resource]]:
+def _load_cfn(text: str, shown: str, parameters: dict[str, str], region: str | None,
+              origins: dict[str, Any] | None = None) -> tuple[Workload, list[Resource]]:
     from ha_lint.loaders import cloudformation
     from ha_lint.resolve import cloudformation as resolve_cfn
 
@@ -204,7 +221,7 @@ def _load_cfn(text: str, shown: str, parameters: dict[str, str], region: str | N
     if not isinstance(template.template.get("Resources"), dict):
         raise LoadFailure("Resources must be a mapping of logical IDs to resources",
                           template.lines.get("Resources"))
-    return resolve_cfn.resolve(template, resolve_cfn.CfnSettings(parameters, region))
+    return resolve_cfn.resolve(template, resolve_cfn.CfnSettings(parameters, region, origins or {}))
 
 
 def _load_plan(text: str, shown: str, region: str | None) -> tuple[Workload, list[Resource]]:
@@ -281,6 +298,8 @@ def scan(settings: ScanSettings, rules: list[Rule]) -> ScanResult:
             result.rule_failures.append(f"rule {rule.id} failed: {type(outcome).__name__}: {outcome}")
         else:
             result.findings.append(outcome)
+    # A template nested twice can give one finding twice, word for word: report it once.
+    result.findings = list(dict.fromkeys(result.findings))
     result.findings.sort(key=lambda f: (f.file, f.line, f.rule_id, f.resource))
     result.errors.sort(key=lambda e: (e.file, e.line or 0))
     result.seconds = time.perf_counter() - started

@@ -79,10 +79,12 @@ class Origin:
     description: str  # e.g. "parameter DbMultiAz defaults to 'false'"
     file: str | None = None
     line: int | None = None
+    # The steps the value took from here to the property (a module input, a condition...).
+    via: tuple["Origin", ...] = ()
 
     def __str__(self) -> str:
         where = f" ({self.file}:{self.line})" if self.file and self.line else ""
-        return f"{self.description}{where}"
+        return f"{self.description}{where}" + "".join(f" -> {step}" for step in self.via)
 
 
 def is_known(value: Any) -> bool:

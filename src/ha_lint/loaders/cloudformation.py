@@ -58,6 +58,10 @@ def _plain(node: Any, path: str, lines: dict[str, int], count: list[int], depth:
             out[name] = _plain(value, sub, lines, count, depth + 1)
         return out
     if isinstance(node, list):
+        for i, v in enumerate(node):  # a list item's own line (``- IpProtocol: tcp``, ``{``)
+            mark = getattr(v, "start_mark", None)
+            if mark is not None and isinstance(v, dict):
+                lines[f"{path}.{i}"] = mark.line + 1
         return [_plain(v, f"{path}.{i}", lines, count, depth + 1) for i, v in enumerate(node)]
     if isinstance(node, str):
         return str(node)

@@ -22,6 +22,13 @@ def render(result: ScanResult, options: dict) -> str:
             out.append(f"  {f.line}: {f.rule_id} {f.rule_name} [{sev}]{where}")
             out.append(f"      {f.message}")
         out.append("")
+    if options.get("show_suppressed") and result.suppressed:
+        out.append(_bold("Suppressed", colour))
+        for s in result.suppressed:
+            f = s.finding
+            out.append(f"  {f.file}:{f.line}: {f.rule_id} {f.rule_name} [{f.severity}] {f.resource}".rstrip())
+            out.append(f"      {s.kind} at {s.where}: {s.reason or '(no reason given)'}")
+        out.append("")
     if result.errors:
         out.append(_bold("Files that could not be loaded", colour))
         for e in result.errors:
@@ -34,6 +41,8 @@ def render(result: ScanResult, options: dict) -> str:
         f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({counts}); "
         f"{result.files} files, {result.resources} resources, {len(result.errors)} load errors "
         f"in {result.seconds:.2f}s"
+        + (f"; {len(result.suppressed)} suppressed" if result.suppressed else "")
+        + (f"; {result.baselined} in the baseline" if result.baselined else "")
     )
     return "\n".join(out) + "\n"
 

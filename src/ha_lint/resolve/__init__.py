@@ -1,1 +1,40 @@
-"""Resolve loaded documents into resources with values as the deployment would see them."""
+"""Resolution: turn loaded templates into resources whose values are what the deployment sees.
+
+Shared by the CloudFormation and Terraform resolvers: how the origins of a value are put
+together into one ``Origin`` a finding can show.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ha_lint.values import UNKNOWN, Choice, Origin
+
+MAX_VIA = 6  # origin chains longer than this are cut: a message names the source and the last steps
+
+
+def chain(origins: Iterable[Origin | None]) -> Origin | None:
+    """One origin from several, source first: ``A (f:1) -> B (g:2)``. Repeats are dropped."""
+    flat: list[Origin] = []
+    for origin in origins:
+        if origin is None:
+            continue
+        for step in (Origin(origin.description, origin.file, origin.line), *origin.via):
+            if step not in flat:
+                flat.append(step)
+    if not flat:
+        return None
+    first, rest = flat[0], flat[1:]
+    if len(rest) > MAX_VIA:
+        rest = rest[-MAX_VIA:]
+    return Origin(first.description, first.file, first.line, tuple(rest))
+
+
+def show(value: Any) -> str:
+    """A resolved value as a message shows it."""
+    if value is UNKNOWN:
+        return "unknown"
+    if isinstance(value, Choice):
+        return "one of several values"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

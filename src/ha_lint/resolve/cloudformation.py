@@ -1,29 +1,87 @@
 """Resolve a CloudFormation template's values the way CloudFormation would at deploy time.
 
-Parameters take the user's override or their default (unknown without one); conditions
-are evaluated where decidable and become a ``Choice`` where not; ``Fn::Select`` over
-``Fn::GetAZs`` gives an ``AzToken`` (distinct by index even when the region is unknown).
+- Parameters take the user's override (``--parameter``, ``--parameter-file``), else their
+  default, else they are unknown. ``AWS::SSM::Parameter::Value<...>`` parameters are always
+  unknown (the default is a parameter *name*). ``AllowedValues`` are not enumerated.
+- Pseudo parameters: ``AWS::Region`` (and ``AWS::Partition``, ``AWS::URLSuffix``) come from
+  ``--region``; the others are unknown. ``AWS::NoValue`` removes the property.
+- Conditions are evaluated where decidable; ``Fn::If`` on an undecidable condition becomes a
+  ``Choice`` whose branches are labelled ``condition IsProd true`` / ``... false``.
+- ``Fn::FindInMap``, ``Fn::Select``, ``Fn::Join``, ``Fn::Split``, ``Fn::Sub``, ``Fn::Length``
+  evaluate on known arguments. ``Fn::GetAZs`` is the region's AZ list as ``AzToken``s, so
+  ``!Select [0, !GetAZs '']`` and ``!Select [1, !GetAZs '']`` are two distinct AZs even when
+  the region is unknown.
+- ``Fn::GetAtt`` is a ``Ref`` to the target, except for the attributes that echo one of the
+  target's own properties (``Subnet.AvailabilityZone``, ``Subnet.VpcId``, ``SSM Parameter.Value``
+  ...): those are the property's resolved value.
+- SAM ``Globals`` are merged into the serverless resources they apply to.
+- Every property whose value came from somewhere else (a parameter, a mapping, a condition)
+  carries an ``Origin`` naming the file and line it came from.
+
+Nested stacks (``AWS::CloudFormation::Stack`` with a local ``TemplateURL``, SAM
+``AWS::Serverless::Application`` with a local ``Location``): decision: each template stays its
+own workload (a stack is its own failure and deployment unit), but a template that another
+scanned template nests is not resolved on its own defaults. It is resolved once per nesting
+stack, with the parameters that stack passes (``expand_nested_stacks``), as Terraform child
+modules are. ``--parameter`` overrides apply to the top-level templates only.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
+from ha_lint import kinds
+from ha_lint.loaders import LoadFailure
 from ha_lint.loaders.cloudformation import CfnTemplate
-from ha_lint.model import CLOUDFORMATION, Resource, Workload
+from ha_lint.model import CLOUDFORMATION, LoadError, Resource, Workload
+from ha_lint.resolve import chain, show
 from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref, Unknown, is_known
 
 _NO_VALUE = object()  # AWS::NoValue: the property is removed
 _SUB_VAR = re.compile(r"\$\{(?!!)([^}]+)\}")
 _MAX_DEPTH = 60
+_AZS_ASSUMED = 3  # Fn::GetAZs: every commercial region has at least 3 AZs (us-west-1 excepted)
+MAX_NESTED_DEPTH = 8
+MAX_NESTED_STACKS = 500  # instantiations per scan: a guard against fan-out, never reached by real stacks
+
+# Fn::GetAtt attributes that are one of the target's own properties (type -> attribute -> path).
+_ECHOED_ATTRIBUTES: dict[str, dict[str, str]] = {
+    "AWS::EC2::Subnet": {"AvailabilityZone": "AvailabilityZone", "AvailabilityZoneId": "AvailabilityZoneId",
+                         "VpcId": "VpcId", "CidrBlock": "CidrBlock"},
+    "AWS::EC2::VPC": {"CidrBlock": "CidrBlock"},
+    "AWS::EC2::Instance": {"AvailabilityZone": "AvailabilityZone"},
+    "AWS::EC2::SecurityGroup": {"VpcId": "VpcId"},
+    "AWS::SSM::Parameter": {"Value": "Value", "Type": "Type"},
+    "AWS::SQS::Queue": {"QueueName": "QueueName"},
+    "AWS::SNS::Topic": {"TopicName": "TopicName"},
+    "AWS::RDS::DBInstance": {"Endpoint.Port": "Port"},
+    "AWS::RDS::DBCluster": {"Endpoint.Port": "Port"},
+}
+_NESTED_TYPES = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}
 
 
 @dataclass
 class CfnSettings:
-    parameters: dict[str, str] = field(default_factory=dict)  # user overrides
+    parameters: dict[str, Any] = field(default_factory=dict)  # user overrides; None = unknown
     region: str | None = None
+    parameter_origins: dict[str, Origin] = field(default_factory=dict)  # where each override was written
+    # A nested stack: the values its parent passes (replaces ``parameters``).
+    passed: dict[str, tuple[Any, Origin | None]] | None = None
+
+
+@dataclass(frozen=True)
+class NestedStack:
+    """What a stack resource says about the template it nests (``Resource.meta["nested_stack"]``)."""
+
+    template: str  # path on disk
+    url: str  # as written
+    line: int
+    parameters: tuple[tuple[str, Any, Origin | None], ...]
 
 
 @dataclass
@@ -43,25 +101,32 @@ class _Context:
         self.params = self._parameters(t.get("Parameters"))
         self.conditions: dict[str, Any] = {}
         self._evaluating: set[str] = set()
+        self._getatt_busy: set[tuple[str, str]] = set()
 
     def _parameters(self, raw: Any) -> dict[str, _Param]:
         params: dict[str, _Param] = {}
         if not isinstance(raw, dict):
             return params
+        passed = self.settings.passed
         for name, spec in raw.items():
             spec = spec if isinstance(spec, dict) else {}
             ptype = str(spec.get("Type", "String"))
             line = self.tpl.lines.get(f"Parameters.{name}")
-            if name in self.settings.parameters:
-                value: Any = self.settings.parameters[name]
-                origin = Origin(f"parameter {name} is set to {value!r}")
-            elif "Default" in spec and not ptype.startswith("AWS::SSM::Parameter"):
+            origin: Origin | None
+            if passed is not None and name in passed:
+                value, origin = passed[name]
+            elif passed is None and name in self.settings.parameters:
+                value = self.settings.parameters[name]
+                origin = self.settings.parameter_origins.get(name) or Origin(
+                    f"parameter {name} is set to {value!r} (--parameter)")
+            elif "Default" in spec:
                 value = spec["Default"]
                 origin = Origin(f"parameter {name} defaults to {value!r}", self.tpl.file,
                                 self.tpl.lines.get(f"Parameters.{name}.Default", line))
             else:
-                params[name] = _Param(UNKNOWN, None)
-                continue
+                value, origin = UNKNOWN, None
+            if value is None or ptype.startswith("AWS::SSM::Parameter"):
+                value, origin = UNKNOWN, None  # an SSM parameter's value is read at deploy time
             if (ptype.startswith("List<") or ptype == "CommaDelimitedList") and isinstance(value, str):
                 value = [v.strip() for v in value.split(",")]
             params[name] = _Param(value, origin)
@@ -88,7 +153,7 @@ class _Context:
             return self.condition(arg)
         if fn == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
             a, b = (self.value(x, depth + 1) for x in arg)
-            if not (is_known(a) and is_known(b)) or isinstance(a, (Ref, AzToken)) or isinstance(b, (Ref, AzToken)):
+            if not (is_known(a) and is_known(b)) or _opaque(a) or _opaque(b):
                 return UNKNOWN
             return _scalar(a) == _scalar(b)
         if fn == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
@@ -123,27 +188,22 @@ class _Context:
         if fn == "Ref":
             return self.ref(arg)
         if fn == "Fn::GetAtt":
-            parts = arg.split(".", 1) if isinstance(arg, str) else arg
-            if isinstance(parts, list) and parts and isinstance(parts[0], str) and parts[0] in self.resources:
-                attr = parts[1] if len(parts) > 1 and isinstance(parts[1], str) else None
-                return Ref(parts[0], attr)
-            return UNKNOWN
+            target = _getatt_target(arg)
+            return self.getatt(*target, depth) if target else UNKNOWN
         if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
             cond = self.condition(arg[0])
             if cond is UNKNOWN:
-                return Choice(((f"condition {arg[0]} true", self.value(arg[1], depth)),
-                               (f"condition {arg[0]} false", self.value(arg[2], depth))))
+                return _choice(((f"condition {arg[0]} true", self.value(arg[1], depth)),
+                                (f"condition {arg[0]} false", self.value(arg[2], depth))))
             return self.value(arg[1] if cond else arg[2], depth)
         if fn == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:
-            keys = [self.value(k, depth) for k in arg[:3]]
-            if not all(isinstance(k, (str, int)) for k in keys):
-                return UNKNOWN
-            found: Any = self.mappings
-            for k in keys:
-                found = found.get(str(k)) if isinstance(found, dict) else None
+            found = self.find_in_map(arg, depth)
             if found is None and len(arg) == 4 and isinstance(arg[3], dict):
                 return self.value(arg[3].get("DefaultValue", UNKNOWN), depth)
-            return UNKNOWN if found is None else self.value(found, depth)
+            return UNKNOWN if found is None else self.value(found[0], depth)
+        if fn == "Fn::GetAZs":
+            region = self.azs_region(arg, depth)
+            return UNKNOWN if region is UNKNOWN else [AzToken(region, i) for i in range(_AZS_ASSUMED)]
         if fn == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
             index = self.value(arg[0], depth)
             try:
@@ -152,24 +212,25 @@ class _Context:
                 return UNKNOWN
             source = arg[1]
             if isinstance(source, dict) and set(source) == {"Fn::GetAZs"}:
-                region = self.value(source["Fn::GetAZs"], depth)
-                if region in ("", None):
-                    region = self.settings.region or ""
-                return AzToken(region, index) if isinstance(region, str) else UNKNOWN
+                region = self.azs_region(source["Fn::GetAZs"], depth)
+                return UNKNOWN if region is UNKNOWN or index < 0 else AzToken(region, index)
             items = self.value(source, depth)
             if isinstance(items, list) and 0 <= index < len(items):
                 return items[index]
             return UNKNOWN
         if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
             sep, items = self.value(arg[0], depth), self.value(arg[1], depth)
-            if isinstance(sep, str) and isinstance(items, list) and all(isinstance(i, (str, int, float)) and not isinstance(i, bool) for i in items):
-                return sep.join(str(i) for i in items)
+            if isinstance(sep, str) and isinstance(items, list) and all(_is_text(i) for i in items):
+                return sep.join(_text(i) for i in items)
             return UNKNOWN
         if fn == "Fn::Split" and isinstance(arg, list) and len(arg) == 2:
             sep, text = self.value(arg[0], depth), self.value(arg[1], depth)
             if isinstance(sep, str) and sep and isinstance(text, str):
                 return text.split(sep)
             return UNKNOWN
+        if fn == "Fn::Length":
+            items = self.value(arg, depth)
+            return len(items) if isinstance(items, list) else UNKNOWN
         if fn == "Fn::Sub":
             return self.sub(arg, depth)
         return UNKNOWN  # Fn::ImportValue, Fn::Base64, Fn::Cidr, Fn::Transform ...
@@ -183,9 +244,51 @@ class _Context:
             return Ref(name)
         if name == "AWS::NoValue":
             return _NO_VALUE
-        if name == "AWS::Region" and self.settings.region:
-            return self.settings.region
+        region = self.settings.region
+        if name == "AWS::Region" and region:
+            return region
+        if name == "AWS::Partition" and region:
+            return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+        if name == "AWS::URLSuffix" and region:
+            return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
         return UNKNOWN
+
+    def getatt(self, target: str, attribute: str | None, depth: int) -> Any:
+        """A Ref to the target, or the target's property when the attribute echoes one."""
+        body = self.resources.get(target)
+        if not isinstance(body, dict):
+            return UNKNOWN
+        path = _ECHOED_ATTRIBUTES.get(str(body.get("Type")), {}).get(attribute or "")
+        props = body.get("Properties") if isinstance(body.get("Properties"), dict) else {}
+        key = (target, attribute or "")
+        if path and path in props and key not in self._getatt_busy:
+            self._getatt_busy.add(key)
+            try:
+                value = self.value(props[path], depth + 1)
+            finally:
+                self._getatt_busy.discard(key)
+            if value is not UNKNOWN and value is not _NO_VALUE:
+                return value
+        return Ref(target, attribute)
+
+    def find_in_map(self, arg: list[Any], depth: int) -> tuple[Any, str] | None:
+        """(raw value, path under Mappings) for known keys, else None."""
+        keys = [self.value(k, depth) for k in arg[:3]]
+        if not all(isinstance(k, (str, int)) and not isinstance(k, bool) for k in keys):
+            return None
+        found: Any = self.mappings
+        for k in keys:
+            found = found.get(str(k)) if isinstance(found, dict) else None
+        return None if found is None else (found, ".".join(str(k) for k in keys))
+
+    def azs_region(self, arg: Any, depth: int) -> str | Unknown:
+        """The region tag of a ``Fn::GetAZs``: "" is the stack's own region (named or not)."""
+        if arg == {"Ref": "AWS::Region"}:
+            return self.settings.region or ""
+        region = self.value(arg, depth)
+        if region in ("", None):
+            return self.settings.region or ""
+        return region if isinstance(region, str) else UNKNOWN
 
     def sub(self, arg: Any, depth: int) -> Any:
         if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
@@ -198,15 +301,115 @@ class _Context:
 
         def replace(match: re.Match[str]) -> str:
             nonlocal unknown
-            name = match.group(1)
-            value = extra[name] if name in extra else (self.ref(name) if "." not in name else UNKNOWN)
-            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                return str(value)
+            name = match.group(1).strip()
+            if name in extra:
+                value = extra[name]
+            elif "." in name:
+                target, _, attr = name.partition(".")
+                value = self.getatt(target, attr, depth) if target in self.resources else UNKNOWN
+            else:
+                value = self.ref(name)
+            if _is_text(value):
+                return _text(value)
             unknown = True
             return ""
 
         result = _SUB_VAR.sub(replace, text)
         return UNKNOWN if unknown else result.replace("${!", "${")
+
+    # -- origins -------------------------------------------------------------------------
+
+    def explain(self, node: Any, depth: int = 0) -> list[Origin]:
+        """Where the value of a raw expression comes from: parameters, mappings, conditions."""
+        if depth > _MAX_DEPTH:
+            return []
+        if isinstance(node, list):
+            return [o for item in node for o in self.explain(item, depth + 1)]
+        if not isinstance(node, dict) or len(node) != 1:
+            return []
+        (fn, arg), = node.items()
+        if fn == "Ref":
+            if isinstance(arg, str) and arg in self.params:
+                origin = self.params[arg].origin
+                return [origin] if origin else []
+            if arg == "AWS::Region" and self.settings.region:
+                return [Origin(f"AWS::Region is {self.settings.region!r} (--region)")]
+            return []
+        if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
+            cond = self.condition(arg[0])
+            if cond is UNKNOWN:
+                return []  # a Choice: its branch labels say which condition
+            return (self.condition_origins(arg[0], set()) + [Origin(
+                f"condition {arg[0]} is {str(cond).lower()}", self.tpl.file, self.tpl.lines.get(f"Conditions.{arg[0]}"))]
+                + self.explain(arg[1] if cond else arg[2], depth + 1))
+        if fn == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:
+            found = self.find_in_map(arg, depth)
+            keys = [o for k in arg[:3] for o in self.explain(k, depth + 1)]
+            if found is None:
+                return keys
+            value = self.value(found[0], depth + 1)
+            return keys + [Origin(f"mapping {arg[0]}.{found[1].partition('.')[2]} is {show(value)}",
+                                  self.tpl.file, self.tpl.lines.get(f"Mappings.{found[1]}"))]
+        if fn == "Fn::GetAtt":
+            target = _getatt_target(arg)
+            body = self.resources.get(target[0]) if target else None
+            if not target or not isinstance(body, dict):
+                return []
+            path = _ECHOED_ATTRIBUTES.get(str(body.get("Type")), {}).get(target[1] or "")
+            props = body.get("Properties") if isinstance(body.get("Properties"), dict) else {}
+            if not path or path not in props or (target[0], target[1] or "") in self._getatt_busy:
+                return []
+            line = self.tpl.lines.get(f"Resources.{target[0]}.Properties.{path}")
+            return self.explain(props[path], depth + 1) + [Origin(f"{target[0]}.{target[1]} is its {path}", self.tpl.file, line)]
+        if fn == "Fn::Sub":
+            text = arg[0] if isinstance(arg, list) and arg else arg
+            names = [n.strip() for n in _SUB_VAR.findall(text)] if isinstance(text, str) else []
+            extra = arg[1] if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict) else {}
+            out = [o for n in names if n in extra for o in self.explain(extra[n], depth + 1)]
+            return out + [o for n in names if n not in extra for o in self.explain({"Ref": n}, depth + 1)]
+        if fn.startswith("Fn::"):
+            return self.explain(arg, depth + 1)
+        return []
+
+    def condition_origins(self, name: str, seen: set[str]) -> list[Origin]:
+        """The parameters a condition reads (through other conditions too)."""
+        if name in seen or name not in self.conditions_raw:
+            return []
+        seen.add(name)
+        out: list[Origin] = []
+        stack = [self.conditions_raw[name]]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(reversed(node))
+            elif isinstance(node, dict):
+                if len(node) == 1 and "Condition" in node and isinstance(node["Condition"], str):
+                    out += self.condition_origins(node["Condition"], seen)
+                elif len(node) == 1 and "Ref" in node:
+                    out += self.explain(node)
+                else:
+                    stack.extend(reversed(list(node.values())))
+        return out
+
+
+def _getatt_target(arg: Any) -> tuple[str, str | None] | None:
+    parts = arg.split(".", 1) if isinstance(arg, str) else arg
+    if isinstance(parts, list) and parts and isinstance(parts[0], str):
+        attr = parts[1] if len(parts) > 1 and isinstance(parts[1], str) else None
+        return parts[0], attr
+    return None
+
+
+def _opaque(value: Any) -> bool:
+    return isinstance(value, (Ref, AzToken)) or value is _NO_VALUE
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
 
 
 def _scalar(value: Any) -> Any:
@@ -215,6 +418,14 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return str(value)
     return value
+
+
+def _choice(branches: tuple[tuple[str, Any], ...]) -> Any:
+    """A Choice, or the one value when every branch gives the same."""
+    first = branches[0][1]
+    if all(type(v) is type(first) and v == first for _, v in branches[1:]) and first is not _NO_VALUE:
+        return first
+    return Choice(branches)
 
 
 def references(node: Any, path: str = "") -> list[tuple[str, str, str | None]]:
@@ -230,16 +441,15 @@ def references(node: Any, path: str = "") -> list[tuple[str, str, str | None]]:
                     out.append((where, arg, None))
                     continue
                 if key == "Fn::GetAtt":
-                    parts = arg.split(".", 1) if isinstance(arg, str) else arg
-                    if isinstance(parts, list) and parts and isinstance(parts[0], str):
-                        attr = parts[1] if len(parts) > 1 and isinstance(parts[1], str) else None
-                        out.append((where, parts[0], attr))
+                    target = _getatt_target(arg)
+                    if target:
+                        out.append((where, target[0], target[1]))
                     continue
                 if key == "Fn::Sub":
                     text = arg[0] if isinstance(arg, list) and arg else arg
                     if isinstance(text, str):
                         for var in _SUB_VAR.findall(text):
-                            target, _, attr = var.partition(".")
+                            target, _, attr = var.strip().partition(".")
                             out.append((where, target, attr or None))
                     if isinstance(arg, list) and len(arg) > 1:
                         stack.append((arg[1], where))
@@ -252,10 +462,11 @@ def references(node: Any, path: str = "") -> list[tuple[str, str, str | None]]:
     return out
 
 
-def resolve(tpl: CfnTemplate, settings: CfnSettings) -> tuple[Workload, list[Resource]]:
+def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = None) -> tuple[Workload, list[Resource]]:
     ctx = _Context(tpl, settings)
     metadata = tpl.template.get("Metadata") if isinstance(tpl.template.get("Metadata"), dict) else {}
-    workload = Workload(tpl.file, CLOUDFORMATION, tpl.file, metadata)
+    workload = Workload(workload_id or tpl.file, CLOUDFORMATION, tpl.file,
+                        {**metadata, PARAMETERS_KEY: _parameter_specs(ctx)})
     globals_ = _sam_globals(tpl.template)
     resources: list[Resource] = []
     for logical_id, body in ctx.resources.items():
@@ -266,32 +477,136 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings) -> tuple[Workload, list[Res
             continue  # never created
         rtype = body["Type"]
         raw_props = body.get("Properties") if isinstance(body.get("Properties"), dict) else {}
-        if rtype in globals_:
-            raw_props = _merge(globals_[rtype], raw_props)
-        props = ctx.value(raw_props)
         base = f"Resources.{logical_id}.Properties"
         lines = {k[len(base) + 1:]: v for k, v in tpl.lines.items() if k.startswith(base + ".")}
-        origins = {}
-        for key, raw in raw_props.items():
-            if isinstance(raw, dict) and set(raw) == {"Ref"} and isinstance(raw["Ref"], str) and raw["Ref"] in ctx.params:
-                origin = ctx.params[raw["Ref"]].origin
-                if origin:
-                    origins[key] = origin
+        if rtype in globals_:
+            section, values = globals_[rtype]
+            raw_props = _merge(values, raw_props)
+            prefix = f"Globals.{section}."
+            for k, v in tpl.lines.items():  # a property from Globals points at its line there
+                if k.startswith(prefix):
+                    lines.setdefault(k[len(prefix):], v)
+        props = _fill_absent(ctx.value(raw_props), rtype, "")
+        origins: dict[str, Origin] = {}
+        _record_origins(ctx, raw_props, "", origins, 0)
         meta = {k: body[k] for k in ("DeletionPolicy", "UpdateReplacePolicy", "Metadata", "Condition") if k in body}
         if isinstance(condition, str) and ctx.condition(condition) is UNKNOWN:
             meta["condition_unknown"] = condition
         depends = body.get("DependsOn")
-        refs = [(p, t, a) for p, t, a in references(raw_props) if t in ctx.resources]
+        found = references(raw_props)
+        refs = [(p, t, a) for p, t, a in found if t in ctx.resources]
         refs += [("DependsOn", d, None) for d in ([depends] if isinstance(depends, str) else depends or [])
                  if isinstance(d, str) and d in ctx.resources]
         meta["references"] = refs
+        meta["parameter_refs"] = [(p, t) for p, t, _ in found if t in ctx.params]
         meta["region"] = settings.region or UNKNOWN
+        if rtype in _NESTED_TYPES:
+            nested = _nested_stack(ctx, logical_id, raw_props, _NESTED_TYPES[rtype])
+            if nested:
+                meta["nested_stack"] = nested
         resources.append(Resource(
             address=logical_id, type=rtype, source=CLOUDFORMATION, file=tpl.file,
             line=tpl.lines.get(f"Resources.{logical_id}", 1), workload=workload.id,
             props=props, lines=lines, origins=origins, meta=meta,
         ))
     return workload, resources
+
+
+def _record_origins(ctx: _Context, node: Any, path: str, out: dict[str, Origin], depth: int) -> None:
+    """Origins of every property path (list indexes left out) whose value is an intrinsic."""
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(node, list):
+        for item in node:
+            _record_origins(ctx, item, path, out, depth + 1)
+        return
+    if not isinstance(node, dict):
+        return
+    if len(node) == 1 and path:
+        (key, _), = node.items()
+        if key == "Ref" or key.startswith("Fn::"):
+            if path not in out:
+                origin = chain(ctx.explain(node))
+                if origin:
+                    out[path] = origin
+            return
+    for key, value in node.items():
+        _record_origins(ctx, value, f"{path}.{key}" if path else key, out, depth + 1)
+
+
+def _fill_absent(value: Any, rtype: str, path: str) -> Any:
+    """``Fn::If [c, x, !Ref AWS::NoValue]`` on an undecidable ``c``: in the branch where the
+    property is removed it has the provider's default (None when the table has none)."""
+    if isinstance(value, Choice):
+        if any(v is _NO_VALUE for _, v in value.branches):
+            default = kinds.default_at(rtype, path) if path else None
+            return Choice(tuple((label, default if v is _NO_VALUE else _fill_absent(v, rtype, path))
+                                for label, v in value.branches))
+        return Choice(tuple((label, _fill_absent(v, rtype, path)) for label, v in value.branches))
+    if isinstance(value, dict):
+        return {k: _fill_absent(v, rtype, f"{path}.{k}" if path else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill_absent(v, rtype, path) for v in value]
+    return value
+
+
+def _external(value: Any) -> Any:
+    """A value handed to another template: references to this template's resources mean
+    nothing there, so they become unknown."""
+    if isinstance(value, Ref) or value is _NO_VALUE:
+        return UNKNOWN
+    if isinstance(value, list):
+        return [_external(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _external(v) for k, v in value.items()}
+    if isinstance(value, Choice):
+        return Choice(tuple((label, _external(v)) for label, v in value.branches))
+    if isinstance(value, bool):
+        return str(value).lower()  # stack parameters are strings
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def _is_local_template(url: str) -> bool:
+    lowered = url.lower()
+    if "://" in lowered or lowered.startswith(("s3:", "http:", "https:", "arn:")):
+        return False
+    return url.startswith(("./", "../", "/")) or lowered.endswith((".yaml", ".yml", ".json", ".template"))
+
+
+def _nested_stack(ctx: _Context, logical_id: str, raw_props: dict[str, Any], url_key: str) -> NestedStack | None:
+    url = ctx.value(raw_props.get(url_key))
+    if not isinstance(url, str) or not _is_local_template(url):
+        return None
+    base = f"Resources.{logical_id}.Properties"
+    raw_params = raw_props.get("Parameters") if isinstance(raw_props.get("Parameters"), dict) else {}
+    params = []
+    for name, raw in raw_params.items():
+        value = _external(ctx.value(raw))
+        step = Origin(f"stack {logical_id} passes {name} = {show(value)}", ctx.tpl.file,
+                      ctx.tpl.lines.get(f"{base}.Parameters.{name}"))
+        params.append((name, value, chain([*ctx.explain(raw), step])))
+    path = Path(ctx.tpl.file).parent / url
+    return NestedStack(str(path), url, ctx.tpl.lines.get(f"{base}.{url_key}", ctx.tpl.lines.get(f"Resources.{logical_id}", 1)),
+                       tuple(params))
+
+
+# Workload.metadata key holding the template's parameters (parameters are not resources).
+PARAMETERS_KEY = "_ha_lint_parameters"
+
+
+def _parameter_specs(ctx: _Context) -> dict[str, dict[str, Any]]:
+    """Each parameter's declaration as written, with its lines, and whether the user overrode it."""
+    raw = ctx.tpl.template.get("Parameters")
+    out: dict[str, dict[str, Any]] = {}
+    given = ctx.settings.passed if ctx.settings.passed is not None else ctx.settings.parameters
+    for name, spec in (raw.items() if isinstance(raw, dict) else ()):
+        spec = spec if isinstance(spec, dict) else {}
+        line = ctx.tpl.lines.get(f"Parameters.{name}", 1)
+        out[name] = {"spec": spec, "line": line, "default_line": ctx.tpl.lines.get(f"Parameters.{name}.Default", line),
+                     "overridden": name in given}
+    return out
 
 
 _SAM_GLOBAL_TYPES = {
@@ -301,11 +616,12 @@ _SAM_GLOBAL_TYPES = {
 }
 
 
-def _sam_globals(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _sam_globals(template: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Native type -> (Globals section, its properties)."""
     raw = template.get("Globals")
     if not isinstance(raw, dict):
         return {}
-    return {_SAM_GLOBAL_TYPES[k]: v for k, v in raw.items() if k in _SAM_GLOBAL_TYPES and isinstance(v, dict)}
+    return {_SAM_GLOBAL_TYPES[k]: (k, v) for k, v in raw.items() if k in _SAM_GLOBAL_TYPES and isinstance(v, dict)}
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -317,3 +633,182 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+# -- parameter files -----------------------------------------------------------------------
+
+
+def read_parameter_file(path: Path, shown: str | None = None) -> dict[str, tuple[Any, Origin]]:
+    """Parameter values from a file, each with the line that sets it. Accepted forms:
+    the CLI's ``[{"ParameterKey": k, "ParameterValue": v}]`` (``UsePreviousValue: true``
+    makes the value unknown), ``cloudformation deploy``'s ``["Key=Value"]``, and the
+    CodePipeline template configuration ``{"Parameters": {k: v}}``; JSON or YAML."""
+    import yaml
+
+    shown = shown or str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LoadFailure(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise LoadFailure(f"not valid JSON/YAML: {getattr(exc, 'problem', None) or exc}",
+                          mark.line + 1 if mark else None) from None
+    name = Path(shown).name
+    out: dict[str, tuple[Any, Origin]] = {}
+
+    def put(key: Any, node: Any, line_node: Any) -> None:
+        if not isinstance(key, str) or not key:
+            return
+        value = _node_value(node)
+        out[key] = (value, Origin(f"{name} sets parameter {key} to {value!r}" if value is not None
+                                  else f"{name} keeps parameter {key}'s previous value", shown, line_node.start_mark.line + 1))
+
+    if isinstance(root, yaml.SequenceNode):
+        for item in root.value:
+            if isinstance(item, yaml.MappingNode):
+                fields = {k.value: v for k, v in item.value if isinstance(k, yaml.ScalarNode)}
+                key_node = fields.get("ParameterKey")
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                if _node_value(fields.get("UsePreviousValue")) == "true":
+                    put(key_node.value, None, key_node)
+                elif "ParameterValue" in fields:
+                    put(key_node.value, fields["ParameterValue"], fields["ParameterValue"])
+            elif isinstance(item, yaml.ScalarNode) and "=" in item.value:
+                key, _, value = item.value.partition("=")
+                put(key.strip(), yaml.ScalarNode("tag:yaml.org,2002:str", value), item)
+        return out
+    if isinstance(root, yaml.MappingNode):
+        fields = {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
+        params = fields.get("Parameters")
+        if isinstance(params, yaml.MappingNode):
+            for k, v in params.value:
+                if isinstance(k, yaml.ScalarNode):
+                    put(k.value, v, v)
+            return out
+    raise LoadFailure('not a parameter file: expected [{"ParameterKey": ..., "ParameterValue": ...}], '
+                      '["Key=Value"] or {"Parameters": {...}}', 1)
+
+
+def parameter_overrides(files: list[str], parameters: dict[str, str],
+                        errors: list[LoadError]) -> tuple[dict[str, Any], dict[str, Origin]]:
+    """The user's parameter values: the files in order, then ``--parameter`` on top. A file
+    that cannot be read is one error item; the others still apply."""
+    values: dict[str, Any] = {}
+    origins: dict[str, Origin] = {}
+    for file in files:
+        try:
+            found = read_parameter_file(Path(file), file)
+        except LoadFailure as exc:
+            errors.append(LoadError(file, exc.message, exc.line))
+            continue
+        for name, (value, origin) in found.items():
+            values[name] = value
+            origins[name] = origin
+    for name, value in parameters.items():
+        values[name] = value
+        origins.pop(name, None)
+    return values, origins
+
+
+def _node_value(node: Any) -> Any:
+    """A parameter value as CloudFormation receives it: a string (lists joined by commas)."""
+    import yaml
+
+    if node is None:
+        return None
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar_text(node)
+    if isinstance(node, yaml.SequenceNode):
+        return ",".join(str(_node_value(v)) for v in node.value)
+    return json.dumps(yaml.safe_load(yaml.serialize(node)))
+
+
+def _scalar_text(node: Any) -> str:
+    """YAML's unquoted ``True``/``false`` are booleans: CloudFormation receives ``true``/``false``."""
+    if node.style is None and node.tag.endswith(":bool"):
+        return node.value.lower()
+    return node.value
+
+
+# -- nested stacks -------------------------------------------------------------------------
+
+
+def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], read: Callable[[Path], str],
+                         region: str | None, warnings: list[str]) -> tuple[list[Workload], list[Resource]]:
+    """Resolve every local nested stack through the stack that nests it, with the parameters
+    it passes; a scanned template that some other scanned template nests is then not also
+    resolved on its own defaults."""
+    stacks: dict[str, list[Resource]] = {}
+    for res in resources:
+        if isinstance(res.meta.get("nested_stack"), NestedStack):
+            stacks.setdefault(res.workload, []).append(res)
+    if not stacks:
+        return workloads, resources
+    scanned = {_real(w.entry_file): w for w in workloads if w.source == CLOUDFORMATION}
+    called = {_real(r.meta["nested_stack"].template) for rs in stacks.values() for r in rs}
+    templates: dict[str, CfnTemplate | None] = {}
+    expanded: set[str] = set()
+    new_workloads: list[Workload] = []
+    new_resources: list[Resource] = []
+    budget = [MAX_NESTED_STACKS]
+
+    def load(real: str, shown: str) -> CfnTemplate | None:
+        if real not in templates:
+            templates[real] = None
+            try:
+                from ha_lint.loaders import cloudformation
+
+                templates[real] = cloudformation.load(read(Path(real)), shown)
+            except LoadFailure:
+                pass
+        return templates[real]
+
+    def instantiate(stack: Resource, ancestors: tuple[str, ...]) -> None:
+        nested: NestedStack = stack.meta["nested_stack"]
+        real = _real(nested.template)
+        where = f"{stack.file}:{nested.line}: nested stack {stack.address}"
+        if real in ancestors:
+            warnings.append(f"{where}: template {nested.url!r} nests itself (directly or through another stack); "
+                            "not expanded again")
+            return
+        if len(ancestors) > MAX_NESTED_DEPTH or budget[0] <= 0:
+            warnings.append(f"{where}: stacks nest deeper than ha-lint follows; {nested.url!r} not expanded")
+            return
+        if not os.path.isfile(real):
+            warnings.append(f"{where}: template {nested.url!r} not found")
+            return
+        shown = scanned[real].entry_file if real in scanned else os.path.normpath(nested.template)
+        tpl = load(real, shown)
+        if tpl is None:
+            if real not in scanned:  # a scanned template's own load error is reported already
+                warnings.append(f"{where}: template {nested.url!r} could not be loaded")
+            return
+        budget[0] -= 1
+        settings = CfnSettings(region=region, passed={k: (v, o) for k, v, o in nested.parameters})
+        workload, res = resolve(tpl, settings, workload_id=f"{stack.workload} > {stack.address}")
+        for child in res:
+            child.meta["nested_in"] = stack.uid
+        expanded.add(real)
+        new_workloads.append(workload)
+        new_resources.extend(res)
+        for child in res:
+            if isinstance(child.meta.get("nested_stack"), NestedStack):
+                instantiate(child, ancestors + (real,))
+
+    for workload in workloads:
+        real = _real(workload.entry_file) if workload.source == CLOUDFORMATION else None
+        if real is None or real in called or workload.id not in stacks:
+            continue
+        for stack in stacks[workload.id]:
+            instantiate(stack, (real,))
+    dropped = {scanned[real].id for real in expanded if real in scanned}
+    return ([w for w in workloads if w.id not in dropped] + new_workloads,
+            [r for r in resources if r.workload not in dropped] + new_resources)
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)

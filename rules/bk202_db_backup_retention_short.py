@@ -1,0 +1,72 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.backup import owns_backups
+from ha_lint.values import as_int, when
+
+
+class DbBackupRetentionShort(Rule):
+    id = "BK202"
+    name = "db-backup-retention-short"
+    severity = "low"
+    summary = "Database backups kept for less than the configured minimum (default 7 days)."
+    tags = ("backup", "rpo", "rds")
+    docs = """
+    ## What it does
+    Flags RDS DB instances and clusters, DocumentDB and Neptune clusters whose backup
+    retention is above 0 but below the configured minimum: `--min-backup-retention DAYS`
+    or `options: {min-backup-retention-days: N}` in `.ha-lint.yml` (default 7). An absent
+    retention is the AWS default of 1 day, and is flagged. Retention 0 is BK201's.
+    Not flagged, as for BK201: Aurora cluster members and `aurora*` instances (retention is
+    the cluster's) and read replicas (their source's backups bound the RPO).
+
+    ## Why it matters
+    Automated backups bound the RPO at about 5 minutes, but only within the retention
+    window: corruption, a bad migration or a deleted table noticed after the window has
+    passed (a long weekend is three days) can no longer be undone, and the data is lost
+    back to whatever older copy exists (REL 9, back up data).
+
+    ## Example
+    ```yaml
+    Database:
+      Type: AWS::RDS::DBInstance
+      Properties:
+        Engine: postgres
+        BackupRetentionPeriod: 1
+    ```
+    ```hcl
+    resource "aws_db_instance" "main" {
+      engine                  = "postgres"
+      backup_retention_period = 1
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+        BackupRetentionPeriod: 14
+    ```
+    ```hcl
+      backup_retention_period = 14
+    ```
+
+    ## References
+    - AWS Well-Architected Reliability REL 9 (back up data)
+    - Amazon RDS User Guide: Backup retention period
+    - Equivalent: Checkov CKV_AWS_133 (retention at least 1 day), Trivy AWS-0077 (rds-specify-backup-retention)
+    """
+
+    def check(self, arch):
+        minimum = arch.options.min_backup_retention_days
+        for db in arch.of_kind("rds_instance", "rds_cluster"):
+            if not owns_backups(db):
+                continue
+            retention = db.get("backup_retention")
+            for branch, value in retention.branches():
+                days = as_int(value)
+                if not isinstance(days, int) or not 0 < days < minimum:
+                    continue
+                yield self.finding(
+                    db,
+                    f"{db.type} {db.address} keeps automated backups for {days} day(s){retention.why()}{when(branch)}, "
+                    f"less than the minimum of {minimum}: problems noticed later than that cannot be restored. "
+                    f"Set the backup retention to at least {minimum} days.",
+                    prop="backup_retention", detail=f"backup_retention{':' + branch if branch else ''}",
+                )

@@ -1,0 +1,96 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.backup import deletion_exposures
+
+_KINDS = ("rds_instance", "rds_cluster", "redshift_cluster", "ebs_volume", "dynamodb_table", "efs_file_system",
+          "elasticache_replication_group", "elasticache_cluster")
+
+
+class DatastoreDeletedWithoutSnapshot(Rule):
+    id = "BK204"
+    name = "datastore-deleted-without-snapshot"
+    severity = "medium"
+    summary = "A stack delete, replacement or destroy removes a data store and keeps no copy of it."
+    tags = ("backup", "rpo")
+    docs = """
+    ## What it does
+    CloudFormation: flags RDS DB instances (not Aurora members: `DBClusterIdentifier`) and
+    clusters, DocumentDB and Neptune clusters, Redshift clusters, EBS volumes, DynamoDB
+    tables and global tables, EFS file systems and Redis/Valkey ElastiCache replication
+    groups and clusters whose `DeletionPolicy` is `Delete`. An absent `DeletionPolicy`
+    counts as CloudFormation's default: `Snapshot` for `AWS::RDS::DBCluster` and for
+    `AWS::RDS::DBInstance` without `DBClusterIdentifier`, `Delete` for every other type
+    here. An explicit `UpdateReplacePolicy: Delete` on the same types is flagged too (a
+    property change that replaces the resource deletes the old one).
+    Terraform: flags `aws_db_instance`, `aws_rds_cluster`, `aws_docdb_cluster`,
+    `aws_neptune_cluster` and `aws_redshift_cluster` with `skip_final_snapshot = true`.
+
+    Decisions: read replicas and Aurora members are not flagged (their data lives in the
+    source or cluster). `Retain`, `RetainExceptOnCreate` and `Snapshot` keep a copy.
+    `Snapshot` on a type that cannot snapshot (DynamoDB, EFS) is a template error that
+    cfn-lint reports (E3035), not flagged here. A `DeletionPolicy` written as an intrinsic
+    function is not resolved, so not flagged. Deletion protection does not exempt a
+    resource: it blocks the delete, but once it is lifted (often outside the template) the
+    delete proceeds with no copy. The finding points at the resource (the policy is an
+    attribute, not a property).
+
+    ## Why it matters
+    Deleting a stack, removing a resource from a template, or a property change that forces
+    a replacement deletes the data store with all its data; automated backups of RDS are
+    deleted with it. Without a final snapshot or a retained resource the RPO of that event
+    is "everything" (REL 9).
+
+    ## Example
+    ```yaml
+    Orders:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        BillingMode: PAY_PER_REQUEST
+    Database:
+      Type: AWS::RDS::DBInstance
+      DeletionPolicy: Delete
+      Properties:
+        Engine: postgres
+    ```
+    ```hcl
+    resource "aws_db_instance" "main" {
+      engine              = "postgres"
+      skip_final_snapshot = true
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+    Orders:
+      Type: AWS::DynamoDB::Table
+      DeletionPolicy: Retain
+      UpdateReplacePolicy: Retain
+    Database:
+      Type: AWS::RDS::DBInstance
+      DeletionPolicy: Snapshot
+      UpdateReplacePolicy: Snapshot
+    ```
+    ```hcl
+    resource "aws_db_instance" "main" {
+      engine                    = "postgres"
+      skip_final_snapshot       = false
+      final_snapshot_identifier = "main-final"
+    }
+    ```
+
+    ## References
+    - AWS Well-Architected Reliability REL 9 (back up data)
+    - AWS CloudFormation User Guide: DeletionPolicy and UpdateReplacePolicy attributes
+    - Equivalent: cfn-lint I3011 (stateful resources without UpdateReplacePolicy/DeletionPolicy) and W3011 (both policies needed)
+    """
+
+    def check(self, arch):
+        for res in arch.of_kind(*_KINDS):
+            for exposure in deletion_exposures(res):
+                yield self.finding(
+                    res,
+                    f"{res.type} {res.address} is deleted with no copy: {exposure.text}. "
+                    + ("Set DeletionPolicy and UpdateReplacePolicy to Snapshot (where supported) or Retain."
+                       if res.source == "cloudformation" else
+                       "Set skip_final_snapshot = false with a final_snapshot_identifier."),
+                    line=exposure.line, detail=exposure.detail,
+                )

@@ -1,0 +1,75 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.backup import versioning_states
+from ha_lint.values import when
+
+
+class S3VersioningDisabled(Rule):
+    id = "BK206"
+    name = "s3-versioning-disabled"
+    severity = "low"
+    summary = "S3 bucket without versioning: an overwrite or delete destroys the only copy of an object."
+    tags = ("backup", "rpo", "s3")
+    docs = """
+    ## What it does
+    Flags S3 buckets whose versioning is not enabled, resolved across resources:
+    `VersioningConfiguration: {Status: Enabled}` (CloudFormation), the inline
+    `versioning { enabled = true }` block (Terraform AWS provider v3), or a separate
+    `aws_s3_bucket_versioning` whose `bucket` references the bucket (or names it) with
+    `status = "Enabled"`. `Suspended` and absent are flagged. When an
+    `aws_s3_bucket_versioning` of the same module names a bucket that cannot be resolved,
+    no bucket of that module is flagged (it may be this one).
+
+    ## Why it matters
+    Without versioning, an overwritten or deleted object is gone: an application bug, a
+    compromised credential or a mistaken `aws s3 rm --recursive` loses data with no
+    restore point. Versioning keeps every prior version (RPO 0 for those events) and is
+    required for S3 replication and AWS Backup of S3 (REL 9).
+
+    ## Example
+    ```yaml
+    Uploads:
+      Type: AWS::S3::Bucket
+      Properties:
+        BucketName: example-uploads
+    ```
+    ```hcl
+    resource "aws_s3_bucket" "uploads" {
+      bucket = "example-uploads"
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+    Uploads:
+      Type: AWS::S3::Bucket
+      Properties:
+        BucketName: example-uploads
+        VersioningConfiguration:
+          Status: Enabled
+    ```
+    ```hcl
+    resource "aws_s3_bucket_versioning" "uploads" {
+      bucket = aws_s3_bucket.uploads.id
+      versioning_configuration {
+        status = "Enabled"
+      }
+    }
+    ```
+
+    ## References
+    - AWS Well-Architected Reliability REL 9 (back up data)
+    - Amazon S3 User Guide: Using versioning in S3 buckets
+    - Equivalent: Checkov CKV_AWS_21, Trivy AWS-0090 (s3-enable-versioning)
+    """
+
+    def check(self, arch):
+        for bucket in arch.of_kind("s3_bucket"):
+            for state in versioning_states(arch, bucket):
+                if state.enabled is not False:
+                    continue
+                yield self.finding(
+                    bucket,
+                    f"S3 bucket {bucket.address} is not versioned: {state.why}{when(state.branch)}. "
+                    "An overwrite or delete destroys the only copy of an object; enable versioning.",
+                    line=state.line, detail="versioning" + (f":{state.branch}" if state.branch else ""),
+                )

@@ -1,0 +1,85 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.backup import plan_rules
+
+
+class BackupNotCopiedCrossRegion(Rule):
+    id = "DR305"
+    name = "backup-not-copied-cross-region"
+    severity = "medium"
+    summary = "AWS Backup plan rule that copies no backup to a vault in another Region."
+    tags = ("dr", "rpo", "backup")
+    docs = """
+    ## What it does
+    Flags each rule of an `AWS::Backup::BackupPlan` (`BackupPlanRule`) / `aws_backup_plan`
+    (`rule {}`) with no copy action (`CopyActions`, `copy_action {}`) to a backup vault in
+    another Region. The destination's Region comes from the vault ARN
+    (`arn:aws:backup:<region>:...`) or from the vault resource it references (its
+    Terraform provider's Region). A destination whose Region cannot be resolved (a
+    parameter, `${AWS::Region}` left unset) may be another Region: not flagged.
+    Decision: a copy to another account in the same Region protects against account
+    compromise but not a Regional outage, so it does not satisfy this rule.
+
+    ## Why it matters
+    Backups kept only in the Region they protect are lost, or unreachable, with that
+    Region: after a Regional outage there is nothing to restore elsewhere, and the
+    backup-and-restore DR strategy has no backups to restore. A copy action puts each
+    recovery point in the recovery Region (RPO = the backup interval) (REL 9, REL 13).
+
+    ## Example
+    ```yaml
+    Plan:
+      Type: AWS::Backup::BackupPlan
+      Properties:
+        BackupPlan:
+          BackupPlanName: daily
+          BackupPlanRule:
+            - RuleName: daily
+              TargetBackupVault: !Ref Vault
+              ScheduleExpression: cron(0 5 ? * * *)
+    ```
+    ```hcl
+    resource "aws_backup_plan" "daily" {
+      name = "daily"
+      rule {
+        rule_name         = "daily"
+        target_vault_name = aws_backup_vault.main.name
+        schedule          = "cron(0 5 ? * * *)"
+      }
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+              CopyActions:
+                - DestinationBackupVaultArn: arn:aws:backup:eu-central-1:111122223333:backup-vault:dr
+    ```
+    ```hcl
+        copy_action {
+          destination_vault_arn = aws_backup_vault.dr.arn   # a vault whose provider is another Region
+        }
+    ```
+
+    ## References
+    - AWS Well-Architected Reliability REL 9 (back up data), REL 13 (plan for disaster recovery)
+    - AWS Backup Developer Guide: Creating backup copies across AWS Regions
+    - Equivalent: none in Checkov/Trivy/KICS
+    """
+
+    def check(self, arch):
+        for plan in arch.of_kind("backup_plan"):
+            for rule in plan_rules(arch, plan):
+                if rule.copied_cross_region is not False:
+                    continue
+                name = rule.name if isinstance(rule.name, str) else f"#{rule.index + 1}"
+                if rule.copies:
+                    where = ", ".join(f"{c.destination} ({c.region if isinstance(c.region, str) else 'same Region'})"
+                                      for c in rule.copies)
+                    problem = f"copies only to vaults in the same Region: {where}"
+                else:
+                    problem = "has no copy action"
+                yield self.finding(
+                    plan,
+                    f"Backup plan {plan.address} rule {name} {problem}. Its recovery points are lost with the "
+                    "Region; add a copy action to a vault in the recovery Region.",
+                    line=rule.line, detail=f"rule:{name}",
+                )

@@ -1,0 +1,84 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.dr import dr_posture, significant_workloads
+
+
+class WorkloadSingleRegion(Rule):
+    id = "DR306"
+    name = "workload-single-region"
+    severity = "info"
+    summary = "Workload with no multi-Region failover path; names the DR strategy it implements."
+    tags = ("dr", "rto", "multi-region")
+    docs = """
+    ## What it does
+    Reports once per workload (a CloudFormation stack, or a Terraform root module, that
+    holds at least one entry point, compute or data resource) that has no multi-Region
+    failover path at all: no Route 53 failover or latency records, no Global Accelerator,
+    no DynamoDB global table, no cross-Region replication of data (S3 replication to
+    another Region, RDS cross-Region read replicas, Aurora global databases). Backup
+    copies to another Region alone do not make a failover path. The finding names the DR
+    strategy the workload implements (none, backup and restore, pilot light, warm standby,
+    multi-site active/active) and the evidence for it, and points at the template (or the
+    root module's `main.tf`).
+    Decisions: failover records whose targets are all resources of the workload in one
+    Region (a same-Region "sorry page") are not a Regional failover path; a path whose
+    Region cannot be resolved (a replication destination given as a parameter) counts
+    as one, so the workload is not reported.
+
+    ## Why it matters
+    Multi-AZ protects against the loss of a data center, not of a Region. A workload that
+    lives in one Region recovers from a Regional outage only by rebuilding elsewhere from
+    backups (RTO of hours, RPO of the last copied backup), or not at all. That may be the
+    right trade-off, but it should be a decision: this finding states the posture so the
+    RTO/RPO it implies can be compared with what the business needs (REL 10, REL 13).
+
+    ## Example
+    ```yaml
+    Resources:
+      Database:
+        Type: AWS::RDS::DBInstance
+        Properties:
+          Engine: postgres
+          MultiAZ: true
+    ```
+    ```hcl
+    resource "aws_db_instance" "main" {
+      engine   = "postgres"
+      multi_az = true
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+      DrReplica:   # deployed in the recovery Region's stack
+        Type: AWS::RDS::DBInstance
+        Properties:
+          SourceDBInstanceIdentifier: arn:aws:rds:eu-west-1:111122223333:db:main
+    ```
+    ```hcl
+    resource "aws_db_instance" "dr_replica" {
+      provider            = aws.recovery_region
+      replicate_source_db = aws_db_instance.main.arn
+      instance_class      = "db.m6g.large"
+    }
+    ```
+
+    ## References
+    - AWS Well-Architected Reliability REL 10 (use fault isolation: multiple locations), REL 13 (plan for disaster recovery)
+    - Whitepaper: Disaster Recovery of Workloads on AWS (backup and restore, pilot light, warm standby, multi-site)
+    - Equivalent: none in Checkov/Trivy/KICS
+    """
+
+    def check(self, arch):
+        for workload in significant_workloads(arch):
+            posture = dr_posture(arch, workload.id)
+            if posture.failover_path is not False:
+                continue
+            evidence = posture.summary()
+            yield self.workload_finding(
+                workload,
+                f"Workload {workload.id} has no multi-Region failover path: a Regional outage takes it down until it "
+                f"is rebuilt elsewhere. Detected DR strategy: {posture.label}"
+                + (f" ({evidence})" if evidence else "")
+                + ". If the business needs a lower RTO/RPO, add a pilot light or warm standby in a second Region.",
+                detail="single_region",
+            )

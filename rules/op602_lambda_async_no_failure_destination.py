@@ -1,0 +1,95 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.events import async_invokers, failure_gaps
+from ha_lint.values import when
+
+
+class LambdaAsyncNoFailureDestination(Rule):
+    id = "OP602"
+    name = "lambda-async-no-failure-destination"
+    severity = "medium"
+    summary = "Lambda function invoked asynchronously with no dead-letter queue and no on-failure destination."
+    tags = ("operations", "async", "lambda")
+    docs = """
+    ## What it does
+    Flags a Lambda function (`AWS::Lambda::Function`, `AWS::Serverless::Function`,
+    `aws_lambda_function`) that is invoked asynchronously and keeps no failed events: no
+    dead-letter queue (`DeadLetterConfig`, SAM `DeadLetterQueue`, `dead_letter_config`) and
+    no on-failure destination (an `AWS::Lambda::EventInvokeConfig` /
+    `aws_lambda_function_event_invoke_config` with `OnFailure`, SAM
+    `EventInvokeConfig.DestinationConfig.OnFailure`).
+
+    A function counts as invoked asynchronously when the scanned set wires it to: an SNS
+    subscription (separate or inline on the topic), an S3 bucket notification, an
+    EventBridge / CloudWatch Events rule target, an EventBridge Scheduler schedule, a
+    CloudWatch Logs subscription filter, an IoT rule, an event-invoke config, SAM events of
+    those types (`SNS`, `S3`, `EventBridgeRule`, `CloudWatchEvent`, `Schedule`,
+    `ScheduleV2`, `CloudWatchLogs`, `IoTRule`), or a Lambda permission for a service that
+    only ever invokes asynchronously (SNS, S3, EventBridge, CloudWatch Logs, IoT, SES).
+    Decision: an EventBridge target's or SNS subscription's own dead-letter config does not
+    count: it keeps events the service could not deliver, not events the function failed.
+    CloudFormation custom-resource handlers are not counted (the stack operation reports
+    their failure).
+
+    ## Why it matters
+    Lambda retries a failed asynchronous invocation twice, then discards the event. Without
+    a dead-letter queue or on-failure destination, the failed S3 upload, order event or
+    notification is gone with only a log line to show for it: no way to inspect or replay
+    it (fault tolerance, REL 11).
+
+    ## Example
+    ```yaml
+    Handler:
+      Type: AWS::Serverless::Function
+      Properties:
+        Runtime: python3.12
+        Handler: app.handler
+        CodeUri: src/
+        Events:
+          Uploads:
+            Type: S3
+            Properties:
+              Bucket: !Ref Uploads
+              Events: s3:ObjectCreated:*
+    ```
+    ```hcl
+    resource "aws_sns_topic_subscription" "orders" {
+      topic_arn = aws_sns_topic.orders.arn
+      protocol  = "lambda"
+      endpoint  = aws_lambda_function.handler.arn
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+        DeadLetterQueue:
+          Type: SQS
+          TargetArn: !GetAtt HandlerDlq.Arn
+    ```
+    ```hcl
+    resource "aws_lambda_function" "handler" {
+      # ...
+      dead_letter_config {
+        target_arn = aws_sqs_queue.handler_dlq.arn
+      }
+    }
+    ```
+
+    ## References
+    - AWS Well-Architected Reliability REL 11 (withstand component failures); AWS Lambda Developer Guide: asynchronous invocation, destinations
+    - Equivalent: Checkov CKV_AWS_116 (every function; this rule only asynchronously invoked ones)
+    """
+
+    def check(self, arch):
+        invokers = async_invokers(arch)
+        for fn in arch.of_kind("lambda_function"):
+            if fn.uid not in invokers:
+                continue
+            by = invokers[fn.uid][0]
+            for branch in failure_gaps(arch, fn):
+                yield self.finding(
+                    fn,
+                    f"Lambda function {fn.address} is invoked asynchronously ({by.description}, {by.via.file}:{by.line}) "
+                    f"but has no dead-letter queue and no on-failure destination{when(branch)}: events that still fail "
+                    "after Lambda's two retries are discarded. Add a DeadLetterConfig or an on-failure destination.",
+                    prop="dead_letter_target", detail=f"async:{branch or ''}",
+                )

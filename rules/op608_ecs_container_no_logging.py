@@ -1,0 +1,95 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.events import document
+from ha_lint.values import possibilities, when
+
+
+def containers_without_logging(task):
+    """(branch, index, container name) of each container definition with no log configuration."""
+    for branch, containers in possibilities(document(task.get("containers").value)):
+        if not isinstance(containers, list):
+            continue
+        for index, container in enumerate(containers):
+            if not isinstance(container, dict):
+                continue
+            fields = {k.lower(): v for k, v in container.items()}
+            config = fields.get("logconfiguration")
+            if config is None or config == {} or type(config) is object:
+                name = fields.get("name")
+                yield branch, index, name if isinstance(name, str) else f"#{index + 1}"
+
+
+class EcsContainerNoLogging(Rule):
+    id = "OP608"
+    name = "ecs-container-no-logging"
+    severity = "low"
+    summary = "ECS task definition container with no log configuration."
+    tags = ("operations", "ecs", "logging")
+    docs = """
+    ## What it does
+    Flags each container of an `AWS::ECS::TaskDefinition` / `aws_ecs_task_definition`
+    with no log configuration (`LogConfiguration`, `logConfiguration` in the
+    `container_definitions` JSON): any log driver counts (awslogs, awsfirelens, splunk,
+    ...). In CloudFormation the finding points at the container; in Terraform at
+    `container_definitions` (definitions read from files or templates are unknown and not
+    reported).
+
+    ## Why it matters
+    Without a log driver, a container's stdout and stderr go nowhere you can read once the
+    task stops: a task that crashes on start or fails its health check leaves no trace of
+    why, and an outage is diagnosed blind (REL 6, monitor workload resources).
+
+    ## Example
+    ```yaml
+    TaskDefinition:
+      Type: AWS::ECS::TaskDefinition
+      Properties:
+        ContainerDefinitions:
+          - Name: app
+            Image: nginx:1.27
+    ```
+    ```hcl
+    resource "aws_ecs_task_definition" "app" {
+      family = "app"
+      container_definitions = jsonencode([{
+        name  = "app"
+        image = "nginx:1.27"
+      }])
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+            LogConfiguration:
+              LogDriver: awslogs
+              Options:
+                awslogs-group: !Ref AppLogs
+                awslogs-region: !Ref AWS::Region
+                awslogs-stream-prefix: app
+    ```
+    ```hcl
+        logConfiguration = {
+          logDriver = "awslogs"
+          options = {
+            awslogs-group         = aws_cloudwatch_log_group.app.name
+            awslogs-region        = "eu-west-1"
+            awslogs-stream-prefix = "app"
+          }
+        }
+    ```
+
+    ## References
+    - AWS Well-Architected Reliability REL 6 (monitor workload resources); Amazon ECS Developer Guide: awslogs log driver
+    - Equivalent: KICS "ECS Task Definition Container Without Log Configuration" (no Checkov/Trivy check)
+    """
+
+    def check(self, arch):
+        for task in arch.of_kind("ecs_task_definition"):
+            path = task.native_path("containers")
+            for branch, index, name in containers_without_logging(task):
+                line = task.line_of(f"{path}.{index}") if task.source == "cloudformation" else task.line_of("containers")
+                yield self.finding(
+                    task,
+                    f"Container {name} of task definition {task.address} has no log configuration{when(branch)}: its "
+                    "output is lost when the task stops. Add a logConfiguration (awslogs or FireLens).",
+                    line=line, detail=f"container:{name}{':' + branch if branch else ''}",
+                )

@@ -1,0 +1,70 @@
+from ha_lint.engine import Rule
+from ha_lint.values import as_bool, bad_branches, when
+
+
+class CloudtrailSingleRegion(Rule):
+    id = "SC502"
+    name = "cloudtrail-single-region"
+    severity = "medium"
+    summary = "CloudTrail trail that records one Region only, or leaves out global service events."
+    tags = ("security", "audit", "cloudtrail")
+    docs = """
+    ## What it does
+    Flags an `AWS::CloudTrail::Trail` / `aws_cloudtrail` that is not multi-region
+    (`IsMultiRegionTrail` / `is_multi_region_trail` false or absent: absent means false in
+    CloudFormation and in the Terraform provider), and, separately, one that excludes
+    global service events (`IncludeGlobalServiceEvents` / `include_global_service_events`
+    false; absent means true). Each is reported at its own property.
+
+    ## Why it matters
+    A single-region trail records nothing that happens in the other Regions: resources
+    launched there by mistake or by an attacker, or a DR Region's activity during a
+    failover, go unaudited. Global services (IAM, STS, CloudFront) log to us-east-1 and are
+    recorded only by trails that include global service events. CloudTrail must cover all
+    Regions.
+
+    ## Example
+    ```yaml
+    Trail:
+      Type: AWS::CloudTrail::Trail
+      Properties:
+        IsLogging: true
+        S3BucketName: !Ref TrailBucket
+        IsMultiRegionTrail: false
+    ```
+    ```hcl
+    resource "aws_cloudtrail" "main" {
+      name                          = "main"
+      s3_bucket_name                = aws_s3_bucket.trail.id
+      include_global_service_events = false
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+        IsMultiRegionTrail: true
+        IncludeGlobalServiceEvents: true
+    ```
+    ```hcl
+      is_multi_region_trail         = true
+      include_global_service_events = true
+    ```
+
+    ## References
+    - AWS Well-Architected Security SEC 4 (detect and investigate security events); CIS AWS Foundations 3.1
+    - Equivalent: Checkov CKV_AWS_67, Trivy AWS-0014 (cloudtrail-enable-all-regions)
+    """
+
+    def check(self, arch):
+        for trail in arch.of_kind("cloudtrail"):
+            for prop, what in (("multi_region", "records only the Region it is created in"),
+                               ("global_service_events", "leaves out global service events (IAM, STS, CloudFront)")):
+                value = trail.get(prop)
+                for branch in bad_branches(value.value, lambda v: as_bool(v) is False):
+                    yield self.finding(
+                        trail,
+                        f"CloudTrail trail {trail.address} {what}{value.why()}{when(branch)}. "
+                        "Make it a multi-region trail that includes global service events, so activity in every "
+                        "Region is audited.",
+                        prop=prop, detail=f"{prop}{':' + branch if branch else ''}",
+                    )

@@ -1,0 +1,813 @@
+"""Is this resource backed up, and how? Where do its copies go?
+
+Backup questions, written once for both languages:
+
+- ``tags_of``: a resource's resolved tags, whichever way they are written.
+- ``backup_coverage``: which mechanisms in the scanned set back up an EBS volume or an EFS
+  file system: AWS Backup selections (by reference/ARN, by ``ListOfTags``/``selection_tag``,
+  filtered by ``Conditions``), DLM lifecycle policies (by target tags, directly or through
+  the instance a volume is attached to), the EFS backup policy.
+- ``versioning_states``: S3 versioning, inline or through ``aws_s3_bucket_versioning``.
+- ``pitr_gaps``: where DynamoDB point-in-time recovery is off (tables and their replicas).
+- ``plan_rules``: AWS Backup plan rules and where their copy actions go.
+- ``bucket_replications``, ``dynamodb_cross_region``, ``rds_cross_region``: live copies of
+  data in another Region.
+
+Answers about the world are three-valued: ``True``, ``False`` or ``UNKNOWN`` (the templates
+do not decide). Rules report only on ``False``. Regions differ only when both are known and
+different, or when AWS itself guarantees it (a DynamoDB replica is always in another Region).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ha_lint.graph import Architecture
+from ha_lint.model import CLOUDFORMATION, Resource
+from ha_lint.values import UNKNOWN, Ref, Unknown, as_bool, as_list, is_known, possibilities
+
+Tri = bool | Unknown
+
+
+# -- three-valued logic ---------------------------------------------------------------------
+
+
+def any3(values: Iterable[Tri]) -> Tri:
+    """True if any is True; UNKNOWN if none is but one is unknown; else False."""
+    seen_unknown = False
+    for value in values:
+        if value is True:
+            return True
+        if value is UNKNOWN:
+            seen_unknown = True
+    return UNKNOWN if seen_unknown else False
+
+
+def all3(values: Iterable[Tri]) -> Tri:
+    seen_unknown = False
+    for value in values:
+        if value is False:
+            return False
+        if value is UNKNOWN:
+            seen_unknown = True
+    return UNKNOWN if seen_unknown else True
+
+
+def not3(value: Tri) -> Tri:
+    return value if value is UNKNOWN else not value
+
+
+# -- regions ---------------------------------------------------------------------------------
+
+
+def region_of(res: Resource) -> Any:
+    region = res.meta.get("region", UNKNOWN)
+    return region if isinstance(region, str) and region else UNKNOWN
+
+
+def regions_differ(a: Resource, b: Resource) -> Tri:
+    """Whether two resources sit in different Regions: one CloudFormation stack is one Region."""
+    if a.workload == b.workload and a.source == CLOUDFORMATION:
+        return False
+    return region_differs(region_of(a), region_of(b))
+
+
+def region_differs(a: Any, b: Any) -> Tri:
+    if isinstance(a, str) and a and isinstance(b, str) and b:
+        return a != b
+    return UNKNOWN
+
+
+def parse_arn(value: Any) -> dict[str, str] | None:
+    """``arn:partition:service:region:account:resource`` as a dict, or None."""
+    if not isinstance(value, str) or not value.startswith("arn:"):
+        return None
+    parts = value.split(":", 5)
+    if len(parts) < 6:
+        return None
+    return {"partition": parts[1], "service": parts[2], "region": parts[3], "account": parts[4], "resource": parts[5]}
+
+
+def arn_region(value: Any) -> Any:
+    arn = parse_arn(value)
+    if arn is None or not arn["region"] or "*" in arn["region"]:
+        return UNKNOWN
+    return arn["region"]
+
+
+# -- tags -------------------------------------------------------------------------------------
+
+
+def tags_of(res: Resource) -> dict[str, Any] | Unknown:
+    """Resolved tags as {key: value}; a value may be UNKNOWN. UNKNOWN when a key is unknown."""
+    value = res.get("tags").value
+    if value is None:
+        return {}
+    if not is_known(value) or isinstance(value, Ref):
+        return UNKNOWN
+    out: dict[str, Any] = {}
+    if isinstance(value, dict):  # Terraform map
+        for key, item in value.items():
+            out[str(key)] = item if isinstance(item, (str, int, float, bool)) else UNKNOWN
+        return out
+    if isinstance(value, list):  # CloudFormation [{Key, Value}]
+        for item in value:
+            if not isinstance(item, dict) or not isinstance(item.get("Key"), str):
+                return UNKNOWN
+            tag_value = item.get("Value")
+            out[item["Key"]] = tag_value if isinstance(tag_value, (str, int, float, bool)) else UNKNOWN
+        return out
+    return UNKNOWN
+
+
+def _tag_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value if isinstance(value, str) else UNKNOWN
+
+
+def tag_condition(tags: dict[str, Any] | Unknown, operator: str, key: Any, value: Any) -> Tri:
+    """An AWS Backup / DLM tag condition: STRINGEQUALS, STRINGLIKE, STRINGNOTEQUALS, STRINGNOTLIKE."""
+    if tags is UNKNOWN or not isinstance(key, str) or not isinstance(_tag_text(value), str):
+        return UNKNOWN
+    key = key.removeprefix("aws:ResourceTag/")
+    wanted = _tag_text(value)
+    if key not in tags:
+        return operator in ("STRINGNOTEQUALS", "STRINGNOTLIKE")
+    actual = _tag_text(tags[key])
+    if actual is UNKNOWN:
+        return UNKNOWN
+    if operator in ("STRINGEQUALS", "STRINGNOTEQUALS"):
+        hit = actual == wanted
+    else:
+        hit = fnmatch.fnmatchcase(actual, wanted)
+    return hit if operator in ("STRINGEQUALS", "STRINGLIKE") else not hit
+
+
+# -- AWS Backup selections --------------------------------------------------------------------
+
+# The ARN service and resource-path prefix of what AWS Backup / DLM select, per kind.
+_ARN_SHAPE = {
+    "ebs_volume": ("ec2", "volume/"),
+    "efs_file_system": ("elasticfilesystem", "file-system/"),
+    "ec2_instance": ("ec2", "instance/"),
+}
+
+
+def arn_pattern_selects(pattern: Any, res: Resource) -> Tri:
+    """Whether a literal ARN (or ``*`` pattern) in a selection names ``res``.
+
+    EBS, EFS and EC2 ARNs end in an ID AWS generates at creation, so a literal ID names some
+    other, existing resource; only wildcards can name a resource of the template."""
+    if not isinstance(pattern, str):
+        return UNKNOWN
+    if pattern.strip() == "*":
+        return True
+    arn = parse_arn(pattern)
+    shape = _ARN_SHAPE.get(res.kind)
+    if arn is None or shape is None:
+        return False
+    service, prefix = shape
+    if not fnmatch.fnmatchcase(service, arn["service"]):
+        return False
+    region = region_of(res)
+    if isinstance(region, str) and arn["region"] and not fnmatch.fnmatchcase(region, arn["region"]):
+        return False
+    return fnmatch.fnmatchcase(prefix + "generated-id", arn["resource"])
+
+
+@dataclass(frozen=True)
+class TagTest:
+    operator: str  # STRINGEQUALS, STRINGLIKE, STRINGNOTEQUALS, STRINGNOTLIKE
+    key: Any
+    value: Any
+
+    def on(self, tags: dict[str, Any] | Unknown) -> Tri:
+        return tag_condition(tags, self.operator, self.key, self.value)
+
+    def __str__(self) -> str:
+        op = {"STRINGEQUALS": "=", "STRINGLIKE": " like ", "STRINGNOTEQUALS": "!=", "STRINGNOTLIKE": " not like "}
+        return f"{self.key}{op.get(self.operator, ' ? ')}{self.value}"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """An AWS Backup selection: (by reference/ARN OR any tag) AND every condition, minus exclusions."""
+
+    owner: Resource
+    refs: frozenset[str]  # uids selected by reference
+    arns: tuple[Any, ...]  # literal ARN patterns (UNKNOWN: unresolved, and not a reference)
+    any_tags: tuple[TagTest, ...]  # ListOfTags / selection_tag: ORed
+    conditions: tuple[TagTest, ...] | Unknown  # Conditions / condition: ANDed
+    not_refs: frozenset[str]
+    not_arns: tuple[Any, ...]
+    resources_readable: bool = True  # False: the whole resource list is a parameter/variable
+    tags_readable: bool = True  # False: the tag list is not a list we can read
+
+    def selects(self, res: Resource) -> Tri:
+        if regions_differ(self.owner, res) is True:
+            return False
+        if res.uid in self.not_refs:
+            return False
+        excluded = any3(arn_pattern_selects(p, res) if isinstance(p, str) else
+                        (UNKNOWN if p is UNKNOWN and self.owner.workload == res.workload else False)
+                        for p in self.not_arns)
+        if excluded is True:
+            return False
+        tags = tags_of(res)
+        picks: list[Tri] = [res.uid in self.refs]
+        for pattern in self.arns:
+            if pattern is UNKNOWN:
+                # an unresolved entry may name anything of its own template; elsewhere it names
+                # resources of another deployment (decision: not this scanned set's)
+                picks.append(UNKNOWN if self.owner.workload == res.workload else False)
+            else:
+                picks.append(arn_pattern_selects(pattern, res))
+        picks += [test.on(tags) for test in self.any_tags]
+        if not self.refs and not self.arns and not self.any_tags:
+            picks.append(True if self.conditions else False)  # conditions alone filter everything
+        if not self.resources_readable and self.owner.workload == res.workload:
+            picks.append(UNKNOWN)
+        if not self.tags_readable:
+            picks.append(UNKNOWN)
+        picked = any3(picks)
+        if picked is False:
+            return False
+        conditions = self.conditions
+        ok = UNKNOWN if conditions is UNKNOWN else all3(t.on(tags) for t in conditions)
+        return all3([picked, ok, not3(excluded)])
+
+    def describe(self, res: Resource) -> str:
+        if res.uid in self.refs:
+            return f"AWS Backup selection {self.owner.address} (by reference)"
+        if self.any_tags:
+            return f"AWS Backup selection {self.owner.address} (by tag {', '.join(map(str, self.any_tags))})"
+        return f"AWS Backup selection {self.owner.address}"
+
+
+_CONDITION_BLOCKS = {"StringEquals": "STRINGEQUALS", "StringLike": "STRINGLIKE", "StringNotEquals": "STRINGNOTEQUALS",
+                     "StringNotLike": "STRINGNOTLIKE", "string_equals": "STRINGEQUALS", "string_like": "STRINGLIKE",
+                     "string_not_equals": "STRINGNOTEQUALS", "string_not_like": "STRINGNOTLIKE"}
+
+
+def _conditions(value: Any) -> tuple[TagTest, ...] | Unknown:
+    tests: list[TagTest] = []
+    for block in as_list(value):
+        if not isinstance(block, dict):
+            return UNKNOWN
+        for name, entries in block.items():
+            operator = _CONDITION_BLOCKS.get(name)
+            if operator is None:
+                continue
+            if not isinstance(entries, (list, dict)):
+                return UNKNOWN
+            for entry in as_list(entries):
+                if not isinstance(entry, dict):
+                    return UNKNOWN
+                tests.append(TagTest(operator, entry.get("ConditionKey", entry.get("key")),
+                                     entry.get("ConditionValue", entry.get("value"))))
+    return tuple(tests)
+
+
+def _entries_and_refs(arch: Architecture, sel: Resource, name: str) -> tuple[tuple[Any, ...], frozenset[str], bool]:
+    """(literal/unknown entries, uids referenced, readable) of a selection's resource list."""
+    value = sel.get(name).value
+    targets = arch.targets(sel, name)
+    refs = frozenset(t.uid for t in targets)
+    if value is None:
+        return (), refs, True
+    if not isinstance(value, (list, tuple)):
+        return (), refs, False  # a parameter/variable for the whole list
+    literal: list[Any] = []
+    unknown = 0
+    for item in value:
+        if isinstance(item, Ref):
+            continue
+        if isinstance(item, str):
+            literal.append(item)
+        else:
+            unknown += 1
+    # An ARN built around a reference (!Sub "...:volume/${Vol}") resolves to UNKNOWN but is
+    # that reference: count such entries against the references the graph found.
+    ref_values = sum(1 for item in value if isinstance(item, Ref))
+    unexplained = max(0, unknown - max(0, len(targets) - ref_values))
+    return tuple(literal) + (UNKNOWN,) * unexplained, refs, True
+
+
+def selections(arch: Architecture) -> list[Selection]:
+    out: list[Selection] = []
+    for sel in arch.of_kind("backup_selection"):
+        arns, refs, readable = _entries_and_refs(arch, sel, "resources")
+        not_arns, not_refs, _ = _entries_and_refs(arch, sel, "not_resources")
+        tests: list[TagTest] = []
+        raw_tags = sel.get("tag_list").value
+        tags_readable = raw_tags is None or isinstance(raw_tags, list)
+        for entry in as_list(raw_tags) if isinstance(raw_tags, list) else []:
+            if not isinstance(entry, dict):
+                tags_readable = False
+                continue
+            operator = entry.get("ConditionType", entry.get("type", "STRINGEQUALS"))
+            tests.append(TagTest(operator if isinstance(operator, str) else "STRINGEQUALS",
+                                 entry.get("ConditionKey", entry.get("key")), entry.get("ConditionValue", entry.get("value"))))
+        out.append(Selection(sel, refs, arns, tuple(tests), _conditions(sel.get("conditions").value),
+                             not_refs, not_arns, readable, tags_readable))
+    return out
+
+
+# -- DLM lifecycle policies --------------------------------------------------------------------
+
+_SNAPSHOTTING_POLICIES = ("EBS_SNAPSHOT_MANAGEMENT", "IMAGE_MANAGEMENT")
+
+
+def _dlm_target_tags(policy: Resource) -> list[tuple[Any, Any]] | Unknown:
+    value = policy.get("target_tags").value
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return list(value.items())
+    if isinstance(value, list):
+        pairs = []
+        for item in value:
+            if not isinstance(item, dict):
+                return UNKNOWN
+            pairs.append((item.get("Key"), item.get("Value")))
+        return pairs
+    return UNKNOWN
+
+
+def dlm_covers(arch: Architecture, policy: Resource, res: Resource) -> Tri:
+    """Whether a DLM policy snapshots ``res`` (a volume, or an instance and its volumes)."""
+    wanted = {"ebs_volume": "VOLUME", "ec2_instance": "INSTANCE"}.get(res.kind)
+    if wanted is None or regions_differ(policy, res) is True:
+        return False
+    state = policy.get("state").value
+    tests: list[Tri] = [state.upper() == "ENABLED" if isinstance(state, str) else UNKNOWN]
+    default = policy.get("default_policy").value
+    if default is not None:  # a default policy covers every volume / instance of its Region
+        tests.append(default.upper() == wanted if isinstance(default, str) else UNKNOWN)
+        return all3(tests)
+    ptype = policy.get("policy_type").value
+    tests.append(ptype.upper() in _SNAPSHOTTING_POLICIES if isinstance(ptype, str) else UNKNOWN)
+    types = policy.get("resource_types").value
+    if isinstance(types, list) and all(isinstance(t, str) for t in types):
+        tests.append(wanted in [t.upper() for t in types])
+    else:
+        tests.append(UNKNOWN)
+    pairs = _dlm_target_tags(policy)
+    if pairs is UNKNOWN:
+        tests.append(UNKNOWN)
+    else:
+        tags = tags_of(res)
+        tests.append(any3(tag_condition(tags, "STRINGEQUALS", k, v) for k, v in pairs))  # any target tag
+    return all3(tests)
+
+
+# -- coverage ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    covered: Tri
+    how: tuple[str, ...] = ()  # the mechanisms that (may) back it up
+
+
+def attached_instances(arch: Architecture, volume: Resource) -> list[Resource]:
+    out: list[Resource] = []
+    for attachment in arch.sources(volume, "volume_attachment", "volume"):
+        for instance in arch.targets(attachment, "instance", "ec2_instance"):
+            if instance not in out:
+                out.append(instance)
+    return out
+
+
+def efs_backup_policy(arch: Architecture, fs: Resource) -> Tri:
+    """EFS automatic backups: ``BackupPolicy: {Status: ENABLED}`` or an aws_efs_backup_policy."""
+    states: list[Tri] = []
+    if fs.kind != "efs_file_system":
+        return False
+    status = fs.get("backup_policy").value  # CloudFormation only; default DISABLED
+    if status is not None:
+        states.append(_enabled_status(status))
+    for policy in arch.sources(fs, "efs_backup_policy", "file_system"):
+        states.append(_enabled_status(policy.get("status").value))
+    for policy in arch.of_kind("efs_backup_policy"):
+        if policy.workload == fs.workload and not arch.targets(policy, "file_system") \
+                and not isinstance(policy.get("file_system").value, str):
+            states.append(UNKNOWN)  # a policy for a file system we cannot name
+    return any3(states)
+
+
+def _enabled_status(value: Any) -> Tri:
+    results = []
+    for _, item in possibilities(value):
+        results.append(item.upper() == "ENABLED" if isinstance(item, str) else UNKNOWN)
+    return all3(results) if results else UNKNOWN
+
+
+def backup_coverage(arch: Architecture, res: Resource) -> Coverage:
+    """How an EBS volume or EFS file system is backed up in the scanned set, if at all."""
+    how: list[str] = []
+    states: list[Tri] = []
+
+    def note(state: Tri, text: str) -> None:
+        states.append(state)
+        if state is True:
+            how.append(text)
+        elif state is UNKNOWN:
+            how.append(f"maybe {text}")
+
+    if res.kind == "efs_file_system":
+        note(efs_backup_policy(arch, res), "EFS automatic backups")
+    owners = [res] + (attached_instances(arch, res) if res.kind == "ebs_volume" else [])
+    for sel in selections(arch):
+        for owner in owners:
+            suffix = "" if owner is res else f" through instance {owner.address}"
+            note(sel.selects(owner), sel.describe(owner) + suffix)
+    for policy in arch.of_kind("dlm_policy"):
+        for owner in owners:
+            suffix = "" if owner is res else f" through instance {owner.address}"
+            note(dlm_covers(arch, policy, owner), f"DLM lifecycle policy {policy.address}{suffix}")
+    return Coverage(any3(states), tuple(how))
+
+
+# -- S3 versioning -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersioningState:
+    enabled: Tri
+    branch: str | None
+    why: str  # where the state comes from, for messages
+    line: int
+
+
+def _linked(arch: Architecture, bucket: Resource, kind: str) -> tuple[list[Resource], bool]:
+    """Separate Terraform resources (versioning, replication) that name ``bucket``, and whether
+    one of the same workload names a bucket we cannot resolve."""
+    linked = list(arch.sources(bucket, kind, "bucket"))
+    name = bucket.get("name").value
+    maybe = False
+    for other in arch.of_kind(kind):
+        if other in linked:
+            continue
+        target = other.get("bucket").value
+        if isinstance(name, str) and target == name:
+            linked.append(other)
+        elif other.workload == bucket.workload and not isinstance(target, (str, Ref)) and not arch.targets(other, "bucket"):
+            maybe = True
+    return linked, maybe
+
+
+def versioning_states(arch: Architecture, bucket: Resource) -> list[VersioningState]:
+    """Each possible versioning state of an S3 bucket (one per condition branch)."""
+    linked, maybe = _linked(arch, bucket, "s3_bucket_versioning")
+    if maybe:
+        return [VersioningState(UNKNOWN, None, "", bucket.line)]
+    if linked:
+        out = []
+        for res in linked:
+            status = res.get("status")
+            for branch, item in status.branches():
+                state: Tri = item.lower() == "enabled" if isinstance(item, str) else UNKNOWN
+                out.append(VersioningState(state, branch, f"{res.address} sets status {item!r}", bucket.line))
+        if any(s.enabled is True for s in out):
+            return [s for s in out if s.enabled is True][:1]
+        return out
+    value = bucket.get("versioning")
+    out = []
+    for branch, item in value.branches():
+        if item is None:
+            state, text = False, "no versioning configuration"
+        elif isinstance(item, str) and item.lower() in ("enabled", "suspended", "true", "false"):
+            state, text = item.lower() in ("enabled", "true"), f"status {item!r}"
+        elif isinstance(item, bool):
+            state, text = item, f"enabled = {str(item).lower()}"
+        else:
+            state, text = UNKNOWN, ""
+        if not value.present:
+            text += " (not set; versioning is off by default)"
+        elif value.origin:
+            text += f" ({value.origin})"
+        out.append(VersioningState(state, branch, text, bucket.line_of("versioning") if value.present else bucket.line))
+    return out
+
+
+# -- DynamoDB point-in-time recovery -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PitrGap:
+    """A place where point-in-time recovery is off: the table, or one replica of it."""
+
+    line: int
+    branch: str | None
+    replica: str | None  # the replica's Region, for replicas
+    why: str
+
+
+def _replica_region(entry: dict[str, Any]) -> Any:
+    return entry.get("Region", entry.get("region_name", UNKNOWN))
+
+
+def pitr_gaps(table: Resource) -> list[PitrGap]:
+    gaps: list[PitrGap] = []
+    if table.type != "AWS::DynamoDB::GlobalTable":
+        pitr = table.get("pitr")
+        for branch, item in pitr.branches():
+            if as_bool(item) is False or (item is None and not pitr.present):
+                gaps.append(PitrGap(table.line_of("pitr") if pitr.present else table.line, branch, None, pitr.why()))
+    replicas = table.get("replicas").value
+    if not isinstance(replicas, list):
+        return gaps
+    for index, entry in enumerate(replicas):
+        if not isinstance(entry, dict):
+            continue
+        if table.source == CLOUDFORMATION:
+            spec = entry.get("PointInTimeRecoverySpecification")
+            raw = spec.get("PointInTimeRecoveryEnabled") if isinstance(spec, dict) else (None if spec is None else UNKNOWN)
+            prefix = f"Replicas.{index}"
+            where = f"{prefix}.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled"
+        else:
+            raw = entry.get("point_in_time_recovery")
+            prefix = f"replica.{index}"
+            where = f"{prefix}.point_in_time_recovery"
+        line = table.lines.get(where) or table.lines.get(prefix) or table.lines.get(f"{prefix}.Region") \
+            or table.lines.get(f"{prefix}.region_name") or table.line
+        region = _replica_region(entry)
+        for branch, item in possibilities(raw):
+            if item is None or as_bool(item) is False:
+                why = " (not set; this is the default)" if item is None else ""
+                gaps.append(PitrGap(line, branch, region if isinstance(region, str) else "?", why))
+    return gaps
+
+
+# -- AWS Backup plans and their copies --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Copy:
+    destination: Any  # the vault ARN as resolved, or the vault resource's address
+    region: Any
+    cross_region: Tri
+
+
+@dataclass(frozen=True)
+class PlanRule:
+    plan: Resource
+    index: int
+    name: Any
+    line: int
+    schedule: Any
+    continuous: Any
+    copies: tuple[Copy, ...]
+
+    @property
+    def copied_cross_region(self) -> Tri:
+        return any3(c.cross_region for c in self.copies)
+
+
+def _copy(arch: Architecture, plan: Resource, entry: dict[str, Any]) -> Copy:
+    dest = entry.get("DestinationBackupVaultArn", entry.get("destination_vault_arn", UNKNOWN))
+    if isinstance(dest, Ref):
+        vault = arch.resolve_ref(plan, dest)
+        if vault is None:
+            return Copy(dest.address, UNKNOWN, UNKNOWN)
+        return Copy(vault.address, region_of(vault), regions_differ(plan, vault))
+    region = arn_region(dest)
+    return Copy(dest, region, region_differs(region_of(plan), region) if region is not UNKNOWN else UNKNOWN)
+
+
+def plan_rules(arch: Architecture, plan: Resource) -> list[PlanRule]:
+    value = plan.get("rules").value
+    if not isinstance(value, list):
+        return []
+    cfn = plan.source == CLOUDFORMATION
+    base = plan.native_path("rules") or ""
+    out: list[PlanRule] = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            continue
+        prefix = f"{base}.{index}"
+        line = plan.lines.get(f"{prefix}.RuleName") or plan.lines.get(f"{prefix}.rule_name") or plan.lines.get(prefix) \
+            or plan.line_of("rules")
+        raw_copies = entry.get("CopyActions" if cfn else "copy_action")
+        if raw_copies is not None and not isinstance(raw_copies, list):
+            copies: tuple[Copy, ...] = (Copy(UNKNOWN, UNKNOWN, UNKNOWN),)
+        else:
+            copies = tuple(_copy(arch, plan, c) if isinstance(c, dict) else Copy(UNKNOWN, UNKNOWN, UNKNOWN)
+                           for c in as_list(raw_copies))
+        out.append(PlanRule(plan, index, entry.get("RuleName" if cfn else "rule_name"), line,
+                            entry.get("ScheduleExpression" if cfn else "schedule"),
+                            entry.get("EnableContinuousBackup" if cfn else "enable_continuous_backup"), copies))
+    return out
+
+
+# -- live copies in another Region ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Replication:
+    destination: str  # bucket address or ARN as written
+    cross_region: Tri
+    enabled: Tri
+
+
+def _bucket_by_arn(arch: Architecture, arn: Any) -> list[Resource]:
+    parsed = parse_arn(arn)
+    if parsed is None or parsed["service"] != "s3":
+        return []
+    name = parsed["resource"].split("/", 1)[0]
+    return [b for b in arch.of_kind("s3_bucket") if b.get("name").value == name]
+
+
+def _rule_replications(arch: Architecture, owner: Resource, source: Resource, rules: Any) -> list[Replication]:
+    if rules is None:
+        return []
+    if not isinstance(rules, list):
+        return [Replication("?", UNKNOWN, UNKNOWN)]
+    out: list[Replication] = []
+    for rule in rules:
+        if not isinstance(rule, dict):
+            out.append(Replication("?", UNKNOWN, UNKNOWN))
+            continue
+        status = rule.get("Status", rule.get("status", "Enabled"))
+        enabled: Tri = status.lower() == "enabled" if isinstance(status, str) else UNKNOWN
+        for dest in as_list(rule.get("Destination", rule.get("destination"))):
+            target = dest.get("Bucket", dest.get("bucket", UNKNOWN)) if isinstance(dest, dict) else UNKNOWN
+            if isinstance(target, Ref):
+                bucket = arch.resolve_ref(owner, target)
+                if bucket is None:
+                    out.append(Replication(target.address, UNKNOWN, enabled))
+                else:
+                    out.append(Replication(bucket.address, regions_differ(source, bucket), enabled))
+                continue
+            found = _bucket_by_arn(arch, target)
+            if len(found) == 1:
+                out.append(Replication(found[0].address, regions_differ(source, found[0]), enabled))
+            else:
+                out.append(Replication(target if isinstance(target, str) else "?", UNKNOWN, enabled))
+    return out
+
+
+def bucket_replications(arch: Architecture, bucket: Resource) -> list[Replication]:
+    """Replication rules of an S3 bucket: inline, or aws_s3_bucket_replication_configuration."""
+    out = _rule_replications(arch, bucket, bucket, bucket.get("replication_rules").value)
+    linked, maybe = _linked(arch, bucket, "s3_bucket_replication")
+    for config in linked:
+        out += _rule_replications(arch, config, bucket, config.get("replication_rules").value)
+    if maybe:
+        out.append(Replication("?", UNKNOWN, UNKNOWN))
+    return out
+
+
+def replicated_cross_region(arch: Architecture, bucket: Resource) -> Tri:
+    return any3(all3([r.enabled, r.cross_region]) for r in bucket_replications(arch, bucket))
+
+
+def replication_destinations(arch: Architecture) -> set[str]:
+    """uids of buckets that receive replicated objects: the copies themselves."""
+    out: set[str] = set()
+    for bucket in arch.of_kind("s3_bucket"):
+        for rep in bucket_replications(arch, bucket):
+            for target in arch.lookup(bucket.workload, rep.destination):
+                out.add(target.uid)
+            for target in _bucket_by_arn(arch, rep.destination):
+                out.add(target.uid)
+    return out
+
+
+def dynamodb_cross_region(arch: Architecture, table: Resource) -> Tri:
+    """A DynamoDB table with a replica in another Region (AWS allows one replica per Region)."""
+    replicas = table.get("replicas").value
+    states: list[Tri] = []
+    if table.type == "AWS::DynamoDB::GlobalTable":
+        # Replicas lists the stack's own Region too: two entries are two Regions.
+        if isinstance(replicas, list):
+            states.append(len(replicas) >= 2)
+        elif replicas is not None:
+            states.append(UNKNOWN)
+    elif isinstance(replicas, list):
+        states.append(len(replicas) >= 1)
+    elif replicas is not None:
+        states.append(UNKNOWN)
+    for _ in arch.sources(table, "dynamodb_table_replica", "global_table"):
+        states.append(True)
+    return any3(states)
+
+
+def _rds_by_arn(arch: Architecture, arn: Any) -> tuple[str, Any] | None:
+    parsed = parse_arn(arn)
+    if parsed is None or parsed["service"] != "rds":
+        return None
+    kind, _, name = parsed["resource"].partition(":")
+    return (kind, name) if name else None
+
+
+def rds_cross_region(arch: Architecture, db: Resource) -> Tri:
+    """An RDS instance or cluster with a read replica in another Region, or in a global cluster."""
+    states: list[Tri] = []
+    kind = db.kind
+    if kind == "rds_cluster":
+        member = db.get("global_cluster").value
+        if member is not None and member != "":
+            states.append(True if isinstance(member, (str, Ref)) else UNKNOWN)
+        for global_cluster in arch.sources(db, "rds_global_cluster", "source_cluster"):
+            states.append(True)
+    for replica in arch.sources(db, kind, "replica_source"):
+        states.append(regions_differ(db, replica))
+    name = db.get("identifier").value
+    arn_kind = "db" if kind == "rds_instance" else "cluster"
+    for replica in arch.of_kind(kind):
+        found = _rds_by_arn(arch, replica.get("replica_source").value)
+        if found and isinstance(name, str) and found == (arn_kind, name) and replica is not db:
+            region = arn_region(replica.get("replica_source").value)
+            states.append(region_differs(region, region_of(replica)) if region is not UNKNOWN else UNKNOWN)
+    return any3(states)
+
+
+# -- databases and what a delete destroys ---------------------------------------------------
+
+
+def owns_backups(db: Resource) -> bool:
+    """An RDS/DocumentDB/Neptune instance or cluster that holds its own data and backups: not an
+    Aurora member (the cluster holds them) and not a read replica (a copy of its source)."""
+    from ha_lint.queries.rds import is_aurora_instance
+
+    return not (db.has("cluster") or db.has("replica_source") or is_aurora_instance(db))
+
+
+# Resources whose data a stack delete destroys, and CloudFormation's default DeletionPolicy.
+_CFN_STATEFUL = {
+    "AWS::RDS::DBInstance": "Snapshot",  # without DBClusterIdentifier (members are skipped)
+    "AWS::RDS::DBCluster": "Snapshot",
+    "AWS::DocDB::DBCluster": "Delete",
+    "AWS::Neptune::DBCluster": "Delete",
+    "AWS::EC2::Volume": "Delete",
+    "AWS::DynamoDB::Table": "Delete",
+    "AWS::DynamoDB::GlobalTable": "Delete",
+    "AWS::EFS::FileSystem": "Delete",
+    "AWS::ElastiCache::ReplicationGroup": "Delete",
+    "AWS::ElastiCache::CacheCluster": "Delete",
+    "AWS::Redshift::Cluster": "Delete",
+}
+_TF_FINAL_SNAPSHOT = ("rds_instance", "rds_cluster", "redshift_cluster")
+
+
+def is_redis(res: Resource) -> Tri:
+    """An ElastiCache resource running Redis or Valkey (snapshots exist for these only)."""
+    engine = res.get("engine").value
+    if not isinstance(engine, str):
+        return UNKNOWN
+    return engine.strip().lower() in ("redis", "valkey")
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A way a stack delete, replacement or ``terraform destroy`` loses a data store."""
+
+    detail: str  # deletion_policy, update_replace_policy, skip_final_snapshot
+    line: int
+    text: str
+
+
+def deletion_exposures(res: Resource) -> list[Exposure]:
+    if res.source == CLOUDFORMATION:
+        default = _CFN_STATEFUL.get(res.type)
+        if default is None or not _holds_own_data(res):
+            return []
+        out: list[Exposure] = []
+        policy = res.meta.get("DeletionPolicy", default)
+        if policy == "Delete":
+            how = "DeletionPolicy is Delete" if "DeletionPolicy" in res.meta else \
+                "no DeletionPolicy, and CloudFormation's default for this type is Delete"
+            out.append(Exposure("deletion_policy", res.line, how))
+        if res.meta.get("UpdateReplacePolicy") == "Delete":
+            out.append(Exposure("update_replace_policy", res.line, "UpdateReplacePolicy is Delete"))
+        return out
+    if res.kind not in _TF_FINAL_SNAPSHOT or not _holds_own_data(res):
+        return []
+    skip = res.get("skip_final_snapshot")
+    return [Exposure("skip_final_snapshot" + (f":{label}" if label else ""), res.line_of("skip_final_snapshot"),
+                     f"skip_final_snapshot is true{skip.why()}" + (f" (when {label})" if label else ""))
+            for label, item in skip.branches() if as_bool(item) is True]
+
+
+def _holds_own_data(res: Resource) -> bool:
+    if res.kind in ("rds_instance", "rds_cluster"):
+        return owns_backups(res)
+    if res.kind in ("elasticache_replication_group", "elasticache_cluster"):
+        return is_redis(res) is True and not res.has("replication_group")
+    return True
+
+
+__all__ = [
+    "Coverage", "Copy", "Exposure", "deletion_exposures", "is_redis", "owns_backups", "PitrGap", "PlanRule", "Replication", "Selection", "TagTest", "VersioningState",
+    "all3", "any3", "arn_region", "backup_coverage", "bucket_replications", "dlm_covers", "dynamodb_cross_region",
+    "efs_backup_policy", "parse_arn", "pitr_gaps", "plan_rules", "rds_cross_region", "region_differs",
+    "region_of", "regions_differ", "replicated_cross_region", "replication_destinations", "selections",
+    "tag_condition", "tags_of", "versioning_states",
+]

@@ -1,0 +1,354 @@
+"""Disaster recovery per workload: which DR strategy the templates implement, with evidence.
+
+A workload is one CloudFormation stack or one Terraform root module that holds at least one
+entry point, compute or data resource (``significant_workloads``). ``dr_posture`` names the
+strategy its resources implement, in the terms of the AWS whitepaper *Disaster Recovery of
+Workloads on AWS* (weakest to strongest):
+
+- ``none``: stateful data with no backup at all;
+- ``backup-restore``: backups (or, for a stateless workload, the templates themselves):
+  recovery means restoring them, in another Region if they were copied there;
+- ``pilot-light``: data replicated live to another Region; compute there is off or absent;
+- ``warm-standby``: failover routing to a running, scaled-down copy, data replicated;
+- ``multi-site``: active/active: traffic spread across Regions (latency routing, Global
+  Accelerator) over replicated data.
+
+``Evidence.kind`` is one of ``EVIDENCE_KINDS``; ``rpo_minutes`` is the data-loss window
+the mechanism typically leaves (AWS documentation figures, for RTO/RPO estimates), or None.
+``declared_strategy`` reads the *declared* target: the template's
+``Metadata: {ha-lint: {targets: {strategy: ...}}}`` (or ``dr-strategy``), else
+``Options.dr_strategy`` (``--dr-strategy`` / the configuration file's ``targets.strategy``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ha_lint.graph import Architecture
+from ha_lint.model import Resource, Workload
+from ha_lint.queries import backup, dns
+from ha_lint.queries.backup import Tri, any3
+from ha_lint.queries.rds import is_aurora_instance
+from ha_lint.values import UNKNOWN, as_int, is_known
+
+STRATEGIES = ("none", "backup-restore", "pilot-light", "warm-standby", "multi-site")
+DECLARABLE = STRATEGIES[1:]
+LABELS = {"none": "no recovery mechanism", "backup-restore": "backup and restore", "pilot-light": "pilot light",
+          "warm-standby": "warm standby", "multi-site": "multi-site active/active"}
+EVIDENCE_KINDS = {
+    "backup": "a backup, snapshot or point-in-time recovery in the workload's Region",
+    "backup-copy-cross-region": "backups copied to another Region",
+    "data-replication": "data replicated live to another Region",
+    "dns-failover": "Route 53 failover records",
+    "dns-multi-region": "Route 53 latency records (traffic across Regions)",
+    "global-accelerator": "AWS Global Accelerator",
+    "multi-region-compute": "compute in two or more Regions",
+    "standby-scaled-to-zero": "compute kept at zero capacity for a standby",
+    "unprotected-data": "a data store with no backup",
+    "stateless": "no stateful data: the templates are the backup",
+}
+FAILOVER_PATH_KINDS = ("data-replication", "dns-failover", "dns-multi-region", "global-accelerator")
+
+
+def rank(strategy: str) -> int:
+    return STRATEGIES.index(strategy) if strategy in STRATEGIES else -1
+
+
+# -- what a workload is ----------------------------------------------------------------------
+
+ENTRY_POINT_TYPES = frozenset({
+    "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancing::LoadBalancer", "AWS::ApiGateway::RestApi",
+    "AWS::ApiGatewayV2::Api", "AWS::Serverless::Api", "AWS::Serverless::HttpApi", "AWS::CloudFront::Distribution",
+    "AWS::AppSync::GraphQLApi", "AWS::GlobalAccelerator::Accelerator",
+    "aws_lb", "aws_alb", "aws_elb", "aws_api_gateway_rest_api", "aws_apigatewayv2_api",
+    "aws_cloudfront_distribution", "aws_appsync_graphql_api", "aws_globalaccelerator_accelerator",
+})
+COMPUTE_TYPES = frozenset({
+    "AWS::EC2::Instance", "AWS::AutoScaling::AutoScalingGroup", "AWS::ECS::Service", "AWS::Lambda::Function",
+    "AWS::Serverless::Function", "AWS::EKS::Cluster", "AWS::EKS::Nodegroup", "AWS::Batch::ComputeEnvironment",
+    "AWS::ElasticBeanstalk::Environment", "AWS::AppRunner::Service", "AWS::EMR::Cluster",
+    "aws_instance", "aws_autoscaling_group", "aws_ecs_service", "aws_lambda_function", "aws_eks_cluster",
+    "aws_eks_node_group", "aws_batch_compute_environment", "aws_elastic_beanstalk_environment",
+    "aws_apprunner_service", "aws_emr_cluster",
+})
+DATA_TYPES = frozenset({
+    "AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::DocDB::DBCluster", "AWS::Neptune::DBCluster",
+    "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::Serverless::SimpleTable", "AWS::S3::Bucket",
+    "AWS::EFS::FileSystem", "AWS::EC2::Volume", "AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::CacheCluster",
+    "AWS::Redshift::Cluster", "AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain", "AWS::MemoryDB::Cluster",
+    "AWS::FSx::FileSystem", "AWS::Neptune::DBInstance", "AWS::DocDB::DBInstance",
+    "aws_db_instance", "aws_rds_cluster", "aws_docdb_cluster", "aws_neptune_cluster", "aws_dynamodb_table",
+    "aws_s3_bucket", "aws_efs_file_system", "aws_ebs_volume", "aws_elasticache_replication_group",
+    "aws_elasticache_cluster", "aws_redshift_cluster", "aws_opensearch_domain", "aws_elasticsearch_domain",
+    "aws_memorydb_cluster", "aws_fsx_lustre_file_system", "aws_fsx_windows_file_system",
+    "aws_fsx_ontap_file_system", "aws_fsx_openzfs_file_system",
+})
+
+
+def role_of(res: Resource) -> str | None:
+    """"entry", "compute" or "data" for the resources that make a workload; else None."""
+    if res.type in ENTRY_POINT_TYPES:
+        return "entry"
+    if res.type in COMPUTE_TYPES:
+        return "compute"
+    if res.type in DATA_TYPES:
+        return "data"
+    return None
+
+
+def significant_workloads(arch: Architecture) -> list[Workload]:
+    """Workloads holding at least one entry point, compute or data resource."""
+    ids = {res.workload for res in arch.resources if role_of(res)}
+    return [w for wid, w in arch.workloads.items() if wid in ids]
+
+
+# -- declared targets ------------------------------------------------------------------------
+
+_METADATA_KEYS = ("ha-lint", "ha_lint", "HaLint")
+_STRATEGY_KEYS = ("dr-strategy", "dr_strategy", "DrStrategy", "strategy")
+
+
+def template_targets(workload: Workload) -> dict[str, Any]:
+    """``Metadata: {ha-lint: {targets: {...}}}`` of a template (also read flat), or {}."""
+    for key in _METADATA_KEYS:
+        block = workload.metadata.get(key) if isinstance(workload.metadata, dict) else None
+        if isinstance(block, dict):
+            targets = block.get("targets")
+            return {**block, **targets} if isinstance(targets, dict) else dict(block)
+    return {}
+
+
+@dataclass(frozen=True)
+class Declared:
+    strategy: str
+    origin: str  # "template Metadata", "--dr-strategy / configuration"
+
+
+def declared_strategy(arch: Architecture, workload_id: str) -> Declared | None:
+    workload = arch.workloads.get(workload_id)
+    if workload is not None:
+        targets = template_targets(workload)
+        for key in _STRATEGY_KEYS:
+            value = targets.get(key)
+            if isinstance(value, str) and value.strip().lower() in DECLARABLE:
+                return Declared(value.strip().lower(), f"declared in the template's Metadata ({key}: {value})")
+    if arch.options.dr_strategy in DECLARABLE:
+        return Declared(arch.options.dr_strategy, f"declared DR strategy {arch.options.dr_strategy} (configuration)")
+    return None
+
+
+# -- evidence --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # one of EVIDENCE_KINDS
+    text: str
+    resource: Resource | None = None
+    certain: bool = True  # False: the templates leave it open (an unresolved Region, a parameter)
+    rpo_minutes: float | None = None  # typical data-loss window of this mechanism, if it holds data
+
+    @property
+    def where(self) -> str:
+        return f"{self.resource.file}:{self.resource.line}" if self.resource else ""
+
+
+@dataclass(frozen=True)
+class Posture:
+    workload: str
+    strategy: str  # one of STRATEGIES
+    evidence: tuple[Evidence, ...]
+    failover_path: Tri  # a multi-Region failover path: True, False, or UNKNOWN (maybe)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.strategy]
+
+    def of_kind(self, *kinds: str) -> list[Evidence]:
+        return [e for e in self.evidence if e.kind in kinds]
+
+    def summary(self, limit: int = 4) -> str:
+        shown = [e.text for e in self.evidence if e.kind != "unprotected-data"][:limit]
+        more = len([e for e in self.evidence if e.kind != "unprotected-data"]) - len(shown)
+        return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+_RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)", re.IGNORECASE)
+
+
+def schedule_minutes(expression: Any) -> float | None:
+    """The interval of an AWS Backup / EventBridge schedule (``rate(...)``, ``cron(...)``)."""
+    if not isinstance(expression, str):
+        return None
+    match = _RATE.search(expression)
+    if match:
+        unit = match.group(2).lower().rstrip("s")
+        return int(match.group(1)) * {"minute": 1, "hour": 60, "day": 1440}[unit]
+    cron = re.search(r"cron\((.*)\)", expression)
+    if not cron:
+        return None
+    fields = cron.group(1).split()
+    if len(fields) < 6:
+        return None
+    minute, hour, dom, _, dow = fields[0], fields[1], fields[2], fields[3], fields[4]
+    if dom in ("*", "?") and dow in ("*", "?"):
+        if hour in ("*",):
+            return 60.0 if "/" not in minute and "," not in minute else None
+        step = re.fullmatch(r"[\d*]+/(\d+)", hour)
+        if step:
+            return int(step.group(1)) * 60.0
+        if "," in hour:
+            return 1440.0 / len(hour.split(","))
+        return 1440.0
+    if dow not in ("*", "?") and "," not in dow and "-" not in dow:
+        return 10080.0
+    return None
+
+
+def _tri_evidence(out: list[Evidence], state: Tri, kind: str, text: str, res: Resource, rpo: float | None) -> None:
+    if state is True:
+        out.append(Evidence(kind, text, res, True, rpo))
+    elif state is UNKNOWN:
+        out.append(Evidence(kind, f"maybe {text}", res, False, rpo))
+
+
+def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence]) -> bool:
+    """Evidence from one data store; True when it found a backup or copy for it."""
+    before = len(out)
+    if res.kind in ("rds_instance", "rds_cluster"):
+        member = res.has("cluster") or is_aurora_instance(res)
+        replica = res.has("replica_source")
+        if not member and not replica:
+            retention = as_int(res.get("backup_retention").value)
+            if isinstance(retention, int) and retention > 0:
+                out.append(Evidence("backup", f"{res.address}: automated backups, {retention} day(s), "
+                                    "point-in-time restore", res, True, 5.0))
+            if res.type in ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "aws_db_instance", "aws_rds_cluster"):
+                _tri_evidence(out, backup.rds_cross_region(arch, res), "data-replication",
+                              f"{res.address}: cross-Region replica or global database", res, 1.0)
+        else:
+            return True  # its cluster or source holds the data
+    elif res.kind == "dynamodb_table":
+        if not backup.pitr_gaps(res):
+            out.append(Evidence("backup", f"{res.address}: point-in-time recovery", res, True, 5.0))
+        _tri_evidence(out, backup.dynamodb_cross_region(arch, res), "data-replication",
+                      f"{res.address}: global table with a replica in another Region", res, 1.0)
+    elif res.kind == "s3_bucket":
+        if any(s.enabled is True for s in backup.versioning_states(arch, res)):
+            out.append(Evidence("backup", f"{res.address}: versioning keeps prior object versions", res, True, 0.0))
+        _tri_evidence(out, backup.replicated_cross_region(arch, res), "data-replication",
+                      f"{res.address}: replication to a bucket in another Region", res, 15.0)
+    elif res.kind in ("ebs_volume", "efs_file_system"):
+        coverage = backup.backup_coverage(arch, res)
+        _tri_evidence(out, coverage.covered, "backup", f"{res.address}: {', '.join(coverage.how) or 'backed up'}",
+                      res, 1440.0)
+    elif res.kind in ("elasticache_replication_group", "elasticache_cluster"):
+        limit = as_int(res.get("snapshot_retention").value)
+        if isinstance(limit, int) and limit > 0:
+            out.append(Evidence("backup", f"{res.address}: daily snapshots kept {limit} day(s)", res, True, 1440.0))
+    elif res.type in ("AWS::Redshift::Cluster", "aws_redshift_cluster"):
+        out.append(Evidence("backup", f"{res.address}: automated snapshots (Redshift default)", res, True, 480.0))
+    return len(out) > before
+
+
+def _backup_plan_evidence(arch: Architecture, workload_id: str, out: list[Evidence]) -> None:
+    for plan in arch.of_kind("backup_plan"):
+        if plan.workload != workload_id:
+            continue
+        for rule in backup.plan_rules(arch, plan):
+            name = rule.name if isinstance(rule.name, str) else f"rule {rule.index + 1}"
+            minutes = 60.0 if is_known(rule.continuous) and rule.continuous is True else schedule_minutes(rule.schedule)
+            out.append(Evidence("backup", f"AWS Backup plan {plan.address} {name}", plan, True, minutes))
+            _tri_evidence(out, rule.copied_cross_region, "backup-copy-cross-region",
+                          f"AWS Backup plan {plan.address} {name} copies to a vault in another Region", plan, minutes)
+    for policy in arch.of_kind("dlm_policy"):
+        if policy.workload == workload_id:
+            out.append(Evidence("backup", f"DLM lifecycle policy {policy.address} (EBS snapshots)", policy, True, None))
+
+
+def _routing_evidence(arch: Architecture, workload_id: str, out: list[Evidence]) -> None:
+    recs = [r for r in dns.records(arch) if r.owner.workload == workload_id]
+    failover = [r for r in recs if any(role in ("PRIMARY", "SECONDARY") or role is UNKNOWN
+                                       for _, role in dns.failover_roles(r) if role is not None)]
+    if failover:
+        spread = _targets_spread(arch, failover)
+        if spread is not False:
+            names = sorted({r.describe() for r in failover})
+            _tri_evidence(out, True, "dns-failover", f"Route 53 failover records {', '.join(names[:3])}",
+                          failover[0].owner, None)
+    latency = [r for r in recs if r.get("latency_region") is not None]
+    if latency:
+        names = sorted({r.describe() for r in latency})
+        out.append(Evidence("dns-multi-region", f"Route 53 latency records {', '.join(names[:3])}",
+                            latency[0].owner, True, None))
+    for accelerator in arch.of_kind("global_accelerator"):
+        if accelerator.workload == workload_id:
+            out.append(Evidence("global-accelerator", f"Global Accelerator {accelerator.address}", accelerator))
+
+
+def _targets_spread(arch: Architecture, failover: list[dns.Record]) -> Tri:
+    """Whether failover records point at resources in different Regions. False only when every
+    record's alias target is a resource of the scanned set and all sit in one Region (a
+    same-Region "sorry page" failover is not a Regional failover path)."""
+    targets: list[Resource] = []
+    for rec in failover:
+        target = arch.resolve_ref(rec.owner, rec.get("alias_target"))
+        if target is None:
+            return UNKNOWN
+        targets.append(target)
+    return any3(backup.regions_differ(a, b) for a in targets for b in targets if a is not b)
+
+
+def _compute_evidence(resources: list[Resource], out: list[Evidence]) -> None:
+    compute = [r for r in resources if role_of(r) == "compute"]
+    regions = {backup.region_of(r) for r in compute} - {UNKNOWN}
+    if len(regions) >= 2:
+        out.append(Evidence("multi-region-compute", f"compute in {', '.join(sorted(regions))}", compute[0]))
+    for res in compute:
+        if res.type in ("AWS::AutoScaling::AutoScalingGroup", "aws_autoscaling_group"):
+            low = as_int(res.raw("MinSize") if res.raw("MinSize") is not None else res.raw("min_size"))
+            desired = res.raw("DesiredCapacity") if res.raw("DesiredCapacity") is not None else res.raw("desired_capacity")
+            if low == 0 and as_int(desired) == 0:
+                out.append(Evidence("standby-scaled-to-zero", f"{res.address}: Auto Scaling group at zero capacity", res))
+
+
+def dr_posture(arch: Architecture, workload_id: str) -> Posture:
+    """The DR strategy a workload's templates implement, and the evidence for it."""
+    resources = arch.in_workload(workload_id)
+    evidence: list[Evidence] = []
+    data = [r for r in resources if role_of(r) == "data"]
+    copies = backup.replication_destinations(arch)
+    for res in data:
+        if res.uid in copies:
+            continue  # a replication destination is the copy, not the data
+        if not _data_evidence(arch, res, evidence):
+            evidence.append(Evidence("unprotected-data", f"{res.address}: no backup found", res))
+    _backup_plan_evidence(arch, workload_id, evidence)
+    _routing_evidence(arch, workload_id, evidence)
+    _compute_evidence(resources, evidence)
+    if not data:
+        evidence.append(Evidence("stateless", "no stateful data: recovery means redeploying the templates"))
+
+    certain = {e.kind for e in evidence if e.certain}
+    path = any3(True if e.certain else UNKNOWN for e in evidence if e.kind in FAILOVER_PATH_KINDS)
+    replicated = "data-replication" in certain or not data
+    if {"dns-multi-region", "global-accelerator"} & certain and (replicated or "multi-region-compute" in certain):
+        strategy = "multi-site"
+    elif "dns-failover" in certain and replicated and "standby-scaled-to-zero" not in certain:
+        strategy = "warm-standby"
+    elif "data-replication" in certain or ("dns-failover" in certain and replicated):
+        strategy = "pilot-light"
+    elif {"backup", "backup-copy-cross-region", "stateless"} & certain:
+        strategy = "backup-restore"
+    else:
+        strategy = "none"
+    order = {kind: i for i, kind in enumerate(EVIDENCE_KINDS)}
+    evidence.sort(key=lambda e: (order.get(e.kind, 99), e.text))
+    return Posture(workload_id, strategy, tuple(evidence), path)
+
+
+__all__ = ["DECLARABLE", "Declared", "EVIDENCE_KINDS", "Evidence", "LABELS", "Posture", "STRATEGIES",
+           "declared_strategy", "dr_posture", "rank", "role_of", "schedule_minutes", "significant_workloads",
+           "template_targets"]

@@ -1,0 +1,174 @@
+"""IAM, just enough to answer: may this Lambda function write its logs?
+
+A function's execution role is followed when it is defined in the scanned set; its
+permissions are the union of its inline policies (``Policies``, ``inline_policy``), policies
+attached to it by other resources (``AWS::IAM::Policy``, ``AWS::IAM::ManagedPolicy``,
+``AWS::IAM::RolePolicy``, ``aws_iam_role_policy``, ``aws_iam_role_policy_attachment``,
+``aws_iam_policy_attachment``), and managed policies by ARN: customer managed ones when
+defined in the scanned set, AWS managed ones by name. Anything that cannot be read (a
+policy built by a data source, an ARN built from ``${AWS::Partition}``, a customer managed
+policy defined elsewhere) makes the answer unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any, Iterator
+
+from ha_lint.graph import Architecture
+from ha_lint.model import Resource
+from ha_lint.queries.events import document
+from ha_lint.values import UNKNOWN, Choice, Ref
+
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+# AWS managed policies that allow logs:CreateLogStream and logs:PutLogEvents. Any other AWS
+# managed policy is taken to grant neither (the common ones attached to functions, such as
+# AmazonS3ReadOnlyAccess or AWSXRayDaemonWriteAccess, do not).
+AWS_MANAGED_WITH_LOGS = frozenset({
+    "AWSLambdaBasicExecutionRole", "AWSLambdaBasicDurableExecutionRolePolicy",
+    "AWSLambdaVPCAccessExecutionRole", "AWSLambdaSQSQueueExecutionRole",
+    "AWSLambdaKinesisExecutionRole", "AWSLambdaDynamoDBExecutionRole", "AWSLambdaMSKExecutionRole",
+    "AWSLambdaExecute", "AWSLambdaFullAccess", "AWSLambdaReplicator",
+    "AdministratorAccess", "PowerUserAccess",
+    "CloudWatchLogsFullAccess", "CloudWatchFullAccess", "CloudWatchFullAccessV2",
+    "CloudWatchAgentServerPolicy", "CloudWatchAgentAdminPolicy",
+    "AmazonECSTaskExecutionRolePolicy", "AmazonEC2ContainerServiceforEC2Role",
+    "AmazonAPIGatewayPushToCloudWatchLogs", "AWSAppSyncPushToCloudWatchLogs", "AWSOpsWorksCloudWatchLogs",
+    "AWSIoTLogging", "AWSGlueServiceRole", "AmazonSageMakerFullAccess", "AWSBatchServiceRole",
+})
+_AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?([\w+=,.@-]+)$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:.*/)?([\w+=,.@-]+)$")
+
+
+@dataclass(frozen=True)
+class LogAccess:
+    """What a function's execution role allows of ``LOG_ACTIONS``."""
+
+    role: Resource | None  # None: a role SAM generates, or a role outside the scanned set
+    known: bool  # False: something could not be read; never report on it
+    missing: tuple[str, ...] = ()  # actions of LOG_ACTIONS no policy allows
+    generated: bool = False  # SAM's generated role (AWSLambdaBasicExecutionRole attached)
+
+
+def execution_role(arch: Architecture, fn: Resource) -> Resource | None:
+    """The function's execution role, when it is one role of the scanned set."""
+    value = fn.get("role").value
+    if isinstance(value, Choice):
+        return None
+    roles = arch.targets(fn, "role", kind="iam_role")
+    if len(roles) == 1:
+        return roles[0]
+    if isinstance(value, str):
+        match = _ROLE_ARN.match(value)
+        name = match.group(1) if match else None
+        found = [r for r in arch.of_kind("iam_role") if r.workload == fn.workload and name and r.get("name").value == name]
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+def log_access(arch: Architecture, fn: Resource) -> LogAccess:
+    if fn.type == "AWS::Serverless::Function" and not fn.has("role"):
+        return LogAccess(None, True, (), generated=True)
+    role = execution_role(arch, fn)
+    if role is None:
+        return LogAccess(None, False)
+    granted: set[str] = set()
+    for doc in _documents(arch, role):
+        if doc is UNKNOWN:
+            return LogAccess(role, False)
+        allowed = allowed_actions(doc, LOG_ACTIONS)
+        if allowed is UNKNOWN:
+            return LogAccess(role, False)
+        granted |= allowed
+    return LogAccess(role, True, tuple(a for a in LOG_ACTIONS if a not in granted))
+
+
+def _documents(arch: Architecture, role: Resource) -> Iterator[Any]:
+    """Every policy document that applies to ``role``; UNKNOWN for one that cannot be read."""
+    inline = role.get("inline_policies").value
+    for item in _items(inline):
+        if item == {}:
+            continue  # an empty inline_policy {} block: Terraform's way of saying none
+        yield document(item.get("PolicyDocument", item.get("policy", UNKNOWN))) if isinstance(item, dict) else UNKNOWN
+    for arn in _items(role.get("managed_policies").value):
+        yield from _managed(arch, role, arn)
+    for res in _attached(arch, role):
+        if res.kind == "iam_policy":
+            yield document(res.get("document").value)
+        else:
+            for arn in _items(res.get("policy_arns").value):
+                yield from _managed(arch, res, arn)
+
+
+def _items(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if value is UNKNOWN or isinstance(value, Choice):
+        return [UNKNOWN]
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _managed(arch: Architecture, owner: Resource, arn: Any) -> Iterator[Any]:
+    if isinstance(arn, Ref):
+        policy = arch.resolve_ref(owner, arn)
+        yield document(policy.get("document").value) if policy is not None and policy.kind == "iam_policy" else UNKNOWN
+        return
+    match = _AWS_MANAGED.match(arn) if isinstance(arn, str) else None
+    if match:
+        yield _ALLOW_LOGS if match.group(1) in AWS_MANAGED_WITH_LOGS else _NOTHING
+        return
+    yield UNKNOWN  # a customer managed policy defined elsewhere, or an ARN built at deploy time
+
+
+_ALLOW_LOGS = {"Statement": [{"Effect": "Allow", "Action": list(LOG_ACTIONS), "Resource": "*"}]}
+_NOTHING: dict[str, Any] = {"Statement": []}
+
+
+def _attached(arch: Architecture, role: Resource) -> list[Resource]:
+    """Policies and attachments that name ``role`` (by reference, or by its name)."""
+    found = arch.sources(role, kind="iam_policy", name="roles") + arch.sources(role, kind="iam_policy_attachment", name="roles")
+    name = role.get("name").value
+    if isinstance(name, str):
+        for res in arch.of_kind("iam_policy", "iam_policy_attachment"):
+            if res.workload == role.workload and res not in found and name in _items(res.get("roles").value):
+                found.append(res)
+    return found
+
+
+def allowed_actions(doc: Any, wanted: tuple[str, ...]) -> set[str] | Any:
+    """Which of ``wanted`` the document's Allow statements grant (conditions and resources
+    are not evaluated); UNKNOWN when a statement cannot be read."""
+    if not isinstance(doc, dict):
+        return UNKNOWN
+    statements = doc.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    granted: set[str] = set()
+    for st in statements:
+        if not isinstance(st, dict):
+            return UNKNOWN
+        effect = st.get("Effect")
+        if not isinstance(effect, str):
+            return UNKNOWN
+        if effect.lower() != "allow":
+            continue
+        if "NotAction" in st:
+            patterns = _patterns(st["NotAction"])
+            if patterns is UNKNOWN:
+                return UNKNOWN
+            granted |= {a for a in wanted if not any(fnmatchcase(a.lower(), p) for p in patterns)}
+        else:
+            patterns = _patterns(st.get("Action", []))
+            if patterns is UNKNOWN:
+                return UNKNOWN
+            granted |= {a for a in wanted if any(fnmatchcase(a.lower(), p) for p in patterns)}
+    return granted
+
+
+def _patterns(value: Any) -> list[str] | Any:
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(i, str) for i in items):
+        return UNKNOWN
+    return [i.lower() for i in items]

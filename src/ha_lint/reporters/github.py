@@ -1,0 +1,41 @@
+"""``--format github``: GitHub Actions workflow commands, one annotation per finding
+(``::error file=..,line=..,title=..::message``) on the pull request's diff. high is an
+error, medium a warning, low and info a notice. Paths are relative to the repository root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ha_lint.baseline import relative_path
+from ha_lint.scan import ScanResult
+
+COMMAND = {"high": "error", "medium": "warning", "low": "notice", "info": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(command: str, message: str, file: str | None = None, line: int | None = None,
+               title: str | None = None) -> str:
+    props = [f"{key}={escape_property(str(value))}" for key, value in
+             (("file", file), ("line", line), ("title", title)) if value]
+    return f"::{command}{' ' + ','.join(props) if props else ''}::{escape_data(message)}"
+
+
+def render(result: ScanResult, options: dict) -> str:
+    root = Path(options.get("root") or Path.cwd())
+    out = []
+    for f in result.findings:
+        where = f" on {f.resource}" if f.resource else ""
+        out.append(annotation(COMMAND.get(f.severity, "warning"), f.message, relative_path(f.file, root), f.line,
+                              f"{f.rule_id} {f.rule_name} [{f.severity}]{where}"))
+    for e in result.errors:
+        out.append(annotation("error", e.message, relative_path(e.file, root), e.line, "ha-lint: file not loaded"))
+    for note in result.rule_failures + result.warnings:
+        out.append(annotation("warning", note, title="ha-lint"))
+    return "".join(line + "\n" for line in out)

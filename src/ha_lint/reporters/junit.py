@@ -1,0 +1,54 @@
+"""``--format junit``: JUnit XML for CI test views. One test case per rule x file: it fails
+with the rule's findings in that file, or passes. A file that could not be loaded is one
+test case with an error."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from ha_lint.model import Finding
+from ha_lint.reporters import rules_by_id
+from ha_lint.scan import ScanResult
+
+
+def render(result: ScanResult, options: dict) -> str:
+    rules = rules_by_id(options)
+    found: dict[tuple[str, str], list[Finding]] = {}
+    for finding in result.findings:
+        found.setdefault((finding.rule_id, finding.file), []).append(finding)
+    names = {rule_id: rule.name for rule_id, rule in rules.items()}
+    names.update({f.rule_id: f.rule_name for f in result.findings})
+    files = sorted({*options.get("files", ()), *(f.file for f in result.findings)})
+    errors = {e.file for e in result.errors}
+
+    suite = ET.Element("testsuite", name="ha-lint", time=f"{result.seconds:.3f}")
+    cases = failures = 0
+    for file in files:
+        if file in errors:
+            continue
+        for rule_id in sorted(names):
+            case = ET.SubElement(suite, "testcase", classname=file, name=f"{rule_id} {names[rule_id]}",
+                                 file=file, time="0")
+            cases += 1
+            hits = found.get((rule_id, file))
+            if hits:
+                failures += 1
+                body = "\n".join(f"{file}:{f.line}: {f.resource or '(workload)'}: {f.message}" for f in hits)
+                failure = ET.SubElement(case, "failure", type=hits[0].severity,
+                                        message=f"{len(hits)} {hits[0].severity} finding{'s' if len(hits) != 1 else ''}"
+                                                f" of {rule_id} {names[rule_id]}")
+                failure.text = body
+    for error in result.errors:
+        case = ET.SubElement(suite, "testcase", classname=error.file, name="load", file=error.file, time="0")
+        cases += 1
+        element = ET.SubElement(case, "error", type="load-error", message=error.message)
+        element.text = error.file + (f":{error.line}" if error.line else "") + f": {error.message}"
+    suite.set("tests", str(cases))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(len(result.errors)))
+    suite.set("skipped", "0")
+    root = ET.Element("testsuites", name="ha-lint", tests=str(cases), failures=str(failures),
+                      errors=str(len(result.errors)), time=f"{result.seconds:.3f}")
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

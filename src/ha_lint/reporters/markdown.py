@@ -1,0 +1,77 @@
+"""``--format markdown``: a pull request comment or a GitHub job summary: counts by
+severity, then a table of findings with links to each rule's documentation (and to the
+file and line on GitHub when run in Actions)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ha_lint.baseline import relative_path
+from ha_lint.model import SEVERITIES
+from ha_lint.reporters import rule_url, rules_by_id
+from ha_lint.scan import ScanResult
+
+MAX_ROWS = 200  # a PR comment holds 65,536 characters
+
+
+def cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _file_link(path: str, line: int | None) -> str:
+    shown = f"`{cell(path)}" + (f":{line}`" if line else "`")
+    server, repo, sha = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    if server and repo and sha and not path.startswith("/"):
+        return f"[{shown}]({server}/{repo}/blob/{sha}/{path}" + (f"#L{line})" if line else ")")
+    return shown
+
+
+def render(result: ScanResult, options: dict) -> str:
+    root = Path(options.get("root") or Path.cwd())
+    rules = rules_by_id(options)
+    findings = result.findings
+    suppressed = getattr(result, "suppressed", [])
+    baselined = getattr(result, "baselined", 0)
+    count = len(findings)
+    out = [f"## ha-lint: {count} finding{'s' if count != 1 else ''}", ""]
+    out.append("| " + " | ".join(SEVERITIES) + " | suppressed | baselined | files not loaded |")
+    out.append("|" + "---:|" * (len(SEVERITIES) + 3))
+    out.append("| " + " | ".join(str(sum(1 for f in findings if f.severity == s)) for s in SEVERITIES)
+               + f" | {len(suppressed)} | {baselined} | {len(result.errors)} |")
+    out.append("")
+    if findings:
+        out += _table(findings, rules, root)
+    else:
+        out.append("No findings: nothing here will fall over that ha-lint can see.")
+        out.append("")
+    if result.errors:
+        out.append("### Files that could not be loaded")
+        out.append("")
+        for e in result.errors:
+            out.append(f"- {_file_link(relative_path(e.file, root), e.line)}: {cell(e.message)}")
+        out.append("")
+    if suppressed and options.get("show_suppressed"):
+        out.append(f"<details><summary>{len(suppressed)} suppressed</summary>")
+        out.append("")
+        out += _table([s.finding for s in suppressed], rules, root, [s.reason for s in suppressed])
+        out.append("</details>")
+        out.append("")
+    out.append(f"<sub>{result.files} files, {result.resources} resources, {result.seconds:.2f}s</sub>")
+    return "\n".join(out) + "\n"
+
+
+def _table(findings: list, rules: dict, root: Path, reasons: list[str] | None = None) -> list[str]:
+    head = "| Severity | Rule | Location | Resource | Message |" + (" Reason |" if reasons else "")
+    rows = [head, "|---|---|---|---|---|" + ("---|" if reasons else "")]
+    for number, f in enumerate(findings[:MAX_ROWS]):
+        url = rule_url(rules[f.rule_id]) if f.rule_id in rules else None
+        rule = f"[{f.rule_id}]({url}) {f.rule_name}" if url else f"{f.rule_id} {f.rule_name}"
+        row = (f"| **{f.severity}** | {rule} | {_file_link(relative_path(f.file, root), f.line)} | "
+               f"{'`' + cell(f.resource) + '`' if f.resource else ''} | {cell(f.message)} |")
+        rows.append(row + (f" {cell(reasons[number])} |" if reasons else ""))
+    if len(findings) > MAX_ROWS:
+        rows.append("")
+        rows.append(f"... and {len(findings) - MAX_ROWS} more; the SARIF or JSON report has them all.")
+    rows.append("")
+    return rows

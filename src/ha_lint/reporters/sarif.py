@@ -1,0 +1,146 @@
+"""``--format sarif``: SARIF 2.1.0, as GitHub code scanning reads it.
+
+Rules carry their documentation (short and full description, help as text and markdown,
+help URI), tags, precision and ``problem.severity``; security rules also carry
+``security-severity`` (a score as a string). Results carry a real level per severity,
+repository-relative URIs (``%SRCROOT%``), the resource as a logical location, and a stable
+``partialFingerprints`` entry built from the finding's identity (the baseline's).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ha_lint import __version__
+from ha_lint.baseline import FINGERPRINT_KEY, fingerprint, relative_path
+from ha_lint.model import Finding
+from ha_lint.reporters import PROJECT_URL, docs_section, rule_url, rules_by_id
+from ha_lint.scan import ScanResult
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+LEVEL = {"high": "error", "medium": "warning", "low": "note", "info": "note"}
+PROBLEM_SEVERITY = {"high": "error", "medium": "warning", "low": "recommendation", "info": "recommendation"}
+# GitHub bands: 9.0+ critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
+SECURITY_SEVERITY = {"high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+_SECURITY_PREFIXES = ("NS", "SC")
+
+
+def is_security_rule(rule: Any) -> bool:
+    return "security" in tuple(getattr(rule, "tags", ())) or str(rule.id).startswith(_SECURITY_PREFIXES)
+
+
+def render(result: ScanResult, options: dict) -> str:
+    root = Path(options.get("root") or Path.cwd())
+    rules = rules_by_id(options)
+    findings: list[tuple[Finding, Any]] = [(f, None) for f in result.findings]
+    if options.get("show_suppressed"):
+        findings += [(s.finding, s) for s in getattr(result, "suppressed", [])]
+    for finding, _ in findings:  # a finding from a rule the caller did not describe
+        rules.setdefault(finding.rule_id, _Described(finding))
+    ordered = sorted(rules.values(), key=lambda r: r.id)
+    index = {rule.id: number for number, rule in enumerate(ordered)}
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "ha-lint",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": PROJECT_URL,
+            "rules": [_descriptor(rule) for rule in ordered],
+        }},
+        "originalUriBaseIds": {SRCROOT: {"uri": root.resolve().as_uri() + "/"}},
+        "results": [_result(f, sup, index, root) for f, sup in findings],
+        "invocations": [{
+            "executionSuccessful": not result.rule_failures,
+            "toolExecutionNotifications": [_load_error(e, root) for e in result.errors]
+            + [{"level": "warning", "message": {"text": note}} for note in result.rule_failures + result.warnings],
+        }],
+        "columnKind": "utf16CodeUnits",
+    }
+    document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, indent=2) + "\n"
+
+
+class _Described:
+    """The little known about a rule from its finding alone."""
+
+    tags: tuple[str, ...] = ()
+    docs = ""
+    summary = ""
+
+    def __init__(self, finding: Finding) -> None:
+        self.id = finding.rule_id
+        self.name = finding.rule_name
+        self.effective_severity = self.severity = finding.severity
+
+
+def _descriptor(rule: Any) -> dict[str, Any]:
+    severity = getattr(rule, "effective_severity", rule.severity)
+    summary = rule.summary or rule.name
+    what = docs_section(rule, "What it does") or summary
+    docs = rule.full_docs() if hasattr(rule, "full_docs") else summary
+    tags = list(dict.fromkeys([*getattr(rule, "tags", ()), *(["security"] if is_security_rule(rule) else ["reliability"])]))
+    properties: dict[str, Any] = {
+        "tags": tags,
+        "precision": getattr(rule, "precision", "high"),
+        "problem.severity": PROBLEM_SEVERITY[severity],
+    }
+    if is_security_rule(rule):
+        properties["security-severity"] = SECURITY_SEVERITY[severity]
+    descriptor: dict[str, Any] = {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": " ".join(what.split())},
+        "help": {"text": docs, "markdown": _markdown_help(rule, docs)},
+        "defaultConfiguration": {"level": LEVEL[severity]},
+        "properties": properties,
+    }
+    url = rule_url(rule)
+    if url:
+        descriptor["helpUri"] = url
+    return descriptor
+
+
+def _markdown_help(rule: Any, docs: str) -> str:
+    body = docs.split("\n", 1)[1].strip() if "\n" in docs else docs
+    return f"**{rule.id} {rule.name}** ({getattr(rule, 'effective_severity', rule.severity)})\n\n{body}\n"
+
+
+def _location(file: str, line: int | None, root: Path) -> dict[str, Any]:
+    path = relative_path(file, root)
+    artifact = {"uri": path, "uriBaseId": SRCROOT} if not path.startswith("/") else {"uri": Path(path).as_uri()}
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    if line:
+        physical["region"] = {"startLine": max(1, int(line))}
+    return {"physicalLocation": physical}
+
+
+def _result(finding: Finding, suppressed: Any, index: dict[str, int], root: Path) -> dict[str, Any]:
+    location = _location(finding.file, finding.line, root)
+    if finding.resource:
+        location["logicalLocations"] = [{"name": finding.resource, "fullyQualifiedName": finding.resource,
+                                         "kind": "resource"}]
+    out: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": index[finding.rule_id],
+        "level": LEVEL.get(finding.severity, "warning"),
+        "message": {"text": finding.message},
+        "locations": [location],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding, root)},
+        "properties": {"severity": finding.severity, "resource": finding.resource,
+                       "resourceType": finding.resource_type},
+    }
+    if suppressed is not None:
+        out["suppressions"] = [{
+            "kind": "external" if suppressed.kind == "config" else "inSource",
+            "justification": suppressed.reason or "(no reason given)",
+        }]
+    return out
+
+
+def _load_error(error: Any, root: Path) -> dict[str, Any]:
+    return {"level": "error", "message": {"text": f"{error.file}: {error.message}"},
+            "locations": [_location(error.file, error.line, root)]}

@@ -1,0 +1,155 @@
+"""What a scan loads and what it reports on: it may load more than it reports.
+
+- Terraform files named one by one (pre-commit passes the changed files): a ``.tf`` file
+  means nothing without its module, so every ``.tf`` file beside it is loaded, and so are
+  the modules in the same repository that call its directory as a local module (so a child
+  module is evaluated through its call, with the caller's inputs). Findings are reported
+  only for the files named. A ``.tfvars`` file named stands for its module's files.
+- ``--diff REF``: everything under the scanned paths is loaded; findings are reported only
+  for files changed since the merge base of REF and HEAD: committed, staged, unstaged and
+  untracked changes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ha_lint.discover import SKIP_DIRS
+
+_TF = ".tf"
+_TFVARS = (".tfvars",)
+_MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
+
+
+class ScopeError(Exception):
+    """``--diff`` cannot be answered (not a git repository, unknown ref)."""
+
+
+@dataclass
+class Scope:
+    load: list[str]  # paths to scan
+    named: bool = False  # Terraform files were named one by one: report on `files` and `dirs` only
+    files: set[str] = field(default_factory=set)  # real paths named
+    dirs: list[str] = field(default_factory=list)  # real directories named
+    changed: set[str] | None = None  # --diff: real paths changed since the ref
+
+    @property
+    def restricted(self) -> bool:
+        """Whether some loaded files are context only, not reported on."""
+        return self.named or self.changed is not None
+
+    def includes(self, file: str) -> bool:
+        if not self.restricted:
+            return True
+        real = os.path.realpath(file)
+        if self.changed is not None and real not in self.changed:
+            return False
+        return not self.named or real in self.files or any(real.startswith(d + os.sep) for d in self.dirs)
+
+
+def expand(paths: list[str], project_root: Path) -> Scope:
+    """Load Terraform files named one by one with their module and its callers."""
+    named_tf = [p for p in paths if os.path.isfile(p) and (p.endswith(_TF) or p.endswith(_TFVARS))]
+    if not named_tf:
+        return Scope(load=list(paths))
+    scope = Scope(load=list(paths), named=True)
+    for path in paths:
+        real = os.path.realpath(path)
+        if os.path.isdir(path):
+            scope.dirs.append(real)
+        elif path.endswith(_TFVARS):
+            scope.files.update(os.path.realpath(f) for f in _module_files(os.path.dirname(path)))
+        else:
+            scope.files.add(real)
+    seen = {os.path.realpath(p) for p in paths}
+    callers = _Callers(project_root)
+    pending = sorted({os.path.dirname(p) or "." for p in named_tf})
+    done: set[str] = set()
+    while pending:
+        directory = pending.pop()
+        if os.path.realpath(directory) in done:
+            continue
+        done.add(os.path.realpath(directory))
+        for file in _module_files(directory):
+            if os.path.realpath(file) not in seen:
+                seen.add(os.path.realpath(file))
+                scope.load.append(file)
+        pending.extend(callers.of(directory))
+    return scope
+
+
+def _module_files(directory: str) -> list[str]:
+    try:
+        names = sorted(os.listdir(directory or "."))
+    except OSError:
+        return []
+    return [os.path.join(directory, n) for n in names if n.endswith(_TF) and os.path.isfile(os.path.join(directory, n))]
+
+
+class _Callers:
+    """Directories of the project whose ``module`` blocks use a directory as local source."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._calls: dict[str, set[str]] | None = None
+
+    def of(self, directory: str) -> list[str]:
+        calls = self._index()
+        return sorted(_shown(d) for d in calls.get(os.path.realpath(directory), ()))
+
+    def _index(self) -> dict[str, set[str]]:
+        if self._calls is None:
+            self._calls = {}
+            for dirpath, dirnames, filenames in os.walk(self.root):
+                dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
+                for name in filenames:
+                    if not name.endswith(_TF):
+                        continue
+                    try:
+                        text = Path(dirpath, name).read_text(encoding="utf-8", errors="replace")
+                    except OSError:
+                        continue
+                    for source in _MODULE_SOURCE.findall(text):
+                        target = os.path.realpath(os.path.join(dirpath, source))
+                        self._calls.setdefault(target, set()).add(os.path.realpath(dirpath))
+        return self._calls
+
+
+def _shown(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def changed_since(ref: str, paths: list[str]) -> set[str]:
+    """Real paths of the files changed since ``ref`` (its merge base with HEAD), including
+    staged, unstaged and untracked changes; a changed ``.tfvars`` stands for its module."""
+    start = os.path.commonpath([os.path.abspath(p) for p in paths] or [os.getcwd()])
+    if not os.path.isdir(start):
+        start = os.path.dirname(start)
+    top = _git(["rev-parse", "--show-toplevel"], start, "--diff needs the scanned paths to be in a git repository")
+    base = _git(["merge-base", ref, "HEAD"], start, f"--diff {ref}: no such commit, branch or tag in {top}")
+    changed = _git(["diff", "--name-only", "-z", base, "--"], top, "git diff failed")
+    untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top, "git ls-files failed")
+    files: set[str] = set()
+    for name in (changed + "\0" + untracked).split("\0"):
+        if name:
+            real = os.path.realpath(os.path.join(top, name))
+            files.add(real)
+            if name.endswith(_TFVARS):
+                files.update(os.path.realpath(f) for f in _module_files(os.path.dirname(real)))
+    return files
+
+
+def _git(args: list[str], cwd: str, problem: str) -> str:
+    try:
+        run = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ScopeError(f"{problem}: {exc}") from None
+    if run.returncode != 0:
+        detail = run.stderr.strip().splitlines()
+        raise ScopeError(f"{problem}" + (f" ({detail[-1]})" if detail else ""))
+    return run.stdout.strip("\n") if "-z" not in args else run.stdout
