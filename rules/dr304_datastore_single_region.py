@@ -90,13 +90,16 @@ class DatastoreSingleRegion(Rule):
 
     def check(self, arch):
         copies = None
-        for workload_id in arch.workloads:
-            declared = declared_strategy(arch, workload_id)
+        by_workload = {}
+        for res in arch.resources:
+            by_workload.setdefault(res.workload, []).append(res)
+        for workload_id, resources in by_workload.items():
+            declared = declared_strategy(arch, workload_id, resources)
             if declared is None or rank(declared.strategy) < rank("pilot-light"):
                 continue
             if copies is None:
                 copies = replication_destinations(arch)
-            for res, what, prop in self._single_region(arch, workload_id, copies):
+            for res, what, prop in self._single_region(arch, resources, copies):
                 yield self.finding(
                     res,
                     f"{res.type} {res.address} has no live copy in another Region ({what}), but the declared DR "
@@ -106,8 +109,8 @@ class DatastoreSingleRegion(Rule):
                 )
 
     @staticmethod
-    def _single_region(arch, workload_id, copies):
-        for res in arch.in_workload(workload_id):
+    def _single_region(arch, resources, copies):
+        for res in resources:
             if res.kind == "s3_bucket" and res.uid not in copies:
                 if replicated_cross_region(arch, res) is False:
                     yield res, "no cross-Region replication rule", "replication_rules"

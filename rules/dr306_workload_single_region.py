@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.dr import dr_posture, significant_workloads
+from ha_lint.queries.dr import context, dr_posture, significant_workloads
 
 
 class WorkloadSingleRegion(Rule):
@@ -69,16 +69,15 @@ class WorkloadSingleRegion(Rule):
     """
 
     def check(self, arch):
+        ctx = context(arch)
         for workload in significant_workloads(arch):
-            posture = dr_posture(arch, workload.id)
+            posture = dr_posture(arch, workload.id, ctx)
             if posture.failover_path is not False:
                 continue
-            evidence = posture.summary()
             yield self.workload_finding(
                 workload,
                 f"Workload {workload.id} has no multi-Region failover path: a Regional outage takes it down until it "
-                f"is rebuilt elsewhere. Detected DR strategy: {posture.label}"
-                + (f" ({evidence})" if evidence else "")
-                + ". If the business needs a lower RTO/RPO, add a pilot light or warm standby in a second Region.",
+                f"is rebuilt elsewhere. Detected DR strategy: {posture.describe()}. If the business needs a lower "
+                "RTO/RPO, add a pilot light or warm standby in a second Region.",
                 detail="single_region",
             )

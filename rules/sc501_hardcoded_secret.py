@@ -3,6 +3,7 @@ import re
 
 from ha_lint.engine import Rule
 from ha_lint.model import Finding
+from ha_lint.resolve.terraform import show
 from ha_lint.resolve.cloudformation import PARAMETERS_KEY
 from ha_lint.values import Choice, when
 
@@ -12,7 +13,6 @@ SECRET_SUFFIXES = ("password", "passwd", "passwords", "secretkey", "secretaccess
                    "authtoken", "accesstoken", "oauthtoken", "secrettoken", "presharedkey", "privatekey",
                    "secretstring", "apikeyvalue")
 SECRET_NAMES = {"token", "secret", "apikey", "passwordwo", "masterpasswordwo", "secretstringwo"}
-_VARIABLE_DEFAULT = re.compile(r"^variable (\S+) defaults to ")
 
 
 def is_secret_name(key: str) -> bool:
@@ -61,6 +61,17 @@ def secret_values(props, path=()):
             yield from secret_values(item, path + (str(index),))
 
 
+def native_line(res, path):
+    """The line of a native property path, else of its nearest written parent."""
+    parts = list(path)
+    while parts:
+        line = res.lines.get(".".join(parts))
+        if line:
+            return line
+        parts.pop()
+    return res.line
+
+
 def _branches(value):
     if isinstance(value, Choice):
         for label, inner in value.branches:
@@ -68,6 +79,22 @@ def _branches(value):
                 yield (label if sub is None else f"{label}, {sub}"), leaf
     else:
         yield None, value
+
+
+def _literal_source(origin, value):
+    """The first step of a Terraform value's origin that shows the secret itself: where the
+    literal was written (a variable default, a module input, a local), or an input file."""
+    if origin is None:
+        return None
+    shown, quoted = show(value), json.dumps(value)
+    steps = (origin, *origin.via)
+    for step in steps:
+        if step.description.endswith((f"= {shown}", f"defaults to {shown}", f"={value!r}", f"={value}")):
+            return step
+    for step in steps:  # the secret inside a map or list (a for_each input)
+        if quoted in step.description:
+            return step
+    return None
 
 
 class HardcodedSecret(Rule):
@@ -171,37 +198,47 @@ class HardcodedSecret(Rule):
                 param = params.get(name)
                 if ref_path != plain or param is None:
                     continue
-                if param["overridden"] or str(param["spec"].get("Default")) != str(value):
-                    return None  # the user's override, or not this parameter's value
+                if param["overridden"]:
+                    return None  # given at deploy time (or by the parent stack)
+                if str(param["spec"].get("Default")) != str(value):
+                    continue  # another branch's value
                 if str(param["spec"].get("NoEcho", "false")).lower() == "true":
                     return None  # reported on the parameter already
                 return self._on_parameter(arch.workloads[res.workload], name, param,
                                           f"has a literal Default that {res.address}.{plain} uses as a secret")
         else:
-            origin = res.origins.get(path[0]) if len(path) == 1 else None
-            if origin is not None:
-                variable = _VARIABLE_DEFAULT.match(origin.description)
-                module = res.meta.get("module") or ""
-                if variable and origin.file and origin.line:
-                    return Finding(self.id, self.name, self.effective_severity,
-                                   f"Variable {variable.group(1)} has a hard-coded default that {res.address} uses as "
-                                   f"{path[0]}{when(branch)}. Remove the default and supply the secret at deploy time, "
-                                   "or read it from Secrets Manager / SSM Parameter Store.",
-                                   origin.file, origin.line, f"{module + '.' if module else ''}var.{variable.group(1)}",
-                                   "variable", f"default:{path[0]}")
-                if origin.description.startswith("module ") and origin.file and origin.line:
-                    return Finding(self.id, self.name, self.effective_severity,
-                                   f"Module call {module} passes a hard-coded value as {path[0]}, which "
-                                   f"{res.address} uses as a secret{when(branch)}. Pass a reference to a Secrets Manager "
-                                   "secret or SSM SecureString parameter instead.",
-                                   origin.file, origin.line, module, "module", f"input:{path[0]}")
-                return None  # .tfvars, -var, TF_VAR_: supplied at deploy time
+            source = _literal_source(res.origins.get(plain), value)
+            if source is not None:
+                return self._on_source(res, plain, source, branch)
         return self.finding(
             res, f"{res.address} sets {plain} to a literal value{when(branch)}: the secret is stored in the "
             "template. Reference Secrets Manager or SSM Parameter Store (a dynamic reference, a data source, or a "
             "managed master password) instead.",
-            line=res.line_of(".".join(path)), detail=f"{plain}{':' + branch if branch else ''}",
+            line=native_line(res, path), detail=f"{plain}{':' + branch if branch else ''}",
         )
+
+    def _on_source(self, res, plain, step, branch):
+        """A Terraform secret whose literal sits in a variable default, a module input or a
+        local; None when it comes from a .tfvars file, -var or TF_VAR_ (a deploy-time input)."""
+        text = step.description
+        if not (step.file and step.line) or not text.startswith(("variable ", "module ", "local.")):
+            return None
+        if text.startswith("variable "):
+            name = text.split()[1]
+            what, kind = f"Variable {name} has a hard-coded default", "variable"
+        elif text.startswith("module "):
+            name = text.split()[1]
+            what, kind = f"Module call {name} passes a hard-coded value", "module"
+        else:
+            name = text.split()[0]
+            what, kind = f"{name} holds a hard-coded value", "local"
+        # The step names no module instance; its file and line say exactly where it is written.
+        resource = {"variable": f"var.{name}", "module": f"module.{name}", "local": name}[kind]
+        return Finding(self.id, self.name, self.effective_severity,
+                       f"{what} that {res.address} uses as {plain}{when(branch)}: the secret is stored in the "
+                       "configuration. Supply it at deploy time, or read it from Secrets Manager / SSM Parameter Store "
+                       "(a data source, or manage_master_user_password).",
+                       step.file, step.line, resource, kind, f"{kind}:{name}")
 
     def _on_parameter(self, workload, name, param, what):
         return Finding(self.id, self.name, self.effective_severity,

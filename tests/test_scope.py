@@ -62,7 +62,8 @@ def test_a_terraform_file_alone_is_linted_with_its_module(infra: Path) -> None:
     code, doc = report("app/main.tf", "--select", "HA101", cwd=infra)
     assert code == 1
     assert [(f["file"], f["resource"], f["line"]) for f in doc["findings"]] == [("app/main.tf", "aws_db_instance.this", 5)]
-    assert "defaults to" in doc["findings"][0]["message"] or "false" in doc["findings"][0]["message"]
+    assert "variable multi_az defaults to" in doc["findings"][0]["message"]
+    assert "(app/variables.tf:3)" in doc["findings"][0]["message"]
     # Only the files named are reported on.
     code, doc = report("app/variables.tf", "--select", "HA101", cwd=infra)
     assert code == 0 and doc["findings"] == []

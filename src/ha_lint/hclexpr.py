@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from ha_lint.values import UNKNOWN, Choice, Unknown
 
@@ -59,48 +58,87 @@ class _Unk(Exception):
 
 
 class Node:
-    """Base of the syntax tree; nodes are frozen dataclasses."""
+    """Base of the syntax tree: immutable; equal when of one type with equal fields."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
+    _defaults: dict[str, Any] = {}
+
+    def __init__(self, *values: Any) -> None:
+        names = self.__slots__
+        if len(values) > len(names) or any(n not in self._defaults for n in names[len(values):]):
+            raise TypeError(f"{type(self).__name__}{names} takes {len(names)} values")
+        for name, value in zip(names, values + tuple(self._defaults[n] for n in names[len(values):])):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.fields() == self.fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.fields()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(map(repr, self.fields()))})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), self.fields()
 
 
-@dataclass(frozen=True, slots=True)
+_N = TypeVar("_N", bound=type)
+
+
+def _node(cls: _N) -> _N:
+    """A frozen dataclass in effect: slots for the annotated fields, class values as defaults.
+    (``dataclasses`` would cost about 1 ms of import time per class.)"""
+    names = tuple(cls.__annotations__)
+    return type(cls.__name__, cls.__bases__, {  # type: ignore[return-value]
+        "__slots__": names, "__doc__": cls.__doc__, "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__, "__annotations__": cls.__annotations__,
+        "_defaults": {n: getattr(cls, n) for n in names if hasattr(cls, n)}})
+
+
+@_node
 class Literal(Node):
     value: Any  # str, int, float, bool or None
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Template(Node):
     parts: tuple[Any, ...]  # str | Node
     directives: tuple[Node, ...] = ()  # expressions inside %{ } (for references only)
     has_directive: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Var(Node):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Traversal(Node):
     source: Node
     steps: tuple[tuple[Any, ...], ...]  # ("attr", name) | ("index", Node) | ("splat",)
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Unary(Node):
     op: str
     operand: Node
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Binary(Node):
     op: str
     left: Node
     right: Node
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Conditional(Node):
     cond: Node
     true: Node
@@ -108,17 +146,17 @@ class Conditional(Node):
     label: str  # source text of the condition
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class TupleExpr(Node):
     items: tuple[Node, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class ObjectExpr(Node):
     items: tuple[tuple[Node, Node], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class ForExpr(Node):
     key_var: str | None
     value_var: str
@@ -129,7 +167,7 @@ class ForExpr(Node):
     group: bool
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Call(Node):
     name: str
     args: tuple[Node, ...]
@@ -377,13 +415,12 @@ class _Parser:
     def _object(self) -> ObjectExpr:
         items: list[tuple[Node, Node]] = []
         while not self._accept("}"):
-            tok = self._peek()
-            self.pos = tok[3]
-            if tok[0] == "ident" and (self._at("=") or self._at(":")):
-                key: Node = Literal(tok[1])  # a bare name is a literal key
-            else:
-                self.pos = tok[2]
-                key = self.expr()
+            tok, key = self._peek(), None
+            if tok[0] == "ident":  # a bare name is a literal key
+                self.pos = tok[3]
+                key = Literal(tok[1]) if self._at("=") or self._at(":") else None
+                self.pos = tok[3] if key else tok[2]
+            key = key or self.expr()
             if not (self._accept("=") or self._accept(":")):
                 raise HclExprError(f"expected '=' in object at {self._peek()[2]}")
             items.append((key, self.expr()))
@@ -478,14 +515,14 @@ class _Parser:
             else:
                 if c == "$":
                     node, lstrip, strip_next, i = self._interp(i)
+                    new: list[Node] = [node]
                 else:
                     exprs, lstrip, strip_next, i = self._directive(i)
                     directives.extend(exprs)
-                    has_directive = True
+                    has_directive, new = True, []
                 if lstrip and parts and isinstance(parts[-1], str):
                     parts[-1] = parts[-1].rstrip()
-                if c == "$":
-                    parts.append(node)
+                parts.extend(new)
         if quoted:
             raise HclExprError("unterminated string")
         return _make_template(parts, directives, has_directive), i
@@ -688,10 +725,11 @@ def _opaque(v: Any) -> bool:
 
 
 def _type_name(v: Any) -> str:
-    if v is None or isinstance(v, bool):
-        return "null" if v is None else "bool"
-    return "number" if isinstance(v, (int, float)) else {str: "string", list: "list", dict: "map"}.get(
-        type(v), type(v).__name__)
+    if v is None:
+        return "null"
+    if isinstance(v, (bool, int, float)):
+        return "bool" if isinstance(v, bool) else "number"
+    return {str: "string", list: "list", dict: "map"}.get(type(v), type(v).__name__)
 
 
 def _fail(message: str) -> Any:
@@ -957,7 +995,7 @@ class _Evaluator:
         self.steps -= 1
         if self.steps < 0:
             raise _Unk  # out of budget: unknown, and try() must not fall through it
-        return getattr(self, type(node).__name__)(node, env)
+        return _DISPATCH[type(node)](self, node, env)
 
     def guarded(self, node: Node, env: dict[str, Any]) -> Any:
         try:
@@ -965,10 +1003,10 @@ class _Evaluator:
         except Exception:
             return UNKNOWN
 
-    def Literal(self, node: Literal, env: dict[str, Any]) -> Any:
+    def literal(self, node: Literal, env: dict[str, Any]) -> Any:
         return node.value
 
-    def Var(self, node: Var, env: dict[str, Any]) -> Any:
+    def var(self, node: Var, env: dict[str, Any]) -> Any:
         if node.name in env:
             return env[node.name]
         try:
@@ -977,12 +1015,12 @@ class _Evaluator:
             value = None
         return UNKNOWN if value is None else value
 
-    def Template(self, node: Template, env: dict[str, Any]) -> Any:
+    def template(self, node: Template, env: dict[str, Any]) -> Any:
         if node.has_directive:
             return UNKNOWN
         return _apply(_concat, [p if isinstance(p, str) else self.run(p, env) for p in node.parts])
 
-    def Traversal(self, node: Traversal, env: dict[str, Any]) -> Any:
+    def traversal(self, node: Traversal, env: dict[str, Any]) -> Any:
         return self.walk(self.run(node.source, env), node.steps, env)
 
     def walk(self, value: Any, steps: tuple[tuple[Any, ...], ...], env: dict[str, Any]) -> Any:
@@ -1000,11 +1038,11 @@ class _Evaluator:
                 return [self.walk(item, steps[i + 1:], env) for item in items]
         return value
 
-    def Unary(self, node: Unary, env: dict[str, Any]) -> Any:
+    def unary(self, node: Unary, env: dict[str, Any]) -> Any:
         fn = (lambda a: not _bool(a)) if node.op == "!" else (lambda a: _norm(-_num(a)))
         return _apply(fn, [self.run(node.operand, env)])
 
-    def Binary(self, node: Binary, env: dict[str, Any]) -> Any:
+    def binary(self, node: Binary, env: dict[str, Any]) -> Any:
         left = self.run(node.left, env)
         if node.op in ("&&", "||") and not _opaque(left) and _bool(left) is (node.op == "||"):
             return node.op == "||"  # short circuit
@@ -1014,7 +1052,7 @@ class _Evaluator:
         except (ArithmeticError, ValueError) as e:
             raise _EvalError(str(e)) from None
 
-    def Conditional(self, node: Conditional, env: dict[str, Any]) -> Any:
+    def conditional(self, node: Conditional, env: dict[str, Any]) -> Any:
         def pick(cond: Any) -> Any:
             if _opaque(cond):  # unknown condition: either branch
                 return _choice([(f"{node.label} ? (true branch)", self.guarded(node.true, env)),
@@ -1023,13 +1061,13 @@ class _Evaluator:
 
         return _apply(pick, [self.run(node.cond, env)])
 
-    def TupleExpr(self, node: TupleExpr, env: dict[str, Any]) -> Any:
+    def tuple_expr(self, node: TupleExpr, env: dict[str, Any]) -> Any:
         return [self.run(item, env) for item in node.items]
 
-    def ObjectExpr(self, node: ObjectExpr, env: dict[str, Any]) -> Any:
+    def object_expr(self, node: ObjectExpr, env: dict[str, Any]) -> Any:
         return {_key(self.run(k, env)): self.run(v, env) for k, v in node.items}
 
-    def ForExpr(self, node: ForExpr, env: dict[str, Any]) -> Any:
+    def for_expr(self, node: ForExpr, env: dict[str, Any]) -> Any:
         return _apply(lambda c: self.for_over(node, c, env), [self.run(node.collection, env)])
 
     def for_over(self, node: ForExpr, collection: Any, env: dict[str, Any]) -> Any:
@@ -1057,7 +1095,7 @@ class _Evaluator:
                 mapping[key] = value if key not in mapping else _fail(f"duplicate key {key!r}")
         return items if node.key is None else mapping
 
-    def Call(self, node: Call, env: dict[str, Any]) -> Any:
+    def call(self, node: Call, env: dict[str, Any]) -> Any:
         if node.name in ("try", "can"):
             for arg in node.args:
                 try:
@@ -1085,6 +1123,14 @@ class _Evaluator:
                 raise _EvalError(f"{node.name}: {e}") from None
 
         return _apply(call, [_hoist(a) for a in args])
+
+
+_DISPATCH: dict[type, Callable[..., Any]] = {
+    Literal: _Evaluator.literal, Var: _Evaluator.var, Template: _Evaluator.template,
+    Traversal: _Evaluator.traversal, Unary: _Evaluator.unary, Binary: _Evaluator.binary,
+    Conditional: _Evaluator.conditional, TupleExpr: _Evaluator.tuple_expr,
+    ObjectExpr: _Evaluator.object_expr, ForExpr: _Evaluator.for_expr, Call: _Evaluator.call,
+}
 
 
 def evaluate(node: Node, scope: Any = None) -> Any:
@@ -1202,7 +1248,7 @@ def _formatlist(fmt: Any, *args: Any) -> list[str]:
     return [_format(fmt, *[a[i] if isinstance(a, list) else a for a in args]) for i in range(max(lengths, default=1))]
 
 
-def _cidr(prefix: Any, newbits: Any = None, num: Any = None, host: Any = None) -> str:
+def _cidr(prefix: Any, newbits: Any = None, num: Any = None, *, host: Any = None) -> str:
     """cidrsubnet(prefix, newbits, num) when ``newbits`` is given, else cidrhost(prefix, host)."""
     import ipaddress
 
@@ -1220,13 +1266,17 @@ def _cidr(prefix: Any, newbits: Any = None, num: Any = None, host: Any = None) -
 
 
 def _find(values: Any, value: Any, want_index: bool) -> Any:
-    """contains() or index(): unknown when an unknown item precedes the first match."""
+    """contains() or index(); an unknown item makes "not found" (and a later index) unknown."""
+    unknown = False
     for i, item in enumerate(_list(values)):
         same = _equal(item, value)
-        if same is UNKNOWN:
-            raise _Unk
-        if same:
+        if same is True:
+            if want_index and unknown:
+                raise _Unk
             return i if want_index else True
+        unknown = unknown or same is UNKNOWN
+    if unknown:
+        raise _Unk
     return _fail("index: value not found") if want_index else False
 
 
@@ -1246,10 +1296,9 @@ def _flatten(values: Any) -> list[Any]:
     return out
 
 
-def _range(*args: Any) -> list[Any]:
-    nums = [_num(a) for a in args]
-    start, limit = (0, nums[0]) if len(nums) == 1 else nums[:2]
-    step = nums[2] if len(nums) == 3 else (1 if limit >= start else -1)
+def _range(a: Any, b: Any = None, step: Any = None) -> list[Any]:
+    start, limit = (0, _num(a)) if b is None else (_num(a), _num(b))
+    step = _num(step) if step is not None else 1 if limit >= start else -1
     count = max(0, math.ceil((limit - start) / step)) if step else _fail("range: step must not be zero")
     return [_norm(start + i * step) for i in range(count)] if count <= 1024 else _fail("range: too long")
 
@@ -1303,6 +1352,12 @@ def _from_json(v: Any) -> Any:
     if isinstance(v, list):
         return [_from_json(x) for x in v]
     return {k: _from_json(x) for k, x in v.items()} if isinstance(v, dict) else _norm(v)
+
+
+def _jsondecode(s: Any) -> Any:
+    import json
+
+    return _from_json(json.loads(_str(s)))
 
 
 def _base64(s: Any, decode: bool) -> str:
@@ -1377,7 +1432,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sum": lambda xs: _norm(sum(_num(x) for x in _list(xs))) if xs else _fail("sum: empty list"),
     "alltrue": lambda xs: all(_bool(x) for x in _list(xs)), "anytrue": lambda xs: any(_bool(x) for x in _list(xs)),
     "reverse": lambda xs: _list(xs)[::-1], "sort": lambda xs: sorted(_str(x) for x in _list(xs)),
-    "jsonencode": _jsonencode, "jsondecode": lambda s: _from_json(__import__("json").loads(_str(s))),
+    "jsonencode": _jsonencode, "jsondecode": _jsondecode,
     "base64encode": lambda s: _base64(s, False), "base64decode": lambda s: _base64(s, True),
 }
 FUNCTION_NAMES = frozenset(_FUNCTIONS) | {"try", "can"}

@@ -227,6 +227,71 @@ kind("sg_egress", tf="aws_vpc_security_group_egress_rule", props={
     "prefix_list": P(None, "prefix_list_id"),
 })
 
+# Network ACLs (read by ha_lint.queries.nacl). Terraform's inline ingress {}/egress {}
+# blocks keep their native field names (rule_no, action, protocol, cidr_block, ...).
+kind("network_acl", cfn="AWS::EC2::NetworkAcl", tf=("aws_network_acl", "aws_default_network_acl"), props={
+    "vpc": P("VpcId", "vpc_id"),
+    "ingress": P(None, "ingress"),
+    "egress": P(None, "egress"),
+    "subnets": P(None, "subnet_ids"),
+    "default_acl_of": P(None, "default_network_acl_id"),  # aws_default_network_acl
+})
+kind("network_acl_entry", cfn="AWS::EC2::NetworkAclEntry", tf="aws_network_acl_rule", props={
+    "acl": P("NetworkAclId", "network_acl_id"),
+    "rule_number": P("RuleNumber", "rule_number"),
+    "egress": P("Egress", "egress", False),
+    "protocol": P("Protocol", "protocol"),
+    "action": P("RuleAction", "rule_action"),
+    "cidr_ipv4": P("CidrBlock", "cidr_block"),
+    "cidr_ipv6": P("Ipv6CidrBlock", "ipv6_cidr_block"),
+    "from_port": P("PortRange.From", "from_port"),
+    "to_port": P("PortRange.To", "to_port"),
+    "icmp_type": P("Icmp.Type", "icmp_type"),
+    "icmp_code": P("Icmp.Code", "icmp_code"),
+})
+
+# Network security (NS4xx): what guards datastores and instances, and what makes them public.
+kind("rds_cluster_instance", tf="aws_rds_cluster_instance", props={
+    "subnet_group": P(None, "db_subnet_group_name"),
+})
+# Redshift's API and the Terraform provider (v5+) default PubliclyAccessible to false.
+kind("redshift_cluster", cfn="AWS::Redshift::Cluster", tf="aws_redshift_cluster", props={
+    "publicly_accessible": P("PubliclyAccessible", "publicly_accessible", False),
+    "security_groups": P("VpcSecurityGroupIds", "vpc_security_group_ids"),
+    "subnet_group": P("ClusterSubnetGroupName", "cluster_subnet_group_name"),
+    "port": P("Port", "port", 5439),
+})
+kind("redshift_subnet_group", cfn="AWS::Redshift::ClusterSubnetGroup", tf="aws_redshift_subnet_group", props={
+    "subnets": P("SubnetIds", "subnet_ids"),
+})
+# DMS's API defaults PubliclyAccessible to true; the Terraform provider sends false.
+kind("dms_replication_instance", cfn="AWS::DMS::ReplicationInstance", tf="aws_dms_replication_instance", props={
+    "publicly_accessible": P("PubliclyAccessible", "publicly_accessible", True, False),
+    "security_groups": P("VpcSecurityGroupIds", "vpc_security_group_ids"),
+})
+kind("ec2_instance", cfn="AWS::EC2::Instance", tf="aws_instance", props={
+    "security_groups": P("SecurityGroupIds", "vpc_security_group_ids"),
+    "security_group_names": P("SecurityGroups", "security_groups"),
+    "interface_groups": P("NetworkInterfaces.GroupSet", None),
+    "associate_public_ip": P(None, "associate_public_ip_address"),
+})
+kind("elasticache_replication_group", cfn="AWS::ElastiCache::ReplicationGroup",
+     tf="aws_elasticache_replication_group", props={
+    "security_groups": P("SecurityGroupIds", "security_group_ids"),
+    "port": P("Port", "port"),
+})
+kind("elasticache_cluster", cfn="AWS::ElastiCache::CacheCluster", tf="aws_elasticache_cluster", props={
+    "security_groups": P("VpcSecurityGroupIds", "security_group_ids"),
+    "port": P("Port", "port"),
+})
+kind("efs_mount_target", cfn="AWS::EFS::MountTarget", tf="aws_efs_mount_target", props={
+    "security_groups": P("SecurityGroups", "security_groups"),
+})
+kind("opensearch_domain", cfn=("AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain"),
+     tf=("aws_opensearch_domain", "aws_elasticsearch_domain"), props={
+    "security_groups": P("VPCOptions.SecurityGroupIds", "vpc_options.security_group_ids"),
+})
+
 # --------------------------------------------------------------------------------------
 # Availability (HA1xx): placement in subnets and AZs, routes, what sits behind what
 # --------------------------------------------------------------------------------------

@@ -251,10 +251,11 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
         if path not in extra:  # a local module outside the scanned paths: load it for context
             extra[path] = None
             if path.is_dir():
-                module = tf.TfModule(str(path), path)
+                shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+                module = tf.TfModule(shown, path)
                 for file in sorted(path.glob("*.tf")):
                     try:
-                        module.files.append(tf.load_file(read_text(file, str(file)), str(file)))
+                        module.files.append(tf.load_file(read_text(file, str(file)), os.path.join(shown, file.name)))
                     except Exception:  # context only: its own scan reports it
                         continue
                 extra[path] = module

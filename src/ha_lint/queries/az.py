@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 from ha_lint.graph import Architecture
 from ha_lint.model import TERRAFORM, Resource
-from ha_lint.values import UNKNOWN, AzToken, Choice, Ref, Unknown
+from ha_lint.values import UNKNOWN, AzToken, Choice, Ref, Unknown, possibilities
 
 MAX_VARIANTS = 16  # branch combinations of one placement; beyond this the placement is unknown
 _AZ_ID = re.compile(r"^[a-z]{2,5}\d+(-[a-z]+\d*)?-az\d+$")  # use1-az1, usw2-lax1-az1
@@ -109,6 +109,11 @@ class AzSpan:
     via: str  # "subnet", "Availability Zone", "mount target", "member instance"
     prop: str | None = None  # the neutral property that holds the placement (for the line)
     branch: str | None = None
+
+    @property
+    def detail(self) -> str:
+        """A finding's stable identity: the property, and the branch when there is one."""
+        return f"{self.prop}{':' + self.branch if self.branch else ''}"
 
     @property
     def zones(self) -> list[Zone | Unknown]:
@@ -362,6 +367,18 @@ class Members:
         """(fewest, most) members; most is None when unbounded (unknown)."""
         low = len(self.certain)
         return low, None if self.more_possible else low + len(self.conditional)
+
+
+def is_aurora_cluster(cluster: Resource) -> bool:
+    """An ``AWS::RDS::DBCluster`` / ``aws_rds_cluster`` whose engine is Aurora (a Terraform
+    cluster without ``engine`` is Aurora: the provider's historical default)."""
+    if cluster.type not in ("AWS::RDS::DBCluster", "aws_rds_cluster"):
+        return False
+    engine = cluster.get("engine")
+    if not engine.present:
+        return cluster.source == TERRAFORM
+    engines = [e for _, e in possibilities(engine.value)]
+    return all(isinstance(e, str) and e.lower().startswith("aurora") for e in engines)
 
 
 def _names(value: Any) -> set[str]:

@@ -97,6 +97,24 @@ def arn_region(value: Any) -> Any:
     return arn["region"]
 
 
+# -- lines ------------------------------------------------------------------------------------
+
+
+def prop_line(res: Resource, name: str) -> int:
+    """The line of neutral property ``name``, looking inside the first of repeated Terraform
+    blocks (``point_in_time_recovery.0.enabled``) where ``Resource.line_of`` stops at the block."""
+    path = res.native_path(name)
+    if path and path not in res.lines:
+        parts, walked = path.split("."), []
+        for index, part in enumerate(parts):
+            walked.append(part)
+            if index < len(parts) - 1 and ".".join(walked + ["0"]) in res.lines:
+                walked.append("0")
+        if ".".join(walked) in res.lines:
+            return res.lines[".".join(walked)]
+    return res.line_of(name)
+
+
 # -- tags -------------------------------------------------------------------------------------
 
 
@@ -205,7 +223,7 @@ class Selection:
     conditions: tuple[TagTest, ...] | Unknown  # Conditions / condition: ANDed
     not_refs: frozenset[str]
     not_arns: tuple[Any, ...]
-    resources_readable: bool = True  # False: the whole resource list is a parameter/variable
+    resources_readable: bool = True  # False: the whole list is a parameter/variable (it may hold "*")
     tags_readable: bool = True  # False: the tag list is not a list we can read
 
     def selects(self, res: Resource) -> Tri:
@@ -213,20 +231,14 @@ class Selection:
             return False
         if res.uid in self.not_refs:
             return False
-        excluded = any3(arn_pattern_selects(p, res) if isinstance(p, str) else
-                        (UNKNOWN if p is UNKNOWN and self.owner.workload == res.workload else False)
-                        for p in self.not_arns)
+        excluded = any3(arn_pattern_selects(p, res) for p in self.not_arns if isinstance(p, str))
         if excluded is True:
             return False
         tags = tags_of(res)
         picks: list[Tri] = [res.uid in self.refs]
-        for pattern in self.arns:
-            if pattern is UNKNOWN:
-                # an unresolved entry may name anything of its own template; elsewhere it names
-                # resources of another deployment (decision: not this scanned set's)
-                picks.append(UNKNOWN if self.owner.workload == res.workload else False)
-            else:
-                picks.append(arn_pattern_selects(pattern, res))
+        # An unresolved entry of a written list names some other resource (a data source, a
+        # module output, another stack's export): wildcards are written as literals.
+        picks += [arn_pattern_selects(p, res) for p in self.arns if p is not UNKNOWN]
         picks += [test.on(tags) for test in self.any_tags]
         if not self.refs and not self.arns and not self.any_tags:
             picks.append(True if self.conditions else False)  # conditions alone filter everything
@@ -408,8 +420,9 @@ def _enabled_status(value: Any) -> Tri:
     return all3(results) if results else UNKNOWN
 
 
-def backup_coverage(arch: Architecture, res: Resource) -> Coverage:
-    """How an EBS volume or EFS file system is backed up in the scanned set, if at all."""
+def backup_coverage(arch: Architecture, res: Resource, sels: list[Selection] | None = None) -> Coverage:
+    """How an EBS volume or EFS file system is backed up in the scanned set, if at all.
+    ``sels``: ``selections(arch)``, when the caller asks about many resources."""
     how: list[str] = []
     states: list[Tri] = []
 
@@ -423,7 +436,7 @@ def backup_coverage(arch: Architecture, res: Resource) -> Coverage:
     if res.kind == "efs_file_system":
         note(efs_backup_policy(arch, res), "EFS automatic backups")
     owners = [res] + (attached_instances(arch, res) if res.kind == "ebs_volume" else [])
-    for sel in selections(arch):
+    for sel in selections(arch) if sels is None else sels:
         for owner in owners:
             suffix = "" if owner is res else f" through instance {owner.address}"
             note(sel.selects(owner), sel.describe(owner) + suffix)
@@ -492,7 +505,7 @@ def versioning_states(arch: Architecture, bucket: Resource) -> list[VersioningSt
             text += " (not set; versioning is off by default)"
         elif value.origin:
             text += f" ({value.origin})"
-        out.append(VersioningState(state, branch, text, bucket.line_of("versioning") if value.present else bucket.line))
+        out.append(VersioningState(state, branch, text, prop_line(bucket, "versioning") if value.present else bucket.line))
     return out
 
 
@@ -519,7 +532,7 @@ def pitr_gaps(table: Resource) -> list[PitrGap]:
         pitr = table.get("pitr")
         for branch, item in pitr.branches():
             if as_bool(item) is False or (item is None and not pitr.present):
-                gaps.append(PitrGap(table.line_of("pitr") if pitr.present else table.line, branch, None, pitr.why()))
+                gaps.append(PitrGap(prop_line(table, "pitr") if pitr.present else table.line, branch, None, pitr.why()))
     replicas = table.get("replicas").value
     if not isinstance(replicas, list):
         return gaps
@@ -807,7 +820,7 @@ def _holds_own_data(res: Resource) -> bool:
 __all__ = [
     "Coverage", "Copy", "Exposure", "deletion_exposures", "is_redis", "owns_backups", "PitrGap", "PlanRule", "Replication", "Selection", "TagTest", "VersioningState",
     "all3", "any3", "arn_region", "backup_coverage", "bucket_replications", "dlm_covers", "dynamodb_cross_region",
-    "efs_backup_policy", "parse_arn", "pitr_gaps", "plan_rules", "rds_cross_region", "region_differs",
+    "efs_backup_policy", "parse_arn", "prop_line", "pitr_gaps", "plan_rules", "rds_cross_region", "region_differs",
     "region_of", "regions_differ", "replicated_cross_region", "replication_destinations", "selections",
     "tag_condition", "tags_of", "versioning_states",
 ]

@@ -17,7 +17,7 @@ from typing import Any
 from ha_lint import kinds
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
-from ha_lint.queries.backup import Tri, all3, any3
+from ha_lint.queries.backup import Tri, all3, any3, prop_line
 from ha_lint.values import UNKNOWN, Ref, as_bool, possibilities
 
 _RECORD_SET = "AWS::Route53::RecordSet"
@@ -79,7 +79,7 @@ def records(arch: Architecture) -> list[Record]:
             value = res.get(name)
             if value.present:
                 values[name] = value.value
-                lines[name] = res.line_of(name)
+                lines[name] = prop_line(res, name)
         out.append(Record(res, None, values, lines))
     for group in arch.of_kind("route53_record_group"):
         entries = group.get("record_sets").value

@@ -16,8 +16,9 @@ Workloads on AWS* (weakest to strongest):
 ``Evidence.kind`` is one of ``EVIDENCE_KINDS``; ``rpo_minutes`` is the data-loss window
 the mechanism typically leaves (AWS documentation figures, for RTO/RPO estimates), or None.
 ``declared_strategy`` reads the *declared* target: the template's
-``Metadata: {ha-lint: {targets: {strategy: ...}}}`` (or ``dr-strategy``), else
-``Options.dr_strategy`` (``--dr-strategy`` / the configuration file's ``targets.strategy``).
+``Metadata: {ha-lint: {targets: {strategy: ...}}}`` (or ``dr-strategy``), else a
+``dr-strategy`` tag on a resource of the workload, else ``Options.dr_strategy``
+(``--dr-strategy`` / the configuration file's ``targets.strategy``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from ha_lint.values import UNKNOWN, as_int, is_known
 
 STRATEGIES = ("none", "backup-restore", "pilot-light", "warm-standby", "multi-site")
 DECLARABLE = STRATEGIES[1:]
-LABELS = {"none": "no recovery mechanism", "backup-restore": "backup and restore", "pilot-light": "pilot light",
+LABELS = {"none": "none", "backup-restore": "backup and restore", "pilot-light": "pilot light",
           "warm-standby": "warm standby", "multi-site": "multi-site active/active"}
 EVIDENCE_KINDS = {
     "backup": "a backup, snapshot or point-in-time recovery in the workload's Region",
@@ -126,7 +127,13 @@ class Declared:
     origin: str  # "template Metadata", "--dr-strategy / configuration"
 
 
-def declared_strategy(arch: Architecture, workload_id: str) -> Declared | None:
+_TAG_KEYS = ("ha-lint:dr-strategy", "dr-strategy", "dr_strategy", "drstrategy")
+
+
+def declared_strategy(arch: Architecture, workload_id: str, resources: list[Resource] | None = None) -> Declared | None:
+    """The DR strategy declared for a workload: the template's Metadata, else a ``dr-strategy``
+    tag on one of its resources (Terraform has no template metadata; the strongest tag wins),
+    else the configuration (``--dr-strategy``, ``targets.strategy``)."""
     workload = arch.workloads.get(workload_id)
     if workload is not None:
         targets = template_targets(workload)
@@ -134,6 +141,14 @@ def declared_strategy(arch: Architecture, workload_id: str) -> Declared | None:
             value = targets.get(key)
             if isinstance(value, str) and value.strip().lower() in DECLARABLE:
                 return Declared(value.strip().lower(), f"declared in the template's Metadata ({key}: {value})")
+    tagged: list[Declared] = []
+    for res in arch.in_workload(workload_id) if resources is None else resources:
+        tags = backup.tags_of(res) if res.native_path("tags") else {}
+        for key, value in (tags.items() if isinstance(tags, dict) else ()):
+            if key.lower() in _TAG_KEYS and isinstance(value, str) and value.strip().lower() in DECLARABLE:
+                tagged.append(Declared(value.strip().lower(), f"declared by the tag {key} = {value} on {res.address}"))
+    if tagged:
+        return max(tagged, key=lambda d: rank(d.strategy))
     if arch.options.dr_strategy in DECLARABLE:
         return Declared(arch.options.dr_strategy, f"declared DR strategy {arch.options.dr_strategy} (configuration)")
     return None
@@ -170,9 +185,23 @@ class Posture:
         return [e for e in self.evidence if e.kind in kinds]
 
     def summary(self, limit: int = 4) -> str:
-        shown = [e.text for e in self.evidence if e.kind != "unprotected-data"][:limit]
-        more = len([e for e in self.evidence if e.kind != "unprotected-data"]) - len(shown)
-        return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+        """The evidence in one line (for ``none``: what is left unprotected)."""
+        wanted = ("unprotected-data",) if self.strategy == "none" else tuple(k for k in EVIDENCE_KINDS
+                                                                            if k != "unprotected-data")
+        texts = [e.text for e in self.evidence if e.kind in wanted]
+        shown = texts[:limit]
+        return "; ".join(shown) + (f"; and {len(texts) - len(shown)} more" if len(texts) > len(shown) else "")
+
+    def describe(self) -> str:
+        """The strategy with its evidence, for messages."""
+        label = self.label
+        if self.strategy == "none":
+            label += ", its data has no backup"
+        if self.strategy == "backup-restore" and not self.of_kind("stateless"):
+            copied = any(e.certain for e in self.of_kind("backup-copy-cross-region", "data-replication"))
+            label += ", with copies in another Region" if copied else ", with backups in this Region only"
+        evidence = self.summary()
+        return f"{label} ({evidence})" if evidence else label
 
 
 _RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)", re.IGNORECASE)
@@ -214,7 +243,7 @@ def _tri_evidence(out: list[Evidence], state: Tri, kind: str, text: str, res: Re
         out.append(Evidence(kind, f"maybe {text}", res, False, rpo))
 
 
-def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence]) -> bool:
+def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: Context) -> bool:
     """Evidence from one data store; True when it found a backup or copy for it."""
     before = len(out)
     if res.kind in ("rds_instance", "rds_cluster"):
@@ -241,7 +270,7 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence]) -> bo
         _tri_evidence(out, backup.replicated_cross_region(arch, res), "data-replication",
                       f"{res.address}: replication to a bucket in another Region", res, 15.0)
     elif res.kind in ("ebs_volume", "efs_file_system"):
-        coverage = backup.backup_coverage(arch, res)
+        coverage = backup.backup_coverage(arch, res, ctx.selections)
         _tri_evidence(out, coverage.covered, "backup", f"{res.address}: {', '.join(coverage.how) or 'backed up'}",
                       res, 1440.0)
     elif res.kind in ("elasticache_replication_group", "elasticache_cluster"):
@@ -253,9 +282,9 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence]) -> bo
     return len(out) > before
 
 
-def _backup_plan_evidence(arch: Architecture, workload_id: str, out: list[Evidence]) -> None:
-    for plan in arch.of_kind("backup_plan"):
-        if plan.workload != workload_id:
+def _backup_plan_evidence(arch: Architecture, resources: list[Resource], out: list[Evidence]) -> None:
+    for plan in resources:
+        if plan.kind != "backup_plan":
             continue
         for rule in backup.plan_rules(arch, plan):
             name = rule.name if isinstance(rule.name, str) else f"rule {rule.index + 1}"
@@ -263,13 +292,13 @@ def _backup_plan_evidence(arch: Architecture, workload_id: str, out: list[Eviden
             out.append(Evidence("backup", f"AWS Backup plan {plan.address} {name}", plan, True, minutes))
             _tri_evidence(out, rule.copied_cross_region, "backup-copy-cross-region",
                           f"AWS Backup plan {plan.address} {name} copies to a vault in another Region", plan, minutes)
-    for policy in arch.of_kind("dlm_policy"):
-        if policy.workload == workload_id:
+    for policy in resources:
+        if policy.kind == "dlm_policy":
             out.append(Evidence("backup", f"DLM lifecycle policy {policy.address} (EBS snapshots)", policy, True, None))
 
 
-def _routing_evidence(arch: Architecture, workload_id: str, out: list[Evidence]) -> None:
-    recs = [r for r in dns.records(arch) if r.owner.workload == workload_id]
+def _routing_evidence(arch: Architecture, resources: list[Resource], recs: list[dns.Record],
+                      out: list[Evidence]) -> None:
     failover = [r for r in recs if any(role in ("PRIMARY", "SECONDARY") or role is UNKNOWN
                                        for _, role in dns.failover_roles(r) if role is not None)]
     if failover:
@@ -283,8 +312,8 @@ def _routing_evidence(arch: Architecture, workload_id: str, out: list[Evidence])
         names = sorted({r.describe() for r in latency})
         out.append(Evidence("dns-multi-region", f"Route 53 latency records {', '.join(names[:3])}",
                             latency[0].owner, True, None))
-    for accelerator in arch.of_kind("global_accelerator"):
-        if accelerator.workload == workload_id:
+    for accelerator in resources:
+        if accelerator.kind == "global_accelerator":
             out.append(Evidence("global-accelerator", f"Global Accelerator {accelerator.address}", accelerator))
 
 
@@ -314,19 +343,40 @@ def _compute_evidence(resources: list[Resource], out: list[Evidence]) -> None:
                 out.append(Evidence("standby-scaled-to-zero", f"{res.address}: Auto Scaling group at zero capacity", res))
 
 
-def dr_posture(arch: Architecture, workload_id: str) -> Posture:
-    """The DR strategy a workload's templates implement, and the evidence for it."""
-    resources = arch.in_workload(workload_id)
+@dataclass
+class Context:
+    """What ``dr_posture`` needs from the whole scanned set, computed once for many workloads."""
+
+    resources: dict[str, list[Resource]]  # workload id -> its resources
+    records: dict[str, list[dns.Record]]  # workload id -> its Route 53 records
+    copies: set[str]  # uids of replication destinations
+    selections: list[backup.Selection]
+
+
+def context(arch: Architecture) -> Context:
+    resources: dict[str, list[Resource]] = {}
+    for res in arch.resources:
+        resources.setdefault(res.workload, []).append(res)
+    records: dict[str, list[dns.Record]] = {}
+    for rec in dns.records(arch):
+        records.setdefault(rec.owner.workload, []).append(rec)
+    return Context(resources, records, backup.replication_destinations(arch), backup.selections(arch))
+
+
+def dr_posture(arch: Architecture, workload_id: str, ctx: Context | None = None) -> Posture:
+    """The DR strategy a workload's templates implement, and the evidence for it. Pass
+    ``ctx = context(arch)`` when asking about many workloads."""
+    ctx = ctx or context(arch)
+    resources = ctx.resources.get(workload_id, [])
     evidence: list[Evidence] = []
     data = [r for r in resources if role_of(r) == "data"]
-    copies = backup.replication_destinations(arch)
     for res in data:
-        if res.uid in copies:
+        if res.uid in ctx.copies:
             continue  # a replication destination is the copy, not the data
-        if not _data_evidence(arch, res, evidence):
+        if not _data_evidence(arch, res, evidence, ctx):
             evidence.append(Evidence("unprotected-data", f"{res.address}: no backup found", res))
-    _backup_plan_evidence(arch, workload_id, evidence)
-    _routing_evidence(arch, workload_id, evidence)
+    _backup_plan_evidence(arch, resources, evidence)
+    _routing_evidence(arch, resources, ctx.records.get(workload_id, []), evidence)
     _compute_evidence(resources, evidence)
     if not data:
         evidence.append(Evidence("stateless", "no stateful data: recovery means redeploying the templates"))
@@ -349,6 +399,6 @@ def dr_posture(arch: Architecture, workload_id: str) -> Posture:
     return Posture(workload_id, strategy, tuple(evidence), path)
 
 
-__all__ = ["DECLARABLE", "Declared", "EVIDENCE_KINDS", "Evidence", "LABELS", "Posture", "STRATEGIES",
-           "declared_strategy", "dr_posture", "rank", "role_of", "schedule_minutes", "significant_workloads",
+__all__ = ["Context", "DECLARABLE", "Declared", "EVIDENCE_KINDS", "Evidence", "LABELS", "Posture", "STRATEGIES",
+           "context", "declared_strategy", "dr_posture", "rank", "role_of", "schedule_minutes", "significant_workloads",
            "template_targets"]

@@ -1,22 +1,98 @@
 """Security-group rules in one shape, whichever way they were written.
 
-Gathers inline ``SecurityGroupIngress``/``ingress {}`` entries, ``AWS::EC2::SecurityGroupIngress``
-/``Egress``, ``aws_security_group_rule`` and ``aws_vpc_security_group_ingress_rule``/
-``egress_rule`` into ``SgRule``: protocol, port range and sources.
+Gathers inline ``SecurityGroupIngress``/``ingress {}`` entries (``dynamic`` blocks included),
+``AWS::EC2::SecurityGroupIngress``/``Egress``, ``aws_security_group_rule`` and
+``aws_vpc_security_group_ingress_rule``/``egress_rule`` into ``SgRule``: protocol, port range
+and sources. Also answers "which security groups guard this resource?" and holds the
+database/cache port list and the port-range and CIDR "covers" relations (shared with the
+NACL model in ``ha_lint.queries.nacl``).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
-from ha_lint.values import UNKNOWN, as_int, as_list, is_known, possibilities
+from ha_lint.values import UNKNOWN, Ref, as_int, as_list, is_known, possibilities
 
 ALL_PORTS = (0, 65535)
 WORLD = ("0.0.0.0/0", "::/0")
+
+# Database and cache ports (NS402, NS404, NS409). One list; ``database_ports(arch)`` applies
+# the user's override (``database_ports`` option: a list of ports or a port -> name map).
+DATABASE_PORTS: dict[int, str] = {
+    3306: "MySQL/MariaDB",
+    5432: "PostgreSQL",
+    1433: "SQL Server",
+    1521: "Oracle",
+    27017: "MongoDB/DocumentDB",
+    6379: "Redis/Valkey",
+    11211: "Memcached",
+    9200: "Elasticsearch/OpenSearch",
+    5439: "Redshift",
+    9042: "Cassandra/Keyspaces",
+    2049: "NFS/EFS",
+}
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def database_ports(arch: Architecture) -> dict[int, str]:
+    override = arch.options.extra.get("database_ports")
+    if isinstance(override, dict):
+        ports = {as_int(k): str(v) for k, v in override.items()}
+    elif isinstance(override, (list, tuple)):
+        ports = {as_int(p): DATABASE_PORTS.get(as_int(p), "database") for p in override}  # type: ignore[arg-type]
+    else:
+        return dict(DATABASE_PORTS)
+    return {p: name for p, name in ports.items() if isinstance(p, int) and 0 <= p <= 65535}
+
+
+# -- the "covers" relations ------------------------------------------------------------
+
+
+def range_covers(outer: tuple[int, int], inner: tuple[int, int]) -> bool:
+    """Every port of ``inner`` (inclusive range) is in ``outer``."""
+    return outer[0] <= inner[0] and inner[1] <= outer[1]
+
+
+def parse_cidr(text: Any) -> Network | None:
+    """A CIDR as AWS reads it (host bits ignored), or None when it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def cidr_covers(outer: Any, inner: Any) -> bool:
+    """Every address of ``inner`` is in ``outer`` (never across IPv4/IPv6)."""
+    a, b = parse_cidr(outer), parse_cidr(inner)
+    if a is None or b is None or a.version != b.version:
+        return False
+    return b.subnet_of(a)  # type: ignore[arg-type]
+
+
+def is_world(cidr: Any) -> bool:
+    net = parse_cidr(cidr)
+    return net is not None and net.prefixlen == 0
+
+
+_PRIVATE = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+
+
+def is_private(cidr: Any) -> bool:
+    """Inside RFC 1918 space or the shared 100.64.0.0/10 range (both usable as VPC CIDRs)."""
+    net = parse_cidr(cidr)
+    return net is not None and net.version == 4 and any(net.subnet_of(p) for p in _PRIVATE)  # type: ignore[arg-type]
+
+
+# -- the rule model ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -26,25 +102,39 @@ class SgRule:
     direction: str  # "ingress" | "egress"
     protocol: Any  # "-1" (all), "tcp", "udp", "icmp", "icmpv6", a number string, or UNKNOWN
     ports: tuple[int, int] | None  # inclusive range; None when unknown or not meaningful (ICMP)
-    cidrs: tuple[Any, ...]  # IPv4/IPv6 CIDR strings (UNKNOWN for unresolved ones)
+    cidrs: tuple[Any, ...]  # IPv4/IPv6 CIDR strings; a Ref (e.g. a VPC's CIDR attribute); UNKNOWN
     other_sources: tuple[Any, ...]  # security groups, prefix lists, self
     line: int
     branch: str | None = None  # the condition branch this rule exists on, if any
+    why: str = ""  # where the source came from, when not written on the rule (" (parameter X ...)")
 
     @property
     def all_protocols(self) -> bool:
         return self.protocol == "-1"
 
     def covers_port(self, port: int) -> bool:
+        """TCP or UDP ``port`` is open (all-traffic rules included)."""
         if self.all_protocols:
             return True
         if self.protocol not in ("tcp", "udp") or self.ports is None:
             return False
         return self.ports[0] <= port <= self.ports[1]
 
+    def covers_tcp_port(self, port: int) -> bool:
+        """TCP ``port`` is open: database and cache protocols are TCP."""
+        if self.all_protocols:
+            return True
+        return self.protocol == "tcp" and self.ports is not None and self.ports[0] <= port <= self.ports[1]
+
     @property
     def all_ports(self) -> bool:
         return self.all_protocols or (self.protocol in ("tcp", "udp") and self.ports == ALL_PORTS)
+
+    @property
+    def every_port(self) -> bool:
+        """All traffic, or every usable TCP/UDP port (1-65535: port 0 is reserved)."""
+        return self.all_protocols or (
+            self.protocol in ("tcp", "udp") and self.ports is not None and range_covers(self.ports, (1, 65535)))
 
     def describe_ports(self) -> str:
         if self.all_ports:
@@ -58,19 +148,12 @@ class SgRule:
         return [c for c in self.cidrs if isinstance(c, str) and is_world(c)]
 
 
-def is_world(cidr: str) -> bool:
-    try:
-        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
-    except ValueError:
-        return False
-
-
 _PROTOCOLS = {"-1": "-1", "all": "-1", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6",
               "tcp": "tcp", "udp": "udp", "icmp": "icmp", "icmpv6": "icmpv6"}
 
 
 def _protocol(value: Any) -> Any:
-    if value is UNKNOWN or not is_known(value):
+    if value is UNKNOWN or not is_known(value) or isinstance(value, Ref):
         return UNKNOWN
     text = str(value).strip().lower()
     if text == "-1.0":
@@ -95,18 +178,39 @@ def _ports(protocol: Any, from_port: Any, to_port: Any) -> tuple[int, int] | Non
     return (max(0, low), min(65535, high))
 
 
-def _rule(owner: Resource, group: Resource | None, direction: str, entry: dict[str, Any], fields: dict[str, str],
-          line: int, branch: str | None) -> SgRule:
-    protocol = _protocol(entry.get(fields["protocol"], "-1" if fields.get("protocol_default_all") else UNKNOWN))
+def resolve_cidr(arch: Architecture, owner: Resource, value: Any) -> Any:
+    """A CIDR string as written, or the known CIDR of the VPC/subnet a reference names
+    (``!GetAtt Vpc.CidrBlock``, ``aws_vpc.main.cidr_block``); an unresolvable reference to
+    such a CIDR stays a ``Ref``; anything else is UNKNOWN."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Ref) and value.attribute in ("CidrBlock", "cidr_block"):
+        target = arch.resolve_ref(owner, value)
+        if target is not None and target.kind in ("vpc", "subnet"):
+            cidr = target.get("cidr").value
+            return cidr if isinstance(cidr, str) else value
+    return UNKNOWN
+
+
+def is_vpc_cidr_ref(arch: Architecture, owner: Resource, value: Any) -> bool:
+    """``value`` names a VPC's CIDR attribute."""
+    if not isinstance(value, Ref) or value.attribute not in ("CidrBlock", "cidr_block"):
+        return False
+    target = arch.resolve_ref(owner, value)
+    return target is not None and target.kind == "vpc"
+
+
+def _rule(arch: Architecture, owner: Resource, group: Resource | None, direction: str, entry: dict[str, Any],
+          fields: dict[str, str], line: int, branch: str | None, why: str = "") -> SgRule:
+    protocol = _protocol(entry.get(fields["protocol"], UNKNOWN))
     cidrs: list[Any] = []
     for key in ("cidr_ipv4", "cidr_ipv6"):
-        for value in as_list(entry.get(fields[key])):
-            cidrs.append(value if isinstance(value, str) else UNKNOWN)
+        cidrs.extend(resolve_cidr(arch, owner, v) for v in as_list(entry.get(fields[key])))
     others = [v for key in ("source_group", "prefix_list") for v in as_list(entry.get(fields.get(key, ""), None))]
     if entry.get("self") is True:
         others.append("self")
     return SgRule(owner, group, direction, protocol, _ports(protocol, entry.get(fields["from_port"]), entry.get(fields["to_port"])),
-                  tuple(cidrs), tuple(others), line, branch)
+                  tuple(cidrs), tuple(others), line, branch, why)
 
 
 _CFN_INLINE = {"protocol": "IpProtocol", "from_port": "FromPort", "to_port": "ToPort", "cidr_ipv4": "CidrIp",
@@ -116,20 +220,36 @@ _TF_INLINE = {"protocol": "protocol", "from_port": "from_port", "to_port": "to_p
               "cidr_ipv6": "ipv6_cidr_blocks", "source_group": "security_groups", "prefix_list": "prefix_list_ids"}
 
 
+def block_line(res: Resource, name: str, index: int) -> int:
+    """The line of the ``index``-th entry of a repeated block/list property (neutral ``name``):
+    the entry's own line; for Terraform ``dynamic`` blocks, the ``dynamic "<label>"`` line."""
+    path = res.native_path(name) or name
+    line = res.lines.get(f"{path}.{index}")
+    if line:
+        return line
+    dynamic = re.compile(rf"dynamic\.\d+\.{re.escape(path)}$")
+    lines = [n for key, n in res.lines.items() if dynamic.match(key)]
+    return min(lines) if lines else res.line_of(name)
+
+
+def inline_entries(res: Resource, name: str) -> Iterator[tuple[int, str | None, dict[str, Any]]]:
+    """(line, branch, entry) for every entry of a repeated block/list property, every branch."""
+    for branch, entries in possibilities(res.get(name).value):
+        for index, item in enumerate(as_list(entries) if entries is not UNKNOWN else []):
+            for sub_branch, entry in possibilities(item):
+                if isinstance(entry, dict):
+                    label = " and ".join(b for b in (branch, sub_branch) if b) or None
+                    yield block_line(res, name, index), label, entry
+
+
 def rules_of(arch: Architecture) -> Iterator[SgRule]:
     """Every security-group rule in the scanned set, inline or separate."""
     for sg in arch.of_kind("security_group"):
         cfn = sg.source == "cloudformation"
         for direction in ("ingress", "egress"):
-            path = sg.native_path(direction) or ""
-            for branch, entries in possibilities(sg.get(direction).value):
-                for index, entry in enumerate(as_list(entries)):
-                    if not isinstance(entry, dict):
-                        continue
-                    fields = _CFN_INLINE if direction == "ingress" or not cfn else _CFN_INLINE_EGRESS
-                    fields = fields if cfn else _TF_INLINE
-                    line = sg.lines.get(f"{path}.{index}", sg.line_of(direction))
-                    yield _rule(sg, sg, direction, entry, fields, line, branch)
+            fields = (_CFN_INLINE if direction == "ingress" else _CFN_INLINE_EGRESS) if cfn else _TF_INLINE
+            for line, branch, entry in inline_entries(sg, direction):
+                yield _rule(arch, sg, sg, direction, entry, fields, line, branch)
     for res in arch.of_kind("sg_ingress", "sg_egress", "sg_rule"):
         if res.kind == "sg_rule":
             direction = res.get("direction").value
@@ -138,10 +258,93 @@ def rules_of(arch: Architecture) -> Iterator[SgRule]:
         else:
             direction = "ingress" if res.kind == "sg_ingress" else "egress"
         group = arch.resolve_ref(res, res.get("group").value)
-        entry = {name: res.get(name).value for name in
-                 ("protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6", "source_group", "prefix_list")}
-        entry = {k: v for k, v in entry.items() if v is not None}
+        names = ("protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6", "source_group", "prefix_list")
+        entry = {k: v for k, v in ((name, res.get(name).value) for name in names) if v is not None}
         if res.kind == "sg_rule":
             entry["self"] = res.get("self").value
-        fields = {k: k for k in ("protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6", "source_group", "prefix_list")}
-        yield _rule(res, group, direction, entry, fields, res.line, None)
+        fields = {k: k for k in names}
+        why = next((res.get(n).why() for n in ("cidr_ipv4", "cidr_ipv6") if res.get(n).origin), "")
+        branch = f"condition {res.meta['condition_unknown']} true" if res.meta.get("condition_unknown") else None
+        yield _rule(arch, res, group, direction, entry, fields, res.line, branch, why)
+
+
+# -- which security groups guard a resource ----------------------------------------------
+
+_GUARD_PROPS = ("security_groups", "security_group_names", "interface_groups")
+
+
+def guarding_groups(arch: Architecture, res: Resource) -> list[Resource]:
+    """The security groups in the scanned set that guard ``res`` (its own, and for an Aurora
+    member its cluster's). Groups named by ID, name or import are not in the list: security
+    groups only ever allow, so a missing group can add reachability, never remove it."""
+    out: list[Resource] = []
+    holders = [res]
+    if res.kind in ("rds_instance", "rds_cluster_instance"):
+        holders += arch.targets(res, "cluster", "rds_cluster")
+    for holder in holders:
+        for name in _GUARD_PROPS:
+            if holder.native_path(name):
+                out.extend(g for g in arch.targets(holder, name, "security_group") if g not in out)
+    return out
+
+
+def ingress_rules_of(arch: Architecture, groups: Iterable[Resource], rules: Iterable[SgRule] | None = None) -> list[SgRule]:
+    """Ingress rules that apply to any of ``groups``."""
+    wanted = {g.uid for g in groups}
+    return [r for r in (rules if rules is not None else rules_of(arch))
+            if r.direction == "ingress" and r.group is not None and r.group.uid in wanted]
+
+
+def world_rules_on_port(rules: Iterable[SgRule], port: int | None) -> list[SgRule]:
+    """Ingress rules admitting ``0.0.0.0/0`` or ``::/0`` on TCP ``port`` (None: a port that is
+    not known, which only an all-traffic / every-port rule is sure to cover)."""
+    out = []
+    for rule in rules:
+        if rule.direction != "ingress" or not rule.world_cidrs():
+            continue
+        if (rule.covers_tcp_port(port) if port is not None else rule.every_port and rule.protocol != "udp"):
+            out.append(rule)
+    return out
+
+
+def describe_ports(ports: Iterable[int], names: dict[int, str]) -> str:
+    """``PostgreSQL (5432)`` for a few ports, the port numbers for many."""
+    ports = sorted(ports)
+    if len(ports) > 3:
+        return "database/cache ports " + ", ".join(str(p) for p in ports)
+    return " and ".join(f"{names[p]} ({p})" if p in names else f"port {p}" for p in ports)
+
+
+# -- datastores' security groups (NS404) --------------------------------------------------
+
+# Kinds that hold data behind security groups; their own port (when known) joins the list.
+DATASTORE_KINDS = ("rds_instance", "rds_cluster", "redshift_cluster", "elasticache_replication_group",
+                   "elasticache_cluster", "efs_mount_target", "opensearch_domain")
+
+
+def datastore_groups(arch: Architecture) -> dict[str, list[Resource]]:
+    """Security group uid -> the datastores it guards."""
+    out: dict[str, list[Resource]] = {}
+    for store in arch.of_kind(*DATASTORE_KINDS):
+        for group in guarding_groups(arch, store):
+            out.setdefault(group.uid, []).append(store)
+    return out
+
+
+def whole_private_range(arch: Architecture, owner: Resource, cidr: Any) -> str | None:
+    """How a source CIDR is a whole private network rather than a client: a VPC's CIDR (or a
+    range containing one), or a private range of /16 or wider. None otherwise."""
+    if is_vpc_cidr_ref(arch, owner, cidr):
+        vpc = arch.resolve_ref(owner, cidr)
+        return f"the CIDR of VPC {vpc.address if vpc else cidr.address}"
+    net = parse_cidr(cidr)
+    if net is None or net.version != 4 or net.prefixlen == 0:
+        return None
+    for vpc in arch.of_kind("vpc"):
+        vpc_cidr = parse_cidr(vpc.get("cidr").value)
+        if vpc.workload == owner.workload and vpc_cidr is not None and cidr_covers(net.with_prefixlen, vpc_cidr.with_prefixlen):
+            relation = "the CIDR" if net == vpc_cidr else "a range containing the CIDR"
+            return f"{cidr}, {relation} of VPC {vpc.address}"
+    if is_private(cidr) and net.prefixlen <= 16:
+        return f"{cidr}, a whole private range"
+    return None

@@ -1,16 +1,33 @@
 """Resolve Terraform modules the way ``terraform plan`` would, as far as the files allow.
 
 Root modules are the scanned directories no other scanned directory calls as a local
-module. Each root is instantiated with its variables (defaults, ``terraform.tfvars``,
-``*.auto.tfvars``, ``--var-file``, ``--var``, ``TF_VAR_*``); local child modules are
-instantiated through their calls with the inputs given there (addresses
-``module.db.aws_db_instance.this``). ``count``/``for_each`` on known values expand into
-instances (``aws_subnet.private[0]``, ``aws_subnet.x["a"]``).
+module. Each root is instantiated with its variables (lowest precedence first: ``TF_VAR_*``,
+``terraform.tfvars[.json]``, ``*.auto.tfvars[.json]``, ``--var-file``, ``--var``; then the
+variable's default). Child modules are instantiated through their calls with the inputs
+given there (addresses ``module.db.aws_db_instance.this``): local sources
+(``./modules/db``), and registry or remote sources through ``.terraform/modules/modules.json``
+when ``terraform init`` has been run. ``count``/``for_each`` on known values expand into
+instances (``aws_subnet.private[0]``, ``aws_subnet.x["a"]``; ``count = 0`` creates nothing;
+an unknown count gives one representative instance). ``module.x.out`` is the child's
+``output`` evaluated in that child instance. A resource attribute that is one of the
+resource's own arguments (``aws_subnet.a.availability_zone``) is that argument's value;
+any other attribute (``.id``, ``.arn``) is a ``Ref``. ``data.aws_availability_zones.x.names``
+is the region's AZ list as ``AzToken``s (distinct by index).
+
+Every attribute whose value comes from a variable, local, module input or output carries an
+``Origin`` naming where the value was written (the ``terraform.tfvars`` line, the default,
+the module call), with the steps it took (``-> module db input multi_az (main.tf:12)``).
+
+Everything is evaluated on demand and cached (locals, variables, outputs, instance keys);
+cycles (locals naming each other, modules calling themselves) end as unknown, with a
+warning for module cycles.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -18,12 +35,16 @@ from typing import Any, Callable
 from ha_lint import hclexpr
 from ha_lint.loaders.terraform import TfBlock, TfModule
 from ha_lint.model import TERRAFORM, Resource, Workload
+from ha_lint.resolve import chain
 from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref
 
 MAX_MODULE_DEPTH = 12
 MAX_INSTANCES = 1000  # count/for_each beyond this is treated as unknown
+MAX_RESOURCES = 50_000  # resource instances per root module: a guard against fan-out
 _AZS_ASSUMED = 3  # data.aws_availability_zones: every commercial region has at least 3 AZs (us-west-1 excepted)
 _RESERVED = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection", "dynamic"}
+_CALL_META = {"source", "version", "providers", "count", "for_each", "depends_on"}
+_BUSY = object()  # a value being computed: asking for it again is a cycle
 
 
 @dataclass
@@ -43,30 +64,50 @@ def root_modules(modules: dict[Path, TfModule]) -> list[TfModule]:
     for module in modules.values():
         for block in module.blocks("module"):
             source = block.body.get("source")
-            if isinstance(source, str) and source.startswith(("./", "../")):
+            if isinstance(source, str) and _is_local(source):
                 called.add((module.path / source).resolve())
     return [m for p, m in modules.items() if p.resolve() not in called]
 
 
 def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
             tfvars: dict[str, Any]) -> tuple[Workload, list[Resource], list[str]]:
-    """Instantiate a root module and its local children. Returns warnings as strings."""
+    """Instantiate a root module and its children. Returns warnings as strings."""
     files = [f.file for f in root.files]
     entry = next((f for f in files if f.endswith("main.tf")), files[0] if files else root.directory)
     workload = Workload(root.directory, TERRAFORM, entry, {})
-    inputs: dict[str, Any] = {}
-    origins: dict[str, Origin] = {}
-    for name, (value, origin) in tfvars.items():
-        inputs[name] = value
-        origins[name] = origin
-    out: list[Resource] = []
-    warnings: list[str] = []
-    _Instance(root, "", inputs, origins, workload, settings, load_module, out, warnings, 0).run()
-    return workload, out, warnings
+    run = _Run(workload, settings, load_module, _installed_modules(root.path))
+    inputs = {name: _Input(value=value, origin=origin) for name, (value, origin) in tfvars.items()}
+    instance = _Instance(run, root, "", "", inputs, None, (str(root.path.resolve()),), 0)
+    instance.run()
+    return workload, run.out, run.warnings
+
+
+@dataclass
+class _Input:
+    """A variable's value given from outside the module: known now (tfvars) or on demand
+    (a module call's argument, evaluated in the caller)."""
+
+    value: Any = None
+    origin: Origin | None = None
+    compute: Callable[[], tuple[Any, Origin | None]] | None = None
+
+
+class _Run:
+    """What one root module's resolution shares: settings, output, budgets."""
+
+    def __init__(self, workload: Workload, settings: TfSettings, load_module: ModuleLoader,
+                 installed: dict[str, Path]) -> None:
+        self.workload = workload
+        self.settings = settings
+        self.load_module = load_module
+        self.installed = installed  # modules.json: module key -> directory
+        self.out: list[Resource] = []
+        self.warnings: list[str] = []
+        self.budget = MAX_RESOURCES
 
 
 class _Lazy:
-    """Attribute access that evaluates on demand (locals, module outputs)."""
+    """Attribute access that evaluates on demand (var, local, module outputs, data)."""
 
     def __init__(self, get: Callable[[str], Any]) -> None:
         self._get = get
@@ -78,93 +119,149 @@ class _Lazy:
         return self._get(key) if isinstance(key, str) else UNKNOWN
 
 
-class _Instance:
-    """One instantiation of a module (the root, or a child through one call)."""
+class _Handle:
+    """A resource instance inside an expression. Its arguments are known attributes
+    (``aws_subnet.a.availability_zone``); other attributes are ``Ref``s."""
 
-    def __init__(self, module: TfModule, prefix: str, inputs: dict[str, Any], input_origins: dict[str, Origin],
-                 workload: Workload, settings: TfSettings, load_module: ModuleLoader,
-                 out: list[Resource], warnings: list[str], depth: int) -> None:
+    def __init__(self, instance: "_Instance", block: TfBlock, address: str, key: Any) -> None:
+        self.instance = instance
+        self.block = block
+        self.address = address
+        self.key = key
+
+    def hcl_getattr(self, name: str) -> Any:
+        value = self.instance.echo(self, name)
+        return Ref(self.address, name) if value is UNKNOWN else value
+
+    def hcl_index(self, key: Any) -> Any:
+        return UNKNOWN
+
+
+class _Instance:
+    """One instantiation of a module (the root, or a child through one call and key)."""
+
+    def __init__(self, run: _Run, module: TfModule, prefix: str, key_path: str, inputs: dict[str, _Input],
+                 parent: "_Instance | None", ancestors: tuple[str, ...], depth: int,
+                 providers: dict[str, str] | None = None) -> None:
+        self.run_ = run
         self.module = module
-        self.prefix = prefix
-        self.workload = workload
-        self.settings = settings
-        self.load_module = load_module
-        self.out = out
-        self.warnings = warnings
+        self.prefix = prefix  # "module.db[0]." for addresses
+        self.key_path = key_path  # "db" for .terraform/modules/modules.json
+        self.inputs = inputs
+        self.ancestors = ancestors
         self.depth = depth
-        self.variables: dict[str, Any] = {}
-        self.var_origins: dict[str, Origin] = {}
-        for block in module.blocks("variable"):
-            name = block.labels[0]
-            if name in inputs:
-                self.variables[name] = inputs[name]
-                if name in input_origins:
-                    self.var_origins[name] = input_origins[name]
-            elif "default" in block.body:
-                default = hclexpr.evaluate_value(block.body["default"], _EMPTY)
-                self.variables[name] = default
-                self.var_origins[name] = Origin(f"variable {name} defaults to {_show(default)}",
-                                                block.file, block.lines.get("default", block.line))
-            else:
-                self.variables[name] = UNKNOWN
-        self.local_exprs: dict[str, Any] = {}
+        self.variable_blocks = {b.labels[0]: b for b in module.blocks("variable") if b.labels}
+        self.local_exprs: dict[str, tuple[Any, TfBlock]] = {}
         for block in module.locals():
-            self.local_exprs.update(block.body)
-        self.local_values: dict[str, Any] = {}
-        self.local_busy: set[str] = set()
+            for name, raw in block.body.items():
+                self.local_exprs[name] = (raw, block)
+        self.output_blocks = {b.labels[0]: b for b in module.blocks("output") if b.labels}
         self.resource_blocks: dict[tuple[str, str], TfBlock] = {
             (b.labels[0], b.labels[1]): b for b in module.blocks("resource") if len(b.labels) == 2}
-        self.instance_keys: dict[tuple[str, str], Any] = {}
+        self.data_blocks: dict[tuple[str, str], TfBlock] = {
+            (b.labels[0], b.labels[1]): b for b in module.blocks("data") if len(b.labels) == 2}
         self.module_blocks = {b.labels[0]: b for b in module.blocks("module") if b.labels}
-        self.region = self._provider_regions()
+        self.cache: dict[tuple[str, Any], Any] = {}  # (what, name) -> value, origin, keys...
+        self.region = self._provider_regions(parent, providers or {})
 
-    # -- scope ---------------------------------------------------------------------------
+    # -- memoised, cycle-safe evaluation -------------------------------------------------
 
-    def scope(self, extra: dict[str, Any] | None = None) -> "_Scope":
-        return _Scope(self, extra or {})
-
-    def local(self, name: str) -> Any:
-        if name in self.local_values:
-            return self.local_values[name]
-        if name in self.local_busy or name not in self.local_exprs:
-            return UNKNOWN  # a cycle, or no such local
-        self.local_busy.add(name)
-        value = hclexpr.evaluate_value(self.local_exprs[name], self.scope())
-        self.local_busy.discard(name)
-        self.local_values[name] = value
+    def _memo(self, key: tuple[str, Any], compute: Callable[[], Any], cyclic: Any) -> Any:
+        found = self.cache.get(key)
+        if found is _BUSY:
+            return cyclic
+        if key in self.cache:
+            return found
+        self.cache[key] = _BUSY
+        try:
+            value = compute()
+        finally:
+            self.cache.pop(key, None)
+        self.cache[key] = value
         return value
 
-    def resource_handle(self, rtype: str, name: str) -> Any:
-        key = (rtype, name)
-        if key not in self.resource_blocks:
-            return UNKNOWN
-        keys = self.instance_keys.get(key)
-        if keys is None:
-            keys = self._instance_keys(self.resource_blocks[key])
-            self.instance_keys[key] = keys
-        base = f"{self.prefix}{rtype}.{name}"
-        if keys is UNKNOWN:
-            return UNKNOWN
-        if keys == [None]:
-            return Ref(base)
-        if all(isinstance(k, int) for k in keys):
-            return [Ref(f"{base}[{k}]") for k in keys]
-        return {k: Ref(f'{base}["{k}"]') for k in keys}
+    def evaluate(self, raw: Any, extra: dict[str, Any] | None = None) -> Any:
+        return hclexpr.evaluate_value(raw, _Scope(self, extra or {}))
 
-    def module_output(self, name: str) -> Any:
-        return _Lazy(lambda output: UNKNOWN)  # outputs of child modules: unknown for now
+    # -- variables, locals, outputs -------------------------------------------------------
 
-    # -- instantiation -------------------------------------------------------------------
+    def variable(self, name: str) -> tuple[Any, Origin | None]:
+        return self._memo(("var", name), lambda: self._variable(name), (UNKNOWN, None))
+
+    def _variable(self, name: str) -> tuple[Any, Origin | None]:
+        block = self.variable_blocks.get(name)
+        given = self.inputs.get(name)
+        if given is not None and block is not None:
+            if given.compute is not None:
+                return given.compute()
+            return given.value, given.origin
+        if block is None:
+            return UNKNOWN, None
+        if "default" in block.body:
+            default = hclexpr.evaluate_value(block.body["default"], _EMPTY)
+            return default, Origin(f"variable {name} defaults to {show(default)}", block.file,
+                                   block.lines.get("default", block.line))
+        return UNKNOWN, None
+
+    def local(self, name: str) -> tuple[Any, Origin | None]:
+        return self._memo(("local", name), lambda: self._local(name), (UNKNOWN, None))
+
+    def _local(self, name: str) -> tuple[Any, Origin | None]:
+        if name not in self.local_exprs:
+            return UNKNOWN, None
+        raw, block = self.local_exprs[name]
+        value = self.evaluate(raw)
+        step = Origin(f"local.{name} = {show(value)}", block.file, block.lines.get(name, block.line))
+        return value, chain([*self.origins_of(raw), step])
+
+    def output(self, name: str) -> tuple[Any, Origin | None]:
+        return self._memo(("output", name), lambda: self._output(name), (UNKNOWN, None))
+
+    def _output(self, name: str) -> tuple[Any, Origin | None]:
+        block = self.output_blocks.get(name)
+        if block is None or "value" not in block.body:
+            return UNKNOWN, None
+        raw = block.body["value"]
+        value = self.evaluate(raw)
+        module = self.prefix.rstrip(".")
+        step = Origin(f"{module} output {name} = {show(value)}", block.file, block.lines.get("value", block.line))
+        origins = self.origins_of(raw)
+        return value, chain([*origins, step]) if origins else None
+
+    def origins_of(self, raw: Any, extra: dict[str, Any] | None = None) -> list[Origin]:
+        """Where the variables, locals and module outputs an expression reads were set."""
+        out: list[Origin] = []
+        for ref in hclexpr.references(raw):
+            origin: Origin | None = None
+            if len(ref) >= 2 and ref[0] == "var" and isinstance(ref[1], str):
+                origin = self.variable(ref[1])[1]
+            elif len(ref) >= 2 and ref[0] == "local" and isinstance(ref[1], str):
+                origin = self.local(ref[1])[1]
+            elif len(ref) >= 3 and ref[0] == "module" and ref[1] in self.module_blocks:
+                call = self.module_blocks[ref[1]]
+                keyed = "count" in call.body or "for_each" in call.body
+                key, attr = (ref[2], ref[3] if len(ref) > 3 else None) if keyed else (None, ref[2])
+                child = self.children(ref[1]).get(key)
+                if child is not None and isinstance(attr, str):
+                    origin = child.output(attr)[1]
+            if origin is not None and origin not in out:
+                out.append(origin)
+        return out
+
+    # -- resources -------------------------------------------------------------------------
+
+    def instance_keys(self, block: TfBlock) -> Any:
+        """[None] for a single instance, ints for count, keys for for_each; UNKNOWN if unknowable."""
+        return self._memo(("keys", (block.block_type, block.labels)), lambda: self._instance_keys(block), UNKNOWN)
 
     def _instance_keys(self, block: TfBlock) -> Any:
-        """[None] for a single instance, ints for count, keys for for_each; UNKNOWN if unknowable."""
         if "count" in block.body:
-            count = hclexpr.evaluate_value(block.body["count"], self.scope())
-            if isinstance(count, bool) or not isinstance(count, (int, float)):
+            count = self.evaluate(block.body["count"])
+            if isinstance(count, bool) or not isinstance(count, (int, float)) or count < 0:
                 return UNKNOWN
             return list(range(min(int(count), MAX_INSTANCES)))
         if "for_each" in block.body:
-            each = hclexpr.evaluate_value(block.body["for_each"], self.scope())
+            each = self.for_each(block)
             if isinstance(each, dict):
                 return [str(k) for k in list(each)[:MAX_INSTANCES]]
             if isinstance(each, list) and all(isinstance(v, str) for v in each):
@@ -172,45 +269,186 @@ class _Instance:
             return UNKNOWN
         return [None]
 
+    def for_each(self, block: TfBlock) -> Any:
+        if "for_each" not in block.body:
+            return None
+        return self._memo(("for_each", (block.block_type, block.labels)),
+                          lambda: self.evaluate(block.body["for_each"]), UNKNOWN)
+
+    def iteration(self, block: TfBlock, key: Any) -> dict[str, Any]:
+        if key is None:
+            return {}
+        if isinstance(key, int):
+            return {"count": {"index": key}}
+        each = self.for_each(block)
+        value = each.get(key, UNKNOWN) if isinstance(each, dict) else key
+        return {"each": {"key": key, "value": value}}
+
+    def resource_handle(self, rtype: str, name: str) -> Any:
+        block = self.resource_blocks.get((rtype, name))
+        if block is None:
+            return UNKNOWN
+        keys = self.instance_keys(block)
+        base = f"{self.prefix}{rtype}.{name}"
+        if keys is UNKNOWN:
+            return UNKNOWN
+        if keys == [None]:
+            return _Handle(self, block, base, None)
+        if all(isinstance(k, int) for k in keys):
+            return [_Handle(self, block, f"{base}[{k}]", k) for k in keys]
+        return {k: _Handle(self, block, f'{base}["{k}"]', k) for k in keys}
+
+    def echo(self, handle: _Handle, name: str) -> Any:
+        """A resource attribute that is one of its own arguments; UNKNOWN otherwise."""
+        raw = handle.block.body.get(name)
+        if raw is None or name in _RESERVED or (isinstance(raw, list) and raw and isinstance(raw[0], dict)):
+            return UNKNOWN  # not set, meta-argument, or a nested block
+        return self._memo(("echo", (handle.address, name)),
+                          lambda: self.evaluate(raw, self.iteration(handle.block, handle.key)), UNKNOWN)
+
+    def data_source(self, dtype: str, name: str) -> Any:
+        block = self.data_blocks.get((dtype, name))
+        provider = _provider_key(block.body.get("provider")) if block else "aws"
+        region = self.region.get(provider, self.region.get("aws", UNKNOWN))
+        if dtype == "aws_availability_zones":
+            tag = region if isinstance(region, str) else ("" if provider == "aws" else f"provider {provider}")
+            tokens = [AzToken(tag, i) for i in range(_AZS_ASSUMED)]
+            return {"names": tokens, "zone_ids": tokens, "id": region}
+        if dtype == "aws_region":
+            return {"name": region, "id": region, "region": region}
+        if dtype == "aws_partition" and isinstance(region, str):
+            return {"partition": "aws-cn" if region.startswith("cn-") else
+                    "aws-us-gov" if region.startswith("us-gov-") else "aws"}
+        return _Lazy(lambda attr: UNKNOWN)
+
+    # -- child modules -------------------------------------------------------------------
+
+    def module_value(self, name: str) -> Any:
+        """``module.<name>``: an object of outputs (a list or map of them with count/for_each)."""
+        if name not in self.module_blocks:
+            return UNKNOWN
+        children = self.children(name)
+        keys = self.instance_keys(self.module_blocks[name])
+        if keys is UNKNOWN:
+            return UNKNOWN
+        handles = {key: _Lazy(lambda out, c=child: c.output(out)[0]) for key, child in children.items()}
+        if keys == [None]:
+            return handles.get(None, UNKNOWN)
+        if all(isinstance(k, int) for k in keys):
+            return [handles.get(k, UNKNOWN) for k in keys]
+        return {k: handles.get(k, UNKNOWN) for k in keys}
+
+    def children(self, name: str) -> dict[Any, "_Instance"]:
+        """The instances of one module call, by key (None for a call without count/for_each)."""
+        return self._memo(("module", name), lambda: self._children(name), {})
+
+    def _children(self, name: str) -> dict[Any, "_Instance"]:
+        block = self.module_blocks.get(name)
+        if block is None or self.depth >= MAX_MODULE_DEPTH:
+            return {}
+        child = self._child_module(name, block)
+        if child is None:
+            return {}
+        keys = self.instance_keys(block)
+        if keys is UNKNOWN:
+            keys = [None]  # one representative instance
+        providers = block.body.get("providers") if isinstance(block.body.get("providers"), dict) else {}
+        out: dict[Any, _Instance] = {}
+        for key in keys:
+            suffix = "" if key is None else (f"[{key}]" if isinstance(key, int) else f'["{key}"]')
+            extra = self.iteration(block, key) if self.instance_keys(block) is not UNKNOWN else \
+                {"count": {"index": UNKNOWN}, "each": {"key": UNKNOWN, "value": UNKNOWN}}
+            inputs = {k: _Input(compute=self._input(name, block, k, raw, extra))
+                      for k, raw in block.body.items() if k not in _CALL_META}
+            out[key] = _Instance(self.run_, child, f"{self.prefix}module.{name}{suffix}.",
+                                 f"{self.key_path}.{name}" if self.key_path else name, inputs, self,
+                                 self.ancestors + (str(child.path.resolve()),), self.depth + 1,
+                                 {_provider_key(k): _provider_key(v) for k, v in providers.items()})
+        return out
+
+    def _input(self, module: str, block: TfBlock, name: str, raw: Any,
+               extra: dict[str, Any]) -> Callable[[], tuple[Any, Origin | None]]:
+        def compute() -> tuple[Any, Origin | None]:
+            value = self.evaluate(raw, extra)
+            step = Origin(f"module {module} input {name} = {show(value)}", block.file, block.lines.get(name, block.line))
+            return value, chain([*self.origins_of(raw, extra), step])
+        return compute
+
+    def _child_module(self, name: str, block: TfBlock) -> TfModule | None:
+        source = block.body.get("source")
+        where = f"{block.file}:{block.lines.get('source', block.line)}: module \"{name}\""
+        if not isinstance(source, str):
+            return None
+        if _is_local(source):
+            path = (self.module.path / source).resolve()
+        else:  # registry, git, S3...: where `terraform init` put it, if it has been run
+            key = f"{self.key_path}.{name}" if self.key_path else name
+            installed = self.run_.installed.get(key)
+            if installed is None:
+                return None
+            path = installed.resolve()
+        if str(path) in self.ancestors:
+            self.run_.warnings.append(f"{where}: source {source!r} calls a module that is already being "
+                                      "instantiated (a module cycle); not expanded again")
+            return None
+        child = self.run_.load_module(path)
+        if child is None:
+            self.run_.warnings.append(f"{where}: source {source!r} not found ({path}); its resources are not checked")
+        return child
+
+    # -- instantiation -------------------------------------------------------------------
+
     def run(self) -> None:
         for (rtype, name), block in self.resource_blocks.items():
-            keys = self._instance_keys(block)
-            self.instance_keys[(rtype, name)] = keys
-            if keys is UNKNOWN:
-                keys = [None]  # one representative instance, with count/each unknown
-                extra_for = lambda k: {"count": {"index": UNKNOWN}, "each": {"key": UNKNOWN, "value": UNKNOWN}}
-            else:
-                for_each = hclexpr.evaluate_value(block.body["for_each"], self.scope()) if "for_each" in block.body else None
-                extra_for = lambda k, fe=for_each: _iteration(k, fe)
-            for key in keys:
-                address = f"{self.prefix}{rtype}.{name}" + ("" if key is None else (f"[{key}]" if isinstance(key, int) else f'["{key}"]'))
-                self.out.append(self._resource(block, rtype, address, self.scope(extra_for(key))))
-        if self.depth >= MAX_MODULE_DEPTH:
-            return
-        for name, block in self.module_blocks.items():
-            self._call(name, block)
+            keys = self.instance_keys(block)
+            unknown = keys is UNKNOWN
+            for key in [None] if unknown else keys:
+                if self.run_.budget <= 0:
+                    self.run_.warnings.append(f"{self.run_.workload.id}: more than {MAX_RESOURCES} resource "
+                                              "instances; the rest are not checked")
+                    return
+                self.run_.budget -= 1
+                address = f"{self.prefix}{rtype}.{name}" + _suffix(key)
+                extra = {"count": {"index": UNKNOWN}, "each": {"key": UNKNOWN, "value": UNKNOWN}} if unknown \
+                    else self.iteration(block, key)
+                self.run_.out.append(self._resource(block, rtype, address, extra))
+        for name in self.module_blocks:
+            for child in self.children(name).values():
+                child.run()
 
-    def _resource(self, block: TfBlock, rtype: str, address: str, scope: "_Scope") -> Resource:
+    def _resource(self, block: TfBlock, rtype: str, address: str, extra: dict[str, Any]) -> Resource:
+        scope = _Scope(self, extra)
         body = {k: v for k, v in block.body.items() if k not in _RESERVED}
-        props = {k: hclexpr.evaluate_value(v, scope) for k, v in body.items()}
+        props = {k: _plain(hclexpr.evaluate_value(v, scope)) for k, v in body.items()}
         for dyn in block.body.get("dynamic", []) if isinstance(block.body.get("dynamic"), list) else []:
             _expand_dynamic(dyn, props, scope)
         origins: dict[str, Origin] = {}
-        for key, raw in body.items():
-            if isinstance(raw, str) and raw.startswith("${var.") and raw.endswith("}"):
-                var = raw[6:-1]
-                if var in self.var_origins:
-                    origins[key] = self.var_origins[var]
-        references = self._references(block, address)
-        provider = block.body.get("provider")
-        region = self.region.get(provider if isinstance(provider, str) else "${aws}", self.region.get("${aws}", UNKNOWN))
-        meta: dict[str, Any] = {"references": references, "region": region, "module": self.prefix.rstrip(".")}
+        self._record_origins(body, "", origins, extra, 0)
+        provider = _provider_key(block.body.get("provider"))
+        region = self.region.get(provider, self.region.get("aws", UNKNOWN))
+        meta: dict[str, Any] = {"references": self._references(block), "region": region,
+                                "module": self.prefix.rstrip(".")}
         if "lifecycle" in block.body:
-            meta["lifecycle"] = hclexpr.evaluate_value(block.body["lifecycle"], scope)
+            meta["lifecycle"] = _plain(hclexpr.evaluate_value(block.body["lifecycle"], scope))
         return Resource(address=address, type=rtype, source=TERRAFORM, file=block.file, line=block.line,
-                        workload=self.workload.id, props=props, lines=dict(block.lines), origins=origins, meta=meta)
+                        workload=self.run_.workload.id, props=props, lines=dict(block.lines), origins=origins, meta=meta)
 
-    def _references(self, block: TfBlock, address: str) -> list[tuple[str, str, str | None]]:
+    def _record_origins(self, body: dict[str, Any], path: str, out: dict[str, Origin],
+                        extra: dict[str, Any], depth: int) -> None:
+        """Origins of every attribute (nested blocks too, list indexes left out)."""
+        for key, raw in body.items():
+            sub = f"{path}.{key}" if path else key
+            if isinstance(raw, list) and raw and all(isinstance(item, dict) for item in raw) and depth < 8:
+                for item in raw:  # nested blocks
+                    self._record_origins(item, sub, out, extra, depth + 1)
+                continue
+            if sub in out:
+                continue
+            origin = chain(self.origins_of(raw, extra))
+            if origin is not None:
+                out[sub] = origin
+
+    def _references(self, block: TfBlock) -> list[tuple[str, str, str | None]]:
         out: list[tuple[str, str, str | None]] = []
         for key, raw in block.body.items():
             if key in ("count", "for_each", "lifecycle", "provider"):
@@ -218,43 +456,29 @@ class _Instance:
             for ref in hclexpr.references(raw):
                 if len(ref) >= 2 and (ref[0], ref[1]) in self.resource_blocks:
                     target = f"{self.prefix}{ref[0]}.{ref[1]}"
-                    attr = ref[2] if len(ref) > 2 and isinstance(ref[2], str) else None
+                    attr = next((r for r in ref[2:] if isinstance(r, str)), None)
                     out.append((key, target, attr))
         return out
 
-    def _call(self, name: str, block: TfBlock) -> None:
-        source = block.body.get("source")
-        if not isinstance(source, str) or not source.startswith(("./", "../")):
-            return  # registry and remote modules: resolved from .terraform/modules when present (later)
-        child = self.load_module((self.module.path / source).resolve())
-        if child is None:
-            self.warnings.append(f"{block.file}:{block.line}: module {name!r}: source {source!r} not found")
-            return
-        keys = self._instance_keys(block)
-        if keys is UNKNOWN:
-            keys = [None]
-        for key in keys:
-            scope = self.scope(_iteration(key, None))
-            inputs = {k: hclexpr.evaluate_value(v, scope) for k, v in block.body.items()
-                      if k not in _RESERVED and k not in ("source", "version", "providers")}
-            origins = {k: Origin(f"module {name} input {k} = {_show(v)}", block.file, block.lines.get(k, block.line))
-                       for k, v in inputs.items()}
-            suffix = "" if key is None else (f"[{key}]" if isinstance(key, int) else f'["{key}"]')
-            _Instance(child, f"{self.prefix}module.{name}{suffix}.", inputs, origins, self.workload,
-                      self.settings, self.load_module, self.out, self.warnings, self.depth + 1).run()
-
-    def _provider_regions(self) -> dict[str, Any]:
+    def _provider_regions(self, parent: "_Instance | None", providers: dict[str, str]) -> dict[str, Any]:
+        """Region per provider configuration ("aws", "aws.west"): inherited from the caller
+        (through ``providers = {...}`` when given), overridden by this module's own blocks."""
         regions: dict[str, Any] = {}
+        if parent is not None:
+            regions = {k: v for k, v in parent.region.items() if k == "aws" or not providers}
+            for child_key, parent_key in providers.items():
+                regions[child_key] = parent.region.get(parent_key, UNKNOWN)
+        self.region = regions  # provider blocks below may read data sources that need it
         for block in self.module.blocks("provider"):
-            if block.labels[0] != "aws":
+            if not block.labels or block.labels[0] != "aws":
                 continue
             alias = block.body.get("alias")
-            region = hclexpr.evaluate_value(block.body.get("region", UNKNOWN), self.scope())
-            if region is UNKNOWN and self.settings.region:
-                region = self.settings.region
-            regions["${aws.%s}" % alias if isinstance(alias, str) else "${aws}"] = region
-        if "${aws}" not in regions:
-            regions["${aws}"] = self.settings.region or UNKNOWN
+            region = self.evaluate(block.body.get("region", UNKNOWN)) if "region" in block.body else UNKNOWN
+            if not isinstance(region, str):
+                region = self.run_.settings.region or UNKNOWN
+            regions[f"aws.{alias}" if isinstance(alias, str) else "aws"] = region
+        if "aws" not in regions:
+            regions["aws"] = self.run_.settings.region or UNKNOWN
         return regions
 
 
@@ -268,18 +492,18 @@ class _Scope:
             return self.extra[name]
         inst = self.instance
         if name == "var":
-            return inst.variables
+            return _Lazy(lambda var: inst.variable(var)[0])
         if name == "local":
-            return _Lazy(inst.local)
+            return _Lazy(lambda local: inst.local(local)[0])
         if name == "data":
-            return _Lazy(lambda dtype: _Lazy(lambda dname: _data_source(dtype, inst.region.get("${aws}", UNKNOWN))))
+            return _Lazy(lambda dtype: _Lazy(lambda dname: inst.data_source(dtype, dname)))
         if name == "module":
-            return _Lazy(inst.module_output)
+            return _Lazy(inst.module_value)
         if name == "path":
-            return {"module": inst.module.directory, "root": inst.workload.id, "cwd": "."}
+            return {"module": inst.module.directory, "root": inst.run_.workload.id, "cwd": "."}
         if name == "terraform":
             return {"workspace": "default"}
-        if name.startswith("aws_") or "_" in name:
+        if "_" in name:
             return _Lazy(lambda rname: inst.resource_handle(name, rname))
         return default
 
@@ -292,21 +516,38 @@ class _EmptyScope:
 _EMPTY = _EmptyScope()
 
 
-def _data_source(dtype: str, region: Any) -> Any:
-    if dtype == "aws_availability_zones":
-        tag = region if isinstance(region, str) else ""
-        tokens = [AzToken(tag, i) for i in range(_AZS_ASSUMED)]
-        return {"names": tokens, "zone_ids": tokens}
-    return _Lazy(lambda attr: UNKNOWN)
+def _plain(value: Any) -> Any:
+    """A value as a resource property keeps it: resource handles become ``Ref``s, lazy
+    objects (a whole ``module.x`` or ``var``) unknown."""
+    if isinstance(value, _Handle):
+        return Ref(value.address)
+    if isinstance(value, _Lazy):
+        return UNKNOWN
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Choice):
+        return Choice(tuple((label, _plain(v)) for label, v in value.branches))
+    return value
 
 
-def _iteration(key: Any, for_each: Any) -> dict[str, Any]:
-    if key is None:
-        return {}
-    if isinstance(key, int):
-        return {"count": {"index": key}}
-    value = for_each.get(key, UNKNOWN) if isinstance(for_each, dict) else key
-    return {"each": {"key": key, "value": value}}
+def _suffix(key: Any) -> str:
+    return "" if key is None else (f"[{key}]" if isinstance(key, int) else f'["{key}"]')
+
+
+def _is_local(source: str) -> bool:
+    return source.startswith(("./", "../")) or source in (".", "..")
+
+
+def _provider_key(raw: Any) -> str:
+    """``"${aws.west}"`` / ``"aws.west"`` -> ``aws.west``; anything else is the default ``aws``."""
+    if not isinstance(raw, str):
+        return "aws"
+    text = raw.strip()
+    if text.startswith("${") and text.endswith("}"):
+        text = text[2:-1].strip()
+    return text or "aws"
 
 
 def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope) -> None:
@@ -318,6 +559,7 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope) -> None:
             continue
         items = hclexpr.evaluate_value(spec.get("for_each", UNKNOWN), scope)
         iterator = spec.get("iterator", label)
+        iterator = _provider_key(iterator) if isinstance(iterator, str) and iterator.startswith("${") else iterator
         content = spec.get("content")
         content = content[0] if isinstance(content, list) and content else content
         if not isinstance(content, dict) or not isinstance(iterator, str):
@@ -333,15 +575,24 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope) -> None:
             continue
         for key, value in pairs[:MAX_INSTANCES]:
             inner = _Scope(scope.instance, {**scope.extra, iterator: {"key": key, "value": value}})
-            blocks.append({k: hclexpr.evaluate_value(v, inner) for k, v in content.items()})
+            blocks.append({k: _plain(hclexpr.evaluate_value(v, inner)) for k, v in content.items()})
 
 
-def _show(value: Any) -> str:
+def show(value: Any, limit: int = 40) -> str:
+    """A value as Terraform would write it (a long collection as ``{...}``)."""
     if value is UNKNOWN:
-        return "unknown"
+        return "(known after apply)"
     if isinstance(value, Choice):
         return "one of several values"
-    return repr(value)
+    if isinstance(value, (_Handle, Ref)):
+        return value.address
+    try:
+        text = json.dumps(value, default=lambda v: v.address if isinstance(v, (_Handle, Ref)) else str(v))
+    except (TypeError, ValueError):
+        text = repr(value)
+    if len(text) <= limit:
+        return text
+    return "{...}" if isinstance(value, dict) else "[...]" if isinstance(value, list) else text[:limit - 3] + "..."
 
 
 def read_tfvars(module: TfModule, settings: TfSettings, parse_file: Callable[[Path], dict[str, Any] | None]) -> dict[str, tuple[Any, Origin]]:
@@ -349,18 +600,48 @@ def read_tfvars(module: TfModule, settings: TfSettings, parse_file: Callable[[Pa
     values: dict[str, tuple[Any, Origin]] = {}
     for name, text in settings.environ.items():
         if name.startswith("TF_VAR_"):
-            values[name[7:]] = (_literal(text), Origin(f"environment {name}={text!r}"))
-    files = [module.path / "terraform.tfvars"] + sorted(module.path.glob("*.auto.tfvars")) + list(settings.var_files)
+            values[name[7:]] = (_literal(text), Origin(f"environment variable {name}={text!r}"))
+    auto = sorted(module.path.glob("*.auto.tfvars")) + sorted(module.path.glob("*.auto.tfvars.json"))
+    files = [module.path / "terraform.tfvars", module.path / "terraform.tfvars.json",
+             *sorted(auto, key=lambda p: p.name), *settings.var_files]
     for path in files:
         if not path.is_file():
             continue
-        parsed = parse_file(path)
+        shown = str(path) if path in settings.var_files else os.path.join(module.directory, path.name)
+        parsed = _json_tfvars(path) if path.name.endswith(".json") else parse_file(path)
         for name, (raw, line) in (parsed or {}).items():
             value = hclexpr.evaluate_value(raw, _EMPTY)
-            values[name] = (value, Origin(f"{path.name} sets {name} = {_show(value)}", str(path), line))
+            values[name] = (value, Origin(f"{path.name} sets {name} = {show(value)}", shown, line))
     for name, text in settings.variables.items():
         values[name] = (_literal(text), Origin(f"--var {name}={text}"))
     return values
+
+
+def _json_tfvars(path: Path) -> dict[str, tuple[Any, int]] | None:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    lines = text.split("\n")
+    out: dict[str, tuple[Any, int]] = {}
+    for name, value in data.items():
+        line = next((i + 1 for i, raw in enumerate(lines) if re.search(rf'"{re.escape(name)}"\s*:', raw)), 1)
+        out[name] = (_json_value(value), line)
+    return out
+
+
+def _json_value(value: Any) -> Any:
+    """JSON strings are literal: escape ``${`` so the evaluator does not read them as expressions."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    return value
 
 
 def _literal(text: str) -> Any:
@@ -368,3 +649,16 @@ def _literal(text: str) -> Any:
     value = hclexpr.evaluate_value("${" + text + "}", _EMPTY) if text.strip() else text
     return text if value is UNKNOWN else value
 
+
+def _installed_modules(root: Path) -> dict[str, Path]:
+    """``.terraform/modules/modules.json`` (written by ``terraform init``): module key -> directory."""
+    manifest = root / ".terraform" / "modules" / "modules.json"
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    out: dict[str, Path] = {}
+    for entry in data.get("Modules", []) if isinstance(data, dict) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str) and entry["Key"]:
+            out[entry["Key"]] = root / entry["Dir"]
+    return out

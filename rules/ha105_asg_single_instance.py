@@ -1,0 +1,95 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.az import property_line
+from ha_lint.queries.lb import load_balancing
+from ha_lint.values import as_int, bad_branches, when
+
+
+def _at_most(value, limit):
+    number = as_int(value)
+    return isinstance(number, int) and number <= limit
+
+
+class AsgSingleInstance(Rule):
+    id = "HA105"
+    name = "asg-single-instance"
+    severity = "medium"
+    summary = "Auto Scaling group that runs at most one instance, or one behind a load balancer: a single point of failure."
+    tags = ("availability", "autoscaling")
+    docs = """
+    ## What it does
+    Flags an `AWS::AutoScaling::AutoScalingGroup` / `aws_autoscaling_group` whose `MaxSize` /
+    `max_size` is 1 or less, or whose `MinSize` / `min_size` is below 2 while it is attached
+    to a load balancer or target group (`TargetGroupARNs`, `LoadBalancerNames`,
+    `TrafficSources`, `target_group_arns`, `load_balancers`, `traffic_source {}`, or a
+    separate `aws_autoscaling_attachment` / `aws_autoscaling_traffic_source_attachment`).
+    Not flagged: a group scaled to zero on purpose (minimum and desired capacity 0, desired
+    absent meaning the minimum): a pilot-light standby. Attachments that cannot be resolved
+    make the minimum check unknown.
+
+    ## Why it matters
+    Auto Scaling replaces a failed instance, but replacing takes minutes (launch, boot,
+    health checks). With one instance, every failure, deployment or AZ outage is downtime
+    for that long. Serving traffic from at least two instances (in two AZs) keeps the
+    service up while one is replaced: horizontal over vertical scaling (REL 10 / REL 11).
+
+    ## Example
+    ```yaml
+    WebGroup:
+      Type: AWS::AutoScaling::AutoScalingGroup
+      Properties:
+        MinSize: "1"
+        MaxSize: "1"
+        TargetGroupARNs: [!Ref WebTargetGroup]
+    ```
+    ```hcl
+    resource "aws_autoscaling_group" "web" {
+      min_size          = 1
+      max_size          = 1
+      target_group_arns = [aws_lb_target_group.web.arn]
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+        MinSize: "2"
+        MaxSize: "6"
+    ```
+    ```hcl
+      min_size = 2
+      max_size = 6
+    ```
+
+    ## References
+    - AWS Well-Architected Reliability REL 10 (fault isolation), REL 11 (withstand component failures)
+    - Amazon EC2 Auto Scaling User Guide: Set capacity limits on your Auto Scaling group
+    - Equivalent: none known in Checkov/Trivy/KICS
+    """
+
+    def check(self, arch):
+        for asg in arch.of_kind("autoscaling_group"):
+            low, high, desired = asg.get("min_size"), asg.get("max_size"), asg.get("desired_capacity")
+            wanted = desired.value if desired.present else low.value
+            if as_int(low.value) == 0 and as_int(wanted) == 0:
+                continue  # scaled to zero on purpose: a pilot-light standby
+            single = bad_branches(high.value, lambda v: _at_most(v, 1))
+            for branch in single:
+                yield self.finding(
+                    asg,
+                    f"Auto Scaling group {asg.address} runs at most one instance: its maximum size is {high.value if branch is None else 'at most 1'}"
+                    f"{high.why()}{when(branch)}. Every failure or replacement is downtime; allow at least two "
+                    "instances across two Availability Zones.",
+                    line=property_line(asg, "max_size"), detail=f"max_size{':' + branch if branch else ''}",
+                )
+            links = load_balancing(arch, asg)
+            if single or links.attached is False or (links.attached is not True and links.branch is None):
+                continue
+            for branch in bad_branches(low.value, lambda v: _at_most(v, 1)):
+                label = ", ".join(b for b in (branch, links.branch) if b) or None
+                yield self.finding(
+                    asg,
+                    f"Auto Scaling group {asg.address} serves {links.attachments[0].description} with a minimum size "
+                    f"of {low.value if branch is None else 'less than 2'}{low.why()}{when(label)}: when that "
+                    "instance fails, nothing serves traffic until a replacement passes health checks. Set the "
+                    "minimum to at least 2.",
+                    line=property_line(asg, "min_size"), detail=f"min_size{':' + label if label else ''}",
+                )

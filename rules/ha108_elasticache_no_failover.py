@@ -1,0 +1,133 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.az import property_line
+from ha_lint.values import UNKNOWN, as_bool, as_int, bad_branches, possibilities, when
+
+
+def _nodes_per_shard(rg):
+    """(nodes in the smallest shard or UNKNOWN, the neutral property that decides it)."""
+    if rg.has("primary_cluster") or rg.has("global_replication_group"):
+        return UNKNOWN, None  # built from an existing cluster / a global datastore member
+    groups = rg.get("node_group_configuration").value
+    if isinstance(groups, list) and groups:
+        counts = [as_int(g.get("ReplicaCount", g.get("replica_count", UNKNOWN))) if isinstance(g, dict) else UNKNOWN
+                  for g in groups]
+        return (UNKNOWN if UNKNOWN in counts else 1 + min(counts)), "node_group_configuration"
+    for name in ("replicas_per_node_group", "cluster_mode_block"):
+        if rg.has(name):
+            value = rg.get(name).value
+            if name == "cluster_mode_block":
+                value = value[0].get("replicas_per_node_group", UNKNOWN) if isinstance(value, list) and value else UNKNOWN
+            replicas = as_int(value)
+            return (UNKNOWN if replicas is UNKNOWN else replicas + 1), name
+    if rg.has("num_node_groups"):
+        return UNKNOWN, None  # cluster mode with the API's replica default
+    for name in ("num_cache_clusters", "num_cache_clusters_legacy"):
+        if rg.has(name):
+            return rg.get(name).value, name
+    if rg.has("preferred_cache_cluster_azs"):
+        azs = rg.get("preferred_cache_cluster_azs").value
+        return (len(azs) if isinstance(azs, list) else UNKNOWN), "preferred_cache_cluster_azs"
+    return 1, None  # NumCacheClusters absent: one node
+
+
+class ElasticacheNoFailover(Rule):
+    id = "HA108"
+    name = "elasticache-no-failover"
+    severity = "high"
+    summary = "Redis/Valkey without automatic failover, Multi-AZ or a replica per shard: a node or AZ failure loses the cache."
+    tags = ("availability", "elasticache")
+    docs = """
+    ## What it does
+    Flags a Redis/Valkey `AWS::ElastiCache::ReplicationGroup` / `aws_elasticache_replication_group`
+    with automatic failover off or absent (`AutomaticFailoverEnabled`,
+    `automatic_failover_enabled`), Multi-AZ off or absent (`MultiAZEnabled`,
+    `multi_az_enabled`), or fewer than two nodes per shard (`NumCacheClusters` /
+    `num_cache_clusters`, absent meaning 1; `ReplicasPerNodeGroup` / `replicas_per_node_group`
+    or each `NodeGroupConfiguration` `ReplicaCount` plus the primary). One finding per group
+    lists every gap and points at the first written property among automatic failover,
+    Multi-AZ and node count (else the resource). Also flags (medium) a single-node Redis/Valkey
+    `AWS::ElastiCache::CacheCluster` / `aws_elasticache_cluster` that is not a member of a
+    replication group. Memcached and ElastiCache Serverless are not flagged.
+    Decision: in cluster mode with `NumNodeGroups` but no replica count, and for groups built
+    from an existing primary or a global datastore, the node count is unknown.
+
+    ## Why it matters
+    A Redis primary without a replica is a single point of failure: when its node or AZ
+    fails, the data since the last snapshot is lost and the endpoint is down until a new
+    node is built. With a replica in another AZ, Multi-AZ and automatic failover, ElastiCache
+    promotes the replica in seconds to a minute (high availability, REL 10 / REL 11).
+
+    ## Example
+    ```yaml
+    Cache:
+      Type: AWS::ElastiCache::ReplicationGroup
+      Properties:
+        ReplicationGroupDescription: sessions
+        Engine: redis
+        CacheNodeType: cache.r7g.large
+        NumCacheClusters: 1
+    ```
+    ```hcl
+    resource "aws_elasticache_replication_group" "sessions" {
+      replication_group_id = "sessions"
+      description          = "sessions"
+      node_type            = "cache.r7g.large"
+      num_cache_clusters   = 1
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+        NumCacheClusters: 2
+        AutomaticFailoverEnabled: true
+        MultiAZEnabled: true
+    ```
+    ```hcl
+      num_cache_clusters         = 2
+      automatic_failover_enabled = true
+      multi_az_enabled           = true
+    ```
+
+    ## References
+    - AWS Well-Architected Reliability REL 10 (fault isolation), REL 11 (withstand component failures)
+    - Amazon ElastiCache User Guide: Minimizing downtime with Multi-AZ
+    - Equivalent: AWS Security Hub ElastiCache.3 (automatic failover), AWS Config elasticache-repl-grp-auto-failover-enabled
+    """
+
+    def check(self, arch):
+        for rg in arch.of_kind("elasticache_replication_group"):
+            if any(isinstance(e, str) and e.lower() == "memcached" for _, e in possibilities(rg.get("engine").value)):
+                continue
+            nodes, nodes_prop = _nodes_per_shard(rg)
+            gaps = []  # (neutral property, text, branches)
+            for name, text in (("automatic_failover", "automatic failover is off"), ("multi_az", "Multi-AZ is off")):
+                value = rg.get(name)
+                branches = bad_branches(value.value, lambda v: as_bool(v) is False)
+                if branches:
+                    gaps.append((name, f"{text}{value.why()}", branches))
+            branches = bad_branches(nodes, lambda v: isinstance(as_int(v), int) and as_int(v) < 2)
+            if branches:
+                why = rg.get(nodes_prop).why() if nodes_prop else f" ({rg.native_path('num_cache_clusters')} not set: 1 node)"
+                gaps.append((nodes_prop, f"a shard has a single node, no replica{why}", branches))
+            if not gaps:
+                continue
+            line_prop = next((name for name, _, _ in gaps if name and rg.has(name)), None)
+            text = "; ".join(f"{t}{''.join(when(b) for b in bs if b)}" for _, t, bs in gaps)
+            yield self.finding(
+                rg,
+                f"Replication group {rg.address} cannot fail over: {text}. When the primary's node or AZ fails, the "
+                "cache is down and data since the last snapshot is lost; run at least one replica per shard with "
+                "automatic failover and Multi-AZ enabled.",
+                line=property_line(rg, line_prop), detail=",".join(name or "nodes" for name, _, _ in gaps),
+            )
+        for cluster in arch.of_kind("elasticache_cluster"):
+            engine = cluster.get("engine").value
+            if cluster.has("replication_group") or not (isinstance(engine, str) and engine.lower() in ("redis", "valkey")):
+                continue
+            yield self.finding(
+                cluster,
+                f"Cache cluster {cluster.address} is a single {engine} node: it has no replica to fail over to. "
+                "Use a replication group with a replica in another Availability Zone and automatic failover.",
+                line=property_line(cluster, "num_cache_nodes" if cluster.has("num_cache_nodes") else None),
+                detail="single_node", severity="medium" if self.effective_severity == self.severity else None,
+            )

@@ -1,0 +1,94 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.sg import database_ports, describe_ports, rules_of
+from ha_lint.values import when
+
+
+class SgDatabasePortOpen(Rule):
+    id = "NS402"
+    name = "sg-database-port-open"
+    severity = "high"
+    summary = "Security group admits a database or cache port from the whole internet."
+    tags = ("security", "network", "security-group")
+    docs = """
+    ## What it does
+    Flags a security-group ingress rule from `0.0.0.0/0` or `::/0` whose protocol and port
+    range cover a database or cache port: 3306 (MySQL/MariaDB/Aurora MySQL), 5432
+    (PostgreSQL), 1433 (SQL Server), 1521 (Oracle), 27017 (MongoDB/DocumentDB), 6379
+    (Redis/Valkey), 11211 (Memcached), 9200 (Elasticsearch/OpenSearch), 5439 (Redshift),
+    9042 (Cassandra/Keyspaces), 2049 (NFS/EFS). A single port, a range that includes one, or
+    all traffic (`-1`) all count. Every way of writing a rule is read: inline ingress on
+    `AWS::EC2::SecurityGroup` / `aws_security_group` (`dynamic` blocks included),
+    `AWS::EC2::SecurityGroupIngress`, `aws_security_group_rule` (type ingress),
+    `aws_vpc_security_group_ingress_rule`. The finding is reported on the resource that
+    holds the rule. The port list can be replaced with the `database_ports` option.
+
+    Decision: database and cache protocols are TCP, so a UDP-only rule does not count (an
+    all-ports UDP rule from the world is still reported by NS403).
+
+    ## Why it matters
+    A datastore port open to the internet is found by scanners within minutes: credential
+    stuffing, exploits against the engine, and ransom of the data follow. Besides the data
+    loss (RPO) it is an availability risk: connection floods exhaust the database's
+    connections and take the application down. Security groups are allow-only: let in the
+    application tier's security group, not the world.
+
+    ## Example
+    ```yaml
+    DbSg:
+      Type: AWS::EC2::SecurityGroup
+      Properties:
+        GroupDescription: database
+        SecurityGroupIngress:
+          - IpProtocol: tcp
+            FromPort: 5432
+            ToPort: 5432
+            CidrIp: 0.0.0.0/0
+    ```
+    ```hcl
+    resource "aws_security_group" "db" {
+      ingress {
+        from_port   = 5432
+        to_port     = 5432
+        protocol    = "tcp"
+        cidr_blocks = ["0.0.0.0/0"]
+      }
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+          - IpProtocol: tcp
+            FromPort: 5432
+            ToPort: 5432
+            SourceSecurityGroupId: !Ref AppSg
+    ```
+    ```hcl
+      ingress {
+        from_port       = 5432
+        to_port         = 5432
+        protocol        = "tcp"
+        security_groups = [aws_security_group.app.id]
+      }
+    ```
+
+    ## References
+    - AWS Well-Architected Security SEC 5 (protect networks); Reliability REL 11 (withstand component failures)
+    - AWS Security Hub EC2.19 (security groups should not allow unrestricted access to high-risk ports)
+    - Equivalent: Trivy AWS-0107 (no-public-ingress-sgr, any port); KICS "DB Security Group With Public Scope";
+      Prowler ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_mysql_3306 (and the other database ports)
+    """
+
+    def check(self, arch):
+        names = database_ports(arch)
+        for rule in rules_of(arch):
+            world = rule.world_cidrs() if rule.direction == "ingress" else []
+            ports = [p for p in names if rule.covers_tcp_port(p)] if world else []
+            if not ports:
+                continue
+            yield self.finding(
+                rule.owner,
+                f"{rule.owner.address} admits {describe_ports(ports, names)} from {', '.join(world)}"
+                f"{rule.why} ({rule.describe_ports()}){when(rule.branch)}. Allow the application tier's "
+                "security group (or a narrow private range) instead of the whole internet.",
+                line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",
+            )

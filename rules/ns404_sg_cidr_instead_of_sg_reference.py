@@ -1,0 +1,88 @@
+from ha_lint.engine import Rule
+from ha_lint.queries.reach import datastore_port
+from ha_lint.queries.sg import database_ports, datastore_groups, describe_ports, rules_of, whole_private_range
+from ha_lint.values import when
+
+
+class SgCidrInsteadOfSgReference(Rule):
+    id = "NS404"
+    name = "sg-cidr-instead-of-sg-reference"
+    severity = "low"
+    summary = "A datastore's security group opens its port to a whole private range instead of the clients' security group."
+    tags = ("security", "network", "security-group")
+    docs = """
+    ## What it does
+    Flags an ingress rule of a security group that guards a datastore (RDS and Aurora
+    instances and clusters, DocumentDB, Neptune, Redshift, ElastiCache, EFS mount targets,
+    OpenSearch domains) when it opens a database/cache port (the NS402 list, plus the
+    datastore's own port) to a whole private network: the CIDR of a VPC (written, or
+    `!GetAtt Vpc.CidrBlock` / `aws_vpc.main.cidr_block`), a range containing one, or a
+    private range of /16 or wider (`10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16`,
+    `10.1.0.0/16`).
+
+    Decision: narrower ranges (a subnet's /24) are left alone: they name where clients run.
+    Only security groups attached to a datastore in the scanned set are checked.
+
+    ## Why it matters
+    A VPC-wide rule lets every host in the network reach the database, not just the
+    application tier: a compromised build runner, bastion or unrelated service can connect,
+    and the rule silently widens as the VPC grows. Referencing the clients' security group
+    keeps the allow-list exact as instances come and go (auto scaling, replacement after a
+    failure) without touching the rule.
+
+    ## Example
+    ```yaml
+    DbSgIngress:
+      Type: AWS::EC2::SecurityGroupIngress
+      Properties:
+        GroupId: !Ref DbSg
+        IpProtocol: tcp
+        FromPort: 5432
+        ToPort: 5432
+        CidrIp: !GetAtt Vpc.CidrBlock
+    ```
+    ```hcl
+    resource "aws_security_group_rule" "db_from_vpc" {
+      type              = "ingress"
+      security_group_id = aws_security_group.db.id
+      protocol          = "tcp"
+      from_port         = 5432
+      to_port           = 5432
+      cidr_blocks       = [aws_vpc.main.cidr_block]
+    }
+    ```
+
+    ## Use instead
+    ```yaml
+        SourceSecurityGroupId: !Ref AppSg
+    ```
+    ```hcl
+      source_security_group_id = aws_security_group.app.id
+    ```
+
+    ## References
+    - AWS Well-Architected Security SEC 5 (protect networks: control traffic at all layers)
+    - Amazon VPC User Guide: security group rules that reference other security groups
+    - Equivalent: none known in Checkov/Trivy/KICS
+    """
+
+    def check(self, arch):
+        guarded = datastore_groups(arch)
+        names = database_ports(arch)
+        for rule in rules_of(arch):
+            stores = guarded.get(rule.group.uid, []) if rule.group is not None and rule.direction == "ingress" else []
+            if not stores:
+                continue
+            wanted = set(names) | {p for p in (datastore_port(arch, s) for s in stores) if p is not None}
+            ports = [p for p in sorted(wanted) if rule.covers_tcp_port(p)]
+            ranges = [r for r in (whole_private_range(arch, rule.owner, c) for c in rule.cidrs) if r]
+            if not ports or not ranges:
+                continue
+            store = stores[0]
+            yield self.finding(
+                rule.owner,
+                f"{rule.group.address} guards {store.address} and admits {describe_ports(ports, names)} from "
+                f"{'; '.join(ranges)}{rule.why}{when(rule.branch)}: every host in that network can connect. "
+                "Reference the clients' security group instead of the CIDR.",
+                line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(r.split(',')[0] for r in ranges)}",
+            )

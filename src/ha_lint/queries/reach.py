@@ -1,0 +1,231 @@
+"""Is a datastore reachable from the internet? (NS409)
+
+A packet from the internet reaches a datastore only when three links all hold:
+
+1. **a public address**: the publicly-accessible flag (RDS instances and Aurora members,
+   Redshift clusters); for an EC2 instance an associated public IP
+   (``AssociatePublicIpAddress``, ``associate_public_ip_address``), an Elastic IP, or a subnet
+   that maps public IPs on launch (``MapPublicIpOnLaunch``) unless the instance opts out;
+2. **a public subnet**: one of its subnets has a route table that sends ``0.0.0.0/0`` to an
+   internet gateway (``ha_lint.queries.network``);
+3. **an open door**: one of the security groups that guard it admits ``0.0.0.0/0`` or
+   ``::/0`` on its port (``ha_lint.queries.sg``).
+
+Every link must be known: a link that depends on an unresolved value is not a path. An EC2
+instance counts as a datastore when one of its security groups opens a database/cache port
+on purpose (a rule whose range names the port, not an all-traffic or all-ports rule).
+DocumentDB has no public endpoint, so its clusters never have the first link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ha_lint.graph import Architecture
+from ha_lint.model import Resource
+from ha_lint.queries.az import count_unknown, subnet_resources
+from ha_lint.queries.lb import _eips_of
+from ha_lint.queries.network import Route, default_route, route_tables_of
+from ha_lint.queries.sg import SgRule, database_ports, guarding_groups, ingress_rules_of, rules_of, world_rules_on_port
+from ha_lint.values import Ref, as_bool, as_int, as_list, bad_branches, possibilities
+
+# Default ports by engine prefix (longest prefix first wins).
+_ENGINE_PORTS = (("aurora-postgresql", 5432), ("aurora-mysql", 3306), ("aurora", 3306), ("mysql", 3306),
+                 ("mariadb", 3306), ("postgres", 5432), ("oracle", 1521), ("sqlserver", 1433), ("db2", 50000),
+                 ("neptune", 8182), ("docdb", 27017))
+
+
+@dataclass(frozen=True)
+class PublicAddress:
+    description: str  # "PubliclyAccessible is true", "Elastic IP WebEip", ...
+    line: int
+    branch: str | None = None
+    subnet: Resource | None = None  # the address exists only in this subnet (MapPublicIpOnLaunch)
+
+
+@dataclass(frozen=True)
+class Exposure:
+    datastore: Resource
+    noun: str  # "RDS instance", "Redshift cluster", "EC2 instance"
+    address: PublicAddress
+    subnet: Resource
+    route: Route
+    table: str  # the route table's label
+    rule: SgRule
+    port: int | None
+
+    def path(self) -> str:
+        gateway = self.route.target.address if self.route.target is not None else "an internet gateway"
+        door = f"tcp port {self.port}" if self.port is not None else "every port"
+        return (f"internet -> {gateway} -> route table {self.table} ({self.route.destination}) -> subnet "
+                f"{self.subnet.address} -> {self.datastore.address} [{self.address.description}; security group "
+                f"{self.rule.group.address if self.rule.group else self.rule.owner.address} admits "
+                f"{', '.join(self.rule.world_cidrs())} on {door}]")
+
+
+# -- datastores, their ports and subnets --------------------------------------------------------
+
+
+def _engine_port(engine: Any) -> int | None:
+    if not isinstance(engine, str):
+        return None
+    text = engine.lower()
+    return next((port for prefix, port in _ENGINE_PORTS if text.startswith(prefix)), None)
+
+
+def _cluster_of(arch: Architecture, db: Resource) -> Resource | None:
+    found = arch.targets(db, "cluster", "rds_cluster")
+    return found[0] if len(found) == 1 else None
+
+
+def db_port(arch: Architecture, db: Resource) -> int | None:
+    """The port a database listens on: its own, its cluster's, else its engine's default."""
+    holders = [db] + ([c] if (c := _cluster_of(arch, db)) is not None else [])
+    for holder in holders:
+        if holder.has("port"):
+            port = as_int(holder.get("port").value)
+            return port if isinstance(port, int) else None
+    for holder in holders:
+        if holder.has("engine"):
+            return _engine_port(holder.get("engine").value)
+    return db.get("port").value if isinstance(db.get("port").value, int) else None  # kinds default (Redshift)
+
+
+def datastore_port(arch: Architecture, store: Resource) -> int | None:
+    """The port a datastore of any kind serves on, when known."""
+    if store.kind in ("rds_instance", "rds_cluster_instance", "rds_cluster", "redshift_cluster"):
+        return db_port(arch, store)
+    if store.kind in ("elasticache_replication_group", "elasticache_cluster"):
+        port = as_int(store.get("port").value)
+        if isinstance(port, int):
+            return port
+        engine = store.get("engine").value
+        return {"memcached": 11211, "redis": 6379, "valkey": 6379}.get(engine.lower()) if isinstance(engine, str) else None
+    return 2049 if store.kind == "efs_mount_target" else None
+
+
+def db_subnets(arch: Architecture, db: Resource) -> list[Resource]:
+    """The subnets of a database's subnet group (its own, else its cluster's)."""
+    holders = [db] + ([c] if (c := _cluster_of(arch, db)) is not None else [])
+    for holder in holders:
+        if holder.has("subnet_group"):
+            groups = arch.targets(holder, "subnet_group")
+            return [s for g in groups if g.kind in ("subnet_group", "redshift_subnet_group")
+                    for s in subnet_resources(arch, g)]
+    return []
+
+
+def instance_subnets(arch: Architecture, instance: Resource) -> list[Resource]:
+    """An EC2 instance's subnet: ``SubnetId`` / ``subnet_id`` or its network interfaces'."""
+    found = subnet_resources(arch, instance)
+    for nic in as_list(instance.get("network_interfaces").value):
+        if isinstance(nic, dict) and isinstance(nic.get("SubnetId"), Ref):
+            target = arch.resolve_ref(instance, nic["SubnetId"])
+            if target is not None and target.kind == "subnet" and target not in found:
+                found.append(target)
+    return found
+
+
+# -- link 1: public addresses ------------------------------------------------------------------
+
+
+def _flag_addresses(db: Resource) -> list[PublicAddress]:
+    flag = db.get("publicly_accessible")
+    native = db.native_path("publicly_accessible") or "publicly_accessible"
+    return [PublicAddress(f"{native} is true{flag.why()}", db.line_of("publicly_accessible"), branch)
+            for branch in bad_branches(flag.value, lambda v: as_bool(v) is True)]
+
+
+def _instance_addresses(arch: Architecture, instance: Resource) -> tuple[list[PublicAddress], bool]:
+    """(public addresses, opted out of subnet-mapped public IPs)."""
+    out: list[PublicAddress] = []
+    opt_out = False
+    flag = instance.get("associate_public_ip")
+    if flag.present:
+        value = as_bool(flag.value)
+        if value is True:
+            out.append(PublicAddress("associate_public_ip_address is true", instance.line_of("associate_public_ip")))
+        opt_out = value is False
+    path = instance.native_path("network_interfaces") or ""
+    for index, nic in enumerate(as_list(instance.get("network_interfaces").value)):
+        if not isinstance(nic, dict) or "AssociatePublicIpAddress" not in nic:
+            continue
+        for branch, value in possibilities(nic["AssociatePublicIpAddress"]):
+            if as_bool(value) is True:
+                line = instance.lines.get(f"{path}.{index}.AssociatePublicIpAddress", instance.line_of("network_interfaces"))
+                out.append(PublicAddress("AssociatePublicIpAddress is true", line, branch))
+            elif as_bool(value) is False and branch is None:
+                opt_out = True
+    for eip in _eips_of(arch, instance):
+        out.append(PublicAddress(f"Elastic IP {eip.address}", instance.line))
+    return out, opt_out
+
+
+def _maps_public_ip(subnet: Resource) -> bool:
+    """On every branch (a subnet that maps public IPs only on some branch is left alone)."""
+    return all(as_bool(v) is True for _, v in possibilities(subnet.get("map_public_ip").value))
+
+
+# -- links 2 and 3 -------------------------------------------------------------------------------
+
+
+def _internet_route(arch: Architecture, subnet: Resource) -> tuple[Route, str] | None:
+    """The subnet's ``0.0.0.0/0`` route when it certainly goes to an internet gateway."""
+    route = default_route(arch, subnet)
+    if not isinstance(route, Route) or route.target_kind != "internet_gateway":
+        return None
+    tables = route_tables_of(arch, subnet)
+    label = tables[0].label if isinstance(tables, list) and tables else route.owner.address
+    return route, label
+
+
+def _exposure(arch: Architecture, res: Resource, noun: str, addresses: list[PublicAddress],
+              subnets: list[Resource], open_rules: list[tuple[SgRule, int | None]]) -> Exposure | None:
+    if not addresses or not open_rules or count_unknown(res):
+        return None
+    for address in addresses:
+        for subnet in ([address.subnet] if address.subnet is not None else subnets):
+            found = _internet_route(arch, subnet)
+            if found is not None:
+                rule, port = open_rules[0]
+                return Exposure(res, noun, address, subnet, found[0], found[1], rule, port)
+    return None
+
+
+def _datastores(arch: Architecture) -> Iterator[tuple[Resource, str]]:
+    for db in arch.of_kind("rds_instance", "rds_cluster_instance"):
+        yield db, "Aurora instance" if db.has("cluster") or db.kind == "rds_cluster_instance" else "RDS instance"
+    for cluster in arch.of_kind("redshift_cluster"):
+        yield cluster, "Redshift cluster"
+
+
+def exposures(arch: Architecture) -> Iterator[Exposure]:
+    """Datastores with a complete path from the internet (one per datastore)."""
+    all_rules = list(rules_of(arch))
+    for db, noun in _datastores(arch):
+        addresses = _flag_addresses(db)
+        if not addresses:
+            continue
+        port = db_port(arch, db)
+        rules = ingress_rules_of(arch, guarding_groups(arch, db), all_rules)
+        open_rules = [(r, port) for r in world_rules_on_port(rules, port)]
+        found = _exposure(arch, db, noun, addresses, db_subnets(arch, db), open_rules)
+        if found is not None:
+            yield found
+    names = database_ports(arch)
+    for instance in arch.of_kind("ec2_instance"):
+        rules = ingress_rules_of(arch, guarding_groups(arch, instance), all_rules)
+        ports = sorted({p for r in rules if not r.every_port for p in names if r.covers_tcp_port(p)})
+        open_rules = [(r, p) for p in ports for r in world_rules_on_port(rules, p)]
+        if not open_rules:
+            continue
+        addresses, opt_out = _instance_addresses(arch, instance)
+        subnets = instance_subnets(arch, instance)
+        if not opt_out:
+            addresses += [PublicAddress(f"subnet {s.address} maps public IPs on launch", instance.line, subnet=s)
+                          for s in subnets if _maps_public_ip(s)]
+        found = _exposure(arch, instance, "EC2 instance", addresses, subnets, open_rules)
+        if found is not None:
+            yield found
+

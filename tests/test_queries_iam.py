@@ -1,0 +1,135 @@
+"""May this function write its logs? IAM read from real templates."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ha_lint.graph import Architecture
+from ha_lint.queries.iam import LOG_ACTIONS, allowed_actions, log_access
+from ha_lint.scan import ScanSettings, scan
+from ha_lint.values import UNKNOWN
+
+ASSUME = "{Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:AssumeRole'}]}"
+
+
+def _arch(tmp_path: Path, text: str, name: str = "template.yaml") -> Architecture:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    result = scan(ScanSettings(paths=[str(path.parent if name.endswith(".tf") else path)]), [])
+    assert result.errors == []
+    assert result.architecture is not None
+    return result.architecture
+
+
+def _fn(arch: Architecture, address: str):
+    (found,) = [r for r in arch.resources if r.address == address]
+    return found
+
+
+@pytest.mark.parametrize("statement, granted", [
+    ({"Effect": "Allow", "Action": "logs:*", "Resource": "*"}, set(LOG_ACTIONS)),
+    ({"Effect": "Allow", "Action": ["LOGS:put*"], "Resource": "*"}, {"logs:PutLogEvents"}),
+    ({"Effect": "Allow", "Action": "*", "Resource": "*"}, set(LOG_ACTIONS)),
+    ({"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}, set(LOG_ACTIONS)),
+    ({"Effect": "Allow", "NotAction": "logs:*", "Resource": "*"}, set()),
+    ({"Effect": "Deny", "Action": "logs:*", "Resource": "*"}, set()),
+    ({"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "*"}, set()),
+])
+def test_allowed_actions(statement, granted) -> None:
+    assert allowed_actions({"Statement": [statement]}, LOG_ACTIONS) == granted
+
+
+def test_unreadable_statement_is_unknown() -> None:
+    assert allowed_actions({"Statement": [{"Effect": "Allow", "Action": UNKNOWN}]}, LOG_ACTIONS) is UNKNOWN
+    assert allowed_actions(UNKNOWN, LOG_ACTIONS) is UNKNOWN
+
+
+def test_cloudformation_roles(tmp_path: Path) -> None:
+    arch = _arch(tmp_path, f"""
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Bare:
+            Type: AWS::IAM::Role
+            Properties: {{AssumeRolePolicyDocument: {ASSUME}}}
+          Attached:
+            Type: AWS::IAM::Role
+            Properties: {{AssumeRolePolicyDocument: {ASSUME}}}
+          AttachedPolicy:
+            Type: AWS::IAM::Policy
+            Properties:
+              PolicyName: logs
+              Roles: [!Ref Attached]
+              PolicyDocument: {{Statement: [{{Effect: Allow, Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*"}}]}}
+          Partition:
+            Type: AWS::IAM::Role
+            Properties:
+              AssumeRolePolicyDocument: {ASSUME}
+              ManagedPolicyArns: [!Sub "arn:${{AWS::Partition}}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+          Vpc:
+            Type: AWS::IAM::Role
+            Properties:
+              AssumeRolePolicyDocument: {ASSUME}
+              ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]
+          F1: {{Type: AWS::Lambda::Function, Properties: {{Role: !GetAtt Bare.Arn, Code: {{ZipFile: x}}, Handler: a.b, Runtime: python3.12}}}}
+          F2: {{Type: AWS::Lambda::Function, Properties: {{Role: !GetAtt Attached.Arn, Code: {{ZipFile: x}}, Handler: a.b, Runtime: python3.12}}}}
+          F3: {{Type: AWS::Lambda::Function, Properties: {{Role: !GetAtt Partition.Arn, Code: {{ZipFile: x}}, Handler: a.b, Runtime: python3.12}}}}
+          F4: {{Type: AWS::Serverless::Function, Properties: {{Role: !GetAtt Vpc.Arn, CodeUri: src/, Handler: a.b, Runtime: python3.12}}}}
+          F5: {{Type: AWS::Serverless::Function, Properties: {{CodeUri: src/, Handler: a.b, Runtime: python3.12}}}}
+          F6: {{Type: AWS::Lambda::Function, Properties: {{Role: "arn:aws:iam::123456789012:role/elsewhere", Code: {{ZipFile: x}}, Handler: a.b, Runtime: python3.12}}}}
+        """)
+    bare = log_access(arch, _fn(arch, "F1"))
+    assert (bare.known, bare.role.address, bare.missing) == (True, "Bare", LOG_ACTIONS)
+    assert log_access(arch, _fn(arch, "F2")).missing == ()
+    assert log_access(arch, _fn(arch, "F3")).known is False  # ${AWS::Partition}: unreadable ARN
+    assert log_access(arch, _fn(arch, "F4")).missing == ()
+    generated = log_access(arch, _fn(arch, "F5"))
+    assert (generated.generated, generated.missing) == (True, ())
+    assert log_access(arch, _fn(arch, "F6")).known is False
+
+
+def test_terraform_roles(tmp_path: Path) -> None:
+    arch = _arch(tmp_path, """
+        resource "aws_iam_role" "named" {
+          name               = "named-role"
+          assume_role_policy = "{}"
+        }
+        resource "aws_iam_role_policy_attachment" "by_name" {
+          role       = "named-role"
+          policy_arn = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+        }
+        resource "aws_iam_role" "documented" {
+          name               = "documented"
+          assume_role_policy = "{}"
+        }
+        data "aws_iam_policy_document" "logs" {
+          statement {
+            actions   = ["logs:*"]
+            resources = ["*"]
+          }
+        }
+        resource "aws_iam_role_policy" "documented" {
+          role   = aws_iam_role.documented.id
+          policy = data.aws_iam_policy_document.logs.json
+        }
+        resource "aws_lambda_function" "named" {
+          function_name = "named"
+          role          = aws_iam_role.named.arn
+          handler       = "a.b"
+          runtime       = "python3.12"
+          filename      = "a.zip"
+        }
+        resource "aws_lambda_function" "documented" {
+          function_name = "documented"
+          role          = aws_iam_role.documented.arn
+          handler       = "a.b"
+          runtime       = "python3.12"
+          filename      = "a.zip"
+        }
+        """, "mod/main.tf")
+    named = log_access(arch, _fn(arch, "aws_lambda_function.named"))
+    assert (named.known, named.missing) == (True, LOG_ACTIONS)  # attached by name: S3 only
+    assert log_access(arch, _fn(arch, "aws_lambda_function.documented")).known is False  # data source
