@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import is_redis
+from ha_lint.queries.backup import custom_resource_configures, is_redis
 from ha_lint.values import as_int, when
 
 
@@ -17,7 +17,10 @@ class CacheSnapshotsDisabled(Rule):
     (`SnapshotRetentionLimit`, `snapshot_retention_limit`) is 0 or absent (absent means 0:
     no automatic snapshots). Not flagged: Memcached (it has no snapshots), an engine that
     cannot be resolved, and an `aws_elasticache_cluster` that joins a replication group
-    (`replication_group_id`: the group holds the setting).
+    (`replication_group_id`: the group holds the setting). Decision: a cache that a
+    CloudFormation custom resource references is not flagged either: such a custom
+    resource is how templates switch snapshots on outside CloudFormation (a Lambda
+    calling `ModifyReplicationGroup`), so the template's value is not the final one.
 
     ## Why it matters
     When Redis/Valkey holds data that is not merely a cache (sessions, queues,
@@ -56,7 +59,7 @@ class CacheSnapshotsDisabled(Rule):
 
     def check(self, arch):
         for cache in arch.of_kind("elasticache_replication_group", "elasticache_cluster"):
-            if is_redis(cache) is not True or cache.has("replication_group"):
+            if is_redis(cache) is not True or cache.has("replication_group") or custom_resource_configures(arch, cache):
                 continue
             retention = cache.get("snapshot_retention")
             for branch, value in retention.branches():

@@ -25,10 +25,11 @@ class VolumeNotBackedUp(Rule):
     - (EFS) no automatic backups: `BackupPolicy: {Status: ENABLED}` or an
       `aws_efs_backup_policy` with status `ENABLED`.
     Selections and policies apply across the scanned set when their Region can be the
-    resource's. Decision: an entry of a selection's resource list that cannot be resolved
-    (a parameter) may select anything of its own template, so resources there are not
-    flagged; in other templates it is taken to name resources of another deployment.
-    Tags applied outside the templates (stack tags, provider `default_tags`) are not seen.
+    resource's. Decisions: an unresolved entry of a written resource list (a data source,
+    a module output, an imported value) names some other, existing resource, because
+    wildcards are written as literals; a resource list that is wholly a parameter or
+    variable may hold `*`, so nothing of that template or module is flagged. Tags applied
+    outside the templates (stack tags, provider `default_tags`) are not seen.
 
     ## Why it matters
     An EBS volume or EFS file system with no scheduled backup has no restore point: a

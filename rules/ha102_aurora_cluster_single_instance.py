@@ -20,8 +20,11 @@ class AuroraClusterSingleInstance(Rule):
     given the benefit of the doubt.
     Not flagged: Aurora Serverless v1 (`EngineMode: serverless`: AWS keeps the capacity
     Multi-AZ), Multi-AZ DB clusters (`DBClusterInstanceClass`: their instances are created
-    by the cluster), and a headless secondary cluster of a global database (a cluster with
-    `GlobalClusterIdentifier` and no instances). Decision: a cluster whose engine is not
+    by the cluster), Aurora Limitless clusters (`ClusterScalabilityType: limitless`: compute is
+    the shard group), and a headless secondary cluster of a global database (a cluster with
+    `GlobalClusterIdentifier` and no instances). Aurora Replica auto scaling
+    (`rds:cluster:ReadReplicaCount` scalable target on the cluster) counts its minimum
+    capacity as members. Decision: a cluster whose engine is not
     resolvable is not flagged; a Terraform `aws_rds_cluster` without `engine` is Aurora
     (the provider's historical default).
 
@@ -81,6 +84,8 @@ class AuroraClusterSingleInstance(Rule):
                 continue
             if all(mode == "serverless" for _, mode in possibilities(cluster.get("engine_mode").value)):
                 continue
+            if cluster.get("scalability_type").value == "limitless":
+                continue  # Aurora Limitless: compute lives in the shard group, not in instances
             members = cluster_members(arch, cluster)
             low, high = members.count_range
             if high is None or (high == 0 and cluster.has("global_cluster")):

@@ -24,8 +24,8 @@ def _nodes_per_shard(rg):
     for name in ("num_cache_clusters", "num_cache_clusters_legacy"):
         if rg.has(name):
             return rg.get(name).value, name
-    if rg.has("preferred_cache_cluster_azs"):
-        azs = rg.get("preferred_cache_cluster_azs").value
+    azs = rg.get("preferred_cache_cluster_azs").value
+    if azs is UNKNOWN or (isinstance(azs, list) and azs):  # one node per listed AZ
         return (len(azs) if isinstance(azs, list) else UNKNOWN), "preferred_cache_cluster_azs"
     return 1, None  # NumCacheClusters absent: one node
 

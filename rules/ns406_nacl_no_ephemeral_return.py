@@ -86,13 +86,16 @@ class NaclNoEphemeralReturn(Rule):
             back, way = ("inbound", "from") if entry.egress else ("outbound", "to")
             protocol = "tcp" if entry.protocol == 6 else "udp"
             peers = _shown(gap.peers)
-            reach = f"only {way} {_shown(gap.reached)}, not the rest of {peers}" if gap.reached else f"{way} {peers}"
+            traffic = f"the return traffic ({protocol} ephemeral ports 1024-65535)"
+            if gap.reached:
+                lack = f"its {back} entries allow {traffic} only {way} {_shown(gap.reached)}, not the rest of {peers}"
+            else:
+                lack = f"no {back} entry allows {traffic} {way} {peers}"
             acl_name = f"NACL {acl.resource.address}" if acl.resource is not None else "NACL"
             yield self.finding(
                 entry.owner,
-                f"{acl_name} {entry.direction} entry {entry.describe()} opens a service, but its {back} entries allow "
-                f"the return traffic ({protocol} ephemeral ports 1024-65535) {reach}: NACLs are stateless, so those "
-                f"connections time out. Add an {back} ALLOW for {protocol} 1024-65535 {way} {peers}.",
+                f"{acl_name} {entry.direction} entry {entry.describe()} opens a service, but {lack}: NACLs are "
+                f"stateless, so those connections time out. Add an {back} ALLOW for {protocol} 1024-65535 {way} {peers}.",
                 line=entry.line, detail=f"{entry.direction}:{entry.number}:return",
             )
 

@@ -63,10 +63,11 @@ class DbPubliclyAccessible(Rule):
     def check(self, arch):
         for res in arch.of_kind(*_NOUNS):
             flag = res.get("publicly_accessible")
+            why = flag.why() if flag.present else " (not set: the DMS API makes replication instances public by default)"
             for branch in bad_branches(flag.value, lambda v: as_bool(v) is True):
                 yield self.finding(
                     res,
-                    f"{_NOUNS[res.kind]} {res.address} is publicly accessible{flag.why()}{when(branch)}: it gets a "
+                    f"{_NOUNS[res.kind]} {res.address} is publicly accessible{why}{when(branch)}: it gets a "
                     "public IP and only its security groups stand between it and the internet. Set it to false and "
                     "reach it from inside the VPC.",
                     prop="publicly_accessible", detail=f"publicly_accessible{':' + branch if branch else ''}",

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.events import dead_letter_queues, redrive_gaps
+from ha_lint.queries.events import dead_letter_queues, redrive_gaps, why_missing
 from ha_lint.values import when
 
 
@@ -79,7 +79,7 @@ class SqsNoDeadLetterQueue(Rule):
             for branch in redrive_gaps(arch, queue):
                 yield self.finding(
                     queue,
-                    f"SQS queue {queue.address} has no redrive policy{when(branch)}: a message that keeps failing "
+                    f"SQS queue {queue.address} has no redrive policy{why_missing(queue, 'redrive_policy')}{when(branch)}: a message that keeps failing "
                     "is retried until it expires and is then lost. Add a dead-letter queue (RedrivePolicy / "
                     "redrive_policy with a maxReceiveCount).",
                     prop="redrive_policy", detail=f"redrive_policy{':' + branch if branch else ''}",

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.events import async_invokers, failure_gaps
+from ha_lint.queries.events import async_invokers, failure_gaps, why_missing
 from ha_lint.values import when
 
 
@@ -89,7 +89,7 @@ class LambdaAsyncNoFailureDestination(Rule):
                 yield self.finding(
                     fn,
                     f"Lambda function {fn.address} is invoked asynchronously ({by.description}, {by.via.file}:{by.line}) "
-                    f"but has no dead-letter queue and no on-failure destination{when(branch)}: events that still fail "
+                    f"but has no dead-letter queue and no on-failure destination{why_missing(fn, 'dead_letter_target')}{when(branch)}: events that still fail "
                     "after Lambda's two retries are discarded. Add a DeadLetterConfig or an on-failure destination.",
                     prop="dead_letter_target", detail=f"async:{branch or ''}",
                 )

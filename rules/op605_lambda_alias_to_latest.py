@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.values import as_bool, bad_branches, when
+from ha_lint.values import Choice, Ref, as_bool, bad_branches, possibilities, when
 
 
 class LambdaAliasToLatest(Rule):
@@ -14,6 +14,10 @@ class LambdaAliasToLatest(Rule):
     `$LATEST`: written as a literal, or in Terraform taken from
     `aws_lambda_function.x.version` of a function that does not publish versions
     (`publish` false or absent: its `version` attribute is then `$LATEST`).
+    Decision: `$LATEST` as the fallback branch of a conditional whose other branch is a
+    resource's version (`var.version != "" ? var.version : "$LATEST"` given
+    `aws_lambda_function.x.version`) is not reported: the version is supplied, so the
+    fallback is not taken.
 
     ## Why it matters
     An alias exists to pin callers to an immutable version so that a deployment can be
@@ -55,7 +59,8 @@ class LambdaAliasToLatest(Rule):
     def check(self, arch):
         for alias in arch.of_kind("lambda_alias"):
             version = alias.get("function_version")
-            for branch in bad_branches(version.value, lambda v: v == "$LATEST"):
+            fallback = isinstance(version.value, Choice) and any(isinstance(v, Ref) for _, v in possibilities(version.value))
+            for branch in [] if fallback else bad_branches(version.value, lambda v: v == "$LATEST"):
                 yield self.finding(
                     alias,
                     f"Lambda alias {alias.address} points at $LATEST{version.why()}{when(branch)}: every change goes "

@@ -9,15 +9,17 @@ from ha_lint.values import Choice, when
 
 # Property names (lower case, separators removed) that hold a secret, matched at the end of
 # the name: MasterUserPassword, master_password, AuthToken, tunnel1_preshared_key, DB_PASSWORD.
-SECRET_SUFFIXES = ("password", "passwd", "passwords", "secretkey", "secretaccesskey", "clientsecret",
-                   "authtoken", "accesstoken", "oauthtoken", "secrettoken", "presharedkey", "privatekey",
-                   "secretstring", "apikeyvalue")
-SECRET_NAMES = {"token", "secret", "apikey", "passwordwo", "masterpasswordwo", "secretstringwo"}
+SECRET_SUFFIXES = ("password", "passwd", "passwords", "secret", "secretkey", "secretaccesskey", "token",
+                   "presharedkey", "privatekey", "secretstring", "apikey", "apikeyvalue")
+SECRET_NAMES = {"passwordwo", "masterpasswordwo", "secretstringwo"}
+# Tokens that identify, not authenticate: idempotency and creation tokens, custom-resource
+# service tokens, Alexa skill IDs.
+NOT_SECRET = {"clienttoken", "idempotencytoken", "nexttoken", "creationtoken", "servicetoken", "eventsourcetoken"}
 
 
 def is_secret_name(key: str) -> bool:
     name = re.sub(r"[^a-z0-9]", "", key.lower())
-    return name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES)
+    return name not in NOT_SECRET and (name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES))
 
 
 def is_literal_secret(value) -> bool:
@@ -106,8 +108,10 @@ class HardcodedSecret(Rule):
     docs = """
     ## What it does
     Flags secret properties given as literal values: every property whose name ends in
-    `Password`, `AuthToken`, `SecretString`, `SecretKey`, `ClientSecret`, `PreSharedKey`,
-    `PrivateKey` (and `password`, `auth_token`, `master_password`, ... in Terraform), at
+    `Password`, `Secret`, `Token`, `SecretKey`, `ApiKey`, `SecretString`, `PreSharedKey`,
+    `PrivateKey` (`MasterUserPassword`, `AuthToken`, `ClientSecret`; `password`,
+    `auth_token`, `master_password`, ... in Terraform; identifying tokens such as
+    `ClientToken`, `CreationToken`, `ServiceToken` aside), at
     any depth (`MasterUserOptions.MasterUserPassword`, MQ `Users[].Password`), including
     Lambda environment variables and `{Name, Value}` environment entries named like
     secrets (`DB_PASSWORD`), and the `value` of a Terraform `aws_ssm_parameter` of type

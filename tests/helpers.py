@@ -115,3 +115,11 @@ def terraform_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def readme_blocks(section: str, language: str) -> list[str]:
+    """The ```language code blocks of one ``## section`` of the README."""
+    text = (ROOT / "README.md").read_text()
+    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    blocks = body.split(f"```{language}\n")[1:]
+    return [block.split("```", 1)[0] for block in blocks]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ha_lint.config import ConfigError, find, load, parse, parse_duration
-from helpers import TEMPLATE, ha_lint, report
+from helpers import TEMPLATE, ha_lint, readme_blocks, report
 
 # A rule pack of one rule that reports the rule options it was given, so a test can see
 # what reached the rules.
@@ -210,3 +210,17 @@ def test_durations() -> None:
         assert parse_duration(bad) is None, bad
     with pytest.raises(ConfigError, match="targets.rpo"):
         parse({"targets": {"rpo": "m5"}})
+
+
+def test_readme_examples_are_valid(tmp_path: Path) -> None:
+    yml, = readme_blocks("Configuration", "yaml")
+    (tmp_path / ".ha-lint.yml").write_text(yml)
+    config = load(tmp_path / ".ha-lint.yml")
+    assert config.fail_on == "medium" and config.rto_minutes == 15 and config.per_path_ignores
+    toml, = readme_blocks("Configuration", "toml")
+    (tmp_path / "pyproject.toml").write_text(toml)
+    config = load(tmp_path / "pyproject.toml")
+    assert config.dr_strategy == "pilot-light" and config.rpo_minutes == 15
+    # Every rule the example names exists: the scan starts (and is clean on an empty tree).
+    (tmp_path / ".ha-lint.yml").write_text(yml.replace("baseline: .ha-lint-baseline.json", ""))
+    assert ha_lint(".", cwd=tmp_path).returncode == 0

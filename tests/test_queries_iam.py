@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from ha_lint.graph import Architecture
 from ha_lint.queries.iam import LOG_ACTIONS, allowed_actions, log_access
-from ha_lint.scan import ScanSettings, scan
 from ha_lint.values import UNKNOWN
+from test_queries_events import _arch
 
 ASSUME = "{Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:AssumeRole'}]}"
-
-
-def _arch(tmp_path: Path, text: str, name: str = "template.yaml") -> Architecture:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    result = scan(ScanSettings(paths=[str(path.parent if name.endswith(".tf") else path)]), [])
-    assert result.errors == []
-    assert result.architecture is not None
-    return result.architecture
 
 
 def _fn(arch: Architecture, address: str):

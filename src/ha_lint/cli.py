@@ -258,8 +258,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     result = scan(settings, rules)
 
     files = _reported_files(result, where)
-    outcome = suppress.apply(result.findings, result.architecture, names, meta, {r.id for r in rules}, cfg,
-                             judge_config=not where.restricted, config_shown=_shown(cfg.path), files=files)
+    outcome = suppress.apply(result.findings, result.architecture, names, meta, {r.id for r in rules}, files, cfg,
+                             judge_config=not where.restricted,
+                             config_shown=scope.shown_path(str(cfg.path)) if cfg.path else None)
     findings = sorted(outcome.kept + outcome.problems, key=lambda f: (f.file, f.line, f.rule_id, f.resource))
     if args.write_baseline:
         count = baseline.write(Path(args.write_baseline), findings, root)
@@ -305,10 +306,3 @@ def _reported_files(result, where) -> list[str]:
         files.update(r.file for r in arch.resources)
         files.update(w.entry_file for w in arch.workloads.values())
     return sorted(f for f in files if where.includes(f))
-
-
-def _shown(path: Path | None) -> str | None:
-    if path is None:
-        return None
-    rel = os.path.relpath(path)
-    return str(path) if rel.startswith("..") else rel

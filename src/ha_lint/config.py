@@ -53,7 +53,7 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     min_backup_retention_days: int | None = None
     account_concurrency_limit: int | None = None
-    database_ports: list[int] | None = None
+    database_ports: list[int] | dict[int, str] | None = None
     rto_minutes: float | None = None
     rpo_minutes: float | None = None
     dr_strategy: str | None = None
@@ -266,9 +266,14 @@ def _set_concurrency(config: Config, key: str, value: Any) -> None:
 
 
 def _set_database_ports(config: Config, key: str, value: Any) -> None:
-    if not isinstance(value, list) or not value:
-        raise config.error(key, f"expected a list of port numbers, got {_kind(value)}")
-    config.database_ports = [_positive_int(config, f"{key}[{i}]", port, 1, 65535) for i, port in enumerate(value)]
+    """A list of ports, or a map of port to what listens there ({15432: pgbouncer})."""
+    if isinstance(value, dict) and value:
+        config.database_ports = {_positive_int(config, f"{key}.{port}", port, 1, 65535): str(name)
+                                 for port, name in value.items()}
+    elif isinstance(value, list) and value:
+        config.database_ports = [_positive_int(config, f"{key}[{i}]", port, 1, 65535) for i, port in enumerate(value)]
+    else:
+        raise config.error(key, f"expected a list of port numbers (or a map of port to name), got {_kind(value)}")
 
 
 _OPTIONS: dict[str, Callable[[Config, str, Any], None]] = {

@@ -345,6 +345,9 @@ kind("vpc_gateway_attachment", cfn="AWS::EC2::VPCGatewayAttachment", tf="aws_int
     "internet_gateway": P("InternetGatewayId", "internet_gateway_id"),
 })
 
+kind("rds_cluster", cfn="AWS::RDS::DBCluster", tf="aws_rds_cluster", props={
+    "scalability_type": P("ClusterScalabilityType", "cluster_scalability_type", "standard"),
+})
 kind("subnet_group", cfn=("AWS::RDS::DBSubnetGroup", "AWS::ElastiCache::SubnetGroup"),
      tf=("aws_db_subnet_group", "aws_elasticache_subnet_group"), props={
     "subnets": P("SubnetIds", "subnet_ids"),
@@ -494,6 +497,12 @@ kind("elasticache_replication_group", cfn="AWS::ElastiCache::ReplicationGroup",
      tf="aws_elasticache_replication_group", props={
     "engine": P("Engine", "engine", "redis"),
     "snapshot_retention": P("SnapshotRetentionLimit", "snapshot_retention_limit", 0),
+    "global_group": P("GlobalReplicationGroupId", "global_replication_group_id"),
+})
+kind("elasticache_global_group", cfn="AWS::ElastiCache::GlobalReplicationGroup",
+     tf="aws_elasticache_global_replication_group", props={
+    "members": P("Members", None),
+    "primary": P(None, "primary_replication_group_id"),
 })
 kind("elasticache_cluster", cfn="AWS::ElastiCache::CacheCluster", tf="aws_elasticache_cluster", props={
     "engine": P("Engine", "engine"),
@@ -543,6 +552,7 @@ kind("dynamodb_table_replica", tf="aws_dynamodb_table_replica", props={
 kind("s3_bucket", cfn="AWS::S3::Bucket", tf="aws_s3_bucket", props={
     "name": P("BucketName", "bucket"),
     "versioning": P("VersioningConfiguration.Status", "versioning.enabled"),
+    "object_lock": P("ObjectLockEnabled", "object_lock_enabled"),  # Object Lock turns versioning on for good
     "replication_rules": P("ReplicationConfiguration.Rules", "replication_configuration.rules"),
     "tags": P("Tags", "tags"),
 })

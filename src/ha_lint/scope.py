@@ -99,7 +99,7 @@ class _Callers:
 
     def of(self, directory: str) -> list[str]:
         calls = self._index()
-        return sorted(_shown(d) for d in calls.get(os.path.realpath(directory), ()))
+        return sorted(shown_path(d) for d in calls.get(os.path.realpath(directory), ()))
 
     def _index(self) -> dict[str, set[str]]:
         if self._calls is None:
@@ -119,7 +119,8 @@ class _Callers:
         return self._calls
 
 
-def _shown(path: str) -> str:
+def shown_path(path: str) -> str:
+    """A path as ha-lint shows it: relative to the current directory when under it."""
     rel = os.path.relpath(path)
     return path if rel.startswith("..") else rel
 

@@ -18,7 +18,6 @@ silently suppresses nothing.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -236,7 +235,12 @@ class RuleNames:
         return frozenset(rule.id for rule in self.rules if matches(rule, [selector]))
 
     def hint(self, key: str) -> str:
-        close = difflib.get_close_matches(key.strip().lower(), list(self._ids), n=1, cutoff=0.6)
+        key = key.strip().lower()
+        # An ID with a letter for a digit (HA1O1, HA1l1) first, then whatever is closest.
+        confusable = key[:2] + key[2:].translate(str.maketrans("oil", "011"))
+        if confusable in self._ids:
+            return f" (did you mean {self._ids[confusable]}?)"
+        close = difflib.get_close_matches(key, list(self._ids), n=1, cutoff=0.6)
         return f" (did you mean {self._ids[close[0]]}?)" if close else ""
 
 
@@ -282,7 +286,7 @@ def comments_in(text: str) -> list[_Comment]:
         if not match:
             continue
         target = None
-        if not line[: match.start()].strip():  # a comment on a line of its own  # covers the first line below that is not itself only a comment
+        if not line[: match.start()].strip():  # on a line of its own: covers the next line that is not a comment
             below = index + 1
             while below < len(lines) and _is_comment_line(lines[below]):
                 below += 1
@@ -389,14 +393,15 @@ class _Collector:
 
 
 def apply(findings: list[Finding], arch: Any, names: RuleNames, meta: dict[str, Rule], ran: set[str],
-          config: Config | None = None, judge_config: bool = True, config_shown: str | None = None,
-          files: Iterable[str] = ()) -> Outcome:
+          files: Iterable[str], config: Config | None = None, judge_config: bool = True,
+          config_shown: str | None = None) -> Outcome:
     """Split ``findings`` into kept and suppressed, and report suppressions that rot.
 
     ``arch`` is the scan's ``Architecture`` (resources carry their line and Metadata);
     ``meta`` the HL rules that are on, by ID; ``ran`` the IDs of the rules that ran (only
-    their suppressions can be judged unused); ``judge_config``: whether the scan covered the
-    whole project, so an unused per-path ignore is really unused.
+    their suppressions can be judged unused); ``files`` the files reported on, whose
+    comments are read; ``judge_config``: whether the scan covered the whole project, so an
+    unused per-path ignore is really unused.
     """
     resources = list(arch.resources) if arch is not None else []
     workloads = list(arch.workloads.values()) if arch is not None else []
@@ -404,7 +409,7 @@ def apply(findings: list[Finding], arch: Any, names: RuleNames, meta: dict[str, 
     resource_at = _ResourceAt(resources)
     collector = _Collector(names, meta, resource_at)
 
-    scanned = sorted({*files, *(r.file for r in resources), *(w.entry_file for w in workloads), *(f.file for f in findings)})
+    scanned = sorted(set(files))
     for file in scanned:
         if not file.lower().endswith(_NO_COMMENTS):
             collector.read_comments(file)
@@ -473,9 +478,3 @@ def _judged(sup: Suppression, ran: set[str], judge_config: bool, config: Config 
     if not judge_config or config is None or sup.entry is None:
         return False
     return any((rel := config.relative(f)) is not None and sup.entry.matches(rel) for f in scanned)
-
-
-def shown_path(path: str) -> str:
-    """A path as ha-lint shows it: relative to the current directory when under it."""
-    rel = os.path.relpath(path)
-    return path if rel.startswith("..") else rel

@@ -39,8 +39,10 @@ def load(text: str, shown: str) -> TfPlan:
     if not isinstance(doc, dict) or not isinstance(doc.get("planned_values", {}), dict):
         raise LoadFailure("not a Terraform plan: expected an object with planned_values", 1)
     changes = {c.get("address"): c for c in doc.get("resource_changes", []) or [] if isinstance(c, dict)}
-    config_refs = _configuration_references(doc.get("configuration", {}))
-    plan = TfPlan(shown, region=_provider_region(doc.get("configuration", {})))
+    config = doc.get("configuration") if isinstance(doc.get("configuration"), dict) else {}
+    config_refs, provider_keys = _configuration_references(config)
+    regions = _provider_regions(config, doc.get("variables"))
+    plan = TfPlan(shown, region=regions.get("aws"))
     root = (doc.get("planned_values") or {}).get("root_module") or {}
     for res in _walk_modules(root):
         address = res.get("address")
@@ -49,9 +51,11 @@ def load(text: str, shown: str) -> TfPlan:
         change = changes.get(address, {}).get("change", {}) if isinstance(changes.get(address), dict) else {}
         unknown = change.get("after_unknown") if isinstance(change.get("after_unknown"), dict) else {}
         values = res.get("values") if isinstance(res.get("values"), dict) else {}
+        key = provider_keys.get(_config_address(address), "aws")
         plan.resources.append(PlannedResource(
             address=address, type=str(res.get("type", "")), values=values, unknown=unknown,
             references=config_refs.get(_config_address(address), {}), line=_line_of(text, address),
+            provider_region=regions.get(key, regions.get(key.rpartition(":")[2], regions.get("aws"))),
         ))
     return plan
 
@@ -78,8 +82,11 @@ def _config_address(address: str) -> str:
     return "".join(out)
 
 
-def _configuration_references(config: Any) -> dict[str, dict[str, list[str]]]:
+def _configuration_references(config: Any) -> tuple[dict[str, dict[str, list[str]]], dict[str, str]]:
+    """Per configuration address: attribute -> the references its expression makes, and
+    the resource's provider configuration key (``aws``, ``aws.west``, ``module.x:aws``)."""
     out: dict[str, dict[str, list[str]]] = {}
+    providers: dict[str, str] = {}
 
     def walk(module: Any, prefix: str, depth: int) -> None:
         if not isinstance(module, dict) or depth > 50:
@@ -88,23 +95,48 @@ def _configuration_references(config: Any) -> dict[str, dict[str, list[str]]]:
             if not isinstance(res, dict):
                 continue
             refs: dict[str, list[str]] = {}
-            for attr, expr in (res.get("expressions") or {}).items():
-                if isinstance(expr, dict) and isinstance(expr.get("references"), list):
-                    refs[attr] = [r for r in expr["references"] if isinstance(r, str)]
+            _expression_references(res.get("expressions"), "", refs, 0)
             out[f"{prefix}{res.get('address')}"] = refs
+            if isinstance(res.get("provider_config_key"), str):
+                providers[f"{prefix}{res.get('address')}"] = res["provider_config_key"]
         for name, call in (module.get("module_calls") or {}).items():
             if isinstance(call, dict):
                 walk(call.get("module"), f"{prefix}module.{name}.", depth + 1)
 
     walk((config or {}).get("root_module") if isinstance(config, dict) else None, "", 0)
-    return out
+    return out, providers
 
 
-def _provider_region(config: Any) -> str | None:
+def _expression_references(expressions: Any, path: str, out: dict[str, list[str]], depth: int) -> None:
+    """``{"subnet_ids": {"references": [...]}}``; nested blocks are lists of such maps
+    (``vpc_config.subnet_ids``)."""
+    if not isinstance(expressions, dict) or depth > 20:
+        return
+    for attr, expr in expressions.items():
+        sub = f"{path}.{attr}" if path else attr
+        if isinstance(expr, dict) and isinstance(expr.get("references"), list):
+            out.setdefault(sub, []).extend(r for r in expr["references"] if isinstance(r, str))
+        elif isinstance(expr, list):
+            for block in expr:
+                _expression_references(block, sub, out, depth + 1)
+
+
+def _provider_regions(config: Any, variables: Any) -> dict[str, str]:
+    """Region per AWS provider configuration key: a constant, or a root variable's value."""
     providers = config.get("provider_config") if isinstance(config, dict) else None
-    aws = providers.get("aws") if isinstance(providers, dict) else None
-    region = (((aws or {}).get("expressions") or {}).get("region") or {}).get("constant_value")
-    return region if isinstance(region, str) else None
+    variables = variables if isinstance(variables, dict) else {}
+    out: dict[str, str] = {}
+    for key, provider in (providers or {}).items():
+        if not isinstance(provider, dict) or provider.get("name") not in (None, "aws"):
+            continue
+        expr = ((provider.get("expressions") or {}).get("region") or {})
+        region = expr.get("constant_value")
+        refs = expr.get("references") if isinstance(expr.get("references"), list) else []
+        if region is None and refs and isinstance(refs[0], str) and refs[0].startswith("var."):
+            region = (variables.get(refs[0][4:]) or {}).get("value")
+        if isinstance(region, str):
+            out[key] = region
+    return out
 
 
 def _line_of(text: str, address: str) -> int:

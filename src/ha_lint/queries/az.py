@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 from ha_lint.graph import Architecture
 from ha_lint.model import TERRAFORM, Resource
-from ha_lint.values import UNKNOWN, AzToken, Choice, Ref, Unknown, possibilities
+from ha_lint.values import UNKNOWN, AzToken, Choice, Ref, Unknown, as_int, possibilities
 
 MAX_VARIANTS = 16  # branch combinations of one placement; beyond this the placement is unknown
 _AZ_ID = re.compile(r"^[a-z]{2,5}\d+(-[a-z]+\d*)?-az\d+$")  # use1-az1, usw2-lax1-az1
@@ -82,12 +82,18 @@ def _az_value_zone(arch: Architecture, owner: Resource, value: Any, depth: int) 
 def subnet_zone(arch: Architecture, subnet: Resource, depth: int = 0) -> Zone | Unknown:
     """The AZ of a subnet resource (``AvailabilityZone`` or ``AvailabilityZoneId``); unknown
     when neither is resolvable (AWS picks one)."""
-    for name in ("availability_zone", "availability_zone_id"):
-        value = subnet.get(name)
-        if value.present and value.value is not None:
-            zone = _az_value_zone(arch, subnet, value.value, depth)
+    values = [subnet.get(name).value for name in ("availability_zone", "availability_zone_id")]
+    for value in values:
+        if value is not None:
+            zone = _az_value_zone(arch, subnet, value, depth)
             if zone is not UNKNOWN:
                 return zone
+    # The AZ as a name or as an ID, whichever a test picks (terraform-aws-vpc): each property
+    # is null in the branch where the other is set, and both name the same AZ.
+    if all(isinstance(v, Choice) for v in values):
+        zones = {_az_value_zone(arch, subnet, b, depth) for v in values for _, b in v.branches if b is not None}
+        if len(zones) == 1 and UNKNOWN not in zones:
+            return zones.pop()
     return UNKNOWN
 
 
@@ -202,7 +208,7 @@ def _subnet_place(arch: Architecture, owner: Resource, value: Any) -> Place | No
         return Place(value.address, UNKNOWN, ("ref", value.address, value.attribute))
     if isinstance(value, str):
         return Place(value, UNKNOWN, ("id", value))
-    return Place("an unresolved subnet", UNKNOWN)
+    return Place("a subnet given at deploy time", UNKNOWN)
 
 
 def _az_place(arch: Architecture, owner: Resource, value: Any) -> Place | None:
@@ -361,11 +367,12 @@ class Members:
     certain: list[Resource] = field(default_factory=list)
     conditional: list[tuple[Resource, str]] = field(default_factory=list)  # (member, condition name)
     more_possible: bool = False  # an instance with an unknown count or cluster reference may belong
+    autoscaled: int = 0  # Aurora Replicas that replica auto scaling always keeps (its minimum capacity)
 
     @property
     def count_range(self) -> tuple[int, int | None]:
         """(fewest, most) members; most is None when unbounded (unknown)."""
-        low = len(self.certain)
+        low = len(self.certain) + self.autoscaled
         return low, None if self.more_possible else low + len(self.conditional)
 
 
@@ -411,6 +418,13 @@ def cluster_members(arch: Architecture, cluster: Resource) -> Members:
             members.conditional.append((db, condition_unknown(db) or ""))
         else:
             members.certain.append(db)
+    # Aurora Replica auto scaling (rds:cluster:ReadReplicaCount) keeps at least its minimum.
+    for target in arch.sources(cluster, kind="scalable_target", name="resource_id"):
+        minimum = as_int(target.get("min_capacity").value)
+        if isinstance(minimum, int) and not count_unknown(target) and not condition_unknown(target):
+            members.autoscaled += minimum
+        else:
+            members.more_possible = True
     return members
 
 

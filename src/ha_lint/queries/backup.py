@@ -115,6 +115,13 @@ def prop_line(res: Resource, name: str) -> int:
     return res.line_of(name)
 
 
+def custom_resource_configures(arch: Architecture, res: Resource) -> bool:
+    """Whether a CloudFormation custom resource references ``res``: such resources commonly
+    switch on what the template could not (snapshots, PITR), so its settings are not final."""
+    return any(src.type.startswith("Custom::") or src.type == "AWS::CloudFormation::CustomResource"
+               for src in arch.sources(res))
+
+
 # -- tags -------------------------------------------------------------------------------------
 
 
@@ -218,11 +225,11 @@ class Selection:
 
     owner: Resource
     refs: frozenset[str]  # uids selected by reference
-    arns: tuple[Any, ...]  # literal ARN patterns (UNKNOWN: unresolved, and not a reference)
+    arns: tuple[str, ...]  # literal ARNs and patterns
     any_tags: tuple[TagTest, ...]  # ListOfTags / selection_tag: ORed
     conditions: tuple[TagTest, ...] | Unknown  # Conditions / condition: ANDed
     not_refs: frozenset[str]
-    not_arns: tuple[Any, ...]
+    not_arns: tuple[str, ...]
     resources_readable: bool = True  # False: the whole list is a parameter/variable (it may hold "*")
     tags_readable: bool = True  # False: the tag list is not a list we can read
 
@@ -231,14 +238,14 @@ class Selection:
             return False
         if res.uid in self.not_refs:
             return False
-        excluded = any3(arn_pattern_selects(p, res) for p in self.not_arns if isinstance(p, str))
+        excluded = any3(arn_pattern_selects(p, res) for p in self.not_arns)
         if excluded is True:
             return False
         tags = tags_of(res)
         picks: list[Tri] = [res.uid in self.refs]
         # An unresolved entry of a written list names some other resource (a data source, a
         # module output, another stack's export): wildcards are written as literals.
-        picks += [arn_pattern_selects(p, res) for p in self.arns if p is not UNKNOWN]
+        picks += [arn_pattern_selects(p, res) for p in self.arns]
         picks += [test.on(tags) for test in self.any_tags]
         if not self.refs and not self.arns and not self.any_tags:
             picks.append(True if self.conditions else False)  # conditions alone filter everything
@@ -285,29 +292,17 @@ def _conditions(value: Any) -> tuple[TagTest, ...] | Unknown:
     return tuple(tests)
 
 
-def _entries_and_refs(arch: Architecture, sel: Resource, name: str) -> tuple[tuple[Any, ...], frozenset[str], bool]:
-    """(literal/unknown entries, uids referenced, readable) of a selection's resource list."""
+def _entries_and_refs(arch: Architecture, sel: Resource, name: str) -> tuple[tuple[str, ...], frozenset[str], bool]:
+    """(literal ARNs and patterns, uids referenced, readable) of a selection's resource list.
+    An ARN built around a reference (``!Sub "...:volume/${Vol}"``) is that reference: the graph
+    has the edge."""
     value = sel.get(name).value
-    targets = arch.targets(sel, name)
-    refs = frozenset(t.uid for t in targets)
+    refs = frozenset(t.uid for t in arch.targets(sel, name))
     if value is None:
         return (), refs, True
     if not isinstance(value, (list, tuple)):
         return (), refs, False  # a parameter/variable for the whole list
-    literal: list[Any] = []
-    unknown = 0
-    for item in value:
-        if isinstance(item, Ref):
-            continue
-        if isinstance(item, str):
-            literal.append(item)
-        else:
-            unknown += 1
-    # An ARN built around a reference (!Sub "...:volume/${Vol}") resolves to UNKNOWN but is
-    # that reference: count such entries against the references the graph found.
-    ref_values = sum(1 for item in value if isinstance(item, Ref))
-    unexplained = max(0, unknown - max(0, len(targets) - ref_values))
-    return tuple(literal) + (UNKNOWN,) * unexplained, refs, True
+    return tuple(item for item in value if isinstance(item, str)), refs, True
 
 
 def selections(arch: Architecture) -> list[Selection]:
@@ -477,6 +472,9 @@ def _linked(arch: Architecture, bucket: Resource, kind: str) -> tuple[list[Resou
 
 def versioning_states(arch: Architecture, bucket: Resource) -> list[VersioningState]:
     """Each possible versioning state of an S3 bucket (one per condition branch)."""
+    lock = bucket.get("object_lock")
+    if any(as_bool(v) is True for _, v in lock.branches()) and len(list(lock.branches())) == 1:
+        return [VersioningState(True, None, "Object Lock is enabled (it keeps versioning on)", bucket.line)]
     linked, maybe = _linked(arch, bucket, "s3_bucket_versioning")
     if maybe:
         return [VersioningState(UNKNOWN, None, "", bucket.line)]
@@ -644,12 +642,13 @@ def _rule_replications(arch: Architecture, owner: Resource, source: Resource, ru
         return [Replication("?", UNKNOWN, UNKNOWN)]
     out: list[Replication] = []
     for rule in rules:
-        if not isinstance(rule, dict):
+        destinations = rule.get("Destination", rule.get("destination")) if isinstance(rule, dict) else None
+        if not destinations:  # every rule has one: here it was not resolved (a nested dynamic block)
             out.append(Replication("?", UNKNOWN, UNKNOWN))
             continue
         status = rule.get("Status", rule.get("status", "Enabled"))
         enabled: Tri = status.lower() == "enabled" if isinstance(status, str) else UNKNOWN
-        for dest in as_list(rule.get("Destination", rule.get("destination"))):
+        for dest in as_list(destinations):
             target = dest.get("Bucket", dest.get("bucket", UNKNOWN)) if isinstance(dest, dict) else UNKNOWN
             if isinstance(target, Ref):
                 bucket = arch.resolve_ref(owner, target)
@@ -709,6 +708,26 @@ def dynamodb_cross_region(arch: Architecture, table: Resource) -> Tri:
         states.append(UNKNOWN)
     for _ in arch.sources(table, "dynamodb_table_replica", "global_table"):
         states.append(True)
+    return any3(states)
+
+
+def elasticache_cross_region(arch: Architecture, group: Resource) -> Tri:
+    """A Redis/Valkey replication group in an ElastiCache Global Datastore (replicated to
+    another Region): a member (``GlobalReplicationGroupId``) or the primary of a global group."""
+    states: list[Tri] = []
+    member = group.get("global_group").value
+    if member is not None and member != "":
+        states.append(True if isinstance(member, (str, Ref)) else UNKNOWN)
+    for global_group in arch.sources(group, "elasticache_global_group"):
+        members = global_group.get("members").value
+        if global_group.source == CLOUDFORMATION:
+            states.append(len(members) >= 2 if isinstance(members, list) else UNKNOWN)
+        else:
+            states.append(UNKNOWN)  # secondaries join it from their own resources
+    for secondary in arch.of_kind("elasticache_replication_group"):
+        if secondary is not group and any(g in arch.sources(group, "elasticache_global_group")
+                                          for g in arch.targets(secondary, "global_group")):
+            states.append(True)
     return any3(states)
 
 
@@ -818,9 +837,9 @@ def _holds_own_data(res: Resource) -> bool:
 
 
 __all__ = [
-    "Coverage", "Copy", "Exposure", "deletion_exposures", "is_redis", "owns_backups", "PitrGap", "PlanRule", "Replication", "Selection", "TagTest", "VersioningState",
+    "Coverage", "Copy", "Exposure", "custom_resource_configures", "deletion_exposures", "is_redis", "owns_backups", "PitrGap", "PlanRule", "Replication", "Selection", "TagTest", "VersioningState",
     "all3", "any3", "arn_region", "backup_coverage", "bucket_replications", "dlm_covers", "dynamodb_cross_region",
-    "efs_backup_policy", "parse_arn", "prop_line", "pitr_gaps", "plan_rules", "rds_cross_region", "region_differs",
+    "efs_backup_policy", "elasticache_cross_region", "parse_arn", "prop_line", "pitr_gaps", "plan_rules", "rds_cross_region", "region_differs",
     "region_of", "regions_differ", "replicated_cross_region", "replication_destinations", "selections",
     "tag_condition", "tags_of", "versioning_states",
 ]

@@ -194,8 +194,10 @@ def same_zone(arch: Architecture, a: Record, b: Record) -> Tri:
         if ka[0] == "id" or ka[1] == kb[1]:  # two literal IDs, or two zones of one template
             return False
     na, nb = zone_name(arch, a), zone_name(arch, b)
-    if isinstance(na, str) and isinstance(nb, str) and na != nb:
-        return False  # (split-horizon zones share a name; a different name is a different zone)
+    if isinstance(na, str) and isinstance(nb, str):
+        # A zone named by HostedZoneName is unique (CloudFormation requires the ID otherwise);
+        # two zones of one template with the same name were told apart by their keys above.
+        return na == nb
     return UNKNOWN
 
 

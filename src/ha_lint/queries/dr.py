@@ -48,7 +48,7 @@ EVIDENCE_KINDS = {
     "multi-region-compute": "compute in two or more Regions",
     "standby-scaled-to-zero": "compute kept at zero capacity for a standby",
     "unprotected-data": "a data store with no backup",
-    "stateless": "no stateful data: the templates are the backup",
+    "stateless": "no data store: the templates are the backup",
 }
 FAILOVER_PATH_KINDS = ("data-replication", "dns-failover", "dns-multi-region", "global-accelerator")
 
@@ -186,9 +186,14 @@ class Posture:
 
     def summary(self, limit: int = 4) -> str:
         """The evidence in one line (for ``none``: what is left unprotected)."""
-        wanted = ("unprotected-data",) if self.strategy == "none" else tuple(k for k in EVIDENCE_KINDS
-                                                                            if k != "unprotected-data")
-        texts = [e.text for e in self.evidence if e.kind in wanted]
+        if self.strategy == "none":
+            wanted: tuple[str, ...] = ("unprotected-data",)
+        elif rank(self.strategy) >= rank("pilot-light"):  # what makes it that strategy comes first
+            wanted = FAILOVER_PATH_KINDS + tuple(k for k in EVIDENCE_KINDS
+                                                 if k not in FAILOVER_PATH_KINDS and k != "unprotected-data")
+        else:
+            wanted = tuple(k for k in EVIDENCE_KINDS if k != "unprotected-data")
+        texts = [e.text for kind in wanted for e in self.evidence if e.kind == kind]
         shown = texts[:limit]
         return "; ".join(shown) + (f"; and {len(texts) - len(shown)} more" if len(texts) > len(shown) else "")
 
@@ -236,6 +241,13 @@ def schedule_minutes(expression: Any) -> float | None:
     return None
 
 
+def _ephemeral(res: Resource) -> bool:
+    """Memcached, and cache nodes that belong to a replication group: nothing to recover."""
+    if res.kind in ("elasticache_replication_group", "elasticache_cluster"):
+        return backup.is_redis(res) is False or res.has("replication_group")
+    return False
+
+
 def _tri_evidence(out: list[Evidence], state: Tri, kind: str, text: str, res: Resource, rpo: float | None) -> None:
     if state is True:
         out.append(Evidence(kind, text, res, True, rpo))
@@ -277,6 +289,11 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
         limit = as_int(res.get("snapshot_retention").value)
         if isinstance(limit, int) and limit > 0:
             out.append(Evidence("backup", f"{res.address}: daily snapshots kept {limit} day(s)", res, True, 1440.0))
+        elif backup.custom_resource_configures(arch, res):
+            out.append(Evidence("backup", f"maybe {res.address}: snapshots set by a custom resource", res, False, 1440.0))
+        if res.kind == "elasticache_replication_group":
+            _tri_evidence(out, backup.elasticache_cross_region(arch, res), "data-replication",
+                          f"{res.address}: ElastiCache Global Datastore member", res, 1.0)
     elif res.type in ("AWS::Redshift::Cluster", "aws_redshift_cluster"):
         out.append(Evidence("backup", f"{res.address}: automated snapshots (Redshift default)", res, True, 480.0))
     return len(out) > before
@@ -369,7 +386,7 @@ def dr_posture(arch: Architecture, workload_id: str, ctx: Context | None = None)
     ctx = ctx or context(arch)
     resources = ctx.resources.get(workload_id, [])
     evidence: list[Evidence] = []
-    data = [r for r in resources if role_of(r) == "data"]
+    data = [r for r in resources if role_of(r) == "data" and not _ephemeral(r)]
     for res in data:
         if res.uid in ctx.copies:
             continue  # a replication destination is the copy, not the data
@@ -379,7 +396,7 @@ def dr_posture(arch: Architecture, workload_id: str, ctx: Context | None = None)
     _routing_evidence(arch, resources, ctx.records.get(workload_id, []), evidence)
     _compute_evidence(resources, evidence)
     if not data:
-        evidence.append(Evidence("stateless", "no stateful data: recovery means redeploying the templates"))
+        evidence.append(Evidence("stateless", "no data store in the workload: recovery means redeploying the templates"))
 
     certain = {e.kind for e in evidence if e.certain}
     path = any3(True if e.certain else UNKNOWN for e in evidence if e.kind in FAILOVER_PATH_KINDS)
@@ -390,8 +407,8 @@ def dr_posture(arch: Architecture, workload_id: str, ctx: Context | None = None)
         strategy = "warm-standby"
     elif "data-replication" in certain or ("dns-failover" in certain and replicated):
         strategy = "pilot-light"
-    elif {"backup", "backup-copy-cross-region", "stateless"} & certain:
-        strategy = "backup-restore"
+    elif {"backup", "backup-copy-cross-region", "stateless"} & {e.kind for e in evidence}:
+        strategy = "backup-restore"  # (a backup that may exist is not "none")
     else:
         strategy = "none"
     order = {kind: i for i, kind in enumerate(EVIDENCE_KINDS)}

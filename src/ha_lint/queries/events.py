@@ -116,6 +116,17 @@ def missing_branches(res: Resource, name: str) -> list[str | None]:
     return missing
 
 
+def why_missing(res: Resource, name: str) -> str:
+    """A message suffix saying what left the neutral property ``name`` unset, when a
+    parameter, variable or condition did."""
+    path = res.native_path(name) or ""
+    while path:
+        if path in res.origins:
+            return f" ({res.origins[path]})"
+        path = path.rpartition(".")[0]
+    return ""
+
+
 def document(value: Any) -> Any:
     """A JSON document given as a string (Terraform ``jsonencode``/heredoc) as data."""
     if isinstance(value, str):
@@ -431,4 +442,4 @@ def redrive_gaps(arch: Architecture, queue: Resource) -> list[str | None]:
 
 __all__ = ["AsyncInvoker", "StreamMapping", "async_invokers", "dead_letter_queues", "document",
            "failure_gaps", "functions_named", "missing_branches", "redrive_gaps", "sam_events",
-           "stream_mappings"]
+           "stream_mappings", "why_missing"]

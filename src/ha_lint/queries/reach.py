@@ -58,10 +58,11 @@ class Exposure:
     def path(self) -> str:
         gateway = self.route.target.address if self.route.target is not None else "an internet gateway"
         door = f"tcp port {self.port}" if self.port is not None else "every port"
+        group = self.rule.group.address if self.rule.group is not None else self.rule.owner.address
         return (f"internet -> {gateway} -> route table {self.table} ({self.route.destination}) -> subnet "
                 f"{self.subnet.address} -> {self.datastore.address} [{self.address.description}; security group "
-                f"{self.rule.group.address if self.rule.group else self.rule.owner.address} admits "
-                f"{', '.join(self.rule.world_cidrs())} on {door}]")
+                f"{group} admits {', '.join(self.rule.world_cidrs())} on {door} ({self.rule.describe_ports()}, "
+                f"line {self.rule.line})]")
 
 
 # -- datastores, their ports and subnets --------------------------------------------------------

@@ -357,10 +357,17 @@ class _Context:
                 return []
             path = _ECHOED_ATTRIBUTES.get(str(body.get("Type")), {}).get(target[1] or "")
             props = body.get("Properties") if isinstance(body.get("Properties"), dict) else {}
-            if not path or path not in props or (target[0], target[1] or "") in self._getatt_busy:
-                return []
+            key = (target[0], target[1] or "")
+            if not path or path not in props or key in self._getatt_busy \
+                    or self.getatt(target[0], target[1], depth) == Ref(target[0], target[1]):
+                return []  # not an echoed attribute (or one defined by itself)
             line = self.tpl.lines.get(f"Resources.{target[0]}.Properties.{path}")
-            return self.explain(props[path], depth + 1) + [Origin(f"{target[0]}.{target[1]} is its {path}", self.tpl.file, line)]
+            self._getatt_busy.add(key)
+            try:
+                inner = self.explain(props[path], depth + 1)
+            finally:
+                self._getatt_busy.discard(key)
+            return inner + [Origin(f"{target[0]}.{target[1]} is {target[0]}'s {path} property", self.tpl.file, line)]
         if fn == "Fn::Sub":
             text = arg[0] if isinstance(arg, list) and arg else arg
             names = [n.strip() for n in _SUB_VAR.findall(text)] if isinstance(text, str) else []
@@ -576,7 +583,7 @@ def _is_local_template(url: str) -> bool:
 
 
 def _nested_stack(ctx: _Context, logical_id: str, raw_props: dict[str, Any], url_key: str) -> NestedStack | None:
-    url = ctx.value(raw_props.get(url_key))
+    url = raw_props.get(url_key)  # `cloudformation package` uploads literal local paths only
     if not isinstance(url, str) or not _is_local_template(url):
         return None
     base = f"Resources.{logical_id}.Properties"

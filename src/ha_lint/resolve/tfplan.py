@@ -1,4 +1,11 @@
-"""A Terraform plan's resources: values are already resolved; unknowns marked, refs kept."""
+"""A Terraform plan's resources: values are already resolved; unknowns marked, refs kept.
+
+``terraform show -json plan.out`` gives every resource instance with its final address
+(module path and instance key) and the values known at plan time; what is known only after
+apply (``after_unknown``) is ``UNKNOWN``. The configuration part says which resources each
+attribute refers to: those become graph references, and an attribute whose value is unknown
+(``subnet_id = aws_subnet.a.id`` on a new subnet) holds ``Ref``s to them.
+"""
 
 from __future__ import annotations
 
@@ -11,31 +18,54 @@ from ha_lint.values import UNKNOWN, Ref
 
 def resolve(plan: TfPlan, region: str | None) -> tuple[Workload, list[Resource]]:
     workload = Workload(plan.file, TERRAFORM, plan.file, {})
-    addresses = {_config_address(r.address): r.address for r in plan.resources}
+    addresses = {r.address for r in plan.resources} | {_config_address(r.address) for r in plan.resources}
     out: list[Resource] = []
     for planned in plan.resources:
         props = _with_unknowns(planned.values, planned.unknown)
         module = planned.address.rsplit(planned.type + ".", 1)[0]
-        for attr, refs in planned.references.items():
-            targets = [_target(module + ref, addresses) for ref in refs]
-            targets = [t for t in targets if t]
-            if targets and props.get(attr) in (None, UNKNOWN):
-                props[attr] = targets[0] if len(targets) == 1 else targets
-        meta = {"region": plan.region or region or UNKNOWN, "module": module.rstrip(".")}
+        references: list[tuple[str, str, str | None]] = []
+        for path, refs in planned.references.items():
+            found = [t for t in (_target(module + ref, addresses) for ref in refs) if t]
+            by_address = {t.address: t for t in reversed(found)}  # the first reference to each wins
+            targets = [by_address[a] for a in dict.fromkeys(t.address for t in found)
+                       if a not in (planned.address, _config_address(planned.address))]
+            references += [(path, t.address, t.attribute) for t in targets]
+            if targets:
+                _fill_unknown(props, path.split("."), targets[0] if len(targets) == 1 else targets)
+        meta = {"region": planned.provider_region or plan.region or region or UNKNOWN,
+                "module": module.rstrip("."), "references": references}
         out.append(Resource(address=planned.address, type=planned.type, source=TERRAFORM, file=plan.file,
                             line=planned.line, workload=workload.id, props=props, meta=meta))
     return workload, out
 
 
-def _target(reference: str, addresses: dict[str, str]) -> Ref | None:
-    """``aws_subnet.a.id`` -> Ref to the planned resource ``aws_subnet.a``."""
+def _target(reference: str, addresses: set[str]) -> Ref | None:
+    """``aws_subnet.a.id`` -> Ref to the planned resource ``aws_subnet.a`` (every instance of
+    it when it has several: the graph finds them by their common address)."""
     parts = reference.split(".")
     for cut in range(len(parts), 1, -1):
         candidate = ".".join(parts[:cut])
         if candidate in addresses:
-            attr = ".".join(parts[cut:]) or None
-            return Ref(addresses[candidate], attr)
+            return Ref(candidate, ".".join(parts[cut:]) or None)
     return None
+
+
+def _fill_unknown(props: Any, path: list[str], value: Any) -> None:
+    """Put the references where the plan only knows the value after apply."""
+    if isinstance(props, list):
+        for item in props:
+            _fill_unknown(item, path, value)
+        return
+    if not isinstance(props, dict) or not path:
+        return
+    key, rest = path[0], path[1:]
+    if rest:
+        _fill_unknown(props.get(key), rest, value)
+        return
+    current = props.get(key)
+    if current is None or current is UNKNOWN or (isinstance(current, list) and current
+                                                 and all(v is UNKNOWN for v in current)):
+        props[key] = value
 
 
 def _with_unknowns(values: Any, unknown: Any) -> Any:

@@ -1,0 +1,241 @@
+"""The security-group rule model: "covers" relations against brute force, and the model read
+from real CloudFormation and Terraform templates."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ha_lint.graph import Architecture, Options
+from ha_lint.queries.sg import (DATABASE_PORTS, cidr_covers, database_ports, guarding_groups, ingress_rules_of,
+                                range_covers, rules_of, whole_private_range, world_rules_on_port)
+from ha_lint.scan import ScanSettings, scan
+
+
+def _arch(tmp_path: Path, text: str, name: str = "template.yaml", options: Options | None = None) -> Architecture:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    settings = ScanSettings(paths=[str(path.parent if name.endswith(".tf") else path)])
+    if options is not None:
+        settings.options = options
+    result = scan(settings, [])
+    assert result.errors == []
+    assert result.architecture is not None
+    return result.architecture
+
+
+def _res(arch: Architecture, address: str):
+    (found,) = [r for r in arch.resources if r.address == address]
+    return found
+
+
+# -- "covers" against brute force --------------------------------------------------------------
+
+ports = st.integers(min_value=0, max_value=40)
+
+
+@given(ports, ports, ports, ports)
+def test_range_covers_matches_brute_force(a, b, c, d):
+    outer, inner = (min(a, b), max(a, b)), (min(c, d), max(c, d))
+    brute = all(outer[0] <= p <= outer[1] for p in range(inner[0], inner[1] + 1))
+    assert range_covers(outer, inner) == brute
+
+
+def _addresses(cidr: str) -> set[int]:
+    """Every address of a small network, by bit arithmetic (no ipaddress containment)."""
+    text, _, length = cidr.partition("/")
+    bits = 32 if "." in text else 128
+    base = int(ipaddress.ip_address(text)) >> (bits - int(length)) << (bits - int(length))
+    return set(range(base, base + (1 << (bits - int(length)))))
+
+
+def _member(address: int, cidr: str) -> bool:
+    text, _, length = cidr.partition("/")
+    bits = 32 if "." in text else 128
+    shift = bits - int(length)
+    return address >> shift == int(ipaddress.ip_address(text)) >> shift
+
+
+v4_small = st.builds(lambda host, length: f"192.168.7.{host}/{length}", st.integers(0, 255), st.integers(26, 32))
+v4_any = st.one_of(v4_small, st.builds(lambda length: f"192.168.0.0/{length}", st.integers(0, 25)))
+v6_small = st.builds(lambda host, length: f"2001:db8::{host:x}/{length}", st.integers(0, 255), st.integers(122, 128))
+v6_any = st.one_of(v6_small, st.builds(lambda length: f"2001:db8::/{length}", st.integers(0, 121)))
+
+
+@given(v4_any, v4_small)
+def test_ipv4_cidr_covers_matches_brute_force(outer, inner):
+    assert cidr_covers(outer, inner) == all(_member(a, outer) for a in _addresses(inner))
+
+
+@given(v6_any, v6_small)
+def test_ipv6_cidr_covers_matches_brute_force(outer, inner):
+    assert cidr_covers(outer, inner) == all(_member(a, outer) for a in _addresses(inner))
+
+
+@given(v4_any, v6_any)
+def test_cidr_covers_never_crosses_address_families(v4, v6):
+    assert not cidr_covers(v4, v6) and not cidr_covers(v6, v4)
+
+
+# -- the rule model against the AWS semantics, through real templates ----------------------------
+
+PROTOCOLS = ["-1", "tcp", "udp", "icmp", "6", "17", "50"]
+rule_specs = st.lists(st.tuples(st.sampled_from(PROTOCOLS), st.integers(-1, 70000), st.integers(-1, 70000)),
+                      min_size=1, max_size=6)
+
+
+def _reference_open(protocol: str, low: int, high: int, port: int) -> bool:
+    """TCP ``port`` is reachable through a rule, per the EC2 API: -1 protocol is everything;
+    for TCP a -1 port means every port; otherwise the inclusive range."""
+    if protocol == "-1":
+        return True
+    if protocol not in ("tcp", "6"):
+        return False
+    if low == -1 or high == -1:
+        return True
+    return low <= port <= high
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rule_specs)
+def test_inline_rules_open_exactly_the_ports_aws_opens(tmp_path, specs):
+    entries = [{"IpProtocol": p, "FromPort": lo, "ToPort": hi, "CidrIp": "0.0.0.0/0"} for p, lo, hi in specs]
+    template = {"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+        "GroupDescription": "generated", "SecurityGroupIngress": entries}}}}
+    arch = _arch(tmp_path, json.dumps(template, indent=1), name="template.json")
+    rules = list(rules_of(arch))
+    assert len(rules) == len(specs)
+    for rule, (protocol, low, high) in zip(rules, specs):
+        for port in (0, 22, 5432, 65535, low, high):
+            if 0 <= port <= 65535:
+                assert rule.covers_tcp_port(port) == _reference_open(protocol, low, high, port), (rule, port)
+
+
+# -- model details from real templates ----------------------------------------------------------------
+
+CFN = """
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.4.0.0/16}
+  AppSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: app, VpcId: !Ref Vpc}
+  DbSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: db
+      VpcId: !Ref Vpc
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: !Ref AppSg}
+        - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, CidrIp: !GetAtt Vpc.CidrBlock}
+  ExtraSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: extra, VpcId: !Ref Vpc}
+  ExtraWorld:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: !GetAtt ExtraSg.GroupId, IpProtocol: "-1", CidrIp: 0.0.0.0/0}
+  Cluster:
+    Type: AWS::RDS::DBCluster
+    Properties: {Engine: aurora-postgresql, VpcSecurityGroupIds: [!Ref DbSg, !GetAtt ExtraSg.GroupId, sg-0123]}
+  Member:
+    Type: AWS::RDS::DBInstance
+    Properties: {Engine: aurora-postgresql, DBClusterIdentifier: !Ref Cluster, DBInstanceClass: db.r6g.large}
+  Node:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-12345678
+      NetworkInterfaces:
+        - {DeviceIndex: "0", GroupSet: [!Ref AppSg]}
+"""
+
+
+def test_guarding_groups_follow_references_and_aurora_members_inherit_the_cluster(tmp_path):
+    arch = _arch(tmp_path, CFN)
+    member_groups = {g.address for g in guarding_groups(arch, _res(arch, "Member"))}
+    assert member_groups == {"DbSg", "ExtraSg"}  # sg-0123 is not in the scanned set
+    assert {g.address for g in guarding_groups(arch, _res(arch, "Node"))} == {"AppSg"}
+
+
+def test_rules_apply_to_their_group_and_resolve_vpc_cidr_references(tmp_path):
+    arch = _arch(tmp_path, CFN)
+    groups = guarding_groups(arch, _res(arch, "Cluster"))
+    rules = ingress_rules_of(arch, groups)
+    assert sorted(r.owner.address for r in rules) == ["DbSg", "DbSg", "ExtraWorld"]
+    vpc_rule = next(r for r in rules if "10.4.0.0/16" in r.cidrs)
+    assert whole_private_range(arch, vpc_rule.owner, "10.4.0.0/16") == "10.4.0.0/16, the CIDR of VPC Vpc"
+    assert whole_private_range(arch, vpc_rule.owner, "10.4.3.0/24") is None
+    assert whole_private_range(arch, vpc_rule.owner, "172.16.0.0/12") == "172.16.0.0/12, a whole private range"
+    assert whole_private_range(arch, vpc_rule.owner, "0.0.0.0/0") is None
+    # Only the all-traffic rule admits the world; it covers any port, known or not.
+    assert [r.owner.address for r in world_rules_on_port(rules, 5432)] == ["ExtraWorld"]
+    assert [r.owner.address for r in world_rules_on_port(rules, None)] == ["ExtraWorld"]
+
+
+def test_inline_entry_lines_in_yaml_and_json(tmp_path):
+    arch = _arch(tmp_path, CFN)
+    lines = [r.line for r in rules_of(arch) if r.owner.address == "DbSg"]
+    assert lines == [15, 16]  # the "- {IpProtocol: ...}" lines
+    json_arch = _arch(tmp_path / "j", """
+        {"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+          "GroupDescription": "x",
+          "SecurityGroupIngress": [
+            {"IpProtocol": "tcp", "FromPort": 1, "ToPort": 2, "CidrIp": "0.0.0.0/0"},
+            {"IpProtocol": "tcp", "FromPort": 3, "ToPort": 4, "CidrIp": "0.0.0.0/0"}
+          ]}}}}
+        """, name="t.json")
+    assert [r.line for r in rules_of(json_arch)] == [5, 6]
+
+
+def test_terraform_dynamic_blocks_and_separate_rules(tmp_path):
+    arch = _arch(tmp_path, """
+        locals {
+          ports = [3306, 6379]
+        }
+
+        resource "aws_security_group" "db" {
+          name = "db"
+
+          dynamic "ingress" {
+            for_each = local.ports
+            content {
+              from_port   = ingress.value
+              to_port     = ingress.value
+              protocol    = "tcp"
+              cidr_blocks = ["0.0.0.0/0"]
+            }
+          }
+        }
+
+        resource "aws_security_group_rule" "self" {
+          type              = "ingress"
+          security_group_id = aws_security_group.db.id
+          from_port         = 0
+          to_port           = 0
+          protocol          = "-1"
+          self              = true
+        }
+        """, name="mod/main.tf")
+    rules = list(rules_of(arch))
+    dynamic = [r for r in rules if r.owner.address == "aws_security_group.db"]
+    assert [(r.ports, r.line) for r in dynamic] == [((3306, 3306), 9), ((6379, 6379), 9)]
+    (self_rule,) = [r for r in rules if r.owner.type == "aws_security_group_rule"]
+    assert self_rule.group is not None and self_rule.group.address == "aws_security_group.db"
+    assert self_rule.other_sources == ("self",) and not self_rule.world_cidrs()
+
+
+@pytest.mark.parametrize("override, expected", [
+    (None, DATABASE_PORTS),
+    ([5432, "8123"], {5432: "PostgreSQL", 8123: "database"}),
+    ({"7000": "ScyllaDB", 99999: "bad"}, {7000: "ScyllaDB"}),
+])
+def test_database_ports_override(override, expected):
+    options = Options(extra={} if override is None else {"database_ports": override})
+    assert database_ports(Architecture([], [], options)) == expected
