@@ -99,7 +99,7 @@ def test_decidable_condition_picks_a_branch_and_explains_it() -> None:
     db = resources(DB)["Db"]
     assert db.props["BackupRetentionPeriod"] == 0
     assert str(db.origins["BackupRetentionPeriod"]) == (
-        "parameter Env defaults to 'dev' (stack.yaml:10) -> condition IsProd is false (stack.yaml:18)")
+        "parameter Env defaults to 'dev' (stack.yaml:11) -> condition IsProd is false (stack.yaml:19)")
 
 
 def test_undecidable_condition_is_a_choice_naming_both_branches() -> None:
@@ -124,7 +124,7 @@ def test_no_value_branch_is_the_provider_default() -> None:
     """)["Db"]
     assert db.props["MultiAZ"] == Choice((("condition IsProd true", True), ("condition IsProd false", False)))
     assert db.props["Tags"].branches[1] == ("condition IsProd false", None)  # no default known: None, never a sentinel
-    assert db.props.get("Port") is None or db.props["Port"] == Choice((("condition IsProd true", None), ("condition IsProd false", None)))
+    assert "Port" not in db.props  # removed in every branch
 
 
 def test_conditions_that_refer_to_each_other_are_unknown_not_a_crash() -> None:
@@ -395,7 +395,7 @@ def test_a_template_nested_twice_gives_one_finding_per_distinct_message(tmp_path
     (tmp_path / "child.yaml").write_text(NESTED_CHILD)
     rules = [cls() for cls in select(all_rules(), ["HA101"], None)]
     result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1), rules)
-    assert [(f.resource, f.line) for f in result.findings] == [("Db", 10)]  # only the Data instance is single-AZ
+    assert [(f.resource, f.line) for f in result.findings] == [("Db", 11)]  # only the Data instance is single-AZ
 
 
 def test_references_from_graph_edges_survive_resolution() -> None:
@@ -406,7 +406,7 @@ def test_references_from_graph_edges_survive_resolution() -> None:
 
 def test_resolution_is_linear_in_template_size() -> None:
     """A large generated template (many resources, each through parameters, a mapping and a
-    condition) resolves in well under a second per thousand resources."""
+    condition) resolves in about a second per thousand resources (loading is cfn-lint's)."""
     params = "\n".join(f"  P{i}: {{Type: String, Default: 'false'}}" for i in range(300))
     body = "\n".join(
         f"  Db{i}:\n    Type: AWS::RDS::DBInstance\n    Properties:\n"
@@ -414,7 +414,9 @@ def test_resolution_is_linear_in_template_size() -> None:
         f"      DBName: !Join ['-', [!Select [0, !Split [',', 'a,b']], !Sub '${{P{i % 300}}}']]"
         for i in range(2000))
     text = f"Parameters:\n{params}\nMappings:\n  M: {{k: {{v: 'true'}}}}\nConditions:\n  C: !Equals [!Ref P1, 'true']\nResources:\n{body}\n"
+    tpl = load(text, "big.yaml")
     started = time.perf_counter()
-    found = resources(text)
-    assert len(found) == 2000 and found["Db7"].props == {"MultiAZ": "true", "DBName": "a-false"}
-    assert time.perf_counter() - started < 10
+    _, found = resolve(tpl, CfnSettings())
+    assert time.perf_counter() - started < 8
+    db7 = next(r for r in found if r.address == "Db7")
+    assert len(found) == 2000 and db7.props == {"MultiAZ": "true", "DBName": "a-false"}

@@ -23,7 +23,8 @@ from typing import Any, Iterable
 
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
-from ha_lint.queries.sg import Network, inline_entries, parse_cidr, resolve_cidr
+from ha_lint.queries.az import variants
+from ha_lint.queries.sg import Network, existence_branch, inline_entries, parse_cidr, resolve_cidr
 from ha_lint.values import UNKNOWN, Ref, as_bool, as_int, is_known
 
 Interval = tuple[int, int]
@@ -317,7 +318,8 @@ def acls_of(arch: Architecture) -> list[Acl]:
                 acl.unreadable.add(egress)
             fields_of = lambda entry: {k: entry.get(native) for k, native in _INLINE.items()}
             for line, branch, entry in inline_entries(res, label):
-                acl.entries.append(_entry(arch, res, res.uid, egress, fields_of(entry), line, branch, True))
+                exists = " and ".join(b for b in (existence_branch(res), branch) if b) or None
+                acl.entries.append(_entry(arch, res, res.uid, egress, fields_of(entry), line, exists, True))
     unknown_targets: dict[str, set[bool]] = {}
     for res in arch.of_kind("network_acl_entry"):
         key = _acl_key(arch, res, res.get("acl").value)
@@ -328,9 +330,11 @@ def acls_of(arch: Architecture) -> list[Acl]:
             continue
         target = arch.resolve_ref(res, res.get("acl").value)
         acl = acls.setdefault(key, Acl(key, target if target is not None and target.kind == "network_acl" else None))
-        fields = {name: res.get(name).value for name in _SEPARATE}
-        branch = f"condition {res.meta['condition_unknown']} true" if res.meta.get("condition_unknown") else None
-        acl.entries.append(_entry(arch, res, key, egress, fields, res.line, branch, False))
+        exists = existence_branch(res)
+        for branch, fields in variants({name: res.get(name).value for name in _SEPARATE}):
+            label = " and ".join(b for b in (exists, branch) if b) or None
+            fields = fields if isinstance(fields, dict) else {}  # beyond the branch limit: nothing known
+            acl.entries.append(_entry(arch, res, key, egress, fields, res.line, label, False))
     for acl in acls.values():
         workload = acl.resource.workload if acl.resource else acl.key.split("#", 1)[0]
         acl.unreadable |= unknown_targets.get(workload, set())

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator
 
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
+from ha_lint.queries.az import count_unknown, variants
 from ha_lint.values import UNKNOWN, Ref, as_int, as_list, is_known, possibilities
 
 ALL_PORTS = (0, 65535)
@@ -236,7 +237,7 @@ def inline_entries(res: Resource, name: str) -> Iterator[tuple[int, str | None, 
     """(line, branch, entry) for every entry of a repeated block/list property, every branch."""
     for branch, entries in possibilities(res.get(name).value):
         for index, item in enumerate(as_list(entries) if entries is not UNKNOWN else []):
-            for sub_branch, entry in possibilities(item):
+            for sub_branch, entry in variants(item):  # Fn::If on the entry or inside it
                 if isinstance(entry, dict):
                     label = " and ".join(b for b in (branch, sub_branch) if b) or None
                     yield block_line(res, name, index), label, entry
@@ -249,7 +250,8 @@ def rules_of(arch: Architecture) -> Iterator[SgRule]:
         for direction in ("ingress", "egress"):
             fields = (_CFN_INLINE if direction == "ingress" else _CFN_INLINE_EGRESS) if cfn else _TF_INLINE
             for line, branch, entry in inline_entries(sg, direction):
-                yield _rule(arch, sg, sg, direction, entry, fields, line, branch)
+                label = " and ".join(b for b in (existence_branch(sg), branch) if b) or None
+                yield _rule(arch, sg, sg, direction, entry, fields, line, label)
     for res in arch.of_kind("sg_ingress", "sg_egress", "sg_rule"):
         if res.kind == "sg_rule":
             direction = res.get("direction").value
@@ -264,8 +266,18 @@ def rules_of(arch: Architecture) -> Iterator[SgRule]:
             entry["self"] = res.get("self").value
         fields = {k: k for k in names}
         why = next((res.get(n).why() for n in ("cidr_ipv4", "cidr_ipv6") if res.get(n).origin), "")
-        branch = f"condition {res.meta['condition_unknown']} true" if res.meta.get("condition_unknown") else None
-        yield _rule(arch, res, group, direction, entry, fields, res.line, branch, why)
+        exists = existence_branch(res)
+        for branch, concrete in variants(entry):
+            if isinstance(concrete, dict):
+                label = " and ".join(b for b in (exists, branch) if b) or None
+                yield _rule(arch, res, group, direction, concrete, fields, res.line, label, why)
+
+
+def existence_branch(res: Resource) -> str | None:
+    """The branch a separate rule resource exists on, when the templates do not decide it."""
+    if res.meta.get("condition_unknown"):
+        return f"condition {res.meta['condition_unknown']} true"
+    return "its unresolved count/for_each is not empty" if count_unknown(res) else None
 
 
 # -- which security groups guard a resource ----------------------------------------------

@@ -430,8 +430,8 @@ def _scalar(value: Any) -> Any:
 def _choice(branches: tuple[tuple[str, Any], ...]) -> Any:
     """A Choice, or the one value when every branch gives the same."""
     first = branches[0][1]
-    if all(type(v) is type(first) and v == first for _, v in branches[1:]) and first is not _NO_VALUE:
-        return first
+    if all(type(v) is type(first) and v == first for _, v in branches[1:]):
+        return first  # every branch agrees (AWS::NoValue in all: the property is removed)
     return Choice(branches)
 
 
@@ -475,6 +475,7 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = N
     workload = Workload(workload_id or tpl.file, CLOUDFORMATION, tpl.file,
                         {**metadata, PARAMETERS_KEY: _parameter_specs(ctx)})
     globals_ = _sam_globals(tpl.template)
+    property_lines = _property_lines(tpl.lines)
     resources: list[Resource] = []
     for logical_id, body in ctx.resources.items():
         if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
@@ -484,8 +485,7 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = N
             continue  # never created
         rtype = body["Type"]
         raw_props = body.get("Properties") if isinstance(body.get("Properties"), dict) else {}
-        base = f"Resources.{logical_id}.Properties"
-        lines = {k[len(base) + 1:]: v for k, v in tpl.lines.items() if k.startswith(base + ".")}
+        lines = dict(property_lines.get(logical_id, {}))
         if rtype in globals_:
             section, values = globals_[rtype]
             raw_props = _merge(values, raw_props)
@@ -517,6 +517,17 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = N
             props=props, lines=lines, origins=origins, meta=meta,
         ))
     return workload, resources
+
+
+def _property_lines(lines: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Logical ID -> property path -> line, in one pass (logical IDs have no dots)."""
+    out: dict[str, dict[str, int]] = {}
+    for key, line in lines.items():
+        if key.startswith("Resources."):
+            parts = key.split(".", 3)
+            if len(parts) == 4 and parts[2] == "Properties":
+                out.setdefault(parts[1], {})[parts[3]] = line
+    return out
 
 
 def _record_origins(ctx: _Context, node: Any, path: str, out: dict[str, Origin], depth: int) -> None:

@@ -45,6 +45,7 @@ _AZS_ASSUMED = 3  # data.aws_availability_zones: every commercial region has at 
 _RESERVED = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection", "dynamic"}
 _CALL_META = {"source", "version", "providers", "count", "for_each", "depends_on"}
 _BUSY = object()  # a value being computed: asking for it again is a cycle
+_EACH_FROM = "\0for_each"  # in an iteration's scope: the for_each expression (never an HCL name)
 
 
 @dataclass
@@ -244,11 +245,25 @@ class _Instance:
                 child = self.children(ref[1]).get(key)
                 if child is not None and isinstance(attr, str):
                     origin = child.output(attr)[1]
+            elif len(ref) >= 3 and (ref[0], ref[1]) in self.resource_blocks:
+                origin = self.argument_origin(self.resource_blocks[(ref[0], ref[1])], ref[2:])
+            elif ref[:2] == ("each", "value") and extra and _EACH_FROM in extra:
+                origin = chain(self.origins_of(extra[_EACH_FROM]))  # the for_each collection's origin
             if origin is not None and origin not in out:
                 out.append(origin)
         return out
 
     # -- resources -------------------------------------------------------------------------
+
+    def argument_origin(self, block: TfBlock, rest: tuple[Any, ...]) -> Origin | None:
+        """The origin of ``aws_x.y[key].attr`` when ``attr`` is one of the resource's arguments."""
+        key, rest = _instance_key(block, rest)
+        attr = rest[0] if rest else None
+        raw = block.body.get(attr) if isinstance(attr, str) and attr not in _RESERVED else None
+        if raw is None or (isinstance(raw, list) and raw and isinstance(raw[0], dict)):
+            return None
+        return self._memo(("argument origin", (block.labels, key, attr)),
+                          lambda: chain(self.origins_of(raw, self.iteration(block, key))), None)
 
     def instance_keys(self, block: TfBlock) -> Any:
         """[None] for a single instance, ints for count, keys for for_each; UNKNOWN if unknowable."""
@@ -282,7 +297,7 @@ class _Instance:
             return {"count": {"index": key}}
         each = self.for_each(block)
         value = each.get(key, UNKNOWN) if isinstance(each, dict) else key
-        return {"each": {"key": key, "value": value}}
+        return {"each": {"key": key, "value": value}, _EACH_FROM: block.body.get("for_each")}
 
     def resource_handle(self, rtype: str, name: str) -> Any:
         block = self.resource_blocks.get((rtype, name))
@@ -449,14 +464,17 @@ class _Instance:
                 out[sub] = origin
 
     def _references(self, block: TfBlock) -> list[tuple[str, str, str | None]]:
+        """(attribute, target address, target attribute) for every resource an argument names;
+        ``aws_subnet.a[1].id`` names the instance ``[1]``, ``aws_subnet.a[*].id`` all of them."""
         out: list[tuple[str, str, str | None]] = []
         for key, raw in block.body.items():
             if key in ("count", "for_each", "lifecycle", "provider"):
                 continue
             for ref in hclexpr.references(raw):
                 if len(ref) >= 2 and (ref[0], ref[1]) in self.resource_blocks:
-                    target = f"{self.prefix}{ref[0]}.{ref[1]}"
-                    attr = next((r for r in ref[2:] if isinstance(r, str)), None)
+                    instance, rest = _instance_key(self.resource_blocks[(ref[0], ref[1])], ref[2:])
+                    target = f"{self.prefix}{ref[0]}.{ref[1]}" + ("" if instance is None else _suffix(instance))
+                    attr = next((r for r in rest if isinstance(r, str)), None)
                     out.append((key, target, attr))
         return out
 
@@ -530,6 +548,16 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Choice):
         return Choice(tuple((label, _plain(v)) for label, v in value.branches))
     return value
+
+
+def _instance_key(block: TfBlock, rest: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+    """Split ``(1, "id")`` / ``("a", "id")`` after a resource name into the instance key (None
+    when the reference names no single instance) and the attribute path."""
+    if rest and "count" in block.body and isinstance(rest[0], int) and not isinstance(rest[0], bool):
+        return rest[0], rest[1:]
+    if rest and "for_each" in block.body and isinstance(rest[0], str):
+        return rest[0], rest[1:]
+    return None, rest
 
 
 def _suffix(key: Any) -> str:
