@@ -14,10 +14,13 @@ class DatastoreSingleRegion(Rule):
     tags = ("dr", "rpo", "multi-region")
     docs = """
     ## What it does
-    Only when a DR strategy of pilot light or stronger is declared (`--dr-strategy`,
-    `targets: {strategy: ...}` in `.ha-lint.yml`, or per template
-    `Metadata: {ha-lint: {targets: {strategy: pilot-light}}}`, which wins for its stack),
-    flags the data stores of the workload that have no live copy in another Region:
+    Only when a DR strategy of pilot light or stronger is declared, flags the data stores
+    of the workload that have no live copy in another Region. The declaration is read, most
+    specific first, from the template's `Metadata: {ha-lint: {targets: {strategy:
+    pilot-light}}}` (CloudFormation), a `dr-strategy` tag (also `ha-lint:dr-strategy`,
+    `dr_strategy`, `DRStrategy`) on a resource of the stack or root module (Terraform has no
+    template metadata; the strongest tag wins), then `--dr-strategy` or
+    `targets: {strategy: ...}` in `.ha-lint.yml`. Flagged:
     - S3 buckets without an enabled replication rule to a bucket in another Region
       (`ReplicationConfiguration`, `replication_configuration`,
       `aws_s3_bucket_replication_configuration`); buckets that receive replication are

@@ -17,7 +17,7 @@ class AuroraClusterSingleInstance(Rule):
     identifier; `count`/`for_each` expanded), or whose members are all pinned to the same
     AZ (`AvailabilityZone`). Members created on an undecided condition are counted in the
     branch where they exist; members whose number is unknown (an unresolved `count`) are
-    given the benefit of the doubt.
+    given the benefit of the doubt, and so is a cluster handed to a nested stack.
     Not flagged: Aurora Serverless v1 (`EngineMode: serverless`: AWS keeps the capacity
     Multi-AZ), Multi-AZ DB clusters (`DBClusterInstanceClass`: their instances are created
     by the cluster), Aurora Limitless clusters (`ClusterScalabilityType: limitless`: compute is

@@ -22,8 +22,9 @@ class AsgSingleInstance(Rule):
     to a load balancer or target group (`TargetGroupARNs`, `LoadBalancerNames`,
     `TrafficSources`, `target_group_arns`, `load_balancers`, `traffic_source {}`, or a
     separate `aws_autoscaling_attachment` / `aws_autoscaling_traffic_source_attachment`).
-    Not flagged: a group scaled to zero on purpose (minimum and desired capacity 0, desired
-    absent meaning the minimum): a pilot-light standby. Attachments that cannot be resolved
+    Not flagged: a group scaled to zero on purpose (minimum and desired capacity 0; decision:
+    an absent desired capacity is the minimum, as AWS applies it): a pilot-light standby.
+    One finding per group: the maximum when it is at most 1, else the minimum. Attachments that cannot be resolved
     make the minimum check unknown.
 
     ## Why it matters
@@ -75,8 +76,8 @@ class AsgSingleInstance(Rule):
             for branch in single:
                 yield self.finding(
                     asg,
-                    f"Auto Scaling group {asg.address} runs at most one instance: its maximum size is {high.value if branch is None else 'at most 1'}"
-                    f"{high.why()}{when(branch)}. Every failure or replacement is downtime; allow at least two "
+                    f"Auto Scaling group {asg.address} runs at most one instance: its maximum size is "
+                    f"{high.value if branch is None else 'at most 1'}{high.why()}{when(branch)}. Every failure or replacement is downtime; allow at least two "
                     "instances across two Availability Zones.",
                     line=property_line(asg, "max_size"), detail=f"max_size{':' + branch if branch else ''}",
                 )

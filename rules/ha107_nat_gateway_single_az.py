@@ -18,7 +18,9 @@ class NatGatewaySingleAz(Rule):
     (a single NAT gateway, or several whose subnets resolve to the same AZ), each of those
     NAT gateways is reported. One NAT gateway per AZ is fine; so is a regional NAT gateway
     (`AvailabilityMode: regional`), which spans AZs by itself. Subnets whose route or AZ
-    cannot be resolved are left out.
+    cannot be resolved are left out. Decision: subnets are grouped by VPC; two subnets whose
+    AZs come from two different parameters without defaults are not known to be in two AZs
+    (the deployer may pass the same AZ twice), so they do not make the finding.
 
     ## Why it matters
     A NAT gateway is redundant only inside its own AZ. When that AZ fails, private subnets in
@@ -84,7 +86,8 @@ class NatGatewaySingleAz(Rule):
                 yield self.finding(
                     nat,
                     f"NAT gateway {nat.address} sits in {where}, yet {served.describe()} in several Availability "
-                    f"Zones send their internet-bound traffic through {'it' if len(nats) == 1 else 'NAT gateways all in that AZ'}: "
+                    f"Zones send their internet-bound traffic through "
+                    f"{'it' if len(nats) == 1 else 'NAT gateways all in that AZ'}: "
                     "when that AZ fails, every AZ loses egress. Create a NAT gateway in each AZ and route each "
                     "private subnet to the one in its own AZ.",
                     detail="nat_gateway",

@@ -107,7 +107,8 @@ class ElasticacheNoFailover(Rule):
                     gaps.append((name, f"{text}{value.why()}", branches))
             branches = bad_branches(nodes, lambda v: isinstance(as_int(v), int) and as_int(v) < 2)
             if branches:
-                why = rg.get(nodes_prop).why() if nodes_prop else f" ({rg.native_path('num_cache_clusters')} not set: 1 node)"
+                default = f" ({rg.native_path('num_cache_clusters')} not set: 1 node)"
+                why = rg.get(nodes_prop).why() if nodes_prop else default
                 gaps.append((nodes_prop, f"a shard has a single node, no replica{why}", branches))
             if not gaps:
                 continue
@@ -122,7 +123,8 @@ class ElasticacheNoFailover(Rule):
             )
         for cluster in arch.of_kind("elasticache_cluster"):
             engine = cluster.get("engine").value
-            if cluster.has("replication_group") or not (isinstance(engine, str) and engine.lower() in ("redis", "valkey")):
+            redis = isinstance(engine, str) and engine.lower() in ("redis", "valkey")
+            if cluster.has("replication_group") or not redis:
                 continue
             yield self.finding(
                 cluster,

@@ -15,8 +15,10 @@ class StandaloneEc2Entrypoint(Rule):
     `instance`, `aws_eip_association`), a Route 53 record's values are its address (or its
     Elastic IP's), or it is certainly the only target of a target group (`Targets`,
     `aws_lb_target_group_attachment`) or classic load balancer (`Instances`,
-    `aws_elb_attachment`). A stand-alone instance is never in an Auto Scaling group (groups
-    launch their own instances), so every such instance is flagged. Not flagged: an instance
+    `aws_elb_attachment`). Decision: a classic load balancer with one instance counts like a
+    target group with one target; a stand-alone `AWS::EC2::Instance` / `aws_instance` is
+    never in an Auto Scaling group (groups launch their own instances), so every such
+    instance is flagged. Not flagged: an instance
     that shares its target group with other instances or an Auto Scaling group, and
     attachments whose target cannot be resolved.
 

@@ -65,7 +65,8 @@ class EcsServiceSingleTask(Rule):
 
     def check(self, arch):
         for svc in arch.of_kind("ecs_service"):
-            if all(isinstance(s, str) and s.upper() == "DAEMON" for _, s in possibilities(svc.get("scheduling_strategy").value)):
+            strategies = [s for _, s in possibilities(svc.get("scheduling_strategy").value)]
+            if all(isinstance(s, str) and s.upper() == "DAEMON" for s in strategies):
                 continue
             scaling = arch.sources(svc, kind="scalable_target", name="resource_id")
             if scaling:

@@ -13,8 +13,8 @@ class OpensearchSingleAz(Rule):
     ## What it does
     Flags `AWS::OpenSearchService::Domain`, `AWS::Elasticsearch::Domain`,
     `aws_opensearch_domain` and `aws_elasticsearch_domain` whose zone awareness is off or
-    absent (`ZoneAwarenessEnabled`, `zone_awareness_enabled`; Multi-AZ with Standby counts as
-    on) or that have fewer than two data nodes (`InstanceCount`, `instance_count`; absent
+    absent (`ZoneAwarenessEnabled`, `zone_awareness_enabled`; decision: Multi-AZ with Standby,
+    which requires three AZs, counts as on) or that have fewer than two data nodes (`InstanceCount`, `instance_count`; absent
     means 1). One finding per domain names every gap and points at the zone awareness
     setting when written, else at the instance count, else at the resource.
 

@@ -22,7 +22,8 @@ class AsgEc2HealthCheckBehindLb(Rule):
     a load balancer or target group (on the group, or through a separate
     `aws_autoscaling_attachment` / `aws_autoscaling_traffic_source_attachment`) while its
     health check type is `EC2`, explicitly or by default (`HealthCheckType`,
-    `health_check_type`). A type list that includes `ELB` (or `VPC_LATTICE`) is fine.
+    `health_check_type`). Decision: a type list that includes `ELB` (or `VPC_LATTICE`, the
+    health check of a VPC Lattice traffic source) is fine.
 
     ## Why it matters
     With EC2 health checks, Auto Scaling replaces an instance only when EC2 reports it
@@ -78,5 +79,6 @@ class AsgEc2HealthCheckBehindLb(Rule):
                     f"check type is {check_type.value if branch is None else 'EC2'}{check_type.why()}{when(label)}: "
                     "instances that fail the load balancer's health check stay in service and are never replaced. "
                     "Set the health check type to ELB.",
-                    line=property_line(asg, "health_check_type"), detail=f"health_check_type{':' + label if label else ''}",
+                    line=property_line(asg, "health_check_type"),
+                    detail=f"health_check_type{':' + label if label else ''}",
                 )

@@ -79,10 +79,9 @@ class NaclRuleShadowed(Rule):
                 effect = "so this entry has no effect; remove or renumber it"
             names = ", ".join(e.describe() for e in covering)
             verb = "matches" if len(covering) == 1 else "together match"
-            acl_name = f"NACL {acl.resource.address}" if acl.resource is not None else "NACL"
             yield self.finding(
                 entry.owner,
-                f"{acl_name} {entry.direction} entry {entry.describe()} can never match: {names} {verb} all of its "
+                f"{acl.label} {entry.direction} entry {entry.describe()} can never match: {names} {verb} all of its "
                 f"traffic first, {effect}{when(entry.branch)}.",
                 line=entry.line, detail=f"{entry.direction}:{entry.number}",
             )

@@ -91,10 +91,9 @@ class NaclNoEphemeralReturn(Rule):
                 lack = f"its {back} entries allow {traffic} only {way} {_shown(gap.reached)}, not the rest of {peers}"
             else:
                 lack = f"no {back} entry allows {traffic} {way} {peers}"
-            acl_name = f"NACL {acl.resource.address}" if acl.resource is not None else "NACL"
             yield self.finding(
                 entry.owner,
-                f"{acl_name} {entry.direction} entry {entry.describe()} opens a service, but {lack}: NACLs are "
+                f"{acl.label} {entry.direction} entry {entry.describe()} opens a service, but {lack}: NACLs are "
                 f"stateless, so those connections time out. Add an {back} ALLOW for {protocol} 1024-65535 {way} {peers}.",
                 line=entry.line, detail=f"{entry.direction}:{entry.number}:return",
             )

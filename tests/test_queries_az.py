@@ -107,6 +107,12 @@ Resources:
   FromList:
     Type: AWS::AutoScaling::AutoScalingGroup
     Properties: {MinSize: "2", MaxSize: "4", VPCZoneIdentifier: !Ref Subnets, AvailabilityZones: [us-east-1a]}
+  Finder:
+    Type: Custom::SubnetFinder
+    Properties: {ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:find}
+  FromCustomResource:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties: {MinSize: "2", MaxSize: "4", VPCZoneIdentifier: !GetAtt Finder.SubnetIds}
   KnownAndUnplaced:
     Type: AWS::AutoScaling::AutoScalingGroup
     Properties: {MinSize: "2", MaxSize: "4", VPCZoneIdentifier: [!Ref A, !Ref Unplaced]}
@@ -141,6 +147,7 @@ def test_cloudformation_subnets_resolve_to_zones(tmp_path):
     assert not _only_span(arch, "KnownAndUnplaced").single_az
     assert not _only_span(arch, "KnownAndUnplaced").multi_az
     assert azs_spanned(arch, _res(arch, "FromList")) == []  # unknown subnets decide: no fallback to AZs
+    assert azs_spanned(arch, _res(arch, "FromCustomResource")) == []  # a list-valued attribute: unknown length
     assert _only_span(arch, "Mapped").multi_az
     zones = _only_span(arch, "Zones")
     assert zones.single_az and zones.via == "Availability Zone"
@@ -385,3 +392,14 @@ def test_cluster_members_by_reference_name_and_condition(tmp_path):
     assert sorted(m.address for m in members.certain) == ["ReaderByName", "Writer"]
     assert [(m.address, c) for m, c in members.conditional] == [("ProdReader", "IsProd")]
     assert members.count_range == (2, 3)
+
+
+def test_cluster_handed_to_a_nested_stack_may_have_more_members(tmp_path):
+    arch = _arch(tmp_path, AURORA_CFN + """\
+  Readers:
+    Type: AWS::CloudFormation::Stack
+    Properties:
+      TemplateURL: https://s3.amazonaws.com/bucket/readers.yaml
+      Parameters: {ClusterId: !Ref Cluster}
+""")
+    assert cluster_members(arch, _res(arch, "Cluster")).count_range == (2, None)

@@ -10,6 +10,7 @@ The file is JSON, sorted, one entry per finding, so a change to it reads well in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -42,6 +43,7 @@ def project_root(paths: Iterable[str], fallback: Path | None = None) -> Path:
     return fallback or Path.cwd()
 
 
+@functools.lru_cache(maxsize=4096)
 def relative_path(file: str, root: Path) -> str:
     """``file`` relative to ``root`` with ``/`` separators (absolute when outside it)."""
     real = Path(os.path.realpath(file))

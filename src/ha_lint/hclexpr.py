@@ -415,7 +415,7 @@ class _Parser:
     def _object(self) -> ObjectExpr:
         items: list[tuple[Node, Node]] = []
         while not self._accept("}"):
-            tok, key = self._peek(), None
+            tok, key = self._peek(), None  # type: tuple[_Token, Node | None]
             if tok[0] == "ident":  # a bare name is a literal key
                 self.pos = tok[3]
                 key = Literal(tok[1]) if self._at("=") or self._at(":") else None
@@ -729,7 +729,8 @@ def _type_name(v: Any) -> str:
         return "null"
     if isinstance(v, (bool, int, float)):
         return "bool" if isinstance(v, bool) else "number"
-    return {str: "string", list: "list", dict: "map"}.get(type(v), type(v).__name__)
+    names: dict[type, str] = {str: "string", list: "list", dict: "map"}
+    return names.get(type(v), type(v).__name__)
 
 
 def _fail(message: str) -> Any:

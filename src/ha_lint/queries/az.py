@@ -35,6 +35,7 @@ _MAPPING_SUBNET_KEYS = ("SubnetId", "subnet_id")  # inside SubnetMappings / subn
 # decide the AZs when given), then explicit AZs.
 SUBNET_PROPS = ("subnets", "subnet_mappings", "subnet")
 AZ_PROPS = ("availability_zones", "availability_zone")
+_SCALAR_PROPS = ("subnet", "availability_zone")  # one place; the others are lists
 
 
 @dataclass(frozen=True)
@@ -220,13 +221,14 @@ def _az_place(arch: Architecture, owner: Resource, value: Any) -> Place | None:
     return Place(str(zone), zone, zone)
 
 
-def _flat(value: Any) -> list[Any] | Unknown:
+def _flat(value: Any, scalar: bool = False) -> list[Any] | Unknown:
     """A list property as its items (nested lists flattened, as both languages allow);
-    UNKNOWN when the list itself is unknown."""
+    UNKNOWN when the list itself is unknown: a parameter, or a reference to a list-valued
+    attribute (``!GetAtt Custom.SubnetIds``, ``aws_db_subnet_group.x.subnet_ids``)."""
     if value is UNKNOWN:
         return UNKNOWN
     if not isinstance(value, (list, tuple)):
-        return [value]
+        return [value] if scalar else UNKNOWN
     out: list[Any] = []
     for item in value:
         if isinstance(item, (list, tuple)):
@@ -259,12 +261,12 @@ def places_of(arch: Architecture, res: Resource, names: tuple[str, ...], as_az: 
         return []
     make = _az_place if as_az else _subnet_place
     spans: list[AzSpan] = []
-    for branch, values in variants([v for _, v in present]):
+    for branch, values in variants(dict(present)):
         if values is UNKNOWN:
             continue
         places: list[Place] = []
-        for value in values:
-            items = _flat(value)
+        for name, value in values.items():  # a property removed in this branch (AWS::NoValue) is absent
+            items = _flat(value, scalar=name in _SCALAR_PROPS)
             if items is UNKNOWN:
                 break
             places.extend(p for p in (make(arch, res, item) for item in items) if p is not None)
@@ -418,6 +420,9 @@ def cluster_members(arch: Architecture, cluster: Resource) -> Members:
             members.conditional.append((db, condition_unknown(db) or ""))
         else:
             members.certain.append(db)
+    # A nested stack handed the cluster may create its instances.
+    if any(arch.sources(cluster, kind=k) for k in ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")):
+        members.more_possible = True
     # Aurora Replica auto scaling (rds:cluster:ReadReplicaCount) keeps at least its minimum.
     for target in arch.sources(cluster, kind="scalable_target", name="resource_id"):
         minimum = as_int(target.get("min_capacity").value)

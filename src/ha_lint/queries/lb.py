@@ -186,8 +186,8 @@ def _asg_targets(arch: Architecture, lb: Resource, out: Targets) -> None:
         links = load_balancing(arch, asg)
         if any(a.target is lb for a in links.attachments):
             out.others += 1
-        elif links.unknown:
-            out.unknown = True
+        elif links.unknown or any(a.target is None for a in links.attachments):
+            out.unknown = True  # it may be attached to this one
 
 
 def targets_of(arch: Architecture, lb: Resource) -> Targets:

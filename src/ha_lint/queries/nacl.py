@@ -24,7 +24,7 @@ from typing import Any, Iterable
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
 from ha_lint.queries.az import variants
-from ha_lint.queries.sg import Network, existence_branch, inline_entries, parse_cidr, resolve_cidr
+from ha_lint.queries.sg import Network, existence_branch, inline_entries, join_branches, parse_cidr, resolve_cidr
 from ha_lint.values import UNKNOWN, Ref, as_bool, as_int, is_known
 
 Interval = tuple[int, int]
@@ -274,6 +274,10 @@ class Acl:
     unreadable: set[bool] = field(default_factory=set)  # directions (egress flag) with entries we cannot see
 
     @property
+    def label(self) -> str:
+        return f"NACL {self.resource.address}" if self.resource is not None else "NACL"
+
+    @property
     def is_custom(self) -> bool:
         return self.resource is not None and self.resource.type in ("AWS::EC2::NetworkAcl", "aws_network_acl")
 
@@ -314,12 +318,12 @@ def acls_of(arch: Architecture) -> list[Acl]:
         acl = acls.setdefault(res.uid, Acl(res.uid, res))
         for label, egress in (("ingress", False), ("egress", True)):
             value = res.get(label).value
-            if not isinstance(value, list) and value is not None or _dynamic_unresolved(res, label):
+            if (value is not None and not isinstance(value, list)) or _dynamic_unresolved(res, label):
                 acl.unreadable.add(egress)
-            fields_of = lambda entry: {k: entry.get(native) for k, native in _INLINE.items()}
             for line, branch, entry in inline_entries(res, label):
-                exists = " and ".join(b for b in (existence_branch(res), branch) if b) or None
-                acl.entries.append(_entry(arch, res, res.uid, egress, fields_of(entry), line, exists, True))
+                fields = {name: entry.get(native) for name, native in _INLINE.items()}
+                exists = join_branches(existence_branch(res), branch)
+                acl.entries.append(_entry(arch, res, res.uid, egress, fields, line, exists, True))
     unknown_targets: dict[str, set[bool]] = {}
     for res in arch.of_kind("network_acl_entry"):
         key = _acl_key(arch, res, res.get("acl").value)
@@ -332,9 +336,8 @@ def acls_of(arch: Architecture) -> list[Acl]:
         acl = acls.setdefault(key, Acl(key, target if target is not None and target.kind == "network_acl" else None))
         exists = existence_branch(res)
         for branch, fields in variants({name: res.get(name).value for name in _SEPARATE}):
-            label = " and ".join(b for b in (exists, branch) if b) or None
             fields = fields if isinstance(fields, dict) else {}  # beyond the branch limit: nothing known
-            acl.entries.append(_entry(arch, res, key, egress, fields, res.line, label, False))
+            acl.entries.append(_entry(arch, res, key, egress, fields, res.line, join_branches(exists, branch), False))
     for acl in acls.values():
         workload = acl.resource.workload if acl.resource else acl.key.split("#", 1)[0]
         acl.unreadable |= unknown_targets.get(workload, set())

@@ -158,17 +158,15 @@ def _classify(arch: Architecture, owner: Resource, fields: dict[str, Any]) -> tu
         value = fields.get(name)
         if value is None or value == "":
             continue
-        if isinstance(value, Ref):
-            target = arch.resolve_ref(owner, value)
-            if target is None:
-                return (UNKNOWN if name == "gateway" else _kind_name(name)), None
-            if name == "gateway" and target.kind not in ("internet_gateway", "nat_gateway", "egress_only_internet_gateway"):
-                return target.kind, target
-            return (target.kind if name == "gateway" else _kind_name(name)), target
-        if isinstance(value, str) and name == "gateway":
+        target = arch.resolve_ref(owner, value) if isinstance(value, Ref) else None
+        if name != "gateway":
+            return _kind_name(name), target
+        if target is not None:  # GatewayId names an internet, VPN or (in old code) NAT gateway
+            return target.kind, target
+        if isinstance(value, str):
             prefix = next((p for p in _GATEWAY_PREFIXES if value.startswith(p)), None)
             return (_GATEWAY_PREFIXES[prefix] if prefix else UNKNOWN), None
-        return (UNKNOWN if name == "gateway" else _kind_name(name)), None
+        return UNKNOWN, None
     return UNKNOWN, None
 
 

@@ -239,8 +239,7 @@ def inline_entries(res: Resource, name: str) -> Iterator[tuple[int, str | None, 
         for index, item in enumerate(as_list(entries) if entries is not UNKNOWN else []):
             for sub_branch, entry in variants(item):  # Fn::If on the entry or inside it
                 if isinstance(entry, dict):
-                    label = " and ".join(b for b in (branch, sub_branch) if b) or None
-                    yield block_line(res, name, index), label, entry
+                    yield block_line(res, name, index), join_branches(branch, sub_branch), entry
 
 
 def rules_of(arch: Architecture) -> Iterator[SgRule]:
@@ -250,8 +249,7 @@ def rules_of(arch: Architecture) -> Iterator[SgRule]:
         for direction in ("ingress", "egress"):
             fields = (_CFN_INLINE if direction == "ingress" else _CFN_INLINE_EGRESS) if cfn else _TF_INLINE
             for line, branch, entry in inline_entries(sg, direction):
-                label = " and ".join(b for b in (existence_branch(sg), branch) if b) or None
-                yield _rule(arch, sg, sg, direction, entry, fields, line, label)
+                yield _rule(arch, sg, sg, direction, entry, fields, line, join_branches(existence_branch(sg), branch))
     for res in arch.of_kind("sg_ingress", "sg_egress", "sg_rule"):
         if res.kind == "sg_rule":
             direction = res.get("direction").value
@@ -269,8 +267,12 @@ def rules_of(arch: Architecture) -> Iterator[SgRule]:
         exists = existence_branch(res)
         for branch, concrete in variants(entry):
             if isinstance(concrete, dict):
-                label = " and ".join(b for b in (exists, branch) if b) or None
-                yield _rule(arch, res, group, direction, concrete, fields, res.line, label, why)
+                yield _rule(arch, res, group, direction, concrete, fields, res.line, join_branches(exists, branch), why)
+
+
+def join_branches(*labels: str | None) -> str | None:
+    """One branch label for a value that sits on several undecided branches at once."""
+    return " and ".join(label for label in labels if label) or None
 
 
 def existence_branch(res: Resource) -> str | None:

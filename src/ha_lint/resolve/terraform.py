@@ -40,12 +40,12 @@ from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref
 
 MAX_MODULE_DEPTH = 12
 MAX_INSTANCES = 1000  # count/for_each beyond this is treated as unknown
+MAX_SOURCES = 3  # an expression reading more variables/locals/outputs than this gets no origin
 MAX_RESOURCES = 50_000  # resource instances per root module: a guard against fan-out
 _AZS_ASSUMED = 3  # data.aws_availability_zones: every commercial region has at least 3 AZs (us-west-1 excepted)
 _RESERVED = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection", "dynamic"}
 _CALL_META = {"source", "version", "providers", "count", "for_each", "depends_on"}
 _BUSY = object()  # a value being computed: asking for it again is a cycle
-_EACH_FROM = "\0for_each"  # in an iteration's scope: the for_each expression (never an HCL name)
 
 
 @dataclass
@@ -247,11 +247,10 @@ class _Instance:
                     origin = child.output(attr)[1]
             elif len(ref) >= 3 and (ref[0], ref[1]) in self.resource_blocks:
                 origin = self.argument_origin(self.resource_blocks[(ref[0], ref[1])], ref[2:])
-            elif ref[:2] == ("each", "value") and extra and _EACH_FROM in extra:
-                origin = chain(self.origins_of(extra[_EACH_FROM]))  # the for_each collection's origin
             if origin is not None and origin not in out:
                 out.append(origin)
-        return out
+        # An expression that reads many settings does not have one origin: naming them all is noise.
+        return out if len(out) <= MAX_SOURCES else []
 
     # -- resources -------------------------------------------------------------------------
 
@@ -297,7 +296,7 @@ class _Instance:
             return {"count": {"index": key}}
         each = self.for_each(block)
         value = each.get(key, UNKNOWN) if isinstance(each, dict) else key
-        return {"each": {"key": key, "value": value}, _EACH_FROM: block.body.get("for_each")}
+        return {"each": {"key": key, "value": value}}
 
     def resource_handle(self, rtype: str, name: str) -> Any:
         block = self.resource_blocks.get((rtype, name))

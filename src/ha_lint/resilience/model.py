@@ -1,0 +1,621 @@
+"""The resilience model of a workload: its components, how they depend on each other, and
+what each one does when an Availability Zone or the Region is lost.
+
+- Components are the resources that matter to availability (``ROLES``): entry points, compute
+  and data. Everything else (listeners, target groups, security groups, event source
+  mappings, IAM policies...) only links them: ``A`` depends on ``B`` when a path of such links
+  joins them and ``A`` sits in an earlier tier (entry -> compute -> data), or when ``A``
+  references ``B`` directly (a Route 53 alias to a load balancer, an environment variable
+  naming a table).
+- Scenarios: the loss of each AZ the workload uses (as resolved: names, AZ IDs or positions
+  such as ``GetAZs[0]``; "any one AZ" when none is resolvable), then the loss of each of its
+  Regions.
+- Verdicts: ``unaffected``, ``degraded`` (capacity lost, keeps serving), ``fails over`` (with an
+  estimated failover time) or ``down``. A component whose dependency is down is down too.
+- Estimates come from the assumption table (``assumptions.py``), worst component first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ha_lint.graph import Architecture
+from ha_lint.model import Resource, Workload
+from ha_lint.queries import az as azq
+from ha_lint.queries import backup, dr
+from ha_lint.queries.az import Zone
+from ha_lint.values import UNKNOWN, Ref, as_bool, as_int, possibilities
+from ha_lint.resilience.assumptions import INFINITE, Assumption, minutes
+
+UNAFFECTED, DEGRADED, FAILS_OVER, DOWN = "unaffected", "degraded", "fails over", "down"
+VERDICTS = (UNAFFECTED, DEGRADED, FAILS_OVER, DOWN)
+TIERS = {"entry": 0, "compute": 1, "data": 2}
+
+GLOBAL_TYPES = frozenset({"AWS::Route53::RecordSet", "aws_route53_record", "AWS::CloudFront::Distribution",
+                          "aws_cloudfront_distribution", "AWS::GlobalAccelerator::Accelerator",
+                          "aws_globalaccelerator_accelerator"})
+EXTRA_ROLES = {
+    "AWS::Route53::RecordSet": "entry", "aws_route53_record": "entry",
+    "AWS::SQS::Queue": "data", "aws_sqs_queue": "data", "AWS::SNS::Topic": "data", "aws_sns_topic": "data",
+    "AWS::Kinesis::Stream": "data", "aws_kinesis_stream": "data",
+}
+# Regional services that AWS spreads over the Region's AZs itself.
+REGIONAL_KINDS = frozenset({"dynamodb_table", "s3_bucket", "sqs_queue", "sns_topic", "kinesis_stream"})
+# Resources that link components without being one (a path through them is a dependency).
+LINK_KINDS = frozenset({"target_group", "target_group_attachment", "autoscaling_attachment", "classic_lb_attachment",
+                        "lambda_event_source_mapping", "lambda_permission", "lambda_alias", "event_target",
+                        "event_rule", "sns_subscription", "security_group", "sg_ingress", "sg_rule",
+                        "ecs_task_definition", "iam_role", "iam_policy", "iam_policy_attachment",
+                        "s3_bucket_notification"})
+LINK_TYPE_PREFIXES = ("AWS::ElasticLoadBalancingV2::Listener", "aws_lb_listener", "aws_alb_listener",
+                      "AWS::ApiGateway::", "AWS::ApiGatewayV2::", "aws_api_gateway_", "aws_apigatewayv2_",
+                      "AWS::Lambda::Url", "aws_lambda_function_url", "AWS::EC2::LaunchTemplate", "aws_launch_template",
+                      "AWS::AutoScaling::LaunchConfiguration", "aws_launch_configuration")
+MAX_SECURITY_GROUPS = 2  # A -> its SG <- (ingress from it) B's SG <- B; never a chain through a third tier
+MAX_LINKS = 3
+# The rule that names a component as a single point of failure, by kind.
+SPOF_RULES = {"rds_instance": "HA101", "rds_cluster": "HA102", "autoscaling_group": "HA104", "load_balancer": "HA106",
+              "elasticache_replication_group": "HA108", "elasticache_cluster": "HA108", "efs_file_system": "HA109",
+              "ec2_instance": "HA110", "ecs_service": "HA111", "opensearch_domain": "HA112", "eks_nodegroup": "HA113",
+              "lambda_function": "HA115"}
+
+
+@dataclass
+class Component:
+    res: Resource
+    role: str  # entry, compute, data
+    region: str  # the Region's name, or "Region" when unresolved
+    zones: list[Zone]  # the distinct AZs it is placed in, as resolved
+    placed: bool  # placed in subnets / AZs (a zonal resource), even if they do not resolve
+    complete: bool  # every place resolved to a known AZ
+    subnets: list[Resource] = field(default_factory=list)
+    scope: str = "zonal"  # zonal, regional (AWS spreads it), global
+
+    @property
+    def address(self) -> str:
+        return self.res.address
+
+    @property
+    def uid(self) -> str:
+        return self.res.uid
+
+    @property
+    def kind(self) -> str:
+        return self.res.kind
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: str
+    why: str
+    assumption: Assumption | None = None  # how it recovers (its own recovery, not a dependency's)
+    cause: str | None = None  # the dependency it is down because of
+
+    @property
+    def rto(self) -> tuple[float, float]:
+        if self.verdict in (UNAFFECTED, DEGRADED) or self.assumption is None or self.cause:
+            return (0.0, 0.0)
+        return self.assumption.rto
+
+    @property
+    def rpo(self) -> float:
+        if self.verdict in (UNAFFECTED, DEGRADED) or self.assumption is None or self.cause:
+            return 0.0
+        return self.assumption.rpo
+
+
+@dataclass
+class Scenario:
+    kind: str  # "az" or "region"
+    target: str  # the AZ or Region lost ("any one AZ")
+    zone: Zone | None = None
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # component uid -> outcome
+
+    @property
+    def label(self) -> str:
+        if self.kind == "az":
+            return f"loss of AZ {self.target}" if self.zone else "loss of any one AZ"
+        return "loss of the Region" if self.target == "Region" else f"loss of Region {self.target}"
+
+    @property
+    def rto(self) -> tuple[float, float]:
+        values = [o.rto for o in self.outcomes.values()]
+        return (max((v[0] for v in values), default=0.0), max((v[1] for v in values), default=0.0))
+
+    @property
+    def rpo(self) -> float:
+        return max((o.rpo for o in self.outcomes.values()), default=0.0)
+
+    @property
+    def serving(self) -> bool:
+        """Whether the workload keeps (or resumes) serving: no entry point or data store is down."""
+        return not any(o.verdict == DOWN for o in self.outcomes.values())
+
+
+@dataclass(frozen=True)
+class Spof:
+    component: Component
+    scenario: str
+    rule: str  # the rule ID that names it ("" when none does)
+
+
+@dataclass
+class Targets:
+    rto: float | None = None
+    rpo: float | None = None
+    strategy: str | None = None
+    origin: str = ""
+
+    @property
+    def declared(self) -> bool:
+        return self.rto is not None or self.rpo is not None or self.strategy is not None
+
+
+@dataclass(frozen=True)
+class Miss:
+    objective: str  # rto, rpo, strategy
+    target: str
+    estimate: str
+    scenario: str
+    message: str
+
+
+@dataclass
+class WorkloadModel:
+    workload: Workload
+    components: list[Component]
+    dependencies: list[tuple[str, str, str]]  # (from uid, to uid, via)
+    scenarios: list[Scenario]
+    posture: dr.Posture
+    spofs: list[Spof]
+    targets: Targets
+    misses: list[Miss]
+    assumptions: dict[str, Assumption]
+
+    def component(self, address: str) -> Component:
+        return next(c for c in self.components if c.address == address)
+
+    def verdict(self, address: str, scenario_index: int) -> str:
+        return self.scenarios[scenario_index].outcomes[self.component(address).uid].verdict
+
+    def depends_on(self, uid: str) -> list[str]:
+        return [b for a, b, _ in self.dependencies if a == uid]
+
+    def datastore_estimates(self) -> list[dict[str, Any]]:
+        """For each data store: its worst outcome under AZ loss and under Region loss."""
+        out = []
+        for comp in self.components:
+            if comp.role != "data":
+                continue
+            row: dict[str, Any] = {"component": comp.address, "type": comp.res.type}
+            for kind in ("az", "region"):
+                outcomes = [s.outcomes[comp.uid] for s in self.scenarios if s.kind == kind]
+                worst = max(outcomes, key=lambda o: (VERDICTS.index(o.verdict), o.rto[1], o.rpo), default=None)
+                row[kind] = worst
+            out.append(row)
+        return out
+
+
+# -- components ------------------------------------------------------------------------------
+
+
+def role_of(res: Resource) -> str | None:
+    if res.kind in ("rds_instance",) and (res.has("cluster") or _is_aurora_member(res)):
+        return None  # an Aurora member: its cluster is the component
+    if res.kind == "elasticache_cluster" and res.has("replication_group"):
+        return None
+    return dr.role_of(res) or EXTRA_ROLES.get(res.type)
+
+
+def _is_aurora_member(res: Resource) -> bool:
+    from ha_lint.queries.rds import is_aurora_instance
+
+    return bool(is_aurora_instance(res))
+
+
+def _region(res: Resource) -> str:
+    region = backup.region_of(res)
+    return region if isinstance(region, str) else "Region"
+
+
+def _placement(arch: Architecture, res: Resource) -> tuple[list[Zone], bool, bool, list[Resource]]:
+    """(distinct known zones, placed at all, every place known, subnets)."""
+    spans = azq.azs_spanned(arch, res)
+    subnets = azq.subnet_resources(arch, res)
+    if not spans:
+        for group in arch.targets(res, kind="subnet_group"):
+            spans += azq.azs_spanned(arch, group)
+            subnets += [s for s in azq.subnet_resources(arch, group) if s not in subnets]
+    pinned = res.get("availability_zone") if res.native_path("availability_zone") else None
+    if pinned is not None and pinned.present and res.kind in ("rds_instance", "ebs_volume", "ec2_instance"):
+        zone = azq.zone_of(pinned.value)
+        if isinstance(zone, Zone):
+            return [zone], True, True, subnets
+    zones: list[Zone] = []
+    complete = bool(spans)
+    for span in spans:
+        for zone in span.zones:
+            if isinstance(zone, Zone):
+                if zone not in zones:
+                    zones.append(zone)
+            else:
+                complete = False
+    placed = bool(spans) or any(res.has(n) for n in azq.SUBNET_PROPS + azq.AZ_PROPS)
+    return sorted(zones, key=str), placed, complete and bool(zones), subnets
+
+
+def components_of(arch: Architecture, resources: list[Resource]) -> list[Component]:
+    out = []
+    for res in resources:
+        role = role_of(res)
+        if role is None:
+            continue
+        zones, placed, complete, subnets = _placement(arch, res)
+        if res.type in GLOBAL_TYPES:
+            scope = "global"
+        elif placed or res.kind in ("ebs_volume", "ec2_instance", "rds_instance", "elasticache_cluster",
+                                    "elasticache_replication_group", "autoscaling_group", "load_balancer"):
+            scope = "zonal"
+        elif res.kind == "efs_file_system" and not res.get("availability_zone_name").present:
+            scope = "regional"
+        else:
+            scope = "regional"
+        out.append(Component(res, role, _region(res), zones, placed or scope == "zonal", complete, subnets, scope))
+    return out
+
+
+# -- dependencies ----------------------------------------------------------------------------
+
+
+def _is_link(res: Resource) -> bool:
+    return res.kind in LINK_KINDS or res.type.startswith(LINK_TYPE_PREFIXES)
+
+
+def dependencies(arch: Architecture, comps: list[Component]) -> list[tuple[str, str, str]]:
+    by_uid = {c.uid: c for c in comps}
+    out: dict[tuple[str, str], str] = {}
+    graph = arch.graph
+    for comp in comps:
+        # direct references: A -> B
+        for _, target, data in graph.out_edges(comp.uid, data=True):
+            other = by_uid.get(target)
+            if other is not None and other is not comp and TIERS[comp.role] <= TIERS[other.role]:
+                out.setdefault((comp.uid, other.uid), data.get("prop", "reference"))
+        # paths through links, either direction
+        seen = {comp.uid}
+        frontier = [(comp.uid, [])]
+        for _ in range(MAX_LINKS + 1):
+            nxt = []
+            for uid, path in frontier:
+                for neighbour in set(graph.successors(uid)) | set(graph.predecessors(uid)):
+                    if neighbour in seen:
+                        continue
+                    seen.add(neighbour)
+                    other = by_uid.get(neighbour)
+                    res = graph.nodes[neighbour]["resource"]
+                    if other is not None:
+                        if path and TIERS[comp.role] < TIERS[other.role]:
+                            out.setdefault((comp.uid, other.uid), " -> ".join(p.removeprefix("sg:") for p in path))
+                    elif _is_link(res):
+                        groups = sum(1 for p in path if p.startswith("sg:")) + (res.kind == "security_group")
+                        if groups <= MAX_SECURITY_GROUPS:
+                            nxt.append((neighbour, path + [("sg:" if res.kind == "security_group" else "") + res.address]))
+            frontier = nxt
+    return [(a, b, via) for (a, b), via in out.items()]
+
+
+# -- one component, one scenario -------------------------------------------------------------
+
+
+def _lost(comp: Component, zone: Zone | None) -> str:
+    """Whether the lost AZ holds the component: "all" (only there), "some", "no", "maybe"."""
+    if zone is None or not comp.zones:
+        return "maybe"
+    if zone not in comp.zones:
+        return "no" if comp.complete else "maybe"
+    return "all" if len(comp.zones) == 1 and comp.complete else "some"
+
+
+def _data_recovery(arch: Architecture, comp: Component, table: dict[str, Assumption],
+                   posture: dr.Posture) -> Assumption:
+    """How a lost data store comes back within the Region: restore from backups."""
+    res = comp.res
+    backed = [e for e in posture.evidence if e.kind == "backup" and e.resource is res and e.certain]
+    plan = [e for e in posture.evidence if e.kind == "backup" and e.resource is not None
+            and e.resource.kind == "backup_plan"]
+    if res.kind == "dynamodb_table" and backed:
+        return table["dynamodb-pitr-restore"]
+    if res.kind in ("rds_instance", "rds_cluster") and backed:
+        return table["rds-restore-from-backup"]
+    if res.kind in ("elasticache_replication_group", "elasticache_cluster"):
+        return table["elasticache-replace-node"].with_rpo(1440.0 if backed else None)
+    if backed or plan:
+        every = min((e.rpo_minutes for e in backed + plan if e.rpo_minutes), default=None)
+        return table["ebs-snapshot-restore"].with_rpo(every)
+    return table["no-recovery"]
+
+
+def _az_outcome(arch: Architecture, comp: Component, zone: Zone | None, table: dict[str, Assumption],
+                posture: dr.Posture) -> Outcome:
+    res, where = comp.res, _lost(comp, zone)
+    if comp.scope == "global":
+        return Outcome(UNAFFECTED, "a global service")
+    if comp.scope == "regional" and not comp.placed:
+        return Outcome(UNAFFECTED, "a Regional service: AWS spreads it over the Region's AZs")
+    if where == "no":
+        return Outcome(UNAFFECTED, f"placed in {', '.join(map(str, comp.zones))}")
+    if res.kind == "rds_instance":
+        multi = [v for _, v in possibilities(res.get("multi_az").value)]
+        if all(as_bool(v) is True for v in multi):
+            return Outcome(FAILS_OVER, "Multi-AZ: the standby takes over", table["rds-multi-az-failover"])
+        return Outcome(DOWN, "single-AZ database" + ("" if where == "all" else " (it may sit in this AZ)"),
+                       _data_recovery(arch, comp, table, posture))
+    if res.kind == "rds_cluster":
+        if res.has("db_cluster_instance_class") or res.raw("DBClusterInstanceClass") or res.raw("db_cluster_instance_class"):
+            return Outcome(FAILS_OVER, "Multi-AZ DB cluster: a reader takes over", table["rds-multi-az-cluster-failover"])
+        members = azq.cluster_members(arch, res)
+        low, _ = members.count_range
+        if low >= 2:
+            return Outcome(FAILS_OVER, f"{low} instances: a replica in another AZ is promoted",
+                           table["aurora-replica-failover"])
+        return Outcome(FAILS_OVER, "one instance: Aurora re-creates it in another AZ (storage spans 3 AZs)",
+                       table["aurora-recreate-writer"])
+    if res.kind == "elasticache_replication_group":
+        auto = as_bool(res.get("automatic_failover").value)
+        nodes = as_int(res.get("num_cache_clusters").value)
+        replicas = as_int(res.get("replicas_per_node_group").value)
+        if auto is True and ((isinstance(nodes, int) and nodes >= 2) or (isinstance(replicas, int) and replicas >= 1)):
+            return Outcome(FAILS_OVER, "automatic failover to a replica", table["elasticache-failover"])
+        return Outcome(DOWN, "no automatic failover", _data_recovery(arch, comp, table, posture))
+    if res.kind in ("elasticache_cluster", "ebs_volume", "ec2_instance") or (
+            res.kind == "efs_file_system" and res.get("availability_zone_name").present):
+        recovery = _data_recovery(arch, comp, table, posture) if comp.role == "data" else table["redeploy-compute"]
+        if where in ("all", "maybe") and res.kind in ("ebs_volume", "ec2_instance", "elasticache_cluster", "efs_file_system"):
+            return Outcome(DOWN, "lives in one AZ" + ("" if where == "all" else " (it may be this one)"), recovery)
+    if where == "all":
+        recovery = table["redeploy-compute"] if comp.role != "data" else _data_recovery(arch, comp, table, posture)
+        return Outcome(DOWN, f"placed only in {comp.zones[0]}", recovery)
+    if where == "some":
+        return Outcome(DEGRADED, f"loses its capacity in {zone}, keeps serving from "
+                       f"{', '.join(str(z) for z in comp.zones if z != zone)}",
+                       table["asg-replace-capacity"] if comp.role == "compute" else None)
+    if comp.scope == "regional":
+        return Outcome(UNAFFECTED, "a Regional service: AWS spreads it over the Region's AZs")
+    return Outcome(DEGRADED, "placement not resolved: assumed spread over several AZs")
+
+
+def _region_outcome(arch: Architecture, comp: Component, region: str, table: dict[str, Assumption],
+                    posture: dr.Posture, primary_regions: set[str] = frozenset()) -> Outcome:  # type: ignore[assignment]
+    res = comp.res
+    if comp.scope == "global":
+        return Outcome(UNAFFECTED, "a global service")
+    if comp.region != region:
+        return Outcome(UNAFFECTED, f"in {comp.region}")
+    if comp.role == "data":
+        replicated = _cross_region(arch, res)
+        if replicated is not None:
+            return Outcome(FAILS_OVER, f"replicated to another Region ({replicated.what})", replicated)
+        copies = [e for e in posture.of_kind("backup-copy-cross-region") if e.certain]
+        if copies and res.kind not in ("elasticache_replication_group", "elasticache_cluster", "sqs_queue",
+                                       "sns_topic", "kinesis_stream"):
+            every = max((e.rpo_minutes for e in copies if e.rpo_minutes), default=None)
+            return Outcome(DOWN, "restored from backup copies in another Region",
+                           table["backup-copy-restore"].with_rpo(every))
+        return Outcome(DOWN, "no copy outside the Region", table["no-recovery"])
+    if posture.of_kind("dns-failover", "dns-multi-region", "global-accelerator"):
+        if primary_regions and region not in primary_regions and posture.strategy != "multi-site":
+            return Outcome(DOWN, "the standby copy is lost; the primary keeps serving")
+        key = "pilot-light-scale-up" if posture.strategy == "pilot-light" else "route53-failover"
+        return Outcome(FAILS_OVER, "traffic fails over to the other Region's copy", table[key])
+    return Outcome(DOWN, "no failover path to another Region", table["redeploy-compute"])
+
+
+def _cross_region(arch: Architecture, res: Resource) -> Assumption | None:
+    from ha_lint.resilience.assumptions import DEFAULTS
+
+    checks = {
+        "dynamodb_table": (backup.dynamodb_cross_region, "dynamodb-global-table"),
+        "s3_bucket": (backup.replicated_cross_region, "s3-replication"),
+        "rds_instance": (backup.rds_cross_region, "rds-cross-region-replica"),
+        "rds_cluster": (backup.rds_cross_region, "rds-cross-region-replica"),
+        "elasticache_replication_group": (backup.elasticache_cross_region, "rds-cross-region-replica"),
+    }
+    check = checks.get(res.kind)
+    if check is None:
+        return None
+    try:
+        state = check[0](arch, res)
+    except Exception:  # a query that does not apply to this engine
+        return None
+    return _TABLE_IN_USE.get(check[1], DEFAULTS[check[1]]) if state is True else None
+
+
+_TABLE_IN_USE: dict[str, Assumption] = {}
+
+
+def _propagate(scenario: Scenario, comps: list[Component], deps: list[tuple[str, str, str]],
+               records: dict[str, str], table: dict[str, Assumption]) -> None:
+    by_uid = {c.uid: c for c in comps}
+    changed = True
+    while changed:
+        changed = False
+        for a, b, _ in deps:
+            mine, theirs = scenario.outcomes[a], scenario.outcomes[b]
+            comp = by_uid[a]
+            role = records.get(a)
+            if comp.scope == "global" and role and theirs.verdict in (DOWN, FAILS_OVER):
+                state = f"{by_uid[b].address} {'is down' if theirs.verdict == DOWN else 'fails over'}"
+                wanted = FAILS_OVER if role == "PRIMARY" else DEGRADED
+                if mine.verdict != wanted:
+                    scenario.outcomes[a] = (
+                        Outcome(FAILS_OVER, f"failover routing: {state}, Route 53 answers with the secondary",
+                                table["route53-failover"]) if wanted == FAILS_OVER else
+                        Outcome(DEGRADED, f"{state}: Route 53 routes around it while it is unhealthy"))
+                    changed = True
+            elif theirs.verdict == DOWN and mine.verdict != DOWN:
+                scenario.outcomes[a] = Outcome(DOWN, f"depends on {by_uid[b].address}, which is down", None,
+                                               by_uid[b].address)
+                changed = True
+
+
+def _failover_records(arch: Architecture, comps: list[Component]) -> dict[str, str]:
+    """uid -> "PRIMARY", "SECONDARY" or "ROUTED" for Route 53 records that route around an
+    unhealthy target: failover records, latency records."""
+    from ha_lint.queries import dns
+
+    out: dict[str, str] = {}
+    uids = {c.uid for c in comps}
+    for rec in dns.records(arch):
+        if rec.owner.uid not in uids:
+            continue
+        roles = [role for _, role in dns.failover_roles(rec) if isinstance(role, str)]
+        if "PRIMARY" in roles:
+            out[rec.owner.uid] = "PRIMARY"
+        elif "SECONDARY" in roles:
+            out[rec.owner.uid] = "SECONDARY"
+        elif rec.get("latency_region") is not None:
+            out[rec.owner.uid] = "PRIMARY"
+    return out
+
+
+# -- targets ---------------------------------------------------------------------------------
+
+_TAG_KEYS = {"rto": ("ha-lint:rto", "rto-target"), "rpo": ("ha-lint:rpo", "rpo-target")}
+
+
+def targets_of(arch: Architecture, workload: Workload, resources: list[Resource]) -> Targets:
+    from ha_lint.config import parse_duration
+
+    out = Targets()
+    declared = dr.template_targets(workload)
+    origins = []
+    for name in ("rto", "rpo"):
+        value = parse_duration(declared.get(name)) if name in declared else None
+        origin = "the template's Metadata"
+        if value is None:
+            for res in resources:
+                tags = backup.tags_of(res) if res.native_path("tags") else {}
+                for key, item in (tags.items() if isinstance(tags, dict) else ()):
+                    if key.lower() in _TAG_KEYS[name] and parse_duration(item) is not None:
+                        value, origin = parse_duration(item), f"the tag {key} on {res.address}"
+        if value is None:
+            value = getattr(arch.options, f"{name}_minutes")
+            origin = "the configuration"
+        if value is not None:
+            setattr(out, name, value)
+            origins.append(f"{name.upper()} from {origin}")
+    strategy = dr.declared_strategy(arch, workload.id, resources)
+    if strategy is not None:
+        out.strategy = strategy.strategy
+        origins.append(strategy.origin)
+    out.origin = "; ".join(origins)
+    return out
+
+
+def _misses(model: WorkloadModel) -> list[Miss]:
+    out: list[Miss] = []
+    t = model.targets
+    if t.rto is not None:
+        worst = max(model.scenarios, key=lambda s: s.rto[0], default=None)
+        if worst is not None and worst.rto[0] > t.rto:
+            low, high = worst.rto
+            shown = minutes(low) if low == high else f"{minutes(low)}-{minutes(high)}"
+            out.append(Miss("rto", minutes(t.rto), shown, worst.label,
+                            f"RTO target {minutes(t.rto)} is not met: the {worst.label} takes an estimated {shown} "
+                            f"to recover ({_worst_why(worst, 'rto')})."))
+    if t.rpo is not None:
+        worst = max(model.scenarios, key=lambda s: s.rpo, default=None)
+        if worst is not None and worst.rpo > t.rpo:
+            out.append(Miss("rpo", minutes(t.rpo), minutes(worst.rpo), worst.label,
+                            f"RPO target {minutes(t.rpo)} is not met: the {worst.label} loses up to "
+                            f"{minutes(worst.rpo)} of data ({_worst_why(worst, 'rpo')})."))
+    if t.strategy is not None and dr.rank(model.posture.strategy) < dr.rank(t.strategy):
+        out.append(Miss("strategy", t.strategy, model.posture.strategy, "",
+                        f"declared DR strategy {dr.LABELS[t.strategy]} is not implemented: the templates implement "
+                        f"{model.posture.describe()}."))
+    return out
+
+
+def _worst_why(scenario: Scenario, what: str) -> str:
+    key = (lambda o: o.rto[0]) if what == "rto" else (lambda o: o.rpo)
+    uid, outcome = max(scenario.outcomes.items(), key=lambda item: key(item[1]))
+    address = uid.split("#", 1)[1]
+    assumption = outcome.assumption.what if outcome.assumption else outcome.why
+    return f"{address}: {outcome.verdict}, {assumption}"
+
+
+# -- the whole model -------------------------------------------------------------------------
+
+
+def build(arch: Architecture, workload: Workload, resources: list[Resource], posture: dr.Posture,
+          table: dict[str, Assumption], rule_ids: dict[str, list[str]] | None = None) -> WorkloadModel:
+    _TABLE_IN_USE.clear()
+    _TABLE_IN_USE.update(table)
+    comps = components_of(arch, resources)
+    deps = dependencies(arch, comps)
+    zones: list[Zone] = []
+    for comp in comps:
+        zones += [z for z in comp.zones if z not in zones]
+    for res in resources:
+        if res.kind == "subnet":
+            zone = azq.subnet_zone(arch, res)
+            if isinstance(zone, Zone) and zone not in zones:
+                zones.append(zone)
+    zones.sort(key=str)
+    scenarios = [Scenario("az", str(z), z) for z in zones] or [Scenario("az", "any one AZ")]
+    regions = sorted({c.region for c in comps if c.scope != "global"}) or ["Region"]
+    scenarios += [Scenario("region", r) for r in regions]
+    records = _failover_records(arch, comps)
+    by_uid = {c.uid: c for c in comps}
+    primary_regions = {by_uid[b].region for a, b, _ in deps if records.get(a) == "PRIMARY" and by_uid[b].scope != "global"}
+    for scenario in scenarios:
+        for comp in comps:
+            if scenario.kind == "az":
+                outcome = _az_outcome(arch, comp, scenario.zone, table, posture)
+            else:
+                outcome = _region_outcome(arch, comp, scenario.target, table, posture, primary_regions)
+            scenario.outcomes[comp.uid] = outcome
+        _propagate(scenario, comps, deps, records, table)
+    spofs: list[Spof] = []
+    for scenario in scenarios:
+        if scenario.kind != "az":
+            continue
+        for comp in comps:
+            outcome = scenario.outcomes[comp.uid]
+            if outcome.verdict == DOWN and outcome.cause is None and comp not in [s.component for s in spofs]:
+                named = (rule_ids or {}).get(comp.uid) or ([SPOF_RULES[comp.kind]] if comp.kind in SPOF_RULES else [])
+                spofs.append(Spof(comp, scenario.label, ", ".join(named)))
+    model = WorkloadModel(workload, comps, deps, scenarios, posture, spofs, targets_of(arch, workload, resources),
+                          [], table)
+    model.misses = _misses(model)
+    return model
+
+
+def analyse(arch: Architecture, table: dict[str, Assumption] | None = None,
+            findings: list[Any] | None = None, workload_ids: list[str] | None = None) -> list[WorkloadModel]:
+    """The model of every significant workload (or of ``workload_ids``)."""
+    from ha_lint.resilience.assumptions import table as make_table
+
+    table = table or make_table(arch.options.extra.get("assumptions"))
+    ctx = dr.context(arch)
+    rule_ids: dict[str, list[str]] = {}
+    for f in findings or ():
+        if f.rule_id.startswith("HA") and f.resource:
+            for res in arch.resources:
+                if res.address == f.resource and res.file == f.file:
+                    rule_ids.setdefault(res.uid, [])
+                    if f.rule_id not in rule_ids[res.uid]:
+                        rule_ids[res.uid].append(f.rule_id)
+    out = []
+    for workload in dr.significant_workloads(arch):
+        if workload_ids is not None and workload.id not in workload_ids:
+            continue
+        resources = ctx.resources.get(workload.id, [])
+        out.append(build(arch, workload, resources, dr.dr_posture(arch, workload.id, ctx), table, rule_ids))
+    return out
+
+
+__all__ = ["Component", "DEGRADED", "DOWN", "FAILS_OVER", "Miss", "Outcome", "Scenario", "Spof", "Targets",
+           "UNAFFECTED", "VERDICTS", "WorkloadModel", "analyse", "build", "targets_of"]
+_ = (UNKNOWN, Ref, INFINITE)

@@ -1,0 +1,445 @@
+"""The resilience model as text, JSON, Mermaid, Graphviz DOT, inline SVG and one
+self-contained HTML page (no script, nothing fetched: it opens offline)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from ha_lint.resilience.assumptions import INFINITE, minutes
+from ha_lint.resilience.model import DEGRADED, DOWN, FAILS_OVER, UNAFFECTED, Component, Outcome, WorkloadModel
+
+SCHEMA = 1
+COLOURS = {UNAFFECTED: "#d8f0d8", DEGRADED: "#fff1b8", FAILS_OVER: "#cfe3ff", DOWN: "#f8c8c8"}
+ROLE_NAMES = {"entry": "entry points", "compute": "compute", "data": "data"}
+
+
+def span(low: float, high: float) -> str:
+    if low == high:
+        return minutes(low)
+    return f"{minutes(low)}-{minutes(high)}"
+
+
+def _short(address: str) -> str:
+    return address
+
+
+# -- text ------------------------------------------------------------------------------------
+
+
+def text(models: list[WorkloadModel]) -> str:
+    out: list[str] = []
+    for m in models:
+        out.append(f"Workload {m.workload.id} ({m.workload.source})")
+        out.append(f"  DR strategy: {m.posture.describe()}")
+        width = max([len(c.address) for c in m.components] + [9]) + 2
+        heads = [_scenario_head(s) for s in m.scenarios]
+        cols = [max(len(h), 10) + 2 for h in heads]
+        out.append("  " + "component".ljust(width) + "role".ljust(9) + "".join(h.ljust(w) for h, w in zip(heads, cols)))
+        for c in m.components:
+            cells = [s.outcomes[c.uid].verdict for s in m.scenarios]
+            out.append("  " + c.address.ljust(width) + c.role.ljust(9) + "".join(v.ljust(w) for v, w in zip(cells, cols)))
+        out.append("  " + "RTO".ljust(width + 9) + "".join(span(*s.rto).ljust(w) for s, w in zip(m.scenarios, cols)))
+        out.append("  " + "RPO".ljust(width + 9) + "".join(minutes(s.rpo).ljust(w) for s, w in zip(m.scenarios, cols)))
+        if m.dependencies:
+            out.append("  Dependencies:")
+            for a, b, via in m.dependencies:
+                out.append(f"    {a.split('#', 1)[1]} -> {b.split('#', 1)[1]} ({via})")
+        data = m.datastore_estimates()
+        if data:
+            out.append("  Data stores (worst case):")
+            for row in data:
+                out.append(f"    {row['component']}: AZ loss {_estimate(row['az'])}; Region loss {_estimate(row['region'])}")
+        if m.spofs:
+            out.append("  Single points of failure:")
+            for s in m.spofs:
+                out.append(f"    {s.component.address} ({s.rule or 'no rule'}): down on the {s.scenario}")
+        if m.targets.declared:
+            out.append(f"  Targets ({m.targets.origin}):")
+            if not m.misses:
+                out.append("    met")
+            for miss in m.misses:
+                out.append(f"    DR307 {miss.message}")
+        out.append("")
+    if not models:
+        out.append("No workload with an entry point, compute or data resource.")
+    return "\n".join(out) + "\n"
+
+
+def _scenario_head(s) -> str:
+    if s.kind == "az":
+        return f"AZ {s.target}" if s.zone else "any AZ"
+    return "Region" if s.target == "Region" else f"Region {s.target}"
+
+
+def _estimate(o: Outcome | None) -> str:
+    if o is None:
+        return "n/a"
+    if o.verdict in (UNAFFECTED, DEGRADED):
+        return o.verdict
+    how = f" ({o.assumption.what})" if o.assumption else f" ({o.why})"
+    return f"{o.verdict}, RTO {span(*o.rto)}, RPO {minutes(o.rpo)}{how}"
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def _num(value: float) -> float | None:
+    return None if value == INFINITE else round(value, 2)
+
+
+def _outcome(o: Outcome) -> dict[str, Any]:
+    return {"verdict": o.verdict, "why": o.why, "cause": o.cause,
+            "rto_minutes": [_num(o.rto[0]), _num(o.rto[1])], "rpo_minutes": _num(o.rpo),
+            "assumption": o.assumption.key if o.assumption else None}
+
+
+def as_data(models: list[WorkloadModel], findings: list[Any] | None = None) -> dict[str, Any]:
+    workloads = []
+    used: dict[str, Any] = {}
+    for m in models:
+        for s in m.scenarios:
+            for o in s.outcomes.values():
+                if o.assumption:
+                    used[o.assumption.key] = o.assumption
+        workloads.append({
+            "id": m.workload.id, "source": m.workload.source, "file": m.workload.entry_file,
+            "strategy": m.posture.strategy,
+            "evidence": [{"kind": e.kind, "text": e.text, "certain": e.certain} for e in m.posture.evidence],
+            "components": [{"address": c.address, "type": c.res.type, "role": c.role, "region": c.region,
+                            "azs": [str(z) for z in c.zones], "scope": c.scope, "file": c.res.file, "line": c.res.line}
+                           for c in m.components],
+            "dependencies": [{"from": a.split("#", 1)[1], "to": b.split("#", 1)[1], "via": via}
+                             for a, b, via in m.dependencies],
+            "scenarios": [{"kind": s.kind, "target": s.target, "label": s.label,
+                           "rto_minutes": [_num(s.rto[0]), _num(s.rto[1])], "rpo_minutes": _num(s.rpo),
+                           "components": {uid.split("#", 1)[1]: _outcome(o) for uid, o in s.outcomes.items()}}
+                          for s in m.scenarios],
+            "datastores": [{"component": r["component"], "az": _outcome(r["az"]) if r["az"] else None,
+                            "region": _outcome(r["region"]) if r["region"] else None}
+                           for r in m.datastore_estimates()],
+            "single_points_of_failure": [{"component": s.component.address, "scenario": s.scenario, "rule": s.rule}
+                                         for s in m.spofs],
+            "targets": {"rto_minutes": m.targets.rto, "rpo_minutes": m.targets.rpo, "strategy": m.targets.strategy,
+                        "origin": m.targets.origin,
+                        "misses": [{"objective": x.objective, "target": x.target, "estimate": x.estimate,
+                                    "scenario": x.scenario, "message": x.message} for x in m.misses]},
+        })
+    return {"schema": SCHEMA, "workloads": workloads,
+            "assumptions": {k: {"what": a.what, "rto_minutes": [_num(a.rto[0]), _num(a.rto[1])],
+                                "rpo_minutes": _num(a.rpo), "source": a.source, "note": a.note,
+                                "overridden": a.overridden} for k, a in sorted(used.items())},
+            "findings": [{"rule_id": f.rule_id, "severity": f.severity, "file": f.file, "line": f.line,
+                          "resource": f.resource, "message": f.message} for f in findings or ()]}
+
+
+def as_json(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
+    return json.dumps(as_data(models, findings), indent=2) + "\n"
+
+
+# -- layout shared by the pictures -----------------------------------------------------------
+
+
+def _node_id(comp: Component) -> str:
+    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", comp.uid)
+
+
+def _flagged(m: WorkloadModel, findings: list[Any] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for f in findings or ():
+        for c in m.components:
+            if f.resource == c.address and f.file == c.res.file:
+                out.setdefault(c.uid, [])
+                if f.rule_id not in out[c.uid]:
+                    out[c.uid].append(f.rule_id)
+    return out
+
+
+def _groups(m: WorkloadModel) -> dict[str, dict[str, dict[str, list[Component]]]]:
+    """region -> AZ ("" = Regional / several AZs) -> subnet ("" = none) -> components."""
+    out: dict[str, dict[str, dict[str, list[Component]]]] = {}
+    for c in m.components:
+        region = "Global" if c.scope == "global" else c.region
+        zone = str(c.zones[0]) if len(c.zones) == 1 and c.scope != "global" else ""
+        subnet = c.subnets[0].address if zone and len(c.subnets) == 1 else ""
+        out.setdefault(region, {}).setdefault(zone, {}).setdefault(subnet, []).append(c)
+    return out
+
+
+def _label(c: Component, flags: list[str], spof: bool) -> str:
+    extra = []
+    if len(c.zones) > 1:
+        extra.append(f"{len(c.zones)} AZs")
+    if spof:
+        extra.append("SPOF")
+    extra += flags
+    return f"{c.address}\\n{c.res.type}" + (f"\\n{', '.join(extra)}" if extra else "")
+
+
+def mermaid(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
+    lines = ["flowchart TB"]
+    for mi, m in enumerate(models):
+        flags = _flagged(m, findings)
+        spofs = {s.component.uid for s in m.spofs}
+        lines.append(f'  subgraph w{mi}["{_mm(m.workload.id)}"]')
+        for ri, (region, zones) in enumerate(sorted(_groups(m).items())):
+            lines.append(f'    subgraph w{mi}r{ri}["{_mm(region)}"]')
+            for zi, (zone, subnets) in enumerate(sorted(zones.items())):
+                indent = "      "
+                if zone:
+                    lines.append(f'      subgraph w{mi}r{ri}z{zi}["AZ {_mm(zone)}"]')
+                    indent = "        "
+                for si, (subnet, comps) in enumerate(sorted(subnets.items())):
+                    inner = indent
+                    if subnet:
+                        lines.append(f'{indent}subgraph w{mi}r{ri}z{zi}s{si}["subnet {_mm(subnet)}"]')
+                        inner = indent + "  "
+                    for c in comps:
+                        label = _label(c, flags.get(c.uid, []), c.uid in spofs).replace("\\n", "<br/>")
+                        lines.append(f'{inner}{_node_id(c)}["{_mm(label)}"]')
+                    if subnet:
+                        lines.append(f"{indent}end")
+                if zone:
+                    lines.append("      end")
+            lines.append("    end")
+        lines.append("  end")
+        for a, b, via in m.dependencies:
+            ca, cb = next(c for c in m.components if c.uid == a), next(c for c in m.components if c.uid == b)
+            arrow = "-.->" if cb.role == "data" else "-->"
+            lines.append(f"  {_node_id(ca)} {arrow} {_node_id(cb)}")
+        for c in m.components:
+            if c.uid in spofs:
+                lines.append(f"  class {_node_id(c)} spof")
+            elif c.uid in flags:
+                lines.append(f"  class {_node_id(c)} finding")
+    lines.append("  classDef spof fill:#f8c8c8,stroke:#b00020,stroke-width:3px")
+    lines.append("  classDef finding fill:#fff1b8,stroke:#b26a00,stroke-width:2px")
+    return "\n".join(lines) + "\n"
+
+
+def _mm(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def dot(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
+    lines = ["digraph architecture {", "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fillcolor="#ffffff"];']
+    for mi, m in enumerate(models):
+        flags = _flagged(m, findings)
+        spofs = {s.component.uid for s in m.spofs}
+        lines.append(f'  subgraph cluster_w{mi} {{ label="{_dq(m.workload.id)}";')
+        for ri, (region, zones) in enumerate(sorted(_groups(m).items())):
+            lines.append(f'    subgraph cluster_w{mi}r{ri} {{ label="{_dq(region)}";')
+            for zi, (zone, subnets) in enumerate(sorted(zones.items())):
+                if zone:
+                    lines.append(f'      subgraph cluster_w{mi}r{ri}z{zi} {{ label="AZ {_dq(zone)}";')
+                for si, (subnet, comps) in enumerate(sorted(subnets.items())):
+                    if subnet:
+                        lines.append(f'        subgraph cluster_w{mi}r{ri}z{zi}s{si} {{ label="subnet {_dq(subnet)}";')
+                    for c in comps:
+                        style = (', fillcolor="#f8c8c8", color="#b00020", penwidth=3' if c.uid in spofs else
+                                 ', fillcolor="#fff1b8", color="#b26a00", penwidth=2' if c.uid in flags else "")
+                        lines.append(f'          {_node_id(c)} [label="{_dq(_label(c, flags.get(c.uid, []), c.uid in spofs))}"{style}];')
+                    if subnet:
+                        lines.append("        }")
+                if zone:
+                    lines.append("      }")
+            lines.append("    }")
+        lines.append("  }")
+        for a, b, via in m.dependencies:
+            ca, cb = next(c for c in m.components if c.uid == a), next(c for c in m.components if c.uid == b)
+            style = "dashed" if cb.role == "data" else "solid"
+            lines.append(f'  {_node_id(ca)} -> {_node_id(cb)} [style={style}, tooltip="{_dq(via)}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _dq(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\\\\n", "\\n")
+
+
+# -- SVG: region boxes, a column per AZ, a row per tier --------------------------------------
+
+BOX_W, BOX_H, GAP, COL_W, ROW_H, HEAD = 200, 52, 14, 228, 96, 40
+
+
+def svg(m: WorkloadModel, findings: list[Any] | None = None) -> str:
+    flags = _flagged(m, findings)
+    spofs = {s.component.uid for s in m.spofs}
+    regions: dict[str, list[Component]] = {}
+    for c in m.components:
+        regions.setdefault("Global" if c.scope == "global" else c.region, []).append(c)
+    order = sorted(regions, key=lambda r: (r != "Global", r))
+    parts: list[str] = []
+    positions: dict[str, tuple[float, float]] = {}
+    x0, height = 10, 0
+    for region in order:
+        comps = regions[region]
+        zones = sorted({str(z) for c in comps for z in c.zones if c.scope != "global"})
+        columns = zones + ["Regional"] if any(c.scope != "global" and not c.zones for c in comps) or not zones else zones
+        if region == "Global":
+            columns = ["Global"]
+        rows = [r for r in ("entry", "compute", "data") if any(c.role == r for c in comps)]
+        # stacking inside a cell
+        cells: dict[tuple[int, int], int] = {}
+        placed: list[tuple[Component, int, int, int, int]] = []  # comp, first col, last col, row, slot
+        for c in sorted(comps, key=lambda c: c.address):
+            row = rows.index(c.role)
+            if region == "Global":
+                first = last = 0
+            elif c.zones:
+                idx = [columns.index(str(z)) for z in c.zones if str(z) in columns]
+                first, last = min(idx), max(idx)
+            else:
+                first = last = len(columns) - 1
+            slot = max(cells.get((col, row), 0) for col in range(first, last + 1))
+            for col in range(first, last + 1):
+                cells[(col, row)] = slot + 1
+            placed.append((c, first, last, row, slot))
+        row_slots = [max([cells.get((col, r), 1) for col in range(len(columns))] + [1]) for r in range(len(rows))]
+        row_tops = [HEAD + 28]
+        for slots in row_slots[:-1]:
+            row_tops.append(row_tops[-1] + slots * (BOX_H + GAP) + 24)
+        width = len(columns) * COL_W + 20
+        box_h = row_tops[-1] + row_slots[-1] * (BOX_H + GAP) + 16
+        parts.append(f'<g class="region" data-region="{html.escape(region)}">')
+        parts.append(f'<rect x="{x0}" y="10" width="{width}" height="{box_h}" rx="10" fill="#f6f8fa" stroke="#57606a" stroke-width="1.5"/>')
+        parts.append(f'<text x="{x0 + 12}" y="32" font-size="15" font-weight="bold">{html.escape(region if region != "Region" else "Region (unresolved)")}</text>')
+        for ci, col in enumerate(columns):
+            cx = x0 + 10 + ci * COL_W
+            parts.append(f'<rect x="{cx}" y="{HEAD}" width="{COL_W - 8}" height="{box_h - HEAD}" fill="none" stroke="#afb8c1" stroke-dasharray="4 3"/>')
+            parts.append(f'<text x="{cx + 6}" y="{HEAD + 16}" font-size="12" fill="#57606a">{html.escape(col if col in ("Regional", "Global") else "AZ " + col)}</text>')
+        for ri, r in enumerate(rows):
+            parts.append(f'<text x="{x0 + width - 8}" y="{row_tops[ri] + 14}" font-size="11" fill="#8c959f" text-anchor="end">{ROLE_NAMES[r]}</text>')
+        for c, first, last, row, slot in placed:
+            bx = x0 + 14 + first * COL_W
+            bw = (last - first) * COL_W + BOX_W
+            by = row_tops[row] + slot * (BOX_H + GAP)
+            spof = c.uid in spofs
+            fill = "#f8c8c8" if spof else "#fff1b8" if c.uid in flags else "#ffffff"
+            stroke = "#b00020" if spof else "#b26a00" if c.uid in flags else "#24292f"
+            positions[c.uid] = (bx + bw / 2, by + BOX_H / 2)
+            note = ", ".join((["SPOF"] if spof else []) + flags.get(c.uid, []))
+            parts.append(f'<g class="component" data-address="{html.escape(c.address)}">'
+                         f'<rect x="{bx}" y="{by}" width="{bw}" height="{BOX_H}" rx="6" fill="{fill}" stroke="{stroke}" '
+                         f'stroke-width="{3 if spof else 1.5}"/>'
+                         f'<text x="{bx + 8}" y="{by + 19}" font-size="13" font-weight="bold">{html.escape(_clip(c.address, bw))}</text>'
+                         f'<text x="{bx + 8}" y="{by + 35}" font-size="11" fill="#57606a">{html.escape(_clip(c.res.type, bw))}</text>'
+                         + (f'<text x="{bx + 8}" y="{by + 48}" font-size="11" fill="#b00020">{html.escape(note)}</text>' if note else "")
+                         + "</g>")
+        parts.append("</g>")
+        x0 += width + 20
+        height = max(height, box_h + 20)
+    edges = []
+    for a, b, via in m.dependencies:
+        if a in positions and b in positions:
+            (ax, ay), (bx, by) = positions[a], positions[b]
+            dash = ' stroke-dasharray="6 4"' if next(c for c in m.components if c.uid == b).role == "data" else ""
+            edges.append(f'<line class="edge" x1="{ax:.0f}" y1="{ay + BOX_H / 2:.0f}" x2="{bx:.0f}" y2="{by - BOX_H / 2:.0f}" '
+                         f'stroke="#0969da" stroke-width="1.6" marker-end="url(#arrow)"{dash}><title>{html.escape(via)}</title></line>')
+    defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
+            '<path d="M0,0 L10,5 L0,10 z" fill="#0969da"/></marker></defs>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="architecture" width="{x0}" height="{height}" '
+            f'viewBox="0 0 {x0} {height}" font-family="sans-serif" role="img" aria-label="architecture of {html.escape(m.workload.id)}">'
+            + defs + "".join(parts) + "".join(edges) + "</svg>")
+
+
+def _clip(text: str, width: float) -> str:
+    limit = int(width / 7.2)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+# -- HTML ------------------------------------------------------------------------------------
+
+CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#24292f;max-width:1400px}
+h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #d0d7de;padding-bottom:4px;margin-top:32px}
+h3{font-size:15px}table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #d0d7de;padding:4px 8px;
+font-size:13px;text-align:left;vertical-align:top}th{background:#f6f8fa}.v-unaffected{background:#d8f0d8}
+.v-degraded{background:#fff1b8}.v-fails-over{background:#cfe3ff}.v-down{background:#f8c8c8}.miss{color:#b00020;
+font-weight:bold}.met{color:#1a7f37;font-weight:bold}.diagram{overflow-x:auto}small{color:#57606a}
+"""
+
+
+def html_page(models: list[WorkloadModel], findings: list[Any] | None = None, title: str = "ha-lint resilience report") -> str:
+    e = html.escape
+    out = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>"
+           f"<style>{CSS}</style></head><body><h1>{e(title)}</h1>"]
+    if not models:
+        out.append("<p>No workload with an entry point, compute or data resource.</p>")
+    for m in models:
+        out.append(f'<section class="workload" data-workload="{e(m.workload.id)}"><h2>{e(m.workload.id)}</h2>')
+        out.append(f"<p><b>DR strategy:</b> {e(m.posture.describe())}</p>")
+        out.append('<h3>Architecture</h3><div class="diagram">' + svg(m, findings) + "</div>")
+        out.append("<p><small>Boxes: components (entry points, compute, data) in their Region and AZ columns; a box "
+                   "spanning columns spans those AZs. Red: single point of failure; amber: has findings. Arrows: "
+                   "traffic (solid) and data (dashed) dependencies.</small></p>")
+        out.append('<h3>Failure scenarios</h3><table class="scenarios"><thead><tr><th>component</th><th>role</th>'
+                   + "".join(f"<th>{e(s.label)}</th>" for s in m.scenarios) + "</tr></thead><tbody>")
+        for c in m.components:
+            out.append(f"<tr><td>{e(c.address)}</td><td>{c.role}</td>")
+            for s in m.scenarios:
+                o = s.outcomes[c.uid]
+                out.append(f'<td class="v-{o.verdict.replace(" ", "-")}" title="{e(o.why)}">{e(o.verdict)}</td>')
+            out.append("</tr>")
+        out.append("<tr><th colspan=\"2\">estimated RTO</th>" + "".join(f"<td>{e(span(*s.rto))}</td>" for s in m.scenarios) + "</tr>")
+        out.append("<tr><th colspan=\"2\">estimated RPO</th>" + "".join(f"<td>{e(minutes(s.rpo))}</td>" for s in m.scenarios) + "</tr>")
+        out.append("</tbody></table>")
+        data = m.datastore_estimates()
+        if data:
+            out.append('<h3>Data stores</h3><table class="datastores"><tr><th>data store</th><th>AZ loss</th><th>Region loss</th></tr>')
+            for row in data:
+                out.append(f"<tr><td>{e(row['component'])}</td><td>{e(_estimate(row['az']))}</td><td>{e(_estimate(row['region']))}</td></tr>")
+            out.append("</table>")
+        out.append('<h3>Recovery objectives</h3><table class="targets"><tr><th>objective</th><th>target</th><th>estimate (worst scenario)</th><th></th></tr>')
+        worst_rto = max(m.scenarios, key=lambda s: s.rto[0])
+        worst_rpo = max(m.scenarios, key=lambda s: s.rpo)
+        rows = [("RTO", minutes(m.targets.rto) if m.targets.rto is not None else "not declared", f"{span(*worst_rto.rto)} ({worst_rto.label})", "rto"),
+                ("RPO", minutes(m.targets.rpo) if m.targets.rpo is not None else "not declared", f"{minutes(worst_rpo.rpo)} ({worst_rpo.label})", "rpo"),
+                ("DR strategy", m.targets.strategy or "not declared", m.posture.strategy, "strategy")]
+        missed = {x.objective for x in m.misses}
+        for name, target, estimate, key in rows:
+            declared = not target.startswith("not declared")
+            verdict = ('<span class="miss">missed (DR307)</span>' if key in missed else
+                       '<span class="met">met</span>' if declared else "")
+            out.append(f"<tr><td>{name}</td><td>{e(target)}</td><td>{e(estimate)}</td><td>{verdict}</td></tr>")
+        out.append("</table>")
+        if m.spofs:
+            out.append("<h3>Single points of failure</h3><ul>")
+            for s in m.spofs:
+                out.append(f"<li><b>{e(s.component.address)}</b> ({e(s.rule or 'no rule')}): down on the {e(s.scenario)}</li>")
+            out.append("</ul>")
+        mine = [f for f in findings or () if f.file in {c.res.file for c in m.components} | {m.workload.entry_file}]
+        out.append(f'<h3>Findings ({len(mine)})</h3>')
+        if mine:
+            out.append('<table class="findings"><tr><th>severity</th><th>rule</th><th>line</th><th>resource</th><th>message</th></tr>')
+            for f in mine:
+                out.append(f"<tr><td>{e(f.severity)}</td><td>{e(f.rule_id)} {e(f.rule_name)}</td><td>{f.line}</td>"
+                           f"<td>{e(f.resource)}</td><td>{e(f.message)}</td></tr>")
+            out.append("</table>")
+        out.append("</section>")
+    used = as_data(models)["assumptions"]
+    if used:
+        out.append('<h2>Assumptions</h2><table class="assumptions"><tr><th>assumption</th><th>RTO</th><th>RPO</th><th>source</th></tr>')
+        for key, a in used.items():
+            rto = a["rto_minutes"]
+            shown = "unbounded" if rto[0] is None else span(rto[0], rto[1])
+            out.append(f"<tr><td>{e(key)}: {e(a['what'])}{' (overridden)' if a['overridden'] else ''}</td><td>{e(shown)}</td>"
+                       f"<td>{e('unbounded' if a['rpo_minutes'] is None else minutes(a['rpo_minutes']))}</td>"
+                       f"<td>{e(a['source'])}<br><small>{e(a['note'])}</small></td></tr>")
+        out.append("</table>")
+    out.append("</body></html>\n")
+    return "".join(out)
+
+
+def markdown_section(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
+    """The architecture as a Mermaid block plus the scenario verdicts, for the markdown report."""
+    if not models:
+        return ""
+    out = ["### Architecture", "", "```mermaid", mermaid(models, findings).rstrip(), "```", ""]
+    for m in models:
+        out.append(f"**{m.workload.id}**: {m.posture.label}; " + "; ".join(
+            f"{s.label}: RTO {span(*s.rto)}, RPO {minutes(s.rpo)}" for s in m.scenarios))
+        out.append("")
+    return "\n".join(out) + "\n"
