@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import backup_coverage
+from ha_lint.queries.backup import backup_coverage, selections
 
 
 class VolumeNotBackedUp(Rule):
@@ -94,8 +94,9 @@ class VolumeNotBackedUp(Rule):
     """
 
     def check(self, arch):
+        sels = selections(arch)
         for res in arch.of_kind("ebs_volume", "efs_file_system"):
-            coverage = backup_coverage(arch, res)
+            coverage = backup_coverage(arch, res, sels)
             if coverage.covered is not False:
                 continue
             what = "EBS volume" if res.kind == "ebs_volume" else "EFS file system"

@@ -75,7 +75,7 @@ def test_load_error_is_reported_and_fails_unless_allowed(tmp_path: Path) -> None
     report = json.loads(run.stdout)
     assert [e["file"] for e in report["errors"]] == [str(tmp_path / "broken.yaml")]
     assert report["errors"][0]["line"] == 3
-    assert report["summary"]["resources"] == 5
+    assert report["summary"]["resources"] == 6
     assert ha_lint(str(tmp_path), "--select", "HA101", "--allow-load-errors").returncode == 0
 
 

@@ -18,7 +18,7 @@ from ha_lint.config import ConfigError
 from ha_lint.scope import ScopeError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("scan", "rules", "explain", "init")
+COMMANDS = ("scan", "rules", "explain", "init", "resilience", "graph")
 
 
 class UsageError(Exception):
@@ -105,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list every rule: ID, name, severity, summary")
     explain = sub.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", metavar="ID|NAME")
+    from ha_lint.resilience import command as resilience
+
+    resilience.add_arguments(sub.add_parser("resilience", help="simulate the loss of each AZ and Region: verdicts, "
+                                            "RTO/RPO estimates against targets"), resilience.RESILIENCE_FORMATS, "text")
+    resilience.add_arguments(sub.add_parser("graph", help="draw the architecture (Mermaid, DOT, SVG)"),
+                             resilience.GRAPH_FORMATS, "mermaid")
     return parser
 
 
@@ -124,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_explain(args.rule)
         if args.command == "init":
             return _cmd_init(args.file, args.force)
+        if args.command in ("resilience", "graph"):
+            from ha_lint.resilience import command as resilience
+
+            return resilience.run(args, _config, _pairs, UsageError)
         return _cmd_scan(args)
     except (UsageError, ConfigError, BaselineError, ScopeError) as exc:
         print(f"ha-lint: error: {exc}", file=sys.stderr)
@@ -257,9 +267,11 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             raise UsageError(f"--parameter-file {parameter_file}: no such file")
     result = scan(settings, rules)
 
-    files = _reported_files(result, where)
-    outcome = suppress.apply(result.findings, result.architecture, names, meta, {r.id for r in rules}, files, cfg,
-                             judge_config=not where.restricted,
+    loaded = _loaded_files(result)
+    files = [f for f in loaded if where.includes(f)]
+    # A baseline records the whole project, so every file's suppressions apply to it.
+    outcome = suppress.apply(result.findings, result.architecture, names, meta, {r.id for r in rules},
+                             loaded if args.write_baseline else files, cfg, judge_config=not where.restricted,
                              config_shown=scope.shown_path(str(cfg.path)) if cfg.path else None)
     findings = sorted(outcome.kept + outcome.problems, key=lambda f: (f.file, f.line, f.rule_id, f.resource))
     if args.write_baseline:
@@ -298,11 +310,11 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.failing(args.fail_on or cfg.fail_on or "low") else EXIT_CLEAN
 
 
-def _reported_files(result, where) -> list[str]:
-    """The files the report covers: every loaded template and Terraform file, within scope."""
+def _loaded_files(result) -> list[str]:
+    """Every template and Terraform file that the scan loaded resources or findings from."""
     arch = result.architecture
     files = {f.file for f in result.findings}
     if arch is not None:
         files.update(r.file for r in arch.resources)
         files.update(w.entry_file for w in arch.workloads.values())
-    return sorted(f for f in files if where.includes(f))
+    return sorted(files)

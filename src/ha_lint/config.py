@@ -58,6 +58,7 @@ class Config:
     rpo_minutes: float | None = None
     dr_strategy: str | None = None
     baseline: str | None = None  # relative to the file's directory
+    assumptions: dict[str, Any] = field(default_factory=dict)  # resilience assumption-table overrides
 
     @property
     def directory(self) -> Path:
@@ -342,6 +343,18 @@ def _set_baseline(config: Config, key: str, value: Any, text: str) -> None:
     config.baseline = value.strip()
 
 
+def _set_assumptions(config: Config, key: str, value: Any, text: str) -> None:
+    from ha_lint.resilience.assumptions import AssumptionError, table
+
+    if not isinstance(value, dict):
+        raise config.error(key, f"expected a mapping like {{rds-multi-az-failover: {{rto: 3m}}}}, got {_kind(value)}")
+    try:
+        table(value)
+    except AssumptionError as exc:
+        raise config.error(key, str(exc)) from None
+    config.assumptions = dict(value)
+
+
 _KEYS: dict[str, Callable[[Config, str, Any, str], None]] = {
     "select": _set_select,
     "ignore": _set_ignore,
@@ -351,6 +364,7 @@ _KEYS: dict[str, Callable[[Config, str, Any, str], None]] = {
     "exclude": _set_exclude,
     "options": _set_options,
     "targets": _set_targets,
+    "assumptions": _set_assumptions,
     "baseline": _set_baseline,
 }
 

@@ -243,8 +243,6 @@ class Selection:
             return False
         tags = tags_of(res)
         picks: list[Tri] = [res.uid in self.refs]
-        # An unresolved entry of a written list names some other resource (a data source, a
-        # module output, another stack's export): wildcards are written as literals.
         picks += [arn_pattern_selects(p, res) for p in self.arns]
         picks += [test.on(tags) for test in self.any_tags]
         if not self.refs and not self.arns and not self.any_tags:
@@ -295,7 +293,8 @@ def _conditions(value: Any) -> tuple[TagTest, ...] | Unknown:
 def _entries_and_refs(arch: Architecture, sel: Resource, name: str) -> tuple[tuple[str, ...], frozenset[str], bool]:
     """(literal ARNs and patterns, uids referenced, readable) of a selection's resource list.
     An ARN built around a reference (``!Sub "...:volume/${Vol}"``) is that reference: the graph
-    has the edge."""
+    has the edge. Any other unresolved entry of a written list names some other resource (a
+    data source, a module output, another stack's export): wildcards are written as literals."""
     value = sel.get(name).value
     refs = frozenset(t.uid for t in arch.targets(sel, name))
     if value is None:
@@ -681,14 +680,16 @@ def replicated_cross_region(arch: Architecture, bucket: Resource) -> Tri:
 
 
 def replication_destinations(arch: Architecture) -> set[str]:
-    """uids of buckets that receive replicated objects: the copies themselves."""
+    """uids of buckets that receive (or may receive) replicated objects: the copies themselves.
+    A destination that cannot be resolved may be any other bucket of the same template/module."""
     out: set[str] = set()
-    for bucket in arch.of_kind("s3_bucket"):
+    buckets = list(arch.of_kind("s3_bucket"))
+    for bucket in buckets:
         for rep in bucket_replications(arch, bucket):
-            for target in arch.lookup(bucket.workload, rep.destination):
-                out.add(target.uid)
-            for target in _bucket_by_arn(arch, rep.destination):
-                out.add(target.uid)
+            found = arch.lookup(bucket.workload, rep.destination) + _bucket_by_arn(arch, rep.destination)
+            out.update(target.uid for target in found)
+            if not found and rep.cross_region is UNKNOWN:
+                out.update(b.uid for b in buckets if b.workload == bucket.workload and b is not bucket)
     return out
 
 

@@ -386,10 +386,9 @@ def dr_posture(arch: Architecture, workload_id: str, ctx: Context | None = None)
     ctx = ctx or context(arch)
     resources = ctx.resources.get(workload_id, [])
     evidence: list[Evidence] = []
-    data = [r for r in resources if role_of(r) == "data" and not _ephemeral(r)]
+    # A replication destination is the copy, not the data.
+    data = [r for r in resources if role_of(r) == "data" and not _ephemeral(r) and r.uid not in ctx.copies]
     for res in data:
-        if res.uid in ctx.copies:
-            continue  # a replication destination is the copy, not the data
         if not _data_evidence(arch, res, evidence, ctx):
             evidence.append(Evidence("unprotected-data", f"{res.address}: no backup found", res))
     _backup_plan_evidence(arch, resources, evidence)
@@ -400,12 +399,15 @@ def dr_posture(arch: Architecture, workload_id: str, ctx: Context | None = None)
 
     certain = {e.kind for e in evidence if e.certain}
     path = any3(True if e.certain else UNKNOWN for e in evidence if e.kind in FAILOVER_PATH_KINDS)
-    replicated = "data-replication" in certain or not data
+    # The weakest data store bounds the strategy: one that is not replicated is restored from backups.
+    copied = {e.resource.uid for e in evidence if e.kind == "data-replication" and e.certain and e.resource}
+    owners = [r for r in data if r.kind not in ("rds_instance", "rds_cluster") or backup.owns_backups(r)]
+    replicated = all(r.uid in copied for r in owners)
     if {"dns-multi-region", "global-accelerator"} & certain and (replicated or "multi-region-compute" in certain):
         strategy = "multi-site"
     elif "dns-failover" in certain and replicated and "standby-scaled-to-zero" not in certain:
         strategy = "warm-standby"
-    elif "data-replication" in certain or ("dns-failover" in certain and replicated):
+    elif replicated and ("data-replication" in certain or "dns-failover" in certain):
         strategy = "pilot-light"
     elif {"backup", "backup-copy-cross-region", "stateless"} & {e.kind for e in evidence}:
         strategy = "backup-restore"  # (a backup that may exist is not "none")

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from ha_lint.baseline import relative_path
-from ha_lint.model import SEVERITIES
+from ha_lint.model import SEVERITIES, SEVERITY_RANK
 from ha_lint.reporters import rule_url, rules_by_id
 from ha_lint.scan import ScanResult
 
@@ -62,16 +62,19 @@ def render(result: ScanResult, options: dict) -> str:
 
 
 def _table(findings: list, rules: dict, root: Path, reasons: list[str] | None = None) -> list[str]:
-    head = "| Severity | Rule | Location | Resource | Message |" + (" Reason |" if reasons else "")
-    rows = [head, "|---|---|---|---|---|" + ("---|" if reasons else "")]
-    for number, f in enumerate(findings[:MAX_ROWS]):
+    """The most severe first; a Reason column for suppressed findings."""
+    rows = sorted(zip(findings, reasons or [""] * len(findings)),
+                  key=lambda pair: (-SEVERITY_RANK.get(pair[0].severity, 0), pair[0].file, pair[0].line))
+    out = ["| Severity | Rule | Location | Resource | Message |" + (" Reason |" if reasons else ""),
+           "|---|---|---|---|---|" + ("---|" if reasons else "")]
+    for f, reason in rows[:MAX_ROWS]:
         url = rule_url(rules[f.rule_id]) if f.rule_id in rules else None
         rule = f"[{f.rule_id}]({url}) {f.rule_name}" if url else f"{f.rule_id} {f.rule_name}"
         row = (f"| **{f.severity}** | {rule} | {_file_link(relative_path(f.file, root), f.line)} | "
                f"{'`' + cell(f.resource) + '`' if f.resource else ''} | {cell(f.message)} |")
-        rows.append(row + (f" {cell(reasons[number])} |" if reasons else ""))
-    if len(findings) > MAX_ROWS:
-        rows.append("")
-        rows.append(f"... and {len(findings) - MAX_ROWS} more; the SARIF or JSON report has them all.")
-    rows.append("")
-    return rows
+        out.append(row + (f" {cell(reason)} |" if reasons else ""))
+    if len(rows) > MAX_ROWS:
+        out.append("")
+        out.append(f"... and {len(rows) - MAX_ROWS} more; the SARIF or JSON report has them all.")
+    out.append("")
+    return out

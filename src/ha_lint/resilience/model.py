@@ -484,6 +484,17 @@ def _failover_records(arch: Architecture, comps: list[Component]) -> dict[str, s
 _TAG_KEYS = {"rto": ("ha-lint:rto", "rto-target"), "rpo": ("ha-lint:rpo", "rpo-target")}
 
 
+def _tags(res: Resource) -> dict[str, Any]:
+    """A resource's tags as a mapping, from either language's shape (``Tags: [{Key, Value}]``,
+    ``tags = {...}``)."""
+    raw = res.raw("Tags") if res.raw("Tags") is not None else res.raw("tags")
+    if isinstance(raw, dict):
+        return {k: v for k, v in raw.items() if isinstance(k, str)}
+    if isinstance(raw, list):
+        return {t["Key"]: t.get("Value") for t in raw if isinstance(t, dict) and isinstance(t.get("Key"), str)}
+    return {}
+
+
 def targets_of(arch: Architecture, workload: Workload, resources: list[Resource]) -> Targets:
     from ha_lint.config import parse_duration
 
@@ -495,8 +506,7 @@ def targets_of(arch: Architecture, workload: Workload, resources: list[Resource]
         origin = "the template's Metadata"
         if value is None:
             for res in resources:
-                tags = backup.tags_of(res) if res.native_path("tags") else {}
-                for key, item in (tags.items() if isinstance(tags, dict) else ()):
+                for key, item in _tags(res).items():
                     if key.lower() in _TAG_KEYS[name] and parse_duration(item) is not None:
                         value, origin = parse_duration(item), f"the tag {key} on {res.address}"
         if value is None:
@@ -506,6 +516,11 @@ def targets_of(arch: Architecture, workload: Workload, resources: list[Resource]
             setattr(out, name, value)
             origins.append(f"{name.upper()} from {origin}")
     strategy = dr.declared_strategy(arch, workload.id, resources)
+    if strategy is None or strategy.origin.endswith("(configuration)"):
+        for res in resources:  # tags on kinds whose tags the kinds table does not map
+            for key, item in _tags(res).items():
+                if key.lower() in ("ha-lint:dr-strategy", "dr-strategy") and str(item).lower() in dr.DECLARABLE:
+                    strategy = dr.Declared(str(item).lower(), f"declared by the tag {key} = {item} on {res.address}")
     if strategy is not None:
         out.strategy = strategy.strategy
         origins.append(strategy.origin)
@@ -521,15 +536,17 @@ def _misses(model: WorkloadModel) -> list[Miss]:
         if worst is not None and worst.rto[0] > t.rto:
             low, high = worst.rto
             shown = minutes(low) if low == high else f"{minutes(low)}-{minutes(high)}"
+            takes = ("has no recovery path" if low == INFINITE else f"takes an estimated {shown} to recover")
             out.append(Miss("rto", minutes(t.rto), shown, worst.label,
-                            f"RTO target {minutes(t.rto)} is not met: the {worst.label} takes an estimated {shown} "
-                            f"to recover ({_worst_why(worst, 'rto')})."))
+                            f"RTO target {minutes(t.rto)} is not met: the {worst.label} {takes} "
+                            f"({_worst_why(worst, 'rto')})."))
     if t.rpo is not None:
         worst = max(model.scenarios, key=lambda s: s.rpo, default=None)
         if worst is not None and worst.rpo > t.rpo:
             out.append(Miss("rpo", minutes(t.rpo), minutes(worst.rpo), worst.label,
-                            f"RPO target {minutes(t.rpo)} is not met: the {worst.label} loses up to "
-                            f"{minutes(worst.rpo)} of data ({_worst_why(worst, 'rpo')})."))
+                            f"RPO target {minutes(t.rpo)} is not met: the {worst.label} "
+                            + ("loses data kept nowhere else" if worst.rpo == INFINITE else
+                               f"loses up to {minutes(worst.rpo)} of data") + f" ({_worst_why(worst, 'rpo')})."))
     if t.strategy is not None and dr.rank(model.posture.strategy) < dr.rank(t.strategy):
         out.append(Miss("strategy", t.strategy, model.posture.strategy, "",
                         f"declared DR strategy {dr.LABELS[t.strategy]} is not implemented: the templates implement "
@@ -541,7 +558,7 @@ def _worst_why(scenario: Scenario, what: str) -> str:
     key = (lambda o: o.rto[0]) if what == "rto" else (lambda o: o.rpo)
     uid, outcome = max(scenario.outcomes.items(), key=lambda item: key(item[1]))
     address = uid.split("#", 1)[1]
-    assumption = outcome.assumption.what if outcome.assumption else outcome.why
+    assumption = outcome.assumption.what if outcome.assumption and outcome.assumption.key != "no-recovery" else outcome.why
     return f"{address}: {outcome.verdict}, {assumption}"
 
 

@@ -1,0 +1,80 @@
+"""``ha-lint resilience PATH`` and ``ha-lint graph PATH``: scan, build the model, render."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+RESILIENCE_FORMATS = ("text", "json", "html", "mermaid", "dot")
+GRAPH_FORMATS = ("mermaid", "dot", "svg", "json")
+
+
+def add_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...], default: str) -> None:
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
+    parser.add_argument("-f", "--format", choices=formats, default=default, help=f"default: {default}")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument("--region", help="the AWS Region deployed to (AWS::Region)")
+    parser.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="CloudFormation parameter override")
+    parser.add_argument("--var", action="append", metavar="NAME=VALUE", help="Terraform variable")
+    parser.add_argument("--var-file", action="append", default=[], metavar="FILE", help="Terraform .tfvars file")
+    parser.add_argument("--config", metavar="FILE", help="the configuration file (targets, assumptions)")
+    parser.add_argument("--no-config", action="store_true", help="use no configuration file")
+    parser.add_argument("--no-findings", action="store_true", help="do not run the rules (no findings in the report)")
+
+
+def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
+    from ha_lint import engine, reporters  # noqa: F401
+    from ha_lint.graph import Options
+    from ha_lint.resilience import render
+    from ha_lint.resilience.assumptions import AssumptionError, table
+    from ha_lint.resilience.model import analyse
+    from ha_lint.scan import ScanSettings, scan
+
+    for path in args.paths:
+        if not Path(path).exists():
+            raise usage_error(f"path does not exist: {path}")
+    cfg = config_of(args)
+    try:
+        assumptions = table(cfg.assumptions)
+    except AssumptionError as exc:
+        raise usage_error(f"{cfg.path}: assumptions: {exc}") from None
+    rules = []
+    if not args.no_findings:
+        classes = engine.select(engine.all_rules(), cfg.select, cfg.ignore)
+        rules = [cls(cfg.severity.get(cls.id)) for cls in classes]
+    settings = ScanSettings(
+        paths=list(args.paths), exclude=list(cfg.exclude), region=args.region,
+        parameters=pairs(args.parameter, "--parameter"), variables=pairs(args.var, "--var"), var_files=args.var_file,
+        options=Options(dr_strategy=cfg.dr_strategy, rto_minutes=cfg.rto_minutes, rpo_minutes=cfg.rpo_minutes,
+                        min_backup_retention_days=cfg.min_backup_retention_days or 7,
+                        account_concurrency_limit=cfg.account_concurrency_limit or 1000,
+                        extra={"assumptions": cfg.assumptions} if cfg.assumptions else {}),
+    )
+    result = scan(settings, rules)
+    for error in result.errors:
+        print(f"ha-lint: {error.file}{':' + str(error.line) if error.line else ''}: {error.message}", file=sys.stderr)
+    arch = result.architecture
+    models = analyse(arch, assumptions, result.findings) if arch is not None else []
+    findings = sorted(result.findings, key=lambda f: (f.file, f.line, f.rule_id))
+    fmt = args.format
+    if fmt == "text":
+        text = render.text(models)
+    elif fmt == "json":
+        text = render.as_json(models, findings)
+    elif fmt == "html":
+        text = render.html_page(models, findings)
+    elif fmt == "mermaid":
+        text = render.mermaid(models, findings)
+    elif fmt == "dot":
+        text = render.dot(models, findings)
+    else:  # svg
+        text = "\n".join(render.svg(m, findings) for m in models) + "\n"
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise usage_error(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text)
+    return 1 if result.errors else 0

@@ -1,0 +1,171 @@
+"""The resilience model on the fixture workloads: verdicts per scenario, in both languages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import FIXTURES
+from ha_lint.config import ConfigError, parse
+from ha_lint.resilience.assumptions import DEFAULTS, INFINITE, AssumptionError, table
+from ha_lint.resilience.model import DEGRADED, DOWN, FAILS_OVER, UNAFFECTED, analyse
+from ha_lint.scan import ScanSettings, scan
+
+WORKLOADS = FIXTURES / "workloads"
+# (fixture, language) -> names of the components in the order: entry, compute, data
+NAMES = {
+    "cfn": {"lb": "LoadBalancer", "asg": "AppGroup", "db": "Database"},
+    "tf": {"lb": "aws_lb.web", "asg": "aws_autoscaling_group.app", "db": "aws_db_instance.db"},
+}
+
+
+def model_of(path, **settings):
+    result = scan(ScanSettings(paths=[str(path)], jobs=1, **settings), [])
+    assert result.errors == []
+    models = analyse(result.architecture)
+    assert len(models) == 1
+    return models[0]
+
+
+def verdicts(model, scenario):
+    return {c.address: model.scenarios[scenario].outcomes[c.uid].verdict for c in model.components}
+
+
+@pytest.mark.parametrize("lang", ["cfn", "tf"])
+def test_three_tier_single_az(lang):
+    m = model_of(WORKLOADS / "three_tier_single_az" / lang)
+    n = NAMES[lang]
+    assert [s.kind for s in m.scenarios] == ["az", "az", "region"]
+    # losing the AZ that holds the app and the database takes everything down
+    assert verdicts(m, 0) == {n["lb"]: DOWN, n["asg"]: DOWN, n["db"]: DOWN}
+    lb = m.scenarios[0].outcomes[m.component(n["lb"]).uid]
+    assert lb.cause == n["asg"]  # down because its targets are, not by itself
+    assert m.scenarios[0].rto == (60, 240) and m.scenarios[0].rpo == 5  # restore from backups, PITR
+    # the other AZ only costs the load balancer a node
+    assert verdicts(m, 1) == {n["lb"]: DEGRADED, n["asg"]: UNAFFECTED, n["db"]: UNAFFECTED}
+    assert m.scenarios[1].rto == (0, 0)
+    assert verdicts(m, 2) == {n["lb"]: DOWN, n["asg"]: DOWN, n["db"]: DOWN}
+    assert m.scenarios[2].rpo == INFINITE
+    assert {(s.component.address, s.rule) for s in m.spofs} == {(n["asg"], "HA104"), (n["db"], "HA101")}
+    assert m.posture.strategy == "backup-restore"
+    assert {x.objective for x in m.misses} == {"rto", "rpo"}
+    assert (m.component(n["lb"]).uid, m.component(n["asg"]).uid) in {(a, b) for a, b, _ in m.dependencies}
+    assert (m.component(n["asg"]).uid, m.component(n["db"]).uid) in {(a, b) for a, b, _ in m.dependencies}
+
+
+@pytest.mark.parametrize("lang", ["cfn", "tf"])
+def test_three_tier_multi_az(lang):
+    m = model_of(WORKLOADS / "three_tier_multi_az" / lang)
+    n = NAMES[lang]
+    for index in (0, 1):
+        assert verdicts(m, index) == {n["lb"]: DEGRADED, n["asg"]: DEGRADED, n["db"]: FAILS_OVER}
+        assert m.scenarios[index].rto == (1, 2) and m.scenarios[index].rpo == 0  # RDS Multi-AZ failover
+    assert verdicts(m, 2) == {n["lb"]: DOWN, n["asg"]: DOWN, n["db"]: DOWN}
+    assert m.spofs == []
+    # AZs as resolved: positions in the Region's AZ list count as distinct AZs
+    assert [s.target for s in m.scenarios[:2]] == sorted(s.target for s in m.scenarios[:2])
+    assert all("GetAZs" in s.target for s in m.scenarios[:2])
+
+
+def test_warm_standby_cloudformation():
+    m = model_of(WORKLOADS / "warm_standby" / "cfn")
+    assert m.posture.strategy == "warm-standby"
+    assert [s.label for s in m.scenarios] == ["loss of any one AZ", "loss of the Region"]
+    assert verdicts(m, 0) == {"LoadBalancer": DEGRADED, "AppGroup": DEGRADED, "OrdersTable": UNAFFECTED,
+                              "PrimaryRecord": UNAFFECTED, "StandbyRecord": UNAFFECTED}
+    assert verdicts(m, 1) == {"LoadBalancer": FAILS_OVER, "AppGroup": FAILS_OVER, "OrdersTable": FAILS_OVER,
+                              "PrimaryRecord": FAILS_OVER, "StandbyRecord": UNAFFECTED}
+    region = m.scenarios[1]
+    assert region.outcomes[m.component("PrimaryRecord").uid].assumption.key == "route53-failover"
+    assert region.outcomes[m.component("OrdersTable").uid].assumption.key == "dynamodb-global-table"
+    assert region.rto[0] <= 15 and region.rpo <= 5
+    assert m.misses == []  # 15m / 5m / warm standby declared in Metadata: met
+
+
+def test_warm_standby_terraform():
+    m = model_of(WORKLOADS / "warm_standby" / "tf")
+    assert m.posture.strategy == "warm-standby"
+    labels = [s.label for s in m.scenarios]
+    assert labels == ["loss of any one AZ", "loss of Region us-east-1", "loss of Region us-west-2"]
+    primary = verdicts(m, 1)
+    assert primary == {"aws_dynamodb_table.orders": FAILS_OVER, "aws_lb.primary": FAILS_OVER,
+                       "aws_autoscaling_group.primary": FAILS_OVER, "aws_lb.standby": UNAFFECTED,
+                       "aws_autoscaling_group.standby": UNAFFECTED, "aws_route53_record.primary": FAILS_OVER,
+                       "aws_route53_record.standby": UNAFFECTED}
+    standby = verdicts(m, 2)
+    assert standby["aws_lb.standby"] == DOWN and standby["aws_autoscaling_group.standby"] == DOWN
+    assert standby["aws_route53_record.standby"] == DEGRADED
+    assert standby["aws_lb.primary"] == UNAFFECTED and standby["aws_dynamodb_table.orders"] == UNAFFECTED
+    assert m.scenarios[2].rto == (2.5, 3) or m.scenarios[2].rto[0] <= 3
+    assert m.targets.rto == 15 and m.targets.strategy == "warm-standby" and m.misses == []
+
+
+@pytest.mark.parametrize("lang,prefix", [("cfn", ""), ("tf", "aws_")])
+def test_serverless(lang, prefix):
+    m = model_of(WORKLOADS / "serverless" / lang)
+    assert [s.label for s in m.scenarios][0] == "loss of any one AZ"
+    assert set(verdicts(m, 0).values()) == {UNAFFECTED}  # Regional services: AWS spreads them
+    assert set(verdicts(m, 1).values()) == {DOWN}
+    roles = {c.role for c in m.components}
+    assert roles == {"entry", "compute", "data"}
+    api = next(c for c in m.components if c.role == "entry")
+    assert any(a == api.uid for a, _, _ in m.dependencies)  # the API reaches its function
+    worker = next(c for c in m.components if "orker" in c.address or "worker" in c.address)
+    queue_deps = [b for a, b, _ in m.dependencies if a == worker.uid]
+    assert any("ueue" in b or "sqs_queue.orders" in b for b in queue_deps)  # event source mapping
+    table_row = next(r for r in m.datastore_estimates() if "able" in r["component"] or "dynamodb" in r["component"])
+    assert table_row["az"].verdict == UNAFFECTED and table_row["region"].verdict == DOWN
+    assert m.spofs == []
+
+
+def test_assumption_overrides_change_the_estimates():
+    overridden = table({"rds-multi-az-failover": {"rto": ["3m", "5m"], "rpo": "0"}})
+    assert overridden["rds-multi-az-failover"].rto == (3, 5) and overridden["rds-multi-az-failover"].overridden
+    result = scan(ScanSettings(paths=[str(WORKLOADS / "three_tier_multi_az" / "tf")], jobs=1), [])
+    m = analyse(result.architecture, overridden)[0]
+    assert m.scenarios[0].rto == (3, 5)
+    with pytest.raises(AssumptionError):
+        table({"rds-multi-az-failovr": {"rto": "1m"}})
+
+
+def test_config_accepts_assumptions_and_rejects_bad_ones(tmp_path):
+    cfg = parse({"assumptions": {"route53-failover": {"rto": "1m"}}}, tmp_path / ".ha-lint.yml")
+    assert cfg.assumptions == {"route53-failover": {"rto": "1m"}}
+    with pytest.raises(ConfigError, match="assumptions"):
+        parse({"assumptions": {"nope": {"rto": "1m"}}}, tmp_path / ".ha-lint.yml")
+
+
+def test_every_assumption_cites_an_aws_source():
+    for a in DEFAULTS.values():
+        assert a.source.startswith("https://docs.aws.amazon.com/"), a.key
+        assert a.note
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "ha_lint", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cli_text_and_json():
+    path = str(WORKLOADS / "three_tier_single_az" / "cfn")
+    text = run_cli("resilience", path, "--no-config", "--no-findings")
+    assert text.returncode == 0, text.stderr
+    assert "AppGroup      compute  down" in text.stdout
+    assert "Single points of failure" in text.stdout and "DR307 RTO target 15m is not met" in text.stdout
+    data = json.loads(run_cli("resilience", path, "--no-config", "--format", "json").stdout)
+    assert data["schema"] == 1
+    w = data["workloads"][0]
+    assert w["scenarios"][0]["components"]["Database"]["verdict"] == "down"
+    assert w["scenarios"][0]["components"]["Database"]["assumption"] == "rds-restore-from-backup"
+    assert "rds-restore-from-backup" in data["assumptions"]
+    assert any(f["rule_id"] == "HA101" for f in data["findings"])
+    assert {s["rule"] for s in w["single_points_of_failure"]} == {"HA104", "HA101"}
+
+
+def test_dr307_in_the_normal_scan():
+    run = run_cli(str(WORKLOADS / "three_tier_single_az"), "--no-config", "--select", "DR307", "--format", "json")
+    found = json.loads(run.stdout)["findings"]
+    assert {(f["rule_id"], f["line"]) for f in found} == {("DR307", 1)}
+    assert len(found) == 4  # RTO and RPO, in each language
