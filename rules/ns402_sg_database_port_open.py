@@ -22,8 +22,9 @@ class SgDatabasePortOpen(Rule):
     `aws_vpc_security_group_ingress_rule`. The finding is reported on the resource that
     holds the rule. The port list can be replaced with the `database_ports` option.
 
-    Decision: database and cache protocols are TCP, so a UDP-only rule does not count (an
-    all-ports UDP rule from the world is still reported by NS403).
+    Decision: as for NS401, a TCP or a UDP rule covering the port counts: the database
+    protocols are TCP, but Memcached (11211) and NFS (2049) also answer on UDP, and open UDP
+    11211 is a well-known DDoS amplification vector.
 
     ## Why it matters
     A datastore port open to the internet is found by scanners within minutes: credential
@@ -82,7 +83,7 @@ class SgDatabasePortOpen(Rule):
         names = database_ports(arch)
         for rule in rules_of(arch):
             world = rule.world_cidrs() if rule.direction == "ingress" else []
-            ports = [p for p in names if rule.covers_tcp_port(p)] if world else []
+            ports = [p for p in names if rule.covers_port(p)] if world else []
             if not ports:
                 continue
             yield self.finding(

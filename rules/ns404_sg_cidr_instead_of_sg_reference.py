@@ -1,6 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.reach import datastore_port
-from ha_lint.queries.sg import database_ports, datastore_groups, describe_ports, rules_of, whole_private_range
+from ha_lint.queries.sg import database_ports, describe_ports, rules_of, server_groups, whole_private_range
 from ha_lint.values import when
 
 
@@ -14,14 +14,16 @@ class SgCidrInsteadOfSgReference(Rule):
     ## What it does
     Flags an ingress rule of a security group that guards a datastore (RDS and Aurora
     instances and clusters, DocumentDB, Neptune, Redshift, ElastiCache, EFS mount targets,
-    OpenSearch domains) when it opens a database/cache port (the NS402 list, plus the
+    OpenSearch domains, or an EC2 instance that may run a database) when it opens a database/cache port (the NS402 list, plus the
     datastore's own port) to a whole private network: the CIDR of a VPC (written, or
     `!GetAtt Vpc.CidrBlock` / `aws_vpc.main.cidr_block`), a range containing one, or a
     private range of /16 or wider (`10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16`,
     `10.1.0.0/16`).
 
     Decision: narrower ranges (a subnet's /24) are left alone: they name where clients run.
-    Only security groups attached to a datastore in the scanned set are checked.
+    The security groups checked are those that guard a datastore, or an EC2 instance (which
+    may run a database: then only rules that name a database port count, not an instance's
+    "allow all from the VPC"), in the scanned set.
 
     ## Why it matters
     A VPC-wide rule lets every host in the network reach the database, not just the
@@ -67,22 +69,24 @@ class SgCidrInsteadOfSgReference(Rule):
     """
 
     def check(self, arch):
-        guarded = datastore_groups(arch)
+        servers = server_groups(arch)
         names = database_ports(arch)
         for rule in rules_of(arch):
-            stores = guarded.get(rule.group.uid, []) if rule.group is not None and rule.direction == "ingress" else []
-            if not stores:
+            if rule.direction != "ingress" or rule.group is None or rule.group.uid not in servers:
                 continue
+            guarded = servers[rule.group.uid]
+            stores = [s for s in guarded if s.kind != "ec2_instance"]
+            if rule.every_port and not stores:
+                continue  # an instance's "allow all from the VPC" is not a database rule
             wanted = set(names) | {p for p in (datastore_port(arch, s) for s in stores) if p is not None}
             ports = [p for p in sorted(wanted) if rule.covers_tcp_port(p)]
             ranges = [r for r in (whole_private_range(arch, rule.owner, c) for c in rule.cidrs) if r]
             if not ports or not ranges:
                 continue
-            store = stores[0]
             yield self.finding(
                 rule.owner,
-                f"{rule.group.address} guards {store.address} and admits {describe_ports(ports, names)} from "
-                f"{'; '.join(ranges)}{rule.why}{when(rule.branch)}: every host in that network can connect. "
-                "Reference the clients' security group instead of the CIDR.",
+                f"{rule.group.address} guards {(stores or guarded)[0].address} and admits {describe_ports(ports, names)} from {'; '.join(ranges)}"
+                f"{rule.why}{when(rule.branch)}: every host in that network can connect. Reference the clients' "
+                "security group instead of the CIDR.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(r.split(',')[0] for r in ranges)}",
             )

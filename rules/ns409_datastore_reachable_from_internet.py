@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.reach import exposures
+from ha_lint.queries.sg import join_branches
 from ha_lint.values import when
 
 
@@ -26,7 +27,9 @@ class DatastoreReachableFromInternet(Rule):
     security groups opens a database/cache port (the NS402 list) by name, not merely
     through an all-traffic rule.
 
-    Decision: a link that depends on an unresolved value breaks the path (no finding).
+    Decision: a link that depends on an unresolved value breaks the path (no finding). The
+    finding points at the property that gives the public address (`PubliclyAccessible`,
+    `associate_public_ip_address`, `AssociatePublicIpAddress`), else at the resource.
     DocumentDB has no public endpoint, so it never has link 1; a subnet that maps public
     IPs gives addresses to EC2 instances only, not to databases.
 
@@ -77,7 +80,7 @@ class DatastoreReachableFromInternet(Rule):
     def check(self, arch):
         for exp in exposures(arch):
             condition = exp.datastore.meta.get("condition_unknown")
-            branch = exp.address.branch or (f"condition {condition} true" if condition else None)
+            branch = join_branches(f"condition {condition} true" if condition else None, exp.branch)
             yield self.finding(
                 exp.datastore,
                 f"{exp.noun} {exp.datastore.address} is reachable from the internet{when(branch)}: {exp.path()}. "

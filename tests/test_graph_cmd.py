@@ -51,3 +51,11 @@ def test_dot_renders_with_graphviz_when_installed(tmp_path):
     source.write_text(graph(str(WORKLOADS / "three_tier_multi_az"), "--format", "dot"))
     run = subprocess.run(["dot", "-Tsvg", str(source)], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0 and "<svg" in run.stdout
+
+
+def test_markdown_report_embeds_the_mermaid_diagram():
+    run = subprocess.run([sys.executable, "-m", "ha_lint", str(WORKLOADS / "serverless" / "cfn"), "--no-config",
+                          "--format", "markdown"], capture_output=True, text=True, timeout=120)
+    assert "### Architecture" in run.stdout
+    block = run.stdout.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert block.startswith("flowchart TB") and "HttpApi" in block and "-->" in block

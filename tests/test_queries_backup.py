@@ -333,14 +333,17 @@ def test_posture_names_the_strategy_with_evidence(tmp_path: Path) -> None:
                         "    Properties: {Engine: mysql, BackupRetentionPeriod: 7}\n",
         "none.yaml": "Resources:\n  Db:\n    Type: AWS::RDS::DBInstance\n"
                      "    Properties: {Engine: mysql, BackupRetentionPeriod: 0}\n",
-        "pilot.yaml": CFN_GLOBAL,
+        "pilot.yaml": "Resources:\n  T:\n    Type: AWS::DynamoDB::GlobalTable\n"
+                      "    Properties: {Replicas: [{Region: eu-west-1}, {Region: eu-central-1}]}\n",
+        "mixed.yaml": CFN_GLOBAL,  # one replicated table, two that are not: the weakest bounds it
         "stateless.yaml": "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {Runtime: python3.12}\n",
     })
     ctx = dr.context(arch)
     postures = {Path(w).name: dr.dr_posture(arch, w, ctx) for w in arch.workloads}
     assert {n: (p.strategy, p.failover_path) for n, p in postures.items()} == {
         "restore.yaml": ("backup-restore", False), "none.yaml": ("none", False),
-        "pilot.yaml": ("pilot-light", True), "stateless.yaml": ("backup-restore", False)}
+        "pilot.yaml": ("pilot-light", True), "mixed.yaml": ("backup-restore", True),
+        "stateless.yaml": ("backup-restore", False)}
     assert postures["restore.yaml"].of_kind("backup")[0].rpo_minutes == 5.0
     assert "global table" in postures["pilot.yaml"].describe()
     assert postures["restore.yaml"].describe().startswith("backup and restore, with backups in this Region only")

@@ -420,3 +420,48 @@ def test_resolution_is_linear_in_template_size() -> None:
     assert time.perf_counter() - started < 8
     db7 = next(r for r in found if r.address == "Db7")
     assert len(found) == 2000 and db7.props == {"MultiAZ": "true", "DBName": "a-false"}
+
+
+def test_cli_wires_parameter_files_and_region(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import FIXTURES
+
+    case = FIXTURES / "resolve" / "cfn_parameter_file_cli"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ha_lint", *args, "--no-cache", "--select", "HA101",
+                               "--format", "json"], capture_output=True, text=True, timeout=120)
+
+    with_file = run(str(case / "inventory.yaml"), "--parameter-file", str(case / "params.json"))
+    assert with_file.returncode == 1, with_file.stderr
+    (finding,) = json.loads(with_file.stdout)["findings"]
+    assert f"params.json sets parameter DbMultiAz to 'false' ({case / 'params.json'}:4)" in finding["message"]
+    assert run(str(case / "inventory.yaml")).returncode == 0  # the template's own default is Multi-AZ
+    missing = run(str(case / "inventory.yaml"), "--parameter-file", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2 and "--parameter-file" in missing.stderr
+    region = FIXTURES / "resolve" / "cfn_region_known" / "analytics.yaml"
+    assert run(str(region), "--region", "eu-west-1").returncode == 1
+    assert run(str(region), "--region", "us-east-1").returncode == 0
+
+
+def test_sam_application_with_a_local_location_is_a_nested_stack(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text(textwrap.dedent("""
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Orders:
+            Type: AWS::Serverless::Application
+            Properties:
+              Location: ./child.yaml
+              Parameters: {MultiAz: "false", Stage: prod}
+          FromRepo:
+            Type: AWS::Serverless::Application
+            Properties:
+              Location: {ApplicationId: "arn:aws:serverlessrepo:us-east-1:123456789012:applications/x", SemanticVersion: 1.0.0}
+    """))
+    (tmp_path / "child.yaml").write_text(NESTED_CHILD)
+    result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1), [])
+    (db,) = [r for r in result.architecture.resources if r.address == "Db"]
+    assert db.props["MultiAZ"] == "false" and db.workload == f"{tmp_path / 'app.yaml'} > Orders"
+    assert result.warnings == []

@@ -21,6 +21,7 @@ from typing import Iterable
 
 from ha_lint import __version__
 from ha_lint.model import Finding
+from ha_lint.scope import common_directory
 
 FORMAT = 1
 FINGERPRINT_KEY = "haLintIdentity/v1"
@@ -33,10 +34,7 @@ class BaselineError(Exception):
 def project_root(paths: Iterable[str], fallback: Path | None = None) -> Path:
     """The repository holding the scanned paths (nearest ``.git``), else ``fallback``
     (the configuration file's directory), else the current directory."""
-    absolute = [os.path.abspath(p) for p in paths] or [os.getcwd()]
-    start = Path(os.path.commonpath(absolute))
-    if not start.is_dir():
-        start = start.parent
+    start = common_directory(paths)
     for directory in (start, *start.parents):
         if (directory / ".git").exists():
             return directory

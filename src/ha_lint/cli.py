@@ -140,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `ha-lint ... | head`: the reader left; not an error of ours
+        sys.stdout = None  # type: ignore[assignment]  # no flush of a closed pipe at exit
+        return EXIT_CLEAN
     except Exception as exc:  # last line of defence: a bug is reported, never a traceback
         print(f"ha-lint: internal error: {type(exc).__name__}: {exc}\n"
               "Please report this at the project's issue tracker with the file that caused it.", file=sys.stderr)
@@ -238,7 +241,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     meta = {cls.id: cls(severity.get(cls.id)) for cls in suppress.META_RULES if not engine.matches(cls, ignore)}
 
     root = baseline.project_root(args.paths, cfg.directory if cfg.path else None)
-    where = scope.expand(args.paths, root)
+    # Callers of a Terraform module are looked for in a repository or configured project only.
+    where = scope.expand(args.paths, root if (root / ".git").exists() or cfg.path else None)
     if args.diff:
         where.changed = scope.changed_since(args.diff, args.paths)
     baseline_file = Path(args.baseline) if args.baseline else (cfg.directory / cfg.baseline if cfg.baseline else None)

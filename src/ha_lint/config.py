@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ha_lint.model import SEVERITIES
+from ha_lint.scope import common_directory
 
 CONFIG_NAMES = (".ha-lint.yml", ".ha-lint.yaml")
 PYPROJECT = "pyproject.toml"
@@ -83,7 +84,7 @@ class Config:
                 raise self.error(f"severity.{name}", "no such rule (give an ID or a name)")
         for number, entry in enumerate(self.per_path_ignores):
             for name in entry.rules:
-                if not exact(name) and not known(name):
+                if not known(name):
                     raise self.error(f"per-path-ignores[{number}].rules", f"no rule matches {name!r}")
 
     def error(self, key: str, problem: str) -> ConfigError:
@@ -104,10 +105,7 @@ def glob_match(relative: str, pattern: str) -> bool:
 def find(paths: Iterable[str]) -> Path | None:
     """The nearest ``.ha-lint.yml`` / ``.ha-lint.yaml`` / ``pyproject.toml`` with
     ``[tool.ha-lint]``, walking up from the common directory of ``paths``."""
-    absolute = [os.path.abspath(p) for p in paths] or [os.getcwd()]
-    start = Path(os.path.commonpath(absolute))
-    if start.is_file() or not start.exists():
-        start = start.parent
+    start = common_directory(paths)
     for directory in (start, *start.parents):
         for name in CONFIG_NAMES:
             if (directory / name).is_file():

@@ -17,12 +17,19 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from ha_lint.discover import SKIP_DIRS
 
 _TF = ".tf"
 _TFVARS = (".tfvars",)
 _MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
+
+
+def common_directory(paths: Iterable[str]) -> Path:
+    """The deepest directory holding every path (the current directory when there is none)."""
+    start = Path(os.path.commonpath([os.path.abspath(p) for p in paths] or [os.getcwd()]))
+    return start if start.is_dir() else start.parent
 
 
 class ScopeError(Exception):
@@ -51,8 +58,10 @@ class Scope:
         return not self.named or real in self.files or any(real.startswith(d + os.sep) for d in self.dirs)
 
 
-def expand(paths: list[str], project_root: Path) -> Scope:
-    """Load Terraform files named one by one with their module and its callers."""
+def expand(paths: list[str], project_root: Path | None) -> Scope:
+    """Load Terraform files named one by one with their module and, when ``project_root`` is
+    known (a repository, or the configuration file's directory), the modules in it that call
+    their directory."""
     named_tf = [p for p in paths if os.path.isfile(p) and (p.endswith(_TF) or p.endswith(_TFVARS))]
     if not named_tf:
         return Scope(load=list(paths))
@@ -66,7 +75,7 @@ def expand(paths: list[str], project_root: Path) -> Scope:
         else:
             scope.files.add(real)
     seen = {os.path.realpath(p) for p in paths}
-    callers = _Callers(project_root)
+    callers = _Callers(project_root) if project_root is not None else None
     pending = sorted({os.path.dirname(p) or "." for p in named_tf})
     done: set[str] = set()
     while pending:
@@ -78,7 +87,8 @@ def expand(paths: list[str], project_root: Path) -> Scope:
             if os.path.realpath(file) not in seen:
                 seen.add(os.path.realpath(file))
                 scope.load.append(file)
-        pending.extend(callers.of(directory))
+        if callers is not None:
+            pending.extend(callers.of(directory))
     return scope
 
 
@@ -128,9 +138,7 @@ def shown_path(path: str) -> str:
 def changed_since(ref: str, paths: list[str]) -> set[str]:
     """Real paths of the files changed since ``ref`` (its merge base with HEAD), including
     staged, unstaged and untracked changes; a changed ``.tfvars`` stands for its module."""
-    start = os.path.commonpath([os.path.abspath(p) for p in paths] or [os.getcwd()])
-    if not os.path.isdir(start):
-        start = os.path.dirname(start)
+    start = str(common_directory(paths))
     top = _git(["rev-parse", "--show-toplevel"], start, "--diff needs the scanned paths to be in a git repository")
     base = _git(["merge-base", ref, "HEAD"], start, f"--diff {ref}: no such commit, branch or tag in {top}")
     changed = _git(["diff", "--name-only", "-z", base, "--"], top, "git diff failed")

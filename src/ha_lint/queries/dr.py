@@ -203,8 +203,12 @@ class Posture:
         if self.strategy == "none":
             label += ", its data has no backup"
         if self.strategy == "backup-restore" and not self.of_kind("stateless"):
-            copied = any(e.certain for e in self.of_kind("backup-copy-cross-region", "data-replication"))
-            label += ", with copies in another Region" if copied else ", with backups in this Region only"
+            if any(e.certain for e in self.of_kind("data-replication")):
+                label += ", with only part of its data replicated to another Region"
+            elif any(e.certain for e in self.of_kind("backup-copy-cross-region")):
+                label += ", with backup copies in another Region"
+            else:
+                label += ", with backups in this Region only"
         evidence = self.summary()
         return f"{label} ({evidence})" if evidence else label
 
@@ -242,9 +246,12 @@ def schedule_minutes(expression: Any) -> float | None:
 
 
 def _ephemeral(res: Resource) -> bool:
-    """Memcached, and cache nodes that belong to a replication group: nothing to recover."""
+    """Nothing to recover on its own: Memcached, cache nodes of a replication group, Aurora
+    cluster members (the cluster holds the data)."""
     if res.kind in ("elasticache_replication_group", "elasticache_cluster"):
         return backup.is_redis(res) is False or res.has("replication_group")
+    if res.kind == "rds_instance":
+        return res.has("cluster") or is_aurora_instance(res)
     return False
 
 
@@ -259,9 +266,11 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
     """Evidence from one data store; True when it found a backup or copy for it."""
     before = len(out)
     if res.kind in ("rds_instance", "rds_cluster"):
-        member = res.has("cluster") or is_aurora_instance(res)
-        replica = res.has("replica_source")
-        if not member and not replica:
+        if res.has("replica_source"):  # a read replica: the copy itself, in another Region or not
+            _tri_evidence(out, _replica_of_other_region(arch, res), "data-replication",
+                          f"{res.address}: read replica of a database in another Region", res, 1.0)
+            return True
+        else:
             retention = as_int(res.get("backup_retention").value)
             if isinstance(retention, int) and retention > 0:
                 out.append(Evidence("backup", f"{res.address}: automated backups, {retention} day(s), "
@@ -269,8 +278,6 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
             if res.type in ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "aws_db_instance", "aws_rds_cluster"):
                 _tri_evidence(out, backup.rds_cross_region(arch, res), "data-replication",
                               f"{res.address}: cross-Region replica or global database", res, 1.0)
-        else:
-            return True  # its cluster or source holds the data
     elif res.kind == "dynamodb_table":
         if not backup.pitr_gaps(res):
             out.append(Evidence("backup", f"{res.address}: point-in-time recovery", res, True, 5.0))
@@ -297,6 +304,15 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
     elif res.type in ("AWS::Redshift::Cluster", "aws_redshift_cluster"):
         out.append(Evidence("backup", f"{res.address}: automated snapshots (Redshift default)", res, True, 480.0))
     return len(out) > before
+
+
+def _replica_of_other_region(arch: Architecture, replica: Resource) -> Tri:
+    source = replica.get("replica_source").value
+    target = arch.resolve_ref(replica, source)
+    if target is not None:
+        return backup.regions_differ(replica, target)
+    region = backup.arn_region(source)
+    return backup.region_differs(region, backup.region_of(replica)) if region is not UNKNOWN else UNKNOWN
 
 
 def _backup_plan_evidence(arch: Architecture, resources: list[Resource], out: list[Evidence]) -> None:
@@ -401,8 +417,7 @@ def dr_posture(arch: Architecture, workload_id: str, ctx: Context | None = None)
     path = any3(True if e.certain else UNKNOWN for e in evidence if e.kind in FAILOVER_PATH_KINDS)
     # The weakest data store bounds the strategy: one that is not replicated is restored from backups.
     copied = {e.resource.uid for e in evidence if e.kind == "data-replication" and e.certain and e.resource}
-    owners = [r for r in data if r.kind not in ("rds_instance", "rds_cluster") or backup.owns_backups(r)]
-    replicated = all(r.uid in copied for r in owners)
+    replicated = all(r.uid in copied for r in data if not r.has("replica_source"))
     if {"dns-multi-region", "global-accelerator"} & certain and (replicated or "multi-region-compute" in certain):
         strategy = "multi-site"
     elif "dns-failover" in certain and replicated and "standby-scaled-to-zero" not in certain:

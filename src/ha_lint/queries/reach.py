@@ -27,7 +27,8 @@ from ha_lint.model import Resource
 from ha_lint.queries.az import count_unknown, subnet_resources
 from ha_lint.queries.lb import _eips_of
 from ha_lint.queries.network import Route, default_route, route_tables_of
-from ha_lint.queries.sg import SgRule, database_ports, guarding_groups, ingress_rules_of, rules_of, world_rules_on_port
+from ha_lint.queries.sg import (SgRule, database_ports, guarding_groups, ingress_rules_of, join_branches, rules_of,
+                                world_rules_on_port)
 from ha_lint.values import Ref, as_bool, as_int, as_list, bad_branches, possibilities
 
 # Default ports by engine prefix (longest prefix first wins).
@@ -54,6 +55,11 @@ class Exposure:
     table: str  # the route table's label
     rule: SgRule
     port: int | None
+
+    @property
+    def branch(self) -> str | None:
+        """The undecided branches the path exists on (the address's, the open rule's)."""
+        return join_branches(self.address.branch, self.rule.branch)
 
     def path(self) -> str:
         gateway = self.route.target.address if self.route.target is not None else "an internet gateway"
@@ -90,7 +96,8 @@ def db_port(arch: Architecture, db: Resource) -> int | None:
     for holder in holders:
         if holder.has("engine"):
             return _engine_port(holder.get("engine").value)
-    return db.get("port").value if isinstance(db.get("port").value, int) else None  # kinds default (Redshift)
+    default = db.get("port").value  # the kinds table's default (Redshift: 5439)
+    return default if isinstance(default, int) else None
 
 
 def datastore_port(arch: Architecture, store: Resource) -> int | None:
@@ -188,8 +195,8 @@ def _exposure(arch: Architecture, res: Resource, noun: str, addresses: list[Publ
     for address in addresses:
         for subnet in ([address.subnet] if address.subnet is not None else subnets):
             found = _internet_route(arch, subnet)
-            if found is not None:
-                rule, port = open_rules[0]
+            if found is not None:  # prefer a rule that exists on every branch
+                rule, port = min(open_rules, key=lambda pair: pair[0].branch is not None)
                 return Exposure(res, noun, address, subnet, found[0], found[1], rule, port)
     return None
 

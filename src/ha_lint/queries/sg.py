@@ -336,12 +336,13 @@ DATASTORE_KINDS = ("rds_instance", "rds_cluster", "redshift_cluster", "elasticac
                    "elasticache_cluster", "efs_mount_target", "opensearch_domain")
 
 
-def datastore_groups(arch: Architecture) -> dict[str, list[Resource]]:
-    """Security group uid -> the datastores it guards."""
+def server_groups(arch: Architecture) -> dict[str, list[Resource]]:
+    """Security group uid -> the datastores and EC2 instances (which may run a database) it
+    guards, for the groups that guard any."""
     out: dict[str, list[Resource]] = {}
-    for store in arch.of_kind(*DATASTORE_KINDS):
-        for group in guarding_groups(arch, store):
-            out.setdefault(group.uid, []).append(store)
+    for server in arch.of_kind(*DATASTORE_KINDS, "ec2_instance"):
+        for group in guarding_groups(arch, server):
+            out.setdefault(group.uid, []).append(server)
     return out
 
 

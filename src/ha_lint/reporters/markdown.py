@@ -57,6 +57,7 @@ def render(result: ScanResult, options: dict) -> str:
         out += _table([s.finding for s in suppressed], rules, root, [s.reason for s in suppressed])
         out.append("</details>")
         out.append("")
+    out += _architecture(result)
     out.append(f"<sub>{result.files} files, {result.resources} resources, {result.seconds:.2f}s</sub>")
     return "\n".join(out) + "\n"
 
@@ -78,3 +79,19 @@ def _table(findings: list, rules: dict, root: Path, reasons: list[str] | None = 
         out.append(f"... and {len(rows) - MAX_ROWS} more; the SARIF or JSON report has them all.")
     out.append("")
     return out
+
+
+MAX_DIAGRAM_COMPONENTS = 60  # beyond this the diagram does not fit a comment; `ha-lint graph` draws it
+
+
+def _architecture(result: ScanResult) -> list[str]:
+    """The architecture as a Mermaid diagram (GitHub renders it in comments and job summaries)."""
+    if result.architecture is None:
+        return []
+    from ha_lint.resilience import render
+    from ha_lint.resilience.model import analyse
+
+    models = analyse(result.architecture, findings=result.findings)
+    if not models or sum(len(m.components) for m in models) > MAX_DIAGRAM_COMPONENTS:
+        return []
+    return [render.markdown_section(models, result.findings)]

@@ -781,7 +781,9 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
                 from ha_lint.loaders import cloudformation
 
                 templates[real] = cloudformation.load(read(Path(real)), shown)
-            except LoadFailure:
+            except (LoadFailure, RecursionError):
+                pass
+            except Exception:  # context only: a template that breaks the loader is skipped, never the scan
                 pass
         return templates[real]
 
@@ -807,7 +809,11 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
             return
         budget[0] -= 1
         settings = CfnSettings(region=region, passed={k: (v, o) for k, v, o in nested.parameters})
-        workload, res = resolve(tpl, settings, workload_id=f"{stack.workload} > {stack.address}")
+        try:
+            workload, res = resolve(tpl, settings, workload_id=f"{stack.workload} > {stack.address}")
+        except Exception as exc:  # a bug of ours: this nested stack is lost, never the scan
+            warnings.append(f"{where}: template {nested.url!r} could not be resolved ({type(exc).__name__}: {exc})")
+            return
         for child in res:
             child.meta["nested_in"] = stack.uid
         expanded.add(real)

@@ -46,6 +46,7 @@ _AZS_ASSUMED = 3  # data.aws_availability_zones: every commercial region has at 
 _RESERVED = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection", "dynamic"}
 _CALL_META = {"source", "version", "providers", "count", "for_each", "depends_on"}
 _BUSY = object()  # a value being computed: asking for it again is a cycle
+_UNKNOWN_ITERATION = {"count": {"index": UNKNOWN}, "each": {"key": UNKNOWN, "value": UNKNOWN}}
 
 
 @dataclass
@@ -80,7 +81,7 @@ def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
     inputs = {name: _Input(value=value, origin=origin) for name, (value, origin) in tfvars.items()}
     instance = _Instance(run, root, "", "", inputs, None, (str(root.path.resolve()),), 0)
     instance.run()
-    return workload, run.out, run.warnings
+    return workload, run.out, list(dict.fromkeys(run.warnings))
 
 
 @dataclass
@@ -364,17 +365,14 @@ class _Instance:
         if child is None:
             return {}
         keys = self.instance_keys(block)
-        if keys is UNKNOWN:
-            keys = [None]  # one representative instance
+        unknown = keys is UNKNOWN
         providers = block.body.get("providers") if isinstance(block.body.get("providers"), dict) else {}
         out: dict[Any, _Instance] = {}
-        for key in keys:
-            suffix = "" if key is None else (f"[{key}]" if isinstance(key, int) else f'["{key}"]')
-            extra = self.iteration(block, key) if self.instance_keys(block) is not UNKNOWN else \
-                {"count": {"index": UNKNOWN}, "each": {"key": UNKNOWN, "value": UNKNOWN}}
+        for key in [None] if unknown else keys:  # unknown count: one representative instance
+            extra = _UNKNOWN_ITERATION if unknown else self.iteration(block, key)
             inputs = {k: _Input(compute=self._input(name, block, k, raw, extra))
                       for k, raw in block.body.items() if k not in _CALL_META}
-            out[key] = _Instance(self.run_, child, f"{self.prefix}module.{name}{suffix}.",
+            out[key] = _Instance(self.run_, child, f"{self.prefix}module.{name}{_suffix(key)}.",
                                  f"{self.key_path}.{name}" if self.key_path else name, inputs, self,
                                  self.ancestors + (str(child.path.resolve()),), self.depth + 1,
                                  {_provider_key(k): _provider_key(v) for k, v in providers.items()})
@@ -423,8 +421,7 @@ class _Instance:
                     return
                 self.run_.budget -= 1
                 address = f"{self.prefix}{rtype}.{name}" + _suffix(key)
-                extra = {"count": {"index": UNKNOWN}, "each": {"key": UNKNOWN, "value": UNKNOWN}} if unknown \
-                    else self.iteration(block, key)
+                extra = _UNKNOWN_ITERATION if unknown else self.iteration(block, key)
                 self.run_.out.append(self._resource(block, rtype, address, extra))
         for name in self.module_blocks:
             for child in self.children(name).values():
