@@ -160,3 +160,16 @@ def test_action_reports_a_usage_error(installed: tuple[Path, Path], tmp_path: Pa
     assert ".ha-lint.yml: fail_on: unknown key" in run.stderr
     assert "::error title=ha-lint::ha-lint could not run (exit code 2)" in run.stdout
     assert runner.action_outputs() == {"findings": "", "sarif-file": "ha-lint.sarif", "exit-code": "2"}
+
+
+def test_readme_workflow_uses_the_action_as_defined() -> None:
+    from helpers import readme_blocks
+
+    workflow = yaml.safe_load(readme_blocks("GitHub Action", "yaml")[0])
+    steps = workflow["jobs"]["ha-lint"]["steps"]
+    ours = next(s for s in steps if s.get("id") == "ha-lint")
+    assert set(ours["with"]) <= set(ACTION["inputs"])
+    upload = next(s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@"))
+    assert upload["with"]["sarif_file"] == "${{ steps.ha-lint.outputs.sarif-file }}"
+    assert "sarif-file" in ACTION["outputs"]
+    assert workflow["permissions"]["security-events"] == "write"

@@ -105,3 +105,11 @@ def test_a_real_commit_is_stopped_then_let_through(hook_repo: tuple[Path, str, P
         output = refused.stdout + refused.stderr
         assert "db/main.tf" in output and "aws_db_instance.main" in output
         assert "variable multi_az defaults to" in output and "(db/variables.tf:3)" in output
+
+
+def test_readme_config_names_real_hooks() -> None:
+    from helpers import readme_blocks
+
+    config = yaml.safe_load(readme_blocks("pre-commit", "yaml")[0])
+    ids = {h["id"] for h in HOOKS}
+    assert {hook["id"] for repo in config["repos"] for hook in repo["hooks"]} <= ids

@@ -3,6 +3,17 @@
 Decoding is cfn-lint's: it knows the short-form tags (``!Ref``, ``!GetAtt``, ``!Sub`` ...),
 refuses Python tags, reports duplicate keys, and keeps the line of every key. cfn-lint is
 imported here only, so a scan without CloudFormation files never pays for it.
+
+Importing cfn-lint costs about 0.5 s of CPU (it pulls in sympy and networkx), more than the
+whole rest of a one-file scan. So templates go through a fast path first: PyYAML's C loader
+(the same ``CSafeLoader`` cfn-lint decodes with, JSON included: cfn-lint reads JSON as YAML
+first too) composes the node tree, and ``_FastDecoder`` turns it into the same plain data and
+line map that cfn-lint's nodes give through ``_plain``. Whenever the fast path fails or meets
+anything unusual (a syntax error, duplicate or non-string keys, anchors and aliases, merge
+keys, ``!!`` tags other than plain scalars, an empty or non-mapping document, the size
+limits), it gives up and cfn-lint decodes the file, so every error message and every odd case
+is cfn-lint's. ``tests/test_perf_paths.py`` proves both paths give identical ``template`` and
+``lines`` on every corpus file the fast path accepts.
 """
 
 from __future__ import annotations
@@ -25,6 +36,12 @@ class CfnTemplate:
 
 
 def load(text: str, shown: str) -> CfnTemplate:
+    fast = load_fast(text, shown)
+    return fast if fast is not None else load_cfnlint(text, shown)
+
+
+def load_cfnlint(text: str, shown: str) -> CfnTemplate:
+    """Decode with cfn-lint (the reference decoder; every error message comes from here)."""
     from cfnlint.decode import decode_str  # lazy: about half a second of imports
 
     template, matches = decode_str(text)
@@ -66,3 +83,127 @@ def _plain(node: Any, path: str, lines: dict[str, int], count: list[int], depth:
     if isinstance(node, str):
         return str(node)
     return node
+
+
+# -- the fast path -----------------------------------------------------------------------------
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+# Scalars that PyYAML's safe constructors build the same way on both paths.
+_PLAIN_SCALARS = frozenset("tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null", "timestamp"))
+_UNCONVERTED = ("Ref", "Condition")  # !Ref and !Condition keep their name; other tags get "Fn::"
+
+
+class _Unusual(Exception):
+    """The fast path does not handle this file: cfn-lint decodes it."""
+
+
+def load_fast(text: str, shown: str) -> CfnTemplate | None:
+    """The template decoded without cfn-lint, or None when cfn-lint must decode it."""
+    try:
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+        try:
+            root = loader.get_single_node()
+            if root is None or root.tag != _MAP:
+                return None
+            decoder = _FastDecoder(loader)
+            template = decoder.value(root, "", 0)
+        finally:
+            loader.dispose()
+    except Exception:  # any YAML error, _Unusual, RecursionError...: the reference decoder decides
+        return None
+    return CfnTemplate(shown, template, decoder.lines)
+
+
+class _FastDecoder:
+    """Composed YAML nodes -> plain data and key lines, exactly as cfn-lint's constructors
+    followed by ``_plain`` would give them (or ``_Unusual``)."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self.lines: dict[str, int] = {}
+        self.count = 0
+        self.seen: set[int] = set()  # a node met twice is an alias
+
+    def value(self, node: Any, path: str, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES or depth > MAX_DEPTH:
+            raise _Unusual("size limits")
+        if id(node) in self.seen:
+            raise _Unusual("alias")
+        self.seen.add(id(node))
+        tag = node.tag
+        if tag == _STR:
+            if node.id != "scalar":
+                raise _Unusual("!!str on a collection")
+            return node.value
+        if tag == _MAP:
+            if node.id != "mapping":
+                raise _Unusual("!!map on a non-mapping")
+            return self.mapping(node, path, depth)
+        if tag == _SEQ:
+            if node.id != "sequence":
+                raise _Unusual("!!seq on a non-sequence")
+            return self.sequence(node, path, depth)
+        if tag in _PLAIN_SCALARS:
+            if node.id != "scalar":
+                raise _Unusual("scalar tag on a collection")
+            return self.loader.construct_object(node, deep=True)
+        if tag.startswith("!") and len(tag) > 1 and not tag.startswith("!!"):
+            return self.function(node, tag[1:], path, depth)
+        raise _Unusual(f"tag {tag}")
+
+    def mapping(self, node: Any, path: str, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag != _STR or key_node.id != "scalar":
+                raise _Unusual("non-string key or merge key")
+            name = key_node.value
+            if name in out:
+                raise _Unusual("duplicate key")
+            self.count += 1  # the key's own value in _plain's count: keys are not counted there
+            self.count -= 1
+            sub = f"{path}.{name}" if path else name
+            self.lines[sub] = key_node.start_mark.line + 1
+            out[name] = self.value(value_node, sub, depth + 1)
+        return out
+
+    def sequence(self, node: Any, path: str, depth: int) -> list[Any]:
+        for i, item in enumerate(node.value):  # a list item's own line, for a mapping or a tag function
+            if (item.tag == _MAP and item.id == "mapping") or (item.tag.startswith("!") and not item.tag.startswith("!!")):
+                self.lines[f"{path}.{i}"] = item.start_mark.line + 1
+        return [self.value(item, f"{path}.{i}", depth + 1) for i, item in enumerate(node.value)]
+
+    def function(self, node: Any, suffix: str, path: str, depth: int) -> dict[str, Any]:
+        """``!Ref x`` -> {"Ref": "x"}, ``!GetAtt a.b`` -> {"Fn::GetAtt": ["a", "b"]}, ..."""
+        name = suffix if suffix in _UNCONVERTED else f"Fn::{suffix}"
+        sub = f"{path}.{name}" if path else name
+        # _plain's count: one for the function's dict, one for its argument (below)
+        self.count += 1
+        if self.count > MAX_NODES or depth + 1 > MAX_DEPTH:
+            raise _Unusual("size limits")
+        kind = node.id
+        if name == "Fn::GetAtt":
+            if kind == "scalar":
+                return {name: self.scalar_list(node.value.split(".", 1), sub, depth + 1)}
+            if kind == "sequence":
+                return {name: self.sequence(node, sub, depth + 1)}
+            raise _Unusual("GetAtt with a mapping")
+        if kind == "scalar":
+            self.count += 1
+            if depth + 2 > MAX_DEPTH + 1:
+                raise _Unusual("size limits")
+            return {name: node.value}
+        if kind == "sequence":
+            return {name: self.sequence(node, sub, depth + 1)}
+        return {name: self.mapping(node, sub, depth + 1)}
+
+    def scalar_list(self, items: list[str], path: str, depth: int) -> list[str]:
+        self.count += 1 + len(items)
+        if self.count > MAX_NODES or depth + 1 > MAX_DEPTH:
+            raise _Unusual("size limits")
+        return list(items)

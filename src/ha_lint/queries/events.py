@@ -373,9 +373,8 @@ def dead_letter_queues(arch: Architecture) -> dict[str, str]:
                 for target in targets:
                     if target.kind == "sqs_queue" and target is not res:
                         out.setdefault(target.uid, f"it receives the failures of {res.address}")
-        for _, target_uid, data in arch.graph.out_edges(res.uid, data=True):
+        for target, data in arch.out_edges(res):
             if any(_norm(part) in _DLQ_KEYS for part in data["prop"].split(".")):
-                target = arch.graph.nodes[target_uid]["resource"]
                 if target.kind == "sqs_queue" and target is not res:
                     out.setdefault(target.uid, f"it receives the failures of {res.address}")
     for allow in arch.of_kind("sqs_redrive_allow_policy"):

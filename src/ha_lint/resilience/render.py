@@ -79,7 +79,7 @@ def _estimate(o: Outcome | None) -> str:
         return "n/a"
     if o.verdict in (UNAFFECTED, DEGRADED):
         return o.verdict
-    how = f" ({o.assumption.what})" if o.assumption else f" ({o.why})"
+    how = f" ({o.assumption.what})" if o.assumption and o.assumption.key != "no-recovery" else f" ({o.why})"
     return f"{o.verdict}, RTO {span(*o.rto)}, RPO {minutes(o.rpo)}{how}"
 
 
@@ -301,7 +301,7 @@ def svg(m: WorkloadModel, findings: list[Any] | None = None) -> str:
         row_tops = [HEAD + 28]
         for slots in row_slots[:-1]:
             row_tops.append(row_tops[-1] + slots * (BOX_H + GAP) + 24)
-        width = len(columns) * COL_W + 20
+        width = len(columns) * COL_W + 90  # a gutter on the right for the tier names
         box_h = row_tops[-1] + row_slots[-1] * (BOX_H + GAP) + 16
         parts.append(f'<g class="region" data-region="{html.escape(region)}">')
         parts.append(f'<rect x="{x0}" y="10" width="{width}" height="{box_h}" rx="10" fill="#f6f8fa" stroke="#57606a" stroke-width="1.5"/>')
