@@ -121,7 +121,8 @@ def load_fast(text: str, shown: str) -> CfnTemplate | None:
 
 class _FastDecoder:
     """Composed YAML nodes -> plain data and key lines, exactly as cfn-lint's constructors
-    followed by ``_plain`` would give them (or ``_Unusual``)."""
+    followed by ``_plain`` give them (same values, same lines, same node count and depth
+    limits), or ``_Unusual``."""
 
     def __init__(self, loader: Any) -> None:
         self.loader = loader
@@ -129,81 +130,70 @@ class _FastDecoder:
         self.count = 0
         self.seen: set[int] = set()  # a node met twice is an alias
 
-    def value(self, node: Any, path: str, depth: int) -> Any:
+    def tick(self, depth: int) -> None:
+        """One value, as ``_plain`` counts them."""
         self.count += 1
         if self.count > MAX_NODES or depth > MAX_DEPTH:
-            raise _Unusual("size limits")
+            raise _Unusual("size limits: cfn-lint's path reports them")
+
+    def value(self, node: Any, path: str, depth: int) -> Any:
+        self.tick(depth)
         if id(node) in self.seen:
             raise _Unusual("alias")
         self.seen.add(id(node))
-        tag = node.tag
-        if tag == _STR:
-            if node.id != "scalar":
-                raise _Unusual("!!str on a collection")
+        tag, kind = node.tag, node.id
+        if tag == _STR and kind == "scalar":
             return node.value
-        if tag == _MAP:
-            if node.id != "mapping":
-                raise _Unusual("!!map on a non-mapping")
+        if tag == _MAP and kind == "mapping":
             return self.mapping(node, path, depth)
-        if tag == _SEQ:
-            if node.id != "sequence":
-                raise _Unusual("!!seq on a non-sequence")
+        if tag == _SEQ and kind == "sequence":
             return self.sequence(node, path, depth)
-        if tag in _PLAIN_SCALARS:
-            if node.id != "scalar":
-                raise _Unusual("scalar tag on a collection")
+        if tag in _PLAIN_SCALARS and kind == "scalar":
             return self.loader.construct_object(node, deep=True)
-        if tag.startswith("!") and len(tag) > 1 and not tag.startswith("!!"):
+        if _is_function(tag):
             return self.function(node, tag[1:], path, depth)
-        raise _Unusual(f"tag {tag}")
+        raise _Unusual(f"tag {tag} on a {kind}")
 
     def mapping(self, node: Any, path: str, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag != _STR or key_node.id != "scalar":
-                raise _Unusual("non-string key or merge key")
+                raise _Unusual("a key that is not a string (or a merge key)")
             name = key_node.value
             if name in out:
-                raise _Unusual("duplicate key")
-            self.count += 1  # the key's own value in _plain's count: keys are not counted there
-            self.count -= 1
+                raise _Unusual("duplicate key: cfn-lint's path reports it")
             sub = f"{path}.{name}" if path else name
             self.lines[sub] = key_node.start_mark.line + 1
             out[name] = self.value(value_node, sub, depth + 1)
         return out
 
     def sequence(self, node: Any, path: str, depth: int) -> list[Any]:
-        for i, item in enumerate(node.value):  # a list item's own line, for a mapping or a tag function
-            if (item.tag == _MAP and item.id == "mapping") or (item.tag.startswith("!") and not item.tag.startswith("!!")):
+        for i, item in enumerate(node.value):  # a list item's own line when it is a mapping (or a function)
+            if (item.tag == _MAP and item.id == "mapping") or _is_function(item.tag):
                 self.lines[f"{path}.{i}"] = item.start_mark.line + 1
         return [self.value(item, f"{path}.{i}", depth + 1) for i, item in enumerate(node.value)]
 
     def function(self, node: Any, suffix: str, path: str, depth: int) -> dict[str, Any]:
-        """``!Ref x`` -> {"Ref": "x"}, ``!GetAtt a.b`` -> {"Fn::GetAtt": ["a", "b"]}, ..."""
+        """``!Ref x`` -> {"Ref": "x"}, ``!GetAtt a.b`` -> {"Fn::GetAtt": ["a", "b"]}, ``!Sub`` ...
+        -> {"Fn::Sub": ...}: a mapping of one key, with no line of its own for that key."""
         name = suffix if suffix in _UNCONVERTED else f"Fn::{suffix}"
         sub = f"{path}.{name}" if path else name
-        # _plain's count: one for the function's dict, one for its argument (below)
-        self.count += 1
-        if self.count > MAX_NODES or depth + 1 > MAX_DEPTH:
-            raise _Unusual("size limits")
+        self.tick(depth + 1)  # the function's argument
         kind = node.id
-        if name == "Fn::GetAtt":
-            if kind == "scalar":
-                return {name: self.scalar_list(node.value.split(".", 1), sub, depth + 1)}
-            if kind == "sequence":
-                return {name: self.sequence(node, sub, depth + 1)}
-            raise _Unusual("GetAtt with a mapping")
+        if name == "Fn::GetAtt" and kind == "scalar":
+            parts = node.value.split(".", 1)
+            for _ in parts:
+                self.tick(depth + 2)
+            return {name: parts}
         if kind == "scalar":
-            self.count += 1
-            if depth + 2 > MAX_DEPTH + 1:
-                raise _Unusual("size limits")
             return {name: node.value}
         if kind == "sequence":
             return {name: self.sequence(node, sub, depth + 1)}
+        if name == "Fn::GetAtt":
+            raise _Unusual("!GetAtt with a mapping")
         return {name: self.mapping(node, sub, depth + 1)}
 
-    def scalar_list(self, items: list[str], path: str, depth: int) -> list[str]:
-        self.count += 1 + len(items)
-        if self.count > MAX_NODES or depth + 1 > MAX_DEPTH:
-            raise _Unusual("size limits")
-        return list(items)
+
+def _is_function(tag: str) -> bool:
+    """A CloudFormation short-form tag (``!Ref``, ``!Sub``...), not ``!!`` nor a bare ``!``."""
+    return tag.startswith("!") and len(tag) > 1 and not tag.startswith("!!")
