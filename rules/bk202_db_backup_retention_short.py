@@ -14,7 +14,10 @@ class DbBackupRetentionShort(Rule):
     Flags RDS DB instances and clusters, DocumentDB and Neptune clusters whose backup
     retention is above 0 but below the configured minimum: `--min-backup-retention DAYS`
     or `options: {min-backup-retention-days: N}` in `.ha-lint.yml` (default 7). An absent
-    retention is the AWS default of 1 day, and is flagged. Retention 0 is BK201's.
+    retention is the AWS default of 1 day, and is flagged, in both languages: the Terraform
+    provider leaves `aws_db_instance.backup_retention_period` to the RDS API (default 1) and
+    defaults it to 1 for `aws_rds_cluster`, `aws_docdb_cluster` and `aws_neptune_cluster`.
+    Retention 0 is BK201's.
     Not flagged, as for BK201: Aurora cluster members and `aurora*` instances (retention is
     the cluster's) and read replicas (their source's backups bound the RPO).
 

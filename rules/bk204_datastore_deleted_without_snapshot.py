@@ -30,8 +30,11 @@ class DatastoreDeletedWithoutSnapshot(Rule):
     cfn-lint reports (E3035), not flagged here. A `DeletionPolicy` written as an intrinsic
     function is not resolved, so not flagged. Deletion protection does not exempt a
     resource: it blocks the delete, but once it is lifted (often outside the template) the
-    delete proceeds with no copy. The finding points at the resource (the policy is an
-    attribute, not a property).
+    delete proceeds with no copy. The finding points at the `DeletionPolicy: Delete` /
+    `UpdateReplacePolicy: Delete` line when the policy is written, else at the resource's
+    first line; in Terraform at `skip_final_snapshot`. Terraform has no per-resource
+    equivalent for the other types (`lifecycle { prevent_destroy }` blocks a destroy but
+    keeps no copy), so only the final-snapshot types are checked there.
 
     ## Why it matters
     Deleting a stack, removing a resource from a template, or a property change that forces

@@ -15,9 +15,10 @@ class DynamodbPitrDisabled(Rule):
     off or absent (`PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled`,
     `point_in_time_recovery { enabled }`; absent means off), and each replica of a global
     table that does not enable it: every `Replicas` entry of `AWS::DynamoDB::GlobalTable`,
-    every `replica {}` block of `aws_dynamodb_table` (`point_in_time_recovery`, default
-    false). Decision: replicas are checked one by one because each is a table of its own
-    Region: after a Regional failover the surviving replica is the one you restore from.
+    every `replica {}` block of `aws_dynamodb_table` and every `aws_dynamodb_table_replica`
+    (`point_in_time_recovery`, default false). Decision: replicas are checked one by one
+    because each is a table of its own Region with its own PITR setting: after a Regional
+    failover the surviving replica is the one you restore from.
 
     ## Why it matters
     Point-in-time recovery keeps continuous backups for up to 35 days and restores the
@@ -57,12 +58,15 @@ class DynamodbPitrDisabled(Rule):
     """
 
     def check(self, arch):
-        for table in arch.of_kind("dynamodb_table"):
+        for table in arch.of_kind("dynamodb_table", "dynamodb_table_replica"):
             for gap in pitr_gaps(table):
-                where = f"its replica in {gap.replica}" if gap.replica else "it"
+                if table.kind == "dynamodb_table_replica":
+                    what, where = "DynamoDB global table replica", f"this replica (in {gap.replica})"
+                else:
+                    what, where = "DynamoDB table", f"its replica in {gap.replica}" if gap.replica else "it"
                 yield self.finding(
                     table,
-                    f"DynamoDB table {table.address}: point-in-time recovery is off for {where}{gap.why}"
+                    f"{what} {table.address}: point-in-time recovery is off for {where}{gap.why}"
                     f"{when(gap.branch)}. A bad write or delete can only be undone from an older backup, if any; "
                     "enable point-in-time recovery.",
                     line=gap.line,

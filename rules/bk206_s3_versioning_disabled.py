@@ -15,9 +15,14 @@ class S3VersioningDisabled(Rule):
     `VersioningConfiguration: {Status: Enabled}` (CloudFormation), the inline
     `versioning { enabled = true }` block (Terraform AWS provider v3), or a separate
     `aws_s3_bucket_versioning` whose `bucket` references the bucket (or names it) with
-    `status = "Enabled"`. `Suspended` and absent are flagged. When an
-    `aws_s3_bucket_versioning` of the same module names a bucket that cannot be resolved,
-    no bucket of that module is flagged (it may be this one).
+    `status = "Enabled"`. `Suspended` and absent are flagged. Object Lock
+    (`ObjectLockEnabled`, `object_lock_enabled`) turns versioning on for good.
+    Decision: an `aws_s3_bucket_versioning` whose bucket cannot be resolved
+    (`bucket = var.name`) may belong to any bucket of its module whose own name is
+    unresolved too, which is then not flagged; when every bucket of the module has a
+    known name it may belong to any of them, and none is flagged. A bucket that has a
+    versioning resource of its own is decided by that one. The finding points at the
+    bucket (at its `VersioningConfiguration` / `versioning` when written inline).
 
     ## Why it matters
     Without versioning, an overwritten or deleted object is gone: an application bug, a

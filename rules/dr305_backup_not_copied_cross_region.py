@@ -17,7 +17,12 @@ class BackupNotCopiedCrossRegion(Rule):
     Terraform provider's Region). A destination whose Region cannot be resolved (a
     parameter, `${AWS::Region}` left unset) may be another Region: not flagged.
     Decision: a copy to another account in the same Region protects against account
-    compromise but not a Regional outage, so it does not satisfy this rule.
+    compromise but not a Regional outage, so it does not satisfy this rule. A destination
+    ARN with any unresolved part (`${AWS::AccountId}`, a data source's account ID) is
+    unknown as a whole, so it is not flagged either. The finding points at the rule's name
+    (`RuleName`, `rule_name`; a `dynamic "rule"` block for the rules it writes) when the
+    rule has no copy action, and at the first copy destination when every copy stays in
+    the Region.
 
     ## Why it matters
     Backups kept only in the Region they protect are lost, or unreachable, with that
@@ -71,7 +76,9 @@ class BackupNotCopiedCrossRegion(Rule):
                 if rule.copied_cross_region is not False:
                     continue
                 name = rule.name if isinstance(rule.name, str) else f"#{rule.index + 1}"
+                line = rule.line
                 if rule.copies:
+                    line = next((c.line for c in rule.copies if c.line), line)
                     where = ", ".join(f"{c.destination} ({c.region if isinstance(c.region, str) else 'same Region'})"
                                       for c in rule.copies)
                     problem = f"copies only to vaults in the same Region: {where}"
@@ -81,5 +88,5 @@ class BackupNotCopiedCrossRegion(Rule):
                     plan,
                     f"Backup plan {plan.address} rule {name} {problem}. Its recovery points are lost with the "
                     "Region; add a copy action to a vault in the recovery Region.",
-                    line=rule.line, detail=f"rule:{name}",
+                    line=line, detail=f"rule:{name}",
                 )

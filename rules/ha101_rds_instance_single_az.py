@@ -55,7 +55,8 @@ class RdsInstanceSingleAz(Rule):
     ## References
     - AWS Well-Architected Reliability REL 10 (fault isolation), REL 11 (withstand component failures)
     - Amazon RDS User Guide: Multi-AZ deployments
-    - Equivalent: Checkov CKV_AWS_157, Trivy AWS-0176 (rds-enable-multi-az)
+    - Equivalent: Checkov CKV_AWS_157, AWS Security Hub RDS.5, AWS Config rds-multi-az-support (Trivy has no
+      Multi-AZ check: its AWS-0176 is IAM database authentication)
     """
 
     def check(self, arch):

@@ -1,6 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import azs_spanned, cluster_members, is_aurora_cluster
-from ha_lint.values import possibilities
+from ha_lint.values import possibilities, when
 
 
 class AuroraClusterSingleInstance(Rule):
@@ -24,9 +24,11 @@ class AuroraClusterSingleInstance(Rule):
     the shard group), and a headless secondary cluster of a global database (a cluster with
     `GlobalClusterIdentifier` and no instances). Aurora Replica auto scaling
     (`rds:cluster:ReadReplicaCount` scalable target on the cluster) counts its minimum
-    capacity as members. Decision: a cluster whose engine is not
+    capacity as members. A member created on the same CloudFormation condition as its cluster
+    exists whenever the cluster does, so it counts as certain. When `EngineMode` depends on a
+    condition, the finding names the provisioned branch. Decision: a cluster whose engine is not
     resolvable is not flagged; a Terraform `aws_rds_cluster` without `engine` is Aurora
-    (the provider's historical default).
+    (the provider's default before v5.0, which made `engine` required).
 
     ## Why it matters
     Aurora keeps six copies of the data across three AZs, but compute is the instances: with
@@ -82,8 +84,11 @@ class AuroraClusterSingleInstance(Rule):
         for cluster in arch.of_kind("rds_cluster"):
             if not is_aurora_cluster(cluster) or cluster.has("cluster_instance_class"):
                 continue
-            if all(mode == "serverless" for _, mode in possibilities(cluster.get("engine_mode").value)):
-                continue
+            provisioned = [label for label, mode in possibilities(cluster.get("engine_mode").value)
+                           if not (isinstance(mode, str) and mode.lower() == "serverless")]
+            if not provisioned:
+                continue  # Aurora Serverless v1: AWS keeps the capacity Multi-AZ
+            mode_branch = None if None in provisioned else ", ".join(provisioned)  # serverless in the others
             if cluster.get("scalability_type").value == "limitless":
                 continue  # Aurora Limitless: compute lives in the shard group, not in instances
             members = cluster_members(arch, cluster)
@@ -94,20 +99,21 @@ class AuroraClusterSingleInstance(Rule):
                 names = ", ".join(sorted({c for _, c in members.conditional}))
                 branch = f" when condition {names} is false" if high >= 2 else ""
                 listed = f" ({', '.join(m.address for m in members.certain)})" if members.certain else ""
+                what = ("no instance in the scanned set" if low == 0 else f"1 instance in the scanned set{listed}")
                 yield self.finding(
                     cluster,
-                    f"Aurora cluster {cluster.address} has {low} instance{'' if low == 1 else 's'} in the scanned "
-                    f"set{listed}{branch}: no reader to promote when the writer's host or Availability Zone fails. "
-                    "Add a reader instance in another AZ.",
-                    detail=f"instances{':' + names if branch else ''}",
+                    f"Aurora cluster {cluster.address} has {what}{branch}{when(mode_branch)}: "
+                    f"{'no writer, and ' if low == 0 else ''}no reader to promote when the writer's host or "
+                    "Availability Zone fails. Add a reader instance in another AZ.",
+                    detail=f"instances{':' + names if branch else ''}{':' + mode_branch if mode_branch else ''}",
                 )
                 continue
             for span in azs_spanned(arch, cluster):
                 if span.single_az:
                     yield self.finding(
                         cluster,
-                        f"Aurora cluster {cluster.address} has {span.describe()}: every instance is pinned to one "
-                        "Availability Zone, so an AZ outage takes them all down. Place a reader in another AZ "
-                        "(or leave AvailabilityZone unset).",
+                        f"Aurora cluster {cluster.address} has {span.describe()}{when(mode_branch)}: every instance "
+                        "is pinned to one Availability Zone, so an AZ outage takes them all down. Place a reader in "
+                        "another AZ (or leave AvailabilityZone unset).",
                         detail="availability_zone",
                     )

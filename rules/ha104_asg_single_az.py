@@ -16,8 +16,9 @@ class AsgSingleAz(Rule):
     `AvailabilityZones` resolve to fewer than two distinct AZs: exactly one subnet (whatever
     its AZ), or several subnets all in the same known AZ. Subnets decide when both are given.
     AZs are compared after resolution: `!Select [0, !GetAZs '']` and `!Select [1, !GetAZs '']`
-    are two AZs. Subnets from a parameter without default or a module output are unknown
-    and not reported.
+    are two AZs, and `AvailabilityZones: !GetAZs ''` / `data.aws_availability_zones.x.names`
+    (every AZ of the Region) is several. Subnets from a parameter without default or a module
+    output are unknown and not reported.
 
     ## Why it matters
     An Auto Scaling group replaces failed instances, but only inside the AZs it may use.

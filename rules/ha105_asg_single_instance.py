@@ -89,8 +89,8 @@ class AsgSingleInstance(Rule):
                 yield self.finding(
                     asg,
                     f"Auto Scaling group {asg.address} serves {links.attachments[0].description} with a minimum size "
-                    f"of {low.value if branch is None else 'less than 2'}{low.why()}{when(label)}: when that "
-                    "instance fails, nothing serves traffic until a replacement passes health checks. Set the "
-                    "minimum to at least 2.",
+                    f"of {low.value if branch is None else 'less than 2'}{low.why()}{when(label)}: it may scale in "
+                    "to a single instance (or none), and when that instance fails nothing serves traffic until a "
+                    "replacement passes health checks. Set the minimum to at least 2.",
                     line=property_line(asg, "min_size"), detail=f"min_size{':' + label if label else ''}",
                 )

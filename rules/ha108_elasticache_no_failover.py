@@ -1,6 +1,6 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import property_line
-from ha_lint.values import UNKNOWN, as_bool, as_int, bad_branches, possibilities, when
+from ha_lint.queries.az import condition_unknown, count_unknown, property_line
+from ha_lint.values import UNKNOWN, Choice, Ref, as_bool, as_int, bad_branches, possibilities, when
 
 
 def _nodes_per_shard(rg):
@@ -16,7 +16,10 @@ def _nodes_per_shard(rg):
         if rg.has(name):
             value = rg.get(name).value
             if name == "cluster_mode_block":
-                value = value[0].get("replicas_per_node_group", UNKNOWN) if isinstance(value, list) and value else UNKNOWN
+                if isinstance(value, str):
+                    continue  # provider v5+: cluster_mode = "enabled" | "disabled" | "compatible"
+                value = value[0].get("replicas_per_node_group", UNKNOWN) if isinstance(value, list) and value and \
+                    isinstance(value[0], dict) else UNKNOWN
             replicas = as_int(value)
             return (UNKNOWN if replicas is UNKNOWN else replicas + 1), name
     if rg.has("num_node_groups"):
@@ -28,6 +31,31 @@ def _nodes_per_shard(rg):
     if azs is UNKNOWN or (isinstance(azs, list) and azs):  # one node per listed AZ
         return (len(azs) if isinstance(azs, list) else UNKNOWN), "preferred_cache_cluster_azs"
     return 1, None  # NumCacheClusters absent: one node
+
+
+def _replica_clusters(arch, rg):
+    """Cache clusters that join ``rg`` as read replicas (``aws_elasticache_cluster`` with
+    ``replication_group_id``): their number, or UNKNOWN when one may join that cannot be resolved."""
+    name = rg.get("identifier").value
+    found = 0
+    for cluster in arch.of_kind("elasticache_cluster"):
+        if not cluster.has("replication_group"):
+            continue
+        value = cluster.get("replication_group").value
+        if isinstance(value, Ref):
+            if arch.resolve_ref(cluster, value) is not rg:
+                continue
+        elif isinstance(value, str):
+            if not (isinstance(name, str) and value.lower() == name.lower()):
+                continue
+        elif cluster.workload != rg.workload:
+            continue
+        else:
+            return UNKNOWN  # an unresolved group in the same workload: it may be this one
+        if count_unknown(cluster) or condition_unknown(cluster):
+            return UNKNOWN
+        found += 1
+    return found
 
 
 class ElasticacheNoFailover(Rule):
@@ -48,8 +76,13 @@ class ElasticacheNoFailover(Rule):
     Multi-AZ and node count (else the resource). Also flags (medium) a single-node Redis/Valkey
     `AWS::ElastiCache::CacheCluster` / `aws_elasticache_cluster` that is not a member of a
     replication group. Memcached and ElastiCache Serverless are not flagged.
-    Decision: in cluster mode with `NumNodeGroups` but no replica count, and for groups built
-    from an existing primary or a global datastore, the node count is unknown.
+    Terraform `aws_elasticache_cluster` resources that join a group (`replication_group_id`)
+    are read replicas of its shard and count as nodes; provider v5's `cluster_mode` string
+    (`enabled`/`disabled`/`compatible`) does not change the count, the v3 `cluster_mode {}` block's
+    `replicas_per_node_group` does. Decision: in cluster mode with `NumNodeGroups` but no replica
+    count, for groups built from an existing primary or a global datastore, and when a cache
+    cluster of the same workload may join the group through an unresolved reference, the node
+    count is unknown.
 
     ## Why it matters
     A Redis primary without a replica is a single point of failure: when its node or AZ
@@ -99,6 +132,15 @@ class ElasticacheNoFailover(Rule):
             if any(isinstance(e, str) and e.lower() == "memcached" for _, e in possibilities(rg.get("engine").value)):
                 continue
             nodes, nodes_prop = _nodes_per_shard(rg)
+            if nodes_prop in ("num_cache_clusters", "num_cache_clusters_legacy", None) and nodes is not UNKNOWN:
+                extra = _replica_clusters(arch, rg)  # cluster mode disabled: one shard, replicas join it
+                if extra is UNKNOWN:
+                    nodes = UNKNOWN
+                elif extra and isinstance(nodes, Choice):
+                    nodes = Choice(tuple((label, v if as_int(v) is UNKNOWN else as_int(v) + extra)
+                                         for label, v in possibilities(nodes)))
+                elif extra:
+                    nodes = nodes if as_int(nodes) is UNKNOWN else as_int(nodes) + extra
             gaps = []  # (neutral property, text, branches)
             for name, text in (("automatic_failover", "automatic failover is off"), ("multi_az", "Multi-AZ is off")):
                 value = rg.get(name)

@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import azs_spanned, property_line
+from ha_lint.queries.az import Zone, azs_spanned, property_line
+from ha_lint.values import when
 
 
 class EfsOneZone(Rule):
@@ -15,7 +16,10 @@ class EfsOneZone(Rule):
     targets (`AWS::EFS::MountTarget`, `aws_efs_mount_target`) in the scanned set all sit in
     one AZ: exactly one mount target (EFS allows one per AZ), or several in the same known
     AZ. A file system without mount targets in the scanned set, or with mount targets whose
-    number is unknown (`for_each` over a variable without default), is not flagged.
+    number is unknown (`for_each` over a variable without default), is not flagged. When a
+    condition decides whether `AvailabilityZoneName` is set, the One Zone branch is named.
+    Decision: an `AvailabilityZoneName` from a parameter or variable without default is One Zone
+    storage all the same (one AZ, whichever it is), as for a resource placed in exactly one subnet.
 
     ## Why it matters
     One Zone storage keeps the data in a single AZ: an AZ failure makes it unavailable, and
@@ -63,11 +67,14 @@ class EfsOneZone(Rule):
                 if not span.single_az:
                     continue
                 if span.prop == "availability_zone_name":
-                    message = (f"EFS file system {fs.address} uses One Zone storage in {span.places[0].zone}: an "
+                    zone = span.places[0].zone
+                    where = f"AZ {zone}" if isinstance(zone, Zone) else "an Availability Zone chosen at deploy time"
+                    message = (f"EFS file system {fs.address} uses One Zone storage in {where}{when(span.branch)}: an "
                                "outage of that Availability Zone makes the data unavailable (and can lose it). Use "
                                "Regional storage (remove the AZ name) with a mount target in each AZ.")
                 else:
-                    message = (f"EFS file system {fs.address} is reachable only through {span.describe()}: when that "
-                               "Availability Zone fails, every client loses the file system. Create a mount target "
-                               "in each AZ your clients run in.")
-                yield self.finding(fs, message, line=property_line(fs, span.prop), detail=span.prop or "mount_targets")
+                    message = (f"EFS file system {fs.address} is reachable only through {span.describe()}"
+                               f"{when(span.branch)}: when that Availability Zone fails, every client loses the file "
+                               "system. Create a mount target in each AZ your clients run in.")
+                detail = (span.prop or "mount_targets") + (f":{span.branch}" if span.branch else "")
+                yield self.finding(fs, message, line=property_line(fs, span.prop), detail=detail)

@@ -12,7 +12,9 @@ class StandaloneEc2Entrypoint(Rule):
     ## What it does
     Flags an `AWS::EC2::Instance` / `aws_instance` that receives traffic directly: an Elastic
     IP is attached to it (`AWS::EC2::EIP` `InstanceId`, `AWS::EC2::EIPAssociation`, `aws_eip`
-    `instance`, `aws_eip_association`), a Route 53 record's values are its address (or its
+    `instance`, `aws_eip_association`; also through one of its network interfaces: `NetworkInterfaces`,
+    `AWS::EC2::NetworkInterfaceAttachment`, `aws_network_interface` `attachment {}`,
+    `aws_network_interface_attachment`), a Route 53 record's values are its address (or its
     Elastic IP's), or it is certainly the only target of a target group (`Targets`,
     `aws_lb_target_group_attachment`) or classic load balancer (`Instances`,
     `aws_elb_attachment`). Decision: a classic load balancer with one instance counts like a

@@ -66,7 +66,8 @@ class OpensearchSingleAz(Rule):
     ## References
     - AWS Well-Architected Reliability REL 10 (fault isolation), REL 11 (withstand component failures)
     - Amazon OpenSearch Service Developer Guide: Configuring a multi-AZ domain
-    - Equivalent: AWS Security Hub Opensearch.6 / ES.6 (three data nodes and zone awareness), AWS Config opensearch-data-node-fault-tolerance
+    - Equivalent: AWS Security Hub Opensearch.6 / ES.6 (three data nodes and zone awareness), AWS Config opensearch-data-node-fault-tolerance;
+      related: Checkov CKV_AWS_318 (three dedicated master nodes)
     """
 
     def check(self, arch):

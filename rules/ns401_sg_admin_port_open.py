@@ -1,7 +1,10 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.sg import rules_of
+from ha_lint.queries.sg import describe_world, rules_of
+from ha_lint.values import when
 
-ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
+# Port -> (service, the transports it answers on). SSH is TCP only; RDP also uses UDP 3389
+# (the RDP 8+ UDP transport), so an open UDP 3389 exposes the RDP service too.
+ADMIN_PORTS = {22: ("SSH", ("tcp",)), 3389: ("RDP", ("tcp", "udp"))}
 
 
 class SgAdminPortOpen(Rule):
@@ -14,10 +17,20 @@ class SgAdminPortOpen(Rule):
     ## What it does
     Flags a security-group ingress rule from `0.0.0.0/0` or `::/0` whose protocol and port
     range cover port 22 or 3389: a single port, a range that includes it, or all
-    protocols / all ports (`-1`). Every way of writing a rule is read: inline ingress on
-    `AWS::EC2::SecurityGroup` / `aws_security_group`, `AWS::EC2::SecurityGroupIngress`,
-    `aws_security_group_rule` (type ingress), `aws_vpc_security_group_ingress_rule`.
-    The finding is reported on the resource that holds the rule.
+    protocols / all ports (`-1`, `"all"`, protocol number `6`/`17`, ports as strings, `-1`
+    as a TCP port). Every way of writing a rule is read: inline ingress on
+    `AWS::EC2::SecurityGroup` / `aws_security_group` / `aws_default_security_group`
+    (`dynamic "ingress"` blocks included), `AWS::EC2::SecurityGroupIngress` (`GroupId` or
+    `GroupName`), `aws_security_group_rule` (type ingress),
+    `aws_vpc_security_group_ingress_rule` (`cidr_ipv4` / `cidr_ipv6`, `ip_protocol = "-1"`),
+    and the rules a module such as terraform-aws-modules/security-group builds from named
+    rules (`ingress_rules = ["ssh-tcp"]` with `ingress_cidr_blocks`). A source that is a
+    parameter default, variable or module input is named in the message. Inline rules are
+    reported on the security group at the entry's line, separate rule resources on
+    themselves. Security-group references and prefix lists are not "the world".
+
+    Decision: SSH is TCP, so a UDP rule on port 22 is not reported; RDP answers on TCP and
+    UDP 3389, so either is. ICMP and other IP protocols open no admin port.
 
     ## Why it matters
     Administrative ports open to the world are scanned within minutes of launch;
@@ -69,13 +82,14 @@ class SgAdminPortOpen(Rule):
             world = rule.world_cidrs()
             if not world:
                 continue
-            open_ports = [p for p in ADMIN_PORTS if rule.covers_port(p)]
+            open_ports = [p for p, (_, protocols) in ADMIN_PORTS.items() if rule.opens(p, protocols)]
             if not open_ports:
                 continue
-            names = " and ".join(f"{ADMIN_PORTS[p]} ({p})" for p in open_ports)
+            names = " and ".join(f"{ADMIN_PORTS[p][0]} ({p})" for p in open_ports)
             yield self.finding(
                 rule.owner,
-                f"{rule.owner.address} admits {names} from {', '.join(world)} ({rule.describe_ports()}). "
-                "Restrict the source to a known range, or use SSM Session Manager instead of open admin ports.",
+                f"{rule.owner.address} admits {names} from {describe_world(world)}{rule.why} ({rule.describe_ports()})"
+                f"{when(rule.branch)}. Restrict the source to a known range, or use SSM Session Manager instead "
+                "of open admin ports.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",
             )

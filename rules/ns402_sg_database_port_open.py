@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.sg import database_ports, describe_ports, rules_of
+from ha_lint.queries.sg import database_ports, database_protocols, describe_ports, describe_world, rules_of
 from ha_lint.values import when
 
 
@@ -17,14 +17,18 @@ class SgDatabasePortOpen(Rule):
     (Redis/Valkey), 11211 (Memcached), 9200 (Elasticsearch/OpenSearch), 5439 (Redshift),
     9042 (Cassandra/Keyspaces), 2049 (NFS/EFS). A single port, a range that includes one, or
     all traffic (`-1`) all count. Every way of writing a rule is read: inline ingress on
-    `AWS::EC2::SecurityGroup` / `aws_security_group` (`dynamic` blocks included),
-    `AWS::EC2::SecurityGroupIngress`, `aws_security_group_rule` (type ingress),
+    `AWS::EC2::SecurityGroup` / `aws_security_group` / `aws_default_security_group`
+    (`dynamic` blocks included), `AWS::EC2::SecurityGroupIngress` (`GroupId` or
+    `GroupName`), `aws_security_group_rule` (type ingress),
     `aws_vpc_security_group_ingress_rule`. The finding is reported on the resource that
     holds the rule. The port list can be replaced with the `database_ports` option.
 
-    Decision: as for NS401, a TCP or a UDP rule covering the port counts: the database
-    protocols are TCP, but Memcached (11211) and NFS (2049) also answer on UDP, and open UDP
-    11211 is a well-known DDoS amplification vector.
+    Decision: the database protocols are TCP, so a UDP rule counts only on the ports whose
+    service also answers on UDP: Memcached (11211, a well-known DDoS amplification vector
+    when open) and NFS (2049). A UDP rule on 5432 opens no PostgreSQL service and is not
+    reported. Terraform module rules built from named rules (terraform-aws-modules/
+    security-group `ingress_rules = ["postgresql-tcp"]` with `ingress_cidr_blocks`) are read
+    through the module.
 
     ## Why it matters
     A datastore port open to the internet is found by scanners within minutes: credential
@@ -83,12 +87,12 @@ class SgDatabasePortOpen(Rule):
         names = database_ports(arch)
         for rule in rules_of(arch):
             world = rule.world_cidrs() if rule.direction == "ingress" else []
-            ports = [p for p in names if rule.covers_port(p)] if world else []
+            ports = [p for p in names if rule.opens(p, database_protocols(p))] if world else []
             if not ports:
                 continue
             yield self.finding(
                 rule.owner,
-                f"{rule.owner.address} admits {describe_ports(ports, names)} from {', '.join(world)}"
+                f"{rule.owner.address} admits {describe_ports(ports, names)} from {describe_world(world)}"
                 f"{rule.why} ({rule.describe_ports()}){when(rule.branch)}. Allow the application tier's "
                 "security group (or a narrow private range) instead of the whole internet.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.sg import rules_of
+from ha_lint.queries.sg import describe_world, rules_of
 from ha_lint.values import when
 
 
@@ -11,11 +11,13 @@ class SgAllTrafficOpen(Rule):
     tags = ("security", "network", "security-group")
     docs = """
     ## What it does
-    Flags a security-group ingress rule from `0.0.0.0/0` or `::/0` that opens every
-    protocol (`IpProtocol: -1`, `protocol = "-1"` / `"all"`) or every TCP or UDP port
-    (`0-65535`, `1-65535`, or `-1` as a port). Inline rules (`dynamic` blocks included) are
-    reported on the security group at the rule's line; `AWS::EC2::SecurityGroupIngress`,
-    `aws_security_group_rule` and `aws_vpc_security_group_ingress_rule` on themselves.
+    Flags a security-group ingress rule from `0.0.0.0/0` or `::/0` (or any other /0) that
+    opens every protocol (`IpProtocol: -1` / `"-1"`, `protocol = "-1"` / `"all"`,
+    `ip_protocol = "-1"`) or every TCP or UDP port (`0-65535`, `1-65535`, or `-1` as a
+    port). Inline rules of `AWS::EC2::SecurityGroup`, `aws_security_group` and
+    `aws_default_security_group` (`dynamic` blocks included) are reported on the security
+    group at the rule's line; `AWS::EC2::SecurityGroupIngress`, `aws_security_group_rule`
+    and `aws_vpc_security_group_ingress_rule` on themselves.
 
     Decision: `1-65535` counts as all ports (port 0 is reserved and never used); a rule for
     one other IP protocol (ESP, GRE, ICMP ...) is not "all traffic".
@@ -73,7 +75,7 @@ class SgAllTrafficOpen(Rule):
                 continue
             yield self.finding(
                 rule.owner,
-                f"{rule.owner.address} admits {rule.describe_ports()} from {', '.join(world)}{rule.why}"
+                f"{rule.owner.address} admits {rule.describe_ports()} from {describe_world(world)}{rule.why}"
                 f"{when(rule.branch)}: every service behind it faces the internet. Open only the ports "
                 "the service answers on, to the sources that need them.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",

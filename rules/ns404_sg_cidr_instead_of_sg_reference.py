@@ -3,6 +3,11 @@ from ha_lint.queries.reach import datastore_port
 from ha_lint.queries.sg import database_ports, describe_ports, rules_of, server_groups, whole_private_range
 from ha_lint.values import when
 
+# On an EC2 instance (which may or may not run a database) only a rule that names a database
+# port counts: a single port or a narrow range (27017-27019, 9200-9300), not 1024-65535.
+MAX_INSTANCE_SPAN = 101
+_OWN_PORT_NAMES = {443: "OpenSearch HTTPS"}
+
 
 class SgCidrInsteadOfSgReference(Rule):
     id = "NS404"
@@ -22,8 +27,11 @@ class SgCidrInsteadOfSgReference(Rule):
 
     Decision: narrower ranges (a subnet's /24) are left alone: they name where clients run.
     The security groups checked are those that guard a datastore, or an EC2 instance (which
-    may run a database: then only rules that name a database port count, not an instance's
-    "allow all from the VPC"), in the scanned set.
+    may run a database: then only rules that name a database port count, a single port or a
+    range of at most 101 ports, not an instance's "allow all" or "1024-65535 from the VPC"),
+    in the scanned set. A datastore's own port joins the list (an engine's non-default
+    `Port`, 443 for an OpenSearch domain's HTTPS endpoint, 2049 for EFS). Only IPv4 ranges
+    are judged (VPC IPv6 blocks are assigned by AWS, not private ranges).
 
     ## Why it matters
     A VPC-wide rule lets every host in the network reach the database, not just the
@@ -76,17 +84,27 @@ class SgCidrInsteadOfSgReference(Rule):
                 continue
             guarded = servers[rule.group.uid]
             stores = [s for s in guarded if s.kind != "ec2_instance"]
-            if rule.every_port and not stores:
-                continue  # an instance's "allow all from the VPC" is not a database rule
-            wanted = set(names) | {p for p in (datastore_port(arch, s) for s in stores) if p is not None}
-            ports = [p for p in sorted(wanted) if rule.covers_tcp_port(p)]
+            if not stores and (rule.all_protocols or (rule.port_span or 0) > MAX_INSTANCE_SPAN):
+                continue  # an instance's "allow all / a wide range from the VPC" is not a database rule
+            ports = [p for p in sorted(_served_ports(arch, stores, names)) if rule.covers_tcp_port(p)]
             ranges = [r for r in (whole_private_range(arch, rule.owner, c) for c in rule.cidrs) if r]
             if not ports or not ranges:
                 continue
+            wider = "" if rule.ports is not None and rule.ports[0] == rule.ports[1] else f" ({rule.describe_ports()})"
             yield self.finding(
                 rule.owner,
-                f"{rule.group.address} guards {(stores or guarded)[0].address} and admits {describe_ports(ports, names)} from {'; '.join(ranges)}"
-                f"{rule.why}{when(rule.branch)}: every host in that network can connect. Reference the clients' "
-                "security group instead of the CIDR.",
+                f"{rule.group.address} guards {(stores or guarded)[0].address} and admits "
+                f"{describe_ports(ports, {**names, **_OWN_PORT_NAMES})}{wider} from {'; '.join(ranges)}{rule.why}"
+                f"{when(rule.branch)}: every host in that network can connect. Reference the clients' security group "
+                "instead of the CIDR.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(r.split(',')[0] for r in ranges)}",
             )
+
+
+def _served_ports(arch, stores, names):
+    """The ports the guarded datastores serve on when all are known (what the rule really
+    opens), else the database/cache port list (EC2 instances, unknown ports)."""
+    own = [datastore_port(arch, s) for s in stores]
+    if own and all(p is not None for p in own):
+        return set(own)
+    return set(names) | {p for p in own if p is not None}

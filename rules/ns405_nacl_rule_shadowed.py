@@ -16,9 +16,12 @@ class NaclRuleShadowed(Rule):
     already matched by lower-numbered entries of the same direction: above all a DENY placed
     after a broader ALLOW, which never blocks anything. An ALLOW behind a broader DENY (dead)
     and an entry behind a broader one of the same action (redundant) are reported too. The
-    relation is exact: `-1` is every protocol and port; a protocol other than TCP/UDP/ICMP
-    matches on all ports; IPv4 entries never cover IPv6 ones; several earlier entries may
-    cover one together. Entries of `AWS::EC2::NetworkAclEntry` / `aws_network_acl_rule` are
+    relation is exact: `-1` is every protocol and port; TCP never covers UDP; ICMP entries
+    match by type and code (`-1` is every type / every code); a protocol other than
+    TCP/UDP/ICMP matches on all ports; IPv4 entries never cover IPv6 ones; inbound and
+    outbound entries are apart; several earlier entries may cover one together. A
+    Terraform ICMP entry without `icmp_type` / `icmp_code` is type 0 code 0 (what the
+    provider sends). Entries of `AWS::EC2::NetworkAclEntry` / `aws_network_acl_rule` are
     reported on themselves; inline `ingress {}`/`egress {}` blocks of `aws_network_acl` /
     `aws_default_network_acl` on the NACL, at the block's line.
 

@@ -17,6 +17,7 @@ class NaclNoEphemeralReturn(Rule):
     1024-65535, to (or from) the entry's CIDR. It flags the entry when that return traffic
     is allowed to none of those peers, or when some of them fall through to the implicit
     deny (no entry names them at all). Peers an explicit DENY blocks are taken as intended.
+    IPv4 and IPv6 are apart: an inbound `::/0` service needs an IPv6 return entry.
 
     Decision: a return path on part of the ephemeral range (e.g. 32768-65535, Linux's) is
     accepted; an ALLOW whose range spans 32768-60999 is a return-traffic rule itself, not a

@@ -1,7 +1,8 @@
 from ha_lint.engine import Rule
-from ha_lint.values import as_bool, bad_branches, when
+from ha_lint.queries.reach import public_flags
+from ha_lint.values import when
 
-_NOUNS = {"rds_instance": "RDS instance", "rds_cluster_instance": "Aurora instance",
+_NOUNS = {"rds_instance": "RDS instance", "rds_cluster_instance": "Aurora instance", "rds_cluster": "RDS DB cluster",
           "redshift_cluster": "Redshift cluster", "dms_replication_instance": "DMS replication instance"}
 
 
@@ -9,18 +10,30 @@ class DbPubliclyAccessible(Rule):
     id = "NS408"
     name = "db-publicly-accessible"
     severity = "high"
-    summary = "RDS instance, Redshift cluster or DMS replication instance marked publicly accessible."
+    summary = "RDS instance or cluster, Redshift cluster or DMS replication instance publicly accessible (set, or by the API's default)."
     tags = ("security", "network", "rds", "redshift", "dms")
     docs = """
     ## What it does
     Flags `AWS::RDS::DBInstance` / `aws_db_instance` / `aws_rds_cluster_instance`,
-    `AWS::Redshift::Cluster` / `aws_redshift_cluster` and `AWS::DMS::ReplicationInstance` /
-    `aws_dms_replication_instance` whose publicly-accessible setting is true.
+    `AWS::Redshift::Cluster` / `aws_redshift_cluster`, `AWS::DMS::ReplicationInstance` /
+    `aws_dms_replication_instance`, and Multi-AZ DB clusters (`AWS::RDS::DBCluster` /
+    `aws_rds_cluster` with `PubliclyAccessible: true`) whose publicly-accessible setting is
+    true, on any reachable branch.
 
-    Decision, by each API's default when the property is absent: RDS and Redshift absent =
-    not public (Terraform sends false; with a subnet group CloudFormation creates a private
-    instance); DMS in CloudFormation absent = **public** (the DMS API defaults
-    `PubliclyAccessible` to true), in Terraform absent = false (the provider's default).
+    Decision, by each API's default when the property is absent (CloudFormation passes the
+    API's default on; Terraform sends its own):
+    - RDS in CloudFormation: the CreateDBInstance default. A non-Aurora instance with no
+      `DBSubnetGroupName` goes to the default VPC and is **public** (the default VPC has an
+      internet gateway); with the subnet group `default` it is public too; with any other
+      subnet group it is private. Aurora members (`DBClusterIdentifier`) and read replicas
+      follow their cluster / source and are not reported when the flag is absent.
+    - RDS, Aurora members, DMS in Terraform: absent = false (the provider sends false).
+    - Redshift: absent = false (the API's default, and the Terraform provider's from v6;
+      provider v5 and older defaulted to true: set it explicitly if you pin an old provider).
+    - DMS in CloudFormation: absent = **public** (the DMS API defaults `PubliclyAccessible`
+      to true).
+    The finding points at the property when it is written, else at the subnet group line
+    (`default`) or the resource.
 
     ## Why it matters
     A publicly accessible database gets a public IP and a DNS name that resolves to it from
@@ -62,13 +75,11 @@ class DbPubliclyAccessible(Rule):
 
     def check(self, arch):
         for res in arch.of_kind(*_NOUNS):
-            flag = res.get("publicly_accessible")
-            why = flag.why() if flag.present else " (not set: the DMS API makes replication instances public by default)"
-            for branch in bad_branches(flag.value, lambda v: as_bool(v) is True):
+            for flag in public_flags(arch, res):
                 yield self.finding(
                     res,
-                    f"{_NOUNS[res.kind]} {res.address} is publicly accessible{why}{when(branch)}: it gets a "
-                    "public IP and only its security groups stand between it and the internet. Set it to false and "
-                    "reach it from inside the VPC.",
-                    prop="publicly_accessible", detail=f"publicly_accessible{':' + branch if branch else ''}",
+                    f"{_NOUNS[res.kind]} {res.address} is publicly accessible{flag.why}{when(flag.branch)}: it "
+                    "gets a public IP and only its security groups stand between it and the internet. Set it to "
+                    "false and reach it from inside the VPC.",
+                    line=flag.line, detail=f"publicly_accessible{':' + flag.branch if flag.branch else ''}",
                 )

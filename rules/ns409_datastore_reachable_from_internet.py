@@ -15,14 +15,15 @@ class DatastoreReachableFromInternet(Rule):
     Follows the graph from the internet to each database and reports it when every link
     holds:
     1. a public address: `PubliclyAccessible` / `publicly_accessible` true (RDS instances,
-       Aurora members, Redshift clusters), or for an EC2 instance that serves a database
-       port, an associated public IP, an Elastic IP, or a subnet with
-       `MapPublicIpOnLaunch` / `map_public_ip_on_launch` (unless the instance opts out);
+       Aurora members, Multi-AZ DB clusters, Redshift clusters; an absent flag counts as
+       NS408 reads the API's default), or for an EC2 instance that serves a database port,
+       an associated public IP, an Elastic IP, or a subnet with `MapPublicIpOnLaunch` /
+       `map_public_ip_on_launch` (unless the instance opts out);
     2. one of its subnets (the DB/cluster subnet group's, the instance's) has a route table
        that sends `0.0.0.0/0` to an internet gateway;
     3. one of its security groups (its own, or an Aurora member's cluster's) admits
-       `0.0.0.0/0` or `::/0` on its port (the `Port` property, else the engine's default:
-       3306, 5432, 1521, 1433, 5439 ...), or on every port.
+       `0.0.0.0/0` on its port (the `Port` property, else the engine's default: 3306, 5432,
+       1521, 1433, 5439 ...), or on every port.
     The message shows the path. An EC2 instance counts as a database when one of its
     security groups opens a database/cache port (the NS402 list) by name, not merely
     through an all-traffic rule.
@@ -31,7 +32,10 @@ class DatastoreReachableFromInternet(Rule):
     finding points at the property that gives the public address (`PubliclyAccessible`,
     `associate_public_ip_address`, `AssociatePublicIpAddress`), else at the resource.
     DocumentDB has no public endpoint, so it never has link 1; a subnet that maps public
-    IPs gives addresses to EC2 instances only, not to databases.
+    IPs gives addresses to EC2 instances only, not to databases. The path is IPv4 (the
+    public address and the `0.0.0.0/0` route are IPv4), so a rule admitting only `::/0`
+    does not complete it (NS401-NS403 still report that rule). Neptune public endpoints
+    (instance-level `PubliclyAccessible`, engine 1.4.6+) are not modelled yet.
 
     ## Why it matters
     This is the complete exposure that NS402 and NS408 each describe one part of: anyone on

@@ -17,11 +17,16 @@ class SqsNoDeadLetterQueue(Rule):
     of another queue's redrive policy, of a Lambda `DeadLetterConfig` / SAM
     `DeadLetterQueue`, of an on-failure destination (event-invoke config, event source
     mapping), of an SNS subscription's or EventBridge target's dead-letter config; a queue
-    whose redrive-allow policy admits source queues (`byQueue`, `allowAll`).
+    whose redrive-allow policy (inline or `aws_sqs_queue_redrive_allow_policy`) admits
+    source queues (`byQueue`, `allowAll`), or cannot be read (a `jsonencode` of source
+    queue ARNs known only after apply: unknown is not reported). FIFO queues are checked
+    like the others (their dead-letter queue must be FIFO too).
 
-    Decision: a queue whose name or logical ID says it is a dead-letter queue (`dlq`,
-    `DeadLetter`) is taken as one even when its sources are outside the scanned set (another
-    stack, another root module): giving a DLQ its own DLQ is not what its author wants.
+    Decision: a queue whose name, logical ID or enclosing module call says it is a
+    dead-letter queue (`dlq`, `DeadLetter`: `orders-dlq`, `module.billing_dlq`) is taken as
+    one even when its sources are outside the scanned set (another stack, another root
+    module, a module output the graph does not follow): giving a DLQ its own DLQ is not
+    what its author wants. An on-success destination queue is not a dead-letter queue.
 
     ## Why it matters
     Without a dead-letter queue, a poison message is received, fails and returns to the

@@ -28,7 +28,11 @@ class LambdaAsyncNoFailureDestination(Rule):
     Decision: an EventBridge target's or SNS subscription's own dead-letter config does not
     count: it keeps events the service could not deliver, not events the function failed.
     CloudFormation custom-resource handlers are not counted (the stack operation reports
-    their failure).
+    their failure). An event-invoke config with no on-failure destination (only retry
+    settings or an on-success destination) marks the function as invoked asynchronously
+    and keeps nothing that fails. A Terraform `dynamic "dead_letter_config"` whose
+    `for_each` is decided by a ternary (`var.dlq_arn == null ? [] : [...]`) is reported
+    for the branch without the block; one whose `for_each` is unknown is not.
 
     ## Why it matters
     Lambda retries a failed asynchronous invocation twice, then discards the event. Without

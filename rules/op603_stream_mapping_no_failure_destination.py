@@ -17,6 +17,8 @@ class StreamMappingNoFailureDestination(Rule):
     (`DestinationConfig.OnFailure`, `destination_config { on_failure {} }`). The source is
     known from a reference to the stream or table, or from a literal ARN; an unresolved
     source is not reported. SQS, Kafka and MQ mappings are not streams and are not flagged.
+    The finding points at the part of `DestinationConfig` that is written (an empty
+    `OnFailure`), else at the mapping itself, or at the SAM event.
 
     ## Why it matters
     Lambda reads a shard in order. When a batch keeps failing, Lambda retries it until the

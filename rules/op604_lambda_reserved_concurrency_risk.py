@@ -27,6 +27,11 @@ class LambdaReservedConcurrencyRisk(Rule):
     Terraform's `-1` (the default) means no reservation. A reservation that differs by
     condition counts with its largest branch; an unresolved one does not count.
 
+    Decision: the concurrency limit is per account and Region, so the sum is taken per
+    Region where the templates say it (a Terraform provider's `region`); functions whose
+    Region is decided at deploy time (CloudFormation, a provider without a region) are
+    summed together. The scanned set is taken to be one account.
+
     ## Why it matters
     Reserved concurrency 0 is the switch that stops a function: left in a template it is an
     outage. Lambda refuses reservations that would leave fewer than 100 unreserved
@@ -62,7 +67,7 @@ class LambdaReservedConcurrencyRisk(Rule):
     """
 
     def check(self, arch):
-        reserved = []
+        reserved = {}  # region (or "" when decided at deploy time) -> [(reservation, function)]
         for fn in arch.of_kind("lambda_function"):
             value = fn.get("reserved_concurrency")
             for branch in bad_branches(value.value, lambda v: as_int(v) == 0):
@@ -74,16 +79,20 @@ class LambdaReservedConcurrencyRisk(Rule):
                 )
             largest = largest_reservation(value.value)
             if largest:
-                reserved.append((largest, fn))
+                region = fn.meta.get("region")
+                reserved.setdefault(region if isinstance(region, str) else "", []).append((largest, fn))
         limit = arch.options.account_concurrency_limit
-        total = sum(n for n, _ in reserved)
-        if reserved and total > limit - UNRESERVED_MINIMUM:
-            largest, fn = max(reserved, key=lambda item: item[0])
+        for region, group in sorted(reserved.items()):
+            total = sum(n for n, _ in group)
+            if total <= limit - UNRESERVED_MINIMUM:
+                continue
+            largest, fn = max(group, key=lambda item: item[0])
+            where = f" in {region}" if region else ""
             yield self.finding(
                 fn,
-                f"Reserved concurrency across the {len(reserved)} function(s) of the scanned set adds up to {total}, "
+                f"Reserved concurrency across the {len(group)} function(s) of the scanned set{where} adds up to {total}, "
                 f"more than the account limit {limit} minus the {UNRESERVED_MINIMUM} Lambda keeps unreserved; "
                 f"{fn.address} reserves the most ({largest}). Deployments will fail or starve other functions: "
                 "lower the reservations or raise the account limit (account_concurrency_limit).",
-                prop="reserved_concurrency", detail="account-total",
+                prop="reserved_concurrency", detail=f"account-total{':' + region if region else ''}",
             )

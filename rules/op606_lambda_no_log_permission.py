@@ -20,11 +20,14 @@ class LambdaNoLogPermission(Rule):
     `AWSLambdaKinesisExecutionRole`, `AWSLambdaDynamoDBExecutionRole`,
     `AWSLambdaMSKExecutionRole`, `CloudWatchLogsFullAccess`, `AdministratorAccess`, ...).
     Wildcards (`logs:*`, `logs:Put*`, `*`) and `NotAction` are honoured; statement
-    conditions and resources are not evaluated.
+    conditions and resources are not evaluated. Terraform `aws_iam_policy_document` data
+    sources are read as the policy they render (unless they merge other documents or build
+    statements dynamically). An explicit `Deny` without a condition on `"*"` removes what
+    the allows grant.
 
     Not flagged: SAM functions without `Role` (SAM generates a role with
     AWSLambdaBasicExecutionRole); roles outside the scanned set; roles with a policy that
-    cannot be read (an `aws_iam_policy_document` data source, an ARN built from
+    cannot be read (a policy document that merges other documents, an ARN built from
     `${AWS::Partition}`, a customer managed policy defined elsewhere). Decision: AWS
     managed policies not known to grant log writes are taken to grant none.
 
@@ -79,8 +82,8 @@ class LambdaNoLogPermission(Rule):
             access = log_access(arch, fn)
             if not access.known or not access.missing or access.role is None:
                 continue
-            lacks = (f"allows neither {' nor '.join(access.missing)}" if len(access.missing) > 1
-                     else f"does not allow {access.missing[0]}")
+            lacks = (f"grants neither {' nor '.join(access.missing)}" if len(access.missing) > 1
+                     else f"does not grant {access.missing[0]}")
             yield self.finding(
                 fn,
                 f"Lambda function {fn.address} runs as role {access.role.address}, which {lacks}: the function "

@@ -11,11 +11,13 @@ def containers_without_logging(task):
         for index, container in enumerate(containers):
             if not isinstance(container, dict):
                 continue
-            fields = {k.lower(): v for k, v in container.items()}
-            config = fields.get("logconfiguration")
-            if config is None or config == {} or type(config) is object:
-                name = fields.get("name")
-                yield branch, index, name if isinstance(name, str) else f"#{index + 1}"
+            fields = {k.lower(): v for k, v in container.items() if isinstance(k, str)}
+            name = fields.get("name")
+            name = name if isinstance(name, str) else f"#{index + 1}"
+            for sub, config in possibilities(fields.get("logconfiguration")):
+                # type(...) is object: CloudFormation's AWS::NoValue left in a condition branch.
+                if config is None or config == {} or type(config) is object:
+                    yield (sub if branch is None else branch if sub is None else f"{branch}, {sub}"), index, name
 
 
 class EcsContainerNoLogging(Rule):
@@ -29,9 +31,14 @@ class EcsContainerNoLogging(Rule):
     Flags each container of an `AWS::ECS::TaskDefinition` / `aws_ecs_task_definition`
     with no log configuration (`LogConfiguration`, `logConfiguration` in the
     `container_definitions` JSON): any log driver counts (awslogs, awsfirelens, splunk,
-    ...). In CloudFormation the finding points at the container; in Terraform at
+    ...), in every condition branch. In CloudFormation the finding points at the container
+    (at its `LogConfiguration` when a condition leaves it out); in Terraform at
     `container_definitions` (definitions read from files or templates are unknown and not
     reported).
+
+    Decision: the FireLens log router container (`firelensConfiguration`) is flagged too
+    when it has no log configuration of its own: when the router fails, its errors are the
+    only clue, and AWS's FireLens examples send them to awslogs.
 
     ## Why it matters
     Without a log driver, a container's stdout and stderr go nowhere you can read once the
@@ -86,7 +93,9 @@ class EcsContainerNoLogging(Rule):
         for task in arch.of_kind("ecs_task_definition"):
             path = task.native_path("containers")
             for branch, index, name in containers_without_logging(task):
-                line = task.line_of(f"{path}.{index}") if task.source == "cloudformation" else task.line_of("containers")
+                # CloudFormation: the container's LogConfiguration when written (a condition), else the container.
+                line = (task.line_of(f"{path}.{index}.LogConfiguration") if task.source == "cloudformation"
+                        else task.line_of("containers"))
                 yield self.finding(
                     task,
                     f"Container {name} of task definition {task.address} has no log configuration{when(branch)}: its "

@@ -3,22 +3,32 @@ import re
 
 from ha_lint.engine import Rule
 from ha_lint.model import Finding
-from ha_lint.resolve.terraform import show
+from ha_lint.resolve.terraform import PROVIDER_CREDENTIALS_KEY, show
 from ha_lint.resolve.cloudformation import PARAMETERS_KEY
 from ha_lint.values import Choice, when
 
 # Property names (lower case, separators removed) that hold a secret, matched at the end of
 # the name: MasterUserPassword, master_password, AuthToken, tunnel1_preshared_key, DB_PASSWORD.
 SECRET_SUFFIXES = ("password", "passwd", "passwords", "secret", "secretkey", "secretaccesskey", "token",
-                   "presharedkey", "privatekey", "secretstring", "apikey", "apikeyvalue")
-SECRET_NAMES = {"passwordwo", "masterpasswordwo", "secretstringwo"}
+                   "presharedkey", "privatekey", "secretstring", "secretbinary", "apikey", "apikeyvalue")
+SECRET_NAMES = {"passwordwo", "masterpasswordwo", "secretstringwo", "basicauthcredentials"}
 # Tokens that identify, not authenticate: idempotency and creation tokens, custom-resource
 # service tokens, Alexa skill IDs.
 NOT_SECRET = {"clienttoken", "idempotencytoken", "nexttoken", "creationtoken", "servicetoken", "eventsourcetoken"}
+# Maps whose keys are named like secrets but hold settings: Cognito's token validity units
+# (AccessToken: hours).
+NOT_SECRET_PARENTS = {"tokenvalidityunits"}
+# CloudFormation parameter types whose value is the name of an SSM parameter, not the secret.
+SSM_PARAMETER_TYPE = "aws::ssm::parameter::value"
+
+
+def _norm(key: str) -> str:
+    """A property name in lower case without separators: DB_PASSWORD -> dbpassword."""
+    return re.sub(r"[^a-z0-9]", "", key.lower())
 
 
 def is_secret_name(key: str) -> bool:
-    name = re.sub(r"[^a-z0-9]", "", key.lower())
+    name = _norm(key)
     return name not in NOT_SECRET and (name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES))
 
 
@@ -31,20 +41,44 @@ def is_literal_secret(value) -> bool:
         and text.lower() not in ("true", "false", "{}")
 
 
+# Fields of a JSON secret string that describe the secret rather than hold it.
+DESCRIPTIVE_FIELDS = ("username", "user", "host", "hostname", "port", "engine", "dbname", "database",
+                      "identifier", "url", "endpoint", "region", "arn", "name")
+
+
+def is_literal_secret_string(value) -> bool:
+    """A secret string written into the template; as a JSON object, one whose secret fields
+    (not the username, host, port, ...) hold literals."""
+    if not is_literal_secret(value):
+        return False
+    try:
+        doc = json.loads(str(value))
+    except ValueError:
+        return True
+    if not isinstance(doc, dict):
+        return True
+    return any(is_literal_secret(v) for k, v in doc.items()
+               if not (isinstance(k, str) and _norm(k).endswith(DESCRIPTIVE_FIELDS)))
+
+
 def secret_values(props, path=()):
-    """(path with list indexes, branch, key, value) of every secret-named property, through
-    maps, lists, condition branches, ``{Name, Value}`` pairs and JSON container definitions."""
+    """(path with list indexes, branch, name, value) of every secret-named property, through
+    maps, lists, condition branches, ``{Name, Value}`` pairs and JSON container definitions.
+    For a pair, ``path`` ends at its value and ``name`` is the pair's name."""
     if isinstance(props, Choice):
         for label, inner in props.branches:
             for p, branch, key, value in secret_values(inner, path):
                 yield p, branch or label, key, value
     elif isinstance(props, dict):
-        lowered = {k.lower(): v for k, v in props.items() if isinstance(k, str)}
-        pair_name = lowered.get("name")
-        if isinstance(pair_name, str) and "value" in lowered and is_secret_name(pair_name) \
-                and str(lowered.get("type", "PLAINTEXT")).upper() == "PLAINTEXT":
-            yield path, None, pair_name, lowered["value"]
+        keys = {k.lower(): k for k in props if isinstance(k, str)}
+        pair_name = props.get(keys.get("name", ""))
+        if isinstance(pair_name, str) and "value" in keys and is_secret_name(pair_name) \
+                and str(props.get(keys.get("type", ""), "PLAINTEXT")).upper() == "PLAINTEXT":
+            for label, leaf in _branches(props[keys["value"]]):
+                yield path + (keys["value"],), label, pair_name, leaf
         for key, value in props.items():
+            if not isinstance(key, str) or _norm(key) in NOT_SECRET_PARENTS:
+                continue
             if key in ("container_definitions",) and isinstance(value, str):
                 try:
                     value = json.loads(value)
@@ -53,14 +87,25 @@ def secret_values(props, path=()):
             if is_secret_name(key) and not isinstance(value, (dict, list)):
                 for label, leaf in _branches(value):
                     yield path + (key,), label, key, leaf
-            elif is_secret_name(key) and isinstance(value, list):  # passwords = [...]
-                for item in value:
+            elif is_secret_name(key) and isinstance(value, list) and all(not isinstance(i, dict) for i in value):
+                for item in value:  # passwords = [...]
                     yield path + (key,), None, key, item
+            elif is_secret_name(key) and _keyed_values(value):  # api_key { key = "x-api-key", value = "..." }
+                for index, block in _keyed_values(value):
+                    where = path + (key,) + ((str(index),) if index is not None else ())
+                    for label, leaf in _branches(block["value"]):
+                        yield where + ("value",), label, "value", leaf
             else:
                 yield from secret_values(value, path + (key,))
     elif isinstance(props, list):
         for index, item in enumerate(props):
             yield from secret_values(item, path + (str(index),))
+
+
+def _keyed_values(value):
+    """(index or None, block) of the ``{key, value}`` blocks under a secret-named property."""
+    blocks = [(None, value)] if isinstance(value, dict) else list(enumerate(value)) if isinstance(value, list) else []
+    return [(i, b) for i, b in blocks if isinstance(b, dict) and "value" in b and "key" in b]
 
 
 def native_line(res, path):
@@ -110,26 +155,41 @@ class HardcodedSecret(Rule):
     Flags secret properties given as literal values: every property whose name ends in
     `Password`, `Secret`, `Token`, `SecretKey`, `ApiKey`, `SecretString`, `PreSharedKey`,
     `PrivateKey` (`MasterUserPassword`, `AuthToken`, `ClientSecret`; `password`,
-    `auth_token`, `master_password`, ... in Terraform; identifying tokens such as
-    `ClientToken`, `CreationToken`, `ServiceToken` aside), at
-    any depth (`MasterUserOptions.MasterUserPassword`, MQ `Users[].Password`), including
-    Lambda environment variables and `{Name, Value}` environment entries named like
-    secrets (`DB_PASSWORD`), and the `value` of a Terraform `aws_ssm_parameter` of type
-    `SecureString`. Also flags CloudFormation `NoEcho` parameters with a literal `Default`,
+    `auth_token`, `master_password`, `password_wo`, ... in Terraform; identifying tokens
+    such as `ClientToken`, `CreationToken`, `ServiceToken` aside), at any depth
+    (`MasterUserOptions.MasterUserPassword`, MQ `Users[].Password`), including Lambda
+    environment variables, plaintext `{Name, Value}` environment entries named like secrets
+    (`DB_PASSWORD` of an ECS container or a CodeBuild `PLAINTEXT` variable: the `Value`
+    line is reported), `{key, value}` blocks under a secret name (an EventBridge
+    connection's `api_key`), the `value` of a Terraform `aws_ssm_parameter` of type
+    `SecureString`, and `secret_key` / `token` written into a Terraform `provider "aws"`
+    block. Also flags CloudFormation `NoEcho` parameters with a literal `Default`,
     reported on the parameter.
 
     Not flagged: dynamic references (`{{resolve:secretsmanager:...}}`,
-    `{{resolve:ssm-secure:...}}`), `ManageMasterUserPassword` / `manage_master_user_password`,
-    references to secret resources (`random_password`, `aws_secretsmanager_secret_version`,
-    `!GetAtt`), parameters and variables without a default (the value is supplied at
-    deploy time), ARNs, and empty values.
+    `{{resolve:ssm-secure:...}}`, also inside `Fn::Sub` / `Fn::Join`),
+    `ManageMasterUserPassword` / `manage_master_user_password`, references to secret
+    resources (`random_password`, `aws_secretsmanager_secret_version`, `!GetAtt`),
+    parameters and variables without a default (the value is supplied at deploy time),
+    parameters of type `AWS::SSM::Parameter::Value<...>` (their Default names the SSM
+    parameter the value is read from), ARNs and parameter paths, empty values, Cognito's
+    `TokenValidityUnits` (`AccessToken: hours` is a unit, not a token), and a JSON secret
+    string whose fields only describe the secret (`username`, `host`, `port`, `engine`, ...:
+    a rotation function fills in the password).
 
     Decision: a value that reaches a secret property from a CloudFormation parameter
     default or a Terraform variable default is as hard-coded as a literal: it is reported
     on the parameter (resource: the parameter name) or at the variable's `default` line
     (resource: `var.<name>`). A value from a `.tfvars` file, `-var` or `TF_VAR_` is an
     input, not the template, and is not reported; a literal passed to a local module's
-    input is reported at that input line (resource: the module call).
+    input is reported at that input line (resource: the module call), or, when the
+    resolver cannot trace it (a value reaching the resource through `for_each`), at the
+    property inside the module.
+
+    Decision: `aws_iam_access_key`, `AWS::IAM::AccessKey` and `aws_iam_user_login_profile`
+    are not flagged: AWS generates their secrets (they end up in state or outputs, which is
+    a state-protection concern, not a secret written into the template). A literal
+    `LoginProfile.Password` of `AWS::IAM::User` is written in the template and is flagged.
 
     ## Why it matters
     A secret in a template lives in source control, in every clone and CI log, and in the
@@ -173,15 +233,23 @@ class HardcodedSecret(Rule):
         for workload in arch.workloads.values():
             for name, param in workload.metadata.get(PARAMETERS_KEY, {}).items():
                 spec = param["spec"]
+                if str(spec.get("Type", "")).lower().startswith(SSM_PARAMETER_TYPE):
+                    continue  # the Default names an SSM parameter; CloudFormation reads the value from it
                 if str(spec.get("NoEcho", "false")).lower() == "true" and is_literal_secret(spec.get("Default")):
                     finding = self._on_parameter(workload, name, param, "is NoEcho but has a literal Default")
                     seen.add((finding.file, finding.line, finding.resource))
                     yield finding
+            for finding in self._provider_credentials(workload):
+                if (finding.file, finding.line, finding.resource) not in seen:
+                    seen.add((finding.file, finding.line, finding.resource))
+                    yield finding
         for res in arch.resources:
             for path, branch, key, value in self._secrets_of(res):
-                if not is_literal_secret(value):
+                whole = _norm(key) in ("secretstring", "secretstringwo") or res.type == "aws_ssm_parameter"
+                literal = is_literal_secret_string if whole else is_literal_secret
+                if not literal(value):
                     continue
-                finding = self._where(arch, res, path, value, branch)
+                finding = self._where(arch, res, path, key, value, branch)
                 if finding is not None and (finding.file, finding.line, finding.resource) not in seen:
                     seen.add((finding.file, finding.line, finding.resource))
                     yield finding
@@ -189,13 +257,16 @@ class HardcodedSecret(Rule):
     def _secrets_of(self, res):
         yield from secret_values(res.props)
         if res.type == "aws_ssm_parameter" and str(res.raw("type")).lower() == "securestring":
-            for label, leaf in _branches(res.raw("value")):
-                yield ("value",), label, "value", leaf
+            for key in ("value", "value_wo"):
+                for label, leaf in _branches(res.raw(key)):
+                    yield (key,), label, key, leaf
 
-    def _where(self, arch, res, path, value, branch):
+    def _where(self, arch, res, path, key, value, branch):
         """The finding for a literal secret: on the parameter or variable it came from, else
         on the property; None when the value is a deploy-time input."""
         plain = ".".join(p for p in path if not p.isdigit())
+        # A {Name, Value} pair or a {key, value} block is shown by its name.
+        shown = plain if key == path[-1] else f"{plain.rpartition('.')[0]} {key}"
         if res.source == "cloudformation":
             params = arch.workloads[res.workload].metadata.get(PARAMETERS_KEY, {})
             for ref_path, name in res.meta.get("parameter_refs", ()):
@@ -209,19 +280,19 @@ class HardcodedSecret(Rule):
                 if str(param["spec"].get("NoEcho", "false")).lower() == "true":
                     return None  # reported on the parameter already
                 return self._on_parameter(arch.workloads[res.workload], name, param,
-                                          f"has a literal Default that {res.address}.{plain} uses as a secret")
+                                          f"has a literal Default that {res.address} uses as {shown}")
         else:
             source = _literal_source(res.origins.get(plain), value)
             if source is not None:
-                return self._on_source(res, plain, source, branch)
+                return self._on_source(res.address, shown, source, branch)
         return self.finding(
-            res, f"{res.address} sets {plain} to a literal value{when(branch)}: the secret is stored in the "
+            res, f"{res.address} sets {shown} to a literal value{when(branch)}: the secret is stored in the "
             "template. Reference Secrets Manager or SSM Parameter Store (a dynamic reference, a data source, or a "
             "managed master password) instead.",
-            line=native_line(res, path), detail=f"{plain}{':' + branch if branch else ''}",
+            line=native_line(res, path), detail=f"{shown.replace(' ', '.')}{':' + branch if branch else ''}",
         )
 
-    def _on_source(self, res, plain, step, branch):
+    def _on_source(self, user, plain, step, branch):
         """A Terraform secret whose literal sits in a variable default, a module input or a
         local; None when it comes from a .tfvars file, -var or TF_VAR_ (a deploy-time input)."""
         text = step.description
@@ -239,10 +310,31 @@ class HardcodedSecret(Rule):
         # The step names no module instance; its file and line say exactly where it is written.
         resource = {"variable": f"var.{name}", "module": f"module.{name}", "local": name}[kind]
         return Finding(self.id, self.name, self.effective_severity,
-                       f"{what} that {res.address} uses as {plain}{when(branch)}: the secret is stored in the "
+                       f"{what} that {user} uses as {plain}{when(branch)}: the secret is stored in the "
                        "configuration. Supply it at deploy time, or read it from Secrets Manager / SSM Parameter Store "
                        "(a data source, or manage_master_user_password).",
                        step.file, step.line, resource, kind, f"{kind}:{name}")
+
+    def _provider_credentials(self, workload):
+        """Terraform ``provider "aws"`` blocks with a literal secret_key or token."""
+        for entry in workload.metadata.get(PROVIDER_CREDENTIALS_KEY, ()):
+            for branch, leaf in _branches(entry["value"]):
+                if not is_literal_secret(leaf):
+                    continue
+                source = _literal_source(entry["origin"], leaf)
+                if source is not None:
+                    finding = self._on_source(f'provider "{entry["provider"]}"', entry["key"], source, branch)
+                    if finding is not None:
+                        yield finding
+                    continue
+                if entry["origin"] is not None:
+                    continue  # from a .tfvars file, -var or TF_VAR_: a deploy-time input
+                yield Finding(self.id, self.name, self.effective_severity,
+                              f'provider "{entry["provider"]}" sets {entry["key"]} to a literal value{when(branch)}: '
+                              "AWS credentials are stored in the configuration. Use a profile, environment variables, "
+                              "an assumed role or instance/OIDC credentials instead.",
+                              entry["file"], entry["line"], f'provider "{entry["provider"]}"', "provider",
+                              f"provider:{entry['provider']}:{entry['key']}{':' + branch if branch else ''}")
 
     def _on_parameter(self, workload, name, param, what):
         return Finding(self.id, self.name, self.effective_severity,

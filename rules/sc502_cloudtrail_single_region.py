@@ -14,7 +14,13 @@ class CloudtrailSingleRegion(Rule):
     (`IsMultiRegionTrail` / `is_multi_region_trail` false or absent: absent means false in
     CloudFormation and in the Terraform provider), and, separately, one that excludes
     global service events (`IncludeGlobalServiceEvents` / `include_global_service_events`
-    false; absent means true). Each is reported at its own property.
+    false; absent means true). Each is reported at its own property, or at the trail when
+    absent.
+
+    Decision: an organization trail (`IsOrganizationTrail`, `is_organization_trail`) is
+    judged the same way: it covers every account of the organization, but only the
+    Regions its `IsMultiRegionTrail` says. CloudTrail Lake event data stores are not
+    trails and are not checked.
 
     ## Why it matters
     A single-region trail records nothing that happens in the other Regions: resources

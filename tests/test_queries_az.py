@@ -403,3 +403,85 @@ def test_cluster_handed_to_a_nested_stack_may_have_more_members(tmp_path):
       Parameters: {ClusterId: !Ref Cluster}
 """)
     assert cluster_members(arch, _res(arch, "Cluster")).count_range == (2, None)
+
+
+def test_members_on_the_clusters_own_condition_are_certain(tmp_path):
+    arch = _arch(tmp_path, """\
+        AWSTemplateFormatVersion: "2010-09-09"
+        Parameters:
+          Analytics:
+            Type: String
+          HaReader:
+            Type: String
+        Conditions:
+          WithAnalytics: !Equals [!Ref Analytics, "yes"]
+          WithReader: !Equals [!Ref HaReader, "yes"]
+        Resources:
+          Cluster:
+            Type: AWS::RDS::DBCluster
+            Condition: WithAnalytics
+            Properties: {Engine: aurora-mysql}
+          Writer:
+            Type: AWS::RDS::DBInstance
+            Condition: WithAnalytics
+            Properties: {Engine: aurora-mysql, DBClusterIdentifier: !Ref Cluster, DBInstanceClass: db.r6g.large}
+          Reader:
+            Type: AWS::RDS::DBInstance
+            Condition: WithReader
+            Properties: {Engine: aurora-mysql, DBClusterIdentifier: !Ref Cluster, DBInstanceClass: db.r6g.large}
+        """)
+    members = cluster_members(arch, _res(arch, "Cluster"))
+    assert [m.address for m in members.certain] == ["Writer"]
+    assert [(m.address, c) for m, c in members.conditional] == [("Reader", "WithReader")]
+    assert members.count_range == (1, 2)
+
+
+# -- EFS One Zone on a condition, and lines of dynamic blocks ----------------------------------
+
+EFS_CFN = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  StorageClass:
+    Type: String
+  Az:
+    Type: String
+Conditions:
+  OneZone: !Equals [!Ref StorageClass, one-zone]
+Resources:
+  Maybe:
+    Type: AWS::EFS::FileSystem
+    Properties:
+      AvailabilityZoneName: !If [OneZone, us-east-1b, !Ref AWS::NoValue]
+  FromParameter:
+    Type: AWS::EFS::FileSystem
+    Properties:
+      AvailabilityZoneName: !Ref Az
+"""
+
+
+def test_efs_one_zone_per_branch_and_from_an_unknown_az(tmp_path):
+    arch = _arch(tmp_path, EFS_CFN)
+    spans = azs_spanned(arch, _res(arch, "Maybe"))
+    # One Zone in the branch that sets the AZ; the Regional branch has no mount target: unknown.
+    assert [(s.prop, s.branch, s.places[0].zone) for s in spans] == [
+        ("availability_zone_name", "condition OneZone true", Zone("name", "us-east-1b"))]
+    (unknown_az,) = azs_spanned(arch, _res(arch, "FromParameter"))
+    assert unknown_az.single_az and unknown_az.places[0].zone is UNKNOWN
+
+
+def test_property_line_of_a_dynamic_block(tmp_path):
+    arch = _arch(tmp_path, """\
+        resource "aws_lb" "nlb" {
+          load_balancer_type = "network"
+
+          dynamic "subnet_mapping" {
+            for_each = ["subnet-0a1b2c3d4e5f60718"]
+            content {
+              subnet_id = subnet_mapping.value
+            }
+          }
+        }
+        """, "main.tf")
+    lb = _res(arch, "aws_lb.nlb")
+    assert property_line(lb, "subnet_mappings") == 4
+    assert _only_span(arch, "aws_lb.nlb").single_az

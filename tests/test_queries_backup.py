@@ -366,3 +366,179 @@ def test_significant_workloads_need_an_entry_point_compute_or_data(tmp_path: Pat
         "app.yaml": "Resources:\n  Q:\n    Type: AWS::ElasticLoadBalancingV2::LoadBalancer\n",
     })
     assert [Path(w.id).name for w in dr.significant_workloads(arch)] == ["app.yaml"]
+
+
+CFN_POLICIES_YAML = """\
+Resources:
+  Db:
+    Type: AWS::RDS::DBInstance
+    Metadata:
+      DeletionPolicy: Delete
+    Properties:
+      Engine: mysql
+      DBInstanceClass: db.m6g.large
+    UpdateReplacePolicy: Delete
+    DeletionPolicy: Delete
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties: {BillingMode: PAY_PER_REQUEST}
+"""
+
+CFN_POLICIES_JSON = """\
+{
+  "Resources": {
+    "Table": {
+      "Type": "AWS::DynamoDB::Table",
+      "Properties": {"BillingMode": "PAY_PER_REQUEST"},
+      "DeletionPolicy": "Delete"
+    },
+    "Volume": {"Type": "AWS::EC2::Volume", "DeletionPolicy": "Delete", "Properties": {"Size": 10}}
+  }
+}
+"""
+
+
+def test_deletion_exposures_point_at_the_written_policy(tmp_path: Path) -> None:
+    arch = architecture(tmp_path, {"t.yaml": CFN_POLICIES_YAML, "t.json": CFN_POLICIES_JSON})
+    db = [r for r in arch.resources if r.address == "Db"][0]
+    # The policy attributes of the resource, not the look-alike key inside its Metadata.
+    assert [(e.detail, e.line) for e in backup.deletion_exposures(db)] == [
+        ("deletion_policy", 10), ("update_replace_policy", 9)]
+    by_file = {(Path(r.file).suffix, r.address): r for r in arch.resources}
+    assert [e.line for e in backup.deletion_exposures(by_file[(".yaml", "Table")])] == [11]  # absent: the resource
+    assert [e.line for e in backup.deletion_exposures(by_file[(".json", "Table")])] == [6]
+    # A resource written on one line has no line of its own for the attribute.
+    assert [e.line for e in backup.deletion_exposures(by_file[(".json", "Volume")])] == [8]
+
+
+TF_PLAN_LINES = """\
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_backup_vault" "main" {
+  name = "main"
+}
+
+resource "aws_backup_plan" "p" {
+  name = "p"
+  rule {
+    rule_name         = "local"
+    target_vault_name = aws_backup_vault.main.name
+    copy_action {
+      destination_vault_arn = aws_backup_vault.main.arn
+    }
+  }
+  dynamic "rule" {
+    for_each = ["a", "b"]
+    content {
+      rule_name         = rule.value
+      target_vault_name = aws_backup_vault.main.name
+    }
+  }
+}
+"""
+
+
+def test_plan_rules_lines_for_written_and_generated_rules(tmp_path: Path) -> None:
+    arch = architecture(tmp_path, {"main.tf": TF_PLAN_LINES})
+    rules = backup.plan_rules(arch, one(arch, "aws_backup_plan.p"))
+    assert [(r.name, r.line) for r in rules] == [("local", 12), ("a", 18), ("b", 18)]
+    assert [(c.destination, c.cross_region, c.line) for c in rules[0].copies] == [("aws_backup_vault.main", False, 15)]
+
+
+TF_TABLE_REPLICA = """\
+provider "aws" {
+  region = "eu-west-1"
+}
+
+provider "aws" {
+  alias  = "dr"
+  region = "eu-central-1"
+}
+
+resource "aws_dynamodb_table" "t" {
+  name     = "t"
+  hash_key = "id"
+  point_in_time_recovery {
+    enabled = true
+  }
+}
+
+resource "aws_dynamodb_table_replica" "off" {
+  provider         = aws.dr
+  global_table_arn = aws_dynamodb_table.t.arn
+}
+
+resource "aws_dynamodb_table_replica" "on" {
+  provider               = aws.dr
+  global_table_arn       = aws_dynamodb_table.t.arn
+  point_in_time_recovery = true
+}
+"""
+
+
+def test_pitr_gaps_of_a_separate_table_replica(tmp_path: Path) -> None:
+    arch = architecture(tmp_path, {"main.tf": TF_TABLE_REPLICA})
+    assert backup.pitr_gaps(one(arch, "aws_dynamodb_table.t")) == []
+    assert [(g.replica, g.line) for g in backup.pitr_gaps(one(arch, "aws_dynamodb_table_replica.off"))] == [
+        ("eu-central-1", 18)]
+    assert backup.pitr_gaps(one(arch, "aws_dynamodb_table_replica.on")) == []
+
+
+def test_posture_counts_opensearch_snapshots_and_ignores_cluster_members(tmp_path: Path) -> None:
+    arch = architecture(tmp_path, {
+        "search.yaml": "Resources:\n  Search:\n    Type: AWS::OpenSearchService::Domain\n"
+                       "    Properties: {EngineVersion: OpenSearch_2.11}\n",
+        "docs.yaml": "Resources:\n  Docs:\n    Type: AWS::DocDB::DBCluster\n"
+                     "    Properties: {MasterUsername: admin, BackupRetentionPeriod: 7}\n"
+                     "  DocsInstance:\n    Type: AWS::DocDB::DBInstance\n"
+                     "    Properties: {DBClusterIdentifier: !Ref Docs, DBInstanceClass: db.r6g.large}\n",
+    })
+    ctx = dr.context(arch)
+    postures = {Path(w).name: dr.dr_posture(arch, w, ctx) for w in arch.workloads}
+    assert postures["search.yaml"].strategy == "backup-restore"
+    assert postures["search.yaml"].of_kind("backup")[0].rpo_minutes == 60.0
+    assert postures["docs.yaml"].of_kind("unprotected-data") == []
+
+
+TF_VERSIONING_BY_VARIABLE = """\
+variable "name" {
+  type = string
+}
+
+resource "aws_s3_bucket" "named_by_variable" {
+  bucket = var.name
+}
+
+resource "aws_s3_bucket_versioning" "by_variable" {
+  bucket = var.name
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket" "literal" {
+  bucket = "example-literal"
+}
+
+resource "aws_s3_bucket" "own" {
+  bucket = "example-own"
+}
+
+resource "aws_s3_bucket_versioning" "own" {
+  bucket = aws_s3_bucket.own.id
+  versioning_configuration {
+    status = "Suspended"
+  }
+}
+"""
+
+
+def test_an_unresolved_versioning_target_is_the_bucket_whose_name_is_unresolved(tmp_path: Path) -> None:
+    arch = architecture(tmp_path, {"main.tf": TF_VERSIONING_BY_VARIABLE})
+    states = {b.address: [s.enabled for s in backup.versioning_states(arch, b)] for b in arch.of_kind("s3_bucket")}
+    # var.name may name the bucket named var.name; the literal-named bucket has no versioning, and
+    # the bucket with a versioning resource of its own is decided by it.
+    assert states == {"aws_s3_bucket.named_by_variable": [UNKNOWN], "aws_s3_bucket.literal": [False],
+                      "aws_s3_bucket.own": [False]}

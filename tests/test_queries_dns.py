@@ -168,3 +168,46 @@ def test_routing_policies_and_their_lines(tmp_path: Path) -> None:
     recs = {r.owner.address: r for r in dns.records(arch)}
     assert dns.routing_policies(recs["aws_route53_record.weighted"]) == [("weighted", 58)]
     assert dns.routing_policies(recs["aws_route53_record.relative"]) == []
+
+
+TF_DYNAMIC_POLICIES = """\
+variable "records" {
+  default = {
+    primary = { type = "PRIMARY", weight = null }
+    blue    = { type = null, weight = 90 }
+  }
+}
+
+resource "aws_route53_record" "this" {
+  for_each       = var.records
+  zone_id        = "Z0123456789ABC"
+  name           = "${each.key}.example.com"
+  type           = "A"
+  ttl            = 60
+  records        = ["192.0.2.10"]
+  set_identifier = each.key
+
+  dynamic "failover_routing_policy" {
+    for_each = each.value.type != null ? [each.value.type] : []
+    content {
+      type = failover_routing_policy.value
+    }
+  }
+
+  dynamic "weighted_routing_policy" {
+    for_each = each.value.weight != null ? [each.value.weight] : []
+    content {
+      weight = weighted_routing_policy.value
+    }
+  }
+}
+"""
+
+
+def test_policies_from_dynamic_blocks_point_at_their_block(tmp_path: Path) -> None:
+    arch = architecture(tmp_path, {"main.tf": TF_DYNAMIC_POLICIES})
+    recs = {r.owner.address: r for r in dns.records(arch)}
+    primary, blue = recs['aws_route53_record.this["primary"]'], recs['aws_route53_record.this["blue"]']
+    assert [role for _, role in dns.failover_roles(primary)] == ["PRIMARY"]
+    assert primary.line_of("failover") == 17  # the dynamic "failover_routing_policy" line
+    assert dns.routing_policies(blue) == [("weighted", 24)]

@@ -274,3 +274,87 @@ def test_terraform_wiring_and_repeated_blocks(tmp_path: Path) -> None:
     assert [i.description for i in async_invokers(arch)[fn.uid]] == ["event-invoke config aws_lambda_function_event_invoke_config.fn"]
     assert failure_gaps(arch, fn) == [None]
     assert missing_branches(_res(arch, "aws_lambda_function_event_invoke_config.fn"), "on_failure") == [None]
+
+
+def test_terraform_dead_letter_queues_by_allow_policy_and_module_name(tmp_path: Path) -> None:
+    (tmp_path / "mod" / "queue").mkdir(parents=True)
+    (tmp_path / "mod" / "queue" / "main.tf").write_text(textwrap.dedent("""
+        variable "name" {
+          type = string
+        }
+        resource "aws_sqs_queue" "this" {
+          name = "${var.name}-${uuid()}"
+        }
+        """))
+    arch = _arch(tmp_path, """
+        resource "aws_sqs_queue" "orders" {
+          name = "orders"
+        }
+        resource "aws_sqs_queue" "orders_failed" {
+          name = "orders-failed"
+        }
+        resource "aws_sqs_queue_redrive_allow_policy" "orders_failed" {
+          queue_url = aws_sqs_queue.orders_failed.id
+          redrive_allow_policy = jsonencode({
+            redrivePermission = "byQueue",
+            sourceQueueArns   = [aws_sqs_queue.orders.arn]
+          })
+        }
+        resource "aws_sqs_queue" "locked" {
+          name                 = "locked"
+          redrive_allow_policy = jsonencode({ redrivePermission = "denyAll" })
+        }
+        module "billing_dlq" {
+          source = "./queue"
+          name   = "billing"
+        }
+        module "billing" {
+          source = "./queue"
+          name   = "billing"
+        }
+        """, "mod/main.tf")
+    dlqs = {uid.split("#")[1] for uid in dead_letter_queues(arch)}
+    # orders_failed: its allow policy names source queues known only after apply (unknown is not
+    # reported); module.billing_dlq: the call is named for a dead-letter queue.
+    assert dlqs == {"aws_sqs_queue.orders_failed", "module.billing_dlq.aws_sqs_queue.this"}
+
+
+def test_stream_mapping_points_at_its_destination_or_itself(tmp_path: Path) -> None:
+    arch = _arch(tmp_path, f"""
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Fn: {FN}
+          Stream:
+            Type: AWS::Kinesis::Stream
+            Properties: {{ShardCount: 1}}
+          Bare:
+            Type: AWS::Lambda::EventSourceMapping
+            Properties:
+              FunctionName: !Ref Fn
+              EventSourceArn: !GetAtt Stream.Arn
+              StartingPosition: LATEST
+          Empty:
+            Type: AWS::Lambda::EventSourceMapping
+            Properties:
+              FunctionName: !Ref Fn
+              EventSourceArn: !GetAtt Stream.Arn
+              StartingPosition: LATEST
+              DestinationConfig:
+                OnFailure: {{}}
+          Sam:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.12
+              Handler: a.b
+              CodeUri: src/
+              Events:
+                Clicks:
+                  Type: Kinesis
+                  Properties: {{Stream: !GetAtt Stream.Arn, StartingPosition: LATEST}}
+        """)
+    lines = {m.name: (m.line, m.missing) for m in stream_mappings(arch)}
+    assert lines == {
+        "Bare": (_res(arch, "Bare").line, (None,)),  # nothing of the destination written: the mapping
+        "Empty": (_res(arch, "Empty").lines["DestinationConfig.OnFailure"], (None,)),
+        "Sam event Clicks": (_res(arch, "Sam").lines["Events.Clicks"], (None,)),
+    }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ha_lint.graph import Architecture
-from ha_lint.queries.iam import LOG_ACTIONS, allowed_actions, log_access
+from ha_lint.queries.iam import LOG_ACTIONS, allowed_actions, denied_actions, log_access
 from ha_lint.values import UNKNOWN
 from test_queries_events import _arch
 
@@ -121,4 +121,113 @@ def test_terraform_roles(tmp_path: Path) -> None:
         """, "mod/main.tf")
     named = log_access(arch, _fn(arch, "aws_lambda_function.named"))
     assert (named.known, named.missing) == (True, LOG_ACTIONS)  # attached by name: S3 only
-    assert log_access(arch, _fn(arch, "aws_lambda_function.documented")).known is False  # data source
+    documented = log_access(arch, _fn(arch, "aws_lambda_function.documented"))
+    assert (documented.known, documented.missing) == (True, ())  # the data source's statement: logs:*
+
+
+def test_policy_document_data_sources(tmp_path: Path) -> None:
+    arch = _arch(tmp_path, """
+        variable "extra_policy" {
+          type = string
+        }
+        resource "aws_s3_bucket" "data" {
+          bucket = "data"
+        }
+        data "aws_iam_policy_document" "s3" {
+          statement {
+            sid       = "Read"
+            actions   = ["s3:GetObject"]
+            resources = ["${aws_s3_bucket.data.arn}/*"]
+          }
+        }
+        data "aws_iam_policy_document" "merged" {
+          source_policy_documents = [var.extra_policy]
+          statement {
+            actions   = ["s3:GetObject"]
+            resources = ["*"]
+          }
+        }
+        data "aws_iam_policy_document" "denied" {
+          statement {
+            actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+            resources = ["*"]
+          }
+          statement {
+            effect    = "Deny"
+            actions   = ["logs:*"]
+            resources = ["*"]
+          }
+        }
+        data "aws_iam_policy_document" "deny_with_condition" {
+          statement {
+            actions   = ["logs:*"]
+            resources = ["*"]
+          }
+          statement {
+            effect    = "Deny"
+            actions   = ["logs:*"]
+            resources = ["*"]
+            condition {
+              test     = "StringNotEquals"
+              variable = "aws:RequestedRegion"
+              values   = ["eu-west-1"]
+            }
+          }
+        }
+        resource "aws_iam_role" "s3" {
+          name               = "s3"
+          assume_role_policy = "{}"
+        }
+        resource "aws_iam_role_policy" "s3" {
+          role   = aws_iam_role.s3.id
+          policy = data.aws_iam_policy_document.s3.json
+        }
+        resource "aws_iam_role" "merged" {
+          name               = "merged"
+          assume_role_policy = "{}"
+        }
+        resource "aws_iam_role_policy" "merged" {
+          role   = aws_iam_role.merged.id
+          policy = data.aws_iam_policy_document.merged.json
+        }
+        resource "aws_iam_role" "denied" {
+          name               = "denied"
+          assume_role_policy = "{}"
+          inline_policy {
+            name   = "logs"
+            policy = data.aws_iam_policy_document.denied.json
+          }
+        }
+        resource "aws_iam_role" "conditional" {
+          name               = "conditional"
+          assume_role_policy = "{}"
+          inline_policy {
+            name   = "logs"
+            policy = data.aws_iam_policy_document.deny_with_condition.json
+          }
+        }
+        """ + "".join(f"""
+        resource "aws_lambda_function" "{name}" {{
+          function_name = "{name}"
+          role          = aws_iam_role.{name}.arn
+          handler       = "a.b"
+          runtime       = "python3.12"
+          filename      = "a.zip"
+        }}""" for name in ("s3", "merged", "denied", "conditional")), "mod/main.tf")
+    s3 = log_access(arch, _fn(arch, "aws_lambda_function.s3"))
+    assert (s3.known, s3.missing) == (True, LOG_ACTIONS)  # read even though the bucket ARN is unknown
+    assert log_access(arch, _fn(arch, "aws_lambda_function.merged")).known is False  # merges another document
+    denied = log_access(arch, _fn(arch, "aws_lambda_function.denied"))
+    assert (denied.known, denied.missing) == (True, LOG_ACTIONS)  # an explicit deny wins
+    assert log_access(arch, _fn(arch, "aws_lambda_function.conditional")).missing == ()  # the deny may not apply
+
+
+@pytest.mark.parametrize("statement, denied", [
+    ({"Effect": "Deny", "Action": "logs:*", "Resource": "*"}, set(LOG_ACTIONS)),
+    ({"Effect": "Deny", "NotAction": "logs:PutLogEvents", "Resource": ["*"]}, {"logs:CreateLogStream"}),
+    ({"Effect": "Deny", "Action": "logs:*", "Resource": "arn:aws:logs:*:*:log-group:/secret/*"}, set()),
+    ({"Effect": "Deny", "Action": "logs:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}, set()),
+    ({"Effect": "Allow", "Action": "logs:*", "Resource": "*"}, set()),
+])
+def test_denied_actions(statement, denied) -> None:
+    assert denied_actions({"Statement": [statement]}, LOG_ACTIONS) == denied

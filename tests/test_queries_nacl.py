@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from ha_lint.graph import Architecture
 from ha_lint.model import CLOUDFORMATION, Resource
 from ha_lint.queries.nacl import (EPHEMERAL, Acl, Box, NaclEntry, _entry, acls_of, address_interval,
-                                  allows_everything, covered, evaluate, return_gap, shadowed_by)
+                                  allows_everything, covered, describe_traffic, evaluate, return_gap, shadowed_by)
 from ha_lint.scan import ScanSettings, scan
 
 # -- a brute-force reference: AWS's matching rules, one packet at a time ----------------------------
@@ -288,3 +288,44 @@ def test_return_gap_names_the_peers_without_a_return_path(tmp_path):
     gap = return_gap(acl, ssh)
     assert gap is not None and gap.peers == ["10.0.0.0/8"] and gap.reached == ["10.0.0.0/9"]
     assert EPHEMERAL == (1024, 65535)
+
+
+def test_terraform_icmp_type_and_code_left_out_are_zero_as_the_provider_sends(tmp_path):
+    arch = _arch(tmp_path, """
+        resource "aws_network_acl" "main" {
+          vpc_id = "vpc-123"
+        }
+
+        resource "aws_network_acl_rule" "echo_reply" {
+          network_acl_id = aws_network_acl.main.id
+          rule_number    = 100
+          protocol       = "icmp"
+          rule_action    = "allow"
+          cidr_block     = "0.0.0.0/0"
+        }
+        """, name="icmp/main.tf")
+    (acl,) = acls_of(arch)
+    (entry,) = acl.direction(False)
+    assert entry.known and entry.ports == (0, 0)  # type 0 (echo reply), code 0
+    assert describe_traffic(entry.protocol, entry.ports) == "icmp type 0 code 0"
+    cfn = _arch(tmp_path / "cfn", """
+        Resources:
+          Acl:
+            Type: AWS::EC2::NetworkAcl
+            Properties: {VpcId: vpc-1}
+          Icmp:
+            Type: AWS::EC2::NetworkAclEntry
+            Properties: {NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: 1, RuleAction: allow, CidrBlock: 0.0.0.0/0}
+        """)
+    (cfn_acl,) = acls_of(cfn)
+    assert not cfn_acl.direction(False)[0].known  # CloudFormation has no such default: Icmp is required
+
+
+def test_describe_traffic():
+    assert describe_traffic(-1, (0, 65535)) == "all traffic"
+    assert describe_traffic(6, (0, 65535)) == "all tcp ports"
+    assert describe_traffic(17, (53, 53)) == "udp port 53"
+    assert describe_traffic(1, (8 * 256, 8 * 256 + 255)) == "icmp type 8"
+    assert describe_traffic(1, (3 * 256 + 4, 3 * 256 + 4)) == "icmp type 3 code 4"
+    assert describe_traffic(1, (0, 65535)) == "icmp"
+    assert describe_traffic(47, (0, 65535)) == "protocol 47"

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ha_lint.graph import Architecture, Options
-from ha_lint.queries.sg import (DATABASE_PORTS, cidr_covers, database_ports, guarding_groups, ingress_rules_of,
-                                range_covers, rules_of, whole_private_range, world_rules_on_port)
+from ha_lint.queries.sg import (DATABASE_PORTS, cidr_covers, database_ports, database_protocols, describe_world,
+                                guarding_groups, ingress_rules_of, is_world, range_covers, rules_of,
+                                whole_private_range, world_rules_on_port)
 from ha_lint.scan import ScanSettings, scan
 
 
@@ -91,12 +92,13 @@ rule_specs = st.lists(st.tuples(st.sampled_from(PROTOCOLS), st.integers(-1, 7000
                       min_size=1, max_size=6)
 
 
-def _reference_open(protocol: str, low: int, high: int, port: int) -> bool:
-    """TCP ``port`` is reachable through a rule, per the EC2 API: -1 protocol is everything;
-    for TCP a -1 port means every port; otherwise the inclusive range."""
+def _reference_open(protocol: str, low: int, high: int, port: int, transport: str = "tcp") -> bool:
+    """``port`` of ``transport`` ("tcp"/"udp") is reachable through a rule, per the EC2 API:
+    -1 protocol is everything; for TCP/UDP a -1 port means every port; otherwise the
+    inclusive range."""
     if protocol == "-1":
         return True
-    if protocol not in ("tcp", "6"):
+    if protocol not in {"tcp": ("tcp", "6"), "udp": ("udp", "17")}[transport]:
         return False
     if low == -1 or high == -1:
         return True
@@ -116,6 +118,9 @@ def test_inline_rules_open_exactly_the_ports_aws_opens(tmp_path, specs):
         for port in (0, 22, 5432, 65535, low, high):
             if 0 <= port <= 65535:
                 assert rule.covers_tcp_port(port) == _reference_open(protocol, low, high, port), (rule, port)
+                for transports in (("udp",), ("tcp", "udp")):
+                    brute = any(_reference_open(protocol, low, high, port, t) for t in transports)
+                    assert rule.opens(port, transports) == brute, (rule, port, transports)
 
 
 # -- model details from real templates ----------------------------------------------------------------
@@ -239,3 +244,116 @@ def test_terraform_dynamic_blocks_and_separate_rules(tmp_path):
 def test_database_ports_override(override, expected):
     options = Options(extra={} if override is None else {"database_ports": override})
     assert database_ports(Architecture([], [], options)) == expected
+
+
+# -- forms of rules and where their sources come from ------------------------------------------------
+
+
+def test_group_name_rules_and_the_default_security_group_are_read(tmp_path):
+    arch = _arch(tmp_path, """
+        Resources:
+          Legacy:
+            Type: AWS::EC2::SecurityGroup
+            Properties: {GroupDescription: legacy, GroupName: legacy-web}
+          ByRef:
+            Type: AWS::EC2::SecurityGroupIngress
+            Properties: {GroupName: !Ref Legacy, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+          ByName:
+            Type: AWS::EC2::SecurityGroupIngress
+            Properties: {GroupName: legacy-web, IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0}
+          Elsewhere:
+            Type: AWS::EC2::SecurityGroupIngress
+            Properties: {GroupName: not-in-this-template, IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0}
+        """)
+    groups = {r.owner.address: (r.group.address if r.group else None) for r in rules_of(arch)}
+    assert groups == {"ByRef": "Legacy", "ByName": "Legacy", "Elsewhere": None}
+    tf = _arch(tmp_path / "tf", """
+        resource "aws_default_security_group" "default" {
+          vpc_id = "vpc-0123456789abcdef0"
+          ingress {
+            protocol    = -1
+            from_port   = 0
+            to_port     = 0
+            cidr_blocks = ["0.0.0.0/0"]
+          }
+        }
+        """, name="main.tf")
+    (rule,) = list(rules_of(tf))
+    assert rule.owner.type == "aws_default_security_group" and rule.all_protocols and rule.world_cidrs() == ["0.0.0.0/0"]
+
+
+def test_a_source_origin_is_named_only_when_it_belongs_to_the_entry(tmp_path):
+    arch = _arch(tmp_path, """
+        Parameters:
+          SSHLocation: {Type: String, Default: 0.0.0.0/0}
+        Resources:
+          One:
+            Type: AWS::EC2::SecurityGroup
+            Properties:
+              GroupDescription: one
+              SecurityGroupIngress:
+                - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref SSHLocation}
+                - {IpProtocol: tcp, FromPort: 443, ToPort: 443, SourcePrefixListId: pl-0123}
+          Two:
+            Type: AWS::EC2::SecurityGroup
+            Properties:
+              GroupDescription: two
+              SecurityGroupIngress:
+                - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref SSHLocation}
+                - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 0.0.0.0/0}
+        """)
+    why = {(r.owner.address, r.ports): r.why for r in rules_of(arch)}
+    assert "parameter SSHLocation" in why[("One", (22, 22))]
+    # Origins are kept per property path: with two entries setting CidrIp it could be either's.
+    assert why[("Two", (22, 22))] == "" and why[("Two", (443, 443))] == ""
+
+
+def test_an_entry_inside_fn_if_points_at_its_branch(tmp_path):
+    arch = _arch(tmp_path, """
+        Parameters:
+          Env: {Type: String}
+        Conditions:
+          IsDev: !Equals [!Ref Env, dev]
+        Resources:
+          Sg:
+            Type: AWS::EC2::SecurityGroup
+            Properties:
+              GroupDescription: sg
+              SecurityGroupIngress:
+                - !If
+                  - IsDev
+                  - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+                  - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 10.0.0.0/8}
+        """)
+    found = sorted((r.line, r.branch, r.cidrs) for r in rules_of(arch))
+    assert found == [(14, "condition IsDev true", ("0.0.0.0/0",)), (15, "condition IsDev false", ("10.0.0.0/8",))]
+
+
+@pytest.mark.parametrize("port, protocols", [(5432, ("tcp",)), (11211, ("tcp", "udp")), (2049, ("tcp", "udp")),
+                                             (6379, ("tcp",))])
+def test_database_protocols(port, protocols):
+    assert database_protocols(port) == protocols
+
+
+def test_describe_world_names_a_disguised_zero_prefix():
+    assert describe_world(["0.0.0.0/0", "::/0"]) == "0.0.0.0/0, ::/0"
+    assert describe_world(["192.168.1.0/0"]) == "192.168.1.0/0 (a /0: every address)"
+    assert is_world("192.168.1.0/0") and not is_world("0.0.0.0/1")
+
+
+def test_world_rules_on_port_by_ip_version(tmp_path):
+    arch = _arch(tmp_path, """
+        Resources:
+          Sg:
+            Type: AWS::EC2::SecurityGroup
+            Properties:
+              GroupDescription: sg
+              SecurityGroupIngress:
+                - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, CidrIpv6: "::/0"}
+                - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, CidrIp: 0.0.0.0/0}
+                - {IpProtocol: udp, FromPort: 5432, ToPort: 5432, CidrIp: 0.0.0.0/0}
+        """)
+    rules = list(rules_of(arch))
+    assert [r.line for r in world_rules_on_port(rules, 5432)] == [8, 9]
+    assert [r.line for r in world_rules_on_port(rules, 5432, 4)] == [9]
+    assert [r.world_cidrs(6) for r in rules] == [["::/0"], [], []]

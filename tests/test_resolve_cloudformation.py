@@ -278,6 +278,39 @@ def test_sam_globals_apply_to_serverless_resources_with_their_lines() -> None:
     assert found["Plain"].props == {"Handler": "app.handler"}
 
 
+def test_sam_globals_lists_are_concatenated_and_intrinsics_replace() -> None:
+    """The SAM translator's merge: Globals list entries come first, then the resource's; an
+    intrinsic function is a value of its own (the resource's replaces the Globals map)."""
+    found = resources("""
+        Transform: AWS::Serverless-2016-10-31
+        Parameters:
+          Subnets: {Type: CommaDelimitedList, Default: "subnet-c,subnet-d"}
+        Globals:
+          Function:
+            Layers: [arn:aws:lambda:us-east-1:123456789012:layer:base:1]
+            VpcConfig:
+              SubnetIds: [subnet-a]
+              SecurityGroupIds: [sg-1]
+        Resources:
+          Two:
+            Type: AWS::Serverless::Function
+            Properties:
+              Layers: [arn:aws:lambda:us-east-1:123456789012:layer:extra:2]
+              VpcConfig:
+                SubnetIds: [subnet-b]
+          Own:
+            Type: AWS::Serverless::Function
+            Properties:
+              VpcConfig:
+                SubnetIds: !Ref Subnets
+    """)
+    two = found["Two"].props
+    assert two["Layers"] == ["arn:aws:lambda:us-east-1:123456789012:layer:base:1",
+                             "arn:aws:lambda:us-east-1:123456789012:layer:extra:2"]
+    assert two["VpcConfig"] == {"SubnetIds": ["subnet-a", "subnet-b"], "SecurityGroupIds": ["sg-1"]}
+    assert found["Own"].props["VpcConfig"] == {"SubnetIds": ["subnet-c", "subnet-d"], "SecurityGroupIds": ["sg-1"]}
+
+
 def test_a_false_condition_means_the_resource_is_not_created() -> None:
     found = resources("""
         Parameters:
@@ -465,3 +498,86 @@ def test_sam_application_with_a_local_location_is_a_nested_stack(tmp_path: Path)
     (db,) = [r for r in result.architecture.resources if r.address == "Db"]
     assert db.props["MultiAZ"] == "false" and db.workload == f"{tmp_path / 'app.yaml'} > Orders"
     assert result.warnings == []
+
+
+def test_fn_if_over_a_whole_block_is_read_through_by_the_model() -> None:
+    """A property block chosen by an undecidable Fn::If: the nested setting is a Choice of
+    what each branch holds there, AWS::NoValue's branch having the provider default."""
+    found = resources("""
+        Parameters:
+          Stage: {Type: String}
+        Conditions:
+          IsProd: !Equals [!Ref Stage, prod]
+        Resources:
+          Table:
+            Type: AWS::DynamoDB::Table
+            Properties:
+              PointInTimeRecoverySpecification: !If
+                - IsProd
+                - PointInTimeRecoveryEnabled: true
+                - !Ref AWS::NoValue
+          Same:
+            Type: AWS::DynamoDB::Table
+            Properties:
+              PointInTimeRecoverySpecification: !If
+                - IsProd
+                - PointInTimeRecoveryEnabled: true
+                - PointInTimeRecoveryEnabled: "true"
+    """)
+    pitr = found["Table"].get("pitr")
+    assert pitr.present and pitr.value == Choice((("condition IsProd true", True), ("condition IsProd false", False)))
+    assert bad_branches(pitr.value, lambda v: as_bool(v) is not True) == ["condition IsProd false"]
+    assert bad_branches(found["Same"].get("pitr").value, lambda v: as_bool(v) is not True) == []
+
+
+def test_fn_cidr_carves_consecutive_blocks() -> None:
+    found = resources("""
+        Parameters:
+          Cidr: {Type: String, Default: 10.0.0.0/16}
+        Resources:
+          Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: !Ref Cidr}}
+          Subnet:
+            Type: AWS::EC2::Subnet
+            Properties:
+              CidrBlock: !Select [2, !Cidr [!GetAtt Vpc.CidrBlock, 6, 8]]
+              Ipv6CidrBlock: !Select [1, !Cidr ["2001:db8::/56", 3, 64]]
+              TooMany: !Cidr [!Ref Cidr, 300, 8]
+              TooBig: !Cidr ["10.0.0.0/24", 2, 8]
+    """)
+    assert found["Subnet"].props == {"CidrBlock": "10.0.2.0/24", "Ipv6CidrBlock": "2001:db8:0:1::/64",
+                                     "TooMany": UNKNOWN, "TooBig": UNKNOWN}
+
+
+def test_fn_foreach_makes_its_resources_with_their_lines() -> None:
+    found = resources("""
+        Transform: AWS::LanguageExtensions
+        Parameters:
+          Names: {Type: CommaDelimitedList, Default: "a-1,b-2"}
+          Unknown: {Type: CommaDelimitedList}
+        Resources:
+          Fn::ForEach::Queues:
+            - Name
+            - !Ref Names
+            - Fn::ForEach::Kinds:
+                - Kind
+                - [Main, Dead]
+                - Queue&{Name}${Kind}:
+                    Type: AWS::SQS::Queue
+                    Properties:
+                      QueueName: !Sub "${Name}-${Kind}"
+                      Tier: !Ref Kind
+          Fn::ForEach::Never:
+            - Name
+            - !Ref Unknown
+            - Topic${Name}:
+                Type: AWS::SNS::Topic
+          Plain:
+            Type: AWS::SNS::Topic
+            Properties:
+              TopicName: !GetAtt [Queuea1Main, QueueName]
+    """)
+    assert sorted(found) == ["Plain", "Queuea1Dead", "Queuea1Main", "Queueb2Dead", "Queueb2Main"]
+    queue = found["Queueb2Dead"]
+    assert queue.props == {"QueueName": "b-2-Dead", "Tier": "Dead"}
+    assert queue.line == 13 and queue.lines["QueueName"] == 16
+    assert found["Plain"].props == {"TopicName": "a-1-Main"}  # an echoed attribute of a generated resource

@@ -406,3 +406,159 @@ def test_fan_out_is_bounded(tmp_path: Path) -> None:
     """})
     assert len(found) == 1000 and found["aws_sns_topic.many[999]"].props["name"] == "t-999"
     assert time.perf_counter() - started < 30
+
+
+def test_nested_and_conditional_dynamic_blocks(tmp_path: Path) -> None:
+    """dynamic blocks inside nested blocks and inside other dynamic blocks expand; a
+    for_each on an unknown condition is a Choice of each branch's blocks; one over an
+    unknown collection is unknown (not absent), static blocks of the same type are kept."""
+    found, _ = load(tmp_path, {"main.tf": """
+        variable "stage" {}
+        variable "rules" {}
+        variable "actions" {
+          default = [{ type = "authenticate-oidc", secret = "s3cr3t" }]
+        }
+        resource "aws_lb_listener_rule" "r" {
+          action {
+            type = "forward"
+            dynamic "forward" {
+              for_each = [1]
+              content {
+                target_group { arn = "tg" }
+              }
+            }
+          }
+          dynamic "action" {
+            for_each = var.actions
+            content {
+              type = action.value.type
+              dynamic "authenticate_oidc" {
+                for_each = [action.value.secret]
+                content {
+                  client_secret = authenticate_oidc.value
+                }
+              }
+            }
+          }
+        }
+        resource "aws_dynamodb_table" "t" {
+          name = "t"
+          dynamic "point_in_time_recovery" {
+            for_each = var.stage == "prod" ? [1] : []
+            content {
+              enabled = true
+            }
+          }
+        }
+        resource "aws_security_group" "sg" {
+          ingress {
+            from_port = 443
+          }
+          dynamic "ingress" {
+            for_each = var.rules
+            content {
+              from_port = ingress.value
+            }
+          }
+          dynamic "egress" {
+            for_each = var.rules
+            content {
+              from_port = egress.value
+            }
+          }
+        }
+    """})
+    rule = found["aws_lb_listener_rule.r"]
+    assert rule.props["action"] == [
+        {"type": "forward", "forward": [{"target_group": [{"arn": "tg"}]}]},
+        {"type": "authenticate-oidc", "authenticate_oidc": [{"client_secret": "s3cr3t"}]}]
+    pitr = found["aws_dynamodb_table.t"].props["point_in_time_recovery"]
+    assert pitr == Choice(((pitr.branches[0][0], [{"enabled": True}]), (pitr.branches[1][0], [])))
+    assert "(true branch)" in pitr.branches[0][0] and "(false branch)" in pitr.branches[1][0]
+    # The model reads through the Choice: the branch without the block has the default.
+    enabled = found["aws_dynamodb_table.t"].get("pitr").value
+    assert isinstance(enabled, Choice) and [v for _, v in enabled.branches] == [True, False]
+    sg = found["aws_security_group.sg"]
+    assert sg.props["ingress"] == [{"from_port": 443}] and sg.props["egress"] is UNKNOWN
+
+
+def test_variable_types_convert_values_as_terraform_does(tmp_path: Path) -> None:
+    """optional() attributes (Terraform 1.3+) get their defaults when omitted or null, nested
+    ones too; attributes the type does not declare are dropped; primitives convert; a set of
+    strings is in lexical order; nullable = false turns a null input into the default."""
+    found, _ = load(tmp_path, {
+        "main.tf": """
+            variable "rules" {
+              type = map(object({
+                port     = optional(number, 443)
+                protocol = optional(string, "tcp")
+                cidr     = optional(string)
+                tags     = optional(map(string), {})
+                health   = optional(object({ enabled = optional(bool, true), path = optional(string, "/") }), {})
+              }))
+            }
+            variable "azs" {
+              type    = set(string)
+              default = ["b", "a", "b"]
+            }
+            variable "size" {
+              type    = string
+              default = 5
+            }
+            variable "flag" {
+              type    = bool
+              default = "true"
+            }
+            variable "kept" {
+              type     = number
+              default  = 3
+              nullable = false
+            }
+            variable "required" {
+              type = object({ name = string })
+              default = { other = "x" }
+            }
+            resource "aws_sns_topic" "t" {
+              for_each = var.rules
+              name     = each.key
+              tags = {
+                port     = each.value.port
+                protocol = each.value.protocol
+                cidr     = each.value.cidr
+                extra    = try(each.value.extra, "dropped")
+                health   = each.value.health.enabled
+                path     = each.value.health.path
+              }
+            }
+            resource "aws_sqs_queue" "q" {
+              name = join(",", var.azs)
+              tags = { size = var.size, flag = var.flag, kept = var.kept, name = var.required.name }
+            }
+        """,
+        "terraform.tfvars": """
+            rules = {
+              web   = { cidr = "0.0.0.0/0", extra = "x" }
+              admin = { port = 22, protocol = null, health = { path = "/ok" } }
+            }
+            kept  = null
+        """,
+    })
+    web, admin = found['aws_sns_topic.t["web"]'].props["tags"], found['aws_sns_topic.t["admin"]'].props["tags"]
+    assert web == {"port": 443, "protocol": "tcp", "cidr": "0.0.0.0/0", "extra": "dropped", "health": True, "path": "/"}
+    assert admin == {"port": 22, "protocol": "tcp", "cidr": None, "extra": "dropped", "health": True, "path": "/ok"}
+    assert found["aws_sqs_queue.q"].props == {"name": "a,b", "tags": {"size": "5", "flag": True, "kept": 3, "name": UNKNOWN}}
+
+
+def test_each_value_names_where_the_collection_was_set(tmp_path: Path) -> None:
+    found, _ = load(tmp_path, {
+        "main.tf": """
+            variable "dbs" {}
+            resource "aws_db_instance" "db" {
+              for_each = var.dbs
+              multi_az = each.value
+            }
+        """,
+        "terraform.tfvars": 'dbs = { a = false }\n',
+    })
+    origin = found['aws_db_instance.db["a"]'].origins["multi_az"]
+    assert origin.description.startswith("terraform.tfvars sets dbs") and origin.line == 1

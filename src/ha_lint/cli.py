@@ -220,6 +220,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         outputs.append((name, target or None))
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.max_file_size < 1:
+        raise UsageError("--max-file-size must be at least 1 byte")
+    if args.file_timeout < 0:
+        raise UsageError("--file-timeout must be 0 (no limit) or more seconds")
     if args.min_backup_retention is not None and args.min_backup_retention < 1:
         raise UsageError("--min-backup-retention must be at least 1 day")
     cfg = _config(args)

@@ -4,13 +4,18 @@ CloudFormation: YAML/JSON (``.yaml .yml .json .template``, CDK's ``*.template.js
 ``AWSTemplateFormatVersion`` or a ``Resources`` map of ``AWS::``/``Custom::`` types.
 Terraform: ``.tf`` files, grouped per directory as one module. Terraform plans:
 ``terraform show -json`` output. Anything else is not ours and is skipped silently.
+A file with a template's name that cannot be one (a named pipe, a socket, a broken or looping
+symbolic link, an unreadable directory, a file over ``--max-file-size``) is one problem naming
+it; binary content (NUL bytes) is handed to the loader, which says what it is.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,10 +61,16 @@ def discover(paths: list[str], exclude: list[str] | None = None, max_bytes: int 
     exclude = exclude or []
     for given in paths:
         root = Path(given)
-        if root.is_file():
+        if not root.is_dir():  # a file, or something that is not one (a pipe, a broken link): say so
             _consider(root, given, found, seen, exclude, max_bytes, explicit=True)
             continue
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+        def unreadable(exc: OSError, given: str = given, root: Path = root) -> None:
+            shown = _join(given, os.path.dirname(exc.filename), root, os.path.basename(exc.filename)) \
+                if exc.filename else given
+            found.problems.append((shown, f"directory cannot be read: {exc.strerror or exc}; not scanned"))
+
+        for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not _excluded(_join(given, dirpath, root, d), exclude))
             for name in sorted(filenames):
                 full = Path(dirpath) / name
@@ -84,38 +95,63 @@ def _consider(path: Path, shown: str, found: Discovery, seen: set[Path], exclude
         return
     if _excluded(shown, exclude):
         return
-    try:
-        real = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        found.problems.append((shown, "cannot be read: broken or looping symbolic link"))
+    problem = not_a_regular_file(path)
+    if problem:
+        found.problems.append((shown, problem))
         return
+    real = path.resolve()
     if real in seen:
         return
     seen.add(real)
-    if name.endswith(".tf"):
-        found.files.append(Candidate(path, shown, TF))
-        return
     try:
         size = path.stat().st_size
-        with open(path, "rb") as handle:
-            head = handle.read(min(size, 256 * 1024))
+        if name.endswith(".tf"):
+            head = b""
+        else:
+            with open(path, "rb") as handle:
+                head = handle.read(min(size, 256 * 1024))
     except OSError as exc:
         found.problems.append((shown, f"cannot be read: {exc.strerror or exc}"))
         return
-    language = sniff(head, name)
+    language = TF if name.endswith(".tf") else sniff(head, name)
     if language is None:
         return
     if size > max_bytes:
-        found.problems.append((shown, f"is {size:,} bytes, over the {max_bytes:,}-byte limit (--max-file-size); not scanned"))
+        found.problems.append((shown, too_large(size, max_bytes)))
         return
     found.files.append(Candidate(path, shown, language))
 
 
+def too_large(size: int, max_bytes: int) -> str:
+    return f"is {size:,} bytes, over the {max_bytes:,}-byte limit (--max-file-size); not scanned"
+
+
+_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a directory"))
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a template, or None: a broken or looping symbolic link,
+    or something that is not a regular file (reading a named pipe would wait for ever)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link that loops (it leads back to itself); not scanned"
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return f"is a broken symbolic link (its target {os.readlink(path)} does not exist); not scanned"
+        return f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    what = next((label for test, label in _NOT_REGULAR if test(mode)), "not a regular file")
+    return f"is {what}, not a regular file; not scanned"
+
+
 def sniff(head: bytes, name: str) -> str | None:
     """CFN, PLAN or None, from the first bytes of a YAML/JSON file."""
-    text = head.decode("utf-8", errors="replace")
     if b"\x00" in head[:8192]:
-        return CFN if "AWSTemplateFormatVersion" in text else None  # binary: loader will say so
+        return CFN  # binary (or UTF-16) with a template's name: the loader says what it is
+    text = head.decode("utf-8", errors="replace")
     if name.endswith(".json") and _PLAN_KEYS.search(text) and '"format_version"' in text:
         return PLAN
     if "AWSTemplateFormatVersion" in text:

@@ -17,6 +17,13 @@ python-hcl2 7.x re-renders nested expressions lossily; the parser reads its rend
 - an expression that starts and ends with a string literal loses its outer quotes
   (``"a" == "b"`` comes as ``a" == "b``): such a string is re-read as that expression;
 - ``f(xs...)`` loses its ``...``: ``min``, ``max`` and ``merge`` given one list expand it.
+
+Functions follow Terraform's definitions (``toset`` orders strings lexically, ``regex`` is
+RE2: lookaround and backreferences are unknown, not errors). Two decisions for values only
+the deployment names: ``regex``/``regexall`` on an AZ chosen by position
+(``data.aws_availability_zones.x.names[i]``) is decided when every AZ name (or ID) agrees,
+which settles terraform-aws-modules/vpc's name-or-ID test; ``compact`` keeps a reference to
+a resource's ``id``/``arn`` (never empty) and is unknown for any other unknown item.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import re
 from functools import lru_cache
 from typing import Any, Callable, TypeVar
 
-from ha_lint.values import UNKNOWN, Choice, Unknown
+from ha_lint.values import UNKNOWN, AzToken, Choice, Ref, Unknown
 
 __all__ = ["UNKNOWN", "Unknown", "Choice", "HclExprError", "Node", "FUNCTION_NAMES",
            "parse", "parse_template", "evaluate", "evaluate_value", "references"]
@@ -759,6 +766,11 @@ def _num_str(n: int | float) -> str:
     return text
 
 
+def number_text(n: int | float) -> str:
+    """A number as Terraform writes it when it converts it to a string (``5``, ``0.5``)."""
+    return _num_str(n)
+
+
 def _str(v: Any) -> str:
     if isinstance(v, str):
         return v
@@ -1188,6 +1200,17 @@ def _dedupe(values: list[Any]) -> list[Any]:
     return out
 
 
+def _set(values: list[Any]) -> list[Any]:
+    """A set: strings iterate in lexical order and numbers in numeric order (Terraform's);
+    anything else keeps its first-seen order."""
+    items = _dedupe(values)
+    if all(isinstance(v, str) for v in items):
+        return sorted(items)
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
+        return sorted(items)
+    return items
+
+
 def _spread(args: tuple[Any, ...]) -> tuple[Any, ...]:
     # python-hcl2 drops the "..." of max(xs...): a lone list argument stands for its items
     if len(args) == 1 and isinstance(args[0], list):
@@ -1406,10 +1429,207 @@ def _rounded(fn: Callable[[float], int]) -> Callable[[Any], int]:
     return lambda v: n if isinstance(n := _num(v), int) else fn(n)
 
 
+def _compact(items: list[Any]) -> list[Any]:
+    """compact(): drops null and "" items. A resource's ``id``/``arn`` is never empty, so a
+    reference to one is kept though its text is unknown; any other unknown item is unknown."""
+    out: list[Any] = []
+    for x in items:
+        if isinstance(x, Ref) and x.attribute in ("id", "arn"):
+            out.append(x)
+        elif x is not None and not (isinstance(x, str) and x == ""):
+            out.append(_str(x))
+    return out
+
+
+def _cidrsubnets(prefix: Any, *newbits: Any) -> list[str]:
+    """Consecutive subnets of the sizes asked, each aligned to its size (Terraform's allocation)."""
+    import ipaddress
+
+    net = ipaddress.ip_network(_str(prefix), strict=False)
+    addr, top = type(net.network_address), net.max_prefixlen
+    base, end = int(net.network_address), int(net.broadcast_address)
+    last, out = base - 1, []
+    for bits in newbits:
+        length = net.prefixlen + _int(bits)
+        if _int(bits) < 1 or length > top:
+            raise _EvalError("cidrsubnets: invalid new bits")
+        size = 1 << (top - length)
+        start = (last & ~(size - 1)) + size  # the next block of this size after the previous subnet
+        if start < base or start + size - 1 > end:
+            raise _EvalError("cidrsubnets: not enough address space")
+        out.append(f"{addr(start)}/{length}")
+        last = start + size - 1
+    return out
+
+
+def _cidrnetmask(prefix: Any) -> str:
+    import ipaddress
+
+    net = ipaddress.ip_network(_str(prefix), strict=False)
+    return str(net.netmask) if net.version == 4 else _fail("cidrnetmask: IPv4 only")
+
+
+_RE_NAMED = re.compile(r"\(\?<(?=[A-Za-z_])")  # RE2's (?<name>...) is Python's (?P<name>...)
+_RE_MAX_INPUT = 100_000
+
+
+_RE_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]")  # lookaround and backreferences: RE2 rejects them
+
+
+def _pattern(pattern: Any) -> "re.Pattern[str]":
+    text = _str(pattern)
+    if _RE_NOT_RE2.search(text):
+        raise _Unk
+    try:
+        return re.compile(_RE_NAMED.sub("(?P<", text))
+    except re.error:
+        raise _Unk from None  # RE2 syntax Python does not read: unknown, not an error
+
+
+def _match_value(rx: "re.Pattern[str]", m: "re.Match[str]") -> Any:
+    if rx.groupindex:
+        if rx.groups != len(rx.groupindex):
+            raise _EvalError("regex: named and unnamed groups mixed")
+        return {name: m.group(name) for name in rx.groupindex}
+    return list(m.groups()) if rx.groups else m.group()
+
+
+# What an AZ chosen by position may be called: a test that gives the same answer for all of
+# them (``length(regexall("^[a-z]{2}-", az)) > 0``: a name, not an ID) is decided.
+_AZ_NAMES = ("us-east-1a", "us-west-2d", "eu-west-2b", "eu-central-1c", "ap-southeast-1c", "ap-northeast-3a",
+             "sa-east-1a", "ca-central-1d", "me-central-1a", "af-south-1c", "il-central-1a", "mx-central-1a",
+             "us-gov-west-1a", "cn-north-1b", "eu-isoe-west-1a")
+_AZ_IDS = ("use1-az1", "usw2-az4", "euw2-az2", "euc1-az3", "apse1-az3", "apne3-az1", "sae1-az1", "cac1-az4",
+           "mec1-az1", "afs1-az3", "ilc1-az1", "mxc1-az1", "usgw1-az1", "cnn1-az2")
+
+
+def _az_samples(token: AzToken) -> tuple[str, ...]:
+    region = token.region
+    if token.kind == "name" and re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", region or ""):
+        return tuple(region + letter for letter in "abcdef")
+    return _AZ_IDS if token.kind == "id" else _AZ_NAMES
+
+
+def _regex_on_az(rx: "re.Pattern[str]", token: AzToken, find_all: bool) -> Any:
+    """regex()/regexall() on an AZ chosen by position: decided when every name it may have
+    agrees (the same number of matches); the matched text itself stays unknown."""
+    counts = {len(list(rx.finditer(sample))) if find_all else bool(rx.search(sample)) for sample in _az_samples(token)}
+    if len(counts) != 1:
+        raise _Unk
+    (count,) = counts
+    if find_all:
+        return [UNKNOWN] * int(count)
+    return UNKNOWN if count else _fail("regex: no match")
+
+
+def _regex(pattern: Any, text: Any) -> Any:
+    if isinstance(text, AzToken):
+        return _regex_on_az(_pattern(pattern), text, False)
+    rx, value = _pattern(pattern), _str(text)
+    if len(value) > _RE_MAX_INPUT:
+        raise _Unk
+    m = rx.search(value)
+    return _match_value(rx, m) if m else _fail("regex: no match")
+
+
+def _regexall(pattern: Any, text: Any) -> list[Any]:
+    if isinstance(text, AzToken):
+        return _regex_on_az(_pattern(pattern), text, True)
+    rx, value = _pattern(pattern), _str(text)
+    if len(value) > _RE_MAX_INPUT:
+        raise _Unk
+    return [_match_value(rx, m) for m in rx.finditer(value)]
+
+
+def _title(text: Any) -> str:
+    """Go's strings.Title: the first letter of every word in upper case."""
+    out, previous = [], " "
+    for ch in _str(text):
+        word = previous.isalnum() or previous == "_" if previous.isascii() else not previous.isspace()
+        out.append(ch if word else ch.upper())
+        previous = ch
+    return "".join(out)
+
+
+def _basename(path: Any) -> str:
+    text = _str(path).rstrip("/")
+    return (text.rsplit("/", 1)[-1] or "/") if text else ("/" if _str(path) else ".")
+
+
+def _dirname(path: Any) -> str:
+    import posixpath
+
+    text = _str(path)
+    head = text[:text.rfind("/") + 1]
+    return posixpath.normpath(head) if head else "."
+
+
+def _set_op(op: str) -> Callable[..., list[Any]]:
+    def run(*sets: Any) -> list[Any]:
+        if not sets:
+            raise _EvalError(f"{op}: at least one set")
+        lists = [_dedupe(_list(s)) for s in sets]
+        if op == "setunion":
+            items = _dedupe([x for xs in lists for x in xs])
+        else:
+            items = []
+            for x in lists[0]:
+                found = [_find(other, x, False) for other in lists[1:]]
+                if all(found) if op == "setintersection" else not any(found):
+                    items.append(x)
+        return _set(items)
+    return run
+
+
+def _matchkeys(values: Any, keys: Any, search: Any) -> list[Any]:
+    vs, ks = _list(values), _list(keys)
+    if len(vs) != len(ks):
+        raise _EvalError("matchkeys: length mismatch")
+    return [v for v, k in zip(vs, ks) if _find(search, k, False)]
+
+
+def _transpose(m: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key in sorted(_map(m)):
+        for value in _list(_map(m)[key]):
+            out.setdefault(_str(value), []).append(key)
+    return out
+
+
+def _chunklist(values: Any, size: Any) -> list[list[Any]]:
+    items, n = _list(values), _int(size)
+    if n < 0:
+        raise _EvalError("chunklist: negative size")
+    return [items] if n == 0 else [items[i:i + n] for i in range(0, len(items), n)]
+
+
+def _digest(name: str, b64: bool = False) -> Callable[[Any], str]:
+    import base64
+    import hashlib
+
+    def run(text: Any) -> str:
+        h = hashlib.new(name, _str(text).encode())
+        return base64.b64encode(h.digest()).decode() if b64 else h.hexdigest()
+    return run
+
+
+def _urlencode(text: Any) -> str:
+    from urllib.parse import quote_plus
+
+    return quote_plus(_str(text))
+
+
+def _parseint(text: Any, base: Any) -> int:
+    b = _int(base)
+    if not 2 <= b <= 62:
+        raise _EvalError("parseint: base out of range")
+    return int(_str(text), b) if b <= 36 else _fail("parseint: base above 36")
+
+
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "element": _element, "slice": _slice, "length": _length, "lookup": _lookup, "merge": _merge,
     "concat": lambda *lists: [x for xs in lists for x in _list(xs)],
-    "tolist": _nullable(lambda v: list(_list(v))), "toset": _nullable(lambda v: _dedupe(_list(v))),
+    "tolist": _nullable(lambda v: list(_list(v))), "toset": _nullable(lambda v: _set(_list(v))),
     "tomap": _nullable(lambda v: dict(_map(v))), "tonumber": _nullable(_num), "tobool": _nullable(_bool),
     "tostring": _nullable(lambda v: _fail("tostring: a collection") if isinstance(v, (list, dict)) else _str(v)),
     "coalesce": _coalesce, "coalescelist": lambda *ls: _coalesce(*ls, lists=True),
@@ -1420,7 +1640,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "keys": lambda m: sorted(_map(m)), "values": lambda m: [_map(m)[k] for k in sorted(_map(m))],
     "contains": lambda xs, x: _find(xs, x, False), "index": lambda xs, x: _find(xs, x, True),
     "distinct": lambda xs: _dedupe(_list(xs)), "flatten": _flatten,
-    "compact": lambda xs: [_str(x) for x in _list(xs) if x is not None and not (isinstance(x, str) and x == "")],
+    "compact": lambda xs: _compact(_list(xs)),
     "min": lambda *ns: min(_num(n) for n in _spread(ns)), "max": lambda *ns: max(_num(n) for n in _spread(ns)),
     "lower": lambda s: _str(s).lower(), "upper": lambda s: _str(s).upper(),
     "replace": _replace, "substr": _substr, "trimspace": lambda s: _str(s).strip(),
@@ -1435,5 +1655,17 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "reverse": lambda xs: _list(xs)[::-1], "sort": lambda xs: sorted(_str(x) for x in _list(xs)),
     "jsonencode": _jsonencode, "jsondecode": _jsondecode,
     "base64encode": lambda s: _base64(s, False), "base64decode": lambda s: _base64(s, True),
+    "cidrsubnets": _cidrsubnets, "cidrnetmask": _cidrnetmask, "regex": _regex, "regexall": _regexall,
+    "title": _title, "basename": _basename, "dirname": _dirname, "chomp": lambda s: _str(s).rstrip("\r\n"),
+    "strrev": lambda s: _str(s)[::-1], "strcontains": lambda s, sub: _str(sub) in _str(s),
+    "indent": lambda n, s: _str(s).replace("\n", "\n" + " " * _int(n)),
+    "sensitive": lambda v: v, "nonsensitive": lambda v: v,
+    "setunion": _set_op("setunion"), "setintersection": _set_op("setintersection"),
+    "setsubtract": lambda a, b: _set_op("setsubtract")(a, b),
+    "matchkeys": _matchkeys, "transpose": _transpose, "chunklist": _chunklist,
+    "md5": _digest("md5"), "sha1": _digest("sha1"), "sha256": _digest("sha256"), "sha512": _digest("sha512"),
+    "base64sha256": _digest("sha256", True), "base64sha512": _digest("sha512", True),
+    "urlencode": _urlencode, "parseint": _parseint,
+    "pow": lambda a, b: _norm(float(_num(a)) ** _num(b)), "signum": lambda n: (_num(n) > 0) - (_num(n) < 0),
 }
 FUNCTION_NAMES = frozenset(_FUNCTIONS) | {"try", "can"}

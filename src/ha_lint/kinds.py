@@ -143,6 +143,7 @@ kind("rds_cluster", cfn=("AWS::RDS::DBCluster", "AWS::DocDB::DBCluster", "AWS::N
     "security_groups": P("VpcSecurityGroupIds", "vpc_security_group_ids"),
     "global_cluster": P("GlobalClusterIdentifier", "global_cluster_identifier"),
     "replica_source": P("ReplicationSourceIdentifier", "replication_source_identifier"),
+    "publicly_accessible": P("PubliclyAccessible", "publicly_accessible"),  # Multi-AZ DB clusters only
     "master_password": P("MasterUserPassword", "master_password"),
     "manage_master_password": P("ManageMasterUserPassword", "manage_master_user_password"),
     "port": P("Port", "port"),
@@ -171,11 +172,18 @@ kind("security_group", cfn="AWS::EC2::SecurityGroup", tf="aws_security_group", p
     "egress": P("SecurityGroupEgress", "egress"),
     "name": P("GroupName", "name"),
 })
+# The VPC's default security group, when Terraform manages its rules (same shape).
+kind("security_group", tf="aws_default_security_group", props={
+    "vpc": P(None, "vpc_id"),
+    "ingress": P(None, "ingress"),
+    "egress": P(None, "egress"),
+})
 
 # Separate rule resources. Shapes differ per native type, so each is its own kind; the
 # security-group rule model (ha_lint.queries.sg) turns all of them into one rule shape.
 kind("sg_ingress", cfn="AWS::EC2::SecurityGroupIngress", props={
     "group": P("GroupId", None),
+    "group_name": P("GroupName", None),  # default VPC: the group by name (or !Ref)
     "protocol": P("IpProtocol", None),
     "from_port": P("FromPort", None),
     "to_port": P("ToPort", None),
@@ -254,7 +262,7 @@ kind("network_acl_entry", cfn="AWS::EC2::NetworkAclEntry", tf="aws_network_acl_r
 kind("rds_cluster_instance", tf="aws_rds_cluster_instance", props={
     "subnet_group": P(None, "db_subnet_group_name"),
 })
-# Redshift's API and the Terraform provider (v5+) default PubliclyAccessible to false.
+# Redshift's API and the Terraform provider (v6+; v5 and older: true) default PubliclyAccessible to false.
 kind("redshift_cluster", cfn="AWS::Redshift::Cluster", tf="aws_redshift_cluster", props={
     "publicly_accessible": P("PubliclyAccessible", "publicly_accessible", False),
     "security_groups": P("VpcSecurityGroupIds", "vpc_security_group_ids"),
@@ -414,6 +422,19 @@ kind("eip_association", cfn="AWS::EC2::EIPAssociation", tf="aws_eip_association"
     "instance": P("InstanceId", "instance_id"),
     "eip": P("EIP", "public_ip"),
     "allocation": P("AllocationId", "allocation_id"),
+    "network_interface": P("NetworkInterfaceId", "network_interface_id"),
+})
+kind("eip", tf="aws_eip", props={
+    "network_interface": P(None, "network_interface"),
+})
+# An Elastic IP on a network interface reaches the instance the interface is attached to.
+kind("network_interface", cfn="AWS::EC2::NetworkInterface", tf="aws_network_interface", props={
+    "attached_instance": P(None, "attachment.instance"),
+})
+kind("network_interface_attachment", cfn="AWS::EC2::NetworkInterfaceAttachment",
+     tf="aws_network_interface_attachment", props={
+    "instance": P("InstanceId", "instance_id"),
+    "network_interface": P("NetworkInterfaceId", "network_interface_id"),
 })
 
 kind("elasticache_replication_group", cfn="AWS::ElastiCache::ReplicationGroup",
@@ -429,6 +450,7 @@ kind("elasticache_replication_group", cfn="AWS::ElastiCache::ReplicationGroup",
     "preferred_cache_cluster_azs": P("PreferredCacheClusterAZs", "preferred_cache_cluster_azs"),
     "primary_cluster": P("PrimaryClusterId", None),
     "global_replication_group": P("GlobalReplicationGroupId", "global_replication_group_id"),
+    "identifier": P("ReplicationGroupId", "replication_group_id"),
 })
 kind("elasticache_cluster", cfn="AWS::ElastiCache::CacheCluster", tf="aws_elasticache_cluster", props={
     "num_cache_nodes": P("NumCacheNodes", "num_cache_nodes"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ha_lint import kinds
-from ha_lint.values import Origin, Value
+from ha_lint.values import UNKNOWN, Choice, Origin, Value
 
 CLOUDFORMATION = "cloudformation"
 TERRAFORM = "terraform"
@@ -106,9 +106,13 @@ class Resource:
         (or ``default``), with ``present=False`` and the resource's own line."""
         path = self.native_path(name)
         found = _walk(self.props, path.split(".")) if path else []
-        if found:
-            return Value(found[0], self.line_of(name), True, self.origins.get(path or ""))
         table_default = kinds.default_of(self.type, name)
+        if found:
+            value = found[0]
+            if isinstance(value, Choice):  # a branch that leaves it out (null) has the default
+                fill = default if table_default is None else table_default
+                value = Choice(tuple((label, fill if v is None else v) for label, v in value.branches))
+            return Value(value, self.line_of(name), True, self.origins.get(path or ""))
         return Value(default if table_default is None else table_default, self.line, False)
 
     def all(self, name: str) -> list[Any]:
@@ -136,9 +140,17 @@ class Resource:
 
 
 def _walk(value: Any, parts: list[str]) -> list[Any]:
-    """Values at a dotted path; lists of blocks fan out (TF nested blocks are lists)."""
+    """Values at a dotted path; lists of blocks fan out (TF nested blocks are lists). Inside
+    an unknown block the value is unknown; inside a ``Choice`` it is a ``Choice`` of what
+    each branch holds there (None where a branch does not set it)."""
     if not parts:
         return [] if value is None else [value]
+    if value is UNKNOWN:
+        return [UNKNOWN]
+    if isinstance(value, Choice):
+        branches = [(label, (found[0] if len(found) == 1 else found) if found else None)
+                    for label, branch in value.branches for found in [_walk(branch, parts)]]
+        return [] if all(v is None for _, v in branches) else [Choice(tuple(branches))]
     if isinstance(value, list):
         out: list[Any] = []
         for item in value:

@@ -2,6 +2,10 @@
 
 Every stage that touches a file catches what can go wrong with it and turns it into one
 ``LoadError`` naming the file (and line when known); the scan of every other file goes on.
+No file is waited on for ever: pipes and sockets are refused by discovery, each file's load
+and each Terraform module's resolution run under ``--file-timeout``, a parallel worker that
+dies or hangs costs only a reload of its files one by one, and a rule that crashes on one
+workload is run again on the others (``_isolate_failure``).
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ import os
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ha_lint import discover as disc
 from ha_lint.engine import Rule, run
@@ -66,23 +71,58 @@ PARALLEL_THRESHOLD = 16  # below this many files, worker start-up costs more tha
 INTERNAL_ERROR = "ha-lint could not process this file because of an internal error"
 
 
-def read_text(path: Path, shown: str) -> str:
-    """File text as UTF-8 (a BOM is dropped, CRLF is normalised), or a LoadFailure."""
+def read_text(path: Path, shown: str = "", max_bytes: int = disc.DEFAULT_MAX_BYTES) -> str:
+    """File text as UTF-8 (a BOM is dropped, CRLF is normalised), or a LoadFailure. For the
+    files read beside the scanned ones (nested templates, modules, tfvars): a pipe, a broken
+    link or an enormous file is refused, never waited on."""
+    return decode_text(read_bytes(path, max_bytes))
+
+
+def read_bytes(path: Path, max_bytes: int = disc.DEFAULT_MAX_BYTES) -> bytes:
+    problem = disc.not_a_regular_file(path)
+    if problem:
+        raise LoadFailure(problem)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1) if max_bytes > 0 else handle.read()
     except OSError as exc:
         raise LoadFailure(f"cannot be read: {exc.strerror or exc}") from None
-    return decode_text(data)
+    if max_bytes > 0 and len(data) > max_bytes:
+        raise LoadFailure(disc.too_large(path.stat().st_size, max_bytes))
+    return data
+
+
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """Text saved as UTF-16 without a BOM: one byte lane all zeros, the other printable ASCII."""
+    if len(head) < 16:
+        return False
+    for zeros, text in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
+        if zeros.count(0) >= 0.9 * len(zeros) and all(32 <= b < 127 or b in (9, 10, 13) for b in text):
+            return True
+    return False
 
 
 def decode_text(data: bytes) -> str:
-    if b"\x00" in data[:8192]:
-        raise LoadFailure("is a binary file, not a template")
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            raise LoadFailure(f"is encoded as {encoding}; CloudFormation and Terraform templates are read as UTF-8: "
+                              "save it as UTF-8", 1)
+    head = data[:8192]
+    if b"\x00" in head:
+        if _looks_utf16(head):
+            raise LoadFailure("is encoded as UTF-16 (every other byte is zero); save it as UTF-8", 1)
+        raise LoadFailure("is a binary file (it contains NUL bytes), not a template")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise LoadFailure(f"is not valid UTF-8 (byte 0x{data[exc.start]:02x})", line) from None
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadFailure(f"is not valid UTF-8: byte 0x{data[exc.start]:02x} at line {line}, column {column} "
+                          "(saved in another encoding, such as Latin-1?); save it as UTF-8", line) from None
     return text.replace("\r\n", "\n")
 
 
@@ -100,14 +140,52 @@ class _JobSettings:
     cache_dir: str | None
     timeout: float
     parameter_origins: tuple[tuple[str, Any], ...] = ()  # parameter -> Origin (the file and line setting it)
+    max_bytes: int = disc.DEFAULT_MAX_BYTES
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """The file's time is up. A BaseException, so that no ``except Exception`` in a parser
+    (cfn-lint, lark) can mistake it for a syntax error and carry on."""
+
+
+_ARMED = [False]  # a deadline is running (a late alarm after it ended must not raise)
+_REPEAT = 0.1  # seconds: an alarm swallowed where exceptions are ignored (a __del__) fires again
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
-    raise _Timeout()
+    if _ARMED[0]:
+        raise _Timeout()
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise _Timeout in the block after ``seconds``, and again every 0.1 s until the block
+    ends (POSIX, main thread; 0: no limit). A timer already running (the caller's own alarm)
+    is put back, less the time spent here."""
+    if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    started = time.monotonic()
+    outer, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT)
+    _ARMED[0] = True
+    try:
+        yield
+    finally:
+        while True:  # an alarm landing in here must not skip the clean-up
+            try:
+                _ARMED[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                if outer > 0:
+                    signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001), outer_interval)
+                break
+            except _Timeout:
+                continue
+
+
+def timed_out(what: str, seconds: float) -> str:
+    return f"took longer than {seconds:g} s to {what}; skipped (--file-timeout)"
 
 
 def _run_job(job: _Job, js: _JobSettings) -> Any:
@@ -116,9 +194,9 @@ def _run_job(job: _Job, js: _JobSettings) -> Any:
     from ha_lint.cache import Cache
 
     try:
-        data = job.path.read_bytes()
-    except OSError as exc:
-        return LoadError(job.shown, f"cannot be read: {exc.strerror or exc}")
+        data = read_bytes(job.path, js.max_bytes)
+    except LoadFailure as exc:
+        return LoadError(job.shown, exc.message, exc.line)
     cache = Cache(Path(js.cache_dir)) if js.cache_dir else None
     key = cache.key(data, job.language, job.shown, repr(js.parameters), js.region or "",
                     repr(js.parameter_origins)) if cache else ""
@@ -126,18 +204,11 @@ def _run_job(job: _Job, js: _JobSettings) -> Any:
         hit = cache.get(key)
         if hit is not None:
             return hit
-    use_alarm = js.timeout > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if use_alarm:
-        previous = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, js.timeout)
     try:
-        outcome = _load_job(job, data, js)
-    except _Timeout:
-        outcome = LoadError(job.shown, f"took longer than {js.timeout:g} s to load; skipped (--file-timeout)")
-    finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+        with _deadline(js.timeout):
+            outcome = _load_job(job, data, js)
+    except _Timeout:  # depends on the machine and the limit, not on the file: never cached
+        return LoadError(job.shown, timed_out("load", js.timeout))
     if cache and not (isinstance(outcome, LoadError) and INTERNAL_ERROR in outcome.message):
         cache.put(key, outcome)
     return outcome
@@ -156,22 +227,94 @@ def _load_job(job: _Job, data: bytes, js: _JobSettings) -> Any:
     except LoadFailure as exc:
         return LoadError(job.shown, exc.message, exc.line)
     except RecursionError:
-        return LoadError(job.shown, "nesting too deep to load")
-    except _Timeout:
-        raise
+        return LoadError(job.shown, "nests too deeply to load; not loaded")
+    except MemoryError:
+        return LoadError(job.shown, "needs more memory to load than this machine allows; not loaded")
     except Exception as exc:  # a bug of ours: this file is lost, never the scan
         return LoadError(job.shown, internal_error(exc))
 
 
 def _run_jobs(jobs: list[_Job], js: _JobSettings, workers: int) -> list[Any]:
+    """Every job's outcome, in order. In parallel, a worker that dies (killed for memory, a crash
+    in C code) or stops answering (stuck where no alarm reaches) loses only its own files: the
+    unfinished ones are loaded again one by one, each in a process of its own."""
     if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         return [_run_job(job, js) for job in jobs]
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        return list(pool.map(_run_job, jobs, [js] * len(jobs), chunksize=max(1, len(jobs) // (workers * 8))))
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    size = max(1, len(jobs) // (workers * 8))
+    outcomes: list[Any] = [None] * len(jobs)
+    lost: list[int] = []
+    stall = (js.timeout if js.timeout > 0 else 300) * size + 60  # no chunk takes this long when alarms work
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    stuck = False
+    try:
+        pending = {pool.submit(_run_chunk, jobs[i:i + size], js): range(i, min(i + size, len(jobs)))
+                   for i in range(0, len(jobs), size)}
+        while pending:
+            done, _ = wait(pending, timeout=stall, return_when=FIRST_COMPLETED)
+            if not done:
+                stuck = True
+                break
+            for future in done:
+                chunk = pending.pop(future)
+                try:
+                    for index, outcome in zip(chunk, future.result()):
+                        outcomes[index] = outcome
+                except Exception:  # BrokenProcessPool: the worker died
+                    lost.extend(chunk)
+        for chunk in pending.values():
+            lost.extend(chunk)
+    finally:
+        if stuck:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.kill()
+        pool.shutdown(wait=not stuck, cancel_futures=True)
+    for index in sorted(lost):
+        outcomes[index] = _run_isolated(jobs[index], js, context)
+    return outcomes
+
+
+def _run_chunk(jobs: list[_Job], js: _JobSettings) -> list[Any]:
+    return [_run_job(job, js) for job in jobs]
+
+
+def _run_isolated(job: _Job, js: _JobSettings, context: Any) -> Any:
+    """One job in a process of its own, killed if it outlives its alarm: its outcome, or a
+    LoadError saying that loading it killed the process."""
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(writer, job, js), daemon=True)
+    process.start()
+    writer.close()
+    limit = js.timeout * 2 + 10 if js.timeout > 0 else None
+    outcome: Any = None
+    answered = killed = False
+    try:
+        if reader.poll(limit):
+            outcome, answered = reader.recv(), True
+    except (EOFError, OSError):  # the process died before it answered
+        pass
+    finally:
+        reader.close()
+        process.join(1)
+        if process.is_alive():
+            process.kill()
+            process.join()
+            killed = True
+    if answered:
+        return outcome
+    if killed:
+        return LoadError(job.shown, timed_out("load", js.timeout))
+    code = process.exitcode or 0
+    how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+    return LoadError(job.shown, f"could not be loaded: the process loading it died ({how}; out of memory?); not loaded")
+
+
+def _child(writer: Any, job: _Job, js: _JobSettings) -> None:
+    writer.send(_run_job(job, js))
+    writer.close()
 
 
 def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Workload], list[Resource]]:
@@ -187,13 +330,15 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
         parameters, origins = resolve_cfn.parameter_overrides(settings.parameter_files, settings.parameters, result.errors)
     js = _JobSettings(tuple(sorted(parameters.items())), settings.region,
                       str(settings.cache_dir) if settings.cache_dir else None, settings.file_timeout,
-                      tuple(sorted(origins.items())))
+                      tuple(sorted(origins.items())), settings.max_file_size)
     outcomes = _run_jobs(jobs, js, settings.jobs)
     workloads: list[Workload] = []
     resources: list[Resource] = []
     tf_files: dict[Path, list[Any]] = {}
     for job, outcome in zip(jobs, outcomes):
-        if isinstance(outcome, LoadError):
+        if outcome is None:  # not a template after all
+            result.files -= 1
+        elif isinstance(outcome, LoadError):
             result.errors.append(outcome)
         elif job.language == disc.TF:
             tf_files.setdefault(job.path.parent, []).append((job, outcome))
@@ -205,7 +350,7 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
         from ha_lint.resolve import cloudformation as resolve_cfn
 
         workloads, resources = resolve_cfn.expand_nested_stacks(
-            workloads, resources, lambda path: read_text(path, str(path)), settings.region, result.warnings)
+            workloads, resources, lambda path: read_text(path, str(path), settings.max_file_size), settings.region, result.warnings)
     tf_dirs = found.terraform_dirs()
     if tf_dirs:
         _load_terraform(tf_dirs, tf_files, settings, result, workloads, resources)
@@ -213,14 +358,16 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
 
 
 def _load_cfn(text: str, shown: str, parameters: dict[str, str], region: str | None,
-              origins: dict[str, Any] | None = None) -> tuple[Workload, list[Resource]]:
+              origins: dict[str, Any] | None = None) -> tuple[Workload, list[Resource]] | None:
     from ha_lint.loaders import cloudformation
     from ha_lint.resolve import cloudformation as resolve_cfn
 
     template = cloudformation.load(text, shown)
-    if not isinstance(template.template.get("Resources"), dict):
-        raise LoadFailure("Resources must be a mapping of logical IDs to resources",
-                          template.lines.get("Resources"))
+    if not cloudformation.is_template(template):
+        return None  # it only looked like one (a test event embedding a template): skipped, as discovery would
+    cloudformation.check_shape(template)
+    if template.template.get("Resources") is None:
+        template.template["Resources"] = {}
     return resolve_cfn.resolve(template, resolve_cfn.CfnSettings(parameters, region, origins or {}))
 
 
@@ -255,7 +402,7 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
                 module = tf.TfModule(shown, path)
                 for file in sorted(path.glob("*.tf")):
                     try:
-                        module.files.append(tf.load_file(read_text(file, str(file)), os.path.join(shown, file.name)))
+                        module.files.append(tf.load_file(read_text(file, str(file), settings.max_file_size), os.path.join(shown, file.name)))
                     except Exception:  # context only: its own scan reports it
                         continue
                 extra[path] = module
@@ -263,7 +410,7 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
 
     def parse_tfvars(path: Path) -> dict[str, Any] | None:
         try:
-            return tf.load_tfvars(read_text(path, str(path)), str(path))
+            return tf.load_tfvars(read_text(path, str(path), settings.max_file_size), str(path))
         except LoadFailure as exc:
             result.errors.append(LoadError(str(path), exc.message, exc.line))
             return None
@@ -273,8 +420,12 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
         if not root.files:
             continue
         try:
-            tfvars = resolve_tf.read_tfvars(root, tf_settings, parse_tfvars)
-            workload, res, warnings = resolve_tf.resolve(root, tf_settings, load_module, tfvars)
+            with _deadline(settings.file_timeout):
+                tfvars = resolve_tf.read_tfvars(root, tf_settings, parse_tfvars)
+                workload, res, warnings = resolve_tf.resolve(root, tf_settings, load_module, tfvars)
+        except _Timeout:
+            result.errors.append(LoadError(root.directory, f"module {timed_out('resolve', settings.file_timeout)}"))
+            continue
         except RecursionError:
             result.errors.append(LoadError(root.directory, "module nesting too deep to resolve"))
             continue
@@ -286,6 +437,35 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
         result.warnings.extend(warnings)
 
 
+def _isolate_failure(rule: Rule, arch: Architecture, exc: Exception) -> tuple[list[Finding], list[str]]:
+    """A rule crashed on the whole architecture: find the workloads it crashes on (each checked
+    alone), report those, and run it again on all the others, so that one odd template costs
+    only its own findings of that rule."""
+    def failure(where: str, error: Exception) -> str:
+        return f"rule {rule.id} could not check {where} (an internal error: {type(error).__name__}: {error}); " \
+               "its other findings are reported"
+
+    by_workload: dict[str, list[Resource]] = {}
+    for res in arch.resources:
+        by_workload.setdefault(res.workload, []).append(res)
+    broken: dict[str, Exception] = {}
+    for wid, workload in arch.workloads.items():
+        try:
+            for _ in rule.check(Architecture([workload], by_workload.get(wid, []), arch.options)):
+                pass
+        except Exception as error:
+            broken[wid] = error
+    if not broken:  # it fails only with every workload together
+        return [], [failure("this scan", exc)]
+    rest = Architecture([w for wid, w in arch.workloads.items() if wid not in broken],
+                        [r for r in arch.resources if r.workload not in broken], arch.options)
+    notes = [failure(arch.workloads[wid].entry_file, error) for wid, error in broken.items()]
+    try:
+        return list(rule.check(rest)), notes
+    except Exception as error:
+        return [], notes + [failure("the other files", error)]
+
+
 def scan(settings: ScanSettings, rules: list[Rule]) -> ScanResult:
     started = time.perf_counter()
     result = ScanResult()
@@ -294,11 +474,15 @@ def scan(settings: ScanSettings, rules: list[Rule]) -> ScanResult:
     result.architecture = arch
     result.resources = len(resources)
     result.workloads = len(workloads)
+    found: dict[str, list[Finding]] = {}
     for rule, outcome in run(rules, arch):
         if isinstance(outcome, Exception):
-            result.rule_failures.append(f"rule {rule.id} failed: {type(outcome).__name__}: {outcome}")
-        else:
-            result.findings.append(outcome)
+            findings, failures = _isolate_failure(rule, arch, outcome)
+            found[rule.id] = findings
+            result.rule_failures.extend(failures)
+        else:  # (findings a rule gave before it crashed are replaced by _isolate_failure's)
+            found.setdefault(rule.id, []).append(outcome)
+    result.findings.extend(f for findings in found.values() for f in findings)
     # A template nested twice can give one finding twice, word for word: report it once.
     result.findings = list(dict.fromkeys(result.findings))
     result.findings.sort(key=lambda f: (f.file, f.line, f.rule_id, f.resource))

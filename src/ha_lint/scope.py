@@ -117,7 +117,7 @@ class _Callers:
             for dirpath, dirnames, filenames in os.walk(self.root):
                 dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
                 for name in filenames:
-                    if not name.endswith(_TF):
+                    if not name.endswith(_TF) or not Path(dirpath, name).is_file():  # a pipe would block
                         continue
                     try:
                         text = Path(dirpath, name).read_text(encoding="utf-8", errors="replace")

@@ -16,7 +16,7 @@ data in which three kinds of leaf stand for what plain data cannot say:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 
@@ -63,10 +63,13 @@ class Ref:
 
 @dataclass(frozen=True)
 class AzToken:
-    """The AZ at ``index`` of the region's AZ list: unnamed, but distinct by index."""
+    """The AZ at ``index`` of the region's AZ list: unnamed, but distinct by index. ``kind``
+    says whether it stands for the AZ's name (``us-east-1a``) or its ID (``use1-az1``): the
+    same AZ either way, so it takes no part in equality."""
 
     region: str
     index: int
+    kind: str = field(default="name", compare=False)  # "name" | "id"
 
     def __str__(self) -> str:
         return f"GetAZs({self.region or 'region'})[{self.index}]"

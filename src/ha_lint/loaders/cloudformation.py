@@ -11,13 +11,24 @@ first too) composes the node tree, and ``_FastDecoder`` turns it into the same p
 line map that cfn-lint's nodes give through ``_plain``. Whenever the fast path fails or meets
 anything unusual (a syntax error, duplicate or non-string keys, anchors and aliases, merge
 keys, ``!!`` tags other than plain scalars, an empty or non-mapping document, the size
-limits), it gives up and cfn-lint decodes the file, so every error message and every odd case
-is cfn-lint's. ``tests/test_perf_paths.py`` proves both paths give identical ``template`` and
-``lines`` on every corpus file the fast path accepts.
+limits), it gives up and cfn-lint decodes the file, so what loads and what is refused is
+cfn-lint's decision. ``tests/test_perf_paths.py`` proves both paths give identical ``template``
+and ``lines`` on every corpus file the fast path accepts.
+
+A file cfn-lint refuses becomes one LoadFailure in plain words (``describe_failure``): the
+construct PyYAML was reading and where it starts, a tab, a duplicated key with both lines, a
+refused ``!!python`` tag, an alias bomb, nesting too deep. ``check_shape`` then refuses what
+CloudFormation would refuse for its shape (``Resources`` a list, a resource with no ``Type``,
+``Properties`` that are not a mapping). Decisions: a document with neither
+``AWSTemplateFormatVersion`` nor ``Resources`` at the top only embeds a template (a Lambda
+test event) and is skipped silently; ``Fn::ForEach::`` entries and a ``Type`` given by a
+pre-processor's tag (Rain's ``!Rain::Module``) are skipped, not refused; an empty
+``Resources`` is no error (nothing to check).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,19 +48,67 @@ class CfnTemplate:
 
 def load(text: str, shown: str) -> CfnTemplate:
     fast = load_fast(text, shown)
-    return fast if fast is not None else load_cfnlint(text, shown)
+    tpl = fast if fast is not None else load_cfnlint(text, shown)
+    _distribute_property_choices(tpl)
+    return tpl
+
+
+def _distribute_property_choices(tpl: CfnTemplate) -> None:
+    """``Properties: !If [Cond, {A: 1, B: 2}, {A: 3}]`` (valid CloudFormation) becomes
+    ``{A: !If [Cond, 1, 3], B: !If [Cond, 2, !Ref AWS::NoValue]}``: the same template, in the
+    one shape every rule reads (a mapping of properties). Lines follow the values."""
+    resources = tpl.template.get("Resources")
+    for logical_id, resource in (resources.items() if isinstance(resources, dict) else ()):
+        if isinstance(resource, dict) and _is_if(resource.get("Properties")):
+            base = f"Resources.{logical_id}.Properties"
+            spread = _spread_if(resource["Properties"], base, tpl.lines)
+            if spread is not None:
+                resource["Properties"] = spread
+
+
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def _is_if(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("Fn::If"), list) \
+        and len(value["Fn::If"]) == 3 and isinstance(value["Fn::If"][0], str)
+
+
+def _spread_if(value: Any, base: str, lines: dict[str, int]) -> dict[str, Any] | None:
+    """A mapping of property -> Fn::If for an Fn::If between mappings (or NoValue, or another
+    such Fn::If), or None when a branch is anything else (left for check_shape to refuse)."""
+    condition, *branches = value["Fn::If"]
+    spread: list[dict[str, Any]] = []
+    for index, branch in enumerate(branches, start=1):
+        here = f"{base}.Fn::If.{index}"
+        if branch == _NO_VALUE:
+            branch = {}
+        elif _is_if(branch):
+            branch = _spread_if(branch, here, lines)
+        if not isinstance(branch, dict):
+            return None
+        spread.append(branch)
+        # Each property's line, and the lines inside it, as if written plainly; a property both
+        # branches set points at the second (the else branch: usually the weaker one, as in
+        # ``!If [IsProd, {..prod..}, {..dev..}]``).
+        for key in branch:
+            if f"{here}.{key}" in lines:
+                lines[f"{base}.{key}"] = lines[f"{here}.{key}"]
+            for path in [p for p in lines if p.startswith(f"{here}.{key}.")]:
+                lines.setdefault(f"{base}.{key}.Fn::If.{index}{path[len(f'{here}.{key}'):]}", lines[path])
+    keys = list(dict.fromkeys(k for branch in spread for k in branch))
+    return {k: {"Fn::If": [condition, spread[0].get(k, dict(_NO_VALUE)), spread[1].get(k, dict(_NO_VALUE))]}
+            for k in keys}
 
 
 def load_cfnlint(text: str, shown: str) -> CfnTemplate:
-    """Decode with cfn-lint (the reference decoder; every error message comes from here)."""
+    """Decode with cfn-lint (the reference decoder: it decides what loads); a file it refuses
+    is described in plain words by ``describe_failure``."""
     from cfnlint.decode import decode_str  # lazy: about half a second of imports
 
     template, matches = decode_str(text)
     if matches:
-        first = matches[0]
-        message = str(getattr(first, "message", first)).strip()
-        line = getattr(first, "linenumber", None)
-        raise LoadFailure(f"not valid YAML/JSON: {message}", line if line and line > 0 else None)
+        raise describe_failure(text, matches)
     if not isinstance(template, dict):
         raise LoadFailure("a CloudFormation template must be a mapping at the top level", 1)
     lines: dict[str, int] = {}
@@ -61,9 +120,10 @@ def _plain(node: Any, path: str, lines: dict[str, int], count: list[int], depth:
     """Copy cfn-lint's nodes into plain dicts/lists, recording the line of every key."""
     count[0] += 1
     if count[0] > MAX_NODES:
-        raise LoadFailure(f"template expands to more than {MAX_NODES:,} values (YAML alias bomb?)")
+        raise LoadFailure(f"holds more than {MAX_NODES:,} values; a template is never this big, not loaded")
     if depth > MAX_DEPTH:
-        raise LoadFailure(f"template nests deeper than {MAX_DEPTH} levels")
+        mark = getattr(node, "start_mark", None)
+        raise _too_deep(mark.line + 1 if mark is not None else None)
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
@@ -197,3 +257,213 @@ class _FastDecoder:
 def _is_function(tag: str) -> bool:
     """A CloudFormation short-form tag (``!Ref``, ``!Sub``...), not ``!!`` nor a bare ``!``."""
     return tag.startswith("!") and len(tag) > 1 and not tag.startswith("!!")
+
+
+# -- what is wrong with a file that does not load, in plain words ------------------------------
+
+_PLAIN_NAMES = {  # PyYAML's names for what it was reading -> words a template author uses
+    "flow sequence": "'[' list", "flow mapping": "'{' mapping", "block mapping": "mapping",
+    "block sequence": "'-' list", "block collection": "block", "quoted scalar": "quoted string",
+    "plain scalar": "value", "directive": "'%' directive", "tag": "tag", "anchor": "anchor",
+    "alias": "alias", "simple key": "key", "block scalar": "'|' or '>' text block",
+}
+
+
+def describe_failure(text: str, matches: list[Any]) -> LoadFailure:
+    """One LoadFailure for a template cfn-lint could not decode: what is wrong and where."""
+    messages = [str(getattr(m, "message", m)).strip() for m in matches]
+    first, line = messages[0], _match_line(matches[0])
+    duplicates = [(re.match(r"Duplicate found '(.*?)'", msg), _match_line(m)) for msg, m in zip(messages, matches)]
+    if duplicates[0][0]:
+        key = duplicates[0][0].group(1)
+        where = sorted({n for d, n in duplicates if d and d.group(1) == key and n})
+        lines = " and ".join(map(str, where)) if len(where) > 1 else str(line)
+        return LoadFailure(f"not valid {_syntax(text)}: key {key!r} appears twice in the same mapping (lines {lines}); "
+                           "keep one of them", where[-1] if where else line)
+    tag = re.search(r"could not determine a constructor for the tag '([^']*)'", first)
+    if tag:
+        at = re.search(r"line (\d+), column (\d+)", first)
+        name = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        where = f" at line {at.group(1)}" if at else ""
+        return LoadFailure(f"not valid YAML: the tag {name}{where} is refused: a template is plain data, and ha-lint "
+                           "never builds objects from it (CloudFormation's own tags are !Ref, !Sub, !GetAtt ...)",
+                           int(at.group(1)) if at else line)
+    if "YAML aliases" in first or "alias amplification" in first:
+        limit = re.search(r"more than (\d+)", first)
+        size = f"{int(limit.group(1)):,}" if limit else "too many"
+        alias_line = _first_event_line(text, "AliasEvent")
+        return LoadFailure(f"not valid YAML: its aliases (*name, first at line {alias_line}) expand to more than {size} "
+                           "values (an alias bomb?); not loaded", alias_line)
+    if "maximum recursion depth" in first or "maximum nesting depth" in first:
+        return _too_deep(_deep_line(text))
+    error = _compose_error(text)
+    if error is not None and (error.problem or "") in first:
+        return _describe_yaml_error(error, text)
+    at = f" at line {line}" if line else ""
+    return LoadFailure(f"not valid {_syntax(text)}: {first.splitlines()[0] if first else 'cannot be parsed'}{at}", line)
+
+
+def _syntax(text: str) -> str:
+    return "JSON" if text.lstrip().startswith(("{", "[")) else "YAML"
+
+
+def _match_line(match: Any) -> int | None:
+    line = getattr(match, "linenumber", None)
+    return line if isinstance(line, int) and line > 0 else None
+
+
+def _too_deep(line: int | None) -> LoadFailure:
+    where = f" (at line {line})" if line else ""
+    return LoadFailure(f"nests deeper than {MAX_DEPTH} levels{where}; a template is never this deep, not loaded", line)
+
+
+def _compose_error(text: str) -> Any:
+    """PyYAML's own error for text (it names the construct being read), or None."""
+    import yaml
+
+    try:
+        yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        return exc
+    except Exception:
+        return None
+    return None
+
+
+def _describe_yaml_error(exc: Any, text: str) -> LoadFailure:
+    problem, mark, context, context_mark = exc.problem or "", exc.problem_mark, exc.context or "", exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    at = f"line {line}, column {column}" if mark is not None else "an unknown place"
+    what = context.removeprefix("while parsing ").removeprefix("while scanning ").removeprefix("a ").removeprefix("an ")
+    what = _PLAIN_NAMES.get(what, what)
+    opened = f" the {what} that starts at line {context_mark.line + 1}" if context_mark is not None and what else ""
+    char = text[mark.index] if mark is not None and 0 <= mark.index < len(text) else ""
+    if char == "\t" or "'\\t'" in problem:
+        return LoadFailure(f"not valid YAML: a tab character at {at}; YAML indentation must use spaces, not tabs", line)
+    if "expected a single document" in context:
+        return LoadFailure(f"not valid YAML: a second document starts at line {line} ('---'); a template is one "
+                           "document", line)
+    if mark is not None and not text[mark.index:].strip():
+        if opened:
+            return LoadFailure(f"not valid {_syntax(text)}: the file ends before{opened} is closed (truncated?)", line)
+        return LoadFailure(f"not valid {_syntax(text)}: the file ends unexpectedly (truncated?)", line)
+    if problem == "did not find expected key" and context_mark is not None:
+        return LoadFailure(f"not valid YAML: bad indentation at {at}: it does not line up with the keys of{opened}",
+                           line)
+    if problem.startswith("mapping values are not allowed"):
+        return LoadFailure(f"not valid YAML: unexpected ':' at {at} (a value holding ': ' must be quoted, or the "
+                           "indentation is wrong)", line)
+    if "cannot start any token" in problem:
+        shown = repr(char) if char else "a character"
+        return LoadFailure(f"not valid YAML: {shown} at {at} cannot start a value (quote the value)", line)
+    if "found undefined alias" in problem:
+        return LoadFailure(f"not valid YAML: the alias at {at} names no anchor ('&name') defined before it", line)
+    detail = f"{problem.removeprefix('did not find ')} at {at}" + (f", inside{opened}" if opened else "")
+    return LoadFailure(f"not valid {_syntax(text)}: {detail}", line)
+
+
+def _first_event_line(text: str, event: str) -> int | None:
+    """The line of the first YAML parse event of this kind (``AliasEvent``...), or None."""
+    import yaml
+
+    try:
+        for item in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if type(item).__name__ == event:
+                return item.start_mark.line + 1
+    except Exception:
+        return None
+    return None
+
+
+def _deep_line(text: str) -> int | None:
+    """The line where the YAML/JSON first nests deeper than MAX_DEPTH collections."""
+    import yaml
+
+    depth = 0
+    try:
+        for item in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            name = type(item).__name__
+            if name in ("MappingStartEvent", "SequenceStartEvent"):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return item.start_mark.line + 1
+            elif name in ("MappingEndEvent", "SequenceEndEvent"):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:  # libyaml's own nesting limit
+        return exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+    except Exception:
+        return None
+    return None
+
+
+# -- the shape of a template -------------------------------------------------------------------
+
+_SECTIONS = ("Parameters", "Mappings", "Conditions", "Outputs", "Globals")
+
+
+def is_template(tpl: CfnTemplate) -> bool:
+    """A CloudFormation template has ``AWSTemplateFormatVersion`` or ``Resources`` at the top;
+    a document that only embeds one (a Lambda test event, a macro's payload) is not one."""
+    return "AWSTemplateFormatVersion" in tpl.template or "Resources" in tpl.template
+
+
+def check_shape(tpl: CfnTemplate) -> None:
+    """LoadFailure for a template CloudFormation would refuse for its shape: sections, resources,
+    Type or Properties of the wrong kind (the first problem, with the count of the others).
+
+    Decision: an empty ``Resources`` (``{}`` or nothing after the key) is not an error here:
+    it declares nothing to check. A wrong property *value* (``MultiAZ: [1]``) is not one either:
+    the rules read it as unknown, never as a finding."""
+    problems: list[tuple[str, int | None]] = []
+    body = tpl.template
+    for section in ("Resources",) + _SECTIONS:
+        value = body.get(section)
+        if value is not None and not isinstance(value, dict):
+            problems.append((f"{section} must be a mapping of names to declarations, not {_kind(value)}",
+                             tpl.lines.get(section)))
+    resources = body.get("Resources")
+    for logical_id, resource in (resources.items() if isinstance(resources, dict) else ()):
+        where = f"Resources.{logical_id}"
+        line = tpl.lines.get(where)
+        if logical_id.startswith("Fn::ForEach::"):
+            continue  # AWS::LanguageExtensions: a loop that makes resources, not a resource
+        if not isinstance(resource, dict):
+            problems.append((f"resource {logical_id} must be a mapping with a Type, not {_kind(resource)}", line))
+            continue
+        rtype = resource.get("Type")
+        if rtype is None:
+            problems.append((f"resource {logical_id} has no Type (such as AWS::S3::Bucket)", line))
+        elif isinstance(rtype, dict):
+            pass  # a pre-processor's tag (Rain's ``!Rain::Module file.yaml``): not ours to judge, skipped
+        elif not isinstance(rtype, str) or not rtype.strip():
+            problems.append((f"resource {logical_id} has a Type that is {_kind(rtype)}, not a resource type name "
+                             "(such as AWS::S3::Bucket)", tpl.lines.get(f"{where}.Type", line)))
+        props = resource.get("Properties")
+        if props is not None and not isinstance(props, dict):
+            problems.append((f"resource {logical_id} has Properties that are {_kind(props)}, not a mapping of "
+                             "property names to values", tpl.lines.get(f"{where}.Properties", line)))
+        elif isinstance(props, dict) and len(props) == 1 and (next(iter(props)) == "Ref" or next(iter(props)).startswith("Fn::")):
+            given = "an Fn::If whose branches are not all mappings" if "Fn::If" in props else next(iter(props))
+            problems.append((f"resource {logical_id} has Properties given by {given}; they must be a mapping of "
+                             "property names to values (or an Fn::If choosing between such mappings)",
+                             tpl.lines.get(f"{where}.Properties", line)))
+    if problems:
+        message, line = problems[0]
+        more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''} like it)" \
+            if len(problems) > 1 else ""
+        raise LoadFailure(f"not a valid CloudFormation template: {message}{more}", line)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}" if value else "empty"
+    return "empty" if value is None else f"a {type(value).__name__}"

@@ -1,7 +1,12 @@
 """Load a Terraform module: every ``.tf`` file of one directory, parsed by python-hcl2.
 
 python-hcl2 gives each block its first and last line; the line of each attribute inside a
-block is found here, by the brace depth of the block's own lines.
+block is found here, by the brace depth of the block's own lines. A file python-hcl2 cannot
+parse becomes one LoadFailure in plain words (``describe_failure``): the unclosed ``{`` and its
+line, the attribute set twice and both lines, the heredoc never closed, the unexpected token
+and what was expected. A block with too few or too many labels is refused as Terraform
+refuses it. A heredoc closed by its marker and trailing blanks (``EOF  ``) loads, as in
+Terraform (python-hcl2 alone refuses it).
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ha_lint.loaders import LoadFailure
 
@@ -48,46 +53,91 @@ class TfModule:
         return [b for f in self.files for b in f.locals]
 
 
-_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1}
+_LABELS = {"resource": 2, "data": 2, "ephemeral": 2, "module": 1, "variable": 1, "output": 1, "provider": 1,
+           "check": 1, "locals": 0, "terraform": 0, "moved": 0, "import": 0, "removed": 0}
+_LABEL_NAMES = {"resource": "its type and its name", "data": "its type and its name",
+                "ephemeral": "its type and its name", "check": "its name"}
 
 
 def load_file(text: str, shown: str) -> TfFile:
-    import hcl2  # lazy: lark grammar load
-
-    try:
-        parsed = hcl2.loads(text, with_meta=True)
-    except Exception as exc:  # lark raises many exception types; all mean "cannot parse"
-        raise LoadFailure(f"not valid HCL: {_first_line(exc)}", _error_line(exc)) from None
+    parsed = parse(text)
     depth = _line_depths(text)
     blocks: list[TfBlock] = []
     local_blocks: list[TfBlock] = []
     for block_type, entries in parsed.items():
         if not isinstance(entries, list):
             continue
+        want = _LABELS.get(block_type)
         for entry in entries:
+            if want is None or not isinstance(entry, dict):
+                continue  # an attribute at the top level, or a block type of a newer Terraform
+            labelled = _unlabel(entry, want, block_type)
             if block_type == "locals":
-                if isinstance(entry, dict):
-                    local_blocks.append(_block("locals", (), entry, shown, depth))
-                continue
-            want = _LABELS.get(block_type)
-            if want is None:
-                continue  # terraform {}, moved {}, import {}, check {} ...
-            for labels, body in _unlabel(entry, want):
-                blocks.append(_block(block_type, labels, body, shown, depth))
+                local_blocks.append(_block("locals", (), entry, shown, depth))
+            elif block_type in ("resource", "data", "module", "variable", "output", "provider"):
+                blocks.extend(_block(block_type, labels, body, shown, depth) for labels, body in labelled)
     return TfFile(shown, blocks, local_blocks)
 
 
-def _unlabel(entry: Any, count: int, labels: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], dict]]:
+def parse(text: str) -> dict[str, Any]:
+    """python-hcl2's parse (with line meta), or a LoadFailure saying what is wrong and where."""
+    import hcl2  # lazy: lark grammar load
+
+    try:
+        parsed = hcl2.loads(_close_heredocs(text), with_meta=True)
+    except RecursionError:
+        line = _deepest_line(text)
+        raise LoadFailure(f"nests too deeply to parse (brackets inside brackets, deepest at line {line}); "
+                          "a Terraform file is never this deep, not loaded", line) from None
+    except Exception as exc:  # lark raises many exception types; all mean "cannot parse"
+        raise describe_failure(exc, text) from None
+    if not isinstance(parsed, dict):
+        raise LoadFailure("not valid HCL: the file holds no blocks or attributes", 1)
+    return parsed
+
+
+def _unlabel(entry: Any, count: int, block_type: str, labels: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], dict]]:
+    """(labels, body) of every block in python-hcl2's nesting of labels (a body is the dict that
+    carries the line meta). A block with too few or too many labels is a LoadFailure, as in
+    Terraform ("Missing name for resource", "Extraneous label for resource")."""
     if not isinstance(entry, dict):
         return []
-    if count == 0:
+    is_body = "__start_line__" in entry
+    if count == 0 or is_body:
+        if count or not is_body:
+            raise _label_failure(block_type, labels, entry)
         return [(labels, entry)]
     out = []
     for label, inner in entry.items():
         if label in _META:
             continue
-        out.extend(_unlabel(inner, count - 1, labels + (label,)))
+        out.extend(_unlabel(inner, count - 1, block_type, labels + (label,)))
     return out
+
+
+def _label_failure(block_type: str, labels: tuple[str, ...], entry: dict) -> LoadFailure:
+    want = _LABELS[block_type]
+    body = entry
+    extra: list[str] = []
+    while "__start_line__" not in body and body:  # too many labels: walk down to the body
+        key = next((k for k in body if k not in _META), None)
+        if key is None or not isinstance(body[key], dict):
+            break
+        extra.append(key)
+        body = body[key]
+    line = body.get("__start_line__") if isinstance(body, dict) else None
+    written = labels + tuple(extra)
+    have = f"{len(written)} label{'s' if len(written) != 1 else ''}" + (
+        f" ({' '.join(map(repr, written))})" if written else "")
+    if want == 0:
+        need = "takes no labels"
+    else:
+        need = f"needs {want} label{'s' if want != 1 else ''}: {_LABEL_NAMES.get(block_type, 'its name')}"
+    example = {2: f'{block_type} "aws_db_instance" "main" {{ ... }}', 1: f'{block_type} "main" {{ ... }}',
+               0: f"{block_type} {{ ... }}"}[want]
+    where = f" at line {line}" if line else ""
+    return LoadFailure(f"not valid Terraform: the {block_type} block{where} has {have}; a {block_type} block {need}, "
+                       f"as in {example}", line)
 
 
 def _block(block_type: str, labels: tuple[str, ...], body: dict, shown: str, depth: _Layout) -> TfBlock:
@@ -170,10 +220,22 @@ def _line_depths(text: str) -> _Layout:
     raw_lines = text.split("\n")
     depths: list[int] = []
     level = 0
+    events = _brackets(raw_lines)
+    pending = next(events, None)
+    for line_no in range(1, len(raw_lines) + 1):
+        depths.append(level)
+        while pending is not None and pending[0] == line_no:
+            level += 1 if pending[2] in "{[(" else -1
+            pending = next(events, None)
+    depths.append(level)
+    return _Layout(raw_lines, depths)
+
+
+def _brackets(raw_lines: list[str]) -> Iterator[tuple[int, int, str]]:
+    """(line, column, bracket) of every bracket outside strings, comments and heredocs."""
     heredoc: str | None = None
     in_block_comment = False
-    for raw in raw_lines:
-        depths.append(level)
+    for line_no, raw in enumerate(raw_lines, start=1):
         if heredoc is not None:
             if raw.strip() == heredoc:
                 heredoc = None
@@ -202,18 +264,149 @@ def _line_depths(text: str) -> _Layout:
                 if m:
                     heredoc = m.group(1)
                     break
-            elif ch in "{[(":
-                level += 1
-            elif ch in "}])":
-                level -= 1
+            elif ch in "{[()]}":
+                yield line_no, i + 1, ch
             i += 1
-    depths.append(level)
-    return _Layout(raw_lines, depths)
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+_HEREDOC_START = re.compile(r"<<-?([A-Za-z_][\w-]*)$")
+
+
+def _close_heredocs(text: str) -> str:
+    """Terraform ends a heredoc at a line holding its marker and trailing blanks (``EOF  ``);
+    python-hcl2 wants nothing after the marker, so those blanks are dropped (lines stay put)."""
+    if "<<" not in text:
+        return text
+    lines = text.split("\n")
+    marker: str | None = None
+    for i, line in enumerate(lines):
+        if marker is None:
+            found = _HEREDOC_START.search(line)
+            marker = found.group(1) if found else None
+        elif line.strip() == marker:
+            lines[i] = line.rstrip(" \t")
+            marker = None
+    return "\n".join(lines)
+
+
+def _deepest_line(text: str) -> int:
+    level, deepest, line = 0, -1, 1
+    for line_no, _, ch in _brackets(text.split("\n")):
+        level += 1 if ch in "{[(" else -1
+        if level > deepest:
+            deepest, line = level, line_no
+    return line
+
+
+_TOKENS = {  # python-hcl2's token names -> what a Terraform author would call them
+    "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['", "RSQB": "']'", "LPAR": "'('", "RPAR": "')'",
+    "COMMA": "','", "EQ": "'='", "COLON": "':'", "DOT": "'.'", "QMARK": "'?'", "DBLQUOTE": "'\"'",
+    "__ANON_0": "'${'", "$END": "the end of the file", "NL_OR_COMMENT": "a new line", "NAME": "a name",
+    "BINARY_OP": "an operator", "DECIMAL": "a number", "EXP_MARK": "an exponent", "FOR_OBJECT_ARROW": "'=>'",
+    "BANG": "'!'", "MINUS": "'-'", "ELLIPSIS": "'...'",
+}
+_CLOSERS = {"RBRACE": "}", "RSQB": "]", "RPAR": ")"}
+_OPENER_OF = {"}": "{", "]": "[", ")": "("}
+
+
+def describe_failure(exc: Exception, text: str) -> LoadFailure:
+    """What python-hcl2 (lark) could not parse, in words: the token, its line and column, what
+    was expected, and the likely cause (an unclosed block, a duplicated attribute...)."""
+    original = getattr(exc, "orig_exc", None)
+    if original is not None:  # an error while building values: "x already defined" and the like
+        defined = re.match(r"(.+) already defined$", str(original).strip())
+        if defined:
+            name = defined.group(1)
+            lines = _duplicate_lines(text, name)
+            where = f" (lines {', '.join(map(str, lines[:-1]))} and {lines[-1]})" if len(lines) > 1 else ""
+            return LoadFailure(f"not valid HCL: the attribute {name!r} is set more than once in the same block{where}; "
+                               "Terraform refuses this (\"Attribute redefined\"): keep one", lines[-1] if lines else None)
+        return LoadFailure(f"not valid HCL: {str(original).strip() or type(original).__name__}", _error_line(exc))
+    token = getattr(exc, "token", None)
+    line, column = getattr(exc, "line", None), getattr(exc, "column", None)
+    line = line if isinstance(line, int) and line > 0 else _error_line(exc)
+    at = f"line {line}, column {column}" if line and isinstance(column, int) and column > 0 else \
+        f"line {line}" if line else "an unknown place"
+    expected = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
+    if token is not None:
+        kind, value = getattr(token, "type", ""), str(token)
+        if kind == "$END" or (kind == "STRING_CHARS" and not value.strip() and text[_offset(text, line, column):].strip() == ""):
+            opener = _unclosed(text)
+            if opener:
+                char, open_line = opener
+                return LoadFailure(f"not valid HCL: the file ends before the '{char}' at line {open_line} is closed "
+                                   f"(a missing '{ {'{': '}', '[': ']', '(': ')'}[char] }'?)", open_line)
+            return LoadFailure(f"not valid HCL: the file ends in the middle of an expression at {at} (truncated?)", line)
+        if kind == "STRING_CHARS" and value.startswith("<<"):
+            marker = re.match(r"<<-?\s*([A-Za-z_][\w-]*)?(.*)", value.split("\n", 1)[0])
+            if marker and marker.group(1) and marker.group(2).strip() == "":
+                return LoadFailure(f"not valid HCL: the heredoc <<{marker.group(1)} that starts at {at} is never closed: "
+                                   f"it needs a line holding only {marker.group(1)}", line)
+            return LoadFailure(f"not valid HCL: the heredoc at {at} is malformed: '<<' must be followed by a marker "
+                               "name and the end of the line", line)
+        if kind in _CLOSERS and expected == {"$END"}:
+            return LoadFailure(f"not valid HCL: unexpected '{_CLOSERS[kind]}' at {at}: it closes nothing "
+                               "(one too many?)", line)
+        closers = {_CLOSERS[e] for e in expected if e in _CLOSERS}
+        if kind in _CLOSERS and closers and _CLOSERS[kind] not in closers:
+            want = " or ".join(f"'{c}'" for c in sorted(closers))
+            return LoadFailure(f"not valid HCL: '{_CLOSERS[kind]}' at {at} comes before {want}: a "
+                               f"'{_OPENER_OF[sorted(closers)[0]]}' is not closed", line)
+        shown = _TOKENS.get(kind) if kind != "STRING_CHARS" else None
+        if shown is None:
+            first = value.strip().split("\n", 1)[0] if value.strip() else ""
+            shown = repr(first[:20]) if first else "the end of the line"
+        hint = _expected_words(expected)
+        if not value.strip() and "EQ" not in expected and kind == "STRING_CHARS":
+            hint = " (a value is missing?)"
+        return LoadFailure(f"not valid HCL: unexpected {shown} at {at}{hint}", line)
+    char = getattr(exc, "char", None)
+    if char is not None:
+        return LoadFailure(f"not valid HCL: unexpected character {char!r} at {at}", line)
+    first = str(exc).strip().splitlines()
+    return LoadFailure(f"not valid HCL: {first[0] if first else type(exc).__name__}", line)
+
+
+def _expected_words(expected: set[str]) -> str:
+    words = [_TOKENS[e] for e in sorted(expected) if e in _TOKENS and e not in ("NL_OR_COMMENT", "$END")]
+    if not words or len(words) > 4 or len(words) < len([e for e in expected if e not in ("NL_OR_COMMENT", "$END")]):
+        return ""
+    return f" (expected {' or '.join(words)})"
+
+
+def _offset(text: str, line: int | None, column: int | None) -> int:
+    if not line:
+        return len(text)
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return len(text)
+    return start + max(0, (column or 1) - 1)
+
+
+def _unclosed(text: str) -> tuple[str, int] | None:
+    """The innermost bracket never closed: (bracket, line), or None."""
+    stack: list[tuple[str, int]] = []
+    for line_no, _, ch in _brackets(text.split("\n")):
+        if ch in "{[(":
+            stack.append((ch, line_no))
+        elif stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+def _duplicate_lines(text: str, name: str) -> list[str]:
+    """Lines that set attribute ``name`` twice in one block (same depth, same enclosing block)."""
+    layout = _line_depths(text)
+    setter = re.compile(rf'\s*"?{re.escape(name)}"?\s*=(?!=)')
+    groups: dict[tuple[int, int], list[int]] = {}
+    for line_no in range(1, len(layout)):
+        if setter.match(layout.text(line_no)):
+            level = layout[line_no - 1]
+            parent = next((n for n in range(line_no - 1, 0, -1) if layout[n - 1] < level), 0)
+            groups.setdefault((level, parent), []).append(line_no)
+    return next((lines for lines in groups.values() if len(lines) > 1), [])
 
 
 def _error_line(exc: Exception) -> int | None:
@@ -229,9 +422,13 @@ def load_tfvars(text: str, shown: str) -> dict[str, tuple[Any, int]]:
     import hcl2
 
     try:
-        parsed = hcl2.loads(text)
+        parsed = hcl2.loads(_close_heredocs(text))
+    except RecursionError:
+        raise LoadFailure("nests too deeply to parse; not loaded", _deepest_line(text)) from None
     except Exception as exc:
-        raise LoadFailure(f"not valid HCL: {_first_line(exc)}", _error_line(exc)) from None
+        raise describe_failure(exc, text) from None
+    if not isinstance(parsed, dict):
+        return {}
     lines = text.split("\n")
     out: dict[str, tuple[Any, int]] = {}
     for name, value in parsed.items():

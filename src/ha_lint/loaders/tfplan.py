@@ -38,19 +38,20 @@ def load(text: str, shown: str) -> TfPlan:
         raise LoadFailure(f"not valid JSON: {exc.msg}", exc.lineno) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("planned_values", {}), dict):
         raise LoadFailure("not a Terraform plan: expected an object with planned_values", 1)
-    changes = {c.get("address"): c for c in doc.get("resource_changes", []) or [] if isinstance(c, dict)}
-    config = doc.get("configuration") if isinstance(doc.get("configuration"), dict) else {}
+    changes = {c["address"]: c for c in _list(doc.get("resource_changes"))
+               if isinstance(c, dict) and isinstance(c.get("address"), str)}
+    config = _dict(doc.get("configuration"))
     config_refs, provider_keys = _configuration_references(config)
     regions = _provider_regions(config, doc.get("variables"))
     plan = TfPlan(shown, region=regions.get("aws"))
-    root = (doc.get("planned_values") or {}).get("root_module") or {}
+    root = _dict(_dict(doc.get("planned_values")).get("root_module"))
     for res in _walk_modules(root):
         address = res.get("address")
         if not isinstance(address, str) or res.get("mode", "managed") != "managed":
             continue
-        change = changes.get(address, {}).get("change", {}) if isinstance(changes.get(address), dict) else {}
-        unknown = change.get("after_unknown") if isinstance(change.get("after_unknown"), dict) else {}
-        values = res.get("values") if isinstance(res.get("values"), dict) else {}
+        change = _dict(_dict(changes.get(address)).get("change"))
+        unknown = _dict(change.get("after_unknown"))
+        values = _dict(res.get("values"))
         key = provider_keys.get(_config_address(address), "aws")
         plan.resources.append(PlannedResource(
             address=address, type=str(res.get("type", "")), values=values, unknown=unknown,
@@ -60,11 +61,20 @@ def load(text: str, shown: str) -> TfPlan:
     return plan
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is an object, else an empty one: a plan of the wrong shape loads as less."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _walk_modules(module: dict[str, Any], depth: int = 0) -> list[dict[str, Any]]:
     if not isinstance(module, dict) or depth > 50:
         return []
-    out = [r for r in module.get("resources", []) or [] if isinstance(r, dict)]
-    for child in module.get("child_modules", []) or []:
+    out = [r for r in _list(module.get("resources")) if isinstance(r, dict)]
+    for child in _list(module.get("child_modules")):
         out.extend(_walk_modules(child, depth + 1))
     return out
 
@@ -91,15 +101,15 @@ def _configuration_references(config: Any) -> tuple[dict[str, dict[str, list[str
     def walk(module: Any, prefix: str, depth: int) -> None:
         if not isinstance(module, dict) or depth > 50:
             return
-        for res in module.get("resources", []) or []:
-            if not isinstance(res, dict):
+        for res in _list(module.get("resources")):
+            if not isinstance(res, dict) or not isinstance(res.get("address"), str):
                 continue
             refs: dict[str, list[str]] = {}
             _expression_references(res.get("expressions"), "", refs, 0)
             out[f"{prefix}{res.get('address')}"] = refs
             if isinstance(res.get("provider_config_key"), str):
                 providers[f"{prefix}{res.get('address')}"] = res["provider_config_key"]
-        for name, call in (module.get("module_calls") or {}).items():
+        for name, call in _dict(module.get("module_calls")).items():
             if isinstance(call, dict):
                 walk(call.get("module"), f"{prefix}module.{name}.", depth + 1)
 
@@ -123,17 +133,17 @@ def _expression_references(expressions: Any, path: str, out: dict[str, list[str]
 
 def _provider_regions(config: Any, variables: Any) -> dict[str, str]:
     """Region per AWS provider configuration key: a constant, or a root variable's value."""
-    providers = config.get("provider_config") if isinstance(config, dict) else None
-    variables = variables if isinstance(variables, dict) else {}
+    providers = _dict(_dict(config).get("provider_config"))
+    variables = _dict(variables)
     out: dict[str, str] = {}
-    for key, provider in (providers or {}).items():
+    for key, provider in providers.items():
         if not isinstance(provider, dict) or provider.get("name") not in (None, "aws"):
             continue
-        expr = ((provider.get("expressions") or {}).get("region") or {})
+        expr = _dict(_dict(provider.get("expressions")).get("region"))
         region = expr.get("constant_value")
-        refs = expr.get("references") if isinstance(expr.get("references"), list) else []
+        refs = _list(expr.get("references"))
         if region is None and refs and isinstance(refs[0], str) and refs[0].startswith("var."):
-            region = (variables.get(refs[0][4:]) or {}).get("value")
+            region = _dict(variables.get(refs[0][4:])).get("value")
         if isinstance(region, str):
             out[key] = region
     return out

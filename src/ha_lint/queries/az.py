@@ -348,15 +348,24 @@ def mount_targets(arch: Architecture, fs: Resource) -> tuple[list[Resource], boo
 
 
 def _efs_span(arch: Architecture, fs: Resource) -> list[AzSpan]:
+    """One Zone storage (``AvailabilityZoneName``: one AZ, whichever it is), else the AZs of
+    the mount targets; one span per branch when a condition decides between the two."""
     one_zone = fs.get("availability_zone_name")
-    if one_zone.present and one_zone.value not in (None, ""):
-        return [AzSpan((Place("One Zone storage", _az_value_zone(arch, fs, one_zone.value, 0)),),
-                       "Availability Zone", "availability_zone_name")]
-    targets, more = mount_targets(arch, fs)
-    if more or not targets:
-        return []
-    # EFS allows one mount target per AZ: two mount targets are two AZs.
-    return [AzSpan(tuple(Place(mt.address, resource_zone(arch, mt), mt.uid) for mt in targets), "mount target")]
+    branches = variants(one_zone.value) if one_zone.present else [(None, None)]
+    spans: list[AzSpan] = []
+    for branch, value in branches:
+        if isinstance(value, (list, tuple, dict)):
+            continue  # not an AZ name: nothing is known
+        if value is not None and not _is_removed(value) and value != "":
+            spans.append(AzSpan((Place("One Zone storage", _az_value_zone(arch, fs, value, 0)),),
+                                "Availability Zone", "availability_zone_name", branch))
+            continue
+        targets, more = mount_targets(arch, fs)
+        if not more and targets:
+            # EFS allows one mount target per AZ: two mount targets are two AZs.
+            spans.append(AzSpan(tuple(Place(mt.address, resource_zone(arch, mt), mt.uid) for mt in targets),
+                                "mount target", None, branch))
+    return spans
 
 
 # -- Aurora cluster members -------------------------------------------------------------
@@ -416,7 +425,8 @@ def cluster_members(arch: Architecture, cluster: Resource) -> Members:
             continue
         if belongs is None or count_unknown(db):
             members.more_possible = True
-        elif condition_unknown(db):
+        elif condition_unknown(db) and condition_unknown(db) != condition_unknown(cluster):
+            # (a member created on the cluster's own condition exists whenever the cluster does)
             members.conditional.append((db, condition_unknown(db) or ""))
         else:
             members.certain.append(db)
@@ -426,7 +436,8 @@ def cluster_members(arch: Architecture, cluster: Resource) -> Members:
     # Aurora Replica auto scaling (rds:cluster:ReadReplicaCount) keeps at least its minimum.
     for target in arch.sources(cluster, kind="scalable_target", name="resource_id"):
         minimum = as_int(target.get("min_capacity").value)
-        if isinstance(minimum, int) and not count_unknown(target) and not condition_unknown(target):
+        if isinstance(minimum, int) and not count_unknown(target) \
+                and condition_unknown(target) in (None, condition_unknown(cluster)):
             members.autoscaled += minimum
         else:
             members.more_possible = True
@@ -463,6 +474,12 @@ def property_line(res: Resource, name: str | None) -> int:
     for candidate in _indexed(parts):
         if candidate in res.lines:
             return res.lines[candidate]
+    if res.source == TERRAFORM and parts[0] not in res.lines:
+        # blocks written as ``dynamic "subnet_mapping" {...}``: the line of the dynamic block
+        dynamic = sorted(line for key, line in res.lines.items()
+                         if key.startswith("dynamic.") and key.split(".")[2:] == parts[:1])
+        if dynamic:
+            return dynamic[0]
     return res.line_of(name)
 
 

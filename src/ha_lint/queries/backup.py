@@ -21,7 +21,9 @@ different, or when AWS itself guarantees it (a DynamoDB replica is always in ano
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Iterable
 
 from ha_lint.graph import Architecture
@@ -112,7 +114,20 @@ def prop_line(res: Resource, name: str) -> int:
                 walked.append("0")
         if ".".join(walked) in res.lines:
             return res.lines[".".join(walked)]
-    return res.line_of(name)
+    line = res.line_of(name)
+    if line == res.line and path and path.split(".")[0] not in res.lines:
+        return _dynamic_block_line(res, path) or line
+    return line
+
+
+def _dynamic_block_line(res: Resource, path: str) -> int | None:
+    """A Terraform block written by ``dynamic "<block>"``: the line of the property in its
+    ``content`` when known, else the line of the dynamic block."""
+    first, _, rest = path.partition(".")
+    for key, line in res.lines.items():
+        if re.fullmatch(rf"dynamic\.\d+\.{re.escape(first)}", key):
+            return res.lines.get(f"{key}.content.0.{rest}") if rest and f"{key}.content.0.{rest}" in res.lines else line
+    return None
 
 
 def custom_resource_configures(arch: Architecture, res: Resource) -> bool:
@@ -246,7 +261,7 @@ class Selection:
         picks += [arn_pattern_selects(p, res) for p in self.arns]
         picks += [test.on(tags) for test in self.any_tags]
         if not self.refs and not self.arns and not self.any_tags:
-            picks.append(True if self.conditions else False)  # conditions alone filter everything
+            picks.append(UNKNOWN if self.conditions is UNKNOWN else bool(self.conditions))  # conditions alone filter everything
         if not self.resources_readable and self.owner.workload == res.workload:
             picks.append(UNKNOWN)
         if not self.tags_readable:
@@ -454,10 +469,14 @@ class VersioningState:
 
 def _linked(arch: Architecture, bucket: Resource, kind: str) -> tuple[list[Resource], bool]:
     """Separate Terraform resources (versioning, replication) that name ``bucket``, and whether
-    one of the same workload names a bucket we cannot resolve."""
+    one of the same workload that names a bucket we cannot resolve may be ``bucket``'s.
+
+    A bucket has one such configuration: one that names it decides. An unresolved name
+    (``bucket = var.name``) is taken to be one of the buckets of the workload whose own name
+    is unresolved too, when there are any; otherwise it may be any of them."""
     linked = list(arch.sources(bucket, kind, "bucket"))
     name = bucket.get("name").value
-    maybe = False
+    unresolved = False
     for other in arch.of_kind(kind):
         if other in linked:
             continue
@@ -465,8 +484,14 @@ def _linked(arch: Architecture, bucket: Resource, kind: str) -> tuple[list[Resou
         if isinstance(name, str) and target == name:
             linked.append(other)
         elif other.workload == bucket.workload and not isinstance(target, (str, Ref)) and not arch.targets(other, "bucket"):
-            maybe = True
-    return linked, maybe
+            unresolved = True
+    if linked or not unresolved:
+        return linked, False
+    if not isinstance(name, str):
+        return linked, True
+    unnamed = any(not isinstance(b.get("name").value, str) for b in arch.of_kind("s3_bucket")
+                  if b.workload == bucket.workload and b.source == bucket.source)
+    return linked, not unnamed
 
 
 def versioning_states(arch: Architecture, bucket: Resource) -> list[VersioningState]:
@@ -524,7 +549,15 @@ def _replica_region(entry: dict[str, Any]) -> Any:
 
 
 def pitr_gaps(table: Resource) -> list[PitrGap]:
+    """Where point-in-time recovery is off: a table, each replica of a global table (its
+    ``Replicas`` entries, ``replica {}`` blocks), or an ``aws_dynamodb_table_replica``."""
     gaps: list[PitrGap] = []
+    if table.kind == "dynamodb_table_replica":
+        pitr = table.get("pitr")
+        region = region_of(table)
+        return [PitrGap(table.line_of("pitr") if pitr.present else table.line, branch,
+                        region if isinstance(region, str) else "?", pitr.why())
+                for branch, item in pitr.branches() if as_bool(item) is False]
     if table.type != "AWS::DynamoDB::GlobalTable":
         pitr = table.get("pitr")
         for branch, item in pitr.branches():
@@ -563,6 +596,7 @@ class Copy:
     destination: Any  # the vault ARN as resolved, or the vault resource's address
     region: Any
     cross_region: Tri
+    line: int | None = None  # the destination's line
 
 
 @dataclass(frozen=True)
@@ -597,19 +631,26 @@ def plan_rules(arch: Architecture, plan: Resource) -> list[PlanRule]:
         return []
     cfn = plan.source == CLOUDFORMATION
     base = plan.native_path("rules") or ""
+    # Terraform: blocks a ``dynamic "rule"`` generates come after the written ones and have no
+    # line of their own; they point at their dynamic block.
+    written = sum(1 for index in range(len(value)) if f"{base}.{index}" in plan.lines)
+    dynamic = sorted((line for path, line in plan.lines.items() if re.fullmatch(rf"dynamic\.\d+\.{re.escape(base)}", path)))
     out: list[PlanRule] = []
     for index, entry in enumerate(value):
         if not isinstance(entry, dict):
             continue
         prefix = f"{base}.{index}"
         line = plan.lines.get(f"{prefix}.RuleName") or plan.lines.get(f"{prefix}.rule_name") or plan.lines.get(prefix) \
-            or plan.line_of("rules")
-        raw_copies = entry.get("CopyActions" if cfn else "copy_action")
+            or (dynamic[0] if dynamic and index >= written else None) or plan.line_of("rules")
+        copies_key, dest_key = ("CopyActions", "DestinationBackupVaultArn") if cfn else ("copy_action", "destination_vault_arn")
+        raw_copies = entry.get(copies_key)
         if raw_copies is not None and not isinstance(raw_copies, list):
             copies: tuple[Copy, ...] = (Copy(UNKNOWN, UNKNOWN, UNKNOWN),)
         else:
-            copies = tuple(_copy(arch, plan, c) if isinstance(c, dict) else Copy(UNKNOWN, UNKNOWN, UNKNOWN)
-                           for c in as_list(raw_copies))
+            copies = tuple(replace(_copy(arch, plan, c), line=plan.lines.get(f"{prefix}.{copies_key}.{j}.{dest_key}")
+                                   or plan.lines.get(f"{prefix}.{copies_key}.{j}"))
+                           if isinstance(c, dict) else Copy(UNKNOWN, UNKNOWN, UNKNOWN)
+                           for j, c in enumerate(as_list(raw_copies)))
         out.append(PlanRule(plan, index, entry.get("RuleName" if cfn else "rule_name"), line,
                             entry.get("ScheduleExpression" if cfn else "schedule"),
                             entry.get("EnableContinuousBackup" if cfn else "enable_continuous_backup"), copies))
@@ -815,11 +856,13 @@ def deletion_exposures(res: Resource) -> list[Exposure]:
         out: list[Exposure] = []
         policy = res.meta.get("DeletionPolicy", default)
         if policy == "Delete":
-            how = "DeletionPolicy is Delete" if "DeletionPolicy" in res.meta else \
+            written = "DeletionPolicy" in res.meta
+            how = "DeletionPolicy is Delete" if written else \
                 "no DeletionPolicy, and CloudFormation's default for this type is Delete"
-            out.append(Exposure("deletion_policy", res.line, how))
+            out.append(Exposure("deletion_policy", attribute_line(res, "DeletionPolicy") if written else res.line, how))
         if res.meta.get("UpdateReplacePolicy") == "Delete":
-            out.append(Exposure("update_replace_policy", res.line, "UpdateReplacePolicy is Delete"))
+            out.append(Exposure("update_replace_policy", attribute_line(res, "UpdateReplacePolicy"),
+                                "UpdateReplacePolicy is Delete"))
         return out
     if res.kind not in _TF_FINAL_SNAPSHOT or not _holds_own_data(res):
         return []
@@ -827,6 +870,36 @@ def deletion_exposures(res: Resource) -> list[Exposure]:
     return [Exposure("skip_final_snapshot" + (f":{label}" if label else ""), res.line_of("skip_final_snapshot"),
                      f"skip_final_snapshot is true{skip.why()}" + (f" (when {label})" if label else ""))
             for label, item in skip.branches() if as_bool(item) is True]
+
+
+_INDENT = re.compile(r"^([ \t]*)(\S.*)$")
+
+
+def attribute_line(res: Resource, name: str) -> int:
+    """The line of a CloudFormation resource attribute (``DeletionPolicy``, ``UpdateReplacePolicy``),
+    else the resource's first line. The loader keeps lines for properties only, so the attribute is
+    found in the template text: a key at the indentation of the resource's first child, before the
+    block ends (block-style YAML and pretty-printed JSON; anything else gets the resource's line)."""
+    try:
+        text = Path(res.file).read_text(encoding="utf-8", errors="replace").splitlines()
+    except (OSError, ValueError):
+        return res.line
+    key = re.compile(r'^"?' + re.escape(name) + r'"?\s*:')
+    base = child = None
+    for number in range(res.line, len(text) + 1):
+        match = _INDENT.match(text[number - 1])
+        if match is None or match.group(2).startswith("#"):
+            continue
+        indent = len(match.group(1).expandtabs())
+        if base is None:
+            base = indent
+            continue
+        if indent <= base:
+            break
+        child = indent if child is None else child
+        if indent == child and key.match(match.group(2)):
+            return number
+    return res.line
 
 
 def _holds_own_data(res: Resource) -> bool:
@@ -838,7 +911,7 @@ def _holds_own_data(res: Resource) -> bool:
 
 
 __all__ = [
-    "Coverage", "Copy", "Exposure", "custom_resource_configures", "deletion_exposures", "is_redis", "owns_backups", "PitrGap", "PlanRule", "Replication", "Selection", "TagTest", "VersioningState",
+    "Coverage", "Copy", "Exposure", "attribute_line", "custom_resource_configures", "deletion_exposures", "is_redis", "owns_backups", "PitrGap", "PlanRule", "Replication", "Selection", "TagTest", "VersioningState",
     "all3", "any3", "arn_region", "backup_coverage", "bucket_replications", "dlm_covers", "dynamodb_cross_region",
     "efs_backup_policy", "elasticache_cross_region", "parse_arn", "prop_line", "pitr_gaps", "plan_rules", "rds_cross_region", "region_differs",
     "region_of", "regions_differ", "replicated_cross_region", "replication_destinations", "selections",

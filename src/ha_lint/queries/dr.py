@@ -245,14 +245,22 @@ def schedule_minutes(expression: Any) -> float | None:
     return None
 
 
+# Members of a DocumentDB / Neptune cluster: the cluster volume holds the data and its backups.
+_CLUSTER_MEMBER_TYPES = ("AWS::DocDB::DBInstance", "AWS::Neptune::DBInstance")
+# OpenSearch Service takes automated snapshots of every domain (hourly on OpenSearch and on
+# Elasticsearch 5.3+, kept 14 days); they cannot be switched off.
+_OPENSEARCH_TYPES = ("AWS::OpenSearchService::Domain", "AWS::Elasticsearch::Domain", "aws_opensearch_domain",
+                     "aws_elasticsearch_domain")
+
+
 def _ephemeral(res: Resource) -> bool:
-    """Nothing to recover on its own: Memcached, cache nodes of a replication group, Aurora
-    cluster members (the cluster holds the data)."""
+    """Nothing to recover on its own: Memcached, cache nodes of a replication group, Aurora,
+    DocumentDB and Neptune cluster members (the cluster holds the data)."""
     if res.kind in ("elasticache_replication_group", "elasticache_cluster"):
         return backup.is_redis(res) is False or res.has("replication_group")
     if res.kind == "rds_instance":
         return res.has("cluster") or is_aurora_instance(res)
-    return False
+    return res.type in _CLUSTER_MEMBER_TYPES
 
 
 def _tri_evidence(out: list[Evidence], state: Tri, kind: str, text: str, res: Resource, rpo: float | None) -> None:
@@ -303,6 +311,9 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
                           f"{res.address}: ElastiCache Global Datastore member", res, 1.0)
     elif res.type in ("AWS::Redshift::Cluster", "aws_redshift_cluster"):
         out.append(Evidence("backup", f"{res.address}: automated snapshots (Redshift default)", res, True, 480.0))
+    elif res.type in _OPENSEARCH_TYPES:
+        out.append(Evidence("backup", f"{res.address}: automated hourly snapshots (OpenSearch Service default)",
+                            res, True, 60.0))
     return len(out) > before
 
 

@@ -316,7 +316,8 @@ def stream_mappings(arch: Architecture) -> Iterator[StreamMapping]:
     for esm in arch.of_kind("lambda_event_source_mapping"):
         stream = _stream_kind(arch, esm)
         if stream:
-            yield StreamMapping(esm, stream, esm.line_of("event_source"), esm.address,
+            # The line of the on-failure destination when part of it is written, else the mapping's.
+            yield StreamMapping(esm, stream, esm.line_of("on_failure_destination"), esm.address,
                                 tuple(missing_branches(esm, "on_failure_destination")))
     for fn in arch.of_kind("lambda_function"):
         for name, event_type, line in sam_events(fn):
@@ -324,6 +325,9 @@ def stream_mappings(arch: Architecture) -> Iterator[StreamMapping]:
                 event = fn.get("events").value[name]
                 found = _presence(event, ["Properties", "DestinationConfig", "OnFailure"])
                 missing = () if found.get(None) is True else tuple(k for k, v in found.items() if not v)
+                written = f"{fn.native_path('events')}.{name}.Properties.DestinationConfig"
+                if written in fn.lines:  # part of the destination is written: point at it
+                    line = fn.line_of(f"{written}.OnFailure")
                 yield StreamMapping(fn, STREAM_SAM_EVENTS[event_type], line, f"{fn.address} event {name}", missing)
 
 
@@ -385,10 +389,18 @@ def dead_letter_queues(arch: Architecture) -> dict[str, str]:
         if _admits_sources(queue.get("redrive_allow_policy").value):
             out.setdefault(queue.uid, "its redrive-allow policy lets source queues use it as their dead-letter queue")
         name = queue.get("name").value
-        local = queue.address.rsplit(".", 1)[-1].split("[", 1)[0]
-        if _DLQ_NAME.search(_norm(local)) or (isinstance(name, str) and _DLQ_NAME.search(_norm(name))):
+        if any(_DLQ_NAME.search(_norm(part)) for part in _own_names(queue)) \
+                or (isinstance(name, str) and _DLQ_NAME.search(_norm(name))):
             out.setdefault(queue.uid, "its name marks it as a dead-letter queue")
     return out
+
+
+def _own_names(queue: Resource) -> list[str]:
+    """The queue's own name in its address, and the names of the module calls that hold it
+    (``module.orders_dlq.aws_sqs_queue.this``: the call is named for what it creates)."""
+    parts = re.sub(r"\[[^\]]*\]", "", queue.address).split(".")
+    modules = [parts[i + 1] for i, part in enumerate(parts[:-1]) if part == "module"]
+    return [parts[-1], *modules]
 
 
 def _dead_letter_values(value: Any) -> Iterator[Any]:
@@ -423,11 +435,18 @@ def _leaves_deep(value: Any) -> Iterator[Any]:
 
 
 def _admits_sources(value: Any) -> bool:
-    policy = document(value)
-    if not isinstance(policy, dict):
-        return False
-    permission = policy.get("redrivePermission")
-    return isinstance(permission, str) and permission in ("allowAll", "byQueue")
+    """Whether a redrive-allow policy may let source queues use the queue as their DLQ: it
+    says ``allowAll`` / ``byQueue`` in some branch, or it cannot be read (a ``jsonencode``
+    of source queue ARNs known only after apply: unknown is never reported)."""
+    for _, item in possibilities(value):
+        policy = document(item) if item is not UNKNOWN else UNKNOWN
+        if policy is UNKNOWN:
+            return True
+        if isinstance(policy, dict):
+            permission = policy.get("redrivePermission")
+            if permission is UNKNOWN or permission in ("allowAll", "byQueue"):
+                return True
+    return False
 
 
 def redrive_gaps(arch: Architecture, queue: Resource) -> list[str | None]:

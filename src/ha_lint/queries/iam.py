@@ -5,9 +5,10 @@ permissions are the union of its inline policies (``Policies``, ``inline_policy`
 attached to it by other resources (``AWS::IAM::Policy``, ``AWS::IAM::ManagedPolicy``,
 ``AWS::IAM::RolePolicy``, ``aws_iam_role_policy``, ``aws_iam_role_policy_attachment``,
 ``aws_iam_policy_attachment``), and managed policies by ARN: customer managed ones when
-defined in the scanned set, AWS managed ones by name. Anything that cannot be read (a
-policy built by a data source, an ARN built from ``${AWS::Partition}``, a customer managed
-policy defined elsewhere) makes the answer unknown.
+defined in the scanned set, AWS managed ones by name; an explicit unconditional Deny on
+``"*"`` takes away what they allow. Anything that cannot be read (a policy document data
+source that merges others, an ARN built at deploy time, a customer managed policy defined
+elsewhere) makes the answer unknown.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def log_access(arch: Architecture, fn: Resource) -> LogAccess:
     if role is None:
         return LogAccess(None, False)
     granted: set[str] = set()
+    denied: set[str] = set()
     for doc in _documents(arch, role):
         if doc is UNKNOWN:
             return LogAccess(role, False)
@@ -83,7 +85,9 @@ def log_access(arch: Architecture, fn: Resource) -> LogAccess:
         if allowed is UNKNOWN:
             return LogAccess(role, False)
         granted |= allowed
-    return LogAccess(role, True, tuple(a for a in LOG_ACTIONS if a not in granted))
+        denied |= denied_actions(doc, LOG_ACTIONS)
+    # An explicit deny wins over any allow.
+    return LogAccess(role, True, tuple(a for a in LOG_ACTIONS if a not in granted or a in denied))
 
 
 def _documents(arch: Architecture, role: Resource) -> Iterator[Any]:
@@ -140,7 +144,7 @@ def _attached(arch: Architecture, role: Resource) -> list[Resource]:
 
 def allowed_actions(doc: Any, wanted: tuple[str, ...]) -> set[str] | Any:
     """Which of ``wanted`` the document's Allow statements grant (conditions and resources
-    are not evaluated); UNKNOWN when a statement cannot be read."""
+    are not evaluated); UNKNOWN when a statement cannot be read. See ``denied_actions``."""
     if not isinstance(doc, dict):
         return UNKNOWN
     statements = doc.get("Statement", [])
@@ -165,6 +169,28 @@ def allowed_actions(doc: Any, wanted: tuple[str, ...]) -> set[str] | Any:
                 return UNKNOWN
             granted |= {a for a in wanted if any(fnmatchcase(a.lower(), p) for p in patterns)}
     return granted
+
+
+def denied_actions(doc: Any, wanted: tuple[str, ...]) -> set[str]:
+    """Which of ``wanted`` the document denies outright: a Deny statement without a
+    condition, on every resource (``"*"``). A Deny that may not apply (a condition, some
+    resources only) or cannot be read is not counted."""
+    statements = doc.get("Statement", []) if isinstance(doc, dict) else []
+    statements = statements if isinstance(statements, list) else [statements]
+    denied: set[str] = set()
+    for st in statements:
+        if not isinstance(st, dict) or not isinstance(st.get("Effect"), str) or st["Effect"].lower() != "deny":
+            continue
+        resources = st.get("Resource")
+        if st.get("Condition") or "NotResource" in st or "*" not in (resources if isinstance(resources, list) else [resources]):
+            continue
+        key = "NotAction" if "NotAction" in st else "Action"
+        patterns = _patterns(st.get(key, []))
+        if patterns is UNKNOWN:
+            continue
+        matched = {a for a in wanted if any(fnmatchcase(a.lower(), p) for p in patterns)}
+        denied |= (set(wanted) - matched) if key == "NotAction" else matched
+    return denied
 
 
 def _patterns(value: Any) -> list[str] | Any:

@@ -218,13 +218,43 @@ class EntryPoint:
     description: str  # e.g. "Elastic IP WebEip"
 
 
+def _interfaces_of(arch: Architecture, instance: Resource) -> list[Resource]:
+    """Network interface resources attached to ``instance``: in its ``NetworkInterfaces`` /
+    ``network_interface {}``, by an attachment resource, or by the interface's ``attachment {}``."""
+    found: list[Resource] = []
+
+    def add(owner: Resource, value: Any) -> None:
+        target = arch.resolve_ref(owner, value) if isinstance(value, Ref) else None
+        if target is not None and target.kind == "network_interface" and target not in found:
+            found.append(target)
+
+    nics = instance.get("network_interfaces").value
+    for nic in nics if isinstance(nics, list) else []:
+        if isinstance(nic, dict):
+            add(instance, nic.get("NetworkInterfaceId", nic.get("network_interface_id")))
+    for att in arch.of_kind("network_interface_attachment"):
+        if att.workload == instance.workload and not condition_unknown(att) and not count_unknown(att) \
+                and arch.resolve_ref(att, att.get("instance").value) is instance:
+            add(att, att.get("network_interface").value)
+    for nic in arch.of_kind("network_interface"):
+        for value in nic.all("attached_instance"):
+            if nic.workload == instance.workload and arch.resolve_ref(nic, value) is instance:
+                add(nic, Ref(nic.address))
+    return found
+
+
 def _eips_of(arch: Architecture, instance: Resource) -> list[Resource]:
-    """Elastic IPs (or EIP associations) that attach an address to ``instance``."""
+    """Elastic IPs (or EIP associations) that attach an address to ``instance``, directly or
+    through one of its network interfaces."""
+    interfaces = _interfaces_of(arch, instance)
     found = []
     for res in arch.of_kind("eip", "eip_association"):
+        if condition_unknown(res) or count_unknown(res):
+            continue
         value = res.get("instance").value
-        if isinstance(value, Ref) and arch.resolve_ref(res, value) is instance and not condition_unknown(res) \
-                and not count_unknown(res):
+        nic = res.get("network_interface").value if interfaces else None
+        if (isinstance(value, Ref) and arch.resolve_ref(res, value) is instance) or \
+                (isinstance(nic, Ref) and arch.resolve_ref(res, nic) in interfaces):
             found.append(res)
     return found
 

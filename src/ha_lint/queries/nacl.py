@@ -200,6 +200,9 @@ def describe_traffic(protocol: int | None, ports: Interval | None) -> str:
         if ports == ALL_PORTS:
             return f"all {name} ports"
         return f"{name} port {ports[0]}" if ports[0] == ports[1] else f"{name} ports {ports[0]}-{ports[1]}"
+    if protocol in (ICMP, ICMPV6) and ports is not None and ports != ALL_PORTS:
+        kind, code = divmod(ports[0], 256)
+        return f"{name} type {kind}" + ("" if ports[1] - ports[0] == 255 else f" code {code}")
     return name
 
 
@@ -252,8 +255,10 @@ def _entry(arch: Architecture, owner: Resource, acl_key: str | None, egress: boo
     number = as_int(fields.get("rule_number"))
     action = fields.get("action")
     action = action.strip().lower() if isinstance(action, str) and action.strip().lower() in ("allow", "deny") else None
-    ports = _port_space(protocol, cidr, fields.get("from_port"), fields.get("to_port"),
-                        fields.get("icmp_type"), fields.get("icmp_code"))
+    icmp = [fields.get("icmp_type"), fields.get("icmp_code")]
+    if owner.source == "terraform":  # the provider sends 0 for an ICMP type/code left out
+        icmp = [0 if v is None else v for v in icmp]
+    ports = _port_space(protocol, cidr, fields.get("from_port"), fields.get("to_port"), *icmp)
     return NaclEntry(owner, acl_key, egress, number if isinstance(number, int) else None, action, protocol, ports,
                      cidr, line, branch, inline)
 

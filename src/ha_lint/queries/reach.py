@@ -3,13 +3,14 @@
 A packet from the internet reaches a datastore only when three links all hold:
 
 1. **a public address**: the publicly-accessible flag (RDS instances and Aurora members,
-   Redshift clusters); for an EC2 instance an associated public IP
+   Multi-AZ DB clusters, Redshift clusters; see ``public_flags``); for an EC2 instance an associated public IP
    (``AssociatePublicIpAddress``, ``associate_public_ip_address``), an Elastic IP, or a subnet
    that maps public IPs on launch (``MapPublicIpOnLaunch``) unless the instance opts out;
 2. **a public subnet**: one of its subnets has a route table that sends ``0.0.0.0/0`` to an
    internet gateway (``ha_lint.queries.network``);
-3. **an open door**: one of the security groups that guard it admits ``0.0.0.0/0`` or
-   ``::/0`` on its port (``ha_lint.queries.sg``).
+3. **an open door**: one of the security groups that guard it admits ``0.0.0.0/0`` on its
+   port (``ha_lint.queries.sg``). The path is IPv4: the public address, and the route
+   ``0.0.0.0/0``, are IPv4, so a rule that admits only ``::/0`` does not complete it.
 
 Every link must be known: a link that depends on an unresolved value is not a path. An EC2
 instance counts as a datastore when one of its security groups opens a database/cache port
@@ -67,7 +68,7 @@ class Exposure:
         group = self.rule.group.address if self.rule.group is not None else self.rule.owner.address
         return (f"internet -> {gateway} -> route table {self.table} ({self.route.destination}) -> subnet "
                 f"{self.subnet.address} -> {self.datastore.address} [{self.address.description}; security group "
-                f"{group} admits {', '.join(self.rule.world_cidrs())} on {door} ({self.rule.describe_ports()}, "
+                f"{group} admits {', '.join(self.rule.world_cidrs(4))} on {door} ({self.rule.describe_ports()}, "
                 f"line {self.rule.line})]")
 
 
@@ -110,7 +111,7 @@ def datastore_port(arch: Architecture, store: Resource) -> int | None:
             return port
         engine = store.get("engine").value
         return {"memcached": 11211, "redis": 6379, "valkey": 6379}.get(engine.lower()) if isinstance(engine, str) else None
-    return 2049 if store.kind == "efs_mount_target" else None
+    return {"efs_mount_target": 2049, "opensearch_domain": 443}.get(store.kind)
 
 
 def db_subnets(arch: Architecture, db: Resource) -> list[Resource]:
@@ -137,12 +138,53 @@ def instance_subnets(arch: Architecture, instance: Resource) -> list[Resource]:
 
 # -- link 1: public addresses ------------------------------------------------------------------
 
+_DEFAULT_VPC_PUBLIC = (" (not set, and no DBSubnetGroupName: RDS creates the instance in the default VPC, whose "
+                       "internet gateway makes it public by default)")
+_DEFAULT_GROUP_PUBLIC = " (not set, and the subnet group is `default`: RDS makes the instance public by default)"
+_DMS_PUBLIC = " (not set: the DMS API makes replication instances public by default)"
 
-def _flag_addresses(db: Resource) -> list[PublicAddress]:
-    flag = db.get("publicly_accessible")
+
+@dataclass(frozen=True)
+class PublicFlag:
+    """One way a resource's publicly-accessible setting ends up true."""
+
+    branch: str | None  # the undecided branch it is true on (None: always)
+    why: str  # message suffix: where the value came from, or which default applies
+    line: int
+
+
+def public_flags(arch: Architecture, res: Resource) -> list[PublicFlag]:
+    """When ``res`` (RDS instance / cluster, Aurora member, Redshift cluster, DMS replication
+    instance) is publicly accessible: the flag as written, else the API's default.
+
+    Absent, the defaults differ by API and tool. Terraform sends ``false`` for
+    ``aws_db_instance`` / ``aws_rds_cluster_instance`` / ``aws_dms_replication_instance`` and
+    (provider v6) ``aws_redshift_cluster``; Redshift's own API default is false too. DMS's
+    API makes an instance public (the kinds table holds that CloudFormation default). RDS
+    (CreateDBInstance) makes a non-Aurora instance public when no subnet group is given (the
+    default VPC) or the subnet group is ``default``, private otherwise; Aurora members and
+    read replicas are left to their cluster / source, so absent is not reported for them."""
+    flag = res.get("publicly_accessible")
+    if flag.present:
+        return [PublicFlag(branch, flag.why(), flag.line)
+                for branch in bad_branches(flag.value, lambda v: as_bool(v) is True)]
+    if res.kind == "dms_replication_instance":
+        return [PublicFlag(None, _DMS_PUBLIC, res.line)] if as_bool(flag.value) is True else []
+    if res.source != "cloudformation" or res.kind != "rds_instance" or res.has("cluster") or res.has("replica_source"):
+        return []
+    engine = res.get("engine").value
+    if not isinstance(engine, str) or engine.lower().startswith("aurora"):
+        return []  # Aurora instances default to private; an unknown engine may be Aurora
+    group = res.get("subnet_group")
+    if not group.present:
+        return [PublicFlag(None, _DEFAULT_VPC_PUBLIC, res.line)]
+    return [PublicFlag(branch, _DEFAULT_GROUP_PUBLIC, group.line)
+            for branch in bad_branches(group.value, lambda v: isinstance(v, str) and v.strip().lower() == "default")]
+
+
+def _flag_addresses(arch: Architecture, db: Resource) -> list[PublicAddress]:
     native = db.native_path("publicly_accessible") or "publicly_accessible"
-    return [PublicAddress(f"{native} is true{flag.why()}", db.line_of("publicly_accessible"), branch)
-            for branch in bad_branches(flag.value, lambda v: as_bool(v) is True)]
+    return [PublicAddress(f"{native} is true{flag.why}", flag.line, flag.branch) for flag in public_flags(arch, db)]
 
 
 def _instance_addresses(arch: Architecture, instance: Resource) -> tuple[list[PublicAddress], bool]:
@@ -206,18 +248,21 @@ def _datastores(arch: Architecture) -> Iterator[tuple[Resource, str]]:
         yield db, "Aurora instance" if db.has("cluster") or db.kind == "rds_cluster_instance" else "RDS instance"
     for cluster in arch.of_kind("redshift_cluster"):
         yield cluster, "Redshift cluster"
+    for cluster in arch.of_kind("rds_cluster"):
+        if cluster.has("publicly_accessible"):  # a Multi-AZ DB cluster: the flag is on the cluster
+            yield cluster, "RDS DB cluster"
 
 
 def exposures(arch: Architecture) -> Iterator[Exposure]:
     """Datastores with a complete path from the internet (one per datastore)."""
     all_rules = list(rules_of(arch))
     for db, noun in _datastores(arch):
-        addresses = _flag_addresses(db)
+        addresses = _flag_addresses(arch, db)
         if not addresses:
             continue
         port = db_port(arch, db)
         rules = ingress_rules_of(arch, guarding_groups(arch, db), all_rules)
-        open_rules = [(r, port) for r in world_rules_on_port(rules, port)]
+        open_rules = [(r, port) for r in world_rules_on_port(rules, port, 4)]
         found = _exposure(arch, db, noun, addresses, db_subnets(arch, db), open_rules)
         if found is not None:
             yield found
@@ -225,7 +270,7 @@ def exposures(arch: Architecture) -> Iterator[Exposure]:
     for instance in arch.of_kind("ec2_instance"):
         rules = ingress_rules_of(arch, guarding_groups(arch, instance), all_rules)
         ports = sorted({p for r in rules if not r.every_port for p in names if r.covers_tcp_port(p)})
-        open_rules = [(r, p) for p in ports for r in world_rules_on_port(rules, p)]
+        open_rules = [(r, p) for p in ports for r in world_rules_on_port(rules, p, 4)]
         if not open_rules:
             continue
         addresses, opt_out = _instance_addresses(arch, instance)

@@ -38,6 +38,14 @@ DATABASE_PORTS: dict[int, str] = {
     9042: "Cassandra/Keyspaces",
     2049: "NFS/EFS",
 }
+# The services among them that also answer on UDP (open UDP 11211 is a known DDoS
+# amplifier); the others are TCP only, so a UDP rule on their port opens nothing.
+UDP_DATABASE_PORTS = frozenset({11211, 2049})
+
+
+def database_protocols(port: int) -> tuple[str, ...]:
+    """The transport protocols a database/cache service on ``port`` answers on."""
+    return ("tcp", "udp") if port in UDP_DATABASE_PORTS else ("tcp",)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -113,19 +121,22 @@ class SgRule:
     def all_protocols(self) -> bool:
         return self.protocol == "-1"
 
-    def covers_port(self, port: int) -> bool:
-        """TCP or UDP ``port`` is open (all-traffic rules included)."""
+    def opens(self, port: int, protocols: Iterable[str] = ("tcp",)) -> bool:
+        """``port`` is open for one of ``protocols`` ("tcp", "udp"); all-traffic rules open
+        every port of every protocol."""
         if self.all_protocols:
             return True
-        if self.protocol not in ("tcp", "udp") or self.ports is None:
-            return False
-        return self.ports[0] <= port <= self.ports[1]
+        return (self.protocol in tuple(protocols) and self.ports is not None
+                and self.ports[0] <= port <= self.ports[1])
 
     def covers_tcp_port(self, port: int) -> bool:
-        """TCP ``port`` is open: database and cache protocols are TCP."""
-        if self.all_protocols:
-            return True
-        return self.protocol == "tcp" and self.ports is not None and self.ports[0] <= port <= self.ports[1]
+        """TCP ``port`` is open."""
+        return self.opens(port, ("tcp",))
+
+    @property
+    def port_span(self) -> int | None:
+        """How many ports the rule's range holds (None: not a TCP/UDP range)."""
+        return None if self.ports is None else self.ports[1] - self.ports[0] + 1
 
     @property
     def all_ports(self) -> bool:
@@ -145,8 +156,10 @@ class SgRule:
         low, high = self.ports
         return f"{self.protocol} port {low}" if low == high else f"{self.protocol} ports {low}-{high}"
 
-    def world_cidrs(self) -> list[str]:
-        return [c for c in self.cidrs if isinstance(c, str) and is_world(c)]
+    def world_cidrs(self, version: int | None = None) -> list[str]:
+        """The rule's ``0.0.0.0/0`` / ``::/0`` sources (of one IP version, when given)."""
+        return [c for c in self.cidrs if isinstance(c, str) and is_world(c)
+                and (version is None or parse_cidr(c).version == version)]  # type: ignore[union-attr]
 
 
 _PROTOCOLS = {"-1": "-1", "all": "-1", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6",
@@ -203,6 +216,7 @@ def is_vpc_cidr_ref(arch: Architecture, owner: Resource, value: Any) -> bool:
 
 def _rule(arch: Architecture, owner: Resource, group: Resource | None, direction: str, entry: dict[str, Any],
           fields: dict[str, str], line: int, branch: str | None, why: str = "") -> SgRule:
+    """One rule; an empty ``why`` means the source CIDRs were written on the rule itself."""
     protocol = _protocol(entry.get(fields["protocol"], UNKNOWN))
     cidrs: list[Any] = []
     for key in ("cidr_ipv4", "cidr_ipv6"):
@@ -235,11 +249,47 @@ def block_line(res: Resource, name: str, index: int) -> int:
 
 def inline_entries(res: Resource, name: str) -> Iterator[tuple[int, str | None, dict[str, Any]]]:
     """(line, branch, entry) for every entry of a repeated block/list property, every branch."""
+    path = res.native_path(name) or name
     for branch, entries in possibilities(res.get(name).value):
         for index, item in enumerate(as_list(entries) if entries is not UNKNOWN else []):
             for sub_branch, entry in variants(item):  # Fn::If on the entry or inside it
                 if isinstance(entry, dict):
-                    yield block_line(res, name, index), join_branches(branch, sub_branch), entry
+                    line = block_line(res, name, index)
+                    if sub_branch and sub_branch.startswith("condition ") and sub_branch.count(" ") == 2:
+                        # `- !If [Cond, {entry}, ...]`: the entry of that branch, not the `!If`
+                        arm = 1 if sub_branch.endswith(" true") else 2
+                        line = res.lines.get(f"{path}.{index}.Fn::If.{arm}", line)
+                    yield line, join_branches(branch, sub_branch), entry
+
+
+def _inline_why(res: Resource, name: str, fields: dict[str, str], entries: list[dict[str, Any]],
+                entry: dict[str, Any]) -> str:
+    """Where an inline entry's source CIDR came from (a parameter, variable, module input).
+    Origins are kept per property path, not per entry, so one is named only when it cannot
+    belong to another entry: this is the only entry that sets the field."""
+    path = res.native_path(name) or name
+    for key in ("cidr_ipv4", "cidr_ipv6"):
+        native = fields[key]
+        origin = res.origins.get(f"{path}.{native}")
+        if origin is not None and entry.get(native) is not None and \
+                sum(1 for e in entries if e.get(native) is not None) == 1:
+            return f" ({origin})"
+    return ""
+
+
+def _group_of(arch: Architecture, res: Resource) -> Resource | None:
+    """The security group a separate rule resource applies to: by ID, or (CloudFormation,
+    default VPC) by ``GroupName``, a reference or the name of a group in the same template."""
+    group = arch.resolve_ref(res, res.get("group").value)
+    if group is not None or not res.has("group_name"):
+        return group
+    name = res.get("group_name").value
+    if isinstance(name, Ref):
+        return arch.resolve_ref(res, name)
+    if isinstance(name, str):
+        found = [g for g in arch.of_kind("security_group") if g.workload == res.workload and g.get("name").value == name]
+        return found[0] if len(found) == 1 else None
+    return None
 
 
 def rules_of(arch: Architecture) -> Iterator[SgRule]:
@@ -248,8 +298,11 @@ def rules_of(arch: Architecture) -> Iterator[SgRule]:
         cfn = sg.source == "cloudformation"
         for direction in ("ingress", "egress"):
             fields = (_CFN_INLINE if direction == "ingress" else _CFN_INLINE_EGRESS) if cfn else _TF_INLINE
-            for line, branch, entry in inline_entries(sg, direction):
-                yield _rule(arch, sg, sg, direction, entry, fields, line, join_branches(existence_branch(sg), branch))
+            found = list(inline_entries(sg, direction))
+            entries = [entry for _, _, entry in found]
+            for line, branch, entry in found:
+                yield _rule(arch, sg, sg, direction, entry, fields, line, join_branches(existence_branch(sg), branch),
+                            _inline_why(sg, direction, fields, entries, entry))
     for res in arch.of_kind("sg_ingress", "sg_egress", "sg_rule"):
         if res.kind == "sg_rule":
             direction = res.get("direction").value
@@ -257,7 +310,7 @@ def rules_of(arch: Architecture) -> Iterator[SgRule]:
                 continue
         else:
             direction = "ingress" if res.kind == "sg_ingress" else "egress"
-        group = arch.resolve_ref(res, res.get("group").value)
+        group = _group_of(arch, res)
         names = ("protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6", "source_group", "prefix_list")
         entry = {k: v for k, v in ((name, res.get(name).value) for name in names) if v is not None}
         if res.kind == "sg_rule":
@@ -309,16 +362,23 @@ def ingress_rules_of(arch: Architecture, groups: Iterable[Resource], rules: Iter
             if r.direction == "ingress" and r.group is not None and r.group.uid in wanted]
 
 
-def world_rules_on_port(rules: Iterable[SgRule], port: int | None) -> list[SgRule]:
-    """Ingress rules admitting ``0.0.0.0/0`` or ``::/0`` on TCP ``port`` (None: a port that is
-    not known, which only an all-traffic / every-port rule is sure to cover)."""
+def world_rules_on_port(rules: Iterable[SgRule], port: int | None, version: int | None = None) -> list[SgRule]:
+    """Ingress rules admitting ``0.0.0.0/0`` or ``::/0`` (only one IP version's, when given)
+    on TCP ``port`` (None: a port that is not known, which only an all-traffic / every-port
+    rule is sure to cover)."""
     out = []
     for rule in rules:
-        if rule.direction != "ingress" or not rule.world_cidrs():
+        if rule.direction != "ingress" or not rule.world_cidrs(version):
             continue
         if (rule.covers_tcp_port(port) if port is not None else rule.every_port and rule.protocol != "udp"):
             out.append(rule)
     return out
+
+
+def describe_world(cidrs: Iterable[str]) -> str:
+    """``0.0.0.0/0, ::/0``; a /0 written another way (``192.168.1.0/0``: AWS ignores the host
+    bits) is named as the whole internet, which its author may not have meant."""
+    return ", ".join(c if c.strip() in WORLD else f"{c} (a /0: every address)" for c in cidrs)
 
 
 def describe_ports(ports: Iterable[int], names: dict[int, str]) -> str:

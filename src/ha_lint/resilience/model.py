@@ -352,7 +352,7 @@ def _az_outcome(arch: Architecture, comp: Component, zone: Zone | None, table: d
         return Outcome(DOWN, "single-AZ database" + ("" if where == "all" else " (it may sit in this AZ)"),
                        _data_recovery(arch, comp, table, posture))
     if res.kind == "rds_cluster":
-        if res.has("db_cluster_instance_class") or res.raw("DBClusterInstanceClass") or res.raw("db_cluster_instance_class"):
+        if res.has("db_cluster_instance_class") or any(res.raw(p) not in (None, "") for p in ("DBClusterInstanceClass", "db_cluster_instance_class")):
             return Outcome(FAILS_OVER, "Multi-AZ DB cluster: a reader takes over", table["rds-multi-az-cluster-failover"])
         members = azq.cluster_members(arch, res)
         low, _ = members.count_range

@@ -11,10 +11,16 @@
   evaluate on known arguments. ``Fn::GetAZs`` is the region's AZ list as ``AzToken``s, so
   ``!Select [0, !GetAZs '']`` and ``!Select [1, !GetAZs '']`` are two distinct AZs even when
   the region is unknown.
+- A whole property chosen by ``Fn::If`` on an undecidable condition is read through: its
+  nested settings are choices too, and ``AWS::NoValue``'s branch has the provider default.
 - ``Fn::GetAtt`` is a ``Ref`` to the target, except for the attributes that echo one of the
   target's own properties (``Subnet.AvailabilityZone``, ``Subnet.VpcId``, ``SSM Parameter.Value``
   ...): those are the property's resolved value.
-- SAM ``Globals`` are merged into the serverless resources they apply to.
+- SAM ``Globals`` are merged into the serverless resources they apply to, as the SAM
+  translator merges them: maps key by key, lists concatenated (Globals' entries first), any
+  other value (an intrinsic function included) replaced by the resource's own.
+- ``Fn::ForEach`` loops (``AWS::LanguageExtensions``) make their resources, one per item of
+  a known collection, with the loop body's lines; ``Fn::Cidr`` carves its blocks.
 - Every property whose value came from somewhere else (a parameter, a mapping, a condition)
   carries an ``Origin`` naming the file and line it came from.
 
@@ -233,6 +239,8 @@ class _Context:
             return len(items) if isinstance(items, list) else UNKNOWN
         if fn == "Fn::Sub":
             return self.sub(arg, depth)
+        if fn == "Fn::Cidr" and isinstance(arg, list) and len(arg) == 3:
+            return _cidr(*(self.value(a, depth) for a in arg))
         return UNKNOWN  # Fn::ImportValue, Fn::Base64, Fn::Cidr, Fn::Transform ...
 
     def ref(self, name: Any) -> Any:
@@ -399,6 +407,24 @@ class _Context:
         return out
 
 
+def _cidr(block: Any, count: Any, bits: Any) -> Any:
+    """Fn::Cidr: ``count`` consecutive CIDRs of ``bits`` host bits each, from the block's start."""
+    import ipaddress
+
+    try:
+        net = ipaddress.ip_network(block, strict=False) if isinstance(block, str) else None
+        n, host_bits = int(count), int(bits)
+    except (TypeError, ValueError):
+        return UNKNOWN
+    if net is None or not 1 <= n <= 256 or not 0 < host_bits <= net.max_prefixlen - net.prefixlen:
+        return UNKNOWN
+    size = 1 << host_bits
+    if n * size > net.num_addresses:
+        return UNKNOWN  # CloudFormation rejects it
+    start, cls = int(net.network_address), type(net.network_address)
+    return [f"{cls(start + i * size)}/{net.max_prefixlen - host_bits}" for i in range(n)]
+
+
 def _getatt_target(arg: Any) -> tuple[str, str | None] | None:
     parts = arg.split(".", 1) if isinstance(arg, str) else arg
     if isinstance(parts, list) and parts and isinstance(parts[0], str):
@@ -469,8 +495,94 @@ def references(node: Any, path: str = "") -> list[tuple[str, str, str | None]]:
     return out
 
 
+# -- Fn::ForEach (AWS::LanguageExtensions) -------------------------------------------------
+
+_FOREACH = "Fn::ForEach::"
+MAX_FOREACH_RESOURCES = 2000  # resources one template's loops may make: a guard against fan-out
+
+
+def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> CfnTemplate:
+    """The template with its ``Fn::ForEach::`` resource loops replaced by the resources they
+    make, as the AWS::LanguageExtensions transform does: each item of the collection is put in
+    for ``${Identifier}`` / ``&{Identifier}`` (alphanumerics only) in the logical ID and in
+    ``Fn::Sub`` strings, and for ``Ref: Identifier``. A loop over a collection that is not
+    known makes nothing (its resources are unknown). Each generated resource keeps the lines
+    of the loop body it came from."""
+    resources = tpl.template.get("Resources")
+    if not isinstance(resources, dict) or not any(isinstance(k, str) and k.startswith(_FOREACH) for k in resources):
+        return tpl
+    out: dict[str, Any] = {}
+    lines = dict(tpl.lines)
+    budget = [MAX_FOREACH_RESOURCES]
+
+    def loop(key: str, spec: Any, path: str, bindings: dict[str, str], depth: int) -> None:
+        if depth > 5 or not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str)
+                             and isinstance(spec[2], dict)):
+            return
+        identifier, collection, body = spec
+        items = ctx.value(_bind(collection, bindings))
+        if not isinstance(items, list) or not all(_is_text(i) for i in items):
+            return
+        for item in dict.fromkeys(_text(i) for i in items):
+            inner = {**bindings, identifier: item}
+            for out_key, value in body.items():
+                if not isinstance(out_key, str):
+                    continue
+                source = f"{path}.2.{out_key}"
+                if out_key.startswith(_FOREACH):
+                    loop(out_key, value, source, inner, depth + 1)
+                    continue
+                logical_id = _bind_text(out_key, inner)
+                if budget[0] <= 0 or logical_id in out or logical_id in resources or "." in logical_id:
+                    continue
+                budget[0] -= 1
+                out[logical_id] = _bind(value, inner)
+                prefix = f"{source}."
+                lines.setdefault(f"Resources.{logical_id}", tpl.lines.get(source, 1))
+                for k, v in tpl.lines.items():
+                    if k.startswith(prefix):
+                        lines.setdefault(f"Resources.{logical_id}.{k[len(prefix):]}", v)
+
+    for key, value in resources.items():
+        if isinstance(key, str) and key.startswith(_FOREACH):
+            loop(key, value, f"Resources.{key}", {}, 0)
+        else:
+            out[key] = value
+    return CfnTemplate(tpl.file, {**tpl.template, "Resources": out}, lines)
+
+
+def _bind_text(text: str, bindings: dict[str, str]) -> str:
+    for name, item in bindings.items():
+        text = text.replace("${" + name + "}", item).replace("&{" + name + "}", re.sub(r"[^A-Za-z0-9]", "", item))
+    return text
+
+
+def _bind(node: Any, bindings: dict[str, str]) -> Any:
+    """A loop body with the loop's identifiers put in (``Ref`` and ``Fn::Sub`` strings)."""
+    if not bindings:
+        return node
+    if isinstance(node, list):
+        return [_bind(v, bindings) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if len(node) == 1:
+        (key, arg), = node.items()
+        if key == "Ref" and isinstance(arg, str) and arg in bindings:
+            return bindings[arg]
+        if key == "Fn::Sub":
+            if isinstance(arg, str):
+                text = _bind_text(arg, bindings)
+                return text if "${" not in text else {"Fn::Sub": text}
+            if isinstance(arg, list) and arg and isinstance(arg[0], str):
+                return {"Fn::Sub": [_bind_text(arg[0], bindings), *_bind(arg[1:], bindings)]}
+    return {k: _bind(v, bindings) for k, v in node.items()}
+
+
 def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = None) -> tuple[Workload, list[Resource]]:
     ctx = _Context(tpl, settings)
+    expanded = _expand_foreach(tpl, ctx)
+    if expanded is not tpl:
+        tpl, ctx = expanded, _Context(expanded, settings)
     metadata = tpl.template.get("Metadata") if isinstance(tpl.template.get("Metadata"), dict) else {}
     workload = Workload(workload_id or tpl.file, CLOUDFORMATION, tpl.file,
                         {**metadata, PARAMETERS_KEY: _parameter_specs(ctx)})
@@ -643,14 +755,26 @@ def _sam_globals(template: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """SAM Globals: maps merge, everything else is replaced by the resource's own value."""
+    """SAM Globals as the SAM translator applies them: maps merge key by key, lists are
+    concatenated (the Globals entries first), anything else (an intrinsic function too) is
+    replaced by the resource's own value."""
     out = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+        mine = out.get(key)
+        if isinstance(value, dict) and isinstance(mine, dict) and not _is_intrinsic(value) and not _is_intrinsic(mine):
+            out[key] = _merge(mine, value)
+        elif isinstance(value, list) and isinstance(mine, list):
+            out[key] = mine + value
         else:
             out[key] = value
     return out
+
+
+def _is_intrinsic(value: dict[str, Any]) -> bool:
+    if len(value) != 1:
+        return False
+    (key,) = value
+    return key == "Ref" or key == "Condition" or key.startswith("Fn::")
 
 
 # -- parameter files -----------------------------------------------------------------------

@@ -14,6 +14,19 @@ resource's own arguments (``aws_subnet.a.availability_zone``) is that argument's
 any other attribute (``.id``, ``.arn``) is a ``Ref``. ``data.aws_availability_zones.x.names``
 is the region's AZ list as ``AzToken``s (distinct by index).
 
+Variables are converted to their ``type`` as Terraform converts them (``tftypes``): omitted
+or null ``optional()`` object attributes take their defaults (Terraform 1.3+), undeclared
+attributes are dropped, a set of strings is in lexical order. A null input keeps a nullable
+variable null (the argument is then unset: the provider's default); ``nullable = false``
+gives the default instead.
+
+``dynamic`` blocks expand over known collections, inside nested blocks and other dynamic
+blocks too. Decision: a ``for_each`` that is a conditional on an unknown value
+(``var.env == "prod" ? [1] : []``) is a ``Choice`` of each branch's blocks, like any other
+ternary on an unknown (the branch without the block has the provider's default, and a
+finding names it); a ``for_each`` over a collection nobody knows is unknown, not absent, so
+it is never read as "the block is missing".
+
 Every attribute whose value comes from a variable, local, module input or output carries an
 ``Origin`` naming where the value was written (the ``terraform.tfvars`` line, the default,
 the module call), with the steps it took (``-> module db input multi_az (main.tf:12)``).
@@ -35,7 +48,7 @@ from typing import Any, Callable
 from ha_lint import hclexpr
 from ha_lint.loaders.terraform import TfBlock, TfModule
 from ha_lint.model import TERRAFORM, Resource, Workload
-from ha_lint.resolve import chain
+from ha_lint.resolve import chain, tftypes
 from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref
 
 MAX_MODULE_DEPTH = 12
@@ -46,7 +59,9 @@ _AZS_ASSUMED = 3  # data.aws_availability_zones: every commercial region has at 
 _RESERVED = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection", "dynamic"}
 _CALL_META = {"source", "version", "providers", "count", "for_each", "depends_on"}
 _BUSY = object()  # a value being computed: asking for it again is a cycle
+PROVIDER_CREDENTIALS_KEY = "_ha_lint_provider_credentials"  # workload metadata: see _provider_credentials
 _UNKNOWN_ITERATION = {"count": {"index": UNKNOWN}, "each": {"key": UNKNOWN, "value": UNKNOWN}}
+_LOOP_ORIGINS = "\0loop"  # key in an iteration scope: the origins of the count/for_each collection
 
 
 @dataclass
@@ -193,14 +208,16 @@ class _Instance:
     def _variable(self, name: str) -> tuple[Any, Origin | None]:
         block = self.variable_blocks.get(name)
         given = self.inputs.get(name)
-        if given is not None and block is not None:
-            if given.compute is not None:
-                return given.compute()
-            return given.value, given.origin
         if block is None:
             return UNKNOWN, None
+        typ = tftypes.parse_type(block.body.get("type"))
+        if given is not None:
+            value, origin = given.compute() if given.compute is not None else (given.value, given.origin)
+            # null means "not set" only for a variable declared nullable = false
+            if not (value is None and block.body.get("nullable") is False and "default" in block.body):
+                return tftypes.convert(value, typ), origin
         if "default" in block.body:
-            default = hclexpr.evaluate_value(block.body["default"], _EMPTY)
+            default = tftypes.convert(hclexpr.evaluate_value(block.body["default"], _EMPTY), typ)
             return default, Origin(f"variable {name} defaults to {show(default)}", block.file,
                                    block.lines.get("default", block.line))
         return UNKNOWN, None
@@ -248,6 +265,8 @@ class _Instance:
                     origin = child.output(attr)[1]
             elif len(ref) >= 3 and (ref[0], ref[1]) in self.resource_blocks:
                 origin = self.argument_origin(self.resource_blocks[(ref[0], ref[1])], ref[2:])
+            elif ref[0] in ("each", "count") and extra:
+                out.extend(o for o in extra.get(_LOOP_ORIGINS, ()) if o not in out)
             if origin is not None and origin not in out:
                 out.append(origin)
         # An expression that reads many settings does not have one origin: naming them all is noise.
@@ -293,11 +312,19 @@ class _Instance:
     def iteration(self, block: TfBlock, key: Any) -> dict[str, Any]:
         if key is None:
             return {}
+        loop = {_LOOP_ORIGINS: self.loop_origins(block)}
         if isinstance(key, int):
-            return {"count": {"index": key}}
+            return {"count": {"index": key}, **loop}
         each = self.for_each(block)
         value = each.get(key, UNKNOWN) if isinstance(each, dict) else key
-        return {"each": {"key": key, "value": value}}
+        return {"each": {"key": key, "value": value}, **loop}
+
+    def loop_origins(self, block: TfBlock) -> list[Origin]:
+        """Where the collection a ``count``/``for_each`` iterates over was set (``each.value.x``
+        comes from there)."""
+        raw = block.body.get("for_each", block.body.get("count"))
+        return self._memo(("loop origins", (block.block_type, block.labels)),
+                          lambda: self.origins_of(raw) if raw is not None else [], [])
 
     def resource_handle(self, rtype: str, name: str) -> Any:
         block = self.resource_blocks.get((rtype, name))
@@ -328,13 +355,43 @@ class _Instance:
         if dtype == "aws_availability_zones":
             tag = region if isinstance(region, str) else ("" if provider == "aws" else f"provider {provider}")
             tokens = [AzToken(tag, i) for i in range(_AZS_ASSUMED)]
-            return {"names": tokens, "zone_ids": tokens, "id": region}
+            return {"names": tokens, "zone_ids": [AzToken(tag, i, "id") for i in range(_AZS_ASSUMED)], "id": region}
         if dtype == "aws_region":
             return {"name": region, "id": region, "region": region}
+        if dtype == "aws_iam_policy_document" and block is not None:
+            doc = self._policy_document(block)
+            return {"json": doc, "minified_json": doc, "id": UNKNOWN}
         if dtype == "aws_partition" and isinstance(region, str):
             return {"partition": "aws-cn" if region.startswith("cn-") else
                     "aws-us-gov" if region.startswith("us-gov-") else "aws"}
         return _Lazy(lambda attr: UNKNOWN)
+
+    def _policy_document(self, block: TfBlock) -> Any:
+        """``data "aws_iam_policy_document"`` as the policy it renders, as data (not a JSON
+        string: resource ARNs are often known only after apply). UNKNOWN when it merges other
+        documents or builds statements with ``dynamic`` / ``count`` / ``for_each``."""
+        body = block.body
+        merged = ("count", "for_each", "dynamic", "source_policy_documents", "override_policy_documents",
+                  "source_json", "override_json")
+        statements = body.get("statement", [])
+        if any(key in body for key in merged) or not isinstance(statements, list):
+            return UNKNOWN
+        fields = {"sid": "Sid", "effect": "Effect", "actions": "Action", "not_actions": "NotAction",
+                  "resources": "Resource", "not_resources": "NotResource"}
+        out = []
+        for statement in statements:
+            if not isinstance(statement, dict) or "dynamic" in statement:
+                return UNKNOWN
+            rendered: dict[str, Any] = {"Effect": "Allow"}  # the data source's default effect
+            for key, name in fields.items():
+                if key in statement:
+                    rendered[name] = _plain(self.evaluate(statement[key]))
+            for key, name in (("principals", "Principal"), ("not_principals", "NotPrincipal"), ("condition", "Condition")):
+                if key in statement:
+                    rendered[name] = _plain(self.evaluate(statement[key]))
+            out.append(rendered)
+        version = _plain(self.evaluate(body["version"])) if "version" in body else "2012-10-17"
+        return {"Version": version, "Statement": out}
 
     # -- child modules -------------------------------------------------------------------
 
@@ -430,9 +487,7 @@ class _Instance:
     def _resource(self, block: TfBlock, rtype: str, address: str, extra: dict[str, Any]) -> Resource:
         scope = _Scope(self, extra)
         body = {k: v for k, v in block.body.items() if k not in _RESERVED}
-        props = {k: _plain(hclexpr.evaluate_value(v, scope)) for k, v in body.items()}
-        for dyn in block.body.get("dynamic", []) if isinstance(block.body.get("dynamic"), list) else []:
-            _expand_dynamic(dyn, props, scope)
+        props = _block_values(body, block.body.get("dynamic"), scope, 0)
         origins: dict[str, Origin] = {}
         self._record_origins(body, "", origins, extra, 0)
         provider = _provider_key(block.body.get("provider"))
@@ -491,9 +546,22 @@ class _Instance:
             if not isinstance(region, str):
                 region = self.run_.settings.region or UNKNOWN
             regions[f"aws.{alias}" if isinstance(alias, str) else "aws"] = region
+            self._provider_credentials(block, f"aws.{alias}" if isinstance(alias, str) else "aws")
         if "aws" not in regions:
             regions["aws"] = self.run_.settings.region or UNKNOWN
         return regions
+
+    def _provider_credentials(self, block: TfBlock, provider: str) -> None:
+        """Credentials written into an aws provider block (read by SC501), kept in the
+        workload's metadata under PROVIDER_CREDENTIALS_KEY: file, line, key, provider, value, origin."""
+        found = self.run_.workload.metadata.setdefault(PROVIDER_CREDENTIALS_KEY, [])
+        for key in ("secret_key", "token"):
+            if key in block.body:
+                raw = block.body[key]
+                entry = {"file": block.file, "line": block.lines.get(key, block.line), "key": key, "provider": provider,
+                         "value": _plain(self.evaluate(raw)), "origin": chain(self.origins_of(raw))}
+                if entry not in found:
+                    found.append(entry)
 
 
 class _Scope:
@@ -574,9 +642,30 @@ def _provider_key(raw: Any) -> str:
     return text or "aws"
 
 
-def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope) -> None:
+_MAX_BLOCK_DEPTH = 8
+
+
+def _block_values(body: dict[str, Any], dynamic: Any, scope: _Scope, depth: int) -> dict[str, Any]:
+    """A block's arguments and nested blocks evaluated, ``dynamic`` blocks expanded (inside
+    nested blocks and other dynamic blocks' ``content`` too)."""
+    props: dict[str, Any] = {}
+    for key, raw in body.items():
+        if key == "dynamic" and depth > 0:
+            continue
+        nested = isinstance(raw, list) and raw and all(isinstance(item, dict) for item in raw) \
+            and any("dynamic" in item for item in raw) and depth < _MAX_BLOCK_DEPTH
+        if nested:
+            props[key] = [_block_values(item, item.get("dynamic"), scope, depth + 1) for item in raw]
+        else:
+            props[key] = _plain(hclexpr.evaluate_value(raw, scope))
+    for dyn in dynamic if isinstance(dynamic, list) else []:
+        _expand_dynamic(dyn, props, scope, depth)
+    return props
+
+
+def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: int = 0) -> None:
     """``dynamic "ingress" { for_each = ...; content {...} }`` -> ``ingress`` blocks."""
-    if not isinstance(dynamic, dict):
+    if not isinstance(dynamic, dict) or depth >= _MAX_BLOCK_DEPTH:
         return
     for label, spec in dynamic.items():
         if not isinstance(spec, dict):
@@ -588,18 +677,35 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope) -> None:
         content = content[0] if isinstance(content, list) and content else content
         if not isinstance(content, dict) or not isinstance(iterator, str):
             continue
-        if isinstance(items, dict):
-            pairs = list(items.items())
-        elif isinstance(items, list):
-            pairs = list(enumerate(items))
+
+        def expand(collection: Any) -> Any:
+            if isinstance(collection, dict):
+                pairs = list(collection.items())
+            elif isinstance(collection, list):
+                pairs = list(enumerate(collection))
+            else:
+                return UNKNOWN  # an unknown collection: these blocks are unknown, not absent
+            return [_block_values(content, content.get("dynamic"),
+                                  _Scope(scope.instance, {**scope.extra, iterator: {"key": key, "value": value}}),
+                                  depth + 1)
+                    for key, value in pairs[:MAX_INSTANCES]]
+
+        existing = props.get(label)
+        if isinstance(items, Choice):  # for_each = var.on ? [1] : []: the blocks of each branch
+            props[label] = Choice(tuple((branch, _with_blocks(existing, expand(value)))
+                                        for branch, value in items.branches))
         else:
-            continue  # unknown collection: nothing known about these blocks
-        blocks = props.setdefault(label, [])
-        if not isinstance(blocks, list):
-            continue
-        for key, value in pairs[:MAX_INSTANCES]:
-            inner = _Scope(scope.instance, {**scope.extra, iterator: {"key": key, "value": value}})
-            blocks.append({k: _plain(hclexpr.evaluate_value(v, inner)) for k, v in content.items()})
+            props[label] = _with_blocks(existing, expand(items))
+
+
+def _with_blocks(existing: Any, blocks: Any) -> Any:
+    """Static blocks of one type followed by the blocks a dynamic block adds. When those are
+    unknown, the static ones are all that is known (none: the property is unknown)."""
+    if existing is None or existing == []:
+        return blocks
+    if not isinstance(existing, list):
+        return UNKNOWN
+    return existing if blocks is UNKNOWN else existing + blocks
 
 
 def show(value: Any, limit: int = 40) -> str:
@@ -678,7 +784,7 @@ def _installed_modules(root: Path) -> dict[str, Path]:
     """``.terraform/modules/modules.json`` (written by ``terraform init``): module key -> directory."""
     manifest = root / ".terraform" / "modules" / "modules.json"
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
+        data = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}  # never a pipe
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return {}
     out: dict[str, Path] = {}
