@@ -23,7 +23,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Iterable
 
 from ha_lint.graph import Architecture
@@ -872,34 +871,13 @@ def deletion_exposures(res: Resource) -> list[Exposure]:
             for label, item in skip.branches() if as_bool(item) is True]
 
 
-_INDENT = re.compile(r"^([ \t]*)(\S.*)$")
 
 
 def attribute_line(res: Resource, name: str) -> int:
-    """The line of a CloudFormation resource attribute (``DeletionPolicy``, ``UpdateReplacePolicy``),
-    else the resource's first line. The loader keeps lines for properties only, so the attribute is
-    found in the template text: a key at the indentation of the resource's first child, before the
-    block ends (block-style YAML and pretty-printed JSON; anything else gets the resource's line)."""
-    try:
-        text = Path(res.file).read_text(encoding="utf-8", errors="replace").splitlines()
-    except (OSError, ValueError):
-        return res.line
-    key = re.compile(r'^"?' + re.escape(name) + r'"?\s*:')
-    base = child = None
-    for number in range(res.line, len(text) + 1):
-        match = _INDENT.match(text[number - 1])
-        if match is None or match.group(2).startswith("#"):
-            continue
-        indent = len(match.group(1).expandtabs())
-        if base is None:
-            base = indent
-            continue
-        if indent <= base:
-            break
-        child = indent if child is None else child
-        if indent == child and key.match(match.group(2)):
-            return number
-    return res.line
+    """The line of a CloudFormation resource attribute (``DeletionPolicy``, ``UpdateReplacePolicy``)
+    as the loader recorded it, else the resource's first line."""
+    lines = res.meta.get("attribute_lines")
+    return lines.get(name, res.line) if isinstance(lines, dict) else res.line
 
 
 def _holds_own_data(res: Resource) -> bool:

@@ -609,6 +609,8 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = N
         origins: dict[str, Origin] = {}
         _record_origins(ctx, raw_props, "", origins, 0)
         meta = {k: body[k] for k in ("DeletionPolicy", "UpdateReplacePolicy", "Metadata", "Condition") if k in body}
+        meta["attribute_lines"] = {k: tpl.lines[f"Resources.{logical_id}.{k}"] for k in ("DeletionPolicy", "UpdateReplacePolicy")
+                                   if f"Resources.{logical_id}.{k}" in tpl.lines}
         if isinstance(condition, str) and ctx.condition(condition) is UNKNOWN:
             meta["condition_unknown"] = condition
         depends = body.get("DependsOn")

@@ -300,6 +300,10 @@ class _Instance:
                 return [str(k) for k in list(each)[:MAX_INSTANCES]]
             if isinstance(each, list) and all(isinstance(v, str) for v in each):
                 return list(dict.fromkeys(each))[:MAX_INSTANCES]
+            if isinstance(each, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in each):
+                # python-hcl2 drops the quotes of numeric strings inside calls (toset(["22"]) arrives
+                # as 22): Terraform only accepts sets of strings here, so these were strings.
+                return list(dict.fromkeys(_number_text(v) for v in each))[:MAX_INSTANCES]
             return UNKNOWN
         return [None]
 
@@ -792,3 +796,10 @@ def _installed_modules(root: Path) -> dict[str, Path]:
         if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str) and entry["Key"]:
             out[entry["Key"]] = root / entry["Dir"]
     return out
+
+
+def _number_text(value: str | int | float) -> str:
+    """A for_each set member as the string Terraform keyed it by: 22 -> "22", 1.5 -> "1.5"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
