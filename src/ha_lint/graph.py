@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 from ha_lint import kinds
 from ha_lint.model import Resource, Workload
@@ -18,6 +18,8 @@ from ha_lint.values import Ref, refs_in
 
 if TYPE_CHECKING:
     import networkx as nx
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -59,6 +61,14 @@ class Architecture:
             self._in[res.uid] = {}
         for res in self.resources:
             self._link(res)
+        self._derived: dict[str, Any] = {}
+
+    def derived(self, key: str, build: Callable[[], T]) -> T:
+        """An index over the whole architecture that a query builds once per scan (so asking
+        it for every resource stays linear), e.g. replicas by the ARN of their source."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     def _link(self, res: Resource) -> None:
         seen: set[tuple[str, str]] = set()

@@ -794,12 +794,22 @@ def rds_cross_region(arch: Architecture, db: Resource) -> Tri:
         states.append(regions_differ(db, replica))
     name = db.get("identifier").value
     arn_kind = "db" if kind == "rds_instance" else "cluster"
-    for replica in arch.of_kind(kind):
-        found = _rds_by_arn(arch, replica.get("replica_source").value)
-        if found and isinstance(name, str) and found == (arn_kind, name) and replica is not db:
+    by_arn = arch.derived(f"rds replicas by source ARN: {kind}", lambda: _replicas_by_source_arn(arch, kind))
+    for replica in by_arn.get((arn_kind, name), []) if isinstance(name, str) else []:
+        if replica is not db:
             region = arn_region(replica.get("replica_source").value)
             states.append(region_differs(region, region_of(replica)) if region is not UNKNOWN else UNKNOWN)
     return any3(states)
+
+
+def _replicas_by_source_arn(arch: Architecture, kind: str) -> dict[tuple[str, str], list[Resource]]:
+    """Replicas of ``kind`` whose source is given as an ARN, by the (db|cluster, name) it names."""
+    out: dict[tuple[str, str], list[Resource]] = {}
+    for replica in arch.of_kind(kind):
+        found = _rds_by_arn(arch, replica.get("replica_source").value)
+        if found:
+            out.setdefault(found, []).append(replica)
+    return out
 
 
 # -- databases and what a delete destroys ---------------------------------------------------

@@ -28,7 +28,7 @@ from ha_lint.model import Resource
 from ha_lint.queries.az import count_unknown, subnet_resources
 from ha_lint.queries.lb import _eips_of
 from ha_lint.queries.network import Route, default_route, route_tables_of
-from ha_lint.queries.sg import (SgRule, database_ports, guarding_groups, ingress_rules_of, join_branches, rules_of,
+from ha_lint.queries.sg import (SgRule, database_ports, guarding_groups, ingress_rules_of, join_branches,
                                 world_rules_on_port)
 from ha_lint.values import Ref, as_bool, as_int, as_list, bad_branches, possibilities
 
@@ -255,20 +255,19 @@ def _datastores(arch: Architecture) -> Iterator[tuple[Resource, str]]:
 
 def exposures(arch: Architecture) -> Iterator[Exposure]:
     """Datastores with a complete path from the internet (one per datastore)."""
-    all_rules = list(rules_of(arch))
     for db, noun in _datastores(arch):
         addresses = _flag_addresses(arch, db)
         if not addresses:
             continue
         port = db_port(arch, db)
-        rules = ingress_rules_of(arch, guarding_groups(arch, db), all_rules)
+        rules = ingress_rules_of(arch, guarding_groups(arch, db))
         open_rules = [(r, port) for r in world_rules_on_port(rules, port, 4)]
         found = _exposure(arch, db, noun, addresses, db_subnets(arch, db), open_rules)
         if found is not None:
             yield found
     names = database_ports(arch)
     for instance in arch.of_kind("ec2_instance"):
-        rules = ingress_rules_of(arch, guarding_groups(arch, instance), all_rules)
+        rules = ingress_rules_of(arch, guarding_groups(arch, instance))
         ports = sorted({p for r in rules if not r.every_port for p in names if r.covers_tcp_port(p)})
         open_rules = [(r, p) for p in ports for r in world_rules_on_port(rules, p, 4)]
         if not open_rules:

@@ -292,8 +292,13 @@ def _group_of(arch: Architecture, res: Resource) -> Resource | None:
     return None
 
 
-def rules_of(arch: Architecture) -> Iterator[SgRule]:
-    """Every security-group rule in the scanned set, inline or separate."""
+def rules_of(arch: Architecture) -> list[SgRule]:
+    """Every security-group rule in the scanned set, inline or separate (gathered once per scan:
+    several rules ask)."""
+    return arch.derived("security-group rules", lambda: list(_gather_rules(arch)))
+
+
+def _gather_rules(arch: Architecture) -> Iterator[SgRule]:
     for sg in arch.of_kind("security_group"):
         cfn = sg.source == "cloudformation"
         for direction in ("ingress", "egress"):
@@ -355,11 +360,19 @@ def guarding_groups(arch: Architecture, res: Resource) -> list[Resource]:
     return out
 
 
-def ingress_rules_of(arch: Architecture, groups: Iterable[Resource], rules: Iterable[SgRule] | None = None) -> list[SgRule]:
-    """Ingress rules that apply to any of ``groups``."""
-    wanted = {g.uid for g in groups}
-    return [r for r in (rules if rules is not None else rules_of(arch))
-            if r.direction == "ingress" and r.group is not None and r.group.uid in wanted]
+def ingress_rules_of(arch: Architecture, groups: Iterable[Resource]) -> list[SgRule]:
+    """Ingress rules that apply to any of ``groups``, in the order of ``rules_of``."""
+    by_group = arch.derived("ingress rules by group", lambda: _ingress_by_group(rules_of(arch)))
+    found = sorted((pair for uid in {g.uid for g in groups} for pair in by_group.get(uid, [])), key=lambda pair: pair[0])
+    return [rule for _, rule in found]
+
+
+def _ingress_by_group(rules: list[SgRule]) -> dict[str, list[tuple[int, SgRule]]]:
+    out: dict[str, list[tuple[int, SgRule]]] = {}
+    for n, rule in enumerate(rules):
+        if rule.direction == "ingress" and rule.group is not None:
+            out.setdefault(rule.group.uid, []).append((n, rule))
+    return out
 
 
 def world_rules_on_port(rules: Iterable[SgRule], port: int | None, version: int | None = None) -> list[SgRule]:
