@@ -1,5 +1,6 @@
 import json
 import re
+from functools import lru_cache
 
 from ha_lint.engine import Rule
 from ha_lint.model import Finding
@@ -27,6 +28,7 @@ def _norm(key: str) -> str:
     return re.sub(r"[^a-z0-9]", "", key.lower())
 
 
+@lru_cache(maxsize=4096)  # property names repeat across every resource of a scan
 def is_secret_name(key: str) -> bool:
     name = _norm(key)
     return name not in NOT_SECRET and (name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES))

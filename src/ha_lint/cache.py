@@ -1,9 +1,12 @@
 """A content-hash cache of loaded files, so a re-scan of an unchanged repository is fast.
 
-What is cached is the work of loading (parsing and resolving a CloudFormation template,
-parsing a Terraform file), keyed by the file's bytes, the settings that change resolution
-(parameters, region), and a fingerprint of ha-lint's own code. Findings are never cached:
-rules and configuration always run fresh, so changing either can never serve a stale result.
+What is cached is the work of loading: parsing and resolving a CloudFormation template, and
+parsing a Terraform file, keyed by the file's bytes and the settings that change resolution
+(parameters, region); and resolving a Terraform root module, kept with the digest of every
+directory it read (its own, each child module's; ``directory_digest``) and served only while
+all of them are unchanged. Every key includes a fingerprint of ha-lint's own code. Findings
+are never cached: rules and configuration always run fresh, so changing either can never
+serve a stale result.
 The cache lives in the user's cache directory, never in the scanned repository.
 """
 
@@ -68,3 +71,26 @@ class Cache:
             os.replace(tmp, folder / key[2:])
         except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
             pass  # a cache that cannot be written only costs speed
+
+
+# Files of a Terraform module directory that its resolution reads.
+_MODULE_FILES = ("*.tf", "*.tfvars", "*.tfvars.json")
+
+
+def directory_digest(path: Path) -> str:
+    """The content of a Terraform module directory as resolution sees it: its ``.tf`` and
+    ``.tfvars`` files and ``.terraform/modules/modules.json`` (names and bytes); "missing"
+    for a directory that is not there."""
+    if not path.is_dir():
+        return "missing"
+    digest = hashlib.sha256()
+    files = sorted({f for pattern in _MODULE_FILES for f in path.glob(pattern)})
+    installed = path / ".terraform" / "modules" / "modules.json"
+    for file in [*files, installed]:
+        try:
+            if file.is_file():
+                digest.update(f"\0{file.name}\0".encode())
+                digest.update(file.read_bytes())
+        except OSError:
+            digest.update(f"\0{file.name}\0unreadable".encode())
+    return digest.hexdigest()

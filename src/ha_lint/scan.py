@@ -392,13 +392,18 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
 
     extra: dict[Path, tf.TfModule | None] = {}
 
+    def shown_of(path: Path) -> str:
+        if path in modules:
+            return modules[path].directory
+        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+
     def load_module(path: Path) -> tf.TfModule | None:
         if path in modules:
             return modules[path]
         if path not in extra:  # a local module outside the scanned paths: load it for context
             extra[path] = None
             if path.is_dir():
-                shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+                shown = shown_of(path)
                 module = tf.TfModule(shown, path)
                 for file in sorted(path.glob("*.tf")):
                     try:
@@ -416,13 +421,32 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
             return None
 
     tf_settings = resolve_tf.TfSettings(settings.variables, [Path(p) for p in settings.var_files], settings.region)
+    cache = _module_cache(settings, tf_settings)
     for root in resolve_tf.root_modules(modules):
         if not root.files:
             continue
+        key = cache.key(str(root.path.resolve()).encode(), root.directory, *(f.file for f in root.files)) if cache else ""
+        hit = _cached_resolution(cache, key, shown_of) if cache else None
+        if hit is not None:
+            workloads.append(hit[0])
+            resources.extend(hit[1])
+            result.warnings.extend(hit[2])
+            continue
+        used: list[Path] = [root.path.resolve()]
+
+        def load_used(path: Path) -> tf.TfModule | None:
+            used.append(path)
+            return load_module(path)
         try:
+            errors_before = len(result.errors)
             with _deadline(settings.file_timeout):
                 tfvars = resolve_tf.read_tfvars(root, tf_settings, parse_tfvars)
-                workload, res, warnings = resolve_tf.resolve(root, tf_settings, load_module, tfvars)
+                workload, res, warnings = resolve_tf.resolve(root, tf_settings, load_used, tfvars)
+            if cache and len(result.errors) == errors_before:
+                from ha_lint.cache import directory_digest
+
+                deps = [(str(p), shown_of(p), directory_digest(p)) for p in dict.fromkeys(used)]
+                cache.put(key, (deps, workload, res, warnings))
         except _Timeout:
             result.errors.append(LoadError(root.directory, f"module {timed_out('resolve', settings.file_timeout)}"))
             continue
@@ -435,6 +459,57 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
         workloads.append(workload)
         resources.extend(res)
         result.warnings.extend(warnings)
+
+
+def _module_cache(settings: ScanSettings, tf_settings: Any) -> Any:
+    """The cache of resolved Terraform root modules, keyed by what resolution reads besides
+    the module directories (variables, var files, ``TF_VAR_*``, region), or None."""
+    if not settings.cache_dir:
+        return None
+    from ha_lint.cache import Cache
+
+    cache = Cache(Path(settings.cache_dir))
+    var_files = []
+    for path in tf_settings.var_files:
+        try:
+            var_files.append(path.read_bytes())
+        except OSError:
+            var_files.append(b"unreadable")
+    environ = sorted((k, v) for k, v in tf_settings.environ.items() if k.startswith("TF_VAR_"))
+    context = cache.key(b"terraform root module", repr(sorted(tf_settings.variables.items())),
+                        repr([str(p) for p in tf_settings.var_files]), repr(var_files), repr(environ),
+                        settings.region or "", str(Path.cwd()))
+    return _KeyedCache(cache, context)
+
+
+@dataclass
+class _KeyedCache:
+    cache: Any
+    context: str
+
+    def key(self, data: bytes, *parts: str) -> str:
+        return self.cache.key(data, self.context, *parts)
+
+    def get(self, key: str) -> Any:
+        return self.cache.get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        self.cache.put(key, value)
+
+
+def _cached_resolution(cache: _KeyedCache, key: str, shown_of: Any) -> tuple[Any, list[Resource], list[str]] | None:
+    """A root module resolved by an earlier run, when no directory it read (its own, its
+    modules') has changed since, and each is still shown by the same name."""
+    from ha_lint.cache import directory_digest
+
+    entry = cache.get(key)
+    if not (isinstance(entry, tuple) and len(entry) == 4):
+        return None
+    deps, workload, res, warnings = entry
+    for path, shown, digest in deps:
+        if directory_digest(Path(path)) != digest or shown_of(Path(path)) != shown:
+            return None
+    return workload, res, warnings
 
 
 def _isolate_failure(rule: Rule, arch: Architecture, exc: Exception) -> tuple[list[Finding], list[str]]:

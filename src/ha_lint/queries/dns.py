@@ -67,7 +67,11 @@ def _walk(value: Any, parts: list[str]) -> Any:
 
 
 def records(arch: Architecture) -> list[Record]:
-    """Every Route 53 record in the scanned set, group entries included."""
+    """Every Route 53 record in the scanned set, group entries included (gathered once per scan)."""
+    return arch.derived("route53 records", lambda: _gather_records(arch))
+
+
+def _gather_records(arch: Architecture) -> list[Record]:
     out: list[Record] = []
     for res in arch.of_kind("route53_record"):
         values: dict[str, Any] = {}

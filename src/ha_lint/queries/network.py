@@ -20,7 +20,7 @@ Used by HA107 (NAT gateways all in one AZ) and NS409 (datastores reachable from 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from ha_lint.graph import Architecture
 from ha_lint.model import TERRAFORM, Resource
@@ -197,7 +197,10 @@ def routes_of(arch: Architecture, table: RouteTable) -> list[Route]:
             if isinstance(block, dict):
                 fields = {name: block.get(native) for name, native in _INLINE_ROUTE.items()}
                 out.extend(_route(arch, rt, fields, rt.lines.get(f"{path}.{index}", rt.line_of("routes"))))
-    for route in arch.of_kind("route"):
+    owner = table.resource or table.vpc
+    # A route names its table by reference, and references resolve inside one workload.
+    by_workload = arch.derived("routes by workload", lambda: _by_workload(arch.of_kind("route")))
+    for route in by_workload.get(owner.workload, []) if owner is not None else []:
         value = route.get("route_table").value
         if table.resource is not None:
             hit = _points_at(arch, route, value, table.resource)
@@ -211,6 +214,13 @@ def routes_of(arch: Architecture, table: RouteTable) -> list[Route]:
             # A route that may or may not be in this table: as good as an undecided condition.
             out.append(found if hit is True else Route(found.owner, found.destination, found.target_kind,
                                                        found.target, found.line, "its route table is undecided"))
+    return out
+
+
+def _by_workload(resources: Iterable[Resource]) -> dict[str, list[Resource]]:
+    out: dict[str, list[Resource]] = {}
+    for res in resources:
+        out.setdefault(res.workload, []).append(res)
     return out
 
 
