@@ -71,13 +71,13 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
-def run(cmd: list[str], cwd: Path | None = None) -> tuple[Measure, str]:
+def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[Measure, str]:
     """Run ``cmd`` as a fresh process; wall time, and peak memory of its whole process tree
     (worker processes included: ru_maxrss alone would count only the largest process),
     sampled every 20 ms and never below the kernel's ru_maxrss of the main process."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, cwd=cwd, env=_ENV)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, cwd=cwd, env=env or _ENV)
         peak_kib = 0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -106,9 +106,16 @@ def ha_lint(paths: list[Path], extra: list[str] | None = None) -> Measure:
 
 
 def checkov(binary: str, path: Path) -> Measure:
-    cmd = [binary, "-f" if path.is_file() else "-d", str(path), "--framework", "cloudformation", "terraform", "--check", CHECKOV_CHECKS,
-           "--quiet", "--compact", "-o", "json", "--skip-download"]
-    measure, _ = run(cmd)
+    # Checkov 3.3.30 on the whole corpus hangs for ever in its fork parallelizer (the parent
+    # waits for a worker that is blocked writing its results to the pipe between them; seen
+    # twice here, after ~13 min of CPU), so it runs in one process, as the worker did anyway
+    # on these 2 cores. The report goes to a file.
+    env = {**_ENV, "CHECKOV_PARALLELIZATION_TYPE": "none"}
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [binary, "-f" if path.is_file() else "-d", str(path), "--framework", "cloudformation", "terraform",
+               "--check", CHECKOV_CHECKS, "--quiet", "--compact", "-o", "json", "--output-file-path", out,
+               "--skip-download"]
+        measure, _ = run(cmd, env=env)
     return measure
 
 
