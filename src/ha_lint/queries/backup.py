@@ -765,11 +765,20 @@ def elasticache_cross_region(arch: Architecture, group: Resource) -> Tri:
             states.append(len(members) >= 2 if isinstance(members, list) else UNKNOWN)
         else:
             states.append(UNKNOWN)  # secondaries join it from their own resources
-    for secondary in arch.of_kind("elasticache_replication_group"):
-        if secondary is not group and any(g in arch.sources(group, "elasticache_global_group")
-                                          for g in arch.targets(secondary, "global_group")):
+    members = arch.derived("elasticache groups by global group", lambda: _groups_by_global_group(arch))
+    for global_group in arch.sources(group, "elasticache_global_group"):
+        if any(secondary is not group for secondary in members.get(global_group.uid, ())):
             states.append(True)
     return any3(states)
+
+
+def _groups_by_global_group(arch: Architecture) -> dict[str, list[Resource]]:
+    """Replication groups by the uid of the global datastore their ``global_group`` names."""
+    out: dict[str, list[Resource]] = {}
+    for group in arch.of_kind("elasticache_replication_group"):
+        for global_group in arch.targets(group, "global_group"):
+            out.setdefault(global_group.uid, []).append(group)
+    return out
 
 
 def _rds_by_arn(arch: Architecture, arn: Any) -> tuple[str, Any] | None:

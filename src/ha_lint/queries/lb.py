@@ -87,7 +87,35 @@ _GROUP_LISTS = {"target_groups": "target group", "load_balancers": "classic load
 
 
 def load_balancing(arch: Architecture, asg: Resource) -> LoadBalancing:
-    """The load balancers and target groups ``asg`` is attached to."""
+    """The load balancers and target groups ``asg`` is attached to (worked out once per group)."""
+    known = arch.derived("load balancing by group", dict)
+    if asg.uid not in known:
+        known[asg.uid] = _load_balancing(arch, asg)
+    return known[asg.uid]
+
+
+def _group_attachments(arch: Architecture) -> tuple[dict[str, list[tuple[int, Resource]]],
+                                                     dict[str, list[tuple[int, Resource]]], list[tuple[int, Resource]]]:
+    """Attachment resources indexed by the group they name: by the group's uid (a reference),
+    by its name (a string), and the rest (a condition's choice, an unresolved value), which
+    may name any group; each with its position, to keep the template's order."""
+    by_uid: dict[str, list[tuple[int, Resource]]] = {}
+    by_name: dict[str, list[tuple[int, Resource]]] = {}
+    rest: list[tuple[int, Resource]] = []
+    for index, att in enumerate(arch.of_kind("autoscaling_attachment")):
+        value = att.get("autoscaling_group").value
+        if isinstance(value, Ref):
+            target = arch.resolve_ref(att, value)
+            if target is not None:
+                by_uid.setdefault(target.uid, []).append((index, att))
+        elif isinstance(value, str):
+            by_name.setdefault(value, []).append((index, att))
+        else:
+            rest.append((index, att))
+    return by_uid, by_name, rest
+
+
+def _load_balancing(arch: Architecture, asg: Resource) -> LoadBalancing:
     out = LoadBalancing()
     for name, noun in _GROUP_LISTS.items():
         if not asg.has(name):
@@ -103,7 +131,10 @@ def load_balancing(arch: Architecture, asg: Resource) -> LoadBalancing:
                 if isinstance(item, dict):  # a traffic source: {Identifier, Type}
                     item = item.get("Identifier", item.get("identifier"))
                 out.attachments.append(_attachment(arch, asg, item, noun, line, branch))
-    for att in arch.of_kind("autoscaling_attachment"):
+    by_uid, by_name, rest = arch.derived("autoscaling attachments by group", lambda: _group_attachments(arch))
+    name = asg.get("name").value
+    candidates = by_uid.get(asg.uid, []) + (by_name.get(name, []) if isinstance(name, str) else []) + rest
+    for _, att in sorted(candidates, key=lambda pair: pair[0]):
         hit = _names_group(arch, att, att.get("autoscaling_group").value, asg)
         if hit is False:
             continue
@@ -164,34 +195,64 @@ def _list_targets(arch: Architecture, owner: Resource, name: str, out: Targets, 
 
 def _attached_targets(arch: Architecture, lb: Resource, kind: str, lb_name: str, target_name: str,
                       out: Targets) -> None:
-    for att in arch.of_kind(kind):
-        if att.workload != lb.workload:
-            continue
-        value = att.get(lb_name).value
-        hit = isinstance(value, Ref) and arch.resolve_ref(att, value) is lb
-        if not hit:
-            out.unknown |= value is UNKNOWN or isinstance(value, Choice)
-            continue
+    hits, unresolved = arch.derived(f"{kind} by {lb_name}", lambda: _attachments_by_lb(arch, kind, lb_name))
+    out.unknown |= lb.workload in unresolved
+    for att in hits.get(lb.uid, ()):
         if count_unknown(att) or condition_unknown(att):
             out.unknown = True
             continue
         _add_target(arch, att, att.get(target_name).value, out)
 
 
+def _attachments_by_lb(arch: Architecture, kind: str, lb_name: str) -> tuple[dict[str, list[Resource]], set[str]]:
+    """Attachment resources of ``kind`` by the uid of the load balancer they name, and the
+    workloads where one names an unresolved or conditional load balancer (it may be any)."""
+    hits: dict[str, list[Resource]] = {}
+    unresolved: set[str] = set()
+    for att in arch.of_kind(kind):
+        value = att.get(lb_name).value
+        target = arch.resolve_ref(att, value) if isinstance(value, Ref) else None
+        if target is not None and target.workload == att.workload:
+            hits.setdefault(target.uid, []).append(att)
+        elif value is UNKNOWN or isinstance(value, Choice):
+            unresolved.add(att.workload)
+    return hits, unresolved
+
+
 def _asg_targets(arch: Architecture, lb: Resource, out: Targets) -> None:
     """Auto Scaling groups attached to ``lb`` are targets too (many instances)."""
+    attached, maybe = arch.derived("autoscaling groups by load balancer", lambda: _groups_by_lb(arch))
+    groups = attached.get(lb.uid, set())
+    out.others += len(groups)
+    if any(uid not in groups for uid in maybe.get(lb.workload, ())):
+        out.unknown = True  # a group whose attachments are not all resolved may be attached to this one
+
+
+def _groups_by_lb(arch: Architecture) -> tuple[dict[str, set[str]], dict[str, list[str]]]:
+    """The Auto Scaling groups attached to each load balancer (by uid, in the group's own
+    workload), and per workload the groups with an attachment that is not resolved."""
+    attached: dict[str, set[str]] = {}
+    maybe: dict[str, list[str]] = {}
     for asg in arch.of_kind("autoscaling_group"):
-        if asg.workload != lb.workload:
-            continue
         links = load_balancing(arch, asg)
-        if any(a.target is lb for a in links.attachments):
-            out.others += 1
-        elif links.unknown or any(a.target is None for a in links.attachments):
-            out.unknown = True  # it may be attached to this one
+        for a in links.attachments:
+            if a.target is not None and a.target.workload == asg.workload:
+                attached.setdefault(a.target.uid, set()).add(asg.uid)
+        if links.unknown or any(a.target is None for a in links.attachments):
+            maybe.setdefault(asg.workload, []).append(asg.uid)
+    return attached, maybe
 
 
 def targets_of(arch: Architecture, lb: Resource) -> Targets:
-    """The targets of a target group or classic load balancer in the scanned set."""
+    """The targets of a target group or classic load balancer in the scanned set (worked out
+    once per load balancer)."""
+    known = arch.derived("targets by load balancer", dict)
+    if lb.uid not in known:
+        known[lb.uid] = _targets_of(arch, lb)
+    return known[lb.uid]
+
+
+def _targets_of(arch: Architecture, lb: Resource) -> Targets:
     out = Targets()
     if lb.kind == "target_group":
         target_type = lb.get("target_type").value
@@ -280,16 +341,35 @@ def entry_points(arch: Architecture, instance: Resource) -> list[EntryPoint]:
     for eip in eips:
         noun = "Elastic IP" if eip.kind == "eip" else "Elastic IP association"
         out.append(EntryPoint(eip, f"{noun} {eip.address}"))
-    for rec in records(arch):
-        if rec.owner.workload != instance.workload:
-            continue
-        for ref in refs_in(rec.get("records")):
-            target = arch.resolve_ref(rec.owner, ref)
-            if target is not None and target.uid in addresses:
-                out.append(EntryPoint(rec.owner, f"Route 53 record {rec.label} ({rec.describe()})"))
-                break
+    by_address = arch.derived("route53 records by value", lambda: _records_by_value(arch, records(arch)))
+    pointing = {index: rec for uid in addresses for index, rec in by_address.get(uid, ())}
+    for _, rec in sorted(pointing.items()):
+        if rec.owner.workload == instance.workload:
+            out.append(EntryPoint(rec.owner, f"Route 53 record {rec.label} ({rec.describe()})"))
+    sole = arch.derived("load balancers by sole target", lambda: _lbs_by_sole_target(arch))
+    for lb in sole.get(instance.uid, ()):
+        noun = "target group" if lb.kind == "target_group" else "classic load balancer"
+        out.append(EntryPoint(lb, f"{noun} {lb.address} (its only target)"))
+    return out
+
+
+def _records_by_value(arch: Architecture, found: list[Any]) -> dict[str, list[tuple[int, Any]]]:
+    """Route 53 records (with their position) by the uid of each resource a value of theirs
+    points at."""
+    out: dict[str, list[tuple[int, Any]]] = {}
+    for index, rec in enumerate(found):
+        for uid in dict.fromkeys(t.uid for t in (arch.resolve_ref(rec.owner, r) for r in refs_in(rec.get("records")))
+                                 if t is not None):
+            out.setdefault(uid, []).append((index, rec))
+    return out
+
+
+def _lbs_by_sole_target(arch: Architecture) -> dict[str, list[Resource]]:
+    """Target groups and classic load balancers by the uid of the one instance each certainly
+    sends all its traffic to (in the same workload)."""
+    out: dict[str, list[Resource]] = {}
     for lb in arch.of_kind("target_group", "classic_load_balancer"):
-        if lb.workload == instance.workload and targets_of(arch, lb).sole_instance is instance:
-            noun = "target group" if lb.kind == "target_group" else "classic load balancer"
-            out.append(EntryPoint(lb, f"{noun} {lb.address} (its only target)"))
+        instance = targets_of(arch, lb).sole_instance
+        if instance is not None and instance.workload == lb.workload:
+            out.setdefault(instance.uid, []).append(lb)
     return out
