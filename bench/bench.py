@@ -221,6 +221,20 @@ def make_repo(root: Path, files: int) -> Path:
     return repo
 
 
+def make_replicated(root: Path, copies: int) -> Path:
+    """One Terraform root calling every rule's Terraform fixture module ``copies`` times: every
+    rule's query at scale in one workload (an all-pairs query shows up as super-linear time)."""
+    directory = root / f"fixtures-x{copies}"
+    modules = sorted(p for p in (ROOT / "fixtures").glob("*/tf_*") if p.is_dir() and p.name in ("tf_bad", "tf_good"))
+    calls = []
+    for module in modules:
+        name = f"{module.parent.name}_{module.name}"
+        shutil.copytree(module, directory / "modules" / name)
+        calls += [f'module "{name}_{i}" {{\n  source = "./modules/{name}"\n}}\n' for i in range(copies)]
+    (directory / "main.tf").write_text("".join(calls))
+    return directory
+
+
 # -- report ------------------------------------------------------------------------------
 
 def row(name: str, m: Measure, files: int | None = None) -> str:
@@ -255,13 +269,17 @@ def main() -> int:
                 ck = min((checkov(checkov_bin, path) for _ in range(3)), key=lambda m: m.seconds)
                 print(row(f"Checkov, {name}", ck, 1) + f" ({ck.seconds / best.seconds:.0f}x ha-lint's time)")
         sizes = (10, 100, 1000) if args.quick else (10, 100, 1000, 10000)
-        series: dict[str, list[tuple[int, float]]] = {"cfn": [], "tf": []}
+        series: dict[str, list[tuple[int, float]]] = {"cfn": [], "tf": [], "fixtures replicated": []}
         for language in ("cfn", "tf"):
             for size in sizes:
                 path = make_single(root, language, size)
                 m = ha_lint([path], ["--no-cache"] if _has_cache() else [])
                 series[language].append((m.resources or size, m.seconds))
                 print(row(f"{language.upper()} {size} resources", m))
+        for copies in ((5, 10) if args.quick else (5, 10, 20, 40)):
+            m = ha_lint([make_replicated(root, copies)], ["--no-cache"] if _has_cache() else [])
+            series["fixtures replicated"].append((m.resources or 0, m.seconds))
+            print(row(f"every Terraform fixture x{copies}, one root module", m))
         for files in ((10, 100) if args.quick else (10, 100, 1000)):
             repo = make_repo(root, files)
             m = ha_lint([repo], ["--no-cache"] if _has_cache() else [])

@@ -134,7 +134,14 @@ class Architecture:
                 yield res
 
     def in_workload(self, workload_id: str) -> list[Resource]:
-        return [r for r in self.resources if r.workload == workload_id]
+        """The workload's resources, in scan order (an index built once per scan; do not mutate)."""
+        return self.derived("resources by workload", self._by_workload).get(workload_id, [])
+
+    def _by_workload(self) -> dict[str, list[Resource]]:
+        out: dict[str, list[Resource]] = {}
+        for res in self.resources:
+            out.setdefault(res.workload, []).append(res)
+        return out
 
     # -- following references ------------------------------------------------------------
 

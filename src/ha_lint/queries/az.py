@@ -403,6 +403,33 @@ def _names(value: Any) -> set[str]:
     return {value.lower()} if isinstance(value, str) and value else set()
 
 
+def _member_candidates(arch: Architecture, cluster: Resource, identifiers: set[str]) -> list[Resource]:
+    """The instances that may belong to ``cluster``, in scan order: those whose cluster
+    reference resolves to it, names one of its identifiers, or is neither (an index built
+    once per scan, so asking for every cluster stays linear)."""
+    def build() -> dict[tuple[str, str], list[tuple[int, Resource]]]:
+        index: dict[tuple[str, str], list[tuple[int, Resource]]] = {}
+        for position, db in enumerate(arch.of_kind("rds_instance", "rds_cluster_instance")):
+            ref = db.get("cluster")
+            if not ref.present:
+                continue
+            value = ref.value
+            if isinstance(value, Ref):
+                target = arch.resolve_ref(db, value)
+                key = ("ref", target.uid) if target is not None else None
+            elif isinstance(value, str):
+                key = ("name", value.lower())
+            else:
+                key = ("other", db.workload)
+            if key is not None:
+                index.setdefault(key, []).append((position, db))
+        return index
+    index = arch.derived("rds instances by cluster reference", build)
+    keys = [("ref", cluster.uid), ("other", cluster.workload)] + [("name", name) for name in identifiers]
+    found = {position: db for key in keys for position, db in index.get(key, ())}
+    return [found[position] for position in sorted(found)]
+
+
 def cluster_members(arch: Architecture, cluster: Resource) -> Members:
     """Instances whose cluster reference (``DBClusterIdentifier``, ``cluster_identifier``)
     points at ``cluster``: by reference in its workload, or by literal identifier anywhere in
@@ -410,11 +437,8 @@ def cluster_members(arch: Architecture, cluster: Resource) -> Members:
     makes the number unknown."""
     members = Members()
     identifiers = _names(cluster.get("identifier").value)
-    for db in arch.of_kind("rds_instance", "rds_cluster_instance"):
-        ref = db.get("cluster")
-        if not ref.present:
-            continue
-        value = ref.value
+    for db in _member_candidates(arch, cluster, identifiers):
+        value = db.get("cluster").value
         if isinstance(value, Ref):
             belongs: bool | None = db.workload == cluster.workload and arch.resolve_ref(db, value) is cluster
         elif isinstance(value, str):

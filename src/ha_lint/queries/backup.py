@@ -475,22 +475,32 @@ def _linked(arch: Architecture, bucket: Resource, kind: str) -> tuple[list[Resou
     is unresolved too, when there are any; otherwise it may be any of them."""
     linked = list(arch.sources(bucket, kind, "bucket"))
     name = bucket.get("name").value
-    unresolved = False
-    for other in arch.of_kind(kind):
-        if other in linked:
-            continue
-        target = other.get("bucket").value
-        if isinstance(name, str) and target == name:
-            linked.append(other)
-        elif other.workload == bucket.workload and not isinstance(target, (str, Ref)) and not arch.targets(other, "bucket"):
-            unresolved = True
-    if linked or not unresolved:
+    by_name, unresolved_in, unnamed_in = _bucket_links(arch, kind)
+    if isinstance(name, str):
+        linked += [other for other in by_name.get(name, ()) if other not in linked]
+    if linked or bucket.workload not in unresolved_in:
         return linked, False
     if not isinstance(name, str):
         return linked, True
-    unnamed = any(not isinstance(b.get("name").value, str) for b in arch.of_kind("s3_bucket")
-                  if b.workload == bucket.workload and b.source == bucket.source)
-    return linked, not unnamed
+    return linked, (bucket.workload, bucket.source) not in unnamed_in
+
+
+def _bucket_links(arch: Architecture, kind: str) -> tuple[dict[str, list[Resource]], set[str], set[tuple[str, str]]]:
+    """For ``_linked``, once per scan: the ``kind`` resources by the literal bucket name they
+    give, the workloads with one whose bucket is unresolved, and the (workload, source) pairs
+    with a bucket whose own name is unresolved."""
+    def build() -> tuple[dict[str, list[Resource]], set[str], set[tuple[str, str]]]:
+        by_name: dict[str, list[Resource]] = {}
+        unresolved: set[str] = set()
+        for other in arch.of_kind(kind):
+            target = other.get("bucket").value
+            if isinstance(target, str):
+                by_name.setdefault(target, []).append(other)
+            elif not isinstance(target, Ref) and not arch.targets(other, "bucket"):
+                unresolved.add(other.workload)
+        unnamed = {(b.workload, b.source) for b in arch.of_kind("s3_bucket") if not isinstance(b.get("name").value, str)}
+        return by_name, unresolved, unnamed
+    return arch.derived(f"{kind} by bucket", build)
 
 
 def versioning_states(arch: Architecture, bucket: Resource) -> list[VersioningState]:

@@ -239,11 +239,44 @@ def same_type(a: Record, b: Record) -> Tri:
     return UNKNOWN
 
 
+def _name_candidates(arch: Architecture, recs: list[Record], rec: Record) -> list[Record]:
+    """The records of ``recs`` for which ``same_name(rec, _)`` may be other than False: those
+    with the same name, a name one is a label-prefix of (a name relative to an unknown
+    zone), or an unknown name. Indexed once per scan for the scan's own record list."""
+    if recs is not records(arch):
+        return recs
+    def build() -> tuple[dict[str, list[tuple[int, Record]]], dict[str, list[tuple[int, Record]]],
+                         list[tuple[int, Record]]]:
+        exact: dict[str, list[tuple[int, Record]]] = {}
+        by_prefix: dict[str, list[tuple[int, Record]]] = {}
+        unnamed: list[tuple[int, Record]] = []
+        for position, candidate in enumerate(recs):
+            name = fqdn(arch, candidate)
+            if not isinstance(name, str):
+                unnamed.append((position, candidate))
+                continue
+            exact.setdefault(name, []).append((position, candidate))
+            labels = name.split(".")
+            for k in range(1, len(labels) + 1):
+                by_prefix.setdefault(".".join(labels[:k]), []).append((position, candidate))
+        return exact, by_prefix, unnamed
+    exact, by_prefix, unnamed = arch.derived("route53 records by name", build)
+    name = fqdn(arch, rec)
+    if not isinstance(name, str):
+        return recs
+    labels = name.split(".")
+    found = dict(unnamed)
+    found.update(by_prefix.get(name, ()))  # the same name, or one that starts with it
+    for k in range(1, len(labels)):  # a name this one starts with
+        found.update(exact.get(".".join(labels[:k]), ()))
+    return [found[position] for position in sorted(found)]
+
+
 def failover_partner(arch: Architecture, recs: list[Record], rec: Record, role: str) -> Tri:
     """Whether some other record can be the other half (``role``'s opposite) of ``rec``'s pair."""
     other = "SECONDARY" if role == "PRIMARY" else "PRIMARY"
     results: list[Tri] = []
-    for candidate in recs:
+    for candidate in _name_candidates(arch, recs, rec):
         if candidate is rec:
             continue
         results.append(all3([_may_have_role(candidate, other), same_type(rec, candidate),

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ha_lint.graph import Architecture
@@ -182,7 +183,29 @@ class Posture:
         return LABELS[self.strategy]
 
     def of_kind(self, *kinds: str) -> list[Evidence]:
-        return [e for e in self.evidence if e.kind in kinds]
+        """The evidence of those kinds, in order (remembered: asked once per component)."""
+        if kinds not in self._of_kind:
+            self._of_kind[kinds] = [e for e in self.evidence if e.kind in kinds]
+        return list(self._of_kind[kinds])
+
+    @cached_property
+    def _of_kind(self) -> dict[tuple[str, ...], list[Evidence]]:
+        return {}
+
+    @cached_property
+    def certain_backups(self) -> dict[str, list[Evidence]]:
+        """The certain ``backup`` evidence by the uid of the resource it protects."""
+        out: dict[str, list[Evidence]] = {}
+        for e in self.evidence:
+            if e.kind == "backup" and e.resource is not None and e.certain:
+                out.setdefault(e.resource.uid, []).append(e)
+        return out
+
+    @cached_property
+    def backup_plans(self) -> list[Evidence]:
+        """The ``backup`` evidence that is an AWS Backup plan."""
+        return [e for e in self.evidence if e.kind == "backup" and e.resource is not None
+                and e.resource.kind == "backup_plan"]
 
     def summary(self, limit: int = 4) -> str:
         """The evidence in one line (for ``none``: what is left unprotected)."""

@@ -65,7 +65,7 @@ def execution_role(arch: Architecture, fn: Resource) -> Resource | None:
     if isinstance(value, str):
         match = _ROLE_ARN.match(value)
         name = match.group(1) if match else None
-        found = [r for r in arch.of_kind("iam_role") if r.workload == fn.workload and name and r.get("name").value == name]
+        found = _roles_by_name(arch).get((fn.workload, name), []) if name else []
         return found[0] if len(found) == 1 else None
     return None
 
@@ -136,10 +136,30 @@ def _attached(arch: Architecture, role: Resource) -> list[Resource]:
     found = arch.sources(role, kind="iam_policy", name="roles") + arch.sources(role, kind="iam_policy_attachment", name="roles")
     name = role.get("name").value
     if isinstance(name, str):
-        for res in arch.of_kind("iam_policy", "iam_policy_attachment"):
-            if res.workload == role.workload and res not in found and name in _items(res.get("roles").value):
-                found.append(res)
+        found += [res for res in _policies_by_role_name(arch).get((role.workload, name), ()) if res not in found]
     return found
+
+
+def _roles_by_name(arch: Architecture) -> dict[tuple[str, str], list[Resource]]:
+    def build() -> dict[tuple[str, str], list[Resource]]:
+        out: dict[tuple[str, str], list[Resource]] = {}
+        for role in arch.of_kind("iam_role"):
+            name = role.get("name").value
+            if isinstance(name, str):
+                out.setdefault((role.workload, name), []).append(role)
+        return out
+    return arch.derived("iam roles by workload and name", build)
+
+
+def _policies_by_role_name(arch: Architecture) -> dict[tuple[str, str], list[Resource]]:
+    """(workload, role name) -> the policies and attachments whose ``roles`` list it, in scan order."""
+    def build() -> dict[tuple[str, str], list[Resource]]:
+        out: dict[tuple[str, str], list[Resource]] = {}
+        for res in arch.of_kind("iam_policy", "iam_policy_attachment"):
+            for item in dict.fromkeys(i for i in _items(res.get("roles").value) if isinstance(i, str)):
+                out.setdefault((res.workload, item), []).append(res)
+        return out
+    return arch.derived("iam policies by workload and role name", build)
 
 
 def allowed_actions(doc: Any, wanted: tuple[str, ...]) -> set[str] | Any:

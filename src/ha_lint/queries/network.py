@@ -117,19 +117,37 @@ def main_route_table(arch: Architecture, vpc: Resource) -> RouteTable | Unknown:
     return RouteTable(None, vpc, True)
 
 
+def _associations(arch: Architecture) -> tuple[dict[str, list[Resource]], set[str]]:
+    """Route table associations by the uid of each subnet they may name (in scan order), and
+    the workloads with a Terraform association whose subnet did not resolve (built once per
+    scan, so asking for every subnet stays linear)."""
+    def build() -> tuple[dict[str, list[Resource]], set[str]]:
+        naming: dict[str, list[Resource]] = {}
+        unresolved: set[str] = set()
+        for assoc in arch.of_kind("route_table_association"):
+            value = assoc.get("subnet").value
+            if assoc.source == TERRAFORM and _unresolved(value):
+                unresolved.add(assoc.workload)
+            refs = [value] if isinstance(value, Ref) else refs_in(value) if isinstance(value, Choice) else []
+            targets = {t.uid: t for ref in refs for t in [arch.resolve_ref(assoc, ref)] if t is not None}
+            for uid in targets:
+                naming.setdefault(uid, []).append(assoc)
+        return naming, unresolved
+    return arch.derived("route table associations by subnet", build)
+
+
 def route_tables_of(arch: Architecture, subnet: Resource) -> list[RouteTable] | Unknown:
     """The route table(s) serving ``subnet``: its explicit association, else the VPC's main
     route table. UNKNOWN when an association may exist that cannot be resolved."""
     certain: list[RouteTable] = []
-    uncertain = False
-    for assoc in arch.of_kind("route_table_association"):
+    naming, unresolved = _associations(arch)
+    # Terraform: an unresolved subnet (a count that did not expand) may be this one.
+    uncertain = subnet.workload in unresolved
+    for assoc in naming.get(subnet.uid, ()):
         if assoc.workload != subnet.workload:
             continue
-        value = assoc.get("subnet").value
-        hit = _points_at(arch, assoc, value, subnet)
+        hit = _points_at(arch, assoc, assoc.get("subnet").value, subnet)
         if hit is False:
-            # Terraform: an unresolved subnet (a count that did not expand) may be this one.
-            uncertain |= assoc.source == TERRAFORM and _unresolved(value)
             continue
         if hit is UNKNOWN or condition_unknown(assoc) or count_unknown(assoc):
             uncertain = True

@@ -10,6 +10,7 @@ NACL model in ``ha_lint.queries.nacl``).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -71,8 +72,11 @@ def range_covers(outer: tuple[int, int], inner: tuple[int, int]) -> bool:
 
 def parse_cidr(text: Any) -> Network | None:
     """A CIDR as AWS reads it (host bits ignored), or None when it is not one."""
-    if not isinstance(text, str):
-        return None
+    return _parse_cidr(text) if isinstance(text, str) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_cidr(text: str) -> Network | None:
     try:
         return ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
@@ -419,6 +423,18 @@ def server_groups(arch: Architecture) -> dict[str, list[Resource]]:
     return out
 
 
+def _vpc_cidrs(arch: Architecture) -> dict[str, list[tuple[Resource, Any]]]:
+    """Workload -> (VPC, its parsed CIDR) for the VPCs whose CIDR resolves (once per scan)."""
+    def build() -> dict[str, list[tuple[Resource, Any]]]:
+        out: dict[str, list[tuple[Resource, Any]]] = {}
+        for vpc in arch.of_kind("vpc"):
+            vpc_cidr = parse_cidr(vpc.get("cidr").value)
+            if vpc_cidr is not None:
+                out.setdefault(vpc.workload, []).append((vpc, vpc_cidr))
+        return out
+    return arch.derived("vpc cidrs by workload", build)
+
+
 def whole_private_range(arch: Architecture, owner: Resource, cidr: Any) -> str | None:
     """How a source CIDR is a whole private network rather than a client: a VPC's CIDR (or a
     range containing one), or a private range of /16 or wider. None otherwise."""
@@ -428,9 +444,8 @@ def whole_private_range(arch: Architecture, owner: Resource, cidr: Any) -> str |
     net = parse_cidr(cidr)
     if net is None or net.version != 4 or net.prefixlen == 0:
         return None
-    for vpc in arch.of_kind("vpc"):
-        vpc_cidr = parse_cidr(vpc.get("cidr").value)
-        if vpc.workload == owner.workload and vpc_cidr is not None and cidr_covers(net.with_prefixlen, vpc_cidr.with_prefixlen):
+    for vpc, vpc_cidr in _vpc_cidrs(arch).get(owner.workload, ()):
+        if vpc_cidr.version == net.version and vpc_cidr.subnet_of(net):
             relation = "the CIDR" if net == vpc_cidr else "a range containing the CIDR"
             return f"{cidr}, {relation} of VPC {vpc.address}"
     if is_private(cidr) and net.prefixlen <= 16:

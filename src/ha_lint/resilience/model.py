@@ -321,9 +321,8 @@ def _data_recovery(arch: Architecture, comp: Component, table: dict[str, Assumpt
                    posture: dr.Posture) -> Assumption:
     """How a lost data store comes back within the Region: restore from backups."""
     res = comp.res
-    backed = [e for e in posture.evidence if e.kind == "backup" and e.resource is res and e.certain]
-    plan = [e for e in posture.evidence if e.kind == "backup" and e.resource is not None
-            and e.resource.kind == "backup_plan"]
+    backed = [e for e in posture.certain_backups.get(res.uid, ()) if e.resource is res]
+    plan = posture.backup_plans
     if res.kind == "dynamodb_table" and backed:
         return table["dynamodb-pitr-restore"]
     if res.kind in ("rds_instance", "rds_cluster") and backed:
@@ -595,12 +594,14 @@ def build(arch: Architecture, workload: Workload, resources: list[Resource], pos
             scenario.outcomes[comp.uid] = outcome
         _propagate(scenario, comps, deps, records, table)
     spofs: list[Spof] = []
+    listed: set[str] = set()
     for scenario in scenarios:
         if scenario.kind != "az":
             continue
         for comp in comps:
             outcome = scenario.outcomes[comp.uid]
-            if outcome.verdict == DOWN and outcome.cause is None and comp not in [s.component for s in spofs]:
+            if outcome.verdict == DOWN and outcome.cause is None and comp.uid not in listed:
+                listed.add(comp.uid)
                 named = (rule_ids or {}).get(comp.uid) or ([SPOF_RULES[comp.kind]] if comp.kind in SPOF_RULES else [])
                 spofs.append(Spof(comp, scenario.label, ", ".join(named)))
     model = WorkloadModel(workload, comps, deps, scenarios, posture, spofs, targets_of(arch, workload, resources),
