@@ -33,25 +33,34 @@ def _nodes_per_shard(rg):
     return 1, None  # NumCacheClusters absent: one node
 
 
-def _replica_clusters(arch, rg):
-    """Cache clusters that join ``rg`` as read replicas (``aws_elasticache_cluster`` with
-    ``replication_group_id``): their number, or UNKNOWN when one may join that cannot be resolved."""
-    name = rg.get("identifier").value
-    found = 0
+def _replicas_index(arch):
+    """Cache clusters that join a replication group, by the group's literal ID (lowercase),
+    and the workloads where one joins a group that did not resolve."""
+    by_name, unresolved = {}, set()
     for cluster in arch.of_kind("elasticache_cluster"):
         if not cluster.has("replication_group"):
             continue
         value = cluster.get("replication_group").value
-        if isinstance(value, Ref):
-            if arch.resolve_ref(cluster, value) is not rg:
-                continue
-        elif isinstance(value, str):
-            if not (isinstance(name, str) and value.lower() == name.lower()):
-                continue
-        elif cluster.workload != rg.workload:
-            continue
-        else:
-            return UNKNOWN  # an unresolved group in the same workload: it may be this one
+        if isinstance(value, str):
+            by_name.setdefault(value.lower(), []).append(cluster)
+        elif not isinstance(value, Ref):
+            unresolved.add(cluster.workload)
+    return by_name, unresolved
+
+
+def _replica_clusters(arch, rg):
+    """Cache clusters that join ``rg`` as read replicas (``aws_elasticache_cluster`` with
+    ``replication_group_id``): their number, or UNKNOWN when one may join that cannot be resolved."""
+    name = rg.get("identifier").value
+    by_name, unresolved = arch.derived("elasticache clusters by replication group", lambda: _replicas_index(arch))
+    if rg.workload in unresolved:
+        return UNKNOWN  # a cluster of the workload joins a group that did not resolve: it may be this one
+    found = 0
+    candidates = [c for c in arch.referencing(rg, "elasticache_cluster")
+                  if isinstance(c.get("replication_group").value, Ref)
+                  and arch.resolve_ref(c, c.get("replication_group").value) is rg]
+    candidates += by_name.get(name.lower(), []) if isinstance(name, str) else []
+    for cluster in candidates:
         if count_unknown(cluster) or condition_unknown(cluster):
             return UNKNOWN
         found += 1

@@ -50,7 +50,9 @@ class Architecture:
         self._by_uid: dict[str, Resource] = {}
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_address: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        self._position: dict[str, int] = {}
         for res in self.resources:
+            self._position[res.uid] = len(self._position)
             self._by_uid[res.uid] = res
             self._by_kind[res.kind].append(res)
             self._by_address[(res.workload, res.address)].append(res)
@@ -158,6 +160,15 @@ class Architecture:
                 if target not in out:
                     out.append(target)
         return out
+
+    def referencing(self, targets: Resource | Iterable[Resource], *kinds: str) -> list[Resource]:
+        """The resources of ``kinds`` with a reference that may resolve to one of ``targets``,
+        in ``of_kind(*kinds)`` order: the only ones a query that scans ``of_kind(*kinds)`` for
+        references to them needs to look at (so asking for every target stays linear)."""
+        group = [targets] if isinstance(targets, Resource) else list(targets)
+        found = {s.uid: s for target in group for s in self.sources(target) if s.kind in kinds}
+        order = {kind: i for i, kind in enumerate(kinds)}
+        return sorted(found.values(), key=lambda s: (order[s.kind], self._position[s.uid]))
 
     def sources(self, res: Resource, kind: str | None = None, name: str | None = None) -> list[Resource]:
         """Resources that reference ``res`` (of ``kind``, through neutral property ``name``)."""

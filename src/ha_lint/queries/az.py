@@ -332,8 +332,11 @@ def mount_targets(arch: Architecture, fs: Resource) -> tuple[list[Resource], boo
     """Mount targets of ``fs`` in the scanned set, and whether more may exist (a mount target
     with an unresolved file system or an unknown count, or one created on a condition)."""
     found: list[Resource] = []
-    more = False
-    for mt in arch.of_kind("efs_mount_target"):
+    # One whose file system did not resolve may be this one's.
+    more = fs.workload in arch.derived("workloads with an unresolved efs mount target", lambda: {
+        mt.workload for mt in arch.of_kind("efs_mount_target")
+        if not isinstance(mt.get("file_system").value, (Ref, str))})
+    for mt in arch.referencing(fs, "efs_mount_target"):
         if mt.workload != fs.workload:
             continue
         target = mt.get("file_system").value
@@ -342,8 +345,6 @@ def mount_targets(arch: Architecture, fs: Resource) -> tuple[list[Resource], boo
                 more = True
             else:
                 found.append(mt)
-        elif not isinstance(target, (Ref, str)):
-            more = True
     return found, more
 
 

@@ -414,10 +414,11 @@ def efs_backup_policy(arch: Architecture, fs: Resource) -> Tri:
         states.append(_enabled_status(status))
     for policy in arch.sources(fs, "efs_backup_policy", "file_system"):
         states.append(_enabled_status(policy.get("status").value))
-    for policy in arch.of_kind("efs_backup_policy"):
-        if policy.workload == fs.workload and not arch.targets(policy, "file_system") \
-                and not isinstance(policy.get("file_system").value, str):
-            states.append(UNKNOWN)  # a policy for a file system we cannot name
+    unnamed = arch.derived("workloads with an efs backup policy for an unnamed file system", lambda: {
+        policy.workload for policy in arch.of_kind("efs_backup_policy")
+        if not arch.targets(policy, "file_system") and not isinstance(policy.get("file_system").value, str)})
+    if fs.workload in unnamed:
+        states.append(UNKNOWN)  # a policy for a file system we cannot name
     return any3(states)
 
 

@@ -279,8 +279,12 @@ def failover_partner(arch: Architecture, recs: list[Record], rec: Record, role: 
     for candidate in _name_candidates(arch, recs, rec):
         if candidate is rec:
             continue
-        results.append(all3([_may_have_role(candidate, other), same_type(rec, candidate),
-                             same_name(arch, rec, candidate), same_zone(arch, rec, candidate)]))
+        checks = (lambda: _may_have_role(candidate, other), lambda: same_type(rec, candidate),
+                  lambda: same_name(arch, rec, candidate), lambda: same_zone(arch, rec, candidate))
+        result = all3(check() for check in checks)  # stops at the first False
+        if result is True:
+            return True
+        results.append(result)
     return any3(results)
 
 

@@ -291,14 +291,24 @@ def sam_events(fn: Resource) -> Iterator[tuple[str, str, int]]:
             yield name, event["Type"], fn.line_of(f"{path}.{name}")
 
 
+def _invoke_configs(arch: Architecture) -> dict[str, list[Resource]]:
+    """Function uid -> the event-invoke configs that name it, in scan order (once per scan)."""
+    def build() -> dict[str, list[Resource]]:
+        out: dict[str, list[Resource]] = {}
+        for config in arch.of_kind("lambda_event_invoke_config"):
+            for fn in functions_named(arch, config, config.get("function").value, "function", True):
+                out.setdefault(fn.uid, []).append(config)
+        return out
+    return arch.derived("lambda event invoke configs by function", build)
+
+
 def failure_gaps(arch: Architecture, fn: Resource) -> list[str | None]:
     """Branches in which failed asynchronous events of ``fn`` are dropped: no dead-letter
     queue and no on-failure destination (its own, or an event-invoke config's). Empty when
     every branch keeps them, or when the template leaves it unknown."""
-    for config in arch.of_kind("lambda_event_invoke_config"):
-        if config.workload == fn.workload and fn in functions_named(arch, config, config.get("function").value, "function", True):
-            if not missing_branches(config, "on_failure"):
-                return []
+    for config in _invoke_configs(arch).get(fn.uid, ()):
+        if config.workload == fn.workload and not missing_branches(config, "on_failure"):
+            return []
     gaps = missing_branches(fn, "dead_letter_target")
     if gaps and fn.native_path("on_failure"):
         other = missing_branches(fn, "on_failure")

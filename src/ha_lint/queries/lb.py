@@ -293,11 +293,11 @@ def _interfaces_of(arch: Architecture, instance: Resource) -> list[Resource]:
     for nic in nics if isinstance(nics, list) else []:
         if isinstance(nic, dict):
             add(instance, nic.get("NetworkInterfaceId", nic.get("network_interface_id")))
-    for att in arch.of_kind("network_interface_attachment"):
+    for att in arch.referencing(instance, "network_interface_attachment"):
         if att.workload == instance.workload and not condition_unknown(att) and not count_unknown(att) \
                 and arch.resolve_ref(att, att.get("instance").value) is instance:
             add(att, att.get("network_interface").value)
-    for nic in arch.of_kind("network_interface"):
+    for nic in arch.referencing(instance, "network_interface"):
         for value in nic.all("attached_instance"):
             if nic.workload == instance.workload and arch.resolve_ref(nic, value) is instance:
                 add(nic, Ref(nic.address))
@@ -309,7 +309,7 @@ def _eips_of(arch: Architecture, instance: Resource) -> list[Resource]:
     through one of its network interfaces."""
     interfaces = _interfaces_of(arch, instance)
     found = []
-    for res in arch.of_kind("eip", "eip_association"):
+    for res in arch.referencing([instance, *interfaces], "eip", "eip_association"):
         if condition_unknown(res) or count_unknown(res):
             continue
         value = res.get("instance").value

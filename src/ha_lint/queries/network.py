@@ -20,7 +20,7 @@ Used by HA107 (NAT gateways all in one AZ) and NS409 (datastores reachable from 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from ha_lint.graph import Architecture
 from ha_lint.model import TERRAFORM, Resource
@@ -106,11 +106,11 @@ def _unresolved(value: Any) -> bool:
 
 def main_route_table(arch: Architecture, vpc: Resource) -> RouteTable | Unknown:
     """The main route table of a VPC in the scanned set."""
-    for assoc in arch.of_kind("main_route_table_association"):
+    for assoc in arch.referencing(vpc, "main_route_table_association"):
         if _points_at(arch, assoc, assoc.get("vpc").value, vpc) is not False:
             table = arch.resolve_ref(assoc, assoc.get("route_table").value)
             return RouteTable(table, vpc, True) if table is not None else UNKNOWN
-    for table in arch.of_kind("route_table"):
+    for table in arch.referencing(vpc, "route_table"):
         owner_ref = table.get("default_route_table_of").value
         if isinstance(owner_ref, Ref) and arch.resolve_ref(table, owner_ref) is vpc:
             return RouteTable(table, vpc, True)
@@ -216,9 +216,8 @@ def routes_of(arch: Architecture, table: RouteTable) -> list[Route]:
                 fields = {name: block.get(native) for name, native in _INLINE_ROUTE.items()}
                 out.extend(_route(arch, rt, fields, rt.lines.get(f"{path}.{index}", rt.line_of("routes"))))
     owner = table.resource or table.vpc
-    # A route names its table by reference, and references resolve inside one workload.
-    by_workload = arch.derived("routes by workload", lambda: _by_workload(arch.of_kind("route")))
-    for route in by_workload.get(owner.workload, []) if owner is not None else []:
+    # A route names its table (or, for the main table, the VPC) by reference.
+    for route in arch.referencing(owner, "route") if owner is not None else []:
         value = route.get("route_table").value
         if table.resource is not None:
             hit = _points_at(arch, route, value, table.resource)
@@ -232,13 +231,6 @@ def routes_of(arch: Architecture, table: RouteTable) -> list[Route]:
             # A route that may or may not be in this table: as good as an undecided condition.
             out.append(found if hit is True else Route(found.owner, found.destination, found.target_kind,
                                                        found.target, found.line, "its route table is undecided"))
-    return out
-
-
-def _by_workload(resources: Iterable[Resource]) -> dict[str, list[Resource]]:
-    out: dict[str, list[Resource]] = {}
-    for res in resources:
-        out.setdefault(res.workload, []).append(res)
     return out
 
 
