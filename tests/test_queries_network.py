@@ -275,3 +275,34 @@ def test_terraform_unresolved_association_count_is_unknown(tmp_path):
     assert nat_gateway_of(arch, _res(arch, "aws_subnet.private[0]")) is UNKNOWN
     # ... and it may associate the otherwise unassociated subnet too.
     assert default_route(arch, _res(arch, "aws_subnet.unassociated")) is UNKNOWN
+
+
+def test_referencing_finds_every_reference_into_a_target_in_scan_order_branches_included(tmp_path):
+    """The index the per-target queries use instead of scanning a kind: a route that names
+    the table in one branch of an If is a candidate; one that names another table is not."""
+    arch = _arch(tmp_path, """\
+        AWSTemplateFormatVersion: "2010-09-09"
+        Parameters:
+          Env: {Type: String}
+        Conditions:
+          Prod: !Equals [!Ref Env, prod]
+        Resources:
+          Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
+          Igw: {Type: AWS::EC2::InternetGateway}
+          TableA: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref Vpc}}
+          TableB: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref Vpc}}
+          Second:
+            Type: AWS::EC2::Route
+            Properties: {RouteTableId: !If [Prod, !Ref TableA, !Ref TableB], DestinationCidrBlock: 0.0.0.0/0, GatewayId: !Ref Igw}
+          First:
+            Type: AWS::EC2::Route
+            Properties: {RouteTableId: !Ref TableA, DestinationCidrBlock: 10.1.0.0/16, GatewayId: !Ref Igw}
+          Other:
+            Type: AWS::EC2::Route
+            Properties: {RouteTableId: !Ref TableB, DestinationCidrBlock: 10.2.0.0/16, GatewayId: !Ref Igw}
+        """)
+    table_a, table_b = _res(arch, "TableA"), _res(arch, "TableB")
+    assert [r.address for r in arch.referencing(table_a, "route")] == ["Second", "First"]
+    assert [r.address for r in arch.referencing([table_b, table_a], "route")] == ["Second", "First", "Other"]
+    assert arch.referencing(table_a, "subnet") == []
+    assert [r.address for r in arch.referencing(_res(arch, "Vpc"), "route_table", "route")] == ["TableA", "TableB"]
