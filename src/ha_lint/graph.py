@@ -152,37 +152,54 @@ class Architecture:
         path = res.native_path(name) if name else None
         if name and not path:
             return []
-        out: list[Resource] = []
+        out: dict[str, Resource] = {}
         for target, data in self.out_edges(res):
             if path is not None and not _under(data["prop"], path):
                 continue
             if kind is None or target.kind == kind:
-                if target not in out:
-                    out.append(target)
-        return out
+                out.setdefault(target.uid, target)
+        return list(out.values())
 
     def referencing(self, targets: Resource | Iterable[Resource], *kinds: str) -> list[Resource]:
         """The resources of ``kinds`` with a reference that may resolve to one of ``targets``,
         in ``of_kind(*kinds)`` order: the only ones a query that scans ``of_kind(*kinds)`` for
         references to them needs to look at (so asking for every target stays linear)."""
+        index = self.derived("sources by target and kind", self._sources_by_kind)
         group = [targets] if isinstance(targets, Resource) else list(targets)
-        found = {s.uid: s for target in group for s in self.sources(target) if s.kind in kinds}
-        order = {kind: i for i, kind in enumerate(kinds)}
+        if len(group) == 1:
+            by_kind = index.get(group[0].uid, {})
+            return [s for kind in dict.fromkeys(kinds) for s in by_kind.get(kind, ())]
+        found = {s.uid: s for target in group for kind in kinds for s in index.get(target.uid, {}).get(kind, ())}
+        order = {kind: i for i, kind in reversed(list(enumerate(kinds)))}
         return sorted(found.values(), key=lambda s: (order[s.kind], self._position[s.uid]))
+
+    def _sources_by_kind(self) -> dict[str, dict[str, list[Resource]]]:
+        out: dict[str, dict[str, list[Resource]]] = {}
+        for target_uid, sources in self._in.items():
+            if sources:
+                by_kind = out[target_uid] = {}
+                for source_uid in sources:  # in link order, which is scan order
+                    source = self._by_uid[source_uid]
+                    by_kind.setdefault(source.kind, []).append(source)
+        return out
 
     def sources(self, res: Resource, kind: str | None = None, name: str | None = None) -> list[Resource]:
         """Resources that reference ``res`` (of ``kind``, through neutral property ``name``)."""
-        out: list[Resource] = []
-        for source, data in self.in_edges(res):
-            if kind is not None and source.kind != kind:
-                continue
+        if kind is not None:  # only the sources of that kind, from the index
+            edges = self._in.get(res.uid, {})
+            candidates = self.derived("sources by target and kind", self._sources_by_kind).get(res.uid, {}).get(kind, ())
+            pairs: Iterable[tuple[Resource, dict[str, Any]]] = (
+                (source, data) for source in candidates for data in edges[source.uid])
+        else:
+            pairs = self.in_edges(res)
+        out: dict[str, Resource] = {}
+        for source, data in pairs:
             if name is not None:
                 path = source.native_path(name)
                 if not path or not _under(data["prop"], path):
                     continue
-            if source not in out:
-                out.append(source)
-        return out
+            out.setdefault(source.uid, source)
+        return list(out.values())
 
 
 def _under(prop: str, path: str) -> bool:
