@@ -23,6 +23,7 @@ NOT_SECRET_PARENTS = {"tokenvalidityunits"}
 SSM_PARAMETER_TYPE = "aws::ssm::parameter::value"
 
 
+@lru_cache(maxsize=4096)
 def _norm(key: str) -> str:
     """A property name in lower case without separators: DB_PASSWORD -> dbpassword."""
     return re.sub(r"[^a-z0-9]", "", key.lower())

@@ -89,3 +89,25 @@ def test_rules_and_explain() -> None:
     assert "## Why it matters" in explain.stdout
     assert ha_lint("explain", "NOPE1").returncode == 2
     assert ha_lint("--version").stdout.startswith("ha-lint ")
+
+
+def test_a_file_reached_twice_is_scanned_once_but_a_linked_tf_file_belongs_to_each_module(tmp_path: Path) -> None:
+    template = tmp_path / "stack.yaml"
+    template.write_text((FIXTURES / "HA101" / "cfn_bad.yaml").read_text())
+    (tmp_path / "alias.yaml").symlink_to("stack.yaml")
+    # One DynamoDB table in a file shared by two modules through links (a common layout for
+    # versions.tf / providers.tf): each module declares it, so it is reported in each.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "table.tf").write_text('resource "aws_dynamodb_table" "t" {\n  name     = "t"\n  hash_key = "id"\n}\n')
+    for module in ("a", "b"):
+        (tmp_path / module).mkdir()
+        (tmp_path / module / "table.tf").symlink_to(shared / "table.tf")
+    run = ha_lint(str(template), str(tmp_path), "--format", "json", "--select", "HA101,BK205", "--fail-on", "never")
+    assert run.returncode == 0, run.stderr
+    findings = json.loads(run.stdout)["findings"]
+    assert sorted({f["file"] for f in findings if f["rule_id"] == "HA101"}) == [str(template)]
+    assert len([f for f in findings if f["rule_id"] == "HA101"]) == len(
+        [f for f in json.loads(ha_lint(str(template), "--format", "json", "--select", "HA101", "--fail-on", "never").stdout)["findings"]])
+    tables = sorted(f["file"] for f in findings if f["rule_id"] == "BK205")
+    assert tables == [str(tmp_path / m / "table.tf") for m in ("a", "b")] + [str(shared / "table.tf")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -68,7 +69,7 @@ class Config:
     def relative(self, file: str) -> str | None:
         """``file`` relative to the config file's directory (POSIX), or None when outside it."""
         try:
-            return Path(os.path.realpath(file)).relative_to(os.path.realpath(self.directory)).as_posix()
+            return Path(os.path.realpath(file)).relative_to(_realpath(self.directory)).as_posix()
         except ValueError:
             return None
 
@@ -413,3 +414,8 @@ options:
 # Findings recorded here are not reported again (`--write-baseline FILE` writes one).
 # baseline: .ha-lint-baseline.json
 """
+
+
+@functools.lru_cache(maxsize=64)
+def _realpath(directory: Path) -> str:
+    return os.path.realpath(directory)

@@ -57,7 +57,7 @@ class Discovery:
 
 def discover(paths: list[str], exclude: list[str] | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Discovery:
     found = Discovery()
-    seen: set[Path] = set()
+    seen: set[tuple[int, ...]] = set()
     exclude = exclude or []
     for given in paths:
         root = Path(given)
@@ -88,7 +88,7 @@ def _excluded(shown: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(shown, p) or any(fnmatch.fnmatch(part, p) for part in parts) for p in patterns)
 
 
-def _consider(path: Path, shown: str, found: Discovery, seen: set[Path], exclude: list[str],
+def _consider(path: Path, shown: str, found: Discovery, seen: set[tuple[int, ...]], exclude: list[str],
               max_bytes: int, explicit: bool) -> None:
     name = path.name.lower()
     if not (name.endswith(".tf") or name.endswith(TEMPLATE_SUFFIXES)):
@@ -99,12 +99,16 @@ def _consider(path: Path, shown: str, found: Discovery, seen: set[Path], exclude
     if problem:
         found.problems.append((shown, problem))
         return
-    real = path.resolve()
-    if real in seen:
-        return
-    seen.add(real)
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        # The same file by two paths (given twice, or through a link) is scanned once; a .tf file
+        # belongs to the module of the directory it is found in (a shared versions.tf linked into
+        # several modules is part of each).
+        real = (status.st_dev, status.st_ino, *(_directory_identity(path) if name.endswith(".tf") else ()))
+        if real in seen:
+            return
+        seen.add(real)
+        size = status.st_size
         if name.endswith(".tf"):
             head = b""
         else:
@@ -120,6 +124,11 @@ def _consider(path: Path, shown: str, found: Discovery, seen: set[Path], exclude
         found.problems.append((shown, too_large(size, max_bytes)))
         return
     found.files.append(Candidate(path, shown, language))
+
+
+def _directory_identity(path: Path) -> tuple[int, int]:
+    status = os.stat(path.parent)
+    return status.st_dev, status.st_ino
 
 
 def too_large(size: int, max_bytes: int) -> str:

@@ -15,6 +15,7 @@ those services, event-invoke configs, event source mappings, and SAM ``Events``,
 from __future__ import annotations
 
 import json
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -66,6 +67,7 @@ class StreamMapping:
 # -- small helpers over resolved values ---------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _norm(key: str) -> str:
     return re.sub(r"[^a-z0-9]", "", key.lower())
 
