@@ -139,6 +139,18 @@ class Architecture:
         """The workload's resources, in scan order (an index built once per scan; do not mutate)."""
         return self.derived("resources by workload", self._by_workload).get(workload_id, [])
 
+    def named(self, kind: str, workload_id: str, name: str) -> list[Resource]:
+        """The resources of ``kind`` in the workload whose ``name`` property is ``name``, in
+        scan order (an index built once per scan and kind)."""
+        def build() -> dict[tuple[str, str], list[Resource]]:
+            out: dict[tuple[str, str], list[Resource]] = {}
+            for res in self.of_kind(kind):
+                value = res.get("name").value
+                if isinstance(value, str):
+                    out.setdefault((res.workload, value), []).append(res)
+            return out
+        return self.derived(f"{kind} by workload and name", build).get((workload_id, name), [])
+
     def _by_workload(self) -> dict[str, list[Resource]]:
         out: dict[str, list[Resource]] = {}
         for res in self.resources:

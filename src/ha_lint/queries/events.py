@@ -184,22 +184,11 @@ def functions_named(arch: Architecture, owner: Resource, value: Any, name: str |
         elif isinstance(leaf, str):
             fn_name = _name_in_arn(leaf, "lambda", plain)
             if fn_name:
-                found.extend(_functions_by_name(arch).get((owner.workload, fn_name), ()))
+                found.extend(arch.named("lambda_function", owner.workload, fn_name))
     if name:
         for target in arch.targets(owner, name):
             found.extend(_function_of(arch, target))
     return list(dict.fromkeys(found))
-
-
-def _functions_by_name(arch: Architecture) -> dict[tuple[str, str], list[Resource]]:
-    def build() -> dict[tuple[str, str], list[Resource]]:
-        out: dict[tuple[str, str], list[Resource]] = {}
-        for fn in arch.of_kind("lambda_function"):
-            name = fn.get("name").value
-            if isinstance(name, str):
-                out.setdefault((fn.workload, name), []).append(fn)
-        return out
-    return arch.derived("lambda functions by workload and name", build)
 
 
 def _function_of(arch: Architecture, target: Resource) -> list[Resource]:

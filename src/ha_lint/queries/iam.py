@@ -65,7 +65,7 @@ def execution_role(arch: Architecture, fn: Resource) -> Resource | None:
     if isinstance(value, str):
         match = _ROLE_ARN.match(value)
         name = match.group(1) if match else None
-        found = _roles_by_name(arch).get((fn.workload, name), []) if name else []
+        found = arch.named("iam_role", fn.workload, name) if name else []
         return found[0] if len(found) == 1 else None
     return None
 
@@ -138,17 +138,6 @@ def _attached(arch: Architecture, role: Resource) -> list[Resource]:
     if isinstance(name, str):
         found += [res for res in _policies_by_role_name(arch).get((role.workload, name), ()) if res not in found]
     return found
-
-
-def _roles_by_name(arch: Architecture) -> dict[tuple[str, str], list[Resource]]:
-    def build() -> dict[tuple[str, str], list[Resource]]:
-        out: dict[tuple[str, str], list[Resource]] = {}
-        for role in arch.of_kind("iam_role"):
-            name = role.get("name").value
-            if isinstance(name, str):
-                out.setdefault((role.workload, name), []).append(role)
-        return out
-    return arch.derived("iam roles by workload and name", build)
 
 
 def _policies_by_role_name(arch: Architecture) -> dict[tuple[str, str], list[Resource]]:
