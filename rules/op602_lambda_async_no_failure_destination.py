@@ -23,7 +23,8 @@ class LambdaAsyncNoFailureDestination(Rule):
     EventBridge / CloudWatch Events rule target, an EventBridge Scheduler schedule, a
     CloudWatch Logs subscription filter, an IoT rule, an event-invoke config, SAM events of
     those types (`SNS`, `S3`, `EventBridgeRule`, `CloudWatchEvent`, `Schedule`,
-    `ScheduleV2`, `CloudWatchLogs`, `IoTRule`), or a Lambda permission for a service that
+    `ScheduleV2`, `CloudWatchLogs`, `IoTRule`; not an `SNS` event with `SqsSubscription`,
+    where the function polls a queue), or a Lambda permission for a service that
     only ever invokes asynchronously (SNS, S3, EventBridge, CloudWatch Logs, IoT, SES).
     Decision: an EventBridge target's or SNS subscription's own dead-letter config does not
     count: it keeps events the service could not deliver, not events the function failed.

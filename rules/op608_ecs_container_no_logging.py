@@ -4,7 +4,8 @@ from ha_lint.values import possibilities, when
 
 
 def containers_without_logging(task):
-    """(branch, index, container name) of each container definition with no log configuration."""
+    """(branch, index, container name, discarded) of each container definition with no log
+    configuration, or (discarded) one whose log driver is ``none``."""
     for branch, containers in possibilities(document(task.get("containers").value)):
         if not isinstance(containers, list):
             continue
@@ -16,8 +17,17 @@ def containers_without_logging(task):
             name = name if isinstance(name, str) else f"#{index + 1}"
             for sub, config in possibilities(fields.get("logconfiguration")):
                 # type(...) is object: CloudFormation's AWS::NoValue left in a condition branch.
-                if config is None or config == {} or type(config) is object:
-                    yield (sub if branch is None else branch if sub is None else f"{branch}, {sub}"), index, name
+                if config is None or config == {} or type(config) is object or _discards(config):
+                    yield (sub if branch is None else branch if sub is None else f"{branch}, {sub}"), index, name, \
+                        _discards(config)
+
+
+def _discards(config):
+    """``LogDriver: none``: Docker's driver that throws the output away."""
+    if not isinstance(config, dict):
+        return False
+    driver = next((v for k, v in config.items() if isinstance(k, str) and k.lower() == "logdriver"), None)
+    return isinstance(driver, str) and driver.strip().lower() == "none"
 
 
 class EcsContainerNoLogging(Rule):
@@ -31,7 +41,8 @@ class EcsContainerNoLogging(Rule):
     Flags each container of an `AWS::ECS::TaskDefinition` / `aws_ecs_task_definition`
     with no log configuration (`LogConfiguration`, `logConfiguration` in the
     `container_definitions` JSON): any log driver counts (awslogs, awsfirelens, splunk,
-    ...), in every condition branch. In CloudFormation the finding points at the container
+    ...) except `none`, which discards the output, in every condition branch. In
+    CloudFormation the finding points at the container
     (at its `LogConfiguration` when a condition leaves it out); in Terraform at
     `container_definitions` (definitions read from files or templates are unknown and not
     reported).
@@ -92,13 +103,14 @@ class EcsContainerNoLogging(Rule):
     def check(self, arch):
         for task in arch.of_kind("ecs_task_definition"):
             path = task.native_path("containers")
-            for branch, index, name in containers_without_logging(task):
+            for branch, index, name, discarded in containers_without_logging(task):
                 # CloudFormation: the container's LogConfiguration when written (a condition), else the container.
-                line = (task.line_of(f"{path}.{index}.LogConfiguration") if task.source == "cloudformation"
-                        else task.line_of("containers"))
+                where = f"{path}.{index}.LogConfiguration" + (".LogDriver" if discarded else "")
+                line = task.line_of(where) if task.source == "cloudformation" else task.line_of("containers")
+                how = "logs to the none driver, which discards its output" if discarded else "has no log configuration"
                 yield self.finding(
                     task,
-                    f"Container {name} of task definition {task.address} has no log configuration{when(branch)}: its "
+                    f"Container {name} of task definition {task.address} {how}{when(branch)}: its "
                     "output is lost when the task stops. Add a logConfiguration (awslogs or FireLens).",
                     line=line, detail=f"container:{name}{':' + branch if branch else ''}",
                 )

@@ -31,6 +31,8 @@ def _norm(key: str) -> str:
 
 @lru_cache(maxsize=4096)  # property names repeat across every resource of a scan
 def is_secret_name(key: str) -> bool:
+    if key.endswith(".$"):  # Step Functions: a field whose value is a path (TaskToken.$: $$.Task.Token)
+        return False
     name = _norm(key)
     return name not in NOT_SECRET and (name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES))
 
@@ -41,7 +43,17 @@ def is_literal_secret(value) -> bool:
         return False
     text = str(value).strip()
     return bool(text) and "{{resolve:" not in text and not text.startswith(("arn:", "${", "/")) \
-        and text.lower() not in ("true", "false", "{}")
+        and text.lower() not in ("true", "false", "{}") and not _RUNTIME_EXPRESSION.match(text)
+
+
+# Values that name where the secret comes from at run time, not the secret: JSONPaths and
+# context paths (Step Functions ``$$.Task.Token``, EventBridge ``$.detail.token``), JSONata
+# (``{% $states.input.token %}``), API Gateway mapping expressions
+# (``method.request.header.x-api-key``, ``$request.header.token``, ``stageVariables.key``).
+_RUNTIME_EXPRESSION = re.compile(
+    r"^(?:\$\$?\.|\$\$?\[|\{%.*%\}$|\$(?:request|context|stageVariables|response)\."
+    r"|(?:method\.request|method\.response|integration\.request|integration\.response|context|stageVariables)\.)",
+    re.S)
 
 
 # Fields of a JSON secret string that describe the secret rather than hold it.
@@ -178,7 +190,12 @@ class HardcodedSecret(Rule):
     parameter the value is read from), ARNs and parameter paths, empty values, Cognito's
     `TokenValidityUnits` (`AccessToken: hours` is a unit, not a token), and a JSON secret
     string whose fields only describe the secret (`username`, `host`, `port`, `engine`, ...:
-    a rotation function fills in the password).
+    a rotation function fills in the password). Nor are values that say where a token comes
+    from at run time: Step Functions path fields (`TaskToken.$: $$.Task.Token`), JSONPaths
+    and JSONata (`$.detail.token`, `{% $states.input.token %}`), API Gateway mapping
+    expressions (`method.request.header.x-api-key`, `context.authorizer.token`,
+    `$request.header.token`, `stageVariables.key`). A static API Gateway value
+    (`'k3y-...'`, quoted) is the key itself and is flagged.
 
     Decision: a value that reaches a secret property from a CloudFormation parameter
     default or a Terraform variable default is as hard-coded as a literal: it is reported

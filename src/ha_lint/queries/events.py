@@ -254,10 +254,22 @@ def _all_async_invokers(arch: Architecture) -> Iterator[AsyncInvoker]:
                         f"event-invoke config {config.address}", config.line)
     for fn in arch.of_kind("lambda_function"):
         for event_name, event_type, line in sam_events(fn):
-            if event_type in ASYNC_SAM_EVENTS:
+            if event_type in ASYNC_SAM_EVENTS and not _through_sqs(fn, event_name, event_type):
                 yield AsyncInvoker(fn, fn, f"its {ASYNC_SAM_EVENTS[event_type]} event {event_name}", line)
         if fn.has("event_invoke_config"):
             yield AsyncInvoker(fn, fn, "its EventInvokeConfig", fn.line_of("event_invoke_config"))
+
+
+def _through_sqs(fn: Resource, event_name: str, event_type: str) -> bool:
+    """A SAM SNS event with ``SqsSubscription``: SAM subscribes a queue to the topic and the
+    function polls it (an event source mapping, not an asynchronous invocation)."""
+    if event_type != "SNS":
+        return False
+    event = fn.get("events").value.get(event_name)
+    props = event.get("Properties") if isinstance(event, dict) else None
+    subscription = props.get("SqsSubscription") if isinstance(props, dict) else None
+    return subscription is True or isinstance(subscription, dict) or \
+        (isinstance(subscription, str) and subscription.lower() == "true")
 
 
 def _is_lambda_protocol(value: Any) -> bool:

@@ -39,6 +39,7 @@ AWS_MANAGED_WITH_LOGS = frozenset({
     "AmazonECSTaskExecutionRolePolicy", "AmazonEC2ContainerServiceforEC2Role",
     "AmazonAPIGatewayPushToCloudWatchLogs", "AWSAppSyncPushToCloudWatchLogs", "AWSOpsWorksCloudWatchLogs",
     "AWSIoTLogging", "AWSGlueServiceRole", "AmazonSageMakerFullAccess", "AWSBatchServiceRole",
+    "AmazonS3ObjectLambdaExecutionRolePolicy",
 })
 _AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?([\w+=,.@-]+)$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:.*/)?([\w+=,.@-]+)$")
