@@ -301,6 +301,8 @@ class HardcodedSecret(Rule):
                     return None  # reported on the parameter already
                 return self._on_parameter(arch.workloads[res.workload], name, param,
                                           f"has a literal Default that {res.address} uses as {shown}")
+        elif any(plain == p or plain.startswith(p + ".") for p in res.meta.get("computed_paths", ())):
+            return None  # a plan's value computed from an input (-var, TF_VAR_, a random_password): not written here
         else:
             source = _literal_source(res.origins.get(plain), value)
             if source is not None:

@@ -4,7 +4,12 @@
 (module path and instance key) and the values known at plan time; what is known only after
 apply (``after_unknown``) is ``UNKNOWN``. The configuration part says which resources each
 attribute refers to: those become graph references, and an attribute whose value is unknown
-(``subnet_id = aws_subnet.a.id`` on a new subnet) holds ``Ref``s to them.
+(``subnet_id = aws_subnet.a.id`` on a new subnet) holds ``Ref``s to them. An attribute
+known only after apply that the configuration does not write is one the provider computes:
+it is absent, as in the HCL, so the provider's default applies (``backup_retention_period``
+left unset is 1 day, not unknown). ``meta["computed_paths"]`` lists the attributes the
+configuration computes from inputs (a ``-var``, a resource): their planned values were not
+written in the template (SC501).
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ from ha_lint.values import UNKNOWN, Ref
 
 def resolve(plan: TfPlan, region: str | None) -> tuple[Workload, list[Resource]]:
     workload = Workload(plan.file, TERRAFORM, plan.file, {})
-    addresses = {r.address for r in plan.resources} | {_config_address(r.address) for r in plan.resources}
+    instances = {r.address for r in plan.resources}
+    addresses = instances | {_config_address(r.address) for r in plan.resources}
     out: list[Resource] = []
     for planned in plan.resources:
         props = _with_unknowns(planned.values, planned.unknown)
+        if planned.configured is not None:  # computed by the provider, not written: absent, as in the HCL
+            props = {k: v for k, v in props.items() if not (v is UNKNOWN and k not in planned.configured)}
         module = planned.address.rsplit(planned.type + ".", 1)[0]
         references: list[tuple[str, str, str | None]] = []
         for path, refs in planned.references.items():
@@ -31,12 +39,26 @@ def resolve(plan: TfPlan, region: str | None) -> tuple[Workload, list[Resource]]
                        if a not in (planned.address, _config_address(planned.address))]
             references += [(path, t.address, t.attribute) for t in targets]
             if targets:
-                _fill_unknown(props, path.split("."), targets[0] if len(targets) == 1 else targets)
+                # One instance in a list attribute is a list of one; a reference to every
+                # instance of a counted resource stays one Ref (the graph finds them all).
+                one = len(targets) == 1 and not (_plural(path) and targets[0].address in instances)
+                _fill_unknown(props, path.split("."), targets[0] if one else targets)
         meta = {"region": planned.provider_region or plan.region or region or UNKNOWN,
                 "module": module.rstrip("."), "references": references}
+        if planned.configured is not None:
+            # Attribute paths the configuration computes from an expression (a variable, a
+            # resource, a function): their planned values are inputs, not literals written here.
+            meta["computed_paths"] = sorted(set(planned.references) - planned.constants)
         out.append(Resource(address=planned.address, type=planned.type, source=TERRAFORM, file=plan.file,
                             line=planned.line, workload=workload.id, props=props, meta=meta))
     return workload, out
+
+
+def _plural(path: str) -> bool:
+    """A list-valued attribute by its name (``subnet_ids``, ``subnets``, ``security_groups``,
+    ``vpc_zone_identifier``): one reference there is a list of one, not a scalar."""
+    leaf = path.rsplit(".", 1)[-1]
+    return leaf.endswith(("_ids", "_arns", "subnets", "groups", "zones")) or leaf == "vpc_zone_identifier"
 
 
 def _target(reference: str, addresses: set[str]) -> Ref | None:
