@@ -19,9 +19,12 @@ class NaclNoEphemeralReturn(Rule):
     deny (no entry names them at all). Peers an explicit DENY blocks are taken as intended.
     IPv4 and IPv6 are apart: an inbound `::/0` service needs an IPv6 return entry.
 
-    Decision: a return path on part of the ephemeral range (e.g. 32768-65535, Linux's) is
-    accepted; an ALLOW whose range spans 32768-60999 is a return-traffic rule itself, not a
-    service. Entries on separate resources are reported on themselves, inline blocks on the
+    Decision: a return path must decide every port of one client ephemeral range for a
+    peer (the Amazon VPC User Guide's: Linux 32768-60999, Windows Server 2008 and later
+    49152-65535; 1024-65535 covers both): a return path on 32768-65535 or 49152-65535 is
+    accepted, while one that allows only a few ports in 1024-65535 (an inbound 3389 rule
+    taken for the way back of outbound 443) is not. An ALLOW whose range spans one of those
+    client ranges is a return-traffic rule itself, not a service. Entries on separate resources are reported on themselves, inline blocks on the
     NACL at the block's line. A NACL with entries that cannot be resolved (unknown values,
     unresolved `dynamic` blocks, entries whose NACL is not known) is not judged.
 

@@ -7,12 +7,13 @@ import ipaddress
 import textwrap
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ha_lint.graph import Architecture
 from ha_lint.model import CLOUDFORMATION, Resource
-from ha_lint.queries.nacl import (EPHEMERAL, Acl, Box, NaclEntry, _entry, acls_of, address_interval,
+from ha_lint.queries.nacl import (CLIENT_EPHEMERAL, Acl, Box, NaclEntry, _entry, acls_of, address_interval,
                                   allows_everything, covered, describe_traffic, evaluate, return_gap, shadowed_by)
 from ha_lint.scan import ScanSettings, scan
 
@@ -287,7 +288,7 @@ def test_return_gap_names_the_peers_without_a_return_path(tmp_path):
     (ssh,) = acl.direction(False)
     gap = return_gap(acl, ssh)
     assert gap is not None and gap.peers == ["10.0.0.0/8"] and gap.reached == ["10.0.0.0/9"]
-    assert EPHEMERAL == (1024, 65535)
+    assert CLIENT_EPHEMERAL == ((32768, 60999), (49152, 65535))
 
 
 def test_terraform_icmp_type_and_code_left_out_are_zero_as_the_provider_sends(tmp_path):
@@ -329,3 +330,73 @@ def test_describe_traffic():
     assert describe_traffic(1, (3 * 256 + 4, 3 * 256 + 4)) == "icmp type 3 code 4"
     assert describe_traffic(1, (0, 65535)) == "icmp"
     assert describe_traffic(47, (0, 65535)) == "protocol 47"
+
+
+def _nacl_findings(tmp_path, text: str, rules: str):
+    from ha_lint.engine import all_rules, select
+
+    (tmp_path / "main.tf").write_text(textwrap.dedent(text))
+    result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1),
+                  [cls() for cls in select(all_rules(), rules.split(","), None)])
+    assert result.errors == [] and result.rule_failures == []
+    return sorted((f.rule_id, f.line) for f in result.findings)
+
+
+NACL_WITH_TOGGLE = """
+    variable "extra_deny" {
+      type = bool
+    }
+
+    resource "aws_network_acl" "a" {
+      vpc_id = "vpc-1"
+      ingress {
+        rule_no    = 100
+        action     = "allow"
+        protocol   = "-1"
+        cidr_block = "0.0.0.0/0"
+        from_port  = 0
+        to_port    = 0
+      }
+      ingress {
+        rule_no    = 200
+        action     = "deny"
+        protocol   = "tcp"
+        cidr_block = "0.0.0.0/0"
+        from_port  = 22
+        to_port    = 22
+      }
+      egress {
+        rule_no    = 100
+        action     = "allow"
+        protocol   = "-1"
+        cidr_block = "0.0.0.0/0"
+        from_port  = 0
+        to_port    = 0
+      }
+      dynamic "ingress" {
+        for_each = FOR_EACH
+        content {
+          rule_no    = 300
+          action     = "deny"
+          protocol   = "-1"
+          cidr_block = ingress.value
+          from_port  = 0
+          to_port    = 0
+        }
+      }
+    }
+"""
+
+
+@pytest.mark.parametrize("for_each", ['var.extra_deny ? ["198.51.100.0/24"] : []', "[]"])
+def test_entries_beside_a_toggled_or_empty_dynamic_block_are_known(tmp_path, for_each: str) -> None:
+    found = _nacl_findings(tmp_path, NACL_WITH_TOGGLE.replace("FOR_EACH", for_each), "NS405,NS407")
+    assert ("NS405", 16) in found  # deny 22 at 200 can never match behind allow-all at 100
+    assert ("NS407", 6) in found  # allow-all first, both ways
+
+
+def test_an_unknown_dynamic_block_leaves_only_what_the_known_entries_decide(tmp_path) -> None:
+    # Rule 200 is behind the allow-all at 100 whatever the block adds; whether the NACL
+    # filters nothing depends on entries that are not known.
+    found = _nacl_findings(tmp_path, NACL_WITH_TOGGLE.replace("FOR_EACH", "var.unknown_list"), "NS405,NS407")
+    assert found == [("NS405", 16)]

@@ -357,3 +357,44 @@ def test_world_rules_on_port_by_ip_version(tmp_path):
     assert [r.line for r in world_rules_on_port(rules, 5432)] == [8, 9]
     assert [r.line for r in world_rules_on_port(rules, 5432, 4)] == [9]
     assert [r.world_cidrs(6) for r in rules] == [["::/0"], [], []]
+
+
+def _findings(tmp_path: Path, text: str, rules: str):
+    from ha_lint.engine import all_rules, select
+
+    (tmp_path / "main.tf").write_text(textwrap.dedent(text))
+    result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1, cache_dir=None),
+                  [cls() for cls in select(all_rules(), rules.split(","), None)])
+    assert result.errors == [] and result.rule_failures == []
+    return result.findings
+
+
+TOGGLED_SG = """
+    variable "enable_https" {
+      type = bool
+    }
+
+    resource "aws_security_group" "bastion" {
+      name = "bastion"
+      ingress {
+        from_port   = 22
+        to_port     = 22
+        protocol    = "tcp"
+        cidr_blocks = ["0.0.0.0/0"]
+      }
+      dynamic "ingress" {
+        for_each = var.enable_https ? [443] : []
+        content {
+          from_port   = ingress.value
+          to_port     = ingress.value
+          protocol    = "tcp"
+          cidr_blocks = ["0.0.0.0/0"]
+        }
+      }
+    }
+"""
+
+
+def test_an_entry_on_every_branch_of_a_toggle_is_reported_once_and_without_a_branch(tmp_path: Path) -> None:
+    (ssh,) = _findings(tmp_path, TOGGLED_SG, "NS401")
+    assert ssh.line == 8 and "branch" not in ssh.message and ssh.detail == "ingress:tcp port 22:0.0.0.0/0"

@@ -17,7 +17,6 @@ no answer (None), and rules report nothing.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -25,14 +24,13 @@ from ha_lint.graph import Architecture
 from ha_lint.model import Resource
 from ha_lint.queries.az import variants
 from ha_lint.queries.sg import Network, existence_branch, inline_entries, join_branches, parse_cidr, resolve_cidr
-from ha_lint.values import UNKNOWN, Ref, as_bool, as_int, is_known
+from ha_lint.values import UNKNOWN, Ref, as_bool, as_int, is_known, possibilities
 
 Interval = tuple[int, int]
 Box = tuple[Interval, Interval, Interval]  # protocol, port (or ICMP type/code), address
 
 ALL_PROTOCOLS: Interval = (0, 255)
 ALL_PORTS: Interval = (0, 65535)
-EPHEMERAL: Interval = (1024, 65535)
 V6_OFFSET = 1 << 32  # IPv6 addresses sit after the IPv4 ones on the address line
 ALL_IPV4: Interval = (0, V6_OFFSET - 1)
 ALL_IPV6: Interval = (V6_OFFSET, V6_OFFSET + (1 << 128) - 1)
@@ -308,12 +306,9 @@ def _acl_key(arch: Architecture, owner: Resource, value: Any) -> str | None:
 
 
 def _dynamic_unresolved(res: Resource, label: str) -> bool:
-    """A ``dynamic "<label>"`` block whose entries are not among the resolved ones."""
-    if not any(re.fullmatch(rf"dynamic\.\d+\.{label}", k) for k in res.lines):
-        return False
-    static = sum(1 for k in res.lines if re.fullmatch(rf"{label}\.\d+", k))
-    value = res.get(label).value
-    return not isinstance(value, list) or len(value) <= static
+    """A ``dynamic "<label>"`` block whose ``for_each`` is unknown: its entries are not among
+    the resolved ones (one that resolves to an empty collection adds none, and is known)."""
+    return label in res.meta.get("unresolved_dynamic", ())
 
 
 def acls_of(arch: Architecture) -> list[Acl]:
@@ -323,7 +318,8 @@ def acls_of(arch: Architecture) -> list[Acl]:
         acl = acls.setdefault(res.uid, Acl(res.uid, res))
         for label, egress in (("ingress", False), ("egress", True)):
             value = res.get(label).value
-            if (value is not None and not isinstance(value, list)) or _dynamic_unresolved(res, label):
+            readable = value is None or all(isinstance(v, list) for _, v in possibilities(value))
+            if not readable or _dynamic_unresolved(res, label):
                 acl.unreadable.add(egress)
             for line, branch, entry in inline_entries(res, label):
                 fields = {name: entry.get(native) for name, native in _INLINE.items()}
@@ -419,11 +415,19 @@ def effective_region(acl: Acl, entry: NaclEntry) -> list[Box] | None:
     return remaining
 
 
+# The ephemeral ranges clients pick their source ports from (Amazon VPC User Guide, "Ephemeral
+# ports"): Linux kernels 32768-60999, Windows Server 2008 and later 49152-65535. ELB, NAT
+# gateways and Lambda use 1024-65535, which covers both.
+CLIENT_EPHEMERAL: tuple[Interval, ...] = ((32768, 60999), (49152, 65535))
+
+
 def is_service_entry(entry: NaclEntry) -> bool:
     """An ALLOW for TCP/UDP to specific ports: traffic that starts a connection. A range that
-    spans the Linux ephemeral range (32768-60999) is a return-traffic rule, not a service."""
+    spans a client ephemeral range (32768-60999, 49152-65535) is a return-traffic rule, not a
+    service."""
     return (entry.certain and entry.action == "allow" and entry.protocol in (TCP, UDP)
-            and entry.ports is not None and not (entry.ports[0] <= 32768 and 60999 <= entry.ports[1]))
+            and entry.ports is not None
+            and not any(entry.ports[0] <= lo and hi <= entry.ports[1] for lo, hi in CLIENT_EPHEMERAL))
 
 
 @dataclass(frozen=True)
@@ -446,11 +450,19 @@ def return_gap(acl: Acl, entry: NaclEntry) -> ReturnGap | None:
         return None
     peers = project_addresses(region)
     protocol = (entry.protocol, entry.protocol)  # type: ignore[assignment]
-    back = evaluate(acl, not entry.egress, [(protocol, EPHEMERAL, p) for p in peers])  # type: ignore[list-item]
-    if back is None:
-        return None
-    allowed = project_addresses(back.allowed)
-    if allowed and not subtract_intervals(peers, allowed + project_addresses(back.denied)):
+    # A peer gets its replies when the opposite direction decides every port of one client
+    # ephemeral range for it (allows them, or denies some on purpose): a single allowed port
+    # such as 3389 is no way back for replies to port 50000.
+    gaps, allowed = peers, []  # type: ignore[var-annotated]
+    for ports in CLIENT_EPHEMERAL:
+        back = evaluate(acl, not entry.egress, [(protocol, ports, p) for p in peers])  # type: ignore[list-item]
+        if back is None:
+            return None
+        undecided = project_addresses(back.unmatched)
+        gaps = subtract_intervals(gaps, subtract_intervals(peers, undecided))
+        allowed += subtract_intervals(peers, undecided + project_addresses(back.denied))
+    allowed = merge_intervals(allowed)
+    if allowed and not gaps:
         return None
     cidrs = lambda intervals: [c for iv in intervals for c in interval_cidrs(iv)]
     return ReturnGap(entry, cidrs(peers), cidrs(allowed))

@@ -252,18 +252,50 @@ def block_line(res: Resource, name: str, index: int) -> int:
 
 
 def inline_entries(res: Resource, name: str) -> Iterator[tuple[int, str | None, dict[str, Any]]]:
-    """(line, branch, entry) for every entry of a repeated block/list property, every branch."""
+    """(line, branch, entry) for every entry of a repeated block/list property, every branch.
+
+    An entry that every branch of the list has (the SSH rule beside a ``dynamic`` block that
+    a toggle adds, the entries both arms of a list-level ``!If`` share) does not depend on
+    the branch: it is given once, with no branch of the list."""
     path = res.native_path(name) or name
-    for branch, entries in possibilities(res.get(name).value):
-        for index, item in enumerate(as_list(entries) if entries is not UNKNOWN else []):
-            for sub_branch, entry in variants(item):  # Fn::If on the entry or inside it
-                if isinstance(entry, dict):
-                    line = block_line(res, name, index)
-                    if sub_branch and sub_branch.startswith("condition ") and sub_branch.count(" ") == 2:
-                        # `- !If [Cond, {entry}, ...]`: the entry of that branch, not the `!If`
-                        arm = 1 if sub_branch.endswith(" true") else 2
-                        line = res.lines.get(f"{path}.{index}.Fn::If.{arm}", line)
-                    yield line, join_branches(branch, sub_branch), entry
+    options = [(branch, list(_entries_of(res, name, path, branch, entries)))
+               for branch, entries in possibilities(res.get(name).value)]
+    if len(options) == 1:
+        for line, sub_branch, entry in options[0][1]:
+            yield line, join_branches(options[0][0], sub_branch), entry
+        return
+    keyed = [(branch, [((sub, repr(entry)), line, sub, entry) for line, sub, entry in items]) for branch, items in options]
+    common = set.intersection(*({key for key, *_ in items} for _, items in keyed))
+    given: set[tuple[str | None, str]] = set()
+    for branch, items in keyed:
+        for key, line, sub_branch, entry in items:
+            if key not in common:
+                yield line, join_branches(branch, sub_branch), entry
+            elif key not in given:
+                given.add(key)
+                yield line, sub_branch, entry
+
+
+def _entries_of(res: Resource, name: str, path: str, branch: str | None,
+                entries: Any) -> Iterator[tuple[int, str | None, dict[str, Any]]]:
+    arm_of_list = _arm(branch)
+    for index, item in enumerate(as_list(entries) if entries is not UNKNOWN else []):
+        for sub_branch, entry in variants(item):  # Fn::If on the entry or inside it
+            if isinstance(entry, dict):
+                line = block_line(res, name, index)
+                if arm_of_list:  # `SecurityGroupIngress: !If [Cond, [entries], [entries]]`
+                    line = res.lines.get(f"{path}.Fn::If.{arm_of_list}.{index}", line)
+                arm = _arm(sub_branch)
+                if arm:  # `- !If [Cond, {entry}, ...]`: the entry of that branch, not the `!If`
+                    line = res.lines.get(f"{path}.{index}.Fn::If.{arm}", line)
+                yield line, sub_branch, entry
+
+
+def _arm(branch: str | None) -> int | None:
+    """1 or 2: the arm of a CloudFormation ``Fn::If`` a one-condition branch label names."""
+    if branch and branch.startswith("condition ") and branch.count(" ") == 2:
+        return 1 if branch.endswith(" true") else 2
+    return None
 
 
 def _inline_why(res: Resource, name: str, fields: dict[str, str], entries: list[dict[str, Any]],

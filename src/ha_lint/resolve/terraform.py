@@ -500,6 +500,9 @@ class _Instance:
                                 "module": self.prefix.rstrip(".")}
         if "lifecycle" in block.body:
             meta["lifecycle"] = _plain(hclexpr.evaluate_value(block.body["lifecycle"], scope))
+        unresolved = _unresolved_dynamic(block.body.get("dynamic"), scope)
+        if unresolved:
+            meta["unresolved_dynamic"] = unresolved
         return Resource(address=address, type=rtype, source=TERRAFORM, file=block.file, line=block.line,
                         workload=self.run_.workload.id, props=props, lines=dict(block.lines), origins=origins, meta=meta)
 
@@ -700,6 +703,21 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: i
                                         for branch, value in items.branches))
         else:
             props[label] = _with_blocks(existing, expand(items))
+
+
+def _unresolved_dynamic(dynamic: Any, scope: _Scope) -> list[str]:
+    """The labels of a resource's own ``dynamic`` blocks whose ``for_each`` is unknown (on some
+    branch): the blocks they add are unknown, while the static ones of the label are known."""
+    out: list[str] = []
+    for dyn in dynamic if isinstance(dynamic, list) else []:
+        for label, spec in (dyn.items() if isinstance(dyn, dict) else ()):
+            if not isinstance(spec, dict):
+                continue
+            items = hclexpr.evaluate_value(spec.get("for_each", UNKNOWN), scope)
+            values = [v for _, v in items.branches] if isinstance(items, Choice) else [items]
+            if any(not isinstance(v, (list, dict)) for v in values):
+                out.append(label)
+    return sorted(set(out))
 
 
 def _with_blocks(existing: Any, blocks: Any) -> Any:
