@@ -15,7 +15,7 @@ class DatastoreDeletedWithoutSnapshot(Rule):
     ## What it does
     CloudFormation: flags RDS DB instances (not Aurora members: `DBClusterIdentifier`) and
     clusters, DocumentDB and Neptune clusters, Redshift clusters, EBS volumes, DynamoDB
-    tables and global tables, EFS file systems and Redis/Valkey ElastiCache replication
+    tables (SAM `SimpleTable` too) and global tables, EFS file systems and Redis/Valkey ElastiCache replication
     groups and clusters whose `DeletionPolicy` is `Delete`. An absent `DeletionPolicy`
     counts as CloudFormation's default: `Snapshot` for `AWS::RDS::DBCluster` and for
     `AWS::RDS::DBInstance` without `DBClusterIdentifier`, `Delete` for every other type
@@ -27,8 +27,10 @@ class DatastoreDeletedWithoutSnapshot(Rule):
     Decisions: read replicas and Aurora members are not flagged (their data lives in the
     source or cluster). `Retain`, `RetainExceptOnCreate` and `Snapshot` keep a copy.
     `Snapshot` on a type that cannot snapshot (DynamoDB, EFS) is a template error that
-    cfn-lint reports (E3035), not flagged here. A `DeletionPolicy` written as an intrinsic
-    function is not resolved, so not flagged. Deletion protection does not exempt a
+    cfn-lint reports (E3035), not flagged here. A policy written as an intrinsic function
+    (`!If [IsProd, Retain, Delete]`, `!Ref Policy`: `AWS::LanguageExtensions`) is resolved
+    like a property: a parameter's default, a known condition, and each branch of an unknown
+    one, named in the message. Deletion protection does not exempt a
     resource: it blocks the delete, but once it is lifted (often outside the template) the
     delete proceeds with no copy. The finding points at the `DeletionPolicy: Delete` /
     `UpdateReplacePolicy: Delete` line when the policy is written, else at the resource's

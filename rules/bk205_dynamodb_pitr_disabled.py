@@ -11,8 +11,9 @@ class DynamodbPitrDisabled(Rule):
     tags = ("backup", "rpo", "dynamodb")
     docs = """
     ## What it does
-    Flags `AWS::DynamoDB::Table` and `aws_dynamodb_table` whose point-in-time recovery is
-    off or absent (`PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled`,
+    Flags `AWS::DynamoDB::Table` (and SAM's `AWS::Serverless::SimpleTable`) and
+    `aws_dynamodb_table` whose point-in-time recovery is off or absent
+    (`PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled`,
     `point_in_time_recovery { enabled }`; absent means off), and each replica of a global
     table that does not enable it: every `Replicas` entry of `AWS::DynamoDB::GlobalTable`,
     every `replica {}` block of `aws_dynamodb_table` and every `aws_dynamodb_table_replica`

@@ -555,12 +555,15 @@ kind("efs_backup_policy", tf="aws_efs_backup_policy", props={
 
 # AWS::DynamoDB::GlobalTable has no table-level PITR: each of its Replicas has its own
 # (ha_lint.queries.backup reads them).
-kind("dynamodb_table", cfn=("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"), tf="aws_dynamodb_table", props={
+# AWS::Serverless::SimpleTable is SAM's single-key table: it becomes an AWS::DynamoDB::Table
+# with its TableName, PointInTimeRecoverySpecification and resource policies passed through.
+kind("dynamodb_table", cfn=("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::Serverless::SimpleTable"),
+     tf="aws_dynamodb_table", props={
     "name": P("TableName", "name"),
     "replicas": P("Replicas", "replica"),
     "deletion_protection": P("DeletionProtectionEnabled", "deletion_protection_enabled"),
 })
-kind("dynamodb_table", cfn="AWS::DynamoDB::Table", tf="aws_dynamodb_table", props={
+kind("dynamodb_table", cfn=("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"), tf="aws_dynamodb_table", props={
     "pitr": P("PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled", "point_in_time_recovery.enabled", False),
 })
 kind("dynamodb_table_replica", tf="aws_dynamodb_table_replica", props={

@@ -852,6 +852,7 @@ _CFN_STATEFUL = {
     "AWS::EC2::Volume": "Delete",
     "AWS::DynamoDB::Table": "Delete",
     "AWS::DynamoDB::GlobalTable": "Delete",
+    "AWS::Serverless::SimpleTable": "Delete",  # passed to the AWS::DynamoDB::Table SAM makes
     "AWS::EFS::FileSystem": "Delete",
     "AWS::ElastiCache::ReplicationGroup": "Delete",
     "AWS::ElastiCache::CacheCluster": "Delete",
@@ -877,21 +878,31 @@ class Exposure:
     text: str
 
 
+def _deleting(policy: Any) -> list[str | None]:
+    """The branches (None: always) on which a resource policy, resolved (a parameter's
+    default, a known or unknown condition), is Delete."""
+    return [label for label, value in possibilities(policy) if value == "Delete"]
+
+
+def _when(label: str | None) -> str:
+    return f" (when {label})" if label else ""
+
+
 def deletion_exposures(res: Resource) -> list[Exposure]:
     if res.source == CLOUDFORMATION:
         default = _CFN_STATEFUL.get(res.type)
         if default is None or not _holds_own_data(res):
             return []
         out: list[Exposure] = []
-        policy = res.meta.get("DeletionPolicy", default)
-        if policy == "Delete":
-            written = "DeletionPolicy" in res.meta
-            how = "DeletionPolicy is Delete" if written else \
+        written = "DeletionPolicy" in res.meta
+        for label in _deleting(res.meta.get("DeletionPolicy", default)):
+            how = f"DeletionPolicy is Delete{_when(label)}" if written else \
                 "no DeletionPolicy, and CloudFormation's default for this type is Delete"
-            out.append(Exposure("deletion_policy", attribute_line(res, "DeletionPolicy") if written else res.line, how))
-        if res.meta.get("UpdateReplacePolicy") == "Delete":
-            out.append(Exposure("update_replace_policy", attribute_line(res, "UpdateReplacePolicy"),
-                                "UpdateReplacePolicy is Delete"))
+            out.append(Exposure("deletion_policy" + (f":{label}" if label else ""),
+                                attribute_line(res, "DeletionPolicy") if written else res.line, how))
+        for label in _deleting(res.meta.get("UpdateReplacePolicy")):
+            out.append(Exposure("update_replace_policy" + (f":{label}" if label else ""),
+                                attribute_line(res, "UpdateReplacePolicy"), f"UpdateReplacePolicy is Delete{_when(label)}"))
         return out
     if res.kind not in _TF_FINAL_SNAPSHOT or not _holds_own_data(res):
         return []

@@ -609,6 +609,9 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = N
         origins: dict[str, Origin] = {}
         _record_origins(ctx, raw_props, "", origins, 0)
         meta = {k: body[k] for k in ("DeletionPolicy", "UpdateReplacePolicy", "Metadata", "Condition") if k in body}
+        for k in ("DeletionPolicy", "UpdateReplacePolicy"):
+            if isinstance(meta.get(k), dict):  # !If / !Ref / !FindInMap (AWS::LanguageExtensions)
+                meta[k] = ctx.value(meta[k])
         meta["attribute_lines"] = {k: tpl.lines[f"Resources.{logical_id}.{k}"] for k in ("DeletionPolicy", "UpdateReplacePolicy")
                                    if f"Resources.{logical_id}.{k}" in tpl.lines}
         if isinstance(condition, str) and ctx.condition(condition) is UNKNOWN:
