@@ -20,7 +20,8 @@ class EcsServiceSingleTask(Rule):
     default) whose desired count is 1 (`DesiredCount`, absent meaning 1 in CloudFormation;
     `desired_count`), or, when an Application Auto Scaling target scales it
     (`AWS::ApplicationAutoScaling::ScalableTarget` / `aws_appautoscaling_target` whose
-    `ResourceId` names the service), whose minimum capacity is 1. Separately flags awsvpc
+    `ResourceId` names the service), whose minimum capacity is 1 (reported at the target's
+    `MinCapacity` when it is written in the service's file). Separately flags awsvpc
     subnets (`NetworkConfiguration.AwsvpcConfiguration.Subnets`,
     `network_configuration { subnets }`) that resolve to fewer than two AZs.
     DAEMON services are not flagged. Decision: a desired count of 0 (Terraform's default) is
@@ -69,10 +70,13 @@ class EcsServiceSingleTask(Rule):
             if all(isinstance(s, str) and s.upper() == "DAEMON" for s in strategies):
                 continue
             scaling = arch.sources(svc, kind="scalable_target", name="resource_id")
+            line = None
             if scaling:
                 low = scaling[0].get("min_capacity")
                 what, branches = f"its auto scaling minimum capacity ({scaling[0].address}) is 1{low.why()}", \
                     bad_branches(low.value, _one_task)
+                if scaling[0].file == svc.file and low.present:  # the offending MinCapacity
+                    line = scaling[0].line_of("min_capacity")
             else:
                 count = svc.get("desired_count")
                 what, branches = f"its desired count is 1{count.why()}", bad_branches(count.value, _one_task)
@@ -81,7 +85,7 @@ class EcsServiceSingleTask(Rule):
                     svc,
                     f"ECS service {svc.address} runs a single task: {what}{when(branch)}. When that task, its host or "
                     "its Availability Zone fails, nothing serves until a replacement starts; run at least 2 tasks.",
-                    prop="desired_count", detail=f"desired_count{':' + branch if branch else ''}",
+                    prop="desired_count", line=line, detail=f"desired_count{':' + branch if branch else ''}",
                 )
             for span in azs_spanned(arch, svc):
                 if span.single_az:
