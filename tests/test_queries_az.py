@@ -485,3 +485,40 @@ def test_property_line_of_a_dynamic_block(tmp_path):
     lb = _res(arch, "aws_lb.nlb")
     assert property_line(lb, "subnet_mappings") == 4
     assert _only_span(arch, "aws_lb.nlb").single_az
+
+
+def test_positions_in_a_filtered_az_list_are_not_the_regions_positions(tmp_path):
+    arch = _arch(tmp_path, """
+        data "aws_availability_zones" "all" {
+          state = "available"
+        }
+        data "aws_availability_zones" "no_a" {
+          exclude_names = ["us-east-1a"]
+        }
+        resource "aws_subnet" "a" {
+          vpc_id            = "vpc-1"
+          cidr_block        = "10.0.1.0/24"
+          availability_zone = data.aws_availability_zones.all.names[0]
+        }
+        resource "aws_subnet" "b" {
+          vpc_id            = "vpc-1"
+          cidr_block        = "10.0.2.0/24"
+          availability_zone = data.aws_availability_zones.no_a.names[0]
+        }
+        resource "aws_subnet" "c" {
+          vpc_id            = "vpc-1"
+          cidr_block        = "10.0.3.0/24"
+          availability_zone = data.aws_availability_zones.no_a.names[0]
+        }
+        resource "aws_db_subnet_group" "mixed" {
+          name       = "mixed"
+          subnet_ids = [aws_subnet.a.id, aws_subnet.b.id]
+        }
+        resource "aws_db_subnet_group" "same" {
+          name       = "same"
+          subnet_ids = [aws_subnet.b.id, aws_subnet.c.id]
+        }
+    """, "main.tf")
+    assert subnet_zone(arch, _res(arch, "aws_subnet.a")) != subnet_zone(arch, _res(arch, "aws_subnet.b"))
+    assert _only_span(arch, "aws_db_subnet_group.mixed").multi_az
+    assert _only_span(arch, "aws_db_subnet_group.same").single_az  # [0] of the same list, twice

@@ -358,6 +358,9 @@ class _Instance:
         region = self.region.get(provider, self.region.get("aws", UNKNOWN))
         if dtype == "aws_availability_zones":
             tag = region if isinstance(region, str) else ("" if provider == "aws" else f"provider {provider}")
+            if block and any(k in block.body for k in _AZ_FILTERS):
+                # A filtered list (exclude_names, filter, ...): its [0] is not the region's [0].
+                tag = f"{tag} data.{dtype}.{name}".strip()
             tokens = [AzToken(tag, i) for i in range(_AZS_ASSUMED)]
             return {"names": tokens, "zone_ids": [AzToken(tag, i, "id") for i in range(_AZS_ASSUMED)], "id": region}
         if dtype == "aws_region":
@@ -703,6 +706,10 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: i
                                         for branch, value in items.branches))
         else:
             props[label] = _with_blocks(existing, expand(items))
+
+
+# Arguments of data "aws_availability_zones" that make its list differ from the region's.
+_AZ_FILTERS = ("exclude_names", "exclude_zone_ids", "filter", "all_availability_zones")
 
 
 def _unresolved_dynamic(dynamic: Any, scope: _Scope) -> list[str]:
