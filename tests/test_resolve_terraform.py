@@ -562,3 +562,17 @@ def test_each_value_names_where_the_collection_was_set(tmp_path: Path) -> None:
     })
     origin = found['aws_db_instance.db["a"]'].origins["multi_az"]
     assert origin.description.startswith("terraform.tfvars sets dbs") and origin.line == 1
+
+
+def test_root_words_as_strings_in_a_function_call_are_strings(tmp_path: Path) -> None:
+    # python-hcl2 renders toset(["logs", "data"]) as ${toset([logs, data])}: a bare root word
+    # is no reference (var needs var.x, data data.type.name), so it is the string it was.
+    found, _ = load(tmp_path, {"main.tf": """
+        resource "aws_s3_bucket" "set" {
+          for_each = toset(["logs", "data", "var", "module"])
+          bucket   = "acme-${each.key}"
+        }
+    """})
+    assert sorted(found) == ['aws_s3_bucket.set["data"]', 'aws_s3_bucket.set["logs"]',
+                             'aws_s3_bucket.set["module"]', 'aws_s3_bucket.set["var"]']
+    assert found['aws_s3_bucket.set["data"]'].props["bucket"] == "acme-data"

@@ -416,7 +416,10 @@ class _Parser:
         _collect(node, frozenset(), refs)
         if not refs:
             return isinstance(node, Call) and node.name in FUNCTION_NAMES
-        return all(r[0] in _ROOTS or r[0] in self.bound or (len(r) >= 3 and "_" in r[0])
+        # A root alone is no reference (``var`` needs ``var.x``, ``data`` ``data.type.name``):
+        # ``[logs, data]`` is python-hcl2's rendering of ``["logs", "data"]``.
+        return all((r[0] in _ROOTS and len(r) >= (3 if r[0] == "data" else 2)) or r[0] in self.bound
+                   or (len(r) >= 3 and "_" in r[0])
                    or (len(r) >= 2 and r[0].startswith("aws_")) for r in refs)
 
     def _object(self) -> ObjectExpr:
