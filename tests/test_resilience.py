@@ -169,3 +169,54 @@ def test_dr307_in_the_normal_scan():
     found = json.loads(run.stdout)["findings"]
     assert {(f["rule_id"], f["line"]) for f in found} == {("DR307", 1)}
     assert len(found) == 4  # RTO and RPO, in each language
+
+
+BACKUP_PLAN_FOR_ONE = """
+provider "aws" {
+  region = "eu-west-1"
+}
+
+resource "aws_db_instance" "db" {
+  engine                  = "postgres"
+  instance_class          = "db.t3.micro"
+  multi_az                = true
+  backup_retention_period = 7
+}
+
+resource "aws_ebs_volume" "vol" {
+  availability_zone = "eu-west-1a"
+  size              = 10
+}
+
+resource "aws_backup_plan" "p" {
+  name = "p"
+  rule {
+    rule_name         = "daily"
+    target_vault_name = "Default"
+    schedule          = "cron(0 5 ? * * *)"
+    copy_action {
+      destination_vault_arn = "arn:aws:backup:eu-central-1:111122223333:backup-vault:dr"
+    }
+  }
+}
+
+resource "aws_backup_selection" "s" {
+  name         = "s"
+  plan_id      = aws_backup_plan.p.id
+  iam_role_arn = "arn:aws:iam::111122223333:role/backup"
+  resources    = [SELECTED]
+}
+"""
+
+
+@pytest.mark.parametrize("selected, db_survives", [("aws_ebs_volume.vol.arn", False),
+                                                   ("aws_ebs_volume.vol.arn, aws_db_instance.db.arn", True)])
+def test_a_backup_plan_protects_only_what_its_selections_select(tmp_path, selected, db_survives):
+    (tmp_path / "main.tf").write_text(BACKUP_PLAN_FOR_ONE.replace("SELECTED", selected))
+    m = model_of(tmp_path)
+    region = next(s for s in m.scenarios if s.kind == "region")
+    db = region.outcomes[m.component("aws_db_instance.db").uid]
+    vol = region.outcomes[m.component("aws_ebs_volume.vol").uid]
+    assert "backup copies in another Region" in vol.why
+    assert ("backup copies in another Region" in db.why) is db_survives
+    assert (db.rpo == INFINITE) is not db_survives

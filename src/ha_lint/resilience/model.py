@@ -317,12 +317,33 @@ def _lost(comp: Component, zone: Zone | None) -> str:
     return "all" if len(comp.zones) == 1 and comp.complete else "some"
 
 
+def _covering(arch: Architecture, res: Resource, evidence: list[dr.Evidence]) -> list[dr.Evidence]:
+    """The evidence of AWS Backup plans that back ``res`` up: a selection of the plan selects
+    it (or may: a tag or a parameter decides). A plan the scanned set selects nothing for, or
+    a selection whose plan is not known, may cover anything (unknown is not bad)."""
+    def build() -> tuple[dict[str, list[backup.Selection]], bool]:
+        by_plan: dict[str, list[backup.Selection]] = {}
+        unattached = False
+        for sel in backup.selections(arch):
+            plans = arch.targets(sel.owner, "plan", kind="backup_plan")
+            unattached = unattached or not plans
+            for p in plans:
+                by_plan.setdefault(p.uid, []).append(sel)
+        return by_plan, unattached
+
+    by_plan, unattached = arch.derived("backup selections by plan", build)
+    if unattached:
+        return evidence
+    return [e for e in evidence if e.resource is None or e.resource.uid not in by_plan
+            or any(sel.selects(res) is not False for sel in by_plan[e.resource.uid])]
+
+
 def _data_recovery(arch: Architecture, comp: Component, table: dict[str, Assumption],
                    posture: dr.Posture) -> Assumption:
     """How a lost data store comes back within the Region: restore from backups."""
     res = comp.res
     backed = [e for e in posture.certain_backups.get(res.uid, ()) if e.resource is res]
-    plan = posture.backup_plans
+    plan = _covering(arch, res, posture.backup_plans)
     if res.kind == "dynamodb_table" and backed:
         return table["dynamodb-pitr-restore"]
     if res.kind in ("rds_instance", "rds_cluster") and backed:
@@ -395,7 +416,7 @@ def _region_outcome(arch: Architecture, comp: Component, region: str, table: dic
         replicated = _cross_region(arch, res)
         if replicated is not None:
             return Outcome(FAILS_OVER, f"replicated to another Region ({replicated.what})", replicated)
-        copies = [e for e in posture.of_kind("backup-copy-cross-region") if e.certain]
+        copies = _covering(arch, res, [e for e in posture.of_kind("backup-copy-cross-region") if e.certain])
         if copies and res.kind not in ("elasticache_replication_group", "elasticache_cluster", "sqs_queue",
                                        "sns_topic", "kinesis_stream"):
             every = max((e.rpo_minutes for e in copies if e.rpo_minutes), default=None)
