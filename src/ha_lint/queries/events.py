@@ -310,7 +310,8 @@ def failure_gaps(arch: Architecture, fn: Resource) -> list[str | None]:
     queue and no on-failure destination (its own, or an event-invoke config's). Empty when
     every branch keeps them, or when the template leaves it unknown."""
     for config in _invoke_configs(arch).get(fn.uid, ()):
-        if config.workload == fn.workload and not missing_branches(config, "on_failure"):
+        if config.workload == fn.workload and not missing_branches(config, "on_failure") \
+                and _applies_to_invocations(arch, config, fn):
             return []
     gaps = missing_branches(fn, "dead_letter_target")
     if gaps and fn.native_path("on_failure"):
@@ -322,6 +323,19 @@ def failure_gaps(arch: Architecture, fn: Resource) -> list[str | None]:
     if gaps and _unknown_dynamic_block(fn, "dead_letter_config"):
         return []
     return gaps
+
+
+def _applies_to_invocations(arch: Architecture, config: Resource, fn: Resource) -> bool:
+    """Async settings apply per version or alias: a config for ``$LATEST`` (or none given)
+    covers invocations of the function itself; one for an alias or version (``live``, ``3``)
+    covers them only when the function is invoked through one (an alias or version of it in
+    the scanned set, SAM's ``AutoPublishAlias``), which the template may leave open."""
+    qualifier = config.get("qualifier").value
+    if not isinstance(qualifier, str) or qualifier in ("", "$LATEST"):
+        return True
+    if fn.raw("AutoPublishAlias") is not None:
+        return True
+    return bool(arch.referencing(fn, "lambda_alias"))
 
 
 def _unknown_dynamic_block(res: Resource, block: str) -> bool:
