@@ -2,6 +2,35 @@ from ha_lint.engine import Rule
 from ha_lint.values import as_bool, bad_branches, when
 
 
+def _data_events_only(trail):
+    """A trail whose selectors leave out management events (IncludeManagementEvents false in
+    every event selector; advanced selectors none of which selects eventCategory Management)."""
+    basic, advanced = trail.get("event_selectors").value, trail.get("advanced_event_selectors").value
+    if isinstance(basic, list) and basic:
+        return all(isinstance(s, dict) and as_bool(_field(s, "IncludeManagementEvents", "include_management_events")) is False
+                   for s in basic)
+    if isinstance(advanced, list) and advanced:
+        return all(isinstance(s, dict) and not _selects_management(s) for s in advanced)
+    return False
+
+
+def _field(entry, *names):
+    return next((entry[n] for n in names if n in entry), None)
+
+
+def _selects_management(selector):
+    """An advanced selector that does (or may) select management events."""
+    fields = _field(selector, "FieldSelectors", "field_selector")
+    if not isinstance(fields, list):
+        return True
+    for field in fields:
+        if not isinstance(field, dict) or _field(field, "Field", "field") != "eventCategory":
+            continue
+        equals = _field(field, "Equals", "equals")
+        return not (isinstance(equals, list) and equals and all(isinstance(v, str) and v != "Management" for v in equals))
+    return True
+
+
 class CloudtrailSingleRegion(Rule):
     id = "SC502"
     name = "cloudtrail-single-region"
@@ -20,7 +49,10 @@ class CloudtrailSingleRegion(Rule):
     Decision: an organization trail (`IsOrganizationTrail`, `is_organization_trail`) is
     judged the same way: it covers every account of the organization, but only the
     Regions its `IsMultiRegionTrail` says. CloudTrail Lake event data stores are not
-    trails and are not checked.
+    trails and are not checked. A trail whose selectors leave out management events (every
+    event selector has `IncludeManagementEvents: false`, or no advanced selector selects
+    `eventCategory` `Management`) records data events only: global service events are
+    management events, so leaving them out is not flagged (its Regions still are).
 
     ## Why it matters
     A single-region trail records nothing that happens in the other Regions: resources
@@ -63,8 +95,10 @@ class CloudtrailSingleRegion(Rule):
 
     def check(self, arch):
         for trail in arch.of_kind("cloudtrail"):
-            for prop, what in (("multi_region", "records only the Region it is created in"),
-                               ("global_service_events", "leaves out global service events (IAM, STS, CloudFront)")):
+            checks = [("multi_region", "records only the Region it is created in")]
+            if not _data_events_only(trail):  # global service events are management events
+                checks.append(("global_service_events", "leaves out global service events (IAM, STS, CloudFront)"))
+            for prop, what in checks:
                 value = trail.get(prop)
                 for branch in bad_branches(value.value, lambda v: as_bool(v) is False):
                     yield self.finding(

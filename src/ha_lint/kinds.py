@@ -741,6 +741,8 @@ kind("kinesis_stream_consumer", cfn="AWS::Kinesis::StreamConsumer", tf="aws_kine
 kind("cloudtrail", cfn="AWS::CloudTrail::Trail", tf="aws_cloudtrail", props={
     "multi_region": P("IsMultiRegionTrail", "is_multi_region_trail", False),
     "global_service_events": P("IncludeGlobalServiceEvents", "include_global_service_events", True),
+    "event_selectors": P("EventSelectors", "event_selector"),
+    "advanced_event_selectors": P("AdvancedEventSelectors", "advanced_event_selector"),
 })
 kind("eks_cluster", cfn="AWS::EKS::Cluster", tf="aws_eks_cluster", props={
     "log_types": P("Logging.ClusterLogging.EnabledTypes", "enabled_cluster_log_types"),
