@@ -181,6 +181,11 @@ def _attribute_lines(body: dict, path: str, start: int, end: int, depth: _Layout
             sub = f"{path}.{key}" if path else key
             lines.setdefault(sub, line_no)
             nested = body[key]
+            if isinstance(nested, dict) and "__start_line__" not in nested:
+                # A map written over several lines (variables = { API_TOKEN = ... }): its keys' lines.
+                end_of_map = _block_end(depth, line_no)
+                if end_of_map > line_no:
+                    _attribute_lines(nested, sub, line_no, end_of_map, depth, lines)
             # Repeated nested blocks (ingress {} x N) already carry their own lines.
             if isinstance(nested, list):
                 for i, item in enumerate(nested):
