@@ -398,3 +398,35 @@ TOGGLED_SG = """
 def test_an_entry_on_every_branch_of_a_toggle_is_reported_once_and_without_a_branch(tmp_path: Path) -> None:
     (ssh,) = _findings(tmp_path, TOGGLED_SG, "NS401")
     assert ssh.line == 8 and "branch" not in ssh.message and ssh.detail == "ingress:tcp port 22:0.0.0.0/0"
+
+
+def test_an_entry_a_dynamic_block_makes_is_reported_at_that_dynamic_block(tmp_path: Path) -> None:
+    text = """
+        variable "enable_redis" {
+          type = bool
+        }
+
+        resource "aws_security_group" "toggles" {
+          name = "toggles"
+          dynamic "ingress" {
+            for_each = [22]
+            content {
+              from_port   = ingress.value
+              to_port     = ingress.value
+              protocol    = "tcp"
+              cidr_blocks = ["0.0.0.0/0"]
+            }
+          }
+          dynamic "ingress" {
+            for_each = var.enable_redis ? [6379] : []
+            content {
+              from_port   = ingress.value
+              to_port     = ingress.value
+              protocol    = "tcp"
+              cidr_blocks = ["0.0.0.0/0"]
+            }
+          }
+        }
+    """
+    found = {(f.rule_id, f.line) for f in _findings(tmp_path, text, "NS401,NS402")}
+    assert found == {("NS401", 8), ("NS402", 17)}

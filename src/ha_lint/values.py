@@ -75,6 +75,21 @@ class AzToken:
         return f"GetAZs({self.region or 'region'})[{self.index}]"
 
 
+class DynamicBlock(dict):  # type: ignore[type-arg]
+    """A block a Terraform ``dynamic`` block made: a plain mapping (equal to, and shown as,
+    one) that remembers which of the resource's dynamic blocks made it (its index in the
+    body's ``dynamic`` list: ``dynamic.<i>.<label>`` in the resource's lines)."""
+
+    __slots__ = ("dynamic_index",)
+
+    def __init__(self, items: dict[str, Any], dynamic_index: int) -> None:
+        super().__init__(items)
+        self.dynamic_index = dynamic_index
+
+    def __reduce__(self) -> Any:
+        return DynamicBlock, (dict(self), self.dynamic_index)
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where a resolved value came from, when not from the property itself."""

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Iterator
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
 from ha_lint.queries.az import count_unknown, variants
-from ha_lint.values import UNKNOWN, Ref, as_int, as_list, is_known, possibilities
+from ha_lint.values import UNKNOWN, DynamicBlock, Ref, as_int, as_list, is_known, possibilities
 
 ALL_PORTS = (0, 65535)
 WORLD = ("0.0.0.0/0", "::/0")
@@ -283,6 +283,8 @@ def _entries_of(res: Resource, name: str, path: str, branch: str | None,
         for sub_branch, entry in variants(item):  # Fn::If on the entry or inside it
             if isinstance(entry, dict):
                 line = block_line(res, name, index)
+                if isinstance(item, DynamicBlock):  # the dynamic block that made it
+                    line = res.lines.get(f"dynamic.{item.dynamic_index}.{path}", line)
                 if arm_of_list:  # `SecurityGroupIngress: !If [Cond, [entries], [entries]]`
                     line = res.lines.get(f"{path}.Fn::If.{arm_of_list}.{index}", line)
                 arm = _arm(sub_branch)

@@ -49,7 +49,7 @@ from ha_lint import hclexpr
 from ha_lint.loaders.terraform import TfBlock, TfModule
 from ha_lint.model import TERRAFORM, Resource, Workload
 from ha_lint.resolve import chain, tftypes
-from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref
+from ha_lint.values import UNKNOWN, AzToken, Choice, DynamicBlock, Origin, Ref
 
 MAX_MODULE_DEPTH = 12
 MAX_INSTANCES = 1000  # count/for_each beyond this is treated as unknown
@@ -668,13 +668,14 @@ def _block_values(body: dict[str, Any], dynamic: Any, scope: _Scope, depth: int)
             props[key] = [_block_values(item, item.get("dynamic"), scope, depth + 1) for item in raw]
         else:
             props[key] = _plain(hclexpr.evaluate_value(raw, scope))
-    for dyn in dynamic if isinstance(dynamic, list) else []:
-        _expand_dynamic(dyn, props, scope, depth)
+    for index, dyn in enumerate(dynamic if isinstance(dynamic, list) else []):
+        _expand_dynamic(dyn, props, scope, depth, index)
     return props
 
 
-def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: int = 0) -> None:
-    """``dynamic "ingress" { for_each = ...; content {...} }`` -> ``ingress`` blocks."""
+def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: int = 0, index: int = 0) -> None:
+    """``dynamic "ingress" { for_each = ...; content {...} }`` -> ``ingress`` blocks (a
+    resource's own: ``DynamicBlock``s that remember ``index``, for their line)."""
     if not isinstance(dynamic, dict) or depth >= _MAX_BLOCK_DEPTH:
         return
     for label, spec in dynamic.items():
@@ -695,10 +696,11 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: i
                 pairs = list(enumerate(collection))
             else:
                 return UNKNOWN  # an unknown collection: these blocks are unknown, not absent
-            return [_block_values(content, content.get("dynamic"),
-                                  _Scope(scope.instance, {**scope.extra, iterator: {"key": key, "value": value}}),
-                                  depth + 1)
-                    for key, value in pairs[:MAX_INSTANCES]]
+            blocks = [_block_values(content, content.get("dynamic"),
+                                    _Scope(scope.instance, {**scope.extra, iterator: {"key": key, "value": value}}),
+                                    depth + 1)
+                      for key, value in pairs[:MAX_INSTANCES]]
+            return [DynamicBlock(b, index) for b in blocks] if depth == 0 else blocks
 
         existing = props.get(label)
         if isinstance(items, Choice):  # for_each = var.on ? [1] : []: the blocks of each branch
