@@ -301,16 +301,21 @@ def _arm(branch: str | None) -> int | None:
 
 
 def _inline_why(res: Resource, name: str, fields: dict[str, str], entries: list[dict[str, Any]],
-                entry: dict[str, Any]) -> str:
-    """Where an inline entry's source CIDR came from (a parameter, variable, module input).
-    Origins are kept per property path, not per entry, so one is named only when it cannot
-    belong to another entry: this is the only entry that sets the field."""
+                entry: dict[str, Any], line: int) -> str:
+    """Where an inline entry's source CIDR came from (a parameter, variable, module input):
+    the origin kept for the entry written at ``line`` (CloudFormation keeps them per list
+    index), else the origin of the property path when this is the only entry that sets it."""
     path = res.native_path(name) or name
+    index = next((key[len(path) + 1:] for key, n in res.lines.items()
+                  if n == line and key.startswith(f"{path}.") and key[len(path) + 1:].isdigit()), None)
     for key in ("cidr_ipv4", "cidr_ipv6"):
         native = fields[key]
-        origin = res.origins.get(f"{path}.{native}")
-        if origin is not None and entry.get(native) is not None and \
-                sum(1 for e in entries if e.get(native) is not None) == 1:
+        if entry.get(native) is None:
+            continue
+        origin = res.origins.get(f"{path}.{index}.{native}") if index is not None else None
+        if origin is None and sum(1 for e in entries if e.get(native) is not None) == 1:
+            origin = res.origins.get(f"{path}.{native}")
+        if origin is not None:
             return f" ({origin})"
     return ""
 
@@ -345,7 +350,7 @@ def _gather_rules(arch: Architecture) -> Iterator[SgRule]:
             entries = [entry for _, _, entry in found]
             for line, branch, entry in found:
                 yield _rule(arch, sg, sg, direction, entry, fields, line, join_branches(existence_branch(sg), branch),
-                            _inline_why(sg, direction, fields, entries, entry))
+                            _inline_why(sg, direction, fields, entries, entry, line))
     for res in arch.of_kind("sg_ingress", "sg_egress", "sg_rule"):
         if res.kind == "sg_rule":
             direction = res.get("direction").value

@@ -648,12 +648,15 @@ def _property_lines(lines: dict[str, int]) -> dict[str, dict[str, int]]:
 
 
 def _record_origins(ctx: _Context, node: Any, path: str, out: dict[str, Origin], depth: int) -> None:
-    """Origins of every property path (list indexes left out) whose value is an intrinsic."""
+    """Origins of every property path whose value is an intrinsic: with list indexes left
+    out (the first entry's wins) and, one list deep, with them (``SecurityGroupIngress.1.CidrIp``)."""
     if depth > _MAX_DEPTH:
         return
     if isinstance(node, list):
-        for item in node:
+        for index, item in enumerate(node):
             _record_origins(ctx, item, path, out, depth + 1)
+            if path and not any(part.isdigit() for part in path.split(".")):
+                _record_origins(ctx, item, f"{path}.{index}", out, depth + 1)
         return
     if not isinstance(node, dict):
         return
