@@ -317,11 +317,12 @@ def _lost(comp: Component, zone: Zone | None) -> str:
     return "all" if len(comp.zones) == 1 and comp.complete else "some"
 
 
-def _covering(arch: Architecture, res: Resource, evidence: list[dr.Evidence]) -> list[dr.Evidence]:
-    """The evidence of AWS Backup plans that back ``res`` up: a selection of the plan selects
-    it (or may: a tag or a parameter decides). A plan the scanned set selects nothing for, or
-    a selection whose plan is not known, may cover anything (unknown is not bad)."""
-    def build() -> tuple[dict[str, list[backup.Selection]], bool]:
+def _covering(arch: Architecture, res: Resource, posture: dr.Posture, which: str) -> list[dr.Evidence]:
+    """The workload's AWS Backup plans (``which``: "plans"; "copies": their certain copies to
+    another Region) that back ``res`` up: a selection of the plan selects it (or may: a tag or
+    a parameter decides). A plan the scanned set selects nothing for, or a selection whose
+    plan is not known, may cover anything (unknown is not bad)."""
+    def build() -> tuple[dict[str, list[backup.Selection]], bool, dict[Any, Any]]:
         by_plan: dict[str, list[backup.Selection]] = {}
         unattached = False
         for sel in backup.selections(arch):
@@ -329,13 +330,32 @@ def _covering(arch: Architecture, res: Resource, evidence: list[dr.Evidence]) ->
             unattached = unattached or not plans
             for p in plans:
                 by_plan.setdefault(p.uid, []).append(sel)
-        return by_plan, unattached
+        return by_plan, unattached, {}
 
-    by_plan, unattached = arch.derived("backup selections by plan", build)
-    if unattached:
-        return evidence
-    return [e for e in evidence if e.resource is None or e.resource.uid not in by_plan
-            or any(sel.selects(res) is not False for sel in by_plan[e.resource.uid])]
+    by_plan, unattached, memo = arch.derived("backup selections by plan", build)
+    key = (posture.workload, which)
+    if key not in memo:  # the evidence by the plan it is about, once per workload
+        evidence = posture.backup_plans if which == "plans" else \
+            [e for e in posture.of_kind("backup-copy-cross-region") if e.certain]
+        groups: dict[str | None, list[dr.Evidence]] = {}
+        for e in evidence:
+            plan = e.resource.uid if e.resource is not None and e.resource.uid in by_plan and not unattached else None
+            groups.setdefault(plan, []).append(e)
+        memo[key] = groups
+    groups = memo[key]
+    if len(groups) <= 1 and None in groups or not groups:
+        return groups.get(None, [])
+    if (res.uid, which) not in memo:  # asked for every scenario: once per resource
+        memo[res.uid, which] = [plan for plan, sels in by_plan.items() if plan in groups
+                                and any(_may_select(sel, res) for sel in sels)]
+    return groups.get(None, []) + [e for plan in memo[res.uid, which] for e in groups[plan]]
+
+
+def _may_select(sel: backup.Selection, res: Resource) -> bool:
+    if sel.refs and not (sel.arns or sel.any_tags) and sel.resources_readable and sel.tags_readable \
+            and res.uid not in sel.refs:
+        return False  # by reference only, and not this one (the quick answer of selects())
+    return sel.selects(res) is not False
 
 
 def _data_recovery(arch: Architecture, comp: Component, table: dict[str, Assumption],
@@ -343,7 +363,7 @@ def _data_recovery(arch: Architecture, comp: Component, table: dict[str, Assumpt
     """How a lost data store comes back within the Region: restore from backups."""
     res = comp.res
     backed = [e for e in posture.certain_backups.get(res.uid, ()) if e.resource is res]
-    plan = _covering(arch, res, posture.backup_plans)
+    plan = _covering(arch, res, posture, "plans")
     if res.kind == "dynamodb_table" and backed:
         return table["dynamodb-pitr-restore"]
     if res.kind in ("rds_instance", "rds_cluster") and backed:
@@ -416,7 +436,7 @@ def _region_outcome(arch: Architecture, comp: Component, region: str, table: dic
         replicated = _cross_region(arch, res)
         if replicated is not None:
             return Outcome(FAILS_OVER, f"replicated to another Region ({replicated.what})", replicated)
-        copies = _covering(arch, res, [e for e in posture.of_kind("backup-copy-cross-region") if e.certain])
+        copies = _covering(arch, res, posture, "copies")
         if copies and res.kind not in ("elasticache_replication_group", "elasticache_cluster", "sqs_queue",
                                        "sns_topic", "kinesis_stream"):
             every = max((e.rpo_minutes for e in copies if e.rpo_minutes), default=None)
