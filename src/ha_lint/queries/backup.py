@@ -27,7 +27,7 @@ from typing import Any, Iterable
 
 from ha_lint.graph import Architecture
 from ha_lint.model import CLOUDFORMATION, Resource
-from ha_lint.values import UNKNOWN, Ref, Unknown, as_bool, as_list, is_known, possibilities
+from ha_lint.values import UNKNOWN, DynamicBlock, Ref, Unknown, as_bool, as_list, is_known, possibilities
 
 Tri = bool | Unknown
 
@@ -589,7 +589,9 @@ def pitr_gaps(table: Resource) -> list[PitrGap]:
             prefix = f"replica.{index}"
             where = f"{prefix}.point_in_time_recovery"
         line = table.lines.get(where) or table.lines.get(prefix) or table.lines.get(f"{prefix}.Region") \
-            or table.lines.get(f"{prefix}.region_name") or table.line
+            or table.lines.get(f"{prefix}.region_name") \
+            or (isinstance(entry, DynamicBlock) and table.lines.get(f"dynamic.{entry.dynamic_index}.replica")) \
+            or table.line
         region = _replica_region(entry)
         for branch, item in possibilities(raw):
             if item is None or as_bool(item) is False:
