@@ -300,14 +300,22 @@ def _arm(branch: str | None) -> int | None:
     return None
 
 
-def _inline_why(res: Resource, name: str, fields: dict[str, str], entries: list[dict[str, Any]],
-                entry: dict[str, Any], line: int) -> str:
-    """Where an inline entry's source CIDR came from (a parameter, variable, module input):
-    the origin kept for the entry written at ``line`` (CloudFormation keeps them per list
-    index), else the origin of the property path when this is the only entry that sets it."""
+def _entry_indexes(res: Resource, name: str) -> dict[int, str]:
+    """Line -> list index of the entries of ``name`` written plainly (``SecurityGroupIngress.1``)."""
     path = res.native_path(name) or name
-    index = next((key[len(path) + 1:] for key, n in res.lines.items()
-                  if n == line and key.startswith(f"{path}.") and key[len(path) + 1:].isdigit()), None)
+    out: dict[int, str] = {}
+    for key, n in res.lines.items():
+        if key.startswith(f"{path}.") and key[len(path) + 1:].isdigit():
+            out.setdefault(n, key[len(path) + 1:])
+    return out
+
+
+def _inline_why(res: Resource, name: str, fields: dict[str, str], entries: list[dict[str, Any]],
+                entry: dict[str, Any], index: str | None) -> str:
+    """Where an inline entry's source CIDR came from (a parameter, variable, module input):
+    the origin kept for the entry at list ``index`` (CloudFormation keeps them per index),
+    else the origin of the property path when this is the only entry that sets it."""
+    path = res.native_path(name) or name
     for key in ("cidr_ipv4", "cidr_ipv6"):
         native = fields[key]
         if entry.get(native) is None:
@@ -348,9 +356,10 @@ def _gather_rules(arch: Architecture) -> Iterator[SgRule]:
             fields = (_CFN_INLINE if direction == "ingress" else _CFN_INLINE_EGRESS) if cfn else _TF_INLINE
             found = list(inline_entries(sg, direction))
             entries = [entry for _, _, entry in found]
+            indexes = _entry_indexes(sg, direction) if found else {}
             for line, branch, entry in found:
                 yield _rule(arch, sg, sg, direction, entry, fields, line, join_branches(existence_branch(sg), branch),
-                            _inline_why(sg, direction, fields, entries, entry, line))
+                            _inline_why(sg, direction, fields, entries, entry, indexes.get(line)))
     for res in arch.of_kind("sg_ingress", "sg_egress", "sg_rule"):
         if res.kind == "sg_rule":
             direction = res.get("direction").value
