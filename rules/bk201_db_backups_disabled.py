@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.rds import is_aurora_instance
+from ha_lint.queries.backup import on_branches, own_backup_branches
 from ha_lint.values import as_int, bad_branches, when
 
 
@@ -18,7 +18,10 @@ class DbBackupsDisabled(Rule):
     Not flagged: Aurora cluster members and `aurora*` instances (retention is the
     cluster's) and read replicas
     (decision: a replica is a copy of a source whose own backups bound the RPO; AWS
-    creates replicas with backups off by default).
+    creates replicas with backups off by default). A database that is a replica or member
+    only on one branch of a condition (`SourceDBInstanceIdentifier: !If [IsReplica, ...,
+    !Ref AWS::NoValue]`) is judged on the other branch, named in the message (BK202 and
+    BK203 do the same).
 
     ## Why it matters
     Without automated backups there is no point-in-time restore and no snapshot to
@@ -56,10 +59,11 @@ class DbBackupsDisabled(Rule):
 
     def check(self, arch):
         for db in arch.of_kind("rds_instance", "rds_cluster"):
-            if db.has("cluster") or db.has("replica_source") or is_aurora_instance(db):
+            owner = own_backup_branches(db)
+            if not owner:
                 continue
             retention = db.get("backup_retention")
-            for branch in bad_branches(retention.value, lambda v: as_int(v) == 0):
+            for branch in on_branches(owner, bad_branches(retention.value, lambda v: as_int(v) == 0)):
                 yield self.finding(
                     db,
                     f"{db.type} {db.address} has automated backups switched off: backup retention is 0"

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import owns_backups
+from ha_lint.queries.backup import on_branches, own_backup_branches
 from ha_lint.values import as_int, when
 
 
@@ -59,12 +59,15 @@ class DbBackupRetentionShort(Rule):
     def check(self, arch):
         minimum = arch.options.min_backup_retention_days
         for db in arch.of_kind("rds_instance", "rds_cluster"):
-            if not owns_backups(db):
+            owner = own_backup_branches(db)
+            if not owner:
                 continue
             retention = db.get("backup_retention")
-            for branch, value in retention.branches():
-                days = as_int(value)
-                if not isinstance(days, int) or not 0 < days < minimum:
+            short = {branch: as_int(value) for branch, value in retention.branches()
+                     if isinstance(as_int(value), int) and 0 < as_int(value) < minimum}
+            for branch in on_branches(owner, short):
+                days = short.get(branch, short.get(None))
+                if days is None:
                     continue
                 yield self.finding(
                     db,

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import owns_backups
+from ha_lint.queries.backup import on_branches, own_backup_branches
 from ha_lint.values import as_bool, bad_branches, when
 
 
@@ -54,10 +54,11 @@ class DbDeletionProtectionOff(Rule):
 
     def check(self, arch):
         for db in arch.of_kind("rds_instance", "rds_cluster"):
-            if not owns_backups(db):
+            owner = own_backup_branches(db)
+            if not owner:
                 continue
             protection = db.get("deletion_protection")
-            for branch in bad_branches(protection.value, lambda v: as_bool(v) is False):
+            for branch in on_branches(owner, bad_branches(protection.value, lambda v: as_bool(v) is False)):
                 yield self.finding(
                     db,
                     f"{db.type} {db.address} has deletion protection off{protection.why()}{when(branch)}: "

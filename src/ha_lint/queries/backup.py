@@ -27,7 +27,7 @@ from typing import Any, Iterable
 
 from ha_lint.graph import Architecture
 from ha_lint.model import CLOUDFORMATION, Resource
-from ha_lint.values import UNKNOWN, DynamicBlock, Ref, Unknown, as_bool, as_list, is_known, possibilities
+from ha_lint.values import UNKNOWN, Choice, DynamicBlock, Ref, Unknown, as_bool, as_list, is_known, possibilities
 
 Tri = bool | Unknown
 
@@ -835,6 +835,42 @@ def _replicas_by_source_arn(arch: Architecture, kind: str) -> dict[tuple[str, st
 
 
 # -- databases and what a delete destroys ---------------------------------------------------
+
+
+def own_backup_branches(db: Resource) -> list[str | None]:
+    """The branches on which ``db`` holds its own data and backups (``[None]``: always; ``[]``:
+    never): where it is neither an Aurora member nor a read replica. A database that is a
+    replica or member only on some branch of an unknown condition
+    (``SourceDBInstanceIdentifier: !If [IsReplica, ..., !Ref AWS::NoValue]``) owns its backups
+    on the others."""
+    from ha_lint.queries.rds import is_aurora_instance
+
+    if is_aurora_instance(db):
+        return []
+    free: list[str | None] | None = None  # None: on every branch
+    for prop in ("cluster", "replica_source"):
+        value = db.get(prop).value
+        if value is None:
+            continue
+        if not isinstance(value, Choice) or free is not None:
+            return []  # always a member / replica (or both conditional: not worth guessing)
+        free = [label for label, v in value.branches if v is None]
+        if not free:
+            return []
+    return [None] if free is None else free
+
+
+def on_branches(owner: list[str | None], bad: Iterable[str | None]) -> list[str | None]:
+    """The bad branches (of a setting) that are also branches on which the database owns its
+    backups (``own_backup_branches``): the narrower label of each compatible pair."""
+    out: list[str | None] = []
+    for b in bad:
+        for o in owner:
+            if o is None or b == o:
+                out.append(b)
+            elif b is None:
+                out.append(o)
+    return list(dict.fromkeys(out))
 
 
 def owns_backups(db: Resource) -> bool:
