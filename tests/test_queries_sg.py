@@ -430,3 +430,23 @@ def test_an_entry_a_dynamic_block_makes_is_reported_at_that_dynamic_block(tmp_pa
     """
     found = {(f.rule_id, f.line) for f in _findings(tmp_path, text, "NS401,NS402")}
     assert found == {("NS401", 8), ("NS402", 17)}
+
+
+def test_a_list_level_if_on_a_known_condition_points_at_the_chosen_arms_entry(tmp_path):
+    arch = _arch(tmp_path, """
+        Parameters:
+          Env: {Type: String, Default: dev}
+        Conditions:
+          IsProd: !Equals [!Ref Env, prod]
+        Resources:
+          Sg:
+            Type: AWS::EC2::SecurityGroup
+            Properties:
+              GroupDescription: sg
+              SecurityGroupIngress: !If
+                - IsProd
+                - - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 0.0.0.0/0}
+                - - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+        """)
+    (rule,) = rules_of(arch)
+    assert rule.ports == (22, 22) and rule.line == 14

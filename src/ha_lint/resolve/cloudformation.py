@@ -606,6 +606,7 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = N
                 if k.startswith(prefix):
                     lines.setdefault(k[len(prefix):], v)
         props = _fill_absent(ctx.value(raw_props), rtype, "")
+        _chosen_arm_lines(ctx, raw_props, "", lines, 0)
         origins: dict[str, Origin] = {}
         _record_origins(ctx, raw_props, "", origins, 0)
         meta = {k: body[k] for k in ("DeletionPolicy", "UpdateReplacePolicy", "Metadata", "Condition") if k in body}
@@ -645,6 +646,31 @@ def _property_lines(lines: dict[str, int]) -> dict[str, dict[str, int]]:
             if len(parts) == 4 and parts[2] == "Properties":
                 out.setdefault(parts[1], {})[parts[3]] = line
     return out
+
+
+def _chosen_arm_lines(ctx: _Context, node: Any, path: str, lines: dict[str, int], depth: int) -> None:
+    """``X: !If [Cond, a, b]`` with ``Cond`` known resolves to one arm: the lines inside that
+    arm are also the lines of ``X`` (``SecurityGroupIngress.0`` is the chosen arm's first entry)."""
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            _chosen_arm_lines(ctx, item, f"{path}.{index}" if path else str(index), lines, depth + 1)
+        return
+    if not isinstance(node, dict):
+        return
+    spec = node.get("Fn::If") if len(node) == 1 else None
+    if isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str) and path:
+        taken = ctx.condition(spec[0])
+        if isinstance(taken, bool):
+            arm = 1 if taken else 2
+            prefix = f"{path}.Fn::If.{arm}."
+            for key, line in [(k, v) for k, v in lines.items() if k.startswith(prefix)]:
+                lines.setdefault(f"{path}.{key[len(prefix):]}", line)
+            _chosen_arm_lines(ctx, spec[arm], path, lines, depth + 1)
+        return
+    for key, value in node.items():
+        _chosen_arm_lines(ctx, value, f"{path}.{key}" if path else key, lines, depth + 1)
 
 
 def _record_origins(ctx: _Context, node: Any, path: str, out: dict[str, Origin], depth: int) -> None:
