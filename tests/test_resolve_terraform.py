@@ -576,3 +576,29 @@ def test_root_words_as_strings_in_a_function_call_are_strings(tmp_path: Path) ->
     assert sorted(found) == ['aws_s3_bucket.set["data"]', 'aws_s3_bucket.set["logs"]',
                              'aws_s3_bucket.set["module"]', 'aws_s3_bucket.set["var"]']
     assert found['aws_s3_bucket.set["data"]'].props["bucket"] == "acme-data"
+
+
+def test_a_count_decided_by_an_unknown_test_makes_each_instance_and_says_where_it_exists(tmp_path: Path) -> None:
+    found, _ = load(tmp_path, {"main.tf": """
+        variable "create" {
+          type = bool
+        }
+        resource "aws_db_instance" "optional" {
+          count          = var.create ? 1 : 0
+          instance_class = "db.t3.micro"
+        }
+        resource "aws_db_instance" "readers" {
+          count          = var.create ? 3 : 1
+          instance_class = "db.t3.micro"
+        }
+        resource "aws_db_instance" "unless" {
+          count          = var.create ? 0 : 1
+          instance_class = "db.t3.micro"
+        }
+    """})
+    assert sorted(found) == ["aws_db_instance.optional[0]", "aws_db_instance.readers[0]", "aws_db_instance.readers[1]",
+                             "aws_db_instance.readers[2]", "aws_db_instance.unless[0]"]
+    assert found["aws_db_instance.optional[0]"].meta["condition_unknown"] == "var.create"
+    assert "condition_unknown" not in found["aws_db_instance.readers[0]"].meta  # on every branch
+    assert found["aws_db_instance.readers[2]"].meta["condition_unknown"] == "var.create"
+    assert found["aws_db_instance.unless[0]"].meta["condition_unknown"] == "!var.create"

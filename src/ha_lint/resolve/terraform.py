@@ -291,6 +291,14 @@ class _Instance:
     def _instance_keys(self, block: TfBlock) -> Any:
         if "count" in block.body:
             count = self.evaluate(block.body["count"])
+            if isinstance(count, Choice):  # count = var.create ? 2 : 1: each instance and where it exists
+                counts = [(label, n) for label, n in count.branches]
+                if not counts or any(isinstance(n, bool) or not isinstance(n, (int, float)) or n < 0 for _, n in counts):
+                    return UNKNOWN
+                most = min(int(max(n for _, n in counts)), MAX_INSTANCES)
+                self.cache[("instance conditions", (block.block_type, block.labels))] = {
+                    i: _existence([label for label, n in counts if n > i], len(counts)) for i in range(most)}
+                return list(range(most))
             if isinstance(count, bool) or not isinstance(count, (int, float)) or count < 0:
                 return UNKNOWN
             return list(range(min(int(count), MAX_INSTANCES)))
@@ -486,7 +494,11 @@ class _Instance:
                 self.run_.budget -= 1
                 address = f"{self.prefix}{rtype}.{name}" + _suffix(key)
                 extra = _UNKNOWN_ITERATION if unknown else self.iteration(block, key)
-                self.run_.out.append(self._resource(block, rtype, address, extra))
+                res = self._resource(block, rtype, address, extra)
+                exists = self.cache.get(("instance conditions", (block.block_type, block.labels)), {}).get(key)
+                if exists:
+                    res.meta["condition_unknown"] = exists  # the test it exists on, as a CFN condition
+                self.run_.out.append(res)
         for name in self.module_blocks:
             for child in self.children(name).values():
                 child.run()
@@ -712,6 +724,18 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: i
 
 # Arguments of data "aws_availability_zones" that make its list differ from the region's.
 _AZ_FILTERS = ("exclude_names", "exclude_zone_ids", "filter", "all_availability_zones")
+
+
+def _existence(labels: list[str], branches: int) -> str | None:
+    """The test an instance of a conditional ``count`` exists on: None on every branch; the
+    ternary's test (``var.create``, or ``!var.create`` for its false branch) on one."""
+    if len(labels) == branches:
+        return None
+    if len(labels) == 1:
+        for suffix, negate in ((" ? (true branch)", ""), (" ? (false branch)", "!")):
+            if labels[0].endswith(suffix):
+                return negate + labels[0][:-len(suffix)]
+    return " or ".join(labels) if labels else "never"
 
 
 def _unresolved_dynamic(dynamic: Any, scope: _Scope) -> list[str]:
