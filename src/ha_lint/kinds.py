@@ -780,3 +780,16 @@ kind("iam_policy_attachment", tf="aws_iam_role_policy_attachments_exclusive", pr
     "roles": P(None, "role_name"),
     "policy_arns": P(None, "policy_arns"),
 })
+
+
+# The port a database engine listens on when the template gives none (RDS, DocumentDB, Neptune).
+_ENGINE_PORTS = (("aurora-postgresql", 5432), ("aurora-mysql", 3306), ("aurora", 3306), ("mysql", 3306),
+                 ("mariadb", 3306), ("postgres", 5432), ("oracle", 1521), ("sqlserver", 1433), ("db2", 50000),
+                 ("neptune", 8182), ("docdb", 27017))
+
+
+def engine_port(engine: object) -> int | None:
+    if not isinstance(engine, str):
+        return None
+    text = engine.lower()
+    return next((port for prefix, port in _ENGINE_PORTS if text.startswith(prefix)), None)

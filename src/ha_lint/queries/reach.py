@@ -21,9 +21,10 @@ DocumentDB has no public endpoint, so its clusters never have the first link.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Iterator
 
 from ha_lint.graph import Architecture
+from ha_lint.kinds import engine_port
 from ha_lint.model import Resource
 from ha_lint.queries.az import count_unknown, subnet_resources
 from ha_lint.queries.lb import _eips_of
@@ -31,11 +32,6 @@ from ha_lint.queries.network import Route, default_route, route_tables_of
 from ha_lint.queries.sg import (SgRule, database_ports, guarding_groups, ingress_rules_of, join_branches,
                                 world_rules_on_port)
 from ha_lint.values import Ref, as_bool, as_int, as_list, bad_branches, possibilities
-
-# Default ports by engine prefix (longest prefix first wins).
-_ENGINE_PORTS = (("aurora-postgresql", 5432), ("aurora-mysql", 3306), ("aurora", 3306), ("mysql", 3306),
-                 ("mariadb", 3306), ("postgres", 5432), ("oracle", 1521), ("sqlserver", 1433), ("db2", 50000),
-                 ("neptune", 8182), ("docdb", 27017))
 
 
 @dataclass(frozen=True)
@@ -75,13 +71,6 @@ class Exposure:
 # -- datastores, their ports and subnets --------------------------------------------------------
 
 
-def _engine_port(engine: Any) -> int | None:
-    if not isinstance(engine, str):
-        return None
-    text = engine.lower()
-    return next((port for prefix, port in _ENGINE_PORTS if text.startswith(prefix)), None)
-
-
 def _cluster_of(arch: Architecture, db: Resource) -> Resource | None:
     found = arch.targets(db, "cluster", "rds_cluster")
     return found[0] if len(found) == 1 else None
@@ -96,7 +85,7 @@ def db_port(arch: Architecture, db: Resource) -> int | None:
             return port if isinstance(port, int) else None
     for holder in holders:
         if holder.has("engine"):
-            return _engine_port(holder.get("engine").value)
+            return engine_port(holder.get("engine").value)
     default = db.get("port").value  # the kinds table's default (Redshift: 5439)
     return default if isinstance(default, int) else None
 

@@ -277,6 +277,11 @@ class _Context:
                 self._getatt_busy.discard(key)
             if value is not UNKNOWN and value is not _NO_VALUE:
                 return value
+        elif path == "Port" and "Port" not in props and "Engine" in props:
+            # No Port written: the engine's default (what CDK's connections.allowDefaultPortFrom writes).
+            port = kinds.engine_port(self.value(props["Engine"], depth + 1))
+            if port is not None:
+                return str(port)
         return Ref(target, attribute)
 
     def find_in_map(self, arg: list[Any], depth: int) -> tuple[Any, str] | None:
