@@ -414,6 +414,26 @@ def test_nested_stack_gets_the_parents_values_and_is_its_own_workload(tmp_path: 
     assert "nested_stack" not in arch.lookup(str(tmp_path / "parent.yaml"), "Remote")[0].meta
 
 
+def test_cdk_nested_stack_is_found_through_its_asset_path(tmp_path: Path) -> None:
+    # CDK writes the S3 URL of the uploaded asset; the template sits next to the parent in cdk.out.
+    parent = {"Resources": {"DbNestedStackDbNestedStackResourceA1B2C3D4": {
+        "Type": "AWS::CloudFormation::Stack",
+        "Properties": {"Parameters": {"MultiAz": "true"}, "TemplateURL": {"Fn::Join": ["", [
+            "https://s3.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}, "/cdk-assets/abc123.json"]]}},
+        "Metadata": {"aws:cdk:path": "Parent/Db.NestedStack/Db.NestedStackResource",
+                     "aws:asset:path": "ParentDb1A2B3C4D.nested.template.json", "aws:asset:property": "TemplateURL"}}}}
+    child = {"Parameters": {"MultiAz": {"Type": "String", "Default": "false"}},
+             "Resources": {"Db": {"Type": "AWS::RDS::DBInstance", "Properties": {
+                 "Engine": "postgres", "DBInstanceClass": "db.t3.micro", "MultiAZ": {"Ref": "MultiAz"}}}}}
+    (tmp_path / "Parent.template.json").write_text(json.dumps(parent, indent=1))
+    (tmp_path / "ParentDb1A2B3C4D.nested.template.json").write_text(json.dumps(child, indent=1))
+    rules = [cls() for cls in select(all_rules(), ["HA101"], None)]
+    result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1), rules)
+    assert result.errors == [] and result.findings == []  # the parent passes MultiAz = true
+    (db,) = [r for r in result.architecture.resources if r.address == "Db"]
+    assert db.props["MultiAZ"] == "true"
+
+
 def test_child_template_alone_is_resolved_on_its_defaults(tmp_path: Path) -> None:
     (tmp_path / "child.yaml").write_text(NESTED_CHILD)
     result = scan(ScanSettings(paths=[str(tmp_path / "child.yaml")], jobs=1), [])

@@ -631,7 +631,7 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = N
         meta["parameter_refs"] = [(p, t) for p, t, _ in found if t in ctx.params]
         meta["region"] = settings.region or UNKNOWN
         if rtype in _NESTED_TYPES:
-            nested = _nested_stack(ctx, logical_id, raw_props, _NESTED_TYPES[rtype])
+            nested = _nested_stack(ctx, logical_id, raw_props, _NESTED_TYPES[rtype], body.get("Metadata"))
             if nested:
                 meta["nested_stack"] = nested
         resources.append(Resource(
@@ -744,8 +744,13 @@ def _is_local_template(url: str) -> bool:
     return url.startswith(("./", "../", "/")) or lowered.endswith((".yaml", ".yml", ".json", ".template"))
 
 
-def _nested_stack(ctx: _Context, logical_id: str, raw_props: dict[str, Any], url_key: str) -> NestedStack | None:
+def _nested_stack(ctx: _Context, logical_id: str, raw_props: dict[str, Any], url_key: str,
+                  metadata: Any = None) -> NestedStack | None:
     url = raw_props.get(url_key)  # `cloudformation package` uploads literal local paths only
+    if isinstance(metadata, dict) and metadata.get("aws:asset:property") == url_key \
+            and isinstance(metadata.get("aws:asset:path"), str):
+        # CDK: the URL is the S3 asset; the template it uploads sits next to this one in cdk.out.
+        url = metadata["aws:asset:path"]
     if not isinstance(url, str) or not _is_local_template(url):
         return None
     base = f"Resources.{logical_id}.Properties"
