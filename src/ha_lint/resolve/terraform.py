@@ -506,7 +506,8 @@ class _Instance:
     def _resource(self, block: TfBlock, rtype: str, address: str, extra: dict[str, Any]) -> Resource:
         scope = _Scope(self, extra)
         body = {k: v for k, v in block.body.items() if k not in _RESERVED}
-        props = _block_values(body, block.body.get("dynamic"), scope, 0)
+        unresolved: list[str] = []
+        props = _block_values(body, block.body.get("dynamic"), scope, 0, unresolved)
         origins: dict[str, Origin] = {}
         self._record_origins(body, "", origins, extra, 0)
         provider = _provider_key(block.body.get("provider"))
@@ -515,9 +516,8 @@ class _Instance:
                                 "module": self.prefix.rstrip(".")}
         if "lifecycle" in block.body:
             meta["lifecycle"] = _plain(hclexpr.evaluate_value(block.body["lifecycle"], scope))
-        unresolved = _unresolved_dynamic(block.body.get("dynamic"), scope)
         if unresolved:
-            meta["unresolved_dynamic"] = unresolved
+            meta["unresolved_dynamic"] = sorted(set(unresolved))
         return Resource(address=address, type=rtype, source=TERRAFORM, file=block.file, line=block.line,
                         workload=self.run_.workload.id, props=props, lines=dict(block.lines), origins=origins, meta=meta)
 
@@ -667,9 +667,12 @@ def _provider_key(raw: Any) -> str:
 _MAX_BLOCK_DEPTH = 8
 
 
-def _block_values(body: dict[str, Any], dynamic: Any, scope: _Scope, depth: int) -> dict[str, Any]:
+def _block_values(body: dict[str, Any], dynamic: Any, scope: _Scope, depth: int,
+                  unresolved: list[str] | None = None) -> dict[str, Any]:
     """A block's arguments and nested blocks evaluated, ``dynamic`` blocks expanded (inside
-    nested blocks and other dynamic blocks' ``content`` too)."""
+    nested blocks and other dynamic blocks' ``content`` too). ``unresolved`` collects the
+    labels of the block's own dynamic blocks whose ``for_each`` is unknown (on some branch):
+    the blocks they add are unknown, while the static ones of the label are known."""
     props: dict[str, Any] = {}
     for key, raw in body.items():
         if key == "dynamic" and depth > 0:
@@ -681,11 +684,12 @@ def _block_values(body: dict[str, Any], dynamic: Any, scope: _Scope, depth: int)
         else:
             props[key] = _plain(hclexpr.evaluate_value(raw, scope))
     for index, dyn in enumerate(dynamic if isinstance(dynamic, list) else []):
-        _expand_dynamic(dyn, props, scope, depth, index)
+        _expand_dynamic(dyn, props, scope, depth, index, unresolved)
     return props
 
 
-def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: int = 0, index: int = 0) -> None:
+def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: int = 0, index: int = 0,
+                    unresolved: list[str] | None = None) -> None:
     """``dynamic "ingress" { for_each = ...; content {...} }`` -> ``ingress`` blocks (a
     resource's own: ``DynamicBlock``s that remember ``index``, for their line)."""
     if not isinstance(dynamic, dict) or depth >= _MAX_BLOCK_DEPTH:
@@ -694,6 +698,9 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: i
         if not isinstance(spec, dict):
             continue
         items = hclexpr.evaluate_value(spec.get("for_each", UNKNOWN), scope)
+        if unresolved is not None and any(not isinstance(v, (list, dict)) for v in
+                                          ([v for _, v in items.branches] if isinstance(items, Choice) else [items])):
+            unresolved.append(label)
         iterator = spec.get("iterator", label)
         iterator = _provider_key(iterator) if isinstance(iterator, str) and iterator.startswith("${") else iterator
         content = spec.get("content")
@@ -736,21 +743,6 @@ def _existence(labels: list[str], branches: int) -> str | None:
             if labels[0].endswith(suffix):
                 return negate + labels[0][:-len(suffix)]
     return " or ".join(labels) if labels else "never"
-
-
-def _unresolved_dynamic(dynamic: Any, scope: _Scope) -> list[str]:
-    """The labels of a resource's own ``dynamic`` blocks whose ``for_each`` is unknown (on some
-    branch): the blocks they add are unknown, while the static ones of the label are known."""
-    out: list[str] = []
-    for dyn in dynamic if isinstance(dynamic, list) else []:
-        for label, spec in (dyn.items() if isinstance(dyn, dict) else ()):
-            if not isinstance(spec, dict):
-                continue
-            items = hclexpr.evaluate_value(spec.get("for_each", UNKNOWN), scope)
-            values = [v for _, v in items.branches] if isinstance(items, Choice) else [items]
-            if any(not isinstance(v, (list, dict)) for v in values):
-                out.append(label)
-    return sorted(set(out))
 
 
 def _with_blocks(existing: Any, blocks: Any) -> Any:
