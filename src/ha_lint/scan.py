@@ -226,6 +226,8 @@ def _cached_outcomes(jobs: list[_Job], js: _JobSettings) -> list[Any]:
     cache = Cache(Path(js.cache_dir))  # type: ignore[arg-type]
     outcomes: list[Any] = []
     for job in jobs:
+        if len(outcomes) == _PROBE and all(o is _MISS for o in outcomes):
+            return outcomes + [_MISS] * (len(jobs) - _PROBE)  # a cold cache: the workers look up the rest
         try:
             data = read_bytes(job.path, js.max_bytes)
         except LoadFailure:
@@ -237,6 +239,7 @@ def _cached_outcomes(jobs: list[_Job], js: _JobSettings) -> list[Any]:
 
 
 _MISS = object()
+_PROBE = 32  # files looked up before a scan that has hit none is taken for a cold one
 
 
 def _load_job(job: _Job, data: bytes, js: _JobSettings) -> Any:
