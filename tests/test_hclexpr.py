@@ -545,3 +545,12 @@ def test_fuzz_arbitrary_text(text: str) -> None:
     except HclExprError:
         return
     evaluate(node, SCOPE)
+
+
+def test_a_slice_of_an_unknown_list_with_known_bounds_has_a_known_length() -> None:
+    # slice(module.vpc.public_subnets, 0, 1): exactly one subnet, whichever it is.
+    assert ev("slice(var.unknown, 0, 1)") == [UNKNOWN]
+    assert ev("slice(var.unknown, 1, 3)") == [UNKNOWN, UNKNOWN]
+    assert ev("slice(var.unknown, 0, var.unknown)") is UNKNOWN
+    assert ev("slice(var.unknown, 2, 1)") is UNKNOWN  # a Terraform error: nothing is known
+    assert ev('slice(["a", "b", "c"], 0, 2)') == ["a", "b"]

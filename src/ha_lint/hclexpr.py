@@ -1126,7 +1126,7 @@ class _Evaluator:
         args = [self.run(a, env) for a in node.args]
         if node.expand and args:
             args.extend(_list(args.pop()))
-        sees_unknown = node.name in ("coalesce", "coalescelist")
+        sees_unknown = node.name in ("coalesce", "coalescelist", "slice")
 
         def call(*values: Any) -> Any:
             if not sees_unknown and any(v is UNKNOWN for v in values):
@@ -1405,8 +1405,15 @@ def _element(values: Any, index: Any) -> Any:
 
 
 def _slice(values: Any, start: Any, end: Any) -> list[Any]:
+    if values is UNKNOWN:  # slice(module.vpc.public_subnets, 0, 1): one element, whichever it is
+        a, b = _int(start), _int(end)
+        if 0 <= a <= b <= MAX_SLICE_OF_UNKNOWN:
+            return [UNKNOWN] * (b - a)
     items, a, b = _list(values), _int(start), _int(end)
     return items[a:b] if 0 <= a <= b <= len(items) else _fail("slice: indices out of range")
+
+
+MAX_SLICE_OF_UNKNOWN = 64  # longer slices of an unknown list stay unknown
 
 
 def _length(v: Any) -> int:
