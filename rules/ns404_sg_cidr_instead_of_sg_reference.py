@@ -91,9 +91,11 @@ class SgCidrInsteadOfSgReference(Rule):
             if not ports or not ranges:
                 continue
             wider = "" if rule.ports is not None and rule.ports[0] == rule.ports[1] else f" ({rule.describe_ports()})"
+            # A cluster's group guards its members too: name the cluster, which holds the group.
+            shown = next((s for s in stores if s.kind.endswith("cluster")), (stores or guarded)[0])
             yield self.finding(
                 rule.owner,
-                f"{rule.group.address} guards {(stores or guarded)[0].address} and admits "
+                f"{rule.group.address} guards {shown.address} and admits "
                 f"{describe_ports(ports, {**names, **_OWN_PORT_NAMES})}{wider} from {'; '.join(ranges)}{rule.why}"
                 f"{when(rule.branch)}: every host in that network can connect. Reference the clients' security group "
                 "instead of the CIDR.",

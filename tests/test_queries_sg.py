@@ -450,3 +450,27 @@ def test_a_list_level_if_on_a_known_condition_points_at_the_chosen_arms_entry(tm
         """)
     (rule,) = rules_of(arch)
     assert rule.ports == (22, 22) and rule.line == 14
+
+
+def test_ns404_names_the_cluster_that_holds_the_group_not_a_member(tmp_path: Path) -> None:
+    from ha_lint.engine import all_rules, select
+
+    (tmp_path / "t.yaml").write_text(textwrap.dedent("""
+        Resources:
+          Sg:
+            Type: AWS::EC2::SecurityGroup
+            Properties:
+              GroupDescription: db
+              VpcId: vpc-1
+              SecurityGroupIngress:
+                - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, CidrIp: 10.0.0.0/8}
+          Cluster:
+            Type: AWS::RDS::DBCluster
+            Properties: {Engine: aurora-postgresql, VpcSecurityGroupIds: [!Ref Sg]}
+          Member:
+            Type: AWS::RDS::DBInstance
+            Properties: {DBClusterIdentifier: !Ref Cluster, Engine: aurora-postgresql, DBInstanceClass: db.r6g.large}
+    """))
+    result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1), [cls() for cls in select(all_rules(), ["NS404"], None)])
+    (finding,) = result.findings
+    assert finding.message.startswith("Sg guards Cluster and admits PostgreSQL (5432)")
