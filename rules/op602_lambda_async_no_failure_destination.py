@@ -34,8 +34,8 @@ class LambdaAsyncNoFailureDestination(Rule):
     and keeps nothing that fails. Async settings apply per version or alias: a config whose
     `Qualifier` / `qualifier` names an alias or version (`live`, `3`) does not count when
     nothing in the scanned set invokes the function through one (no alias of it, no SAM
-    `AutoPublishAlias`): the unqualified invocations still drop their failures. A Terraform `dynamic "dead_letter_config"` whose
-    `for_each` is decided by a ternary (`var.dlq_arn == null ? [] : [...]`) is reported
+    `AutoPublishAlias`): the unqualified invocations still drop their failures. A Terraform
+    `dynamic "dead_letter_config"` whose `for_each` is decided by a ternary (`var.dlq_arn == null ? [] : [...]`) is reported
     for the branch without the block; one whose `for_each` is unknown is not.
 
     ## Why it matters
