@@ -248,6 +248,9 @@ class Selection:
     tags_readable: bool = True  # False: the tag list is not a list we can read
 
     def selects(self, res: Resource) -> Tri:
+        if self.refs and not (self.arns or self.any_tags) and self.resources_readable and self.tags_readable \
+                and res.uid not in self.refs:
+            return False  # by reference only, and not this one (asked for every resource: the quick answer)
         if regions_differ(self.owner, res) is True:
             return False
         if res.uid in self.not_refs:

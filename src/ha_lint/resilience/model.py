@@ -347,15 +347,8 @@ def _covering(arch: Architecture, res: Resource, posture: dr.Posture, which: str
         return groups.get(None, [])
     if (res.uid, which) not in memo:  # asked for every scenario: once per resource
         memo[res.uid, which] = [plan for plan, sels in by_plan.items() if plan in groups
-                                and any(_may_select(sel, res) for sel in sels)]
+                                and any(sel.selects(res) is not False for sel in sels)]
     return groups.get(None, []) + [e for plan in memo[res.uid, which] for e in groups[plan]]
-
-
-def _may_select(sel: backup.Selection, res: Resource) -> bool:
-    if sel.refs and not (sel.arns or sel.any_tags) and sel.resources_readable and sel.tags_readable \
-            and res.uid not in sel.refs:
-        return False  # by reference only, and not this one (the quick answer of selects())
-    return sel.selects(res) is not False
 
 
 def _data_recovery(arch: Architecture, comp: Component, table: dict[str, Assumption],
