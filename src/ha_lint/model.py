@@ -36,6 +36,33 @@ class LoadError:
 
 
 @dataclass(frozen=True)
+class ScanWarning:
+    """Something ha-lint could not read or resolve, said to the user (never silent). Part of
+    the JSON contract: ``{"code", "file", "line", "message"}``; ``file``/``line`` are None
+    when there is none. A warning never changes the exit code.
+
+    Codes in use: ``module-not-found``, ``input-unknown``, ``variable-unset``,
+    ``reference-outside-root``, ``cache-refused``, ``nested-stack``, ``note`` (anything else).
+    """
+
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.file:
+            where = f"{self.file}:{self.line}" if self.line else self.file
+            return f"{where}: {self.message}"
+        return self.message
+
+
+def as_warning(item: "ScanWarning | str") -> ScanWarning:
+    """A warning from the older plain-string form (code ``note``, no location)."""
+    return item if isinstance(item, ScanWarning) else ScanWarning("note", str(item))
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     rule_name: str
