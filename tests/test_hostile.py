@@ -307,6 +307,8 @@ def test_unsafe_and_explosive_yaml_is_refused_quickly(tmp_path: Path) -> None:
         "python_name.yaml": CFN_HEAD + "Resources:\n  Logs:\n    Type: AWS::S3::Bucket\n"
                                        "    Metadata: !!python/name:os.system\n",
         "laughs.yaml": billion_laughs(),
+        # An anchor that contains its own alias expands for ever.
+        "recursive.yaml": CFN_HEAD + "Resources:\n  Logs:\n    Type: AWS::S3::Bucket\n    Metadata: &m [1, *m]\n",
         "deep.yaml": deep_yaml,
         "deep.json": deep_json,
         "deep_tf/main.tf": "locals {\n  x = " + "[" * 3000 + "]" * 3000 + "\n}\n",
@@ -321,6 +323,8 @@ def test_unsafe_and_explosive_yaml_is_refused_quickly(tmp_path: Path) -> None:
                                 "!Ref, !Sub, !GetAtt ...)"),
         ("laughs.yaml", 8, "not valid YAML: its aliases (*name, first at line 8) expand to more than 250,000 values "
                            "(an alias bomb?); not loaded"),
+        ("recursive.yaml", 6, "not valid YAML: its aliases (*name, first at line 6) expand to more than 250,000 "
+                              "values (an alias bomb?); not loaded"),
         ("deep.yaml", 7, "nests deeper than 200 levels (at line 7); a template is never this deep, not loaded"),
         ("deep.json", 3, "nests deeper than 200 levels (at line 3); a template is never this deep, not loaded"),
         ("deep_tf/main.tf", 2, "nests too deeply to parse (brackets inside brackets, deepest at line 2); a Terraform "

@@ -37,6 +37,7 @@ from ha_lint.loaders import LoadFailure
 # Guards against alias bombs and absurd nesting: a template is data, never this big.
 MAX_NODES = 2_000_000
 MAX_DEPTH = 200
+MAX_EXPANDED = 250_000  # values once YAML aliases are expanded (cfn-lint >= 1.57 has the same bound)
 
 
 @dataclass
@@ -106,6 +107,7 @@ def load_cfnlint(text: str, shown: str) -> CfnTemplate:
     is described in plain words by ``describe_failure``."""
     from cfnlint.decode import decode_str  # lazy: about half a second of imports
 
+    _refuse_alias_bomb(text)
     template, matches = decode_str(text)
     if matches:
         raise describe_failure(text, matches)
@@ -114,6 +116,54 @@ def load_cfnlint(text: str, shown: str) -> CfnTemplate:
     lines: dict[str, int] = {}
     plain = _plain(template, "", lines, [0], 0)
     return CfnTemplate(shown, plain, lines)
+
+
+def _refuse_alias_bomb(text: str) -> None:
+    """A LoadFailure when the YAML's aliases expand to more than MAX_EXPANDED values.
+
+    Checked here, before cfn-lint decodes the file, so that the refusal and its wording are
+    ha-lint's whichever cfn-lint is installed (cfn-lint 1.57 added its own 250,000-node guard;
+    earlier versions build the aliased structure and leave the walk to us). Composed nodes
+    are shared, not copied, so the expanded size is counted in time linear in the file:
+    one count per distinct node, values as cfn-lint counts them (a mapping's values, a
+    list's items, the collection itself)."""
+    if "&" not in text or "*" not in text:  # no anchor, or no alias: nothing can expand
+        return
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except Exception:  # a syntax error, too deep...: cfn-lint's decoding reports it
+        return
+    if root is None:
+        return
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # on the current path: met again, the structure contains itself
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:  # iterative post-order: a deep file must not exhaust the Python stack
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = [v for _, v in node.value] if node.id == "mapping" else node.value if node.id == "sequence" else []
+        if not children_done:
+            if any(id(c) in open_nodes for c in children):  # `&a [*a]`: it expands for ever
+                raise _alias_bomb(text)
+            if any(id(c) not in sizes for c in children):
+                open_nodes.add(id(node))
+                stack.append((node, True))
+                stack.extend((c, False) for c in children if id(c) not in sizes)
+                continue
+        open_nodes.discard(id(node))
+        total = 1 + sum(sizes[id(c)] for c in children)
+        if total > MAX_EXPANDED:
+            raise _alias_bomb(text)
+        sizes[id(node)] = total
+
+
+def _alias_bomb(text: str) -> LoadFailure:
+    line = _first_event_line(text, "AliasEvent")
+    return LoadFailure(f"not valid YAML: its aliases (*name, first at line {line}) expand to more than "
+                       f"{MAX_EXPANDED:,} values (an alias bomb?); not loaded", line)
 
 
 def _plain(node: Any, path: str, lines: dict[str, int], count: list[int], depth: int) -> Any:
@@ -288,12 +338,8 @@ def describe_failure(text: str, matches: list[Any]) -> LoadFailure:
         return LoadFailure(f"not valid YAML: the tag {name}{where} is refused: a template is plain data, and ha-lint "
                            "never builds objects from it (CloudFormation's own tags are !Ref, !Sub, !GetAtt ...)",
                            int(at.group(1)) if at else line)
-    if "YAML aliases" in first or "alias amplification" in first:
-        limit = re.search(r"more than (\d+)", first)
-        size = f"{int(limit.group(1)):,}" if limit else "too many"
-        alias_line = _first_event_line(text, "AliasEvent")
-        return LoadFailure(f"not valid YAML: its aliases (*name, first at line {alias_line}) expand to more than {size} "
-                           "values (an alias bomb?); not loaded", alias_line)
+    if "YAML aliases" in first or "alias amplification" in first:  # cfn-lint >= 1.57: normally ours fires first
+        return _alias_bomb(text)
     if "maximum recursion depth" in first or "maximum nesting depth" in first:
         return _too_deep(_deep_line(text))
     error = _compose_error(text)
