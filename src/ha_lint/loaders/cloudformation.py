@@ -108,7 +108,10 @@ def load_cfnlint(text: str, shown: str) -> CfnTemplate:
     from cfnlint.decode import decode_str  # lazy: about half a second of imports
 
     _refuse_alias_bomb(text)
-    template, matches = decode_str(text)
+    try:
+        template, matches = decode_str(text)
+    except RecursionError:  # cfn-lint < 1.5x recurses where later versions report the depth
+        raise _too_deep(_deep_line(text)) from None
     if matches:
         raise describe_failure(text, matches)
     if not isinstance(template, dict):
@@ -323,13 +326,13 @@ def describe_failure(text: str, matches: list[Any]) -> LoadFailure:
     """One LoadFailure for a template cfn-lint could not decode: what is wrong and where."""
     messages = [str(getattr(m, "message", m)).strip() for m in matches]
     first, line = messages[0], _match_line(matches[0])
-    duplicates = [(re.match(r"Duplicate found '(.*?)'", msg), _match_line(m)) for msg, m in zip(messages, matches)]
-    if duplicates[0][0]:
-        key = duplicates[0][0].group(1)
-        where = sorted({n for d, n in duplicates if d and d.group(1) == key and n})
-        lines = " and ".join(map(str, where)) if len(where) > 1 else str(line)
-        return LoadFailure(f"not valid {_syntax(text)}: key {key!r} appears twice in the same mapping (lines {lines}); "
-                           "keep one of them", where[-1] if where else line)
+    # The key and its lines are found here, not read from cfn-lint's wording (which changed
+    # its quotes between versions).
+    duplicate = _duplicate_key(text) if first.startswith("Duplicate found") else None
+    if duplicate is not None:
+        key, where = duplicate
+        return LoadFailure(f"not valid {_syntax(text)}: key {key!r} appears twice in the same mapping "
+                           f"(lines {' and '.join(map(str, where))}); keep one of them", where[-1])
     tag = re.search(r"could not determine a constructor for the tag '([^']*)'", first)
     if tag:
         at = re.search(r"line (\d+), column (\d+)", first)
@@ -347,6 +350,35 @@ def describe_failure(text: str, matches: list[Any]) -> LoadFailure:
         return _describe_yaml_error(error, text)
     at = f" at line {line}" if line else ""
     return LoadFailure(f"not valid {_syntax(text)}: {first.splitlines()[0] if first else 'cannot be parsed'}{at}", line)
+
+
+def _duplicate_key(text: str) -> tuple[str, list[int]] | None:
+    """The first key written twice in one mapping, in document order, with the lines of each
+    time it is written; None when there is none (or the YAML does not compose)."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except Exception:
+        return None
+    stack, seen = ([root] if root is not None else []), set()
+    while stack:  # iterative: a deep file must not exhaust the Python stack
+        node = stack.pop()
+        if id(node) in seen:  # an alias: already walked
+            continue
+        seen.add(id(node))
+        if node.id == "mapping":
+            lines: dict[str, list[int]] = {}
+            for key, _ in node.value:
+                if key.id == "scalar":
+                    lines.setdefault(key.value, []).append(key.start_mark.line + 1)
+            twice = next(((k, v) for k, v in lines.items() if len(v) > 1), None)
+            if twice is not None:
+                return twice
+            stack.extend(value for _, value in reversed(node.value))
+        elif node.id == "sequence":
+            stack.extend(reversed(node.value))
+    return None
 
 
 def _syntax(text: str) -> str:
