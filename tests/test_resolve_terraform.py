@@ -347,8 +347,9 @@ def test_missing_and_cyclic_modules_warn_with_file_and_line(tmp_path: Path) -> N
     })
     assert sorted(found) == ["module.a.aws_sns_topic.a", "module.a.module.b.aws_sns_topic.b"]
     assert len(result.warnings) == 2
-    assert result.warnings[0].startswith(f"{tmp_path}/main.tf:3: module \"gone\": source './nowhere' not found")
-    assert result.warnings[1].startswith(f"{tmp_path}/b/main.tf:2: module \"a\": source '../a' calls a module that is already")
+    assert str(result.warnings[0]).startswith(f"{tmp_path}/main.tf:2: module.gone: source './nowhere' not found")
+    assert [w.code for w in result.warnings] == ["module-not-found", "module-cycle"]
+    assert str(result.warnings[1]).startswith(f"{tmp_path}/b/main.tf:1: module.a: source '../a' calls a module that is already")
 
 
 def test_registry_modules_come_from_modules_json(tmp_path: Path) -> None:
@@ -370,7 +371,10 @@ def test_registry_modules_come_from_modules_json(tmp_path: Path) -> None:
         ".terraform/modules/bucket/main.tf": 'variable "bucket" {}\nresource "aws_s3_bucket" "this" {\n  bucket = var.bucket\n}\n',
     })
     assert found["module.bucket.aws_s3_bucket.this"].props == {"bucket": "logs"}
-    assert result.warnings == []  # an uninstalled remote module is skipped without noise
+    # the one that `terraform init` did not install is said, at its module block, with both fixes
+    assert [(w.code, w.file, w.line) for w in result.warnings] == [("module-not-found", f"{tmp_path}/main.tf", 7)]
+    assert "module.not_installed: source 'git::https://example.com/x.git'" in result.warnings[0].message
+    assert "run `terraform init`, or pass --download-modules" in result.warnings[0].message
 
 
 def test_dynamic_blocks(tmp_path: Path) -> None:

@@ -212,6 +212,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from ha_lint import baseline, engine, reporters, scope, suppress
     from ha_lint.cache import default_dir as default_cache_dir
     from ha_lint.graph import Options
+    from ha_lint.model import ScanWarning
     from ha_lint.scan import ScanSettings, scan
 
     for path in args.paths:
@@ -295,13 +296,15 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         split = baseline.split(findings, baseline.load(baseline_file), root)
         findings, result.baselined = split.new, len(split.known)
         if split.stale and not where.restricted:
-            result.warnings.append(f"{split.stale} baseline entr{'ies' if split.stale != 1 else 'y'} in {baseline_file} "
-                                   f"match no finding any more (fixed): refresh it with --write-baseline {baseline_file}")
+            result.warnings.append(ScanWarning(
+                "baseline-stale", f"{split.stale} baseline entr{'ies' if split.stale != 1 else 'y'} in {baseline_file} "
+                f"match no finding any more (fixed): refresh it with --write-baseline {baseline_file}", str(baseline_file)))
     result.findings = [f for f in findings if where.includes(f.file)]
     result.suppressed = [s for s in outcome.suppressed if where.includes(s.finding.file)]
     context_errors = [e for e in result.errors if not where.includes(e.file)]
     result.errors = [e for e in result.errors if where.includes(e.file)]
-    result.warnings += [f"context file {e.file} could not be loaded: {e.message}" for e in context_errors]
+    result.warnings += [ScanWarning("context-not-loaded", f"a context file (read, not reported on) could not be loaded: "
+                                    f"{e.message}", e.file, e.line) for e in context_errors]
 
     colour = not args.no_color and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     report_options = {"rules": rules + list(meta.values()), "root": root, "files": files,

@@ -23,7 +23,7 @@ from ha_lint import discover as disc
 from ha_lint.engine import Rule, run
 from ha_lint.graph import Architecture, Options
 from ha_lint.loaders import LoadFailure
-from ha_lint.model import SEVERITY_RANK, Finding, LoadError, Resource, Workload
+from ha_lint.model import SEVERITY_RANK, Finding, LoadError, Resource, ScanWarning, Workload
 
 
 @dataclass
@@ -46,7 +46,7 @@ class ScanSettings:
 class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[ScanWarning | str] = field(default_factory=list)  # plain strings: older producers (model.as_warning)
     rule_failures: list[str] = field(default_factory=list)
     files: int = 0
     resources: int = 0
@@ -426,6 +426,9 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
         modules[directory.resolve()] = module
 
     extra: dict[Path, tf.TfModule | None] = {}
+    # Files of modules outside the scanned paths that could not be loaded: no scan reports them, so
+    # each root that reads the module says so (kept with the root's resolution in the cache).
+    unreadable: dict[Path, list[ScanWarning]] = {}
 
     def shown_of(path: Path) -> str:
         if path in modules:
@@ -441,10 +444,16 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
                 shown = shown_of(path)
                 module = tf.TfModule(shown, path)
                 for file in sorted(path.glob("*.tf")):
+                    shown_file = os.path.join(shown, file.name)
                     try:
-                        module.files.append(tf.load_file(read_text(file, str(file), settings.max_file_size), os.path.join(shown, file.name)))
-                    except Exception:  # context only: its own scan reports it
-                        continue
+                        module.files.append(tf.load_file(read_text(file, str(file), settings.max_file_size), shown_file))
+                    except LoadFailure as exc:
+                        unreadable.setdefault(path, []).append(ScanWarning(
+                            "module-file-not-loaded", f"{exc.message}; this module file is outside the scanned paths "
+                            "and its resources are not checked", shown_file, exc.line))
+                    except Exception as exc:  # a bug of ours: this file is lost, never the scan
+                        unreadable.setdefault(path, []).append(ScanWarning(
+                            "module-file-not-loaded", internal_error(exc), shown_file))
                 extra[path] = module
         return extra[path]
 
@@ -477,6 +486,7 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
             with _deadline(settings.file_timeout):
                 tfvars = resolve_tf.read_tfvars(root, tf_settings, parse_tfvars)
                 workload, res, warnings = resolve_tf.resolve(root, tf_settings, load_used, tfvars)
+                warnings += [w for path in dict.fromkeys(used) for w in unreadable.get(path, [])]
             if cache and len(result.errors) == errors_before:
                 from ha_lint.cache import directory_digest
 
@@ -596,6 +606,7 @@ def scan(settings: ScanSettings, rules: list[Rule]) -> ScanResult:
     # A template nested twice can give one finding twice, word for word: report it once.
     result.findings = list(dict.fromkeys(result.findings))
     result.findings.sort(key=lambda f: (f.file, f.line, f.rule_id, f.resource))
+    result.warnings = list(dict.fromkeys(result.warnings))  # several roots calling one module say it once
     result.errors.sort(key=lambda e: (e.file, e.line or 0))
     result.seconds = time.perf_counter() - started
     return result

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ha_lint.baseline import relative_path
+from ha_lint.model import as_warning
 from ha_lint.scan import ScanResult
 
 COMMAND = {"high": "error", "medium": "warning", "low": "notice", "info": "notice"}
@@ -36,6 +37,9 @@ def render(result: ScanResult, options: dict) -> str:
                               f"{f.rule_id} {f.rule_name} [{f.severity}]{where}"))
     for e in result.errors:
         out.append(annotation("error", e.message, relative_path(e.file, root), e.line, "ha-lint: file not loaded"))
-    for note in result.rule_failures + result.warnings:
+    for note in result.rule_failures:
         out.append(annotation("warning", note, title="ha-lint"))
+    for warning in map(as_warning, result.warnings):
+        out.append(annotation("warning", warning.message, relative_path(warning.file, root) if warning.file else None,
+                              warning.line, f"ha-lint: {warning.code}"))
     return "".join(line + "\n" for line in out)

@@ -5,11 +5,21 @@
   "findings": [{"rule_id", "rule_name", "severity", "message", "file", "line",
                 "resource", "resource_type"}],
   "errors":   [{"file", "line" (null when unknown), "message"}],
-  "summary":  {"files", "resources", "workloads", "findings", "errors",
+  "warnings": [{"code", "file", "line", "message"}],
+  "summary":  {"files", "resources", "workloads", "findings", "errors", "warnings",
                "by_severity": {"high", "medium", "low", "info"}, "seconds",
                "suppressed", "baselined"},
   "suppressed": [finding + {"suppression": {"kind", "reason", "at"}}]  (--show-suppressed only)
 }
+
+``warnings`` (additive: the schema is still 1) are what ha-lint could not read or resolve and
+says so instead of staying silent; they never change the exit code. ``code`` is a stable
+kebab-case name: ``module-not-found`` (a module call whose source is not on disk: run
+``terraform init`` or pass ``--download-modules``), ``input-unknown`` (a ``--var``, tfvars
+entry or module input that matches no variable), ``variable-unset`` (a root variable with no
+value and no default), ``module-cycle``, ``resource-limit``, ``nested-stack``,
+``baseline-stale``, ``context-not-loaded``, ``module-file-not-loaded``, ``note`` (anything
+older without a code). ``file`` and ``line`` are null when there is none.
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from __future__ import annotations
 import json
 
 from ha_lint import __version__
-from ha_lint.model import SEVERITIES
+from ha_lint.model import SEVERITIES, as_warning
 from ha_lint.scan import ScanResult
 
 
@@ -35,12 +45,15 @@ def as_dict(result: ScanResult, show_suppressed: bool = False) -> dict:
         "schema": 1,
         "findings": [_finding(f) for f in result.findings],
         "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in result.errors],
+        "warnings": [{"code": w.code, "file": w.file, "line": w.line, "message": w.message}
+                     for w in map(as_warning, result.warnings)],
         "summary": {
             "files": result.files,
             "resources": result.resources,
             "workloads": result.workloads,
             "findings": len(result.findings),
             "errors": len(result.errors),
+            "warnings": len(result.warnings),
             "by_severity": {s: sum(1 for f in result.findings if f.severity == s) for s in SEVERITIES},
             "seconds": round(result.seconds, 3),
             "suppressed": len(result.suppressed),

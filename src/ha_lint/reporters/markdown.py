@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from ha_lint.baseline import relative_path
-from ha_lint.model import SEVERITIES, SEVERITY_RANK
+from ha_lint.model import SEVERITIES, SEVERITY_RANK, as_warning
 from ha_lint.reporters import rule_url, rules_by_id
 from ha_lint.scan import ScanResult
 
@@ -50,6 +50,15 @@ def render(result: ScanResult, options: dict) -> str:
         out.append("")
         for e in result.errors:
             out.append(f"- {_file_link(relative_path(e.file, root), e.line)}: {cell(e.message)}")
+        out.append("")
+    if result.warnings:
+        out.append(f"### Warnings ({len(result.warnings)})")
+        out.append("")
+        for w in map(as_warning, result.warnings[:MAX_ROWS]):
+            where = f"{_file_link(relative_path(w.file, root), w.line)}: " if w.file else ""
+            out.append(f"- `{w.code}` {where}{cell(w.message)}")
+        if len(result.warnings) > MAX_ROWS:
+            out.append(f"- ... and {len(result.warnings) - MAX_ROWS} more; the SARIF or JSON report has them all.")
         out.append("")
     if suppressed and options.get("show_suppressed"):
         out.append(f"<details><summary>{len(suppressed)} suppressed</summary>")

@@ -5,6 +5,9 @@ help URI), tags, precision and ``problem.severity``; security rules also carry
 ``security-severity`` (a score as a string). Results carry a real level per severity,
 repository-relative URIs (``%SRCROOT%``), the resource as a logical location, and a stable
 ``partialFingerprints`` entry built from the finding's identity (the baseline's).
+Load errors and warnings are ``invocations[0].toolExecutionNotifications``: a load error at
+level ``error``; a warning at level ``warning`` with its code as ``descriptor.id``
+(``module-not-found``, ...) and its file and line as the location when it has one.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from ha_lint import __version__
 from ha_lint.baseline import FINGERPRINT_KEY, fingerprint, relative_path
-from ha_lint.model import Finding
+from ha_lint.model import Finding, ScanWarning, as_warning
 from ha_lint.reporters import PROJECT_URL, docs_section, rule_url, rules_by_id
 from ha_lint.scan import ScanResult
 
@@ -55,7 +58,8 @@ def render(result: ScanResult, options: dict) -> str:
         "invocations": [{
             "executionSuccessful": not result.rule_failures,
             "toolExecutionNotifications": [_load_error(e, root) for e in result.errors]
-            + [{"level": "warning", "message": {"text": note}} for note in result.rule_failures + result.warnings],
+            + [{"level": "warning", "message": {"text": note}} for note in result.rule_failures]
+            + [_warning(w, root) for w in map(as_warning, result.warnings)],
         }],
         "columnKind": "utf16CodeUnits",
     }
@@ -138,6 +142,15 @@ def _result(finding: Finding, suppressed: Any, index: dict[str, int], root: Path
             "kind": "external" if suppressed.kind == "config" else "inSource",
             "justification": suppressed.reason or "(no reason given)",
         }]
+    return out
+
+
+def _warning(warning: ScanWarning, root: Path) -> dict[str, Any]:
+    """A warning as a notification: its code is the descriptor, its file and line the location."""
+    out: dict[str, Any] = {"level": "warning", "message": {"text": warning.message},
+                           "descriptor": {"id": warning.code}}
+    if warning.file:
+        out["locations"] = [_location(warning.file, warning.line, root)]
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from ha_lint.model import SEVERITIES
+from ha_lint.model import SEVERITIES, as_warning
 from ha_lint.scan import ScanResult
 
 _COLOURS = {"high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
@@ -34,13 +34,16 @@ def render(result: ScanResult, options: dict) -> str:
         for e in result.errors:
             out.append(f"  {e.file}" + (f":{e.line}" if e.line else "") + f": {e.message}")
         out.append("")
-    for note in result.rule_failures + result.warnings:
+    for note in result.rule_failures:
         out.append(f"warning: {note}")
+    for warning in map(as_warning, result.warnings):
+        out.append(f"warning[{warning.code}]: {warning}")
     counts = ", ".join(f"{sum(1 for f in result.findings if f.severity == s)} {s}" for s in SEVERITIES)
     out.append(
         f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({counts}); "
         f"{result.files} files, {result.resources} resources, {len(result.errors)} load errors "
         f"in {result.seconds:.2f}s"
+        + (f"; {len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}" if result.warnings else "")
         + (f"; {len(result.suppressed)} suppressed" if result.suppressed else "")
         + (f"; {result.baselined} in the baseline" if result.baselined else "")
     )

@@ -44,7 +44,7 @@ from typing import Any, Callable
 from ha_lint import kinds
 from ha_lint.loaders import LoadFailure
 from ha_lint.loaders.cloudformation import CfnTemplate
-from ha_lint.model import CLOUDFORMATION, LoadError, Resource, Workload
+from ha_lint.model import CLOUDFORMATION, LoadError, Resource, ScanWarning, Workload
 from ha_lint.resolve import chain, show
 from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref, Unknown, is_known
 
@@ -924,7 +924,7 @@ def _scalar_text(node: Any) -> str:
 
 
 def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], read: Callable[[Path], str],
-                         region: str | None, warnings: list[str]) -> tuple[list[Workload], list[Resource]]:
+                         region: str | None, warnings: list[ScanWarning | str]) -> tuple[list[Workload], list[Resource]]:
     """Resolve every local nested stack through the stack that nests it, with the parameters
     it passes; a scanned template that some other scanned template nests is then not also
     resolved on its own defaults."""
@@ -958,29 +958,33 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
     def instantiate(stack: Resource, ancestors: tuple[str, ...]) -> None:
         nested: NestedStack = stack.meta["nested_stack"]
         real = _real(nested.template)
-        where = f"{stack.file}:{nested.line}: nested stack {stack.address}"
+        where = f"nested stack {stack.address}"
+
+        def warn(message: str) -> None:
+            warnings.append(ScanWarning("nested-stack", message, stack.file, nested.line))
+
         if real in ancestors:
-            warnings.append(f"{where}: template {nested.url!r} nests itself (directly or through another stack); "
-                            "not expanded again")
+            warn(f"{where}: template {nested.url!r} nests itself (directly or through another stack); "
+                 "not expanded again")
             return
         if len(ancestors) > MAX_NESTED_DEPTH or budget[0] <= 0:
-            warnings.append(f"{where}: stacks nest deeper than ha-lint follows; {nested.url!r} not expanded")
+            warn(f"{where}: stacks nest deeper than ha-lint follows; {nested.url!r} not expanded")
             return
         if not os.path.isfile(real):
-            warnings.append(f"{where}: template {nested.url!r} not found")
+            warn(f"{where}: template {nested.url!r} not found")
             return
         shown = scanned[real].entry_file if real in scanned else os.path.normpath(nested.template)
         tpl = load(real, shown)
         if tpl is None:
             if real not in scanned:  # a scanned template's own load error is reported already
-                warnings.append(f"{where}: template {nested.url!r} could not be loaded")
+                warn(f"{where}: template {nested.url!r} could not be loaded")
             return
         budget[0] -= 1
         settings = CfnSettings(region=region, passed={k: (v, o) for k, v, o in nested.parameters})
         try:
             workload, res = resolve(tpl, settings, workload_id=f"{stack.workload} > {stack.address}")
         except Exception as exc:  # a bug of ours: this nested stack is lost, never the scan
-            warnings.append(f"{where}: template {nested.url!r} could not be resolved ({type(exc).__name__}: {exc})")
+            warn(f"{where}: template {nested.url!r} could not be resolved ({type(exc).__name__}: {exc})")
             return
         for child in res:
             child.meta["nested_in"] = stack.uid

@@ -47,7 +47,7 @@ from typing import Any, Callable
 
 from ha_lint import hclexpr
 from ha_lint.loaders.terraform import TfBlock, TfModule
-from ha_lint.model import TERRAFORM, Resource, Workload
+from ha_lint.model import TERRAFORM, Resource, ScanWarning, Workload
 from ha_lint.resolve import chain, tftypes
 from ha_lint.values import UNKNOWN, AzToken, Choice, DynamicBlock, Origin, Ref
 
@@ -87,8 +87,9 @@ def root_modules(modules: dict[Path, TfModule]) -> list[TfModule]:
 
 
 def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
-            tfvars: dict[str, Any]) -> tuple[Workload, list[Resource], list[str]]:
-    """Instantiate a root module and its children. Returns warnings as strings."""
+            tfvars: dict[str, Any]) -> tuple[Workload, list[Resource], list[ScanWarning]]:
+    """Instantiate a root module and its children, with the warnings of what could not be
+    read (``module-not-found``, ``module-cycle``, ``resource-limit``)."""
     files = [f.file for f in root.files]
     entry = next((f for f in files if f.endswith("main.tf")), files[0] if files else root.directory)
     workload = Workload(root.directory, TERRAFORM, entry, {})
@@ -119,7 +120,7 @@ class _Run:
         self.load_module = load_module
         self.installed = installed  # modules.json: module key -> directory
         self.out: list[Resource] = []
-        self.warnings: list[str] = []
+        self.warnings: list[ScanWarning] = []
         self.budget = MAX_RESOURCES
 
 
@@ -459,26 +460,41 @@ class _Instance:
         return compute
 
     def _child_module(self, name: str, block: TfBlock) -> TfModule | None:
+        """The module a call instantiates, or None with a warning saying why it is not read."""
         source = block.body.get("source")
-        where = f"{block.file}:{block.lines.get('source', block.line)}: module \"{name}\""
         if not isinstance(source, str):
             return None
-        if _is_local(source):
-            path = (self.module.path / source).resolve()
-        else:  # registry, git, S3...: where `terraform init` put it, if it has been run
-            key = f"{self.key_path}.{name}" if self.key_path else name
-            installed = self.run_.installed.get(key)
-            if installed is None:
-                return None
-            path = installed.resolve()
+        path = self.module_directory(name, source)
+        if path is None:
+            self._warn_call(block, name, "module-not-found", _not_installed(source, block.body.get("version")))
+            return None
         if str(path) in self.ancestors:
-            self.run_.warnings.append(f"{where}: source {source!r} calls a module that is already being "
-                                      "instantiated (a module cycle); not expanded again")
+            self._warn_call(block, name, "module-cycle", f"source {source!r} calls a module that is already being "
+                            "instantiated (a module cycle); not expanded again")
             return None
         child = self.run_.load_module(path)
         if child is None:
-            self.run_.warnings.append(f"{where}: source {source!r} not found ({path}); its resources are not checked")
+            why = "the directory does not exist" if _is_local(source) else \
+                f"the directory `terraform init` recorded for it ({path}) does not exist: run `terraform init` again"
+            self._warn_call(block, name, "module-not-found", f"source {source!r} not found: {why}; "
+                            "its resources are not checked")
+        elif not child.files and not _has_terraform_files(path):
+            self._warn_call(block, name, "module-not-found", f"source {source!r}: the directory {path} holds no "
+                            ".tf files; no resources to check")
         return child
+
+    def module_directory(self, name: str, source: str) -> Path | None:
+        """Where a module call's source is on disk: a local path (whether it exists or not), the
+        directory ``terraform init`` recorded in ``.terraform/modules/modules.json``, or None."""
+        if _is_local(source):
+            return (self.module.path / source).resolve()
+        key = f"{self.key_path}.{name}" if self.key_path else name
+        installed = self.run_.installed.get(key)
+        return installed.resolve() if installed is not None else None
+
+    def _warn_call(self, block: TfBlock, name: str, code: str, message: str) -> None:
+        """A warning at a module call's ``module`` block, naming the call as written there."""
+        self.run_.warnings.append(ScanWarning(code, f"module.{name}: {message}", block.file, block.line))
 
     # -- instantiation -------------------------------------------------------------------
 
@@ -488,8 +504,9 @@ class _Instance:
             unknown = keys is UNKNOWN
             for key in [None] if unknown else keys:
                 if self.run_.budget <= 0:
-                    self.run_.warnings.append(f"{self.run_.workload.id}: more than {MAX_RESOURCES} resource "
-                                              "instances; the rest are not checked")
+                    self.run_.warnings.append(ScanWarning(
+                        "resource-limit", f"{self.run_.workload.id}: more than {MAX_RESOURCES} resource instances; "
+                        "the rest are not checked", block.file, block.line))
                     return
                 self.run_.budget -= 1
                 address = f"{self.prefix}{rtype}.{name}" + _suffix(key)
@@ -652,6 +669,17 @@ def _suffix(key: Any) -> str:
 
 def _is_local(source: str) -> bool:
     return source.startswith(("./", "../")) or source in (".", "..")
+
+
+def _not_installed(source: str, version: Any) -> str:
+    """Why a remote module call is not read, and the two ways to have it read."""
+    pinned = f" version {version!r}" if isinstance(version, str) else ""
+    return (f"source {source!r}{pinned} is not available here (no .terraform/modules entry): its resources are "
+            "not checked; run `terraform init`, or pass --download-modules to let ha-lint fetch it")
+
+
+def _has_terraform_files(path: Path) -> bool:
+    return path.is_dir() and (any(path.glob("*.tf")) or any(path.glob("*.tf.json")))
 
 
 def _provider_key(raw: Any) -> str:

@@ -1,0 +1,128 @@
+"""Never silent: what ha-lint could not read or resolve in Terraform is a warning the user sees
+(``module-not-found``, ``input-unknown``, ``variable-unset``), in every format, with the code,
+file and line; a warning never changes the exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+
+from helpers import ha_lint
+
+SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+
+# The example of issue 17: a root of registry and git modules, `terraform init` never run.
+REGISTRY_ROOT = """\
+module "db" {
+  source  = "terraform-aws-modules/rds/aws"
+  version = "~> 6.0"
+
+  identifier              = "orders"
+  multi_az                = false
+  backup_retention_period = 0
+  publicly_accessible     = true
+}
+
+module "vpc" {
+  source             = "git::https://github.com/terraform-aws-modules/terraform-aws-vpc.git?ref=v5.8.1"
+  single_nat_gateway = true
+}
+
+module "cache" {
+  source = "./modules/cache"
+}
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def scan_all_formats(root: Path, *args: str) -> tuple[int, dict[str, str]]:
+    """Exit code and every format's report of one scan."""
+    names = {"json": "r.json", "sarif": "r.sarif", "text": "r.txt", "github": "r.gh", "markdown": "r.md"}
+    out = root.parent / "out"
+    out.mkdir(exist_ok=True)
+    run = ha_lint(root.name, *args, *[a for fmt, name in names.items() for a in ("-f", f"{fmt}:{out / name}")],
+                  cwd=root.parent)
+    assert run.returncode in (0, 1), run.stderr
+    return run.returncode, {fmt: (out / name).read_text() for fmt, name in names.items()}
+
+
+def test_modules_that_are_not_available_are_warnings_in_every_format_and_do_not_fail(tmp_path: Path) -> None:
+    root = write(tmp_path / "live", {"main.tf": REGISTRY_ROOT})
+    code, reports = scan_all_formats(root, "--fail-on", "info")
+    assert code == 0  # nothing found: the warnings do not fail the run, whatever --fail-on says
+
+    doc = json.loads(reports["json"])
+    assert doc["schema"] == 1 and doc["findings"] == [] and doc["errors"] == []
+    assert doc["summary"]["warnings"] == 3 == len(doc["warnings"])
+    by_line = {w["line"]: w for w in doc["warnings"]}
+    assert {w["code"] for w in doc["warnings"]} == {"module-not-found"}
+    assert {w["file"] for w in doc["warnings"]} == {"live/main.tf"}
+    assert set(by_line) == {1, 11, 16}  # each module block
+    db = by_line[1]["message"]
+    assert db.startswith("module.db: source 'terraform-aws-modules/rds/aws' version '~> 6.0' is not available")
+    assert "run `terraform init`, or pass --download-modules" in db
+    assert "git::https://github.com/terraform-aws-modules/terraform-aws-vpc.git?ref=v5.8.1" in by_line[11]["message"]
+    assert by_line[16]["message"] == ("module.cache: source './modules/cache' not found: the directory does not exist; "
+                                      "its resources are not checked")
+
+    sarif = json.loads(reports["sarif"])
+    jsonschema.validate(sarif, SCHEMA)
+    notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [(n["level"], n["descriptor"]["id"], n["locations"][0]["physicalLocation"]["region"]["startLine"])
+            for n in notes] == [("warning", "module-not-found", line) for line in (1, 11, 16)]
+    assert notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("live/main.tf")
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is True
+
+    text = reports["text"]
+    assert "warning[module-not-found]: live/main.tf:1: module.db: source 'terraform-aws-modules/rds/aws'" in text
+    assert text.rstrip().endswith("3 warnings")
+
+    github = reports["github"].splitlines()
+    assert github[0].startswith("::warning file=live/main.tf,line=1,title=ha-lint%3A module-not-found::module.db: ")
+
+    markdown = reports["markdown"]
+    assert "### Warnings (3)" in markdown
+    assert "- `module-not-found` `live/main.tf:16`: module.cache: source './modules/cache' not found" in markdown
+
+
+def test_a_warning_does_not_change_the_exit_code_of_findings(tmp_path: Path) -> None:
+    root = write(tmp_path / "live", {"main.tf": REGISTRY_ROOT + """
+resource "aws_db_instance" "legacy" {
+  engine   = "postgres"
+  multi_az = false
+}
+"""})
+    code, reports = scan_all_formats(root, "--select", "HA101")
+    doc = json.loads(reports["json"])
+    assert code == 1 and [f["rule_id"] for f in doc["findings"]] == ["HA101"] and doc["summary"]["warnings"] == 3
+    code, reports = scan_all_formats(root, "--select", "HA101", "--fail-on", "never")
+    assert code == 0 and json.loads(reports["json"])["summary"]["warnings"] == 3
+
+
+def test_installed_modules_give_no_warning_and_a_broken_file_in_one_is_said(tmp_path: Path) -> None:
+    """With `terraform init` run, the module is read; a file of it that does not parse is a
+    warning (it is outside the scanned paths: no load error reports it)."""
+    root = write(tmp_path / "live", {
+        "main.tf": 'module "db" {\n  source  = "terraform-aws-modules/rds/aws"\n  multi_az = false\n}\n',
+        ".terraform/modules/modules.json": json.dumps({"Modules": [
+            {"Key": "", "Source": "", "Dir": "."},
+            {"Key": "db", "Source": "registry.terraform.io/terraform-aws-modules/rds/aws", "Version": "6.1.0",
+             "Dir": ".terraform/modules/db"}]}),
+        ".terraform/modules/db/main.tf": 'variable "multi_az" {}\nresource "aws_db_instance" "this" {\n'
+                                          '  engine   = "mysql"\n  multi_az = var.multi_az\n}\n',
+        ".terraform/modules/db/broken.tf": 'resource "aws_sns_topic" "t" {\n  name = \n}\n',
+    })
+    code, reports = scan_all_formats(root, "--select", "HA101", "--exclude", "**/.terraform/**")
+    doc = json.loads(reports["json"])
+    assert [f["resource"] for f in doc["findings"]] == ["module.db.aws_db_instance.this"]
+    assert [(w["code"], w["file"].endswith(".terraform/modules/db/broken.tf"), w["line"]) for w in doc["warnings"]] \
+        == [("module-file-not-loaded", True, 2)]
+    assert "not valid HCL" in doc["warnings"][0]["message"]
