@@ -57,7 +57,8 @@ def identity(finding: Finding, root: Path) -> tuple[str, str, str, str]:
 
 
 def fingerprint(finding: Finding, root: Path) -> str:
-    return hashlib.sha256("\x1f".join(identity(finding, root)).encode("utf-8")).hexdigest()[:32]
+    # surrogatepass: a file name that is not UTF-8 (carried as surrogates) has a fingerprint too
+    return hashlib.sha256("\x1f".join(identity(finding, root)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass

@@ -469,7 +469,7 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
     for root in resolve_tf.root_modules(modules):
         if not root.files:
             continue
-        key = cache.key(str(root.path.resolve()).encode(), root.directory, *(f.file for f in root.files)) if cache else ""
+        key = cache.key(os.fsencode(root.path.resolve()), root.directory, *(f.file for f in root.files)) if cache else ""
         hit = _cached_resolution(cache, key, shown_of) if cache else None
         if hit is not None:
             workloads.append(hit[0])

@@ -1,12 +1,17 @@
 """``--format github``: GitHub Actions workflow commands, one annotation per finding
 (``::error file=..,line=..,title=..::message``) on the pull request's diff. high is an
-error, medium a warning, low and info a notice. Paths are relative to the repository root."""
+error, medium a warning, low and info a notice. Paths are relative to the repository root.
+
+Every value is escaped as GitHub's own toolkit escapes workflow commands (``%0A`` for a
+newline), and any other control character shows as its escape (``\\x1b``): a name from a
+template can neither end the annotation, start a command of its own, nor colour the log."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ha_lint.baseline import relative_path
+from ha_lint.escape import printable
 from ha_lint.model import as_warning
 from ha_lint.scan import ScanResult
 
@@ -14,10 +19,12 @@ COMMAND = {"high": "error", "medium": "warning", "low": "notice", "info": "notic
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A command's message, as ``@actions/core`` escapes it; other control characters visible."""
+    return printable(str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
+    """A command's property value (``file=``, ``title=``): also ``:`` and ``,``."""
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 

@@ -12,6 +12,9 @@
   "suppressed": [finding + {"suppression": {"kind", "reason", "at"}}]  (--show-suppressed only)
 }
 
+Every string is valid Unicode, so the document is valid UTF-8 JSON: the bytes of a file name
+that are not UTF-8 show as the text ``\\xff``; everything else is kept and JSON-escaped.
+
 ``warnings`` (additive: the schema is still 1) are what ha-lint could not read or resolve and
 says so instead of staying silent; they never change the exit code. ``code`` is a stable
 kebab-case name: ``module-not-found`` (a module call whose source is not on disk: run
@@ -27,6 +30,7 @@ from __future__ import annotations
 import json
 
 from ha_lint import __version__
+from ha_lint.escape import readable_data
 from ha_lint.model import SEVERITIES, as_warning
 from ha_lint.scan import ScanResult
 
@@ -67,4 +71,4 @@ def as_dict(result: ScanResult, show_suppressed: bool = False) -> dict:
 
 
 def render(result: ScanResult, options: dict) -> str:
-    return json.dumps(as_dict(result, bool(options.get("show_suppressed"))), indent=2) + "\n"
+    return json.dumps(readable_data(as_dict(result, bool(options.get("show_suppressed")))), indent=2) + "\n"

@@ -1,11 +1,16 @@
 """``--format junit``: JUnit XML for CI test views. One test case per rule x file: it fails
 with the rule's findings in that file, or passes. A file that could not be loaded is one
-test case with an error."""
+test case with an error.
+
+XML 1.0 forbids most control characters even as references, so every name and message is
+``printable`` (a newline or ESC in a name shows as ``\\n``, ``\\x1b``): the report always
+parses."""
 
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from ha_lint.escape import printable
 from ha_lint.model import Finding
 from ha_lint.reporters import rules_by_id
 from ha_lint.scan import ScanResult
@@ -27,22 +32,23 @@ def render(result: ScanResult, options: dict) -> str:
         if file in errors:
             continue
         for rule_id in sorted(names):
-            case = ET.SubElement(suite, "testcase", classname=file, name=f"{rule_id} {names[rule_id]}",
-                                 file=file, time="0")
+            case = ET.SubElement(suite, "testcase", classname=printable(file),
+                                 name=printable(f"{rule_id} {names[rule_id]}"), file=printable(file), time="0")
             cases += 1
             hits = found.get((rule_id, file))
             if hits:
                 failures += 1
-                body = "\n".join(f"{file}:{f.line}: {f.resource or '(workload)'}: {f.message}" for f in hits)
-                failure = ET.SubElement(case, "failure", type=hits[0].severity,
-                                        message=f"{len(hits)} {hits[0].severity} finding{'s' if len(hits) != 1 else ''}"
-                                                f" of {rule_id} {names[rule_id]}")
+                body = "\n".join(printable(f"{file}:{f.line}: {f.resource or '(workload)'}: {f.message}") for f in hits)
+                failure = ET.SubElement(case, "failure", type=printable(hits[0].severity),
+                                        message=printable(f"{len(hits)} {hits[0].severity} finding"
+                                                          f"{'s' if len(hits) != 1 else ''} of {rule_id} {names[rule_id]}"))
                 failure.text = body
     for error in result.errors:
-        case = ET.SubElement(suite, "testcase", classname=error.file, name="load", file=error.file, time="0")
+        case = ET.SubElement(suite, "testcase", classname=printable(error.file), name="load",
+                             file=printable(error.file), time="0")
         cases += 1
-        element = ET.SubElement(case, "error", type="load-error", message=error.message)
-        element.text = error.file + (f":{error.line}" if error.line else "") + f": {error.message}"
+        element = ET.SubElement(case, "error", type="load-error", message=printable(error.message))
+        element.text = printable(error.file + (f":{error.line}" if error.line else "") + f": {error.message}")
     suite.set("tests", str(cases))
     suite.set("failures", str(failures))
     suite.set("errors", str(len(result.errors)))

@@ -1,6 +1,11 @@
 """``--format markdown``: a pull request comment or a GitHub job summary: counts by
 severity, then a table of findings with links to each rule's documentation (and to the
-file and line on GitHub when run in Actions)."""
+file and line on GitHub when run in Actions).
+
+Every value from the input is escaped for where it lands (``ha_lint.escape``): table cells
+show HTML, links, images and emphasis as typed and keep ``|`` inside the cell; names are in
+monospace (``<code>`` when one holds a backtick or markup); nothing holds a newline, so no
+name can close the Mermaid block or start a line of its own."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import os
 from pathlib import Path
 
 from ha_lint.baseline import relative_path
+from ha_lint.escape import code_span, markdown_text, uri_path
 from ha_lint.model import SEVERITIES, SEVERITY_RANK, as_warning
 from ha_lint.reporters import rule_url, rules_by_id
 from ha_lint.scan import ScanResult
@@ -16,14 +22,15 @@ MAX_ROWS = 200  # a PR comment holds 65,536 characters
 
 
 def cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Text from the input as a table cell or a list item: literal, on one line."""
+    return markdown_text(text)
 
 
 def _file_link(path: str, line: int | None) -> str:
-    shown = f"`{cell(path)}" + (f":{line}`" if line else "`")
+    shown = code_span(f"{path}:{line}" if line else path)
     server, repo, sha = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
     if server and repo and sha and not path.startswith("/"):
-        return f"[{shown}]({server}/{repo}/blob/{sha}/{path}" + (f"#L{line})" if line else ")")
+        return f"[{shown}]({server}/{repo}/blob/{sha}/{uri_path(path)}" + (f"#L{line})" if line else ")")
     return shown
 
 
@@ -56,7 +63,7 @@ def render(result: ScanResult, options: dict) -> str:
         out.append("")
         for w in map(as_warning, result.warnings[:MAX_ROWS]):
             where = f"{_file_link(relative_path(w.file, root), w.line)}: " if w.file else ""
-            out.append(f"- `{w.code}` {where}{cell(w.message)}")
+            out.append(f"- {code_span(w.code)} {where}{cell(w.message)}")
         if len(result.warnings) > MAX_ROWS:
             out.append(f"- ... and {len(result.warnings) - MAX_ROWS} more; the SARIF or JSON report has them all.")
         out.append("")
@@ -79,9 +86,9 @@ def _table(findings: list, rules: dict, root: Path, reasons: list[str] | None = 
            "|---|---|---|---|---|" + ("---|" if reasons else "")]
     for f, reason in rows[:MAX_ROWS]:
         url = rule_url(rules[f.rule_id]) if f.rule_id in rules else None
-        rule = f"[{f.rule_id}]({url}) {f.rule_name}" if url else f"{f.rule_id} {f.rule_name}"
-        row = (f"| **{f.severity}** | {rule} | {_file_link(relative_path(f.file, root), f.line)} | "
-               f"{'`' + cell(f.resource) + '`' if f.resource else ''} | {cell(f.message)} |")
+        rule = f"[{cell(f.rule_id)}]({url}) {cell(f.rule_name)}" if url else cell(f"{f.rule_id} {f.rule_name}")
+        row = (f"| **{cell(f.severity)}** | {rule} | {_file_link(relative_path(f.file, root), f.line)} | "
+               f"{code_span(f.resource) if f.resource else ''} | {cell(f.message)} |")
         out.append(row + (f" {cell(reason)} |" if reasons else ""))
     if len(rows) > MAX_ROWS:
         out.append("")

@@ -5,6 +5,9 @@ help URI), tags, precision and ``problem.severity``; security rules also carry
 ``security-severity`` (a score as a string). Results carry a real level per severity,
 repository-relative URIs (``%SRCROOT%``), the resource as a logical location, and a stable
 ``partialFingerprints`` entry built from the finding's identity (the baseline's).
+Every ``artifactLocation.uri`` is a percent-encoded URI reference (a space is ``%20``, a byte
+of a file name that is not UTF-8 ``%FF``); every other string is valid Unicode (such a byte
+shows as the text ``\\xff``).
 Load errors and warnings are ``invocations[0].toolExecutionNotifications``: a load error at
 level ``error``; a warning at level ``warning`` with its code as ``descriptor.id``
 (``module-not-found``, ...) and its file and line as the location when it has one.
@@ -18,6 +21,7 @@ from typing import Any
 
 from ha_lint import __version__
 from ha_lint.baseline import FINGERPRINT_KEY, fingerprint, relative_path
+from ha_lint.escape import readable_data, uri_path
 from ha_lint.model import Finding, ScanWarning, as_warning
 from ha_lint.reporters import PROJECT_URL, docs_section, rule_url, rules_by_id
 from ha_lint.scan import ScanResult
@@ -64,7 +68,7 @@ def render(result: ScanResult, options: dict) -> str:
         "columnKind": "utf16CodeUnits",
     }
     document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2) + "\n"
+    return json.dumps(readable_data(document), indent=2) + "\n"
 
 
 class _Described:
@@ -115,7 +119,7 @@ def _markdown_help(rule: Any, docs: str) -> str:
 
 def _location(file: str, line: int | None, root: Path) -> dict[str, Any]:
     path = relative_path(file, root)
-    artifact = {"uri": path, "uriBaseId": SRCROOT} if not path.startswith("/") else {"uri": Path(path).as_uri()}
+    artifact = {"uri": uri_path(path), "uriBaseId": SRCROOT} if not path.startswith("/") else {"uri": Path(path).as_uri()}
     physical: dict[str, Any] = {"artifactLocation": artifact}
     if line:
         physical["region"] = {"startLine": max(1, int(line))}

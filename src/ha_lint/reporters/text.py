@@ -1,9 +1,12 @@
-"""``--format text``: findings grouped by file, for a person at a terminal."""
+"""``--format text``: findings grouped by file, for a person at a terminal. Every field that
+came from the input is ``printable``: a control character in a name shows as ``\\n`` or
+``\\x1b`` and never moves the cursor, colours the terminal or starts a line of a CI log."""
 
 from __future__ import annotations
 
 from itertools import groupby
 
+from ha_lint.escape import printable
 from ha_lint.model import SEVERITIES, as_warning
 from ha_lint.scan import ScanResult
 
@@ -15,29 +18,29 @@ def render(result: ScanResult, options: dict) -> str:
     colour = bool(options.get("colour"))
     out: list[str] = []
     for file, group in groupby(result.findings, key=lambda f: f.file):
-        out.append(_bold(file, colour))
+        out.append(_bold(printable(file), colour))
         for f in group:
             sev = f"{_COLOURS[f.severity]}{f.severity}{_RESET}" if colour and f.severity in _COLOURS else f.severity
             where = f" {f.resource}" + (f" ({f.resource_type})" if f.resource_type else "") if f.resource else ""
-            out.append(f"  {f.line}: {f.rule_id} {f.rule_name} [{sev}]{where}")
-            out.append(f"      {f.message}")
+            out.append(printable(f"  {f.line}: {f.rule_id} {f.rule_name} [") + sev + printable(f"]{where}"))
+            out.append(f"      {printable(f.message)}")
         out.append("")
     if options.get("show_suppressed") and result.suppressed:
         out.append(_bold("Suppressed", colour))
         for s in result.suppressed:
             f = s.finding
-            out.append(f"  {f.file}:{f.line}: {f.rule_id} {f.rule_name} [{f.severity}] {f.resource}".rstrip())
-            out.append(f"      {s.kind} at {s.where}: {s.reason or '(no reason given)'}")
+            out.append(printable(f"  {f.file}:{f.line}: {f.rule_id} {f.rule_name} [{f.severity}] {f.resource}".rstrip()))
+            out.append(printable(f"      {s.kind} at {s.where}: {s.reason or '(no reason given)'}"))
         out.append("")
     if result.errors:
         out.append(_bold("Files that could not be loaded", colour))
         for e in result.errors:
-            out.append(f"  {e.file}" + (f":{e.line}" if e.line else "") + f": {e.message}")
+            out.append(printable(f"  {e.file}" + (f":{e.line}" if e.line else "") + f": {e.message}"))
         out.append("")
     for note in result.rule_failures:
-        out.append(f"warning: {note}")
+        out.append(f"warning: {printable(note)}")
     for warning in map(as_warning, result.warnings):
-        out.append(f"warning[{warning.code}]: {warning}")
+        out.append(printable(f"warning[{warning.code}]: {warning}"))
     counts = ", ".join(f"{sum(1 for f in result.findings if f.severity == s)} {s}" for s in SEVERITIES)
     out.append(
         f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({counts}); "

@@ -25,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...], def
 
 def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
     from ha_lint import engine, reporters  # noqa: F401
+    from ha_lint.escape import printable
     from ha_lint.graph import Options
     from ha_lint.resilience import render
     from ha_lint.resilience.assumptions import AssumptionError, table
@@ -53,7 +54,8 @@ def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
     )
     result = scan(settings, rules)
     for error in result.errors:
-        print(f"ha-lint: {error.file}{':' + str(error.line) if error.line else ''}: {error.message}", file=sys.stderr)
+        print(printable(f"ha-lint: {error.file}{':' + str(error.line) if error.line else ''}: {error.message}"),
+              file=sys.stderr)
     arch = result.architecture
     models = analyse(arch, assumptions, result.findings) if arch is not None else []
     findings = sorted(result.findings, key=lambda f: (f.file, f.line, f.rule_id))

@@ -1,13 +1,16 @@
 """The resilience model as text, JSON, Mermaid, Graphviz DOT, inline SVG and one
-self-contained HTML page (no script, nothing fetched: it opens offline)."""
+self-contained HTML page (no script, nothing fetched: it opens offline).
+
+Names from the input (workload IDs, addresses, Regions, AZs, subnets) are escaped for each
+format by ``ha_lint.escape``: one line of text, Mermaid entity codes, Graphviz escapes, HTML."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from typing import Any
 
+from ha_lint.escape import dot_string, html_text, markdown_text, mermaid_label, printable, readable_data
 from ha_lint.resilience.assumptions import INFINITE, minutes
 from ha_lint.resilience.model import DEGRADED, DOWN, FAILS_OVER, UNAFFECTED, Component, Outcome, WorkloadModel
 
@@ -34,13 +37,13 @@ def text(models: list[WorkloadModel]) -> str:
     for m in models:
         out.append(f"Workload {m.workload.id} ({m.workload.source})")
         out.append(f"  DR strategy: {m.posture.describe()}")
-        width = max([len(c.address) for c in m.components] + [9]) + 2
+        width = max([len(printable(c.address)) for c in m.components] + [9]) + 2
         heads = [_scenario_head(s) for s in m.scenarios]
         cols = [max(len(h), 10) + 2 for h in heads]
         out.append("  " + "component".ljust(width) + "role".ljust(9) + "".join(h.ljust(w) for h, w in zip(heads, cols)))
         for c in m.components:
             cells = [s.outcomes[c.uid].verdict for s in m.scenarios]
-            out.append("  " + c.address.ljust(width) + c.role.ljust(9) + "".join(v.ljust(w) for v, w in zip(cells, cols)))
+            out.append("  " + printable(c.address).ljust(width) + c.role.ljust(9) + "".join(v.ljust(w) for v, w in zip(cells, cols)))
         out.append("  " + "RTO".ljust(width + 9) + "".join(span(*s.rto).ljust(w) for s, w in zip(m.scenarios, cols)))
         out.append("  " + "RPO".ljust(width + 9) + "".join(minutes(s.rpo).ljust(w) for s, w in zip(m.scenarios, cols)))
         if m.dependencies:
@@ -65,7 +68,7 @@ def text(models: list[WorkloadModel]) -> str:
         out.append("")
     if not models:
         out.append("No workload with an entry point, compute or data resource.")
-    return "\n".join(out) + "\n"
+    return "\n".join(map(printable, out)) + "\n"
 
 
 def _scenario_head(s) -> str:
@@ -136,7 +139,7 @@ def as_data(models: list[WorkloadModel], findings: list[Any] | None = None) -> d
 
 
 def as_json(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
-    return json.dumps(as_data(models, findings), indent=2) + "\n"
+    return json.dumps(readable_data(as_data(models, findings)), indent=2) + "\n"
 
 
 # -- layout shared by the pictures -----------------------------------------------------------
@@ -168,14 +171,16 @@ def _groups(m: WorkloadModel) -> dict[str, dict[str, dict[str, list[Component]]]
     return out
 
 
-def _label(c: Component, flags: list[str], spof: bool) -> str:
+def _label(c: Component, flags: list[str], spof: bool) -> list[str]:
+    """A component's box: its address, its type, then what is notable (each picture escapes
+    the lines and joins them its own way)."""
     extra = []
     if len(c.zones) > 1:
         extra.append(f"{len(c.zones)} AZs")
     if spof:
         extra.append("SPOF")
     extra += flags
-    return f"{c.address}\\n{c.res.type}" + (f"\\n{', '.join(extra)}" if extra else "")
+    return [c.address, c.res.type] + ([", ".join(extra)] if extra else [])
 
 
 def mermaid(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
@@ -183,22 +188,22 @@ def mermaid(models: list[WorkloadModel], findings: list[Any] | None = None) -> s
     for mi, m in enumerate(models):
         flags = _flagged(m, findings)
         spofs = {s.component.uid for s in m.spofs}
-        lines.append(f'  subgraph w{mi}["{_mm(m.workload.id)}"]')
+        lines.append(f'  subgraph w{mi}["{mermaid_label(m.workload.id)}"]')
         for ri, (region, zones) in enumerate(sorted(_groups(m).items())):
-            lines.append(f'    subgraph w{mi}r{ri}["{_mm(region)}"]')
+            lines.append(f'    subgraph w{mi}r{ri}["{mermaid_label(region)}"]')
             for zi, (zone, subnets) in enumerate(sorted(zones.items())):
                 indent = "      "
                 if zone:
-                    lines.append(f'      subgraph w{mi}r{ri}z{zi}["AZ {_mm(zone)}"]')
+                    lines.append(f'      subgraph w{mi}r{ri}z{zi}["AZ {mermaid_label(zone)}"]')
                     indent = "        "
                 for si, (subnet, comps) in enumerate(sorted(subnets.items())):
                     inner = indent
                     if subnet:
-                        lines.append(f'{indent}subgraph w{mi}r{ri}z{zi}s{si}["subnet {_mm(subnet)}"]')
+                        lines.append(f'{indent}subgraph w{mi}r{ri}z{zi}s{si}["subnet {mermaid_label(subnet)}"]')
                         inner = indent + "  "
                     for c in comps:
-                        label = _label(c, flags.get(c.uid, []), c.uid in spofs).replace("\\n", "<br/>")
-                        lines.append(f'{inner}{_node_id(c)}["{_mm(label)}"]')
+                        label = "<br/>".join(map(mermaid_label, _label(c, flags.get(c.uid, []), c.uid in spofs)))
+                        lines.append(f'{inner}{_node_id(c)}["{label}"]')
                     if subnet:
                         lines.append(f"{indent}end")
                 if zone:
@@ -219,28 +224,25 @@ def mermaid(models: list[WorkloadModel], findings: list[Any] | None = None) -> s
     return "\n".join(lines) + "\n"
 
 
-def _mm(text: str) -> str:
-    return text.replace('"', "#quot;")
-
-
 def dot(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
     lines = ["digraph architecture {", "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fillcolor="#ffffff"];']
     for mi, m in enumerate(models):
         flags = _flagged(m, findings)
         spofs = {s.component.uid for s in m.spofs}
-        lines.append(f'  subgraph cluster_w{mi} {{ label="{_dq(m.workload.id)}";')
+        lines.append(f'  subgraph cluster_w{mi} {{ label="{dot_string(m.workload.id)}";')
         for ri, (region, zones) in enumerate(sorted(_groups(m).items())):
-            lines.append(f'    subgraph cluster_w{mi}r{ri} {{ label="{_dq(region)}";')
+            lines.append(f'    subgraph cluster_w{mi}r{ri} {{ label="{dot_string(region)}";')
             for zi, (zone, subnets) in enumerate(sorted(zones.items())):
                 if zone:
-                    lines.append(f'      subgraph cluster_w{mi}r{ri}z{zi} {{ label="AZ {_dq(zone)}";')
+                    lines.append(f'      subgraph cluster_w{mi}r{ri}z{zi} {{ label="AZ {dot_string(zone)}";')
                 for si, (subnet, comps) in enumerate(sorted(subnets.items())):
                     if subnet:
-                        lines.append(f'        subgraph cluster_w{mi}r{ri}z{zi}s{si} {{ label="subnet {_dq(subnet)}";')
+                        lines.append(f'        subgraph cluster_w{mi}r{ri}z{zi}s{si} {{ label="subnet {dot_string(subnet)}";')
                     for c in comps:
                         style = (', fillcolor="#f8c8c8", color="#b00020", penwidth=3' if c.uid in spofs else
                                  ', fillcolor="#fff1b8", color="#b26a00", penwidth=2' if c.uid in flags else "")
-                        lines.append(f'          {_node_id(c)} [label="{_dq(_label(c, flags.get(c.uid, []), c.uid in spofs))}"{style}];')
+                        label = "\\n".join(map(dot_string, _label(c, flags.get(c.uid, []), c.uid in spofs)))
+                        lines.append(f'          {_node_id(c)} [label="{label}"{style}];')
                     if subnet:
                         lines.append("        }")
                 if zone:
@@ -250,13 +252,9 @@ def dot(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
         for a, b, via in m.dependencies:
             ca, cb = next(c for c in m.components if c.uid == a), next(c for c in m.components if c.uid == b)
             style = "dashed" if cb.role == "data" else "solid"
-            lines.append(f'  {_node_id(ca)} -> {_node_id(cb)} [style={style}, tooltip="{_dq(via)}"];')
+            lines.append(f'  {_node_id(ca)} -> {_node_id(cb)} [style={style}, tooltip="{dot_string(via)}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def _dq(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\\\\n", "\\n")
 
 
 # -- SVG: region boxes, a column per AZ, a row per tier --------------------------------------
@@ -303,13 +301,13 @@ def svg(m: WorkloadModel, findings: list[Any] | None = None) -> str:
             row_tops.append(row_tops[-1] + slots * (BOX_H + GAP) + 24)
         width = len(columns) * COL_W + 90  # a gutter on the right for the tier names
         box_h = row_tops[-1] + row_slots[-1] * (BOX_H + GAP) + 16
-        parts.append(f'<g class="region" data-region="{html.escape(region)}">')
+        parts.append(f'<g class="region" data-region="{html_text(region)}">')
         parts.append(f'<rect x="{x0}" y="10" width="{width}" height="{box_h}" rx="10" fill="#f6f8fa" stroke="#57606a" stroke-width="1.5"/>')
-        parts.append(f'<text x="{x0 + 12}" y="32" font-size="15" font-weight="bold">{html.escape(region if region != "Region" else "Region (unresolved)")}</text>')
+        parts.append(f'<text x="{x0 + 12}" y="32" font-size="15" font-weight="bold">{html_text(region if region != "Region" else "Region (unresolved)")}</text>')
         for ci, col in enumerate(columns):
             cx = x0 + 10 + ci * COL_W
             parts.append(f'<rect x="{cx}" y="{HEAD}" width="{COL_W - 8}" height="{box_h - HEAD}" fill="none" stroke="#afb8c1" stroke-dasharray="4 3"/>')
-            parts.append(f'<text x="{cx + 6}" y="{HEAD + 16}" font-size="12" fill="#57606a">{html.escape(col if col in ("Regional", "Global") else "AZ " + col)}</text>')
+            parts.append(f'<text x="{cx + 6}" y="{HEAD + 16}" font-size="12" fill="#57606a">{html_text(col if col in ("Regional", "Global") else "AZ " + col)}</text>')
         for ri, r in enumerate(rows):
             parts.append(f'<text x="{x0 + width - 8}" y="{row_tops[ri] + 14}" font-size="11" fill="#8c959f" text-anchor="end">{ROLE_NAMES[r]}</text>')
         for c, first, last, row, slot in placed:
@@ -321,12 +319,12 @@ def svg(m: WorkloadModel, findings: list[Any] | None = None) -> str:
             stroke = "#b00020" if spof else "#b26a00" if c.uid in flags else "#24292f"
             positions[c.uid] = (bx + bw / 2, by + BOX_H / 2)
             note = ", ".join((["SPOF"] if spof else []) + flags.get(c.uid, []))
-            parts.append(f'<g class="component" data-address="{html.escape(c.address)}">'
+            parts.append(f'<g class="component" data-address="{html_text(c.address)}">'
                          f'<rect x="{bx}" y="{by}" width="{bw}" height="{BOX_H}" rx="6" fill="{fill}" stroke="{stroke}" '
                          f'stroke-width="{3 if spof else 1.5}"/>'
-                         f'<text x="{bx + 8}" y="{by + 19}" font-size="13" font-weight="bold">{html.escape(_clip(c.address, bw))}</text>'
-                         f'<text x="{bx + 8}" y="{by + 35}" font-size="11" fill="#57606a">{html.escape(_clip(c.res.type, bw))}</text>'
-                         + (f'<text x="{bx + 8}" y="{by + 48}" font-size="11" fill="#b00020">{html.escape(note)}</text>' if note else "")
+                         f'<text x="{bx + 8}" y="{by + 19}" font-size="13" font-weight="bold">{html_text(_clip(c.address, bw))}</text>'
+                         f'<text x="{bx + 8}" y="{by + 35}" font-size="11" fill="#57606a">{html_text(_clip(c.res.type, bw))}</text>'
+                         + (f'<text x="{bx + 8}" y="{by + 48}" font-size="11" fill="#b00020">{html_text(note)}</text>' if note else "")
                          + "</g>")
         parts.append("</g>")
         x0 += width + 20
@@ -337,11 +335,11 @@ def svg(m: WorkloadModel, findings: list[Any] | None = None) -> str:
             (ax, ay), (bx, by) = positions[a], positions[b]
             dash = ' stroke-dasharray="6 4"' if next(c for c in m.components if c.uid == b).role == "data" else ""
             edges.append(f'<line class="edge" x1="{ax:.0f}" y1="{ay + BOX_H / 2:.0f}" x2="{bx:.0f}" y2="{by - BOX_H / 2:.0f}" '
-                         f'stroke="#0969da" stroke-width="1.6" marker-end="url(#arrow)"{dash}><title>{html.escape(via)}</title></line>')
+                         f'stroke="#0969da" stroke-width="1.6" marker-end="url(#arrow)"{dash}><title>{html_text(via)}</title></line>')
     defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
             '<path d="M0,0 L10,5 L0,10 z" fill="#0969da"/></marker></defs>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="architecture" width="{x0}" height="{height}" '
-            f'viewBox="0 0 {x0} {height}" font-family="sans-serif" role="img" aria-label="architecture of {html.escape(m.workload.id)}">'
+            f'viewBox="0 0 {x0} {height}" font-family="sans-serif" role="img" aria-label="architecture of {html_text(m.workload.id)}">'
             + defs + "".join(parts) + "".join(edges) + "</svg>")
 
 
@@ -363,7 +361,7 @@ font-weight:bold}.met{color:#1a7f37;font-weight:bold}.diagram{overflow-x:auto}sm
 
 
 def html_page(models: list[WorkloadModel], findings: list[Any] | None = None, title: str = "ha-lint resilience report") -> str:
-    e = html.escape
+    e = html_text
     out = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>"
            f"<style>{CSS}</style></head><body><h1>{e(title)}</h1>"]
     if not models:
@@ -439,7 +437,7 @@ def markdown_section(models: list[WorkloadModel], findings: list[Any] | None = N
         return ""
     out = ["### Architecture", "", "```mermaid", mermaid(models, findings).rstrip(), "```", ""]
     for m in models:
-        out.append(f"**{m.workload.id}**: {m.posture.label}; " + "; ".join(
-            f"{s.label}: RTO {span(*s.rto)}, RPO {minutes(s.rpo)}" for s in m.scenarios))
+        out.append(f"**{markdown_text(m.workload.id)}**: " + markdown_text(f"{m.posture.label}; " + "; ".join(
+            f"{s.label}: RTO {span(*s.rto)}, RPO {minutes(s.rpo)}" for s in m.scenarios)))
         out.append("")
     return "\n".join(out) + "\n"
