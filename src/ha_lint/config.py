@@ -61,6 +61,7 @@ class Config:
     dr_strategy: str | None = None
     baseline: str | None = None  # relative to the file's directory
     assumptions: dict[str, Any] = field(default_factory=dict)  # resilience assumption-table overrides
+    download_modules: bool | None = None  # download-modules: fetch remote Terraform module sources
 
     @property
     def directory(self) -> Path:
@@ -354,6 +355,12 @@ def _set_assumptions(config: Config, key: str, value: Any, text: str) -> None:
     config.assumptions = dict(value)
 
 
+def _set_download_modules(config: Config, key: str, value: Any, text: str) -> None:
+    if not isinstance(value, bool):
+        raise config.error(key, f"expected true or false, got {_kind(value)}")
+    config.download_modules = value
+
+
 _KEYS: dict[str, Callable[[Config, str, Any, str], None]] = {
     "select": _set_select,
     "ignore": _set_ignore,
@@ -365,6 +372,7 @@ _KEYS: dict[str, Callable[[Config, str, Any, str], None]] = {
     "targets": _set_targets,
     "assumptions": _set_assumptions,
     "baseline": _set_baseline,
+    "download-modules": _set_download_modules,
 }
 
 
@@ -410,6 +418,10 @@ options:
 #   rto: 15m
 #   rpo: 5m
 #   strategy: warm-standby
+
+# Fetch Terraform module sources (registry, git, archives) as `terraform init` would, into
+# the cache (like --download-modules). Off by default: without it ha-lint never uses the network.
+# download-modules: true
 
 # Findings recorded here are not reported again (`--write-baseline FILE` writes one).
 # baseline: .ha-lint-baseline.json

@@ -70,6 +70,9 @@ class TfSettings:
     var_files: list[Path] = field(default_factory=list)  # --var-file
     region: str | None = None
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    # --download-modules: (source, version constraint, file, line) -> the module's directory,
+    # or None after recording a load error at that line (ha_lint.fetch.fetcher.ModuleFetcher.locate)
+    locate_module: Callable[[str, str | None, str, int], Path | None] | None = None
 
 
 ModuleLoader = Callable[[Path], "TfModule | None"]
@@ -465,6 +468,10 @@ class _Instance:
         if not isinstance(source, str):
             return None
         path = self.module_directory(name, source)
+        if path is None and self.run_.settings.locate_module is not None:
+            path = self._download(block, source)
+            if path is None:
+                return None  # a download asked for and failed: a load error at the call already
         if path is None:
             self._warn_call(block, name, "module-not-found", _not_installed(source, block.body.get("version")))
             return None
@@ -491,6 +498,13 @@ class _Instance:
         key = f"{self.key_path}.{name}" if self.key_path else name
         installed = self.run_.installed.get(key)
         return installed.resolve() if installed is not None else None
+
+    def _download(self, block: TfBlock, source: str) -> Path | None:
+        """A remote source fetched (or found in the download cache) for --download-modules."""
+        version = block.body.get("version")
+        located = self.run_.settings.locate_module(source, version if isinstance(version, str) else None,  # type: ignore[misc]
+                                                   block.file, block.lines.get("source", block.line))
+        return located.resolve() if located is not None else None
 
     def _warn_call(self, block: TfBlock, name: str, code: str, message: str) -> None:
         """A warning at a module call's ``module`` block, naming the call as written there."""
