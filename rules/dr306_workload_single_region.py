@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.dr import context, dr_posture, significant_workloads
+from ha_lint.queries.dr import context, dr_posture, significant_workloads, workload_label
 
 
 class WorkloadSingleRegion(Rule):
@@ -76,7 +76,7 @@ class WorkloadSingleRegion(Rule):
                 continue
             yield self.workload_finding(
                 workload,
-                f"Workload {workload.id} has no multi-Region failover path: a Regional outage takes it down until it "
+                f"{workload_label(workload)} has no multi-Region failover path: a Regional outage takes it down until it "
                 f"is rebuilt elsewhere. Detected DR strategy: {posture.describe()}. If the business needs a lower "
                 "RTO/RPO, add a pilot light or warm standby in a second Region.",
                 detail="single_region",

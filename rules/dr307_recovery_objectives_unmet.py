@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.dr import context, dr_posture, significant_workloads
+from ha_lint.queries.dr import context, dr_posture, significant_workloads, workload_label
 from ha_lint.resilience.assumptions import table
 from ha_lint.resilience.model import build, targets_of
 
@@ -84,7 +84,7 @@ class RecoveryObjectivesUnmet(Rule):
                 continue
             model = build(arch, workload, resources, dr_posture(arch, workload.id, ctx), assumptions)
             for miss in model.misses:
-                yield self.workload_finding(workload, f"Workload {workload.id}: {miss.message} Run `ha-lint "
+                yield self.workload_finding(workload, f"{workload_label(workload)}: {miss.message} Run `ha-lint "
                                             "resilience` for every scenario; add the recovery mechanisms the target "
                                             "needs, or declare the objectives the design delivers.",
                                             detail=miss.objective)

@@ -74,10 +74,11 @@ class Architecture:
 
     def _link(self, res: Resource) -> None:
         seen: set[tuple[str, str]] = set()
-        found = [(path, ref.address, ref.attribute) for path, ref in _refs_with_paths(res.props, "")]
-        found += res.meta.get("references", ())
-        for path, address, attribute in found:
-            for target in self.lookup(res.workload, address):
+        found = [(path, ref.address, ref.attribute, ref.workload or res.workload)
+                 for path, ref in _refs_with_paths(res.props, "")]
+        found += [(path, address, attribute, res.workload) for path, address, attribute in res.meta.get("references", ())]
+        for path, address, attribute, workload in found:
+            for target in self.lookup(workload, address):
                 if target is not res and (target.uid, path) not in seen:
                     seen.add((target.uid, path))
                     data = {"prop": path, "attribute": attribute}
@@ -122,7 +123,7 @@ class Architecture:
     def resolve_ref(self, owner: Resource, value: Any) -> Resource | None:
         """The resource a resolved value points at (a ``Ref``), if exactly one."""
         if isinstance(value, Ref):
-            found = self.lookup(owner.workload, value.address)
+            found = self.lookup(value.workload or owner.workload, value.address)
             return found[0] if len(found) == 1 else None
         return None
 

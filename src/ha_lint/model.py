@@ -90,6 +90,25 @@ class Workload:
     metadata: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
+@dataclass(frozen=True)
+class Application:
+    """Stacks deployed as one application (connected by ``Fn::ImportValue``, nesting or one CDK
+    app): one workload for the resilience model and DR306/DR307. Kept in the metadata of each
+    member workload (``Workload.metadata[APPLICATION_KEY]``)."""
+
+    id: str
+    members: tuple[str, ...]  # Workload ids, the first stack first
+    names: tuple[str, ...]  # the members' stack names (or templates), in the same order
+
+    @property
+    def label(self) -> str:
+        shown = ", ".join(self.names[:8]) + (f" and {len(self.names) - 8} more" if len(self.names) > 8 else "")
+        return f"application of stacks {shown}"
+
+
+APPLICATION_KEY = "_ha_lint_application"
+
+
 @dataclass(frozen=True, eq=False)
 class Resource:
     address: str  # CFN logical ID, or Terraform address with module path and instance key

@@ -40,6 +40,7 @@ class ScanSettings:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     cache_dir: Path | None = None  # None: no cache
     file_timeout: float = 20.0  # seconds per file; 0 = none
+    stacks: list[Any] = field(default_factory=list)  # stacks.StackSpec: the configuration's ``stacks:`` entries
 
 
 @dataclass
@@ -381,15 +382,45 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
             workload, res = outcome
             workloads.append(workload)
             resources.extend(res)
+    from ha_lint import stacks
+
+    def read(path: Path) -> str:
+        return read_text(path, str(path), settings.max_file_size)
+    recipes = _cfn_recipes(jobs, outcomes, parameters, origins, settings.region)
+    specs = stacks.declared_stacks(settings.stacks, [job.path.parent for job in jobs if job.language == disc.CFN],
+                                   result.errors)
+    if specs:
+        workloads, resources = stacks.deploy(specs, workloads, resources, read, settings.region, result.errors,
+                                             result.warnings, recipes)
     if any("nested_stack" in r.meta for r in resources):
         from ha_lint.resolve import cloudformation as resolve_cfn
 
         workloads, resources = resolve_cfn.expand_nested_stacks(
             workloads, resources, lambda path: read_text(path, str(path), settings.max_file_size), settings.region, result.warnings)
+    if recipes:
+        workloads, resources = stacks.connect(workloads, resources, recipes, read, result.warnings)
+    if parameters:
+        stacks.override_warnings(workloads, parameters, result.warnings)
     tf_dirs = found.terraform_dirs()
     if tf_dirs:
         _load_terraform(tf_dirs, tf_files, settings, result, workloads, resources)
     return workloads, resources
+
+
+def _cfn_recipes(jobs: list[_Job], outcomes: list[Any], parameters: dict[str, Any], origins: dict[str, Any],
+                 region: str | None) -> dict[str, Any]:
+    """How each loaded template was resolved (workload id -> stacks.Recipe), to resolve it again
+    once the exports it imports are known."""
+    from ha_lint.stacks import Recipe
+
+    loaded = [(job, outcome[0]) for job, outcome in zip(jobs, outcomes)
+              if job.language == disc.CFN and isinstance(outcome, tuple)]
+    if not loaded:
+        return {}
+    from ha_lint.resolve import cloudformation as resolve_cfn
+
+    return {workload.id: Recipe(job.path, job.shown, resolve_cfn.CfnSettings(dict(parameters), region, dict(origins)))
+            for job, workload in loaded}
 
 
 def _load_cfn(text: str, shown: str, parameters: dict[str, str], region: str | None,

@@ -52,13 +52,15 @@ class Choice:
 
 @dataclass(frozen=True)
 class Ref:
-    """A reference to another resource of the same workload, by address."""
+    """A reference to another resource, by address: of the same workload, or of the workload
+    named in ``workload`` (a value another CloudFormation stack exports and this one imports)."""
 
     address: str
     attribute: str | None = None
+    workload: str | None = None  # None: the workload of the resource holding the reference
 
     def hcl_getattr(self, name: str) -> "Ref":
-        return Ref(self.address, name if self.attribute is None else f"{self.attribute}.{name}")
+        return Ref(self.address, name if self.attribute is None else f"{self.attribute}.{name}", self.workload)
 
 
 @dataclass(frozen=True)

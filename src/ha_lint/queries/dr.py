@@ -29,7 +29,7 @@ from functools import cached_property
 from typing import Any
 
 from ha_lint.graph import Architecture
-from ha_lint.model import Resource, Workload
+from ha_lint.model import APPLICATION_KEY, Application, Resource, Workload
 from ha_lint.queries import backup, dns
 from ha_lint.queries.backup import Tri, any3
 from ha_lint.queries.rds import is_aurora_instance
@@ -101,9 +101,51 @@ def role_of(res: Resource) -> str | None:
 
 
 def significant_workloads(arch: Architecture) -> list[Workload]:
-    """Workloads holding at least one entry point, compute or data resource."""
+    """The units DR is judged on that hold at least one entry point, compute or data resource:
+    each application (stacks deployed together, ``model.Application``) as one ``Workload``
+    (named after it, at its first stack's template), every other workload as itself."""
     ids = {res.workload for res in arch.resources if role_of(res)}
-    return [w for wid, w in arch.workloads.items() if wid in ids]
+    unit_of = _units(arch)[0]
+    units = _units(arch)[1]
+    return list({unit_of[wid]: units[unit_of[wid]] for wid in arch.workloads if wid in ids}.values())
+
+
+def workload_label(workload: Workload) -> str:
+    """How a message names a unit: ``Workload x.yaml`` or ``Application of stacks vpc, db``."""
+    app = workload.metadata.get(APPLICATION_KEY) if isinstance(workload.metadata, dict) else None
+    if isinstance(app, Application) and app.id == workload.id:
+        return app.label[0].upper() + app.label[1:]
+    return f"Workload {workload.id}"
+
+
+def _units(arch: Architecture) -> tuple[dict[str, str], dict[str, Workload]]:
+    """(workload id -> unit id, unit id -> Workload), built once per scan."""
+    def build() -> tuple[dict[str, str], dict[str, Workload]]:
+        unit_of: dict[str, str] = {}
+        units: dict[str, Workload] = {}
+        for wid, workload in arch.workloads.items():
+            app = workload.metadata.get(APPLICATION_KEY) if isinstance(workload.metadata, dict) else None
+            if not isinstance(app, Application):
+                unit_of[wid], units[wid] = wid, workload
+                continue
+            unit_of[wid] = app.id
+            if app.id not in units:
+                members = [arch.workloads[m] for m in app.members if m in arch.workloads]
+                metadata: dict[str, Any] = {}
+                for member in reversed(members):  # the first stack's Metadata (its ha-lint targets) wins
+                    metadata.update(member.metadata)
+                metadata[APPLICATION_KEY] = app
+                first = members[0] if members else workload
+                units[app.id] = Workload(app.id, first.source, first.entry_file, metadata)
+        return unit_of, units
+    return arch.derived("dr units", build)
+
+
+def unit_of(arch: Architecture, workload_id: str) -> str:
+    """The id of the unit (application or workload) a workload is judged in."""
+    return _units(arch)[0].get(workload_id, workload_id)
+
+
 
 
 # -- declared targets ------------------------------------------------------------------------
@@ -135,7 +177,7 @@ def declared_strategy(arch: Architecture, workload_id: str, resources: list[Reso
     """The DR strategy declared for a workload: the template's Metadata, else a ``dr-strategy``
     tag on one of its resources (Terraform has no template metadata; the strongest tag wins),
     else the configuration (``--dr-strategy``, ``targets.strategy``)."""
-    workload = arch.workloads.get(workload_id)
+    workload = _units(arch)[1].get(workload_id) or arch.workloads.get(workload_id)
     if workload is not None:
         targets = template_targets(workload)
         for key in _STRATEGY_KEYS:
@@ -143,7 +185,11 @@ def declared_strategy(arch: Architecture, workload_id: str, resources: list[Reso
             if isinstance(value, str) and value.strip().lower() in DECLARABLE:
                 return Declared(value.strip().lower(), f"declared in the template's Metadata ({key}: {value})")
     tagged: list[Declared] = []
-    for res in arch.in_workload(workload_id) if resources is None else resources:
+    if resources is None:
+        app = workload.metadata.get(APPLICATION_KEY) if workload is not None else None
+        members = app.members if isinstance(app, Application) and app.id == workload_id else (workload_id,)
+        resources = [r for member in members for r in arch.in_workload(member)]
+    for res in resources:
         tags = backup.tags_of(res) if res.native_path("tags") else {}
         for key, value in (tags.items() if isinstance(tags, dict) else ()):
             if key.lower() in _TAG_KEYS and isinstance(value, str) and value.strip().lower() in DECLARABLE:
@@ -414,8 +460,8 @@ def _compute_evidence(resources: list[Resource], out: list[Evidence]) -> None:
 class Context:
     """What ``dr_posture`` needs from the whole scanned set, computed once for many workloads."""
 
-    resources: dict[str, list[Resource]]  # workload id -> its resources
-    records: dict[str, list[dns.Record]]  # workload id -> its Route 53 records
+    resources: dict[str, list[Resource]]  # unit id (application or workload) -> its resources
+    records: dict[str, list[dns.Record]]  # unit id -> its Route 53 records
     copies: set[str]  # uids of replication destinations
     selections: list[backup.Selection]
 
@@ -423,10 +469,10 @@ class Context:
 def context(arch: Architecture) -> Context:
     resources: dict[str, list[Resource]] = {}
     for res in arch.resources:
-        resources.setdefault(res.workload, []).append(res)
+        resources.setdefault(unit_of(arch, res.workload), []).append(res)
     records: dict[str, list[dns.Record]] = {}
     for rec in dns.records(arch):
-        records.setdefault(rec.owner.workload, []).append(rec)
+        records.setdefault(unit_of(arch, rec.owner.workload), []).append(rec)
     return Context(resources, records, backup.replication_destinations(arch), backup.selections(arch))
 
 
@@ -469,4 +515,5 @@ def dr_posture(arch: Architecture, workload_id: str, ctx: Context | None = None)
 
 __all__ = ["Context", "DECLARABLE", "Declared", "EVIDENCE_KINDS", "Evidence", "LABELS", "Posture", "STRATEGIES",
            "context", "declared_strategy", "dr_posture", "rank", "role_of", "schedule_minutes", "significant_workloads",
+           "unit_of", "workload_label",
            "template_targets"]

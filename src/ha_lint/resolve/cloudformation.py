@@ -78,16 +78,54 @@ class CfnSettings:
     parameter_origins: dict[str, Origin] = field(default_factory=dict)  # where each override was written
     # A nested stack: the values its parent passes (replaces ``parameters``).
     passed: dict[str, tuple[Any, Origin | None]] | None = None
+    stack_name: str | None = None  # AWS::StackName, when the stack is declared (``stacks:``, a CDK assembly)
+    account: str | None = None  # AWS::AccountId (a CDK environment)
+    imports: dict[str, "Export"] = field(default_factory=dict)  # export name -> what another scanned stack exports
+
+
+@dataclass(frozen=True)
+class Export:
+    """A value a stack exports (``Outputs.X.Export.Name``) for other stacks' ``Fn::ImportValue``.
+    Its ``Ref``s name the exporting workload, so an import becomes an edge across stacks."""
+
+    name: str
+    value: Any
+    origin: Origin  # "exported by stack vpc as 'vpc-SubnetsPrivate'", at the Outputs entry
+    workload: str
+
+
+@dataclass(frozen=True)
+class Joined:
+    """An exported ``Fn::Join`` of resource IDs (``!Join [',', [!Ref SubnetA, !Ref SubnetB]]``):
+    not text, but ``Fn::Split`` on the same separator in the importing stack gives the IDs back."""
+
+    separator: str
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Import:
+    """One ``Fn::ImportValue`` of a template: the export name (None when it does not resolve)."""
+
+    name: str | None
+    written: str  # the name as written, for messages
+    line: int
+
+
+# Workload.metadata keys: the stack's exports (name -> Export) and its imports (list of Import).
+EXPORTS_KEY = "_ha_lint_exports"
+IMPORTS_KEY = "_ha_lint_imports"
 
 
 @dataclass(frozen=True)
 class NestedStack:
     """What a stack resource says about the template it nests (``Resource.meta["nested_stack"]``)."""
 
-    template: str  # path on disk
+    template: str  # path on disk ("" when remote)
     url: str  # as written
     line: int
     parameters: tuple[tuple[str, Any, Origin | None], ...]
+    remote: bool = False  # an S3/HTTPS TemplateURL with no local copy found: not judged, a warning says so
 
 
 @dataclass
@@ -108,6 +146,7 @@ class _Context:
         self.conditions: dict[str, Any] = {}
         self._evaluating: set[str] = set()
         self._getatt_busy: set[tuple[str, str]] = set()
+        self.exporting = False  # evaluating an Output's value: a Join of resource IDs is kept as Joined
 
     def _parameters(self, raw: Any) -> dict[str, _Param]:
         params: dict[str, _Param] = {}
@@ -228,9 +267,16 @@ class _Context:
             sep, items = self.value(arg[0], depth), self.value(arg[1], depth)
             if isinstance(sep, str) and isinstance(items, list) and all(_is_text(i) for i in items):
                 return sep.join(_text(i) for i in items)
+            if self.exporting and isinstance(sep, str) and sep and isinstance(items, list) \
+                    and all(_is_text(i) or isinstance(i, Ref) for i in items):
+                return Joined(sep, tuple(items))
             return UNKNOWN
         if fn == "Fn::Split" and isinstance(arg, list) and len(arg) == 2:
             sep, text = self.value(arg[0], depth), self.value(arg[1], depth)
+            joined = self.imported(arg[1]["Fn::ImportValue"], depth) \
+                if isinstance(arg[1], dict) and set(arg[1]) == {"Fn::ImportValue"} else None
+            if joined is not None and isinstance(joined.value, Joined) and joined.value.separator == sep:
+                return list(joined.value.items)
             if isinstance(sep, str) and sep and isinstance(text, str):
                 return text.split(sep)
             return UNKNOWN
@@ -241,7 +287,15 @@ class _Context:
             return self.sub(arg, depth)
         if fn == "Fn::Cidr" and isinstance(arg, list) and len(arg) == 3:
             return _cidr(*(self.value(a, depth) for a in arg))
-        return UNKNOWN  # Fn::ImportValue, Fn::Base64, Fn::Cidr, Fn::Transform ...
+        if fn == "Fn::ImportValue":
+            found = self.imported(arg, depth)
+            return UNKNOWN if found is None or isinstance(found.value, Joined) else found.value
+        return UNKNOWN  # Fn::Base64, Fn::Transform ...
+
+    def imported(self, arg: Any, depth: int) -> Export | None:
+        """What another scanned stack exports under the name ``arg`` evaluates to, if any."""
+        name = self.value(arg, depth + 1)
+        return self.settings.imports.get(name) if isinstance(name, str) else None
 
     def ref(self, name: Any) -> Any:
         if not isinstance(name, str):
@@ -255,6 +309,10 @@ class _Context:
         region = self.settings.region
         if name == "AWS::Region" and region:
             return region
+        if name == "AWS::StackName" and self.settings.stack_name:
+            return self.settings.stack_name
+        if name == "AWS::AccountId" and self.settings.account:
+            return self.settings.account
         if name == "AWS::Partition" and region:
             return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
         if name == "AWS::URLSuffix" and region:
@@ -348,6 +406,9 @@ class _Context:
             if arg == "AWS::Region" and self.settings.region:
                 return [Origin(f"AWS::Region is {self.settings.region!r} (--region)")]
             return []
+        if fn == "Fn::ImportValue":
+            found = self.imported(arg, depth)
+            return [*self.explain(arg, depth + 1), found.origin] if found else []
         if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
             cond = self.condition(arg[0])
             if cond is UNKNOWN:
@@ -639,7 +700,90 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = N
             line=tpl.lines.get(f"Resources.{logical_id}", 1), workload=workload.id,
             props=props, lines=lines, origins=origins, meta=meta,
         ))
+    exports = _exports(ctx, workload.id)
+    if exports:
+        workload.metadata[EXPORTS_KEY] = exports
+    imports = _imports(ctx)
+    if imports:
+        workload.metadata[IMPORTS_KEY] = imports
     return workload, resources
+
+
+def _exports(ctx: _Context, workload_id: str) -> dict[str, Export]:
+    """The template's exports whose name resolves, by name."""
+    outputs = ctx.tpl.template.get("Outputs")
+    out: dict[str, Export] = {}
+    who = f"stack {ctx.settings.stack_name}" if ctx.settings.stack_name else f"the stack of {ctx.tpl.file}"
+    for key, spec in (outputs.items() if isinstance(outputs, dict) else ()):
+        if not (isinstance(spec, dict) and isinstance(spec.get("Export"), dict) and "Value" in spec):
+            continue
+        condition = spec.get("Condition")
+        if isinstance(condition, str) and ctx.condition(condition) is False:
+            continue
+        name = ctx.value(spec["Export"].get("Name"))
+        if not isinstance(name, str) or not name:
+            continue
+        ctx.exporting = True
+        try:
+            value = ctx.value(spec["Value"])
+        finally:
+            ctx.exporting = False
+        if value is _NO_VALUE:
+            continue
+        line = ctx.tpl.lines.get(f"Outputs.{key}.Export.Name", ctx.tpl.lines.get(f"Outputs.{key}"))
+        origin = Origin(f"exported by {who} as {name!r}", ctx.tpl.file, line)
+        out[name] = Export(name, _qualified(value, workload_id), origin, workload_id)
+    return out
+
+
+def _qualified(value: Any, workload_id: str) -> Any:
+    """The value with its references naming the workload they belong to."""
+    if isinstance(value, Ref):
+        return value if value.workload else Ref(value.address, value.attribute, workload_id)
+    if isinstance(value, list):
+        return [_qualified(v, workload_id) for v in value]
+    if isinstance(value, dict):
+        return {k: _qualified(v, workload_id) for k, v in value.items()}
+    if isinstance(value, Choice):
+        return Choice(tuple((label, _qualified(v, workload_id)) for label, v in value.branches))
+    if isinstance(value, Joined):
+        return Joined(value.separator, tuple(_qualified(v, workload_id) for v in value.items))
+    return value
+
+
+def _imports(ctx: _Context) -> list[Import]:
+    """Every ``Fn::ImportValue`` of the resources that may be created and of the Outputs."""
+    out: list[Import] = []
+    stack: list[tuple[Any, str]] = []
+    for logical_id, body in ctx.resources.items():
+        condition = body.get("Condition") if isinstance(body, dict) else None
+        if not (isinstance(condition, str) and ctx.condition(condition) is False):
+            stack.append((body, f"Resources.{logical_id}"))
+    if isinstance(ctx.tpl.template.get("Outputs"), dict):
+        stack.append((ctx.tpl.template["Outputs"], "Outputs"))
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            if len(node) == 1 and "Fn::ImportValue" in node:
+                arg = node["Fn::ImportValue"]
+                name = ctx.value(arg)
+                line = ctx.tpl.lines.get(f"{path}.Fn::ImportValue") or _line_at(ctx.tpl.lines, path)
+                out.append(Import(name if isinstance(name, str) else None, _written(arg), line))
+                continue
+            stack.extend((v, f"{path}.{k}") for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}.{i}") for i, v in enumerate(node))
+    return sorted(out, key=lambda i: i.line)
+
+
+def _line_at(lines: dict[str, int], path: str) -> int:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path.rpartition(".")[0]
+    return 1
+
+
 
 
 def _property_lines(lines: dict[str, int]) -> dict[str, dict[str, int]]:
@@ -746,13 +890,18 @@ def _is_local_template(url: str) -> bool:
 
 def _nested_stack(ctx: _Context, logical_id: str, raw_props: dict[str, Any], url_key: str,
                   metadata: Any = None) -> NestedStack | None:
-    url = raw_props.get(url_key)  # `cloudformation package` uploads literal local paths only
+    raw_url = url = raw_props.get(url_key)  # `cloudformation package` uploads literal local paths only
     if isinstance(metadata, dict) and metadata.get("aws:asset:property") == url_key \
             and isinstance(metadata.get("aws:asset:path"), str):
         # CDK: the URL is the S3 asset; the template it uploads sits next to this one in cdk.out.
         url = metadata["aws:asset:path"]
+    remote = None
     if not isinstance(url, str) or not _is_local_template(url):
-        return None
+        if not _names_template(raw_url):
+            return None  # a Serverless Application Repository application: no template of ours
+        url = _local_copy(Path(ctx.tpl.file).parent, _url_text(ctx, raw_url))
+        if url is None:
+            remote = raw_url if isinstance(raw_url, str) else _written(raw_url)
     base = f"Resources.{logical_id}.Properties"
     raw_params = raw_props.get("Parameters") if isinstance(raw_props.get("Parameters"), dict) else {}
     params = []
@@ -761,9 +910,94 @@ def _nested_stack(ctx: _Context, logical_id: str, raw_props: dict[str, Any], url
         step = Origin(f"stack {logical_id} passes {name} = {show(value)}", ctx.tpl.file,
                       ctx.tpl.lines.get(f"{base}.Parameters.{name}"))
         params.append((name, value, chain([*ctx.explain(raw), step])))
+    line = ctx.tpl.lines.get(f"{base}.{url_key}", ctx.tpl.lines.get(f"Resources.{logical_id}", 1))
+    if remote is not None:
+        return NestedStack("", remote, line, tuple(params), remote=True)
     path = Path(ctx.tpl.file).parent / url
-    return NestedStack(str(path), url, ctx.tpl.lines.get(f"{base}.{url_key}", ctx.tpl.lines.get(f"Resources.{logical_id}", 1)),
-                       tuple(params))
+    return NestedStack(str(path), url, line, tuple(params))
+
+
+def _names_template(raw: Any) -> bool:
+    """A TemplateURL/Location written as a URL (text, ``!Sub``, ``!Join``), not a SAR application."""
+    return isinstance(raw, str) or (isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in ("Fn::Sub", "Fn::Join"))
+
+
+def _url_text(ctx: _Context, raw: Any) -> str:
+    """The URL with what is not known left out (``https://${Bucket}.s3.amazonaws.com/t/vpc.yaml``
+    -> ``https://.s3.amazonaws.com/t/vpc.yaml``): the path at its end is what is looked for."""
+    value = ctx.value(raw)
+    if isinstance(value, str):
+        return value
+    if isinstance(raw, dict) and "Fn::Sub" in raw:
+        text = raw["Fn::Sub"][0] if isinstance(raw["Fn::Sub"], list) and raw["Fn::Sub"] else raw["Fn::Sub"]
+        return _SUB_VAR.sub("", text) if isinstance(text, str) else ""
+    if isinstance(raw, dict) and isinstance(raw.get("Fn::Join"), list) and len(raw["Fn::Join"]) == 2:
+        sep, items = raw["Fn::Join"]
+        if isinstance(sep, str) and isinstance(items, list):
+            return sep.join(i if isinstance(i, str) else "" for i in items)
+    return ""
+
+
+_PACKAGED_KEY = re.compile(r"^[0-9a-f]{32}(\.template)?$")
+MAX_PACKAGE_CANDIDATES = 500  # local templates hashed to find the one `aws cloudformation package` uploaded
+_TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+def _local_copy(base: Path, url: str) -> str | None:
+    """The local template an S3 TemplateURL was uploaded from, relative to ``base`` (the parent
+    template's directory), or None: the URL's path (after the bucket), or a tail of it, under
+    ``base`` or one of its two parents; or, for the ``<md5>.template`` key that
+    ``aws cloudformation package`` writes, the template under ``base`` with that MD5."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    if "://" in path:
+        host, _, path = path.split("://", 1)[1].partition("/")  # s3://bucket/key: the bucket is the "host"
+        if host and not url.lower().startswith("s3:") and "s3" not in host.lower() and "amazonaws" not in host.lower():
+            return None  # a web server of its own: its files are not ours to guess
+    parts = [p for p in path.split("/") if p and p not in (".", "..")]
+    if not parts:
+        return None
+    for directory in (base, base.parent, base.parent.parent):
+        for start in range(len(parts)):
+            candidate = directory.joinpath(*parts[start:])
+            if candidate.suffix.lower() in _TEMPLATE_SUFFIXES and candidate.is_file():
+                return os.path.relpath(candidate, base)
+    return _packaged_copy(base, parts[-1]) if _PACKAGED_KEY.match(parts[-1]) else None
+
+
+def _packaged_copy(base: Path, key: str) -> str | None:
+    """The template under ``base`` whose MD5 is the S3 key ``aws cloudformation package`` gave it."""
+    import hashlib
+
+    digest = key.split(".", 1)[0]
+    seen = 0
+    for root, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("node_modules", "cdk.out"))
+        for name in sorted(files):
+            if not name.lower().endswith(_TEMPLATE_SUFFIXES):
+                continue
+            seen += 1
+            if seen > MAX_PACKAGE_CANDIDATES:
+                return None
+            file = Path(root) / name
+            try:
+                if file.stat().st_size <= 4_000_000 and hashlib.md5(file.read_bytes()).hexdigest() == digest:
+                    return os.path.relpath(file, base)
+            except OSError:
+                continue
+    return None
+
+
+def _written(raw: Any) -> str:
+    """An intrinsic as a message shows it: ``!Sub '${Vpc}-Subnets'``."""
+    if isinstance(raw, dict) and len(raw) == 1:
+        (fn, arg), = raw.items()
+        short = "!" + fn.removeprefix("Fn::")
+        if isinstance(arg, list) and arg and isinstance(arg[0], str) and fn == "Fn::Sub":
+            arg = arg[0]
+        return f"{short} {arg!r}" if isinstance(arg, str) else f"{short} {json.dumps(arg, default=str)[:80]}"
+    return json.dumps(raw, default=str)[:80] if not isinstance(raw, str) else raw
+
+
 
 
 # Workload.metadata key holding the template's parameters (parameters are not resources).
@@ -957,6 +1191,12 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
 
     def instantiate(stack: Resource, ancestors: tuple[str, ...]) -> None:
         nested: NestedStack = stack.meta["nested_stack"]
+        if nested.remote:
+            warnings.append(ScanWarning(
+                "nested-stack", f"nested stack {stack.address}: TemplateURL {nested.url} is not a local file and no "
+                "local copy of it was found (by its path or, for `aws cloudformation package` output, its MD5); "
+                "the nested template is not judged", stack.file, nested.line))
+            return
         real = _real(nested.template)
         where = f"nested stack {stack.address}"
 
