@@ -3,7 +3,12 @@
 A finding's identity is (rule, file, resource, what is wrong): ``Finding.identity`` with the
 file made relative to the project root, so it survives edits that move lines and scans
 from another directory, while a new violation of the same rule in another file or resource
-is new. The same identity is the SARIF ``partialFingerprints`` value.
+is new. The file is the one that defines the resource, even when the finding is reported
+at a module call: a baseline keeps matching a finding that moved there. A finding on a
+child module's resource also carries its root module (``root`` in the entry): one module
+under dev and prod gives two findings, one per root. An entry without ``root`` (written
+before roots were recorded, when such findings were reported once) accepts the finding of
+every root. The same identity, root included, is the SARIF ``partialFingerprints`` value.
 
 The file is JSON, sorted, one entry per finding, so a change to it reads well in review.
 """
@@ -56,9 +61,18 @@ def identity(finding: Finding, root: Path) -> tuple[str, str, str, str]:
     return rule, relative_path(file, root), resource, detail
 
 
+def root_of(finding: Finding, root: Path) -> str | None:
+    """The finding's root module relative to the project root; None when it has none."""
+    return relative_path(finding.root, root) if finding.root else None
+
+
 def fingerprint(finding: Finding, root: Path) -> str:
+    parts = identity(finding, root)
+    module_root = root_of(finding, root)
+    if module_root is not None:
+        parts += (module_root,)
     # surrogatepass: a file name that is not UTF-8 (carried as surrogates) has a fingerprint too
-    return hashlib.sha256("\x1f".join(identity(finding, root)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass
@@ -70,10 +84,12 @@ class Split:
 
 def write(path: Path, findings: Iterable[Finding], root: Path) -> int:
     entries = sorted(
-        ({"rule": r, "file": f, "resource": res, "detail": d, "fingerprint": fingerprint(finding, root),
-          "message": finding.message}
-         for finding in findings for r, f, res, d in [identity(finding, root)]),
-        key=lambda e: (e["file"], e["rule"], e["resource"], e["detail"], e["message"]),
+        ({"rule": r, "file": f, "resource": res, "detail": d,
+          **({"root": module_root} if module_root is not None else {}),
+          "fingerprint": fingerprint(finding, root), "message": finding.message}
+         for finding in findings for r, f, res, d in [identity(finding, root)]
+         for module_root in [root_of(finding, root)]),
+        key=lambda e: (e["file"], e["rule"], e["resource"], e["detail"], e.get("root", ""), e["message"]),
     )
     document = {"ha-lint-baseline": FORMAT, "version": __version__, "findings": entries}
     try:
@@ -84,8 +100,11 @@ def write(path: Path, findings: Iterable[Finding], root: Path) -> int:
     return len(entries)
 
 
-def load(path: Path) -> Counter[tuple[str, str, str, str]]:
-    """How many findings of each identity the baseline accepts."""
+Key = tuple[str, str, str, str, "str | None"]  # identity and root (None: an entry without one)
+
+
+def load(path: Path) -> Counter[Key]:
+    """How many findings of each identity (and root) the baseline accepts."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -95,25 +114,36 @@ def load(path: Path) -> Counter[tuple[str, str, str, str]]:
     if not isinstance(document, dict) or document.get("ha-lint-baseline") != FORMAT \
             or not isinstance(document.get("findings"), list):
         raise BaselineError(f"{path} is not an ha-lint baseline (format {FORMAT}): write one with --write-baseline")
-    accepted: Counter[tuple[str, str, str, str]] = Counter()
+    accepted: Counter[Key] = Counter()
     for number, entry in enumerate(document["findings"]):
         keys = ("rule", "file", "resource", "detail")
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in keys):
             raise BaselineError(f"baseline {path}: findings[{number}] needs the strings {', '.join(keys)}")
-        accepted[tuple(entry[k] for k in keys)] += 1  # type: ignore[misc]
+        module_root = entry.get("root")
+        if module_root is not None and not isinstance(module_root, str):
+            raise BaselineError(f"baseline {path}: findings[{number}] has a root that is not a string")
+        accepted[(*(entry[k] for k in keys), module_root)] += 1  # type: ignore[arg-type]
     return accepted
 
 
-def split(findings: Iterable[Finding], accepted: Counter[tuple[str, str, str, str]], root: Path) -> Split:
-    """New findings, and those the baseline accepts (each entry absorbs one finding)."""
+def split(findings: Iterable[Finding], accepted: Counter[Key], root: Path) -> Split:
+    """New findings, and those the baseline accepts (each entry absorbs one finding; an entry
+    without a root absorbs a child module's finding of every root)."""
     left = Counter(accepted)
+    legacy_used: set[Key] = set()
     new: list[Finding] = []
     known: list[Finding] = []
     for finding in findings:
-        key = identity(finding, root)
+        module_root = root_of(finding, root)
+        key: Key = (*identity(finding, root), module_root)
+        legacy: Key = (*identity(finding, root), None)
         if left[key] > 0:
             left[key] -= 1
             known.append(finding)
+        elif module_root is not None and accepted[legacy] > 0:  # written before roots were recorded
+            legacy_used.add(legacy)
+            known.append(finding)
         else:
             new.append(finding)
-    return Split(new, known, sum(left.values()))
+    stale = sum(count for key, count in left.items() if key not in legacy_used)
+    return Split(new, known, stale)

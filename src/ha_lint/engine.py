@@ -51,6 +51,7 @@ class Rule:
             rule_id=self.id, rule_name=self.name, severity=severity or self.effective_severity,
             message=message, file=res.file, line=line, resource=res.address,
             resource_type=res.type, detail=detail if detail is not None else (prop or ""),
+            root=res.workload if res.meta.get("calls") else "",  # a child module's resource: per root
         )
 
     def workload_finding(self, workload: Workload, message: str, line: int = 1, detail: str = "") -> Finding:

@@ -645,13 +645,23 @@ def _value_node(text: str) -> Node | None:
 # -- references ----------------------------------------------------------------------------
 
 
-def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]]) -> None:
+def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]],
+             decide: Callable[[Node], Any] | None = None) -> None:
+    """``decide``: evaluates a condition; a conditional whose condition it knows contributes
+    the branch taken, then the condition that chose it, and nothing of the other branch
+    (``deciding_references``)."""
+    if decide is not None and isinstance(node, Conditional) and not bound:
+        taken = decide(node.cond)
+        if taken is True or taken is False:
+            _collect(node.true if taken else node.false, bound, out, decide)
+            _collect(node.cond, bound, out, decide)
+            return
     if isinstance(node, Var):
         if node.name not in bound:
             out.append((node.name,))
     elif isinstance(node, Traversal):
         if not isinstance(node.source, Var):
-            _collect(node.source, bound, out)
+            _collect(node.source, bound, out, decide)
         elif node.source.name not in bound:
             ref: list[Any] = [node.source.name]
             for step in node.steps:
@@ -662,16 +672,16 @@ def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]]) -> N
             out.append(tuple(ref))
         for step in node.steps:
             if step[0] == "index":
-                _collect(step[1], bound, out)
+                _collect(step[1], bound, out, decide)
     elif isinstance(node, ForExpr):
-        _collect(node.collection, bound, out)
+        _collect(node.collection, bound, out, decide)
         inner = bound | {node.value_var, node.key_var or node.value_var}
         for child in (node.key, node.value, node.cond):
             if child is not None:
-                _collect(child, inner, out)
+                _collect(child, inner, out, decide)
     else:
         for child in _children(node):
-            _collect(child, bound, out)
+            _collect(child, bound, out, decide)
 
 
 def _children(node: Node) -> tuple[Node, ...]:
@@ -719,6 +729,39 @@ def references(value: Any) -> list[tuple[Any, ...]]:
     except Exception:  # absurdly nested input: keep what was found
         pass
     return list(dict.fromkeys(out))
+
+
+def deciding_references(value: Any, scope: Any) -> list[tuple[Any, ...]]:
+    """``references``, less the branches a known condition does not take: in
+    ``var.single ? 1 : length(var.azs)`` with ``var.single`` true, only ``var.single``
+    decides the value (so only it is named as the value's origin)."""
+    def decide(cond: Node) -> Any:
+        return evaluate(cond, scope)
+
+    out: list[tuple[Any, ...]] = []
+    try:
+        _deciding_into(value, decide, out)
+    except Exception:  # absurdly nested input: keep what was found
+        pass
+    return list(dict.fromkeys(out))
+
+
+def _deciding_into(value: Any, decide: Callable[[Node], Any], out: list[tuple[Any, ...]]) -> None:
+    if isinstance(value, str):
+        if "?" not in value:  # no conditional: the cached walk gives the same answer
+            _refs_into(value, out)
+            return
+        node = _value_node(value)
+        if node is not None:
+            _collect(node, frozenset(), out, decide)
+    elif isinstance(value, list):
+        for item in value:
+            _deciding_into(item, decide, out)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and "${" in key:
+                out.extend(_string_refs(_unquote_key(key)))
+            _deciding_into(item, decide, out)
 
 
 def _unquote_key(key: str) -> str:

@@ -63,21 +63,55 @@ def as_warning(item: "ScanWarning | str") -> ScanWarning:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place a finding concerns (SARIF ``relatedLocations``; JSON ``related``)."""
+
+    file: str
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     rule_name: str
     severity: str
     message: str
-    file: str
+    file: str  # where it is reported: for a module's resource, possibly the caller's file
     line: int
     resource: str
     resource_type: str
     # What is wrong, stable across line moves (e.g. "multi_az"): part of the finding's identity.
     detail: str = ""
+    related: tuple[Related, ...] = ()
+    # The root module whose call made the resource (a child module's resource only; "" otherwise).
+    root: str = ""
+    # The file that defines the resource, when the finding is reported elsewhere (at the call).
+    defined_in: str = ""
 
     @property
     def identity(self) -> tuple[str, str, str, str]:
-        return (self.rule_id, self.file, self.resource, self.detail)
+        """Rule, defining file, resource, detail: never the reported file or line, so a
+        finding moved to its module call keeps the identity it had."""
+        return (self.rule_id, self.defined_in or self.file, self.resource, self.detail)
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """One call on the way from a root to a child module's resource (outermost first):
+    a Terraform ``module`` block, or any other place that gives a module its inputs."""
+
+    address: str  # the instance it makes: "module.db", "module.app.module.db[0]"
+    source: str
+    version: str  # installed version, else the constraint; "" for local sources
+    file: str  # where the call is written
+    line: int
+    external: bool  # the called code is outside the repository (registry, git, under .terraform/)
+
+    def describe(self) -> str:
+        if not self.external or not self.source:
+            return self.address
+        return f"{self.address} ({self.source}{' ' + self.version if self.version else ''})"
 
 
 @dataclass(frozen=True)

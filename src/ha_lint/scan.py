@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from ha_lint import callsite
 from ha_lint import discover as disc
 from ha_lint.engine import Rule, run
 from ha_lint.graph import Architecture, Options
@@ -603,6 +604,7 @@ def _isolate_failure(rule: Rule, arch: Architecture, exc: Exception) -> tuple[li
     for wid, workload in arch.workloads.items():
         try:
             for _ in rule.check(Architecture([workload], by_workload.get(wid, []), arch.options)):
+    result.findings = callsite.place(result.findings, resources)  # a module's finding, at its call
                 pass
         except Exception as error:
             broken[wid] = error

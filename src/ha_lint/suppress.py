@@ -9,6 +9,11 @@ Three forms, all naming rules by ID or name:
   ``Metadata: {ha-lint: {ignore: [{rule: HA101, reason: ...}]}}``;
 - ``per-path-ignores`` in the configuration file.
 
+A finding on a Terraform module's resource that is reported at the module call (the input
+line in the caller; ``ha_lint.callsite``) is suppressed by a comment there, like any other
+finding, and also by one where the resource is written (in a local module: for every root
+that calls it); a ``per-path-ignores`` entry matching either file suppresses it.
+
 Suppressions must not rot: one without a reason (HL001), one naming no rule or not written
 as a suppression at all (HL002), and one that matches no finding of a rule that ran (HL003)
 are findings themselves. A suppression without a reason still suppresses; a typo never
@@ -430,10 +435,12 @@ def apply(findings: list[Finding], arch: Any, names: RuleNames, meta: dict[str, 
     relative: dict[str, str | None] = {}
     for finding in findings:
         candidates = by_rule.get(finding.rule_id, ())
-        if config is not None and finding.file not in relative:
-            relative[finding.file] = config.relative(finding.file)
-        line = resource_line.get((finding.file, finding.resource))
-        matched = [s for s in candidates if s.covers(finding, line, relative.get(finding.file))]
+        matched: list[Suppression] = []
+        for place in _places(finding):
+            if config is not None and place.file not in relative:
+                relative[place.file] = config.relative(place.file)
+            line = resource_line.get((place.file, place.resource))
+            matched += [s for s in candidates if s not in matched and s.covers(place, line, relative.get(place.file))]
         if not matched:
             outcome.kept.append(finding)
             continue
@@ -448,6 +455,16 @@ def apply(findings: list[Finding], arch: Any, names: RuleNames, meta: dict[str, 
             if not sup.used and _judged(sup, ran, judge_config, config, scanned):
                 outcome.problems.append(_unused_finding(unused, sup, resource_at))
     return outcome
+
+
+def _places(finding: Finding) -> list[Finding]:
+    """Where a suppression of ``finding`` may be written: where it is reported, and, for one
+    reported at a module call, where its resource is written (its first related location)."""
+    if not finding.defined_in or not finding.related:
+        return [finding]
+    written = finding.related[0]
+    return [finding, Finding(finding.rule_id, finding.rule_name, finding.severity, finding.message,
+                             finding.defined_in, written.line, finding.resource, finding.resource_type, finding.detail)]
 
 
 def _unused_finding(rule: Rule, sup: Suppression, resource_at: _ResourceAt) -> Finding:

@@ -90,6 +90,17 @@ class DynamicBlock(dict):  # type: ignore[type-arg]
 
     def __reduce__(self) -> Any:
         return DynamicBlock, (dict(self), self.dynamic_index)
+@dataclass(frozen=True)
+class CallInput:
+    """What makes an origin step an input given at a module call: the instance it feeds
+    (``module.db``; a Terragrunt ``inputs`` would feed the root, ``""``), the input's name,
+    and whether the call is written outside the repository (inside a downloaded module)."""
+
+    module: str
+    name: str
+    external: bool = False
+
+
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,12 @@ class Origin:
     description: str  # e.g. "parameter DbMultiAz defaults to 'false'"
     file: str | None = None
     line: int | None = None
+    # Set when this step is an input given at a module call (findings are reported there).
+    input: CallInput | None = None
+
+    def steps(self) -> tuple["Origin", ...]:
+        """This step and the ones after it, source first, each without its own ``via``."""
+        return (Origin(self.description, self.file, self.line, (), self.input), *self.via)
     # The steps the value took from here to the property (a module input, a condition...).
     via: tuple["Origin", ...] = ()
 

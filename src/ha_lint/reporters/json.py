@@ -3,7 +3,8 @@
 {
   "version": "<ha-lint version>", "schema": 1,
   "findings": [{"rule_id", "rule_name", "severity", "message", "file", "line",
-                "resource", "resource_type"}],
+                "resource", "resource_type", "related": [{"file", "line", "message"}],
+                "root"}],
   "errors":   [{"file", "line" (null when unknown), "message"}],
   "warnings": [{"code", "file", "line", "message"}],
   "summary":  {"files", "resources", "workloads", "findings", "errors", "warnings",
@@ -12,8 +13,12 @@
   "suppressed": [finding + {"suppression": {"kind", "reason", "at"}}]  (--show-suppressed only)
 }
 
-Every string is valid Unicode, so the document is valid UTF-8 JSON: the bytes of a file name
-that are not UTF-8 show as the text ``\\xff``; everything else is kept and JSON-escaped.
+A finding on a resource of a Terraform module is reported where the user acts on it: at the
+input of the ``module`` call that decided it (``file``/``line`` are then the caller's), else
+at the ``module`` block of code outside the repository; ``related`` (additive; ``[]`` for
+most findings) then holds the module's own line. ``root`` (additive) names the root module
+whose call made the resource (one module under dev and prod gives each its finding), and is
+null for a resource not made through a module call.
 
 ``warnings`` (additive: the schema is still 1) are what ha-lint could not read or resolve and
 says so instead of staying silent; they never change the exit code. ``code`` is a stable
@@ -23,6 +28,9 @@ entry or module input that matches no variable), ``variable-unset`` (a root vari
 value and no default), ``module-cycle``, ``resource-limit``, ``nested-stack``,
 ``baseline-stale``, ``context-not-loaded``, ``module-file-not-loaded``, ``note`` (anything
 older without a code). ``file`` and ``line`` are null when there is none.
+
+Every string is valid Unicode, so the document is valid UTF-8 JSON: the bytes of a file name
+that are not UTF-8 show as the text ``\\xff``; everything else is kept and JSON-escaped.
 """
 
 from __future__ import annotations
@@ -40,6 +48,8 @@ def _finding(f) -> dict:
         "rule_id": f.rule_id, "rule_name": f.rule_name, "severity": f.severity,
         "message": f.message, "file": f.file, "line": f.line,
         "resource": f.resource, "resource_type": f.resource_type,
+        "related": [{"file": r.file, "line": r.line, "message": r.message} for r in f.related],
+        "root": f.root or None,
     }
 
 

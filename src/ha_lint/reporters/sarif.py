@@ -4,7 +4,10 @@ Rules carry their documentation (short and full description, help as text and ma
 help URI), tags, precision and ``problem.severity``; security rules also carry
 ``security-severity`` (a score as a string). Results carry a real level per severity,
 repository-relative URIs (``%SRCROOT%``), the resource as a logical location, and a stable
-``partialFingerprints`` entry built from the finding's identity (the baseline's).
+``partialFingerprints`` entry built from the finding's identity (the baseline's: rule, the
+file defining the resource, resource, detail, and the root module for a child module's
+resource; never the reported line or file). A finding on a Terraform module's resource
+reported at the module call has the module's own line in ``relatedLocations``.
 Every ``artifactLocation.uri`` is a percent-encoded URI reference (a space is ``%20``, a byte
 of a file name that is not UTF-8 ``%FF``); every other string is valid Unicode (such a byte
 shows as the text ``\\xff``).
@@ -141,6 +144,11 @@ def _result(finding: Finding, suppressed: Any, index: dict[str, int], root: Path
         "properties": {"severity": finding.severity, "resource": finding.resource,
                        "resourceType": finding.resource_type},
     }
+    if finding.related:  # a module's finding reported at its call: the module's own line
+        out["relatedLocations"] = [{**_location(r.file, r.line, root), "id": number, "message": {"text": r.message}}
+                                   for number, r in enumerate(finding.related, start=1)]
+    if finding.root:
+        out["properties"]["root"] = finding.root
     if suppressed is not None:
         out["suppressions"] = [{
             "kind": "external" if suppressed.kind == "config" else "inSource",

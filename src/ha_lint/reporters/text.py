@@ -4,10 +4,11 @@ came from the input is ``printable``: a control character in a name shows as ``\
 
 from __future__ import annotations
 
+import os
 from itertools import groupby
 
 from ha_lint.escape import printable
-from ha_lint.model import SEVERITIES, as_warning
+from ha_lint.model import SEVERITIES, Finding, as_warning
 from ha_lint.scan import ScanResult
 
 _COLOURS = {"high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
@@ -17,13 +18,17 @@ _RESET = "\033[0m"
 def render(result: ScanResult, options: dict) -> str:
     colour = bool(options.get("colour"))
     out: list[str] = []
-    for file, group in groupby(result.findings, key=lambda f: f.file):
-        out.append(_bold(printable(file), colour))
+    # One header per file and root: a module called by dev and prod lists each root's findings apart.
+    by_file_and_root = sorted(result.findings, key=lambda f: (f.file, _root_elsewhere(f)))
+    for (file, root), group in groupby(by_file_and_root, key=lambda f: (f.file, _root_elsewhere(f))):
+        out.append(_bold(printable(file + (f" (root {root})" if root else "")), colour))
         for f in group:
             sev = f"{_COLOURS[f.severity]}{f.severity}{_RESET}" if colour and f.severity in _COLOURS else f.severity
             where = f" {f.resource}" + (f" ({f.resource_type})" if f.resource_type else "") if f.resource else ""
             out.append(printable(f"  {f.line}: {f.rule_id} {f.rule_name} [") + sev + printable(f"]{where}"))
             out.append(f"      {printable(f.message)}")
+            for related in f.related:
+                out.append(printable(f"      see {related.file}:{related.line}: {related.message}"))
         out.append("")
     if options.get("show_suppressed") and result.suppressed:
         out.append(_bold("Suppressed", colour))
@@ -51,6 +56,13 @@ def render(result: ScanResult, options: dict) -> str:
         + (f"; {result.baselined} in the baseline" if result.baselined else "")
     )
     return "\n".join(out) + "\n"
+
+
+def _root_elsewhere(finding: Finding) -> str:
+    """The finding's root module when the file is not the root's own (a module's file)."""
+    if not finding.root or os.path.normpath(os.path.dirname(finding.file) or ".") == os.path.normpath(finding.root):
+        return ""
+    return finding.root
 
 
 def _bold(text: str, colour: bool) -> str:

@@ -19,7 +19,7 @@ def chain(origins: Iterable[Origin | None]) -> Origin | None:
     for origin in origins:
         if origin is None:
             continue
-        for step in (Origin(origin.description, origin.file, origin.line), *origin.via):
+        for step in origin.steps():
             if step not in flat:
                 flat.append(step)
     if not flat:
@@ -27,7 +27,7 @@ def chain(origins: Iterable[Origin | None]) -> Origin | None:
     first, rest = flat[0], flat[1:]
     if len(rest) > MAX_VIA:
         rest = rest[-MAX_VIA:]
-    return Origin(first.description, first.file, first.line, tuple(rest))
+    return Origin(first.description, first.file, first.line, tuple(rest), first.input)
 
 
 def show(value: Any) -> str:

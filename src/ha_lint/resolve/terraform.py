@@ -47,9 +47,9 @@ from typing import Any, Callable
 
 from ha_lint import hclexpr
 from ha_lint.loaders.terraform import TfBlock, TfModule
-from ha_lint.model import TERRAFORM, Resource, ScanWarning, Workload
+from ha_lint.model import TERRAFORM, ModuleCall, Resource, ScanWarning, Workload
 from ha_lint.resolve import chain, tftypes
-from ha_lint.values import UNKNOWN, AzToken, Choice, DynamicBlock, Origin, Ref
+from ha_lint.values import UNKNOWN, AzToken, CallInput, Choice, DynamicBlock, Origin, Ref
 
 MAX_MODULE_DEPTH = 12
 MAX_INSTANCES = 1000  # count/for_each beyond this is treated as unknown
@@ -94,6 +94,7 @@ def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
     """Instantiate a root module and its children, with the warnings of what could not be
     read (``module-not-found``, ``module-cycle``, ``resource-limit``)."""
     files = [f.file for f in root.files]
+    run.versions.update(_installed_versions(root.path))
     entry = next((f for f in files if f.endswith("main.tf")), files[0] if files else root.directory)
     workload = Workload(root.directory, TERRAFORM, entry, {})
     run = _Run(workload, settings, load_module, _installed_modules(root.path))
@@ -119,6 +120,7 @@ class _Run:
     def __init__(self, workload: Workload, settings: TfSettings, load_module: ModuleLoader,
                  installed: dict[str, Path]) -> None:
         self.workload = workload
+        self.versions: dict[str, str] = {}  # module key -> the version installed (registry sources)
         self.settings = settings
         self.load_module = load_module
         self.installed = installed  # modules.json: module key -> directory
@@ -162,8 +164,10 @@ class _Instance:
     """One instantiation of a module (the root, or a child through one call and key)."""
 
     def __init__(self, run: _Run, module: TfModule, prefix: str, key_path: str, inputs: dict[str, _Input],
+        self.calls = calls  # the calls from the root to this instance, outermost first
+        self.external = bool(calls) and calls[-1].external  # its code is outside the repository
                  parent: "_Instance | None", ancestors: tuple[str, ...], depth: int,
-                 providers: dict[str, str] | None = None) -> None:
+                 providers: dict[str, str] | None = None, calls: tuple[ModuleCall, ...] = ()) -> None:
         self.run_ = run
         self.module = module
         self.prefix = prefix  # "module.db[0]." for addresses
@@ -254,7 +258,7 @@ class _Instance:
     def origins_of(self, raw: Any, extra: dict[str, Any] | None = None) -> list[Origin]:
         """Where the variables, locals and module outputs an expression reads were set."""
         out: list[Origin] = []
-        for ref in hclexpr.references(raw):
+        for ref in hclexpr.deciding_references(raw, _Scope(self, extra or {})):
             origin: Origin | None = None
             if len(ref) >= 2 and ref[0] == "var" and isinstance(ref[1], str):
                 origin = self.variable(ref[1])[1]
@@ -446,19 +450,35 @@ class _Instance:
         out: dict[Any, _Instance] = {}
         for key in [None] if unknown else keys:  # unknown count: one representative instance
             extra = _UNKNOWN_ITERATION if unknown else self.iteration(block, key)
-            inputs = {k: _Input(compute=self._input(name, block, k, raw, extra))
+            address = f"{self.prefix}module.{name}{_suffix(key)}"
+            inputs = {k: _Input(compute=self._input(address, block, k, raw, extra))
                       for k, raw in block.body.items() if k not in _CALL_META}
-            out[key] = _Instance(self.run_, child, f"{self.prefix}module.{name}{_suffix(key)}.",
+            out[key] = _Instance(self.run_, child, address + ".",
                                  f"{self.key_path}.{name}" if self.key_path else name, inputs, self,
                                  self.ancestors + (str(child.path.resolve()),), self.depth + 1,
-                                 {_provider_key(k): _provider_key(v) for k, v in providers.items()})
+                                 {_provider_key(k): _provider_key(v) for k, v in providers.items()},
+                                 self.calls + (self._call(name, block, address),))
         return out
 
-    def _input(self, module: str, block: TfBlock, name: str, raw: Any,
+    def _call(self, name: str, block: TfBlock, address: str) -> ModuleCall:
+        """The call of module ``name`` as a finding names it: code reached through a remote
+        source, or a local one inside such code, is outside the repository."""
+        source = block.body.get("source")
+        source = source if isinstance(source, str) else ""
+        external = self.external or not _is_local(source)
+        key = f"{self.key_path}.{name}" if self.key_path else name
+        version = self.run_.versions.get(key) or block.body.get("version")
+        return ModuleCall(address, source, version if isinstance(version, str) and not _is_local(source) else "",
+                          block.file, block.line, external)
+        module = block.labels[0] if block.labels else address
+
+
+    def _input(self, address: str, block: TfBlock, name: str, raw: Any,
                extra: dict[str, Any]) -> Callable[[], tuple[Any, Origin | None]]:
         def compute() -> tuple[Any, Origin | None]:
             value = self.evaluate(raw, extra)
-            step = Origin(f"module {module} input {name} = {show(value)}", block.file, block.lines.get(name, block.line))
+            step = Origin(f"module {module} input {name} = {show(value)}", block.file, block.lines.get(name, block.line),
+                          input=CallInput(address, name, self.external))
             return value, chain([*self.origins_of(raw, extra), step])
         return compute
 
@@ -531,6 +551,12 @@ class _Instance:
                     res.meta["condition_unknown"] = exists  # the test it exists on, as a CFN condition
                 self.run_.out.append(res)
         for name in self.module_blocks:
+        if self.calls:
+            meta["calls"] = self.calls
+        for each in ("count", "for_each"):  # how many instances there are is decided here too
+            origin = chain(self.origins_of(block.body[each])) if each in block.body else None
+            if origin is not None:
+                origins[each] = origin
             for child in self.children(name).values():
                 child.run()
 
@@ -857,6 +883,21 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("${", "$${")
     if isinstance(value, list):
+    out: dict[str, Path] = {}
+    for entry in _manifest_entries(root):
+        if isinstance(entry.get("Dir"), str):
+            out[entry["Key"]] = root / entry["Dir"]
+    return out
+
+
+def _installed_versions(root: Path) -> dict[str, str]:
+    """The version ``terraform init`` installed for each registry module call, by module key."""
+    return {entry["Key"]: entry["Version"] for entry in _manifest_entries(root)
+            if isinstance(entry.get("Version"), str) and entry["Version"]}
+
+
+def _manifest_entries(root: Path) -> list[dict[str, Any]]:
+    """The entries of ``.terraform/modules/modules.json`` that name a module key."""
         return [_json_value(v) for v in value]
     if isinstance(value, dict):
         return {k: _json_value(v) for k, v in value.items()}
@@ -875,12 +916,9 @@ def _installed_modules(root: Path) -> dict[str, Path]:
     try:
         data = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}  # never a pipe
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}
-    out: dict[str, Path] = {}
-    for entry in data.get("Modules", []) if isinstance(data, dict) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str) and entry["Key"]:
-            out[entry["Key"]] = root / entry["Dir"]
-    return out
+        return []
+    entries = data.get("Modules", []) if isinstance(data, dict) else []
+    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("Key"), str) and e["Key"]]
 
 
 def _number_text(value: str | int | float) -> str:

@@ -1,0 +1,115 @@
+"""Findings at the call: where a finding on a module's resource is reported.
+
+A resource a module creates is written once and instantiated by each call, with the values
+the call gives. A finding on it is reported where the user can act on it:
+
+- at the input of the call that decided the bad value (``multi_az = false`` in the root's
+  ``module "db"`` block), when that call is written in the repository; with nested calls,
+  the outermost such call;
+- else, when the module's code is outside the repository (a registry or git source, under
+  ``.terraform/``, downloaded), at the ``module`` block that brings it in: nobody can fix
+  or suppress anything inside it;
+- else where the resource is written (a local module with a hard-coded value).
+
+Which value decided a finding: the properties written on the finding's line (or the
+property the rule named), else, for a finding on the resource as a whole, its ``count`` /
+``for_each``. Their ``Origin`` chains hold the module inputs they went through
+(``Origin.input``), so nothing is re-read from message text. The mechanism knows only "an
+input given at a call, with its file and line": a Terragrunt ``inputs`` block is one more
+kind of call.
+
+A moved finding keeps its identity (rule, defining file, resource, detail; see
+``Finding.identity``) and points back at the module's line as a related location. Every
+finding on a child module's resource names its module and its root, since one module
+under several roots gives each root its own finding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterable
+
+from ha_lint.model import Finding, ModuleCall, Related, Resource
+from ha_lint.values import Origin
+
+_INSTANCE_WIDE = ("count", "for_each")
+
+
+def place(findings: Iterable[Finding], resources: Iterable[Resource]) -> list[Finding]:
+    """Each finding where it is reported (see the module docs); others unchanged."""
+    by_address = {(r.workload, r.address): r for r in resources if r.meta.get("calls")}
+    return [_placed(f, by_address.get((f.root, f.resource))) if f.root else f for f in findings]
+
+
+def _placed(finding: Finding, res: Resource | None) -> Finding:
+    if res is None or finding.file != res.file:
+        return finding
+    calls: tuple[ModuleCall, ...] = res.meta["calls"]
+    named = f"{finding.message} {_naming(calls, finding.root)}"
+    step = _deciding_input(finding, res)
+    if step is not None and step.file and step.line:
+        where = (step.file, step.line)
+        why = f"{_resource_name(res)} is written here; {step.description} decides it"
+    else:
+        outside = next((call for call in calls if call.external), None)
+        if outside is None:
+            return dataclasses.replace(finding, message=named)
+        where = (outside.file, outside.line)
+        why = f"{_resource_name(res)} is written here, in {outside.describe()}, outside the repository"
+    related = (Related(finding.file, finding.line, why), *finding.related)
+    return dataclasses.replace(finding, file=where[0], line=where[1], message=named, related=related,
+                               defined_in=finding.defined_in or finding.file)
+
+
+def _deciding_input(finding: Finding, res: Resource) -> Origin | None:
+    """The input at the outermost call in the repository that the deciding value came through."""
+    module = res.meta.get("module", "")
+    best: Origin | None = None
+    for origin in _deciding_origins(finding, res):
+        for step in origin.steps():
+            given = step.input
+            if given is None or given.external or not _on_path(given.module, module):
+                continue
+            if best is None or len(given.module) < len(best.input.module):  # type: ignore[union-attr]
+                best = step
+    return best
+
+
+def _deciding_origins(finding: Finding, res: Resource) -> list[Origin]:
+    paths = [path for path, line in res.lines.items() if line == finding.line and line != res.line]
+    origins = [o for o in (_origin_at(res, path) for path in paths) if o is not None]
+    if not origins and finding.line == res.line:  # about the resource as a whole: its instances
+        origins = [res.origins[each] for each in _INSTANCE_WIDE if each in res.origins]
+    return origins
+
+
+def _origin_at(res: Resource, path: str) -> Origin | None:
+    """The origin recorded for ``path`` (list indexes left out, as origins are recorded)."""
+    parts = [part for part in path.split(".") if not part.isdigit()]
+    while parts:
+        found = res.origins.get(".".join(parts))
+        if found is not None:
+            return found
+        parts.pop()
+    return None
+
+
+def _on_path(fed: str, module: str) -> bool:
+    """Whether an input to the instance ``fed`` is an input on the way to ``module``."""
+    return fed == "" or module == fed or module.startswith(fed + ".")
+
+
+def _resource_name(res: Resource) -> str:
+    """The address inside its module: ``aws_db_instance.this[0]``."""
+    module = res.meta.get("module", "")
+    return res.address[len(module) + 1:] if module and res.address.startswith(module + ".") else res.address
+
+
+def _naming(calls: tuple[ModuleCall, ...], root: str) -> str:
+    """The sentence a child module's finding ends with: its module (with the source and
+    version of the code outside the repository it belongs to) and its root."""
+    outside = next((call for call in calls if call.external and call.source), None)
+    module = calls[-1].address
+    if outside is not None:
+        module += f", of {outside.source}" + (f" {outside.version}" if outside.version else "")
+    return f"(In {module}; root {root}.)"
