@@ -604,7 +604,6 @@ def _isolate_failure(rule: Rule, arch: Architecture, exc: Exception) -> tuple[li
     for wid, workload in arch.workloads.items():
         try:
             for _ in rule.check(Architecture([workload], by_workload.get(wid, []), arch.options)):
-    result.findings = callsite.place(result.findings, resources)  # a module's finding, at its call
                 pass
         except Exception as error:
             broken[wid] = error
@@ -636,6 +635,7 @@ def scan(settings: ScanSettings, rules: list[Rule]) -> ScanResult:
         else:  # (findings a rule gave before it crashed are replaced by _isolate_failure's)
             found.setdefault(rule.id, []).append(outcome)
     result.findings.extend(f for findings in found.values() for f in findings)
+    result.findings = callsite.place(result.findings, resources)  # a module's finding, at its call
     # A template nested twice can give one finding twice, word for word: report it once.
     result.findings = list(dict.fromkeys(result.findings))
     result.findings.sort(key=lambda f: (f.file, f.line, f.rule_id, f.resource))

@@ -90,6 +90,8 @@ class DynamicBlock(dict):  # type: ignore[type-arg]
 
     def __reduce__(self) -> Any:
         return DynamicBlock, (dict(self), self.dynamic_index)
+
+
 @dataclass(frozen=True)
 class CallInput:
     """What makes an origin step an input given at a module call: the instance it feeds
@@ -101,8 +103,6 @@ class CallInput:
     external: bool = False
 
 
-
-
 @dataclass(frozen=True)
 class Origin:
     """Where a resolved value came from, when not from the property itself."""
@@ -110,14 +110,14 @@ class Origin:
     description: str  # e.g. "parameter DbMultiAz defaults to 'false'"
     file: str | None = None
     line: int | None = None
+    # The steps the value took from here to the property (a module input, a condition...).
+    via: tuple["Origin", ...] = ()
     # Set when this step is an input given at a module call (findings are reported there).
     input: CallInput | None = None
 
     def steps(self) -> tuple["Origin", ...]:
         """This step and the ones after it, source first, each without its own ``via``."""
         return (Origin(self.description, self.file, self.line, (), self.input), *self.via)
-    # The steps the value took from here to the property (a module input, a condition...).
-    via: tuple["Origin", ...] = ()
 
     def __str__(self) -> str:
         where = f" ({self.file}:{self.line})" if self.file and self.line else ""

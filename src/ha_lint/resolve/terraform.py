@@ -94,10 +94,10 @@ def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
     """Instantiate a root module and its children, with the warnings of what could not be
     read (``module-not-found``, ``module-cycle``, ``resource-limit``)."""
     files = [f.file for f in root.files]
-    run.versions.update(_installed_versions(root.path))
     entry = next((f for f in files if f.endswith("main.tf")), files[0] if files else root.directory)
     workload = Workload(root.directory, TERRAFORM, entry, {})
     run = _Run(workload, settings, load_module, _installed_modules(root.path))
+    run.versions.update(_installed_versions(root.path))
     inputs = {name: _Input(value=value, origin=origin) for name, (value, origin) in tfvars.items()}
     instance = _Instance(run, root, "", "", inputs, None, (str(root.path.resolve()),), 0)
     instance.run()
@@ -120,10 +120,10 @@ class _Run:
     def __init__(self, workload: Workload, settings: TfSettings, load_module: ModuleLoader,
                  installed: dict[str, Path]) -> None:
         self.workload = workload
-        self.versions: dict[str, str] = {}  # module key -> the version installed (registry sources)
         self.settings = settings
         self.load_module = load_module
         self.installed = installed  # modules.json: module key -> directory
+        self.versions: dict[str, str] = {}  # module key -> the version installed (registry sources)
         self.out: list[Resource] = []
         self.warnings: list[ScanWarning] = []
         self.budget = MAX_RESOURCES
@@ -164,11 +164,11 @@ class _Instance:
     """One instantiation of a module (the root, or a child through one call and key)."""
 
     def __init__(self, run: _Run, module: TfModule, prefix: str, key_path: str, inputs: dict[str, _Input],
-        self.calls = calls  # the calls from the root to this instance, outermost first
-        self.external = bool(calls) and calls[-1].external  # its code is outside the repository
                  parent: "_Instance | None", ancestors: tuple[str, ...], depth: int,
                  providers: dict[str, str] | None = None, calls: tuple[ModuleCall, ...] = ()) -> None:
         self.run_ = run
+        self.calls = calls  # the calls from the root to this instance, outermost first
+        self.external = bool(calls) and calls[-1].external  # its code is outside the repository
         self.module = module
         self.prefix = prefix  # "module.db[0]." for addresses
         self.key_path = key_path  # "db" for .terraform/modules/modules.json
@@ -470,11 +470,11 @@ class _Instance:
         version = self.run_.versions.get(key) or block.body.get("version")
         return ModuleCall(address, source, version if isinstance(version, str) and not _is_local(source) else "",
                           block.file, block.line, external)
-        module = block.labels[0] if block.labels else address
-
 
     def _input(self, address: str, block: TfBlock, name: str, raw: Any,
                extra: dict[str, Any]) -> Callable[[], tuple[Any, Origin | None]]:
+        module = block.labels[0] if block.labels else address
+
         def compute() -> tuple[Any, Origin | None]:
             value = self.evaluate(raw, extra)
             step = Origin(f"module {module} input {name} = {show(value)}", block.file, block.lines.get(name, block.line),
@@ -551,12 +551,6 @@ class _Instance:
                     res.meta["condition_unknown"] = exists  # the test it exists on, as a CFN condition
                 self.run_.out.append(res)
         for name in self.module_blocks:
-        if self.calls:
-            meta["calls"] = self.calls
-        for each in ("count", "for_each"):  # how many instances there are is decided here too
-            origin = chain(self.origins_of(block.body[each])) if each in block.body else None
-            if origin is not None:
-                origins[each] = origin
             for child in self.children(name).values():
                 child.run()
 
@@ -571,6 +565,12 @@ class _Instance:
         region = self.region.get(provider, self.region.get("aws", UNKNOWN))
         meta: dict[str, Any] = {"references": self._references(block), "region": region,
                                 "module": self.prefix.rstrip(".")}
+        if self.calls:
+            meta["calls"] = self.calls
+        for each in ("count", "for_each"):  # how many instances there are is decided here too
+            origin = chain(self.origins_of(block.body[each])) if each in block.body else None
+            if origin is not None:
+                origins[each] = origin
         if "lifecycle" in block.body:
             meta["lifecycle"] = _plain(hclexpr.evaluate_value(block.body["lifecycle"], scope))
         if unresolved:
@@ -883,6 +883,20 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("${", "$${")
     if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    return value
+
+
+def _literal(text: str) -> Any:
+    """A -var / TF_VAR_ value: HCL literal syntax when it parses, else the raw string."""
+    value = hclexpr.evaluate_value("${" + text + "}", _EMPTY) if text.strip() else text
+    return text if value is UNKNOWN else value
+
+
+def _installed_modules(root: Path) -> dict[str, Path]:
+    """``.terraform/modules/modules.json`` (written by ``terraform init``): module key -> directory."""
     out: dict[str, Path] = {}
     for entry in _manifest_entries(root):
         if isinstance(entry.get("Dir"), str):
@@ -898,20 +912,6 @@ def _installed_versions(root: Path) -> dict[str, str]:
 
 def _manifest_entries(root: Path) -> list[dict[str, Any]]:
     """The entries of ``.terraform/modules/modules.json`` that name a module key."""
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
-    return value
-
-
-def _literal(text: str) -> Any:
-    """A -var / TF_VAR_ value: HCL literal syntax when it parses, else the raw string."""
-    value = hclexpr.evaluate_value("${" + text + "}", _EMPTY) if text.strip() else text
-    return text if value is UNKNOWN else value
-
-
-def _installed_modules(root: Path) -> dict[str, Path]:
-    """``.terraform/modules/modules.json`` (written by ``terraform init``): module key -> directory."""
     manifest = root / ".terraform" / "modules" / "modules.json"
     try:
         data = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}  # never a pipe
