@@ -226,3 +226,9 @@ def test_escapes_are_visible_and_total() -> None:
     assert code_span("a`b|c") == "<code>a\\`b\\|c</code>"
     assert mermaid_label('x"];y') == "x#34;]#59;y"
     assert dot_string('a"\\n') == 'a\\"\\\\n'
+
+
+def test_defect6_a_usage_error_quoting_a_name_is_one_escaped_line(tmp_path: Path) -> None:
+    done = run(tmp_path, "no-such\x1b[2J\n::error::x.yaml")
+    assert done.returncode == 2
+    assert done.stderr.decode("utf-8") == "ha-lint: error: path does not exist: no-such\\x1b[2J\\n::error::x.yaml\n"

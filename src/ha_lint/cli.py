@@ -16,6 +16,7 @@ from pathlib import Path
 from ha_lint import __version__
 from ha_lint.baseline import BaselineError
 from ha_lint.config import ConfigError
+from ha_lint.escape import printable
 from ha_lint.scope import ScopeError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             return resilience.run(args, _config, _pairs, UsageError)
         return _cmd_scan(args)
     except (UsageError, ConfigError, BaselineError, ScopeError) as exc:
-        print(f"ha-lint: error: {exc}", file=sys.stderr)
+        print(f"ha-lint: error: {printable(exc)}", file=sys.stderr)  # it may quote a name or a config value
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = None  # type: ignore[assignment]  # no flush of a closed pipe at exit
         return EXIT_CLEAN
     except Exception as exc:  # last line of defence: a bug is reported, never a traceback
-        print(f"ha-lint: internal error: {type(exc).__name__}: {exc}\n"
+        print(f"ha-lint: internal error: {type(exc).__name__}: {printable(exc)}\n"
               "Please report this at the project's issue tracker with the file that caused it.", file=sys.stderr)
         return EXIT_USAGE
 
