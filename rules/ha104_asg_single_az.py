@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import azs_spanned, property_line
+from ha_lint.queries.stacks import az_replicas
 from ha_lint.values import when
 
 
@@ -18,7 +19,9 @@ class AsgSingleAz(Rule):
     AZs are compared after resolution: `!Select [0, !GetAZs '']` and `!Select [1, !GetAZs '']`
     are two AZs, and `AvailabilityZones: !GetAZs ''` / `data.aws_availability_zones.x.names`
     (every AZ of the Region) is several. Subnets from a parameter without default or a module
-    output are unknown and not reported.
+    output are unknown and not reported. Decision: a group deployed once per AZ (stacks of
+    one template that differ only in their AZ, subnet, route table or Elastic IP: `nat-a`,
+    `nat-b`, `nat-c` in `stacks:`) is one group spanning those AZs, and is not reported.
 
     ## Why it matters
     An Auto Scaling group replaces failed instances, but only inside the AZs it may use.
@@ -59,6 +62,8 @@ class AsgSingleAz(Rule):
 
     def check(self, arch):
         for asg in arch.of_kind("autoscaling_group"):
+            if len(az_replicas(arch, asg)) > 1:
+                continue  # one stack per AZ: together the groups span those AZs
             for span in azs_spanned(arch, asg):
                 if span.single_az:
                     yield self.finding(

@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import property_line
 from ha_lint.queries.lb import load_balancing
+from ha_lint.queries.stacks import az_replicas
 from ha_lint.values import as_int, bad_branches, when
 
 
@@ -25,7 +26,9 @@ class AsgSingleInstance(Rule):
     Not flagged: a group scaled to zero on purpose (minimum and desired capacity 0; decision:
     an absent desired capacity is the minimum, as AWS applies it): a pilot-light standby.
     One finding per group: the maximum when it is at most 1, else the minimum. Attachments that cannot be resolved
-    make the minimum check unknown.
+    make the minimum check unknown. Decision: a group deployed once per AZ (stacks of one
+    template that differ only in their AZ, subnet, route table or Elastic IP) runs an
+    instance in each of those AZs, and is not reported.
 
     ## Why it matters
     Auto Scaling replaces a failed instance, but replacing takes minutes (launch, boot,
@@ -68,6 +71,8 @@ class AsgSingleInstance(Rule):
 
     def check(self, arch):
         for asg in arch.of_kind("autoscaling_group"):
+            if len(az_replicas(arch, asg)) > 1:
+                continue  # one stack per AZ: an instance in each AZ, not one instance
             low, high, desired = asg.get("min_size"), asg.get("max_size"), asg.get("desired_capacity")
             wanted = desired.value if desired.present else low.value
             if as_int(low.value) == 0 and as_int(wanted) == 0:

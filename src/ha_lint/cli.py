@@ -263,7 +263,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     settings = ScanSettings(
         paths=where.load, exclude=cfg.exclude + args.exclude, max_file_size=args.max_file_size,
         parameters=_pairs(args.parameter, "--parameter"), region=args.region, parameter_files=args.parameter_file,
-        variables=_pairs(args.var, "--var"), var_files=args.var_file,
+        variables=_pairs(args.var, "--var"), var_files=args.var_file, stacks=list(cfg.stacks),
         options=Options(
             min_backup_retention_days=args.min_backup_retention or cfg.min_backup_retention_days or 7,
             dr_strategy=args.dr_strategy or cfg.dr_strategy,

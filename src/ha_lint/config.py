@@ -61,6 +61,7 @@ class Config:
     dr_strategy: str | None = None
     baseline: str | None = None  # relative to the file's directory
     assumptions: dict[str, Any] = field(default_factory=dict)  # resilience assumption-table overrides
+    stacks: list[Any] = field(default_factory=list)  # stacks.StackSpec: how templates are deployed (``stacks:``)
     download_modules: bool | None = None  # download-modules: fetch remote Terraform module sources
 
     @property
@@ -361,6 +362,15 @@ def _set_download_modules(config: Config, key: str, value: Any, text: str) -> No
     config.download_modules = value
 
 
+def _set_stacks(config: Config, key: str, value: Any, text: str) -> None:
+    from ha_lint.stacks import StackConfigError, parse_config
+
+    try:
+        config.stacks = parse_config(value, config.directory, str(config.path) if config.path else "", text)
+    except StackConfigError as exc:
+        raise config.error(exc.key, exc.problem) from None
+
+
 _KEYS: dict[str, Callable[[Config, str, Any, str], None]] = {
     "select": _set_select,
     "ignore": _set_ignore,
@@ -372,6 +382,7 @@ _KEYS: dict[str, Callable[[Config, str, Any, str], None]] = {
     "targets": _set_targets,
     "assumptions": _set_assumptions,
     "baseline": _set_baseline,
+    "stacks": _set_stacks,
     "download-modules": _set_download_modules,
 }
 

@@ -34,7 +34,7 @@ from ha_lint.model import APPLICATION_KEY, CLOUDFORMATION, Application, LoadErro
 MAX_ASSEMBLY_DEPTH = 5  # nested cloud assemblies (stages in stages) followed
 MAX_IMPORT_ROUNDS = 4  # stacks re-resolved as exports of exports become known
 STACK_KEY = "_ha_lint_stack"  # Workload.metadata: the StackInfo of a declared stack
-AZ_GROUP_KEY = "az_replicas"  # Resource.meta: uids of the same resource in every stack of its per-AZ group
+AZ_GROUP_KEY = "az_replicas"  # Resource.meta: (workload, address) of the same resource in every stack of its per-AZ group
 
 
 @dataclass(frozen=True)
@@ -464,7 +464,7 @@ def _group_per_az(workloads: list[Workload], resources: list[Resource]) -> None:
         for address in addresses:
             group = tuple(by_workload[w.id][address] for w in members)
             for res in group:
-                res.meta[AZ_GROUP_KEY] = tuple(r.uid for r in group)
+                res.meta[AZ_GROUP_KEY] = tuple((r.workload, r.address) for r in group)
 
 
 def _differ_in_placement_only(values: list[dict[str, Any]]) -> bool:
@@ -477,3 +477,67 @@ def _placement(name: str, values: list[Any]) -> bool:
     if _PLACEMENT_NAME.search(name):
         return True
     return all(isinstance(v, str) and _PLACEMENT_VALUE.match(v) for v in values)
+
+
+# -- the configuration's ``stacks:`` ----------------------------------------------------------
+
+STACK_CONFIG_KEYS = ("name", "template", "region", "parameters", "parameter-file")
+
+
+class StackConfigError(ValueError):
+    """A ``stacks:`` entry that cannot be used: the key (``stacks[1].template``) and the problem."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key, self.problem = key, problem
+
+
+def parse_config(value: Any, directory: Path, config_file: str, text: str = "") -> list[StackSpec]:
+    """``stacks:`` entries as StackSpecs; paths are relative to the configuration file's directory."""
+    if not isinstance(value, list):
+        raise StackConfigError("stacks", "expected a list of stacks ({name, template, region, parameters})")
+    out: list[StackSpec] = []
+    names: set[str] = set()
+    for index, entry in enumerate(value):
+        where = f"stacks[{index}]"
+        if not isinstance(entry, dict):
+            raise StackConfigError(where, "expected a mapping with name and template")
+        for key in entry:
+            if key not in STACK_CONFIG_KEYS:
+                raise StackConfigError(f"{where}.{key}", f"unknown key (known: {', '.join(STACK_CONFIG_KEYS)})")
+        name, template = entry.get("name"), entry.get("template")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", name):
+            raise StackConfigError(f"{where}.name", "expected a stack name (letters, digits and hyphens, "
+                                   f"starting with a letter), got {name!r}")
+        if name in names:
+            raise StackConfigError(f"{where}.name", f"stack {name} is listed twice")
+        names.add(name)
+        if not isinstance(template, str) or not template.strip():
+            raise StackConfigError(f"{where}.template", "expected the template's path")
+        region = entry.get("region")
+        if region is not None and not isinstance(region, str):
+            raise StackConfigError(f"{where}.region", f"expected a Region name such as eu-west-1, got {region!r}")
+        parameters = entry.get("parameters") or {}
+        if not isinstance(parameters, dict) or not all(isinstance(k, str) for k in parameters):
+            raise StackConfigError(f"{where}.parameters", "expected a mapping of parameter names to values")
+        if any(isinstance(v, (dict, list)) and not all(isinstance(i, (str, int, float)) for i in v) for v in parameters.values()):
+            raise StackConfigError(f"{where}.parameters", "expected text, numbers or lists of them as values")
+        parameter_file = entry.get("parameter-file")
+        if parameter_file is not None and not isinstance(parameter_file, str):
+            raise StackConfigError(f"{where}.parameter-file", "expected the parameter file's path")
+        line = next((n for n, text_line in enumerate(text.splitlines(), start=1)
+                     if re.search(rf"name:\s*['\"]?{re.escape(name)}['\"]?\s*$", text_line)), None)
+        out.append(StackSpec(name, str(directory / template), region,
+                             parameters=tuple((k, _parameter_text(v)) for k, v in parameters.items()),
+                             parameter_file=str(directory / parameter_file) if parameter_file else None,
+                             declared_in=config_file, line=line))
+    return out
+
+
+def _parameter_text(value: Any) -> str:
+    """A parameter value as CloudFormation receives it: text (a list joined by commas, booleans lower case)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ",".join(_parameter_text(v) for v in value)
+    return str(value)

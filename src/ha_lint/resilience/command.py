@@ -47,6 +47,7 @@ def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
     settings = ScanSettings(
         paths=list(args.paths), exclude=list(cfg.exclude), region=args.region,
         parameters=pairs(args.parameter, "--parameter"), variables=pairs(args.var, "--var"), var_files=args.var_file,
+        stacks=list(cfg.stacks),
         options=Options(dr_strategy=cfg.dr_strategy, rto_minutes=cfg.rto_minutes, rpo_minutes=cfg.rpo_minutes,
                         min_backup_retention_days=cfg.min_backup_retention_days or 7,
                         account_concurrency_limit=cfg.account_concurrency_limit or 1000,

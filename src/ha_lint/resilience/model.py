@@ -25,6 +25,7 @@ from ha_lint.model import Resource, Workload
 from ha_lint.queries import az as azq
 from ha_lint.queries import backup, dr
 from ha_lint.queries.az import Zone
+from ha_lint.queries.stacks import az_replicas
 from ha_lint.values import UNKNOWN, Ref, as_bool, as_int, possibilities
 from ha_lint.resilience.assumptions import INFINITE, Assumption, minutes
 
@@ -251,7 +252,15 @@ def components_of(arch: Architecture, resources: list[Resource]) -> list[Compone
         role = role_of(res)
         if role is None:
             continue
+        replicas = az_replicas(arch, res)
+        if replicas and replicas[0] is not res:
+            continue  # one stack per AZ: the group is one component, its first stack's
         zones, placed, complete, subnets = _placement(arch, res)
+        for replica in replicas[1:]:
+            more, more_placed, more_complete, more_subnets = _placement(arch, replica)
+            zones = sorted(zones + [z for z in more if z not in zones], key=str)
+            placed, complete = placed or more_placed, complete and more_complete
+            subnets = subnets + [s for s in more_subnets if s not in subnets]
         if res.type in GLOBAL_TYPES:
             scope = "global"
         elif placed or res.kind in ("ebs_volume", "ec2_instance", "rds_instance", "elasticache_cluster",
