@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="skip templates larger than this, with an error item (default: 10 MiB)")
     files.add_argument("--file-timeout", type=float, default=20.0, metavar="SECONDS",
                        help="give up on a file that takes longer than this to load, with an error item (default: 20; 0: never; POSIX)")
+    files.add_argument("--download-modules", action="store_true",
+                       help="fetch Terraform module sources that `terraform init` would (registry, git, archives; "
+                            "the Terraform CLI configuration's credentials and hosts apply) into the cache; without "
+                            "it ha-lint never uses the network")
     perf = scan.add_argument_group("performance")
     perf.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                       help="load files in N processes (default: all cores)")
@@ -271,7 +275,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             rto_minutes=cfg.rto_minutes, rpo_minutes=cfg.rpo_minutes,
             extra={"database_ports": cfg.database_ports} if cfg.database_ports else {},
         ),
-        jobs=args.jobs, file_timeout=args.file_timeout,
+        jobs=args.jobs, file_timeout=args.file_timeout, download_modules=args.download_modules or bool(cfg.download_modules),
         cache_dir=None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
     )
     for var_file in args.var_file:

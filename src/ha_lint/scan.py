@@ -41,6 +41,7 @@ class ScanSettings:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     cache_dir: Path | None = None  # None: no cache
     file_timeout: float = 20.0  # seconds per file; 0 = none
+    download_modules: bool = False  # fetch registry, git and archive module sources (ha_lint.fetch)
     stacks: list[Any] = field(default_factory=list)  # stacks.StackSpec: the configuration's ``stacks:`` entries
 
 
@@ -497,6 +498,7 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
             return None
 
     tf_settings = resolve_tf.TfSettings(settings.variables, [Path(p) for p in settings.var_files], settings.region)
+    fetcher = _module_fetcher(settings, tf_settings, result) if settings.download_modules else None
     cache = _module_cache(settings, tf_settings)
     for root in resolve_tf.root_modules(modules):
         if not root.files:
@@ -515,11 +517,14 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
             return load_module(path)
         try:
             errors_before = len(result.errors)
+            offline_before = fetcher.offline_uses if fetcher is not None else 0
             with _deadline(settings.file_timeout):
                 tfvars = resolve_tf.read_tfvars(root, tf_settings, parse_tfvars)
                 workload, res, warnings = resolve_tf.resolve(root, tf_settings, load_used, tfvars)
                 warnings += [w for path in dict.fromkeys(used) for w in unreadable.get(path, [])]
-            if cache and len(result.errors) == errors_before:
+            # A root resolved with a cached module because its registry was down is not kept: the next run asks again.
+            offline = fetcher is not None and fetcher.offline_uses > offline_before
+            if cache and len(result.errors) == errors_before and not offline:
                 from ha_lint.cache import directory_digest
 
                 deps = [(str(p), shown_of(p), directory_digest(p)) for p in dict.fromkeys(used)]
@@ -536,6 +541,39 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
         workloads.append(workload)
         resources.extend(res)
         result.warnings.extend(warnings)
+
+
+def _module_fetcher(settings: ScanSettings, tf_settings: Any, result: ScanResult) -> Any:
+    """--download-modules: the fetcher that finds remote module sources for resolution. Its
+    download directory is trusted like the repository root; downloads run outside the
+    per-file deadline (each has its own time bounds)."""
+    from ha_lint.fetch.fetcher import ModuleFetcher, modules_dir
+
+    folder, refused = modules_dir(settings.cache_dir)
+    if refused is not None:
+        result.warnings.append(refused)
+    fetcher = ModuleFetcher(folder, tf_settings.environ, result.errors, result.warnings)
+
+    def locate(source: str, version: str | None, file: str, line: int) -> Path | None:
+        with _deadline_paused():
+            return fetcher.locate(source, version, file, line)
+    tf_settings.locate_module = locate
+    return fetcher
+
+
+@contextmanager
+def _deadline_paused() -> Iterator[None]:
+    """The running ``_deadline`` stops for the block and resumes with the time it had left."""
+    if not _ARMED[0] or not hasattr(signal, "setitimer"):
+        yield
+        return
+    left, interval = signal.setitimer(signal.ITIMER_REAL, 0)
+    _ARMED[0] = False
+    try:
+        yield
+    finally:
+        _ARMED[0] = True
+        signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), interval)
 
 
 def _module_cache(settings: ScanSettings, tf_settings: Any) -> Any:
@@ -555,7 +593,7 @@ def _module_cache(settings: ScanSettings, tf_settings: Any) -> Any:
     environ = sorted((k, v) for k, v in tf_settings.environ.items() if k.startswith("TF_VAR_"))
     context = cache.key(b"terraform root module", repr(sorted(tf_settings.variables.items())),
                         repr([str(p) for p in tf_settings.var_files]), repr(var_files), repr(environ),
-                        settings.region or "", str(Path.cwd()))
+                        settings.region or "", str(Path.cwd()), "download" if settings.download_modules else "")
     return _KeyedCache(cache, context)
 
 

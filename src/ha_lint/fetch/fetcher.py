@@ -21,6 +21,7 @@ import fnmatch
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -130,6 +131,7 @@ class ModuleFetcher:
                                 f"{', '.join(available[-5:]) or 'none'})" if constraint else f"the registry lists no version of {module}")
         target = folder / chosen
         if not (target / "package").is_dir():
+            _say(f"downloading module {module} {chosen}")
             location, asked = registry.download_address(service, module, chosen)
             self._download_package(location, asked, target, service)
         return self._package(target), None
@@ -171,6 +173,7 @@ class ModuleFetcher:
                                     f"checkout of {source.ref or 'HEAD'} at {commit[:12]}")
         target = folder / commit
         if not (target / "package").is_dir():
+            _say(f"cloning module {_shown_url(source.url)} at {commit[:12]}")
             with _Staging(target) as stage:
                 git.checkout(source.url, source.ref, commit, named, stage / "package", self.environ)
         if named and not offline:
@@ -180,6 +183,7 @@ class ModuleFetcher:
     def _archive(self, source: ArchiveSource) -> Path:
         target = self.root / "archive" / _digest(f"{source.kind} {source.url}")
         if not (target / "package").is_dir():
+            _say(f"downloading module {_shown_url(source.url)}")
             with _Staging(target) as stage:
                 self._unpack(source, stage / "package", None, False)
         return target / "package"
@@ -237,6 +241,12 @@ class _Staging:
                         raise
         finally:
             shutil.rmtree(self.stage, ignore_errors=True)
+
+
+def _say(what: str) -> None:
+    """Progress on a terminal only (stderr): a download can take a while."""
+    if sys.stderr.isatty():
+        print(f"ha-lint: {what}", file=sys.stderr, flush=True)
 
 
 def _digest(text: str) -> str:

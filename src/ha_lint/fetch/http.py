@@ -108,6 +108,7 @@ def _request(parts, headers: dict[str, str], max_bytes: int, what: str,
     if remaining <= 0:
         raise Unreachable(f"{what}: timed out")
     timeout = min(CONNECT_TIMEOUT, remaining)
+    _check_addresses(host, port or (443 if parts.scheme == "https" else 80), what)
     if parts.scheme == "https":
         conn: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, timeout=timeout,
                                                                        context=ssl.create_default_context())
@@ -135,6 +136,19 @@ def _request(parts, headers: dict[str, str], max_bytes: int, what: str,
         return response.status, reply, body
     finally:
         conn.close()
+
+
+def _check_addresses(host: str, port: int, what: str) -> None:
+    """Refuse before connecting when the name resolves to a refused address (the address
+    connected to is checked again after connecting: a name may resolve differently twice)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise Unreachable(f"{what}: cannot resolve {host} ({_reason(exc)})") from None
+    for info in infos:
+        refused = refused_address(str(info[4][0]))
+        if refused:
+            raise FetchError(f"{what}: refused to connect to {host}: {refused}")
 
 
 def _read_body(response, conn, max_bytes: int, what: str, deadline: float) -> bytes:

@@ -46,8 +46,7 @@ def discover(host: str, config: CliConfig) -> ModulesService:
     if named:
         base = urljoin(f"https://{host}/", named)
         return ModulesService(base if base.endswith("/") else base + "/", token, base.startswith("http://"))
-    scheme = "http" if http.is_loopback_host(host.rsplit(":", 1)[0]) else "https"
-    url = f"{scheme}://{host}/.well-known/terraform.json"
+    url = f"https://{host}/.well-known/terraform.json"  # always https, as Terraform does
     what = f"service discovery for {host}"
     document = _json(http.get(url, token, http.origin(url), False, _MAX_JSON, what), what)
     service = document.get("modules.v1") if isinstance(document, dict) else None
