@@ -3,6 +3,7 @@ mistake a clear exit 2 naming the key and the file, and `ha-lint init` as a star
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ class ShowOptions(Rule):
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    """A repository (the configuration search stops at its top level)."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "stacks" / "orders").mkdir(parents=True)
     (tmp_path / "stacks" / "orders" / "app.yaml").write_text(TEMPLATE)
     (tmp_path / "legacy").mkdir()

@@ -1,7 +1,8 @@
 """The configuration file: ``.ha-lint.yml`` or ``[tool.ha-lint]`` in ``pyproject.toml``.
 
-Found by walking up from the scanned paths (their common directory) to the filesystem root;
-``--config FILE`` names one, ``--no-config`` skips it. Every key is checked: an unknown key
+Found by walking up from the scanned paths (their common directory) to the repository root
+(``ha_lint.root``: ``--root``, else the git top level; a stray file above the repository is
+never picked up); ``--config FILE`` names one, ``--no-config`` skips it. Every key is checked: an unknown key
 or a bad value is a ``ConfigError`` naming the file and the key (the CLI exits 2). Paths in
 the file (per-path ignores, the baseline) are relative to the file's directory. Command-line
 options win over the file.
@@ -63,6 +64,7 @@ class Config:
     assumptions: dict[str, Any] = field(default_factory=dict)  # resilience assumption-table overrides
     stacks: list[Any] = field(default_factory=list)  # stacks.StackSpec: how templates are deployed (``stacks:``)
     download_modules: bool | None = None  # download-modules: fetch remote Terraform module sources
+    root: str | None = None  # root: the repository root for references, relative to the file's directory
 
     @property
     def directory(self) -> Path:
@@ -105,11 +107,21 @@ def glob_match(relative: str, pattern: str) -> bool:
 # -- finding and reading the file --------------------------------------------------------
 
 
-def find(paths: Iterable[str]) -> Path | None:
+def find(paths: Iterable[str], root: str | os.PathLike[str] | None = None) -> Path | None:
     """The nearest ``.ha-lint.yml`` / ``.ha-lint.yaml`` / ``pyproject.toml`` with
-    ``[tool.ha-lint]``, walking up from the common directory of ``paths``."""
+    ``[tool.ha-lint]``, walking up from the common directory of ``paths`` to the repository
+    root (``root`` when it holds them, else theirs), never above it."""
+    from ha_lint.root import root_of
+
     start = common_directory(paths)
+    real_start = Path(os.path.realpath(start))
+    top = Path(os.path.realpath(root)) if root is not None else None
+    if top is None or not (real_start == top or top in real_start.parents):
+        top = root_of(start)
     for directory in (start, *start.parents):
+        real = Path(os.path.realpath(directory))
+        if real != top and top not in real.parents:  # above the repository root
+            break
         for name in CONFIG_NAMES:
             if (directory / name).is_file():
                 return directory / name
@@ -127,12 +139,34 @@ def _has_tool_table(pyproject: Path) -> bool:
     return re.search(r'^\s*\[\s*tool\s*\.\s*(ha-lint|"ha-lint")\s*[\].]', text, re.MULTILINE) is not None
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a configuration file is a page or two; more is not one
+
+
 def load(path: Path) -> Config:
-    """Read and check one configuration file."""
+    """Read and check one configuration file. One that is too large, nests too deeply or
+    cannot be parsed is a ConfigError naming it (never a traceback)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return _load(path)
+    except RecursionError:
+        raise ConfigError(f"{path}: nests too deeply to be a configuration file") from None
+    except MemoryError:
+        raise ConfigError(f"{path}: too large to be a configuration file") from None
+
+
+def _load(path: Path) -> Config:
+    from ha_lint.discover import not_a_regular_file
+
+    problem = not_a_regular_file(path)  # a named pipe would be waited on for ever
+    if problem:
+        raise ConfigError(f"{path}: {problem.removesuffix('; not scanned')}")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES:,} bytes; not a configuration file")
     if path.name == PYPROJECT:
         import tomllib
 
@@ -356,6 +390,20 @@ def _set_assumptions(config: Config, key: str, value: Any, text: str) -> None:
     config.assumptions = dict(value)
 
 
+def _set_root(config: Config, key: str, value: Any, text: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise config.error(key, f"expected a directory path, got {_kind(value)}")
+    if not (config.directory / value.strip()).is_dir():
+        raise config.error(key, f"{value.strip()!r} is not a directory (relative to this file)")
+    config.root = value.strip()
+
+
+def _set_download_modules(config: Config, key: str, value: Any, text: str) -> None:
+    if not isinstance(value, bool):
+        raise config.error(key, f"expected true or false, got {_kind(value)}")
+    config.download_modules = value
+
+
 def _set_download_modules(config: Config, key: str, value: Any, text: str) -> None:
     if not isinstance(value, bool):
         raise config.error(key, f"expected true or false, got {_kind(value)}")
@@ -384,6 +432,7 @@ _KEYS: dict[str, Callable[[Config, str, Any, str], None]] = {
     "baseline": _set_baseline,
     "stacks": _set_stacks,
     "download-modules": _set_download_modules,
+    "root": _set_root,
 }
 
 
@@ -429,6 +478,10 @@ options:
 #   rto: 15m
 #   rpo: 5m
 #   strategy: warm-standby
+
+# The repository root: nested-stack templates, Terraform module sources and symbolic links
+# are followed only inside it (like --root; default: the git top level).
+# root: .
 
 # Fetch Terraform module sources (registry, git, archives) as `terraform init` would, into
 # the cache (like --download-modules). Off by default: without it ha-lint never uses the network.

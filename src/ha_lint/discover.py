@@ -18,6 +18,10 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
+
+from ha_lint.model import ScanWarning
+from ha_lint.root import RepositoryRoot
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".terraform", "node_modules", ".venv", "venv", "__pycache__",
@@ -46,6 +50,7 @@ class Candidate:
 class Discovery:
     files: list[Candidate] = field(default_factory=list)  # CFN and PLAN documents, TF files
     problems: list[tuple[str, str]] = field(default_factory=list)  # (shown, message)
+    warnings: list[ScanWarning] = field(default_factory=list)  # links leading outside the repository root
 
     def terraform_dirs(self) -> dict[Path, list[Candidate]]:
         groups: dict[Path, list[Candidate]] = {}
@@ -55,7 +60,11 @@ class Discovery:
         return groups
 
 
-def discover(paths: list[str], exclude: list[str] | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Discovery:
+def discover(paths: list[str], exclude: list[str] | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+             boundary: RepositoryRoot | None = None) -> Discovery:
+    """Every candidate under ``paths``. With ``boundary``, a symbolic link met in a directory that
+    leads outside both the root and the path being walked is a warning, and is not read (a
+    path named in ``paths`` is always read)."""
     found = Discovery()
     seen: set[tuple[int, ...]] = set()
     exclude = exclude or []
@@ -70,11 +79,13 @@ def discover(paths: list[str], exclude: list[str] | None = None, max_bytes: int 
                 if exc.filename else given
             found.problems.append((shown, f"directory cannot be read: {exc.strerror or exc}; not scanned"))
 
+        allowed = _link_check(boundary, given)
         for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not _excluded(_join(given, dirpath, root, d), exclude))
             for name in sorted(filenames):
                 full = Path(dirpath) / name
-                _consider(full, _join(given, dirpath, root, name), found, seen, exclude, max_bytes, explicit=False)
+                _consider(full, _join(given, dirpath, root, name), found, seen, exclude, max_bytes, explicit=False,
+                          allowed=allowed, boundary=boundary)
     return found
 
 
@@ -89,11 +100,15 @@ def _excluded(shown: str, patterns: list[str]) -> bool:
 
 
 def _consider(path: Path, shown: str, found: Discovery, seen: set[tuple[int, ...]], exclude: list[str],
-              max_bytes: int, explicit: bool) -> None:
+              max_bytes: int, explicit: bool, allowed: Callable[[Path], bool] | None = None,
+              boundary: RepositoryRoot | None = None) -> None:
     name = path.name.lower()
     if not (name.endswith(".tf") or name.endswith(TEMPLATE_SUFFIXES)):
         return
     if _excluded(shown, exclude):
+        return
+    if allowed is not None and boundary is not None and os.path.islink(path) and not allowed(path):  # before any read
+        found.warnings.append(boundary.outside("the target of this symbolic link", shown, None))
         return
     problem = not_a_regular_file(path)
     if problem:
@@ -124,6 +139,19 @@ def _consider(path: Path, shown: str, found: Discovery, seen: set[tuple[int, ...
         found.problems.append((shown, too_large(size, max_bytes)))
         return
     found.files.append(Candidate(path, shown, language))
+
+
+def _link_check(boundary: RepositoryRoot | None, given: str) -> Callable[[Path], bool] | None:
+    """Whether a link met while walking ``given`` may be followed: its target is inside the
+    repository root or inside ``given`` itself."""
+    if boundary is None:
+        return None
+    walked = os.path.realpath(given)
+
+    def allowed(path: Path) -> bool:
+        real = os.path.realpath(path)
+        return boundary.inside_root(real) or real == walked or real.startswith(walked.rstrip(os.sep) + os.sep)
+    return allowed
 
 
 def _directory_identity(path: Path) -> tuple[int, int]:

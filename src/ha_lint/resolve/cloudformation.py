@@ -46,6 +46,7 @@ from ha_lint.loaders import LoadFailure
 from ha_lint.loaders.cloudformation import CfnTemplate
 from ha_lint.model import CLOUDFORMATION, LoadError, Resource, ScanWarning, Workload
 from ha_lint.resolve import chain, show
+from ha_lint.root import RepositoryRoot
 from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref, Unknown, is_known
 
 _NO_VALUE = object()  # AWS::NoValue: the property is removed
@@ -1158,10 +1159,14 @@ def _scalar_text(node: Any) -> str:
 
 
 def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], read: Callable[[Path], str],
-                         region: str | None, warnings: list[ScanWarning | str]) -> tuple[list[Workload], list[Resource]]:
+                         region: str | None, warnings: list[ScanWarning | str],
+                         boundary: RepositoryRoot | None = None) -> tuple[list[Workload], list[Resource]]:
     """Resolve every local nested stack through the stack that nests it, with the parameters
     it passes; a scanned template that some other scanned template nests is then not also
-    resolved on its own defaults."""
+    resolved on its own defaults.
+
+    With ``boundary`` (``ha_lint.root``), a template outside the repository root that was not
+    itself scanned is a ``reference-outside-root`` warning and is not read."""
     stacks: dict[str, list[Resource]] = {}
     for res in resources:
         if isinstance(res.meta.get("nested_stack"), NestedStack):
@@ -1209,6 +1214,9 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
             return
         if len(ancestors) > MAX_NESTED_DEPTH or budget[0] <= 0:
             warn(f"{where}: stacks nest deeper than ha-lint follows; {nested.url!r} not expanded")
+            return
+        if boundary is not None and real not in scanned and not boundary.inside_root(real):
+            warnings.append(boundary.outside(f"{where}: template {nested.url!r}", stack.file, nested.line))
             return
         if not os.path.isfile(real):
             warn(f"{where}: template {nested.url!r} not found")

@@ -49,6 +49,7 @@ from ha_lint import hclexpr
 from ha_lint.loaders.terraform import TfBlock, TfModule
 from ha_lint.model import TERRAFORM, ModuleCall, Resource, ScanWarning, Workload
 from ha_lint.resolve import chain, tftypes
+from ha_lint.root import RepositoryRoot
 from ha_lint.values import UNKNOWN, AzToken, CallInput, Choice, DynamicBlock, Origin, Ref
 
 MAX_MODULE_DEPTH = 12
@@ -73,6 +74,8 @@ class TfSettings:
     # --download-modules: (source, version constraint, file, line) -> the module's directory,
     # or None after recording a load error at that line (ha_lint.fetch.fetcher.ModuleFetcher.locate)
     locate_module: Callable[[str, str | None, str, int], Path | None] | None = None
+    # How far module sources may reach (ha_lint.root); None: anywhere.
+    boundary: RepositoryRoot | None = None
 
 
 ModuleLoader = Callable[[Path], "TfModule | None"]
@@ -96,8 +99,16 @@ def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
     files = [f.file for f in root.files]
     entry = next((f for f in files if f.endswith("main.tf")), files[0] if files else root.directory)
     workload = Workload(root.directory, TERRAFORM, entry, {})
-    run = _Run(workload, settings, load_module, _installed_modules(root.path))
-    run.versions.update(_installed_versions(root.path))
+    dot_terraform = root.path / ".terraform"
+    # A .terraform that is a link out of the repository is not read (nor what it lists).
+    outside = settings.boundary is not None and os.path.lexists(dot_terraform) \
+        and not settings.boundary.inside_root(dot_terraform)
+    run = _Run(workload, settings, load_module, {} if outside else _installed_modules(root.path))
+    if outside:
+        run.warnings.append(settings.boundary.outside(  # type: ignore[union-attr]
+            f"{root.directory}/.terraform (the modules `terraform init` installed)", root.directory, None))
+    else:
+        run.versions.update(_installed_versions(root.path))
     inputs = {name: _Input(value=value, origin=origin) for name, (value, origin) in tfvars.items()}
     instance = _Instance(run, root, "", "", inputs, None, (str(root.path.resolve()),), 0)
     instance.run()
@@ -494,6 +505,11 @@ class _Instance:
                 return None  # a download asked for and failed: a load error at the call already
         if path is None:
             self._warn_call(block, name, "module-not-found", _not_installed(source, block.body.get("version")))
+            return None
+        boundary = self.run_.settings.boundary
+        if boundary is not None and not boundary.inside_root(path):  # nothing of it is read, not even its existence
+            self.run_.warnings.append(boundary.outside(f"module.{name}: source {source!r}", block.file,
+                                                       block.lines.get("source", block.line)))
             return None
         if str(path) in self.ancestors:
             self._warn_call(block, name, "module-cycle", f"source {source!r} calls a module that is already being "
