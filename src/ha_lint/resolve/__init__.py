@@ -26,7 +26,9 @@ def chain(origins: Iterable[Origin | None]) -> Origin | None:
         return None
     first, rest = flat[0], flat[1:]
     if len(rest) > MAX_VIA:
-        rest = rest[-MAX_VIA:]
+        # The first module input kept even so: a finding is reported at the input that decided it.
+        cut = next(([step] for step in rest[:-MAX_VIA] if step.input is not None), [])
+        rest = cut + rest[-MAX_VIA:]
     return Origin(first.description, first.file, first.line, tuple(rest), first.input)
 
 
