@@ -11,6 +11,7 @@ Terraform (python-hcl2 alone refuses it).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,10 +82,8 @@ def load_file(text: str, shown: str) -> TfFile:
 
 def parse(text: str) -> dict[str, Any]:
     """python-hcl2's parse (with line meta), or a LoadFailure saying what is wrong and where."""
-    import hcl2  # lazy: lark grammar load
-
     try:
-        parsed = hcl2.loads(_close_heredocs(text), with_meta=True)
+        parsed = hcl_loads(_close_heredocs(text), with_meta=True)
     except RecursionError:
         line = _deepest_line(text)
         raise LoadFailure(f"nests too deeply to parse (brackets inside brackets, deepest at line {line}); "
@@ -94,6 +93,52 @@ def parse(text: str) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise LoadFailure("not valid HCL: the file holds no blocks or attributes", 1)
     return parsed
+
+
+def hcl_loads(text: str, with_meta: bool = False) -> Any:
+    """``hcl2.loads`` with HCL's rule for new lines inside brackets (see ``_NewLinesInBrackets``)."""
+    from hcl2.transformer import DictTransformer
+
+    # python-hcl2's own workaround: its grammar needs a new line at the end of the file
+    return DictTransformer(with_meta=with_meta).transform(_parser().parse(text + "\n"))
+
+
+class _NewLinesInBrackets:
+    """A lark post-lexer: inside ``( )``, ``[ ]`` and ``${ }`` a new line (or a comment) means
+    nothing, as in Terraform's own parser (hclsyntax ignores newlines there, and in an object's
+    ``{ }`` only separates items). python-hcl2's grammar allows new lines only at some places
+    inside brackets, so ``(var.a\n ? 3\n : 1)`` or ``(a\n || b)`` made the whole file
+    unreadable (``unexpected '?'``). Tokens keep their own lines: nothing else moves."""
+
+    always_accept = ("NL_OR_COMMENT",)  # lexed in every parser state, so that it can be dropped here
+
+    def __init__(self, interpolation: str) -> None:
+        self.opening = {"LPAR": True, "LSQB": True, interpolation: True, "LBRACE": False}  # -> new lines ignored
+
+    def process(self, stream: Iterator[Any]) -> Iterator[Any]:
+        ignoring: list[bool] = []
+        for token in stream:
+            kind = token.type
+            if kind in self.opening:
+                ignoring.append(self.opening[kind])
+            elif kind in ("RPAR", "RSQB", "RBRACE") and ignoring:
+                ignoring.pop()
+            elif kind == "NL_OR_COMMENT" and ignoring and ignoring[-1]:
+                continue
+            yield token
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Any:
+    """python-hcl2's grammar and options with the post-lexer: built from python-hcl2's own cached
+    analysis of the grammar (a post-lexer is not part of the cache key), so it costs no more."""
+    import hcl2.parser
+    from lark import Lark
+
+    base = hcl2.parser.parser()
+    interpolation = next((t.name for t in base.terminals if t.pattern.value == "${"), "__ANON_0")
+    return Lark.open("hcl2.lark", parser="lalr", cache=str(hcl2.parser.PARSER_FILE), rel_to=hcl2.parser.__file__,
+                     propagate_positions=True, postlex=_NewLinesInBrackets(interpolation))
 
 
 def _unlabel(entry: Any, count: int, block_type: str, labels: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], dict]]:
@@ -424,10 +469,8 @@ def _error_line(exc: Exception) -> int | None:
 
 def load_tfvars(text: str, shown: str) -> dict[str, tuple[Any, int]]:
     """``name = value`` pairs of a ``.tfvars`` file, each with its line."""
-    import hcl2
-
     try:
-        parsed = hcl2.loads(_close_heredocs(text))
+        parsed = hcl_loads(_close_heredocs(text))
     except RecursionError:
         raise LoadFailure("nests too deeply to parse; not loaded", _deepest_line(text)) from None
     except Exception as exc:

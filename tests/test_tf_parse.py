@@ -1,0 +1,70 @@
+"""Parse what Terraform parses: HCL that Terraform accepts loads, whatever python-hcl2's grammar
+alone says (new lines inside ( ) and [ ] mean nothing in HCL), and what Terraform refuses
+is still refused with the same plain words."""
+
+from __future__ import annotations
+
+import hcl2
+import pytest
+
+from conftest import FIXTURES
+from ha_lint.loaders import LoadFailure
+from ha_lint.loaders.terraform import load_file, load_tfvars
+
+MULTILINE = FIXTURES / "resolve" / "tf_multiline_expressions" / "main.tf"
+
+
+def test_the_fixture_is_one_python_hcl2_alone_refuses() -> None:
+    """The gap is real: without ha-lint's handling of new lines the file does not parse."""
+    with pytest.raises(Exception, match="QMARK"):
+        hcl2.loads(MULTILINE.read_text())
+
+
+def one_line(expression: str) -> object:
+    """An expression as python-hcl2 itself reads it when written on one line."""
+    return hcl2.loads(f"x = {expression}\n")["x"]
+
+
+def test_a_conditional_over_several_lines_in_parentheses_loads_with_its_lines() -> None:
+    tf = load_file(MULTILINE.read_text(), "main.tf")
+    db = next(b for b in tf.blocks if b.labels == ("aws_db_instance", "orders"))
+    assert db.body["multi_az"] == one_line("(var.single_az ? false : true)")
+    assert db.body["backup_retention_period"] == one_line('(var.create_replica || var.environment == "prod" ? 0 : 7)')
+    assert (db.line, db.lines["multi_az"], db.lines["backup_retention_period"]) == (19, 22, 28)
+    sg = next(b for b in tf.blocks if b.labels == ("aws_security_group", "bastion"))
+    assert sg.body["ingress"][0]["cidr_blocks"] == one_line('[var.single_az ? "0.0.0.0/0" : "10.0.0.0/8"]')
+    assert sg.lines["ingress"] == 38
+
+
+def test_new_lines_still_separate_the_items_of_an_object_inside_parentheses() -> None:
+    text = 'locals {\n  tags = merge({\n    a = 1\n    b = (2\n      + 3)\n  }, var.extra)\n}\n'
+    local = load_file(text, "main.tf").locals[0]
+    assert local.body["tags"] == one_line("merge({\n a = 1\n b = (2 + 3)\n}, var.extra)")
+
+
+def test_a_multi_line_conditional_in_a_tfvars_file_loads() -> None:
+    values = load_tfvars('multi_az = (true\n  ? false\n  : true\n)\nretention = 7\n', "terraform.tfvars")
+    assert values == {"multi_az": (one_line("(true ? false : true)"), 1), "retention": (7, 5)}
+
+
+@pytest.mark.parametrize("text, message, line", [
+    ('resource "aws_sns_topic" "t" {\n  name = (var.a\n    ? "x"\n', "the file ends before the '(' at line 2 is closed", 2),
+    ('resource "aws_sns_topic" "t" {\n  name = var.a\n    ? "x"\n    : "y"\n}\n', "unexpected '?' at line 3", 3),
+])
+def test_what_terraform_refuses_is_still_refused_in_plain_words(text: str, message: str, line: int) -> None:
+    """A conditional split over lines outside brackets is an error in Terraform too (the new line
+    ends the attribute); an unclosed '(' is named with its line."""
+    with pytest.raises(LoadFailure) as caught:
+        load_file(text, "main.tf")
+    assert message in caught.value.message and caught.value.line == line
+
+
+def test_other_shapes_of_new_lines_inside_brackets_load() -> None:
+    """A for expression's condition on a line of its own, an index over several lines, an
+    operator starting a line inside a list."""
+    text = ('locals {\n  names = [for s in var.subnets : s.name\n    if s.public\n  ]\n'
+            '  first = var.azs[\n    0\n  ]\n  any = anytrue([\n    var.a,\n    var.b\n    || var.c,\n  ])\n}\n')
+    body = load_file(text, "main.tf").locals[0].body
+    assert body["names"] == one_line("[for s in var.subnets : s.name if s.public]")
+    assert body["first"] == one_line("var.azs[0]")
+    assert body["any"] == one_line("anytrue([var.a, var.b || var.c])")
