@@ -26,6 +26,9 @@ class P:
     tf: str | None
     default: Any = None
     tf_default: Any = _SAME  # when the Terraform provider's default differs
+    # An empty string means "not set" (a module's usual default: replicate_source_db = ""): the
+    # provider and CloudFormation pass nothing for it.
+    blank_is_unset: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class _Native:
     kind: str
     paths: dict[str, str]
     defaults: dict[str, Any]
+    blank_unset: frozenset[str] = frozenset()  # names whose empty string is "not set"
 
 
 _TABLE: dict[str, _Native] = {}
@@ -48,6 +52,7 @@ def kind(name: str, *, cfn: str | tuple[str, ...] = (), tf: str | tuple[str, ...
             name,
             {k: p.cfn for k, p in props.items() if p.cfn},
             {k: p.default for k, p in props.items() if p.cfn and p.default is not None},
+            frozenset(k for k, p in props.items() if p.cfn and p.blank_is_unset),
         ))
     for native in (tf,) if isinstance(tf, str) else tf:
         _TABLE[native] = _merged(native, _Native(
@@ -56,6 +61,7 @@ def kind(name: str, *, cfn: str | tuple[str, ...] = (), tf: str | tuple[str, ...
             {k: (p.default if p.tf_default is _SAME else p.tf_default)
              for k, p in props.items()
              if p.tf and (p.default if p.tf_default is _SAME else p.tf_default) is not None},
+            frozenset(k for k, p in props.items() if p.tf and p.blank_is_unset),
         ))
 
 
@@ -64,7 +70,8 @@ def _merged(native: str, new: _Native) -> _Native:
     old = _TABLE.get(native)
     if old is None or old.kind != new.kind:
         return new
-    return _Native(new.kind, {**old.paths, **new.paths}, {**old.defaults, **new.defaults})
+    return _Native(new.kind, {**old.paths, **new.paths}, {**old.defaults, **new.defaults},
+                   old.blank_unset | new.blank_unset)
 
 
 def kind_of(native_type: str) -> str:
@@ -81,6 +88,12 @@ def native_path(native_type: str, name: str) -> str | None:
 def default_of(native_type: str, name: str) -> Any:
     entry = _TABLE.get(native_type)
     return entry.defaults.get(name) if entry else None
+
+
+def blank_is_unset(native_type: str, name: str) -> bool:
+    """Whether an empty string at ``name`` means the property is not set."""
+    entry = _TABLE.get(native_type)
+    return bool(entry) and name in entry.blank_unset
 
 
 def default_at(native_type: str, path: str) -> Any:
@@ -106,7 +119,7 @@ kind("rds_instance", cfn="AWS::RDS::DBInstance", tf="aws_db_instance", props={
     "multi_az": P("MultiAZ", "multi_az", False),
     "backup_retention": P("BackupRetentionPeriod", "backup_retention_period", 1),
     "cluster": P("DBClusterIdentifier", None),
-    "replica_source": P("SourceDBInstanceIdentifier", "replicate_source_db"),
+    "replica_source": P("SourceDBInstanceIdentifier", "replicate_source_db", blank_is_unset=True),
     "engine": P("Engine", "engine"),
     "instance_class": P("DBInstanceClass", "instance_class"),
     "availability_zone": P("AvailabilityZone", "availability_zone"),
@@ -142,7 +155,7 @@ kind("rds_cluster", cfn=("AWS::RDS::DBCluster", "AWS::DocDB::DBCluster", "AWS::N
     "subnet_group": P("DBSubnetGroupName", "db_subnet_group_name"),
     "security_groups": P("VpcSecurityGroupIds", "vpc_security_group_ids"),
     "global_cluster": P("GlobalClusterIdentifier", "global_cluster_identifier"),
-    "replica_source": P("ReplicationSourceIdentifier", "replication_source_identifier"),
+    "replica_source": P("ReplicationSourceIdentifier", "replication_source_identifier", blank_is_unset=True),
     "publicly_accessible": P("PubliclyAccessible", "publicly_accessible"),  # Multi-AZ DB clusters only
     "master_password": P("MasterUserPassword", "master_password"),
     "manage_master_password": P("ManageMasterUserPassword", "manage_master_user_password"),

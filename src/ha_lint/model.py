@@ -179,13 +179,21 @@ class Resource:
 
     def has(self, name: str) -> bool:
         path = self.native_path(name)
-        return path is not None and bool(_walk(self.props, path.split(".")))
+        return path is not None and bool(self._written(name, path))
+
+    def _written(self, name: str, path: str) -> list[Any]:
+        """The values at native ``path``; an empty string is left out (or a ``Choice`` branch
+        holding one is None) where the kinds table says it means "not set"."""
+        found = _walk(self.props, path.split("."))
+        if found and kinds.blank_is_unset(self.type, name):
+            found = [v for v in map(_blank_as_none, found) if v is not None]
+        return found
 
     def get(self, name: str, default: Any = None) -> Value:
         """The property ``name``; when absent, the provider's default from the kinds table
         (or ``default``), with ``present=False`` and the resource's own line."""
         path = self.native_path(name)
-        found = _walk(self.props, path.split(".")) if path else []
+        found = self._written(name, path) if path else []
         table_default = kinds.default_of(self.type, name)
         if found:
             value = found[0]
@@ -217,6 +225,13 @@ class Resource:
                 return self.lines[path]
             path = path.rpartition(".")[0]
         return self.line
+
+
+def _blank_as_none(value: Any) -> Any:
+    if isinstance(value, Choice):
+        branches = tuple((label, None if v == "" else v) for label, v in value.branches)
+        return None if all(v is None for _, v in branches) else Choice(branches)
+    return None if value == "" else value
 
 
 def _walk(value: Any, parts: list[str]) -> list[Any]:
