@@ -73,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="skip templates larger than this, with an error item (default: 10 MiB)")
     files.add_argument("--file-timeout", type=float, default=20.0, metavar="SECONDS",
                        help="give up on a file that takes longer than this to load, with an error item (default: 20; 0: never; POSIX)")
+    files.add_argument("--root", metavar="DIR",
+                       help="the repository root: nested-stack templates, module sources and symbolic links are "
+                            "followed only inside DIR, and the configuration file is looked for up to it (default: "
+                            "the git top level of the scanned paths; outside git, the current directory when they are "
+                            "below it, else the scanned path). Paths named on the command line are always read")
     files.add_argument("--download-modules", action="store_true",
                        help="fetch Terraform module sources that `terraform init` would (registry, git, archives; "
                             "the Terraform CLI configuration's credentials and hosts apply) into the cache; without "
@@ -203,14 +208,24 @@ def _cmd_init(file: str, force: bool) -> int:
 def _config(args: argparse.Namespace):
     from ha_lint import config
 
+    root = getattr(args, "root", None)
+    if root is not None and not Path(root).is_dir():
+        raise UsageError(f"--root {root}: no such directory")
     if args.no_config:
         return config.Config()
     if args.config:
         if not Path(args.config).is_file():
             raise UsageError(f"--config {args.config}: no such file")
         return config.load(Path(args.config))
-    found = config.find(args.paths)
+    found = config.find(args.paths, root)
     return config.load(found) if found else config.Config()
+
+
+def _reference_root(args: argparse.Namespace, cfg) -> Path | None:
+    """``--root``, else the configuration file's ``root:``, else None (each path's repository root)."""
+    if getattr(args, "root", None):
+        return Path(args.root)
+    return cfg.directory / cfg.root if cfg.path and cfg.root else None
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
@@ -276,6 +291,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             extra={"database_ports": cfg.database_ports} if cfg.database_ports else {},
         ),
         jobs=args.jobs, file_timeout=args.file_timeout, download_modules=args.download_modules or bool(cfg.download_modules),
+        root=_reference_root(args, cfg),
         cache_dir=None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
     )
     for var_file in args.var_file:

@@ -25,6 +25,7 @@ from ha_lint.engine import Rule, run
 from ha_lint.graph import Architecture, Options
 from ha_lint.loaders import LoadFailure
 from ha_lint.model import SEVERITY_RANK, Finding, LoadError, Resource, ScanWarning, Workload
+from ha_lint.root import RepositoryRoot
 
 
 @dataclass
@@ -41,6 +42,19 @@ class ScanSettings:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     cache_dir: Path | None = None  # None: no cache
     file_timeout: float = 20.0  # seconds per file; 0 = none
+    # How far references (nested stacks, module sources, symbolic links) may reach (ha_lint.root):
+    # None: each scanned path's repository root.
+    root: Path | None = None
+    trusted_dirs: list[Path] = field(default_factory=list)  # read as if inside the root (downloaded modules)
+
+    def repository_root(self) -> "RepositoryRoot":
+        from ha_lint.root import repository_root
+
+        return repository_root(self.paths, self.root, self.trusted_dirs)
+
+    def inside_root(self, path: str | os.PathLike[str]) -> bool:
+        """Whether a file or directory that a scanned file refers to may be read."""
+        return self.repository_root().inside_root(path)
     download_modules: bool = False  # fetch registry, git and archive module sources (ha_lint.fetch)
     stacks: list[Any] = field(default_factory=list)  # stacks.StackSpec: the configuration's ``stacks:`` entries
 
@@ -356,9 +370,11 @@ def _child(writer: Any, job: _Job, js: _JobSettings) -> None:
 
 
 def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Workload], list[Resource]]:
-    found = disc.discover(settings.paths, settings.exclude, settings.max_file_size)
+    boundary = settings.repository_root()
+    found = disc.discover(settings.paths, settings.exclude, settings.max_file_size, boundary)
     for shown, message in found.problems:
         result.errors.append(LoadError(shown, message))
+    result.warnings.extend(found.warnings)
     jobs = [_Job(c.path, c.shown, c.language) for c in found.files]
     result.files = len(jobs)
     parameters, origins = dict(settings.parameters), {}
@@ -398,7 +414,8 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
         from ha_lint.resolve import cloudformation as resolve_cfn
 
         workloads, resources = resolve_cfn.expand_nested_stacks(
-            workloads, resources, lambda path: read_text(path, str(path), settings.max_file_size), settings.region, result.warnings)
+            workloads, resources, lambda path: read_text(path, str(path), settings.max_file_size), settings.region, result.warnings,
+            boundary=boundary)
     if recipes:
         workloads, resources = stacks.connect(workloads, resources, recipes, read, result.warnings)
     if parameters:
@@ -497,7 +514,8 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
             result.errors.append(LoadError(str(path), exc.message, exc.line))
             return None
 
-    tf_settings = resolve_tf.TfSettings(settings.variables, [Path(p) for p in settings.var_files], settings.region)
+    tf_settings = resolve_tf.TfSettings(settings.variables, [Path(p) for p in settings.var_files], settings.region,
+                                        boundary=settings.repository_root())
     fetcher = _module_fetcher(settings, tf_settings, result) if settings.download_modules else None
     cache = _module_cache(settings, tf_settings)
     for root in resolve_tf.root_modules(modules):
@@ -593,7 +611,8 @@ def _module_cache(settings: ScanSettings, tf_settings: Any) -> Any:
     environ = sorted((k, v) for k, v in tf_settings.environ.items() if k.startswith("TF_VAR_"))
     context = cache.key(b"terraform root module", repr(sorted(tf_settings.variables.items())),
                         repr([str(p) for p in tf_settings.var_files]), repr(var_files), repr(environ),
-                        settings.region or "", str(Path.cwd()), "download" if settings.download_modules else "")
+                        settings.region or "", str(Path.cwd()), "download" if settings.download_modules else "",
+                        repr(tf_settings.boundary))  # a module outside the root is a warning, inside it is read
     return _KeyedCache(cache, context)
 
 
