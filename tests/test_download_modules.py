@@ -290,6 +290,25 @@ def test_without_a_cache_downloads_last_for_the_run_only(tmp_path: Path, registr
     assert not (tmp_path / "cache").exists()
 
 
+def test_the_graph_command_downloads_too(tmp_path: Path, registry: Server, git_module: Path) -> None:
+    root = write_root(tmp_path / "repo", git_module)
+    out = tmp_path / "graph.json"
+    assert cli.main(["graph", str(root), "--no-config", "--download-modules", "-f", "json", "-o", str(out)]) == 0
+    assert "module.db.aws_db_instance.this" in out.read_text()
+
+
+def test_an_unreadable_cli_configuration_is_a_warning_and_the_scan_goes_on(
+        tmp_path: Path, registry: Server, git_module: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "bad.rc"
+    bad.write_text("host {{{\n")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(bad))
+    root = write_root(tmp_path / "repo", git_module)
+    code, report = scan(root, tmp_path / "cache", "--download-modules")
+    [warning] = [w for w in report["warnings"] if w["code"] == "cli-config"]
+    assert str(bad) in warning["message"] and "not valid HCL" in warning["message"]
+    assert ("HA101", "module.cache.aws_db_instance.this") in findings(report)  # the git source needs no registry
+
+
 def test_the_config_file_turns_downloads_on(tmp_path: Path, registry: Server, git_module: Path) -> None:
     root = write_root(tmp_path / "repo", git_module)
     (root / ".ha-lint.yml").write_text("download-modules: true\n")

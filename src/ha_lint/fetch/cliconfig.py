@@ -5,7 +5,8 @@ ends ``.json``). From it: ``credentials "HOST" { token = "..." }`` and ``host "H
 services = { "modules.v1" = "URL" } }`` (a host block replaces that host's service discovery).
 ``~/.terraform.d/credentials.tfrc.json`` (written by ``terraform login``) adds credentials;
 ``TF_TOKEN_<host>`` variables win over both (dots written ``_``, hyphens ``-`` or ``__``).
-A file that cannot be read is a problem the caller reports; the rest still applies.
+A file that is not there is no configuration (as for Terraform); one that cannot be read or
+parsed is a problem the caller reports, and the rest still applies.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def load(environ: dict[str, str]) -> CliConfig:
     home = Path(environ.get("HOME") or os.path.expanduser("~"))
     named = environ.get("TF_CLI_CONFIG_FILE")
     main = Path(named) if named else home / ".terraformrc"
-    if named or main.is_file():
+    if main.exists():  # a file that is not there is no configuration, as for Terraform
         _read_main(main, config)
     _read_credentials_json(home / ".terraform.d" / "credentials.tfrc.json", config)
     for name, value in environ.items():
