@@ -42,7 +42,8 @@ class ScanWarning:
     when there is none. A warning never changes the exit code.
 
     Codes in use: ``module-not-found``, ``input-unknown``, ``variable-unset``,
-    ``reference-outside-root``, ``cache-refused``, ``nested-stack``, ``note`` (anything else).
+    ``reference-outside-root``, ``cache-refused``, ``nested-stack``, ``import-unresolved``,
+    ``parameter-unknown``, ``parameter-unset``, ``note`` (anything else).
     """
 
     code: str

@@ -1198,6 +1198,12 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
         nested: NestedStack = stack.meta["nested_stack"]
         if nested.remote:
             warnings.append(ScanWarning(
+                "nested-stack", f"nested stack {stack.address}: template {nested.url} is not a local file and no "
+                "local copy of it was found (by its path or, for `aws cloudformation package` output, its MD5); "
+                "the nested template is not judged", stack.file, nested.line))
+            return
+        if nested.remote:
+            warnings.append(ScanWarning(
                 "nested-stack", f"nested stack {stack.address}: TemplateURL {nested.url} is not a local file and no "
                 "local copy of it was found (by its path or, for `aws cloudformation package` output, its MD5); "
                 "the nested template is not judged", stack.file, nested.line))
