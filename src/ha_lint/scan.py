@@ -570,6 +570,8 @@ def _module_fetcher(settings: ScanSettings, tf_settings: Any, result: ScanResult
     folder, refused = modules_dir(settings.cache_dir)
     if refused is not None:
         result.warnings.append(refused)
+    settings.trusted_dirs.append(folder)
+    tf_settings.boundary = settings.repository_root()  # now with the download directory in it
     fetcher = ModuleFetcher(folder, tf_settings.environ, result.errors, result.warnings)
 
     def locate(source: str, version: str | None, file: str, line: int) -> Path | None:
