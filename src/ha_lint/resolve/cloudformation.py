@@ -1202,12 +1202,6 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
                 "local copy of it was found (by its path or, for `aws cloudformation package` output, its MD5); "
                 "the nested template is not judged", stack.file, nested.line))
             return
-        if nested.remote:
-            warnings.append(ScanWarning(
-                "nested-stack", f"nested stack {stack.address}: TemplateURL {nested.url} is not a local file and no "
-                "local copy of it was found (by its path or, for `aws cloudformation package` output, its MD5); "
-                "the nested template is not judged", stack.file, nested.line))
-            return
         real = _real(nested.template)
         where = f"nested stack {stack.address}"
 
