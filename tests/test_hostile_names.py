@@ -232,3 +232,12 @@ def test_defect6_a_usage_error_quoting_a_name_is_one_escaped_line(tmp_path: Path
     done = run(tmp_path, "no-such\x1b[2J\n::error::x.yaml")
     assert done.returncode == 2
     assert done.stderr.decode("utf-8") == "ha-lint: error: path does not exist: no-such\\x1b[2J\\n::error::x.yaml\n"
+
+
+def test_two_names_that_read_alike_stay_two_nodes(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_db_instance" "db" {\n  for_each = { "a-b" = 1, "a_b" = 2 }\n'
+                                      '  engine = "mysql"\n  instance_class = "db.t3.micro"\n  multi_az = false\n}\n')
+    for fmt, node in (("mermaid", re.compile(r'^\s+(n_\w+)\["', re.M)), ("dot", re.compile(r"^\s+(n_\w+) \[label=", re.M))):
+        done = run(tmp_path, "graph", ".", "--no-config", "--format", fmt)
+        assert done.returncode == 0, done.stderr
+        assert len(set(node.findall(done.stdout.decode()))) == 2

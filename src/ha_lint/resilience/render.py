@@ -145,8 +145,23 @@ def as_json(models: list[WorkloadModel], findings: list[Any] | None = None) -> s
 # -- layout shared by the pictures -----------------------------------------------------------
 
 
-def _node_id(comp: Component) -> str:
-    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", comp.uid)
+def _node_ids(models: list[WorkloadModel]) -> dict[str, str]:
+    """A node ID per component: its uid in letters, digits and ``_`` (safe in Mermaid and DOT
+    whatever the name holds), numbered when two uids read the same (``db["a-b"]``, ``db["a_b"]``)."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for m in models:
+        for c in m.components:
+            if c.uid in out:
+                continue
+            base = node_id = "n_" + re.sub(r"[^A-Za-z0-9_]", "_", c.uid)
+            number = 1
+            while node_id in taken:
+                number += 1
+                node_id = f"{base}_{number}"
+            taken.add(node_id)
+            out[c.uid] = node_id
+    return out
 
 
 def _flagged(m: WorkloadModel, findings: list[Any] | None) -> dict[str, list[str]]:
@@ -185,6 +200,7 @@ def _label(c: Component, flags: list[str], spof: bool) -> list[str]:
 
 def mermaid(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
     lines = ["flowchart TB"]
+    ids = _node_ids(models)
     for mi, m in enumerate(models):
         flags = _flagged(m, findings)
         spofs = {s.component.uid for s in m.spofs}
@@ -203,7 +219,7 @@ def mermaid(models: list[WorkloadModel], findings: list[Any] | None = None) -> s
                         inner = indent + "  "
                     for c in comps:
                         label = "<br/>".join(map(mermaid_label, _label(c, flags.get(c.uid, []), c.uid in spofs)))
-                        lines.append(f'{inner}{_node_id(c)}["{label}"]')
+                        lines.append(f'{inner}{ids[c.uid]}["{label}"]')
                     if subnet:
                         lines.append(f"{indent}end")
                 if zone:
@@ -213,12 +229,12 @@ def mermaid(models: list[WorkloadModel], findings: list[Any] | None = None) -> s
         for a, b, via in m.dependencies:
             ca, cb = next(c for c in m.components if c.uid == a), next(c for c in m.components if c.uid == b)
             arrow = "-.->" if cb.role == "data" else "-->"
-            lines.append(f"  {_node_id(ca)} {arrow} {_node_id(cb)}")
+            lines.append(f"  {ids[ca.uid]} {arrow} {ids[cb.uid]}")
         for c in m.components:
             if c.uid in spofs:
-                lines.append(f"  class {_node_id(c)} spof")
+                lines.append(f"  class {ids[c.uid]} spof")
             elif c.uid in flags:
-                lines.append(f"  class {_node_id(c)} finding")
+                lines.append(f"  class {ids[c.uid]} finding")
     lines.append("  classDef spof fill:#f8c8c8,stroke:#b00020,stroke-width:3px")
     lines.append("  classDef finding fill:#fff1b8,stroke:#b26a00,stroke-width:2px")
     return "\n".join(lines) + "\n"
@@ -226,6 +242,7 @@ def mermaid(models: list[WorkloadModel], findings: list[Any] | None = None) -> s
 
 def dot(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
     lines = ["digraph architecture {", "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fillcolor="#ffffff"];']
+    ids = _node_ids(models)
     for mi, m in enumerate(models):
         flags = _flagged(m, findings)
         spofs = {s.component.uid for s in m.spofs}
@@ -242,7 +259,7 @@ def dot(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
                         style = (', fillcolor="#f8c8c8", color="#b00020", penwidth=3' if c.uid in spofs else
                                  ', fillcolor="#fff1b8", color="#b26a00", penwidth=2' if c.uid in flags else "")
                         label = "\\n".join(map(dot_string, _label(c, flags.get(c.uid, []), c.uid in spofs)))
-                        lines.append(f'          {_node_id(c)} [label="{label}"{style}];')
+                        lines.append(f'          {ids[c.uid]} [label="{label}"{style}];')
                     if subnet:
                         lines.append("        }")
                 if zone:
@@ -252,7 +269,7 @@ def dot(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
         for a, b, via in m.dependencies:
             ca, cb = next(c for c in m.components if c.uid == a), next(c for c in m.components if c.uid == b)
             style = "dashed" if cb.role == "data" else "solid"
-            lines.append(f'  {_node_id(ca)} -> {_node_id(cb)} [style={style}, tooltip="{dot_string(via)}"];')
+            lines.append(f'  {ids[ca.uid]} -> {ids[cb.uid]} [style={style}, tooltip="{dot_string(via)}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
