@@ -214,10 +214,10 @@ def _run_job(job: _Job, js: _JobSettings) -> Any:
         data = read_bytes(job.path, js.max_bytes)
     except LoadFailure as exc:
         return LoadError(job.shown, exc.message, exc.line)
-    cache = Cache(Path(js.cache_dir)) if js.cache_dir else None
+    cache = Cache(Path(js.cache_dir)) if js.cache_dir else None  # (checked by the parent: _open_cache)
     key = _cache_key(cache, data, job, js) if cache else ""
     if cache:
-        hit = cache.get(key)
+        hit = cache.get(key, lambda outcome: _is_outcome(job.language, outcome))
         if hit is not None:
             return hit
     try:
@@ -225,13 +225,30 @@ def _run_job(job: _Job, js: _JobSettings) -> Any:
             outcome = _load_job(job, data, js)
     except _Timeout:  # depends on the machine and the limit, not on the file: never cached
         return LoadError(job.shown, timed_out("load", js.timeout))
-    if cache and not (isinstance(outcome, LoadError) and INTERNAL_ERROR in outcome.message):
+    if cache and outcome is not None and not (isinstance(outcome, LoadError) and INTERNAL_ERROR in outcome.message):
         cache.put(key, outcome)
     return outcome
 
 
 def _cache_key(cache: Any, data: bytes, job: _Job, js: _JobSettings) -> str:
     return cache.key(data, job.language, job.shown, repr(js.parameters), js.region or "", repr(js.parameter_origins))
+
+
+def _is_outcome(language: str, outcome: Any) -> bool:
+    """Whether a cached value has the shape ``_load_job`` gives for a file of ``language``
+    (the cache is not trusted; what is inside was checked by its codec)."""
+    if isinstance(outcome, LoadError):
+        return True
+    if language == disc.TF:
+        from ha_lint.loaders.terraform import TfFile
+
+        return isinstance(outcome, TfFile)
+    return (isinstance(outcome, tuple) and len(outcome) == 2 and isinstance(outcome[0], Workload)
+            and _all_resources(outcome[1]))
+
+
+def _all_resources(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, Resource) for item in value)
 
 
 def _cached_outcomes(jobs: list[_Job], js: _JobSettings) -> list[Any]:
@@ -250,7 +267,7 @@ def _cached_outcomes(jobs: list[_Job], js: _JobSettings) -> list[Any]:
         except LoadFailure:
             outcomes.append(_MISS)  # the worker reports it
             continue
-        hit = cache.get(_cache_key(cache, data, job, js))
+        hit = cache.get(_cache_key(cache, data, job, js), lambda outcome: _is_outcome(job.language, outcome))
         outcomes.append(_MISS if hit is None else hit)
     return outcomes
 
@@ -370,6 +387,7 @@ def _child(writer: Any, job: _Job, js: _JobSettings) -> None:
 
 
 def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Workload], list[Resource]]:
+    settings = _open_cache(settings, result)
     boundary = settings.repository_root()
     found = disc.discover(settings.paths, settings.exclude, settings.max_file_size, boundary)
     for shown, message in found.problems:
@@ -596,6 +614,24 @@ def _deadline_paused() -> Iterator[None]:
         signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), interval)
 
 
+def _open_cache(settings: ScanSettings, result: ScanResult) -> ScanSettings:
+    """``settings``, without the cache when its directory may not be used (``Cache.open``: not
+    ours, or others may write to it), which is a warning. Checked once, here: the workers are
+    handed only a directory that passed."""
+    if not settings.cache_dir:
+        return settings
+    from dataclasses import replace
+
+    from ha_lint.cache import Cache
+
+    cache, refused = Cache.open(Path(settings.cache_dir))
+    if cache is None:
+        if refused:
+            result.warnings.append(refused)
+        return replace(settings, cache_dir=None)
+    return settings
+
+
 def _module_cache(settings: ScanSettings, tf_settings: Any) -> Any:
     """The cache of resolved Terraform root modules, keyed by what resolution reads besides
     the module directories (variables, var files, ``TF_VAR_*``, region), or None."""
@@ -626,8 +662,8 @@ class _KeyedCache:
     def key(self, data: bytes, *parts: str) -> str:
         return self.cache.key(data, self.context, *parts)
 
-    def get(self, key: str) -> Any:
-        return self.cache.get(key)
+    def get(self, key: str, valid: Any = None) -> Any:
+        return self.cache.get(key, valid)
 
     def put(self, key: str, value: Any) -> None:
         self.cache.put(key, value)
@@ -638,14 +674,24 @@ def _cached_resolution(cache: _KeyedCache, key: str, shown_of: Any) -> tuple[Any
     modules') has changed since, and each is still shown by the same name."""
     from ha_lint.cache import directory_digest
 
-    entry = cache.get(key)
-    if not (isinstance(entry, tuple) and len(entry) == 4):
+    entry = cache.get(key, _is_resolution)
+    if entry is None:
         return None
     deps, workload, res, warnings = entry
     for path, shown, digest in deps:
         if directory_digest(Path(path)) != digest or shown_of(Path(path)) != shown:
             return None
     return workload, res, warnings
+
+
+def _is_resolution(entry: Any) -> bool:
+    """Whether a cached value has the shape of a resolved root module: (the directories it
+    read as (path, shown, digest), its workload, resources, warnings)."""
+    return (isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[0], list)
+            and all(isinstance(dep, tuple) and len(dep) == 3 and all(isinstance(part, str) for part in dep)
+                    for dep in entry[0])
+            and isinstance(entry[1], Workload) and _all_resources(entry[2])
+            and isinstance(entry[3], list) and all(isinstance(w, (str, ScanWarning)) for w in entry[3]))
 
 
 def _isolate_failure(rule: Rule, arch: Architecture, exc: Exception) -> tuple[list[Finding], list[str]]:
