@@ -7,6 +7,10 @@ Terraform: ``.tf`` files, grouped per directory as one module. Terraform plans:
 A file with a template's name that cannot be one (a named pipe, a socket, a broken or looping
 symbolic link, an unreadable directory, a file over ``--max-file-size``) is one problem naming
 it; binary content (NUL bytes) is handed to the loader, which says what it is.
+
+File names are bytes: one that is not UTF-8 is carried as a ``str`` with surrogate escapes
+(``os.fsdecode``), opened by that name, and never encoded strictly; the reports show its bad
+bytes as ``\\xff`` (``ha_lint.escape``).
 """
 
 from __future__ import annotations
