@@ -41,7 +41,8 @@ __all__ = ["UNKNOWN", "Unknown", "Choice", "HclExprError", "Node", "FUNCTION_NAM
 MAX_DEPTH = 40  # expression nesting
 MAX_BRANCHES = 8  # a Choice with more branches becomes UNKNOWN
 MAX_STEPS = 100_000  # node evaluations per evaluate_value() call
-_MAX_SIZE = 1_000_000  # characters in a string, items in a list
+_MAX_SIZE = 1_000_000  # characters in a string, items in a list: a bigger value is unknown (_TooLarge)
+_MAX_INT_BITS = 4096  # a whole number beyond this is unknown (Terraform's numbers are 512-bit floats)
 _ROOTS = frozenset({"var", "local", "module", "data", "count", "each", "path", "terraform", "self"})
 
 
@@ -55,6 +56,11 @@ class _TooComplex(HclExprError):
 
 class _EvalError(Exception):
     """Terraform would report an error here: try() moves on to its next argument."""
+
+
+class _TooLarge(Exception):
+    """A value larger than ha-lint builds, refused before it is built: unknown, and said (the
+    scope's ``value_too_large``). Never an error that try() moves past: Terraform builds it."""
 
 
 class _Unk(Exception):
@@ -792,6 +798,8 @@ def _fail(message: str) -> Any:
 
 def _norm(x: Any) -> Any:
     """HCL numbers: integral values are ints."""
+    if isinstance(x, int) and x.bit_length() > _MAX_INT_BITS:  # squaring it again would take minutes
+        raise _TooLarge(f"a number of more than {_MAX_INT_BITS} bits, more than ha-lint works with")
     if isinstance(x, float):
         if not math.isfinite(x):
             raise _EvalError("number out of range")
@@ -892,9 +900,17 @@ def _equal(a: Any, b: Any) -> Any:
 
 
 def _check_size(v: Any) -> Any:
+    """A function's result, once built: for those whose result is at most a few times the
+    size of their arguments (upper, base64encode...). The others check _expect_size first."""
     if isinstance(v, (str, list, dict)) and len(v) > _MAX_SIZE:
-        raise _EvalError("value too large")
+        raise _TooLarge(f"a value of {len(v):,} characters or items, more than the {_MAX_SIZE:,} ha-lint builds")
     return v
+
+
+def _expect_size(size: int, what: str, unit: str = "characters") -> None:
+    """Refuse to build ``what`` when it would hold ``size`` characters (or items)."""
+    if size > _MAX_SIZE:
+        raise _TooLarge(f"{what} would make {size:,} {unit}, more than the {_MAX_SIZE:,} ha-lint builds")
 
 
 # -- choices -------------------------------------------------------------------------------
@@ -1038,17 +1054,20 @@ def _get_index(v: Any, key: Any) -> Any:
 
 
 def _concat(*parts: Any) -> str:
-    return _check_size("".join(p if isinstance(p, str) else _str(p) for p in parts))
+    texts = [p if isinstance(p, str) else _str(p) for p in parts]
+    _expect_size(sum(map(len, texts)), "a string template")
+    return "".join(texts)
 
 
 # -- evaluator -----------------------------------------------------------------------------
 
 
 class _Evaluator:
-    __slots__ = ("scope", "steps")
+    __slots__ = ("scope", "steps", "source")
 
     def __init__(self, scope: Any) -> None:
         self.scope, self.steps = scope, MAX_STEPS
+        self.source = ""  # the expression as written, for value_too_large
 
     def run(self, node: Node, env: dict[str, Any]) -> Any:
         self.steps -= 1
@@ -1059,6 +1078,11 @@ class _Evaluator:
     def guarded(self, node: Node, env: dict[str, Any]) -> Any:
         try:
             return self.run(node, env)
+        except _TooLarge as too_large:
+            tell = getattr(self.scope, "value_too_large", None)
+            if tell is not None:
+                tell(self.source, str(too_large))
+            return UNKNOWN
         except Exception:
             return UNKNOWN
 
@@ -1176,7 +1200,7 @@ class _Evaluator:
                 return UNKNOWN
             try:
                 return _check_size(fn(*values))  # type: ignore[misc]
-            except (_EvalError, _Unk):
+            except (_EvalError, _Unk, _TooLarge):
                 raise
             except Exception as e:  # arity, ipaddress, re, json, overflow...: a Terraform error
                 raise _EvalError(f"{node.name}: {e}") from None
@@ -1200,7 +1224,11 @@ def evaluate(node: Node, scope: Any = None) -> Any:
 def evaluate_value(value: Any, scope: Any = None) -> Any:
     """Evaluate a python-hcl2 7.x value (strings with ``${}``, numbers, lists, dicts...),
     looking root names (``var``, ``local``, ``aws_subnet``...) up with ``scope.get(name)``.
-    Never raises: what cannot be evaluated is UNKNOWN."""
+    Never raises: what cannot be evaluated is UNKNOWN.
+
+    A value that would be larger than ha-lint builds (1,000,000 characters or items, a number
+    of more than 4096 bits: ``indent(2000000000, "x\ny")``) is refused before it is built and
+    is UNKNOWN; a scope with a ``value_too_large(expression, message)`` method is told."""
     try:
         return _evaluate_value(value, _Evaluator(scope))
     except Exception:
@@ -1212,6 +1240,7 @@ def _evaluate_value(value: Any, ev: _Evaluator) -> Any:
         if "${" not in value and "%{" not in value and '"' not in value:
             return value
         node = _value_node(value)
+        ev.source = value
         return UNKNOWN if node is None else ev.guarded(node, {})
     if isinstance(value, float):
         return _norm(value)
@@ -1281,8 +1310,11 @@ def _coalesce(*args: Any, lists: bool = False) -> Any:
 _FORMAT_VERB = re.compile(r"%([-+ 0#]*)(\d{0,3})(?:\.(\d{1,3}))?([a-zA-Z%])")
 
 
-def _format(fmt: Any, *args: Any) -> str:
-    fmt, out, pos, n = _str(fmt), [], 0, 0
+def _format(fmt: Any, *args: Any, budget: int = _MAX_SIZE, name: str = "format()") -> str:
+    """format(); ``budget``: characters the result may hold. Each verb's text is at most 999
+    characters more than its argument (a %v list: jsonencode's bound), and the running total
+    is checked before it joins the rest."""
+    fmt, out, pos, n, size = _str(fmt), [], 0, 0, 0
     for m in _FORMAT_VERB.finditer(fmt):
         flags, width, precision, verb = m.groups()
         out.append(fmt[pos:m.start()] + ("%" if verb == "%" else ""))
@@ -1306,16 +1338,23 @@ def _format(fmt: Any, *args: Any) -> str:
             out.append((spec + verb) % float(_num(arg)))
         else:
             raise _EvalError(f"format: unsupported verb %{verb}")
+        size += len(out[-2]) + len(out[-1])
+        if size > budget:
+            raise _TooLarge(f"{name} would make more than the {_MAX_SIZE:,} characters ha-lint builds")
     if n != len(args):
         raise _EvalError("format: too many arguments")
-    return _check_size("".join(out) + fmt[pos:])
+    return "".join(out) + fmt[pos:]
 
 
 def _formatlist(fmt: Any, *args: Any) -> list[str]:
     lengths = {len(a) for a in args if isinstance(a, list)}
     if len(lengths) > 1:
         raise _EvalError("formatlist: lists of different lengths")
-    return [_format(fmt, *[a[i] if isinstance(a, list) else a for a in args]) for i in range(max(lengths, default=1))]
+    out, left = [], _MAX_SIZE
+    for i in range(max(lengths, default=1)):
+        out.append(_format(fmt, *[a[i] if isinstance(a, list) else a for a in args], budget=left, name="formatlist()"))
+        left -= len(out[-1])
+    return out
 
 
 def _cidr(prefix: Any, newbits: Any = None, num: Any = None, *, host: Any = None) -> str:
@@ -1361,8 +1400,7 @@ def _flatten(values: Any) -> list[Any]:
             raise _Unk  # it might be a list
         else:
             out.append(item)
-        if len(todo) + len(out) > _MAX_SIZE:
-            raise _EvalError("flatten: too large")
+        _expect_size(len(todo) + len(out), "flatten()", "items")
     return out
 
 
@@ -1385,7 +1423,9 @@ _GO_GROUP = re.compile(r"\$(\$|\{(\w+)\}|(\w+))")
 def _replace(s: Any, old: Any, new: Any) -> str:
     text, pattern, repl = _str(s), _str(old), _str(new)
     if not (len(pattern) > 1 and pattern[0] == pattern[-1] == "/"):
-        return _check_size(text.replace(pattern, repl))
+        _expect_size(len(text) + text.count(pattern) * (len(repl) - len(pattern)), "replace()")
+        return text.replace(pattern, repl)
+    inserted = [0]  # characters the replacements have made so far
 
     def expand(m: re.Match[str]) -> str:  # Go's $1, ${name}, $$ in the replacement
         def group(g: re.Match[str]) -> str:
@@ -1395,18 +1435,28 @@ def _replace(s: Any, old: Any, new: Any) -> str:
             except IndexError:
                 return ""
 
-        return _GO_GROUP.sub(group, repl)
+        made = _GO_GROUP.sub(group, repl)
+        inserted[0] += len(made)
+        _expect_size(len(text) + inserted[0], "replace()")
+        return made
 
-    return _check_size(re.sub(pattern[1:-1], expand, text))
+    return re.sub(pattern[1:-1], expand, text)
 
 
 def _jsonable(v: Any, budget: list[int]) -> Any:
-    budget[0] -= 1
-    if budget[0] < 0 or _opaque(v):
-        raise _EvalError("value too large") if budget[0] < 0 else _Unk
+    """``v`` for json.dumps; ``budget``: characters the text may hold (each value, key and
+    string counted before the text is made)."""
+    budget[0] -= 1 + (len(v) if isinstance(v, str) else 0)
+    if budget[0] < 0:
+        raise _TooLarge(f"jsonencode() would make more than the {_MAX_SIZE:,} characters ha-lint builds")
+    if _opaque(v):
+        raise _Unk
     if isinstance(v, list):
         return [_jsonable(x, budget) for x in v]
-    return {str(k): _jsonable(x, budget) for k, x in v.items()} if isinstance(v, dict) else v
+    if isinstance(v, dict):
+        budget[0] -= sum(len(str(k)) for k in v)
+        return {str(k): _jsonable(x, budget) for k, x in v.items()}
+    return v
 
 
 def _jsonencode(v: Any) -> str:
@@ -1641,6 +1691,23 @@ def _matchkeys(values: Any, keys: Any, search: Any) -> list[Any]:
     return [v for v, k in zip(vs, ks) if _find(search, k, False)]
 
 
+def _join(sep: Any, *lists: Any) -> str:
+    items, separator = [_str(x) for xs in lists for x in _list(xs)], _str(sep)
+    _expect_size(sum(map(len, items)) + len(separator) * max(len(items) - 1, 0), "join()")
+    return separator.join(items)
+
+
+def _concat_lists(*lists: Any) -> list[Any]:
+    _expect_size(sum(len(_list(xs)) for xs in lists), "concat()", "items")
+    return [x for xs in lists for x in _list(xs)]
+
+
+def _indent(spaces: Any, text: Any) -> str:
+    n, s = max(_int(spaces), 0), _str(text)
+    _expect_size(len(s) + s.count("\n") * n, "indent()")
+    return s.replace("\n", "\n" + " " * n)
+
+
 def _transpose(m: Any) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key in sorted(_map(m)):
@@ -1681,13 +1748,13 @@ def _parseint(text: Any, base: Any) -> int:
 
 _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "element": _element, "slice": _slice, "length": _length, "lookup": _lookup, "merge": _merge,
-    "concat": lambda *lists: [x for xs in lists for x in _list(xs)],
+    "concat": _concat_lists,
     "tolist": _nullable(lambda v: list(_list(v))), "toset": _nullable(lambda v: _set(_list(v))),
     "tomap": _nullable(lambda v: dict(_map(v))), "tonumber": _nullable(_num), "tobool": _nullable(_bool),
     "tostring": _nullable(lambda v: _fail("tostring: a collection") if isinstance(v, (list, dict)) else _str(v)),
     "coalesce": _coalesce, "coalescelist": lambda *ls: _coalesce(*ls, lists=True),
     "format": _format, "formatlist": _formatlist,
-    "join": lambda sep, *lists: _str(sep).join(_str(x) for xs in lists for x in _list(xs)),
+    "join": _join,
     "split": lambda sep, s: _str(s).split(_str(sep)) if _str(sep) else list(_str(s)),
     "cidrsubnet": _cidr, "cidrhost": lambda prefix, host: _cidr(prefix, host=host),
     "keys": lambda m: sorted(_map(m)), "values": lambda m: [_map(m)[k] for k in sorted(_map(m))],
@@ -1711,7 +1778,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "cidrsubnets": _cidrsubnets, "cidrnetmask": _cidrnetmask, "regex": _regex, "regexall": _regexall,
     "title": _title, "basename": _basename, "dirname": _dirname, "chomp": lambda s: _str(s).rstrip("\r\n"),
     "strrev": lambda s: _str(s)[::-1], "strcontains": lambda s, sub: _str(sub) in _str(s),
-    "indent": lambda n, s: _str(s).replace("\n", "\n" + " " * _int(n)),
+    "indent": _indent,
     "sensitive": lambda v: v, "nonsensitive": lambda v: v,
     "setunion": _set_op("setunion"), "setintersection": _set_op("setintersection"),
     "setsubtract": lambda a, b: _set_op("setsubtract")(a, b),

@@ -205,6 +205,17 @@ def timed_out(what: str, seconds: float) -> str:
     return f"took longer than {seconds:g} s to {what}; skipped (--file-timeout)"
 
 
+@contextmanager
+def _nested_stacks_deadline(template: str, seconds: float, errors: list[LoadError]) -> Iterator[None]:
+    """The expansion of one top-level template's nested stacks, under the per-file deadline:
+    when it runs out, one error names the template and the block ends (nothing is raised)."""
+    try:
+        with _deadline(seconds):
+            yield
+    except _Timeout:
+        errors.append(LoadError(template, f"its nested stacks {timed_out('expand', seconds)}"))
+
+
 def _run_job(job: _Job, js: _JobSettings) -> Any:
     """Load one file: (workload, resources) for a template or plan, a TfFile for Terraform,
     or a LoadError. Runs in a worker process when the scan is parallel."""
@@ -433,11 +444,17 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
 
         workloads, resources = resolve_cfn.expand_nested_stacks(
             workloads, resources, lambda path: read_text(path, str(path), settings.max_file_size), settings.region, result.warnings,
+            bounded=lambda top: _nested_stacks_deadline(top, settings.file_timeout, result.errors),
             boundary=boundary)
     if recipes:
         workloads, resources = stacks.connect(workloads, resources, recipes, read, result.warnings)
     if parameters:
         stacks.override_warnings(workloads, parameters, result.warnings)
+    if any(job.language == disc.CFN for job in jobs):
+        from ha_lint.resolve import cloudformation as resolve_cfn
+
+        for workload in workloads:  # each template's own, however it came to be resolved
+            result.warnings.extend(resolve_cfn.take_warnings(workload))
     tf_dirs = found.terraform_dirs()
     if tf_dirs:
         _load_terraform(tf_dirs, tf_files, settings, result, workloads, resources)

@@ -37,9 +37,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager, Iterator
 
 from ha_lint import kinds
 from ha_lint.loaders import LoadFailure
@@ -54,7 +56,9 @@ _SUB_VAR = re.compile(r"\$\{(?!!)([^}]+)\}")
 _MAX_DEPTH = 60
 _AZS_ASSUMED = 3  # Fn::GetAZs: every commercial region has at least 3 AZs (us-west-1 excepted)
 MAX_NESTED_DEPTH = 8
-MAX_NESTED_STACKS = 500  # instantiations per scan: a guard against fan-out, never reached by real stacks
+# Resources of one deployment: a top-level template and every stack it nests, each instantiation
+# counted (8 stacks nesting 8 nesting 7 make 448 leaves). The same bound as a Terraform root module's.
+MAX_DEPLOYMENT_RESOURCES = 50_000
 
 # Fn::GetAtt attributes that are one of the target's own properties (type -> attribute -> path).
 _ECHOED_ATTRIBUTES: dict[str, dict[str, str]] = {
@@ -566,56 +570,100 @@ def references(node: Any, path: str = "") -> list[tuple[str, str, str | None]]:
 
 _FOREACH = "Fn::ForEach::"
 MAX_FOREACH_RESOURCES = 2000  # resources one template's loops may make: a guard against fan-out
+MAX_FOREACH_ITEMS = 20_000  # items one template's loops may walk (nested loops multiply)
+_MAX_FOREACH_NESTING = 5
 
 
-def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> CfnTemplate:
+def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> tuple[CfnTemplate, list[ScanWarning]]:
     """The template with its ``Fn::ForEach::`` resource loops replaced by the resources they
     make, as the AWS::LanguageExtensions transform does: each item of the collection is put in
     for ``${Identifier}`` / ``&{Identifier}`` (alphanumerics only) in the logical ID and in
     ``Fn::Sub`` strings, and for ``Ref: Identifier``. A loop over a collection that is not
     known makes nothing (its resources are unknown). Each generated resource keeps the lines
-    of the loop body it came from."""
+    of the loop body it came from.
+
+    Budget: a template's loops make at most MAX_FOREACH_RESOURCES resources and walk at most
+    MAX_FOREACH_ITEMS items. Each top-level loop is counted before any of its resources is
+    built, and the count stops at the budget; a loop beyond it makes none of its resources
+    (some of a loop's resources would be a wrong picture) and the warning names it."""
     resources = tpl.template.get("Resources")
     if not isinstance(resources, dict) or not any(isinstance(k, str) and k.startswith(_FOREACH) for k in resources):
-        return tpl
+        return tpl, []
     out: dict[str, Any] = {}
     lines = dict(tpl.lines)
-    budget = [MAX_FOREACH_RESOURCES]
-
-    def loop(key: str, spec: Any, path: str, bindings: dict[str, str], depth: int) -> None:
-        if depth > 5 or not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str)
-                             and isinstance(spec[2], dict)):
-            return
-        identifier, collection, body = spec
-        items = ctx.value(_bind(collection, bindings))
-        if not isinstance(items, list) or not all(_is_text(i) for i in items):
-            return
-        for item in dict.fromkeys(_text(i) for i in items):
-            inner = {**bindings, identifier: item}
-            for out_key, value in body.items():
-                if not isinstance(out_key, str):
-                    continue
-                source = f"{path}.2.{out_key}"
-                if out_key.startswith(_FOREACH):
-                    loop(out_key, value, source, inner, depth + 1)
-                    continue
-                logical_id = _bind_text(out_key, inner)
-                if budget[0] <= 0 or logical_id in out or logical_id in resources or "." in logical_id:
-                    continue
-                budget[0] -= 1
-                out[logical_id] = _bind(value, inner)
-                prefix = f"{source}."
-                lines.setdefault(f"Resources.{logical_id}", tpl.lines.get(source, 1))
-                for k, v in tpl.lines.items():
-                    if k.startswith(prefix):
-                        lines.setdefault(f"Resources.{logical_id}.{k[len(prefix):]}", v)
-
+    lines_below: dict[str, list[tuple[str, int]]] = {}  # loop body -> (its keys' paths, line)
+    warnings: list[ScanWarning] = []
+    budget = _ForEachBudget(MAX_FOREACH_RESOURCES, MAX_FOREACH_ITEMS)
     for key, value in resources.items():
-        if isinstance(key, str) and key.startswith(_FOREACH):
-            loop(key, value, f"Resources.{key}", {}, 0)
-        else:
+        if not (isinstance(key, str) and key.startswith(_FOREACH)):
             out[key] = value
-    return CfnTemplate(tpl.file, {**tpl.template, "Resources": out}, lines)
+            continue
+        path = f"Resources.{key}"
+        made = budget.take(_loop_resources(ctx, value, path, {}, 0))
+        if made is None:
+            warnings.append(ScanWarning("resource-limit", f"{key} makes more than ha-lint expands from one template "
+                                        f"({MAX_FOREACH_RESOURCES} resources, {MAX_FOREACH_ITEMS} loop items); "
+                                        "its resources are not checked", tpl.file, tpl.lines.get(path)))
+            continue
+        for out_key, body, source, bindings in made:
+            logical_id = _bind_text(out_key, bindings)
+            if logical_id in out or logical_id in resources or "." in logical_id:
+                continue
+            out[logical_id] = _bind(body, bindings)
+            lines.setdefault(f"Resources.{logical_id}", tpl.lines.get(source, 1))
+            if source not in lines_below:
+                prefix = f"{source}."
+                lines_below[source] = [(k[len(prefix):], v) for k, v in tpl.lines.items() if k.startswith(prefix)]
+            for sub, line in lines_below[source]:
+                lines.setdefault(f"Resources.{logical_id}.{sub}", line)
+    return CfnTemplate(tpl.file, {**tpl.template, "Resources": out}, lines), warnings
+
+
+@dataclass
+class _ForEachBudget:
+    resources: int
+    items: int
+
+    def take(self, walk: Iterator[tuple[str, Any, str, dict[str, str]] | None]) -> list[Any] | None:
+        """All that ``walk`` yields (None marks one loop item walked), or None, with nothing
+        taken, when it goes past what is left: the walk stops there."""
+        resources, items = self.resources, self.items
+        made = []
+        for step in walk:
+            if step is None:
+                items -= 1
+            else:
+                made.append(step)
+                resources -= 1
+            if resources < 0 or items < 0:
+                return None
+        self.resources, self.items = resources, items
+        return made
+
+
+def _loop_resources(ctx: _Context, spec: Any, path: str, bindings: dict[str, str],
+                    depth: int) -> Iterator[tuple[str, Any, str, dict[str, str]] | None]:
+    """The resources one ``Fn::ForEach`` loop makes, lazily, so that a caller can stop at its
+    budget before anything is built: (logical ID as written, body, the body's path, the
+    identifiers' values) for each, and None for each item walked."""
+    if depth > _MAX_FOREACH_NESTING or not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str)
+                                            and isinstance(spec[2], dict)):
+        return
+    identifier, collection, body = spec
+    items = ctx.value(_bind(collection, bindings))
+    if not isinstance(items, list) or not all(_is_text(i) for i in items):
+        return
+    for item in dict.fromkeys(_text(i) for i in items):
+        yield None
+        inner = {**bindings, identifier: item}
+        for out_key, value in body.items():
+            if not isinstance(out_key, str):
+                continue
+            source = f"{path}.2.{out_key}"
+            if out_key.startswith(_FOREACH):
+                yield from _loop_resources(ctx, value, source, inner, depth + 1)
+            else:
+                yield out_key, value, source, inner
 
 
 def _bind_text(text: str, bindings: dict[str, str]) -> str:
@@ -647,12 +695,13 @@ def _bind(node: Any, bindings: dict[str, str]) -> Any:
 
 def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = None) -> tuple[Workload, list[Resource]]:
     ctx = _Context(tpl, settings)
-    expanded = _expand_foreach(tpl, ctx)
+    expanded, warnings = _expand_foreach(tpl, ctx)
     if expanded is not tpl:
         tpl, ctx = expanded, _Context(expanded, settings)
     metadata = tpl.template.get("Metadata") if isinstance(tpl.template.get("Metadata"), dict) else {}
     workload = Workload(workload_id or tpl.file, CLOUDFORMATION, tpl.file,
-                        {**metadata, PARAMETERS_KEY: _parameter_specs(ctx)})
+                        {**metadata, PARAMETERS_KEY: _parameter_specs(ctx),
+                         **({WARNINGS_KEY: warnings} if warnings else {})})
     globals_ = _sam_globals(tpl.template)
     property_lines = _property_lines(tpl.lines)
     resources: list[Resource] = []
@@ -783,8 +832,6 @@ def _line_at(lines: dict[str, int], path: str) -> int:
             return lines[path]
         path = path.rpartition(".")[0]
     return 1
-
-
 
 
 def _property_lines(lines: dict[str, int]) -> dict[str, dict[str, int]]:
@@ -999,10 +1046,15 @@ def _written(raw: Any) -> str:
     return json.dumps(raw, default=str)[:80] if not isinstance(raw, str) else raw
 
 
-
-
 # Workload.metadata key holding the template's parameters (parameters are not resources).
 PARAMETERS_KEY = "_ha_lint_parameters"
+# ... and the warnings resolving it gave (a worker's outcome carries them; take_warnings).
+WARNINGS_KEY = "_ha_lint_warnings"
+
+
+def take_warnings(workload: Workload) -> list[ScanWarning]:
+    """The warnings resolving ``workload``'s template gave, removed from its metadata."""
+    return workload.metadata.pop(WARNINGS_KEY, None) or []
 
 
 def _parameter_specs(ctx: _Context) -> dict[str, dict[str, Any]]:
@@ -1160,10 +1212,17 @@ def _scalar_text(node: Any) -> str:
 
 def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], read: Callable[[Path], str],
                          region: str | None, warnings: list[ScanWarning | str],
+                         bounded: Callable[[str], ContextManager[Any]] = nullcontext,
                          boundary: RepositoryRoot | None = None) -> tuple[list[Workload], list[Resource]]:
     """Resolve every local nested stack through the stack that nests it, with the parameters
     it passes; a scanned template that some other scanned template nests is then not also
     resolved on its own defaults.
+
+    Bounds: each top-level template's stacks are expanded inside ``bounded(its file)`` (the
+    scan's per-file deadline, which may end the block early and say so): a deployment cut
+    short keeps none of its nested stacks, its own resources stay. A deployment makes at most
+    MAX_DEPLOYMENT_RESOURCES resources: past it no more of its stacks are expanded, those
+    expanded before are kept (each is whole), and one warning says where it stopped.
 
     With ``boundary`` (``ha_lint.root``), a template outside the repository root that was not
     itself scanned is a ``reference-outside-root`` warning and is not read."""
@@ -1179,23 +1238,26 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
     expanded: set[str] = set()
     new_workloads: list[Workload] = []
     new_resources: list[Resource] = []
-    budget = [MAX_NESTED_STACKS]
+    own = Counter(r.workload for r in resources)
 
     def load(real: str, shown: str) -> CfnTemplate | None:
         if real not in templates:
-            templates[real] = None
+            loaded = None
             try:
                 from ha_lint.loaders import cloudformation
 
-                templates[real] = cloudformation.load(read(Path(real)), shown)
+                loaded = cloudformation.load(read(Path(real)), shown)
             except (LoadFailure, RecursionError):
                 pass
             except Exception:  # context only: a template that breaks the loader is skipped, never the scan
                 pass
+            templates[real] = loaded  # not before: a deadline may end the load half-way
         return templates[real]
 
-    def instantiate(stack: Resource, ancestors: tuple[str, ...]) -> None:
+    def instantiate(stack: Resource, ancestors: tuple[str, ...], deployment: _Deployment) -> None:
         nested: NestedStack = stack.meta["nested_stack"]
+        if deployment.full:
+            return  # said once, where the budget ran out
         if nested.remote:
             warnings.append(ScanWarning(
                 "nested-stack", f"nested stack {stack.address}: template {nested.url} is not a local file and no "
@@ -1212,7 +1274,7 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
             warn(f"{where}: template {nested.url!r} nests itself (directly or through another stack); "
                  "not expanded again")
             return
-        if len(ancestors) > MAX_NESTED_DEPTH or budget[0] <= 0:
+        if len(ancestors) > MAX_NESTED_DEPTH:
             warn(f"{where}: stacks nest deeper than ha-lint follows; {nested.url!r} not expanded")
             return
         if boundary is not None and real not in scanned and not boundary.inside_root(real):
@@ -1227,31 +1289,65 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
             if real not in scanned:  # a scanned template's own load error is reported already
                 warn(f"{where}: template {nested.url!r} could not be loaded")
             return
-        budget[0] -= 1
         settings = CfnSettings(region=region, passed={k: (v, o) for k, v, o in nested.parameters})
         try:
             workload, res = resolve(tpl, settings, workload_id=f"{stack.workload} > {stack.address}")
         except Exception as exc:  # a bug of ours: this nested stack is lost, never the scan
             warn(f"{where}: template {nested.url!r} could not be resolved ({type(exc).__name__}: {exc})")
             return
+        if not deployment.admits(res):
+            warnings.append(ScanWarning(
+                "resource-limit", f"the stacks this template nests make more than {MAX_DEPLOYMENT_RESOURCES} resources "
+                f"in all (each instantiation counted); ha-lint stopped at nested stack {stack.address} "
+                f"({stack.file}:{nested.line}): the stacks expanded before it are checked, it and the rest are not",
+                deployment.file))
+            return
         for child in res:
             child.meta["nested_in"] = stack.uid
-        expanded.add(real)
-        new_workloads.append(workload)
-        new_resources.extend(res)
+        deployment.expanded.add(real)
+        deployment.workloads.append(workload)
+        deployment.resources.extend(res)
         for child in res:
             if isinstance(child.meta.get("nested_stack"), NestedStack):
-                instantiate(child, ancestors + (real,))
+                instantiate(child, ancestors + (real,), deployment)
 
     for workload in workloads:
         real = _real(workload.entry_file) if workload.source == CLOUDFORMATION else None
         if real is None or real in called or workload.id not in stacks:
             continue
-        for stack in stacks[workload.id]:
-            instantiate(stack, (real,))
+        deployment = _Deployment(workload.entry_file, own[workload.id])
+        with bounded(workload.entry_file):
+            for stack in stacks[workload.id]:
+                instantiate(stack, (real,), deployment)
+            deployment.complete = True
+        if deployment.complete:  # else the deadline ended it: none of it is kept
+            expanded |= deployment.expanded
+            new_workloads += deployment.workloads
+            new_resources += deployment.resources
     dropped = {scanned[real].id for real in expanded if real in scanned}
     return ([w for w in workloads if w.id not in dropped] + new_workloads,
             [r for r in resources if r.workload not in dropped] + new_resources)
+
+
+@dataclass
+class _Deployment:
+    """One top-level template's nested stacks as they are expanded (kept once complete)."""
+
+    file: str  # the top-level template
+    count: int  # resources so far, the template's own included
+    expanded: set[str] = field(default_factory=set)  # templates instantiated
+    workloads: list[Workload] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    full: bool = False  # the budget ran out: no more stacks are expanded
+    complete: bool = False  # every stack was expanded (or refused) within the deadline
+
+    def admits(self, res: list[Resource]) -> bool:
+        """Whether one more instantiation, of these resources, fits the budget (counted if so)."""
+        if self.full or self.count + len(res) > MAX_DEPLOYMENT_RESOURCES:
+            self.full = True
+            return False
+        self.count += len(res)
+        return True
 
 
 def _real(path: str) -> str:

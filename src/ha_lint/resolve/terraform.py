@@ -664,6 +664,13 @@ class _Scope:
         self.instance = instance
         self.extra = extra
 
+    def value_too_large(self, expression: str, message: str) -> None:
+        """hclexpr refused to build a value (``indent(2000000000, ...)``): it is unknown, and
+        said at each place the expression is written."""
+        for file, line in _written_at(self.instance.module, expression):
+            self.instance.run_.warnings.append(ScanWarning("value-too-large", f"{message}; the value is unknown",
+                                                           file, line))
+
     def get(self, name: str, default: Any = UNKNOWN) -> Any:
         if name in self.extra:
             return self.extra[name]
@@ -683,6 +690,25 @@ class _Scope:
         if "_" in name:
             return _Lazy(lambda rname: inst.resource_handle(name, rname))
         return default
+
+
+def _written_at(module: TfModule, expression: str) -> list[tuple[str, int | None]]:
+    """The file and line of each argument (or local) written as ``expression``; else the
+    module's directory."""
+    def paths(raw: Any, path: str) -> list[str]:
+        if isinstance(raw, (list, dict)):
+            items = raw.items() if isinstance(raw, dict) else enumerate(raw)
+            return [found for key, item in items for found in paths(item, f"{path}.{key}")]
+        return [path] if raw == expression else []
+
+    places = []
+    for block in [b for f in module.files for b in f.blocks] + module.locals():
+        for key, raw in block.body.items():
+            for path in paths(raw, key):
+                while path not in block.lines and "." in path:  # the nearest line python-hcl2 kept
+                    path = path.rsplit(".", 1)[0]
+                places.append((block.file, block.lines.get(path, block.line)))
+    return places or [(module.directory, None)]
 
 
 class _EmptyScope:

@@ -1,0 +1,280 @@
+"""Budgets that really bound (issue 16, defects 2, 8 and 9): input a few kilobytes long that
+asks for millions of resources, characters or items is refused before it is built, said in a
+warning or error naming the file, and every other file of the scan keeps its findings.
+
+Each test would run for minutes, or exhaust memory, without its bound: the time limits below
+are what makes them fail if a bound stops working.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from ha_lint.loaders.cloudformation import load
+from ha_lint.model import ScanWarning
+from ha_lint.resolve.cloudformation import (MAX_DEPLOYMENT_RESOURCES, MAX_FOREACH_RESOURCES, CfnSettings,
+                                            resolve, take_warnings)
+from ha_lint.scan import INTERNAL_ERROR, ScanResult
+from test_hostile import GOOD, cli_good, errors_of, good_findings, make_repo, scan_api
+
+CFN_HEAD = 'AWSTemplateFormatVersion: "2010-09-09"\n'
+
+
+def warnings_of(result: ScanResult, root: Path, code: str) -> list[tuple[str, int | None, str]]:
+    return [(os.path.relpath(w.file, root) if w.file else "", w.line, w.message)
+            for w in result.warnings if isinstance(w, ScanWarning) and w.code == code]
+
+
+def clean(result: ScanResult) -> bool:
+    return result.rule_failures == [] and not any(INTERNAL_ERROR in e.message for e in result.errors)
+
+
+# -- nested stacks ------------------------------------------------------------------------------
+
+
+def stacks_of(count: int, child: str) -> str:
+    return CFN_HEAD + "Resources:\n" + "".join(
+        f"  Stack{i}:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./{child}\n"
+        for i in range(count))
+
+
+def foreach_of(*sizes: int) -> str:
+    """A template whose only resources come from nested Fn::ForEach loops of these sizes (the
+    outermost loop's key on line 4)."""
+    text = CFN_HEAD + "Transform: AWS::LanguageExtensions\nResources:\n"
+    column, lead, names = 2, "  ", "ABCDEFGH"
+    for depth, size in enumerate(sizes):
+        items = ", ".join(f"{names[depth].lower()}{i}" for i in range(size))
+        item = " " * (column + 2)
+        text += f"{lead}Fn::ForEach::Loop{names[depth]}:\n{item}- {names[depth]}\n{item}- [{items}]\n{item}- "
+        column, lead = column + 4, ""  # the next key follows the body's "- "
+    ids = "".join("${" + names[d] + "}" for d in range(len(sizes)))
+    return text + f"Queue{ids}:\n{' ' * (column + 2)}Type: AWS::SQS::Queue\n"
+
+
+def fan_out(root: Path, leaf: str, shape: tuple[int, ...] = (8, 8, 7)) -> None:
+    """parent.yaml nests shape[0] stacks of child1.yaml, which nests shape[1] of child2.yaml
+    ...; the last level nests ``leaf``."""
+    names = ["parent.yaml"] + [f"child{i}.yaml" for i in range(1, len(shape))] + ["leaf.yaml"]
+    for i, count in enumerate(shape):
+        (root / names[i]).write_text(stacks_of(count, names[i + 1]), encoding="utf-8")
+    (root / "leaf.yaml").write_text(leaf, encoding="utf-8")
+
+
+def test_foreach_of_builds_the_loops_it_says() -> None:
+    """The generator above, checked once: 3 x 4 loops make 12 queues."""
+    _, found = resolve(load(foreach_of(3, 4), "leaf.yaml"), CfnSettings())
+    assert sorted(r.address for r in found) == sorted(f"Queuea{i}b{j}" for i in range(3) for j in range(4))
+
+
+def test_nested_stack_fan_out_stops_at_one_budget_for_the_whole_deployment(tmp_path: Path) -> None:
+    """8 x 8 x 7 stacks around a 44 x 44 loop would be 448 x 1,936 = 867,328 resources (96 s
+    and 2.9 GB before the budget); the deployment stops at 50,000, says so once, and keeps the
+    stacks it expanded whole."""
+    root = make_repo(tmp_path / "repo")
+    fan_out(root, foreach_of(44, 44))
+    started = time.monotonic()
+    result = scan_api(root, file_timeout=5)
+    assert time.monotonic() - started < 20
+    assert errors_of(result, root) == set() and clean(result)
+    assert good_findings(result, root) == GOOD
+    [(file, line, message)] = warnings_of(result, root, "resource-limit")
+    assert (file, line) == ("parent.yaml", None)
+    assert message.startswith(f"the stacks this template nests make more than {MAX_DEPLOYMENT_RESOURCES} resources "
+                              "in all (each instantiation counted); ha-lint stopped at nested stack Stack")
+    assert message.endswith("the stacks expanded before it are checked, it and the rest are not")
+    # Whole leaves only: 25 of them (25 x 1,936 = 48,400) plus the stacks nesting them.
+    assert MAX_DEPLOYMENT_RESOURCES - 1936 < result.resources <= MAX_DEPLOYMENT_RESOURCES + 20
+
+
+def test_nested_stack_fan_out_keeps_memory_bounded(tmp_path: Path) -> None:
+    """The same fan-out through the command line, in one process (-j 1): its peak memory."""
+    root = make_repo(tmp_path / "repo")
+    fan_out(root, foreach_of(44, 44))
+    measure = ("import resource, runpy, sys\n"
+               "sys.argv = ['ha-lint'] + sys.argv[1:]\n"
+               "try:\n    runpy.run_module('ha_lint', run_name='__main__')\n"
+               "except SystemExit as exc:\n    code = exc.code\n"
+               "sys.stderr.write(f'peak-kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}')\n"
+               "raise SystemExit(code)\n")
+    run = subprocess.run([sys.executable, "-c", measure, ".", "--format", "json", "--select", "HA101", "--no-cache",
+                          "--no-config", "-j", "1", "--file-timeout", "5"],
+                         capture_output=True, text=True, cwd=root, timeout=120)
+    assert "Traceback" not in run.stderr and run.returncode == 1, run.stderr
+    report = json.loads(run.stdout)
+    assert report["errors"] == [] and cli_good(report) == GOOD
+    assert [w["code"] for w in report["warnings"]] == ["resource-limit"]
+    peak_mb = int(run.stderr.rsplit("peak-kb=", 1)[1]) / 1024
+    assert peak_mb < 500, f"peak memory {peak_mb:.0f} MB"
+
+
+def test_a_loop_over_budget_inside_a_nested_stack_is_said_once(tmp_path: Path) -> None:
+    """The fan-out of the issue (8 x 8 x 7 around 45 x 45 = 2,025 > 2,000 per template): the
+    leaf's loop makes nothing, one warning for the leaf (not one per instantiation)."""
+    root = make_repo(tmp_path / "repo")
+    fan_out(root, foreach_of(45, 45))
+    started = time.monotonic()
+    result = scan_api(root, file_timeout=5)
+    assert time.monotonic() - started < 20
+    assert errors_of(result, root) == set() and clean(result) and good_findings(result, root) == GOOD
+    assert warnings_of(result, root, "resource-limit") == [
+        ("leaf.yaml", 4, f"Fn::ForEach::LoopA makes more than ha-lint expands from one template "
+                         f"({MAX_FOREACH_RESOURCES} resources, 20000 loop items); its resources are not checked")]
+
+
+# An alarm can land in a gc callback, which swallows the exception and reports it as
+# "unraisable": the timer fires again 0.1 s later, and that is what is tested.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_nested_stack_expansion_runs_under_the_file_deadline(tmp_path: Path) -> None:
+    """Every file is a cache hit, so only the expansion (64 x 400 resources) runs against a
+    millisecond: it is cut short, one error names the parent, the nested templates are judged
+    on their own defaults, and the other files are intact."""
+    root = make_repo(tmp_path / "repo")
+    fan_out(root, foreach_of(20, 20), shape=(8, 8))
+    cache = tmp_path / "cache"
+    warm = scan_api(root, cache_dir=cache, file_timeout=60)
+    assert errors_of(warm, root) == set() and warm.resources > 25_000
+    started = time.monotonic()
+    cold = scan_api(root, cache_dir=cache, file_timeout=0.001)
+    assert time.monotonic() - started < 20
+    assert errors_of(cold, root) == {
+        ("parent.yaml", None, "its nested stacks took longer than 0.001 s to expand; skipped (--file-timeout)")}
+    assert good_findings(cold, root) == GOOD and clean(cold)
+    # parent (8 stacks) + child1 (8) + leaf (400), each on its own: nothing half-expanded is kept.
+    assert cold.resources == 8 + 8 + 400 + (warm.resources - 8 - 8 * 8 - 64 * 400)
+
+
+# -- Fn::ForEach --------------------------------------------------------------------------------
+
+
+def test_foreach_budget_stops_the_walk_before_building_anything(tmp_path: Path) -> None:
+    """3 nested loops of 300 items: 27,000,000 combinations. The count stops at the budget,
+    so this returns at once, with the warning, and the template's other resources."""
+    text = foreach_of(300, 300, 300) + "  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n" \
+                                       "      Engine: postgres\n      MultiAZ: false\n"
+    started = time.monotonic()
+    workload, found = resolve(load(text, "loops.yaml"), CfnSettings())
+    assert time.monotonic() - started < 2
+    assert [r.address for r in found] == ["Db"]
+    assert take_warnings(workload) == [ScanWarning(
+        "resource-limit", f"Fn::ForEach::LoopA makes more than ha-lint expands from one template "
+                          f"({MAX_FOREACH_RESOURCES} resources, 20000 loop items); its resources are not checked",
+        "loops.yaml", 4)]
+    # The same through a whole scan: the warning, and the other files' findings.
+    root = make_repo(tmp_path / "repo", {"loops.yaml": text})
+    started = time.monotonic()
+    result = scan_api(root)
+    assert time.monotonic() - started < 10
+    assert [(f, line) for f, line, _ in warnings_of(result, root, "resource-limit")] == [("loops.yaml", 4)]
+    assert good_findings(result, root) == GOOD and errors_of(result, root) == set() and clean(result)
+
+
+def test_foreach_loops_that_make_nothing_are_bounded_by_the_items_they_walk() -> None:
+    """Loops whose innermost collection is empty make no resource, yet 300^4 walks would take
+    hours: the items walked are counted too."""
+    text = CFN_HEAD + textwrap.dedent("""\
+        Transform: AWS::LanguageExtensions
+        Resources:
+          Fn::ForEach::A:
+            - A
+            - [%s]
+            - Fn::ForEach::B:
+                - B
+                - [%s]
+                - Fn::ForEach::C:
+                    - C
+                    - [%s]
+                    - Fn::ForEach::D:
+                        - D
+                        - []
+                        - Queue${A}${B}${C}${D}:
+                            Type: AWS::SQS::Queue
+        """) % tuple(", ".join(f"{n}{i}" for i in range(300)) for n in "abc")
+    started = time.monotonic()
+    workload, found = resolve(load(text, "empty.yaml"), CfnSettings())
+    assert time.monotonic() - started < 2
+    assert found == [] and [w.line for w in take_warnings(workload)] == [4]
+
+
+def test_foreach_budget_is_shared_by_a_templates_loops_each_kept_whole_or_not_at_all() -> None:
+    text = CFN_HEAD + "Transform: AWS::LanguageExtensions\nResources:\n" + "".join(
+        f"  Fn::ForEach::{name}:\n    - X\n    - [{', '.join(f'i{i}' for i in range(size))}]\n"
+        f"    - {name}${{X}}:\n        Type: AWS::SQS::Queue\n"
+        for name, size in (("First", 1500), ("Second", 600), ("Third", 400)))
+    workload, found = resolve(load(text, "loops.yaml"), CfnSettings())
+    names = {r.address.rstrip("0123456789i") for r in found}
+    assert names == {"First", "Third"} and len(found) == 1900
+    assert [(w.line, w.message.split()[0]) for w in take_warnings(workload)] == [(9, "Fn::ForEach::Second")]
+
+
+# -- HCL functions ------------------------------------------------------------------------------
+
+# Each tag asks for more than 1,000,000 characters or items from a few bytes. local.half: a
+# string of 600,003 characters (allowed); local.items: a list of 500,003 one-character strings;
+# local.n1 ... n7 square 2^128 until it passes 4096 bits (squaring on would take hours).
+BIG_TF = """\
+locals {
+  half  = indent(600000, "a\\nb")
+  items = split("", indent(500000, "a\\nb"))
+  n1    = 340282366920938463463374607431768211456
+  n2    = local.n1 * local.n1
+  n3    = local.n2 * local.n2
+  n4    = local.n3 * local.n3
+  n5    = local.n4 * local.n4
+  n6    = local.n5 * local.n5
+  n7    = local.n6 * local.n6
+}
+
+resource "aws_s3_bucket" "big" {
+  bucket = "orders-big"
+  tags = {
+    Indent     = indent(2000000000, "x\\ny")
+    Join       = join(format("%999s%999s", "", ""), range(1000))
+    Concat     = length(concat(local.items, local.items))
+    Flatten    = length(flatten([local.items, local.items]))
+    Replace    = replace(local.half, " ", "xx")
+    ReplaceRe  = replace(local.half, "/ /", "xx")
+    Format     = format("%s%s", local.half, local.half)
+    FormatList = length(formatlist("%999s", range(1024)))
+    Json       = jsonencode([local.half, local.half])
+    Template   = "${local.half}${local.half}"
+    Number     = local.n7
+    Fine       = indent(2, "a\\nb")
+  }
+}
+"""
+
+BIG_WARNINGS = {
+    ("big/main.tf", 9, "a number of more than 4096 bits, more than ha-lint works with"),  # n6 = 2^4096
+    ("big/main.tf", 16, "indent() would make 2,000,000,003 characters, more than the 1,000,000 ha-lint builds"),
+    ("big/main.tf", 17, "join() would make 1,998,892 characters, more than the 1,000,000 ha-lint builds"),
+    ("big/main.tf", 18, "concat() would make 1,000,006 items, more than the 1,000,000 ha-lint builds"),
+    ("big/main.tf", 19, "flatten() would make 1,000,006 items, more than the 1,000,000 ha-lint builds"),
+    ("big/main.tf", 20, "replace() would make 1,200,003 characters, more than the 1,000,000 ha-lint builds"),
+    # a regular expression's replacements are counted as they are made: it stops at the first one too many
+    ("big/main.tf", 21, "replace() would make 1,000,001 characters, more than the 1,000,000 ha-lint builds"),
+    ("big/main.tf", 22, "format() would make more than the 1,000,000 characters ha-lint builds"),
+    ("big/main.tf", 23, "formatlist() would make more than the 1,000,000 characters ha-lint builds"),
+    ("big/main.tf", 24, "jsonencode() would make more than the 1,000,000 characters ha-lint builds"),
+    ("big/main.tf", 25, "a string template would make 1,200,006 characters, more than the 1,000,000 ha-lint builds"),
+}
+
+
+def test_hcl_functions_refuse_a_result_too_large_before_building_it(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {"big/main.tf": BIG_TF})
+    started = time.monotonic()
+    result = scan_api(root)
+    assert time.monotonic() - started < 20
+    assert errors_of(result, root) == set() and clean(result)
+    assert good_findings(result, root) == GOOD
+    said = {(file, line, message.removesuffix("; the value is unknown"))
+            for file, line, message in warnings_of(result, root, "value-too-large")}
+    assert said == BIG_WARNINGS
