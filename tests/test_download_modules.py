@@ -237,6 +237,21 @@ def test_registry_down_uses_the_highest_cached_matching_version_with_a_warning(
     assert len(offline) == 1 and "1.2.0" in offline[0]["message"] and offline[0]["line"] == 2
 
 
+def test_a_git_remote_that_cannot_be_reached_uses_the_last_checkout_of_its_ref(tmp_path: Path, git_module: Path) -> None:
+    source = f"git::file://{git_module}//modules/x?ref=v1.0.0"
+    first = fetcher(tmp_path)
+    path = first.locate(source, None, "main.tf", 8)
+    assert path is not None and first.errors == []
+    git_module.rename(tmp_path / "moved")
+    again = fetcher(tmp_path)
+    assert again.locate(source, None, "main.tf", 8) == path
+    [warning] = again.warnings
+    assert warning.code == "module-offline" and "cached checkout of v1.0.0" in warning.message and again.errors == []
+    never = ModuleFetcher(tmp_path / "empty", dict(os.environ))
+    assert never.locate(source, None, "main.tf", 8) is None
+    assert "no cached checkout of v1.0.0" in never.errors[0].message
+
+
 def test_a_failed_download_is_a_load_error_at_the_module_block(tmp_path: Path, registry: Server, git_module: Path) -> None:
     root = tmp_path / "repo"
     root.mkdir()

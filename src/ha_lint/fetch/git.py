@@ -59,9 +59,11 @@ def _run(args: list[str], environ: dict[str, str], deadline: float, cwd: Path | 
     except subprocess.TimeoutExpired:
         raise GitError(f"took longer than {TIMEOUT:.0f} s; gave up") from None
     if done.returncode != 0:
-        message = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["git failed"])[-1]
-        if any(s in message for s in ("Could not resolve host", "Connection refused", "timed out",
-                                       "Could not read from remote", "unable to access")):
+        stderr = done.stderr.decode("utf-8", "replace").strip()
+        lines = [line for line in stderr.splitlines() if line.startswith(("fatal:", "error:"))] or stderr.splitlines()
+        message = lines[0] if lines else "git failed"
+        if any(s in stderr for s in ("Could not resolve host", "Connection refused", "timed out",
+                                     "Could not read from remote", "unable to access")):
             raise GitUnreachable(message)
         raise GitError(message)
     return done.stdout.decode("utf-8", "replace")
