@@ -103,14 +103,32 @@ def write(path: Path, findings: Iterable[Finding], root: Path) -> int:
 Key = tuple[str, str, str, str, "str | None"]  # identity and root (None: an entry without one)
 
 
+MAX_BASELINE_BYTES = 256 * 1024 * 1024  # about a million findings: more is not a baseline
+
+
 def load(path: Path) -> Counter[Key]:
-    """How many findings of each identity (and root) the baseline accepts."""
+    """How many findings of each identity (and root) the baseline accepts. A file that is not
+    a regular file, too large, too deeply nested or not JSON is a BaselineError naming it."""
+    from ha_lint.discover import not_a_regular_file
+
+    problem = not_a_regular_file(path)  # a named pipe would be waited on for ever
+    if problem:
+        raise BaselineError(f"cannot read baseline {path}: it {problem.removesuffix('; not scanned')}")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BASELINE_BYTES + 1)
+        if len(data) > MAX_BASELINE_BYTES:
+            raise BaselineError(f"baseline {path} is larger than {MAX_BASELINE_BYTES:,} bytes; not a baseline")
+        document = json.loads(data.decode("utf-8"))
     except OSError as exc:
         raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise BaselineError(f"baseline {path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BaselineError(f"baseline {path} nests too deeply to be a baseline (lists or mappings inside "
+                            "thousands of others)") from None
+    except MemoryError:
+        raise BaselineError(f"baseline {path} needs more memory to read than this machine allows") from None
     if not isinstance(document, dict) or document.get("ha-lint-baseline") != FORMAT \
             or not isinstance(document.get("findings"), list):
         raise BaselineError(f"{path} is not an ha-lint baseline (format {FORMAT}): write one with --write-baseline")

@@ -1111,6 +1111,28 @@ def _is_intrinsic(value: dict[str, Any]) -> bool:
 # -- parameter files -----------------------------------------------------------------------
 
 
+_MAX_PARAMETER_FILE_BYTES = 10 * 1024 * 1024
+_MAX_PARAMETER_DEPTH = 50  # a parameter file is a flat list or mapping; its values rarely nest at all
+
+
+def _deeper_than(root: Any, limit: int) -> bool:
+    """Whether a composed YAML node tree nests more than ``limit`` collections (checked
+    without recursion, so that nothing later recurses through an absurdly deep file)."""
+    stack = [(root, 0)] if root is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node.value, list):
+            stack.extend((child, depth + 1) for item in node.value
+                         for child in (item if isinstance(item, tuple) else (item,)))
+    return False
+
+
+def _too_deep_parameters() -> LoadFailure:
+    return LoadFailure(f"nests deeper than {_MAX_PARAMETER_DEPTH} levels; not a parameter file, not read")
+
+
 def read_parameter_file(path: Path, shown: str | None = None) -> dict[str, tuple[Any, Origin]]:
     """Parameter values from a file, each with the line that sets it. Accepted forms:
     the CLI's ``[{"ParameterKey": k, "ParameterValue": v}]`` (``UsePreviousValue: true``
@@ -1118,17 +1140,30 @@ def read_parameter_file(path: Path, shown: str | None = None) -> dict[str, tuple
     CodePipeline template configuration ``{"Parameters": {k: v}}``; JSON or YAML."""
     import yaml
 
+    from ha_lint.discover import not_a_regular_file
+
     shown = shown or str(path)
+    problem = not_a_regular_file(path)  # a named pipe would be waited on for ever
+    if problem:
+        raise LoadFailure(problem.replace("not scanned", "not read"))
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_PARAMETER_FILE_BYTES + 1)
+        text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise LoadFailure(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+    if len(data) > _MAX_PARAMETER_FILE_BYTES:
+        raise LoadFailure(f"is larger than {_MAX_PARAMETER_FILE_BYTES:,} bytes; not a parameter file, not read")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise LoadFailure(f"not valid JSON/YAML: {getattr(exc, 'problem', None) or exc}",
                           mark.line + 1 if mark else None) from None
+    except RecursionError:  # PyYAML's pure-Python composer recurses once per level
+        raise _too_deep_parameters() from None
+    if _deeper_than(root, _MAX_PARAMETER_DEPTH):
+        raise _too_deep_parameters()
     name = Path(shown).name
     out: dict[str, tuple[Any, Origin]] = {}
 
