@@ -126,3 +126,61 @@ def test_installed_modules_give_no_warning_and_a_broken_file_in_one_is_said(tmp_
     assert [(w["code"], w["file"].endswith(".terraform/modules/db/broken.tf"), w["line"]) for w in doc["warnings"]] \
         == [("module-file-not-loaded", True, 2)]
     assert "not valid HCL" in doc["warnings"][0]["message"]
+
+
+def warnings_of(doc: dict, code: str) -> list[tuple[str | None, int | None, str]]:
+    return [(w["file"], w["line"], w["message"]) for w in doc["warnings"] if w["code"] == code]
+
+
+def test_inputs_that_match_no_variable_are_said_where_they_are_written(tmp_path: Path) -> None:
+    root = write(tmp_path / "live", {
+        "prod/main.tf": 'provider "aws" {\n  region = "eu-west-1"\n}\n\n'
+                        'variable "environment" {\n  default = "prod"\n}\n\n'
+                        'module "db" {\n  source    = "../modules/db"\n  multi_azz = true\n  name      = "orders"\n}\n',
+        "prod/terraform.tfvars": 'environment = "prod"\nenvironmnet = "prod"\n',
+        "dev/main.tf": 'variable "size" {\n  default = 1\n}\n',
+        "modules/db/main.tf": 'variable "name" {}\nvariable "multi_az" {\n  default = false\n}\n'
+                              'resource "aws_db_instance" "this" {\n  identifier = var.name\n  multi_az   = var.multi_az\n}\n',
+        "extra.tfvars": 'size = 2\nsise = 3\n',
+    })
+    code, reports = scan_all_formats(root, "--select", "HA101", "--var", "size=2", "--var", "colour=blue",
+                                     "--var-file", "live/extra.tfvars")
+    doc = json.loads(reports["json"])
+    assert code == 1 and [f["resource"] for f in doc["findings"]] == ["module.db.aws_db_instance.this"]
+    unknown = warnings_of(doc, "input-unknown")
+    assert (  # the misspelt module input, at its own line; multi_az stays at its default (the finding)
+        "live/prod/main.tf", 11,
+        "module.db: input 'multi_azz' matches no variable of the module (live/modules/db); Terraform refuses it "
+        "(\"Unsupported argument\"): a misspelt or removed input, its value goes nowhere") in unknown
+    assert ("live/prod/terraform.tfvars", 2, "terraform.tfvars sets 'environmnet', which matches no variable of the "
+            "root module live/prod: its value goes nowhere") in unknown
+    # --var and --var-file apply to every root: only a name no root declares is said (size is dev's)
+    assert (None, None, "--var colour: matches no variable of any scanned root module; its value goes nowhere") in unknown
+    assert ("live/extra.tfvars", 2, "--var-file live/extra.tfvars sets 'sise', which matches no variable of any "
+            "scanned root module: its value goes nowhere") in unknown
+    assert len(unknown) == 4
+    assert warnings_of(doc, "variable-unset") == []  # every root variable has a default or a value
+
+
+def test_root_variables_with_no_value_are_listed_once_per_deployed_root(tmp_path: Path) -> None:
+    root = write(tmp_path / "live", {
+        # deployed as it is (a provider block): its unset variables are worth a word, with their readers
+        "prod/main.tf": 'provider "aws" {\n  region = "eu-west-1"\n}\n\nvariable "multi_az" {\n  type = bool\n}\n'
+                        'variable "retention" {}\nvariable "name" {}\n\n'
+                        'resource "aws_db_instance" "db" {\n  identifier              = var.name\n'
+                        '  multi_az                = var.multi_az\n  backup_retention_period = var.retention\n}\n',
+        "prod/terraform.tfvars": 'name = "orders"\n',
+        # a module written to be called (no provider, no tfvars): no values is normal there
+        "modules/queue/main.tf": 'variable "name" {}\nresource "aws_sqs_queue" "q" {\n  name = var.name\n}\n',
+    })
+    code, reports = scan_all_formats(root, "--select", "HA101,BK201")
+    doc = json.loads(reports["json"])
+    assert doc["findings"] == [] and code == 0  # unknown values are not findings: the warning says why
+    assert warnings_of(doc, "variable-unset") == [(
+        "live/prod/main.tf", 5,
+        "root module live/prod: variables multi_az, retention have no value and no default (give them with --var, "
+        "--var-file or a terraform.tfvars); what reads them is unknown, so the rules that need it are not judged: "
+        "aws_db_instance.db.multi_az, aws_db_instance.db.backup_retention_period")]
+    code, reports = scan_all_formats(root, "--select", "HA101,BK201", "--var", "multi_az=false", "--var", "retention=0")
+    doc = json.loads(reports["json"])
+    assert warnings_of(doc, "variable-unset") == [] and {f["rule_id"] for f in doc["findings"]} == {"HA101", "BK201"}

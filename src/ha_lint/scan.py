@@ -553,7 +553,9 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
                                         boundary=settings.repository_root())
     fetcher = _module_fetcher(settings, tf_settings, result) if settings.download_modules else None
     cache = _module_cache(settings, tf_settings)
-    for root in resolve_tf.root_modules(modules):
+    roots = resolve_tf.root_modules(modules)
+    result.warnings.extend(_unknown_cli_variables(roots, settings))
+    for root in roots:
         if not root.files:
             continue
         key = cache.key(os.fsencode(root.path.resolve()), root.directory, *(f.file for f in root.files)) if cache else ""
@@ -594,6 +596,24 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
         workloads.append(workload)
         resources.extend(res)
         result.warnings.extend(warnings)
+
+
+def _unknown_cli_variables(roots: list[Any], settings: ScanSettings) -> list[ScanWarning]:
+    """``--var`` / ``--var-file`` names that no scanned Terraform root declares (input-unknown)."""
+    if not settings.variables and not settings.var_files:
+        return []
+    from ha_lint.loaders import terraform as tf
+    from ha_lint.resolve import terraform as resolve_tf
+    from ha_lint.resolve.tfinputs import unknown_cli_variables
+
+    def read_var_file(path: Path) -> dict[str, tuple[Any, int]] | None:
+        if path.name.endswith(".json"):
+            return resolve_tf.json_tfvars(path)
+        try:
+            return tf.load_tfvars(read_text(path, str(path), settings.max_file_size), str(path))
+        except LoadFailure:  # the file's own load error is reported by resolution
+            return None
+    return unknown_cli_variables(roots, settings.variables, [Path(p) for p in settings.var_files], read_var_file)
 
 
 def _module_fetcher(settings: ScanSettings, tf_settings: Any, result: ScanResult) -> Any:

@@ -48,7 +48,7 @@ from typing import Any, Callable
 from ha_lint import hclexpr
 from ha_lint.loaders.terraform import TfBlock, TfModule
 from ha_lint.model import TERRAFORM, ModuleCall, Resource, ScanWarning, Workload
-from ha_lint.resolve import chain, tftypes
+from ha_lint.resolve import chain, tfinputs, tftypes
 from ha_lint.root import RepositoryRoot
 from ha_lint.values import UNKNOWN, AzToken, CallInput, Choice, DynamicBlock, Origin, Ref
 
@@ -95,7 +95,8 @@ def root_modules(modules: dict[Path, TfModule]) -> list[TfModule]:
 def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
             tfvars: dict[str, Any]) -> tuple[Workload, list[Resource], list[ScanWarning]]:
     """Instantiate a root module and its children, with the warnings of what could not be
-    read (``module-not-found``, ``module-cycle``, ``resource-limit``)."""
+    read (``module-not-found``, ``module-cycle``, ``resource-limit``) and of inputs that go
+    nowhere (``input-unknown``, ``variable-unset``: ``tfinputs``)."""
     files = [f.file for f in root.files]
     entry = next((f for f in files if f.endswith("main.tf")), files[0] if files else root.directory)
     workload = Workload(root.directory, TERRAFORM, entry, {})
@@ -112,6 +113,7 @@ def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
     inputs = {name: _Input(value=value, origin=origin) for name, (value, origin) in tfvars.items()}
     instance = _Instance(run, root, "", "", inputs, None, (str(root.path.resolve()),), 0)
     instance.run()
+    run.warnings.extend(tfinputs.root_input_warnings(root, tfvars))
     return workload, run.out, list(dict.fromkeys(run.warnings))
 
 
@@ -455,6 +457,7 @@ class _Instance:
         child = self._child_module(name, block)
         if child is None:
             return {}
+        self.run_.warnings.extend(tfinputs.unknown_module_inputs(name, block, child))
         keys = self.instance_keys(block)
         unknown = keys is UNKNOWN
         providers = block.body.get("providers") if isinstance(block.body.get("providers"), dict) else {}
@@ -895,7 +898,7 @@ def read_tfvars(module: TfModule, settings: TfSettings, parse_file: Callable[[Pa
         if not path.is_file():
             continue
         shown = str(path) if path in settings.var_files else os.path.join(module.directory, path.name)
-        parsed = _json_tfvars(path) if path.name.endswith(".json") else parse_file(path)
+        parsed = json_tfvars(path) if path.name.endswith(".json") else parse_file(path)
         for name, (raw, line) in (parsed or {}).items():
             value = hclexpr.evaluate_value(raw, _EMPTY)
             values[name] = (value, Origin(f"{path.name} sets {name} = {show(value)}", shown, line))
@@ -904,7 +907,7 @@ def read_tfvars(module: TfModule, settings: TfSettings, parse_file: Callable[[Pa
     return values
 
 
-def _json_tfvars(path: Path) -> dict[str, tuple[Any, int]] | None:
+def json_tfvars(path: Path) -> dict[str, tuple[Any, int]] | None:
     try:
         text = path.read_text(encoding="utf-8-sig")
         data = json.loads(text)
