@@ -43,7 +43,8 @@ class ScanWarning:
 
     Codes in use: ``module-not-found``, ``input-unknown``, ``variable-unset``,
     ``reference-outside-root``, ``cache-refused``, ``nested-stack``, ``import-unresolved``,
-    ``parameter-unknown``, ``parameter-unset``, ``note`` (anything else).
+    ``parameter-unknown``, ``parameter-unset``, ``resource-limit``, ``value-too-large``, ``note``
+    (anything else).
     """
 
     code: str

@@ -25,7 +25,9 @@ says so instead of staying silent; they never change the exit code. ``code`` is 
 kebab-case name: ``module-not-found`` (a module call whose source is not on disk: run
 ``terraform init`` or pass ``--download-modules``), ``input-unknown`` (a ``--var``, tfvars
 entry or module input that matches no variable), ``variable-unset`` (a root variable with no
-value and no default), ``module-cycle``, ``resource-limit``, ``nested-stack``,
+value and no default), ``module-cycle``, ``resource-limit`` (a budget stopped an expansion:
+Terraform instances, ``Fn::ForEach`` loops, one deployment's nested stacks), ``value-too-large``
+(a Terraform expression whose value ha-lint would not build; it is unknown), ``nested-stack``,
 ``baseline-stale``, ``context-not-loaded``, ``module-file-not-loaded``, ``note`` (anything
 older without a code). ``file`` and ``line`` are null when there is none.
 
