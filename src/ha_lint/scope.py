@@ -17,7 +17,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ha_lint.discover import SKIP_DIRS
 
@@ -137,15 +137,30 @@ def shown_path(path: str) -> str:
 
 def changed_since(ref: str, paths: list[str]) -> set[str]:
     """Real paths of the files changed since ``ref`` (its merge base with HEAD), including
-    staged, unstaged and untracked changes; a changed ``.tfvars`` stands for its module."""
+    staged, unstaged and untracked changes; a changed ``.tfvars`` stands for its module.
+
+    ``ref`` comes from the command line (or a CI variable): it is never taken for an option
+    (``--diff=--all``), it is checked to be a commit before anything else uses it, and every
+    name git prints is read as bytes, so a file name that is not UTF-8 is one more changed
+    file, not the end of the scan."""
+    if not ref or ref.startswith("-"):
+        raise ScopeError(f"--diff {ref!r}: not a git ref (a branch, tag or commit; it cannot start with '-')")
     start = str(common_directory(paths))
-    top = _git(["rev-parse", "--show-toplevel"], start, "--diff needs the scanned paths to be in a git repository")
-    base = _git(["merge-base", ref, "HEAD"], start, f"--diff {ref}: no such commit, branch or tag in {top}")
-    changed = _git(["diff", "--name-only", "-z", base, "--"], top, "git diff failed")
-    untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top, "git ls-files failed")
+    top = os.fsdecode(_git(["rev-parse", "--show-toplevel"], start,
+                           "--diff needs the scanned paths to be in a git repository").rstrip(b"\r\n"))
+    verified = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], top,
+                    f"--diff {ref}: no such commit, branch or tag in {top}", _shallow_hint(top))
+    commit = verified.decode("ascii", "replace").strip()
+    base = _git(["merge-base", commit, "HEAD"], top,
+                f"--diff {ref}: " + (_SHALLOW if _is_shallow(top) else f"no merge base between {ref} and HEAD "
+                                     "(their histories are unrelated)"))
+    base_commit = base.decode("ascii", "replace").strip()
+    changed = _git(["diff", "--name-only", "--no-renames", "--no-ext-diff", "-z", base_commit, "--"], top, "git diff failed")
+    untracked = _git(["ls-files", "--others", "--exclude-standard", "-z", "--"], top, "git ls-files failed")
     files: set[str] = set()
-    for name in (changed + "\0" + untracked).split("\0"):
-        if name:
+    for raw in (changed + b"\0" + untracked).split(b"\0"):
+        if raw:
+            name = os.fsdecode(raw)  # not UTF-8: carried with surrogateescape, as the file system gives it
             real = os.path.realpath(os.path.join(top, name))
             files.add(real)
             if name.endswith(_TFVARS):
@@ -153,12 +168,34 @@ def changed_since(ref: str, paths: list[str]) -> set[str]:
     return files
 
 
-def _git(args: list[str], cwd: str, problem: str) -> str:
+_SHALLOW = "the history is shallow (a shallow clone), so the merge base is not in it: fetch the whole history " \
+           "(actions/checkout with fetch-depth: 0, or git fetch --unshallow)"
+
+
+def _is_shallow(top: str) -> bool:
     try:
-        run = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+        return _git(["rev-parse", "--is-shallow-repository"], top, "").strip() == b"true"
+    except ScopeError:
+        return False
+
+
+def _shallow_hint(top: str) -> Callable[[], str]:
+    """Said after "no such commit" in a shallow clone, where the ref may only not be fetched."""
+    return lambda: " (the clone is shallow: the ref may exist but not be fetched; fetch with fetch-depth: 0)" \
+        if _is_shallow(top) else ""
+
+
+def _git(args: list[str], cwd: str, problem: str, hint: Callable[[], str] | None = None) -> bytes:
+    """git's standard output, as bytes. No shell, no terminal prompt, no pager; the
+    repository's filesystem monitor (a command its configuration may name) is not run."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        run = subprocess.run(["git", "-c", "core.fsmonitor=false", "--no-pager", *args], cwd=cwd,
+                             capture_output=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError) as exc:
         raise ScopeError(f"{problem}: {exc}") from None
     if run.returncode != 0:
-        detail = run.stderr.strip().splitlines()
-        raise ScopeError(f"{problem}" + (f" ({detail[-1]})" if detail else ""))
-    return run.stdout.strip("\n") if "-z" not in args else run.stdout
+        detail = run.stderr.decode("utf-8", "replace").strip().splitlines()
+        extra = hint() if hint is not None else ""
+        raise ScopeError(f"{problem}{extra}" + (f" ({detail[-1]})" if detail else ""))
+    return run.stdout
