@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 import ssl
 import subprocess
 import tarfile
 import threading
+import time
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -401,6 +403,21 @@ def test_an_archive_with_too_many_files_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_an_archive_that_unpacks_too_large_is_refused_without_unpacking_it_all(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 4 * 1024 * 1024)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("huge.tf")
+        info.size = archive.MAX_TOTAL_BYTES + 1
+        tar.addfile(info, io.BytesIO(bytes(info.size)))  # zeros: a few KB compressed
+        tar.addfile(tarfile.TarInfo("after.tf"), io.BytesIO(b""))
+    started = time.monotonic()
+    with pytest.raises(archive.ArchiveError, match="unpacks to more than 4 MiB"):
+        archive.extract(buffer.getvalue(), "tar.gz", tmp_path / "out")
+    assert time.monotonic() - started < 2 and not (tmp_path / "out").exists()
+
+
 def test_a_zip_archive_is_unpacked_as_plain_files(tmp_path: Path) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
@@ -417,6 +434,7 @@ def test_a_zip_archive_is_unpacked_as_plain_files(tmp_path: Path) -> None:
     ("ext::sh -c touch% /tmp/pwned", "not one ha-lint downloads"),
     ("git::https://example.com/repo.git?ref=--upload-pack=x", "option"),
     ("s3::https://s3.amazonaws.com/bucket/x.zip", "not one ha-lint downloads"),
+    ("git::ssh://-oProxyCommand=touch%20/tmp/pwned/repo.git", "command-line option"),
 ])
 def test_hostile_git_sources_are_refused_before_git_runs(tmp_path: Path, source: str, why: str) -> None:
     found = fetcher(tmp_path)
@@ -525,6 +543,33 @@ def test_a_registry_over_https_found_by_service_discovery(tmp_path: Path, monkey
         assert all(h.get("authorization") == "Bearer private" for _, h in server.requests[-4:])
     finally:
         server.close()
+
+
+def test_a_server_that_drips_its_answer_is_given_up_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+        while not stop.is_set():
+            try:
+                conn.sendall(b"x")
+            except OSError:
+                break
+            time.sleep(0.05)
+        conn.close()
+    threading.Thread(target=drip, daemon=True).start()
+    monkeypatch.setattr(http, "TOTAL_TIMEOUT", 1.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(http.FetchError, match="took longer than 1 s"):
+            http.get(f"http://127.0.0.1:{listener.getsockname()[1]}/m.tgz")
+        assert time.monotonic() - started < 5
+    finally:
+        stop.set()
+        listener.close()
 
 
 def test_plain_http_is_refused_except_loopback() -> None:

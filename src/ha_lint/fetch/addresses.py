@@ -147,7 +147,10 @@ def _git(text: str) -> GitSource:
     scp = _SCP_LIKE.match(url)
     if "://" not in url and scp:
         url = f"ssh://{scp.group(1)}{scp.group(2)}/{scp.group(3)}"
-    scheme = urlsplit(url).scheme.lower()
+    split = urlsplit(url)
+    scheme = split.scheme.lower()
+    if (split.hostname or "").startswith("-") or (split.username or "").startswith("-"):
+        raise SourceError("its host looks like a command-line option (ssh would take it as one)")
     if scheme not in GIT_SCHEMES:
         raise SourceError(f"git transport {scheme or url!r} is not allowed (only {', '.join(GIT_SCHEMES)})")
     if params:

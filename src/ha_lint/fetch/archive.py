@@ -77,6 +77,7 @@ def _link_target(name: str, target: str, relative_to_entry: bool) -> str:
 
 def _tar_entries(data: bytes) -> list[_Entry]:
     entries: list[_Entry] = []
+    total = 0
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
             for member in tar:
@@ -90,6 +91,9 @@ def _tar_entries(data: bytes) -> list[_Entry]:
                     entries.append(_Entry(name, "dir", member=member))
                 elif member.isreg():
                     entries.append(_Entry(name, "file", member.size, member=member))
+                    total += member.size
+                    if total > MAX_TOTAL_BYTES:  # stop here: the rest of the stream is not decompressed
+                        raise ArchiveError(f"unpacks to more than {MAX_TOTAL_BYTES // (1024 * 1024)} MiB; refused")
                 elif member.issym():
                     entries.append(_Entry(name, "symlink", target=_link_target(member.name, member.linkname, True),
                                           member=member))

@@ -17,6 +17,7 @@ import ipaddress
 import socket
 import ssl
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -126,16 +127,33 @@ def _request(parts, headers: dict[str, str], max_bytes: int, what: str,
         if refused:
             raise FetchError(f"{what}: refused to connect to {host}: {refused}")
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        # A server that drips bytes resets every read's timeout: at the deadline the socket is
+        # shut down under the read, whatever it is waiting for.
+        watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _shut_down, [conn])
+        watchdog.daemon = True
+        watchdog.start()
         try:
             conn.request("GET", path, headers=headers)
             response = conn.getresponse()
             reply = {k.lower(): v for k, v in response.getheaders()}
             body = _read_body(response, conn, max_bytes, what, deadline)
         except (OSError, http.client.HTTPException) as exc:
+            if time.monotonic() >= deadline:
+                raise FetchError(f"{what}: took longer than {TOTAL_TIMEOUT:.0f} s; gave up") from None
             raise Unreachable(f"{what}: {host} did not answer ({_reason(exc)})") from None
+        finally:
+            watchdog.cancel()
         return response.status, reply, body
     finally:
         conn.close()
+
+
+def _shut_down(conn: http.client.HTTPConnection) -> None:
+    try:
+        if conn.sock is not None:
+            conn.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _check_addresses(host: str, port: int, what: str) -> None:
@@ -166,7 +184,7 @@ def _read_body(response, conn, max_bytes: int, what: str, deadline: float) -> by
             raise FetchError(f"{what}: took longer than {TOTAL_TIMEOUT:.0f} s; gave up")
         if conn.sock:
             conn.sock.settimeout(min(remaining, CONNECT_TIMEOUT))
-        chunk = response.read(_CHUNK)
+        chunk = response.read1(_CHUNK)  # what has arrived: the deadline is checked between reads
         if not chunk:
             break
         size += len(chunk)
@@ -176,6 +194,10 @@ def _read_body(response, conn, max_bytes: int, what: str, deadline: float) -> by
         chunks.append(chunk)
         progress.update(size)
     progress.done()
+    if time.monotonic() >= deadline:  # the watchdog shut the socket: the read ended early
+        raise FetchError(f"{what}: took longer than {TOTAL_TIMEOUT:.0f} s; gave up")
+    if total is not None and size < total:
+        raise Unreachable(f"{what}: the connection closed after {size} of {total} bytes")
     return b"".join(chunks)
 
 
