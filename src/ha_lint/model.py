@@ -43,8 +43,9 @@ class ScanWarning:
 
     Codes in use: ``module-not-found``, ``input-unknown``, ``variable-unset``,
     ``reference-outside-root``, ``cache-refused``, ``nested-stack``, ``import-unresolved``,
-    ``parameter-unknown``, ``parameter-unset``, ``resource-limit``, ``value-too-large``, ``note``
-    (anything else).
+    ``parameter-unknown``, ``parameter-unset``, ``resource-limit``, ``value-too-large``,
+    ``module-cycle``, ``module-file-not-loaded``, ``baseline-stale``, ``context-not-loaded``,
+    ``note`` (anything else).
     """
 
     code: str
