@@ -467,13 +467,16 @@ def test_interrupted_writes_and_old_generations_are_removed(tmp_path: Path) -> N
     (old_generation / "ab" / ("0" * 62)).write_bytes(b"\x80\x05old pickle")
     downloads = tmp_path / "cache" / "modules"  # not a generation: another part's, kept
     downloads.mkdir()
+    lookalike = tmp_path / "cache" / "fedcba9876543210"  # named like one, but holds a file: not ours
+    lookalike.mkdir()
+    (lookalike / "notes.txt").write_text("mine")
 
     Cache.open(tmp_path / "cache")  # pruned at most every few minutes: not now
     assert stale.exists() and old_generation.exists()
     _aged(tmp_path / "cache" / "last-pruned", cache_module.PRUNE_EVERY_SECONDS + 60)
     Cache.open(tmp_path / "cache")
     assert not stale.exists() and not old_generation.exists()
-    assert fresh.exists() and downloads.exists() and store.get("cd" * 32) == [1, 2]
+    assert fresh.exists() and downloads.exists() and lookalike.exists() and store.get("cd" * 32) == [1, 2]
 
 
 def test_the_cache_is_bounded_in_size_oldest_entries_first(tmp_path: Path) -> None:

@@ -90,11 +90,11 @@ class Cache:
             try:
                 folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             except OSError as exc:
-                return None, _refused(directory, f"{folder} cannot be created ({exc.strerror or exc})",
+                return None, _refused(directory, folder, f"cannot be created ({exc.strerror or exc})",
                                       "choose a writable --cache-dir, or --no-cache")
             problem = unsafe_directory(folder)
             if problem:
-                return None, _refused(directory, f"{folder} {problem}", _fix(folder))
+                return None, _refused(directory, folder, problem, _fix(folder, problem))
         cache.prune_when_due()
         return cache, None
 
@@ -175,8 +175,7 @@ class Cache:
         """Remove other ha-lint versions' generations, interrupted writes, and the oldest
         entries beyond ``max_bytes``."""
         for entry in _scandir(self.root):
-            if entry.name != self.directory.name and _GENERATION.fullmatch(entry.name) \
-                    and entry.is_dir(follow_symlinks=False):
+            if entry.name != self.directory.name and _is_generation(entry):
                 shutil.rmtree(entry.path, ignore_errors=True)
         now = time.time()
         entries: list[tuple[float, int, str]] = []  # (written, size, path)
@@ -201,6 +200,15 @@ class Cache:
             total -= size
 
 
+def _is_generation(entry: os.DirEntry[str]) -> bool:
+    """A directory of entries this cache writes (named by a code fingerprint, holding only
+    two-hex-digit folders): only such a directory is removed, whatever else ``--cache-dir``
+    holds."""
+    if not (_GENERATION.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)):
+        return False
+    return all(len(child.name) == 2 and child.is_dir(follow_symlinks=False) for child in _scandir(Path(entry.path)))
+
+
 def unsafe_directory(folder: Path) -> str | None:
     """Why ``folder`` may not hold a cache (POSIX): not a directory, not owned by the current
     user, or writable by group or others; None when it may. Windows: always None."""
@@ -220,13 +228,16 @@ def unsafe_directory(folder: Path) -> str | None:
     return None
 
 
-def _fix(folder: Path) -> str:
-    return f"make it yours and private (chown $(id -u) {folder}; chmod go-w {folder}), or choose another --cache-dir"
+def _refused(directory: Path, folder: Path, problem: str, fix: str) -> ScanWarning:
+    where = "it" if folder == directory else f"its directory {folder}"
+    return ScanWarning("cache-refused", f"the cache directory {directory} is not used: {where} {problem}; "
+                                        f"this scan runs without the cache (only slower). To use it: {fix}")
 
 
-def _refused(directory: Path, problem: str, fix: str) -> ScanWarning:
-    return ScanWarning("cache-refused", f"the cache in {directory} is not used: {problem}; this scan runs "
-                                        f"without it (only slower). To use it: {fix}")
+def _fix(folder: Path, problem: str) -> str:
+    if "owned by" in problem:
+        return f"chown $(id -u) {folder} (it must be yours), or choose another --cache-dir"
+    return f"chmod go-w {folder} (nobody else may write to it), or choose another --cache-dir"
 
 
 def _read_entry(path: Path) -> bytes | None:

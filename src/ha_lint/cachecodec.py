@@ -31,7 +31,8 @@ import types
 import typing
 from typing import Any, Callable
 
-# Tag -> (module, class): the dataclasses an entry may hold, imported on first use.
+# Tag -> (module, class): the dataclasses an entry may hold, imported on first use. A loader
+# that starts putting a new type into its results adds it here (tests/test_cache.py says so).
 _DATACLASSES = {
     "!Resource": ("ha_lint.model", "Resource"),
     "!Workload": ("ha_lint.model", "Workload"),
