@@ -31,6 +31,8 @@ import types
 import typing
 from typing import Any, Callable
 
+from ha_lint.values import UNKNOWN, DynamicBlock, Unknown
+
 # Tag -> (module, class): the dataclasses an entry may hold, imported on first use. A loader
 # that starts putting a new type into its results adds it here (tests/test_cache.py says so).
 _DATACLASSES = {
@@ -122,8 +124,6 @@ def _encode_date(encoder: _Encoder, value: datetime.date) -> dict[str, str]:
 
 
 def _special_encoders() -> dict[type, Callable[[_Encoder, Any], Any]]:
-    from ha_lint.values import DynamicBlock, Unknown
-
     return {Unknown: lambda encoder, _: {"!unknown": 0},
             DynamicBlock: lambda encoder, value: {"!dynamic": [value.dynamic_index, encoder.encode(dict(value))]},
             datetime.date: _encode_date, datetime.datetime: _encode_date}
@@ -168,6 +168,8 @@ class _Decoder:
             built = _spec(tag).build(value)
             if tag in _SHARED:
                 self.shared.append(built)
+            else:  # from now on found at once in _DECODERS
+                _DECODERS[tag] = _spec(tag).build
             return built
         return obj
 
@@ -179,8 +181,6 @@ def _decode_tuple(value: Any) -> tuple[Any, ...]:
 
 
 def _decode_unknown(value: Any) -> Any:
-    from ha_lint.values import UNKNOWN
-
     if value != 0 or type(value) is not int:
         raise CodecError("an unknown of the wrong shape")
     return UNKNOWN
@@ -196,8 +196,6 @@ def _decode_dict(value: Any) -> dict[Any, Any]:
 
 
 def _decode_dynamic(value: Any) -> Any:
-    from ha_lint.values import DynamicBlock
-
     if not (type(value) is list and len(value) == 2 and type(value[0]) is int and type(value[1]) is dict):
         raise CodecError("a dynamic block of the wrong shape")
     return DynamicBlock(value[1], value[0])
