@@ -59,6 +59,7 @@ MAX_NESTED_DEPTH = 8
 # Resources of one deployment: a top-level template and every stack it nests, each instantiation
 # counted (8 stacks nesting 8 nesting 7 make 448 leaves). The same bound as a Terraform root module's.
 MAX_DEPLOYMENT_RESOURCES = 50_000
+MAX_DEPLOYMENT_VALUES = 500_000  # ... and their property values (one big resource nested 448 times)
 
 # Fn::GetAtt attributes that are one of the target's own properties (type -> attribute -> path).
 _ECHOED_ATTRIBUTES: dict[str, dict[str, str]] = {
@@ -571,6 +572,7 @@ def references(node: Any, path: str = "") -> list[tuple[str, str, str | None]]:
 _FOREACH = "Fn::ForEach::"
 MAX_FOREACH_RESOURCES = 2000  # resources one template's loops may make: a guard against fan-out
 MAX_FOREACH_ITEMS = 20_000  # items one template's loops may walk (nested loops multiply)
+MAX_FOREACH_VALUES = 250_000  # values the bodies copied hold (the loader's bound on expanded YAML aliases)
 _MAX_FOREACH_NESTING = 5
 
 
@@ -582,8 +584,8 @@ def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> tuple[CfnTemplate, list[
     known makes nothing (its resources are unknown). Each generated resource keeps the lines
     of the loop body it came from.
 
-    Budget: a template's loops make at most MAX_FOREACH_RESOURCES resources and walk at most
-    MAX_FOREACH_ITEMS items. Each top-level loop is counted before any of its resources is
+    Budget: a template's loops make at most MAX_FOREACH_RESOURCES resources holding at most
+    MAX_FOREACH_VALUES values, and walk at most MAX_FOREACH_ITEMS items. Each top-level loop is counted before any of its resources is
     built, and the count stops at the budget; a loop beyond it makes none of its resources
     (some of a loop's resources would be a wrong picture) and the warning names it."""
     resources = tpl.template.get("Resources")
@@ -593,7 +595,7 @@ def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> tuple[CfnTemplate, list[
     lines = dict(tpl.lines)
     lines_below: dict[str, list[tuple[str, int]]] = {}  # loop body -> (its keys' paths, line)
     warnings: list[ScanWarning] = []
-    budget = _ForEachBudget(MAX_FOREACH_RESOURCES, MAX_FOREACH_ITEMS)
+    budget = _ForEachBudget(MAX_FOREACH_RESOURCES, MAX_FOREACH_VALUES, MAX_FOREACH_ITEMS)
     for key, value in resources.items():
         if not (isinstance(key, str) and key.startswith(_FOREACH)):
             out[key] = value
@@ -602,7 +604,8 @@ def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> tuple[CfnTemplate, list[
         made = budget.take(_loop_resources(ctx, value, path, {}, 0))
         if made is None:
             warnings.append(ScanWarning("resource-limit", f"{key} makes more than ha-lint expands from one template "
-                                        f"({MAX_FOREACH_RESOURCES} resources, {MAX_FOREACH_ITEMS} loop items); "
+                                        f"({MAX_FOREACH_RESOURCES} resources, {MAX_FOREACH_VALUES} values, "
+                                        f"{MAX_FOREACH_ITEMS} loop items); "
                                         "its resources are not checked", tpl.file, tpl.lines.get(path)))
             continue
         for out_key, body, source, bindings in made:
@@ -622,12 +625,14 @@ def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> tuple[CfnTemplate, list[
 @dataclass
 class _ForEachBudget:
     resources: int
+    values: int
     items: int
+    sizes: dict[int, int] = field(default_factory=dict)  # id(loop body) -> values it holds
 
     def take(self, walk: Iterator[tuple[str, Any, str, dict[str, str]] | None]) -> list[Any] | None:
         """All that ``walk`` yields (None marks one loop item walked), or None, with nothing
         taken, when it goes past what is left: the walk stops there."""
-        resources, items = self.resources, self.items
+        resources, values, items = self.resources, self.values, self.items
         made = []
         for step in walk:
             if step is None:
@@ -635,10 +640,27 @@ class _ForEachBudget:
             else:
                 made.append(step)
                 resources -= 1
-            if resources < 0 or items < 0:
+                body = step[1]
+                if id(body) not in self.sizes:
+                    self.sizes[id(body)] = _values_in(body)
+                values -= self.sizes[id(body)]
+            if resources < 0 or values < 0 or items < 0:
                 return None
-        self.resources, self.items = resources, items
+        self.resources, self.values, self.items = resources, values, items
         return made
+
+
+def _values_in(node: Any) -> int:
+    """How many values (scalars, lists and mappings) ``node`` holds."""
+    count, todo = 0, [node]
+    while todo:
+        value = todo.pop()
+        count += 1
+        if isinstance(value, dict):
+            todo.extend(value.values())
+        elif isinstance(value, list):
+            todo.extend(value)
+    return count
 
 
 def _loop_resources(ctx: _Context, spec: Any, path: str, bindings: dict[str, str],
@@ -1256,7 +1278,7 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
     Bounds: each top-level template's stacks are expanded inside ``bounded(its file)`` (the
     scan's per-file deadline, which may end the block early and say so): a deployment cut
     short keeps none of its nested stacks, its own resources stay. A deployment makes at most
-    MAX_DEPLOYMENT_RESOURCES resources: past it no more of its stacks are expanded, those
+    MAX_DEPLOYMENT_RESOURCES resources holding MAX_DEPLOYMENT_VALUES property values: past it no more of its stacks are expanded, those
     expanded before are kept (each is whole), and one warning says where it stopped.
 
     With ``boundary`` (``ha_lint.root``), a template outside the repository root that was not
@@ -1274,6 +1296,9 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
     new_workloads: list[Workload] = []
     new_resources: list[Resource] = []
     own = Counter(r.workload for r in resources)
+    own_values: Counter[str] = Counter()
+    for res in resources:
+        own_values[res.workload] += len(res.lines)
 
     def load(real: str, shown: str) -> CfnTemplate | None:
         if real not in templates:
@@ -1333,7 +1358,8 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
         if not deployment.admits(res):
             warnings.append(ScanWarning(
                 "resource-limit", f"the stacks this template nests make more than {MAX_DEPLOYMENT_RESOURCES} resources "
-                f"in all (each instantiation counted); ha-lint stopped at nested stack {stack.address} "
+                f"or {MAX_DEPLOYMENT_VALUES} property values in all (each instantiation counted); ha-lint stopped "
+                f"at nested stack {stack.address} "
                 f"({stack.file}:{nested.line}): the stacks expanded before it are checked, it and the rest are not",
                 deployment.file))
             return
@@ -1350,7 +1376,7 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
         real = _real(workload.entry_file) if workload.source == CLOUDFORMATION else None
         if real is None or real in called or workload.id not in stacks:
             continue
-        deployment = _Deployment(workload.entry_file, own[workload.id])
+        deployment = _Deployment(workload.entry_file, own[workload.id], own_values[workload.id])
         with bounded(workload.entry_file):
             for stack in stacks[workload.id]:
                 instantiate(stack, (real,), deployment)
@@ -1370,6 +1396,7 @@ class _Deployment:
 
     file: str  # the top-level template
     count: int  # resources so far, the template's own included
+    values: int  # their property values (lines known)
     expanded: set[str] = field(default_factory=set)  # templates instantiated
     workloads: list[Workload] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
@@ -1378,10 +1405,12 @@ class _Deployment:
 
     def admits(self, res: list[Resource]) -> bool:
         """Whether one more instantiation, of these resources, fits the budget (counted if so)."""
-        if self.full or self.count + len(res) > MAX_DEPLOYMENT_RESOURCES:
+        values = sum(len(r.lines) for r in res)
+        if self.full or self.count + len(res) > MAX_DEPLOYMENT_RESOURCES \
+                or self.values + values > MAX_DEPLOYMENT_VALUES:
             self.full = True
             return False
-        self.count += len(res)
+        self.count, self.values = self.count + len(res), self.values + values
         return True
 
 
