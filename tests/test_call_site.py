@@ -319,3 +319,28 @@ def test_a_new_baseline_records_the_root_and_a_new_root_is_new(tmp_path: Path) -
     code, doc = report("live", "--no-config", "--baseline", str(written), cwd=repo)
     assert code == 1
     assert {(f["rule_id"], f["root"]) for f in doc["findings"]} == {("BK203", "live/envs/prod"), ("DR306", None)}
+
+
+def test_a_change_to_the_module_alone_shows_the_finding_it_causes_at_the_call(tmp_path: Path) -> None:
+    """--diff: the finding is reported in main.tf (unchanged), but its resource is written in
+    the changed module file; it is shown, and a suppression at the call still applies."""
+    from helpers import commit_all
+
+    repo = new_repo(tmp_path / "repo")
+    shutil.copytree(TWO_ROOTS, repo / "live")
+    module = repo / "live" / "modules" / "db" / "main.tf"
+    module.write_text(module.read_text().replace("  multi_az                = var.multi_az\n", "  multi_az                = true\n"))
+    commit_all(repo, "dev and prod, always Multi-AZ")
+    module.write_text(module.read_text().replace("  multi_az                = true\n", "  multi_az                = var.multi_az\n"))
+    code, doc = report("live", "--no-config", "--diff", "HEAD", "--select", "HA101", cwd=repo)
+    assert code == 1
+    assert [(f["file"], f["line"]) for f in doc["findings"]] == [
+        ("live/envs/dev/main.tf", line_of(repo / "live" / "envs" / "dev" / "main.tf", "multi_az                = false"))]
+
+    dev = repo / "live" / "envs" / "dev" / "main.tf"
+    dev.write_text(dev.read_text().replace("  multi_az                = false\n",
+                                           "  multi_az                = false # ha-lint: ignore[HA101] dev, rebuilt nightly\n"))
+    commit_all(repo, "dev accepts single-AZ")
+    module.write_text(module.read_text().replace("  deletion_protection     = false\n", "  deletion_protection     = true\n"))
+    code, doc = report("live", "--no-config", "--diff", "HEAD", "--select", "HA101", cwd=repo)
+    assert code == 0 and doc["findings"] == [] and doc["summary"]["suppressed"] == 1

@@ -304,6 +304,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
     loaded = _loaded_files(result)
     files = [f for f in loaded if where.includes(f)]
+    # A module's finding reported at its call is in scope when the module's file is: its
+    # suppressions are read where it is reported.
+    files += sorted({f.file for f in result.findings if _in_scope(f, where)} - set(files))
     # A baseline records the whole project, so every file's suppressions apply to it.
     outcome = suppress.apply(result.findings, result.architecture, names, meta, {r.id for r in rules},
                              loaded if args.write_baseline else files, cfg, judge_config=not where.restricted,
@@ -320,8 +323,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             result.warnings.append(ScanWarning(
                 "baseline-stale", f"{split.stale} baseline entr{'ies' if split.stale != 1 else 'y'} in {baseline_file} "
                 f"match no finding any more (fixed): refresh it with --write-baseline {baseline_file}", str(baseline_file)))
-    result.findings = [f for f in findings if where.includes(f.file)]
-    result.suppressed = [s for s in outcome.suppressed if where.includes(s.finding.file)]
+    result.findings = [f for f in findings if _in_scope(f, where)]
+    result.suppressed = [s for s in outcome.suppressed if _in_scope(s.finding, where)]
     context_errors = [e for e in result.errors if not where.includes(e.file)]
     result.errors = [e for e in result.errors if where.includes(e.file)]
     result.warnings += [ScanWarning("context-not-loaded", f"a context file (read, not reported on) could not be loaded: "
@@ -345,6 +348,12 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if args.write_baseline:
         return EXIT_CLEAN
     return EXIT_FINDINGS if result.failing(args.fail_on or cfg.fail_on or "low") else EXIT_CLEAN
+
+
+def _in_scope(finding: "Finding", where: "scope.Scope") -> bool:
+    """Reported on a file in scope, or, for a module's finding reported at its call, on a
+    resource written in one (--diff: a change to the module shows what it causes)."""
+    return where.includes(finding.file) or bool(finding.defined_in) and where.includes(finding.defined_in)
 
 
 def _loaded_files(result) -> list[str]:
