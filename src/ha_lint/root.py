@@ -59,10 +59,14 @@ def repository_root(paths: Iterable[str], explicit: str | os.PathLike[str] | Non
                     trusted: Iterable[str | os.PathLike[str]] = ()) -> RepositoryRoot:
     """The root for these scanned paths: ``explicit`` when given, else each path's own root."""
     if explicit is not None:
-        roots = (os.path.realpath(explicit),)
-    else:
-        roots = tuple(dict.fromkeys(str(root_of(Path(p))) for p in paths or ["."]))
-    return RepositoryRoot(roots, tuple(os.path.realpath(d) for d in trusted))
+        return RepositoryRoot((os.path.realpath(explicit),), tuple(os.path.realpath(d) for d in trusted))
+    roots: list[str] = []
+    for path in paths or ["."]:
+        # A path inside a root already found adds nothing (pre-commit names hundreds of files
+        # of one repository: one git call, not one per directory).
+        if not any(_is_within(os.path.realpath(path), top) for top in roots):
+            roots.append(str(root_of(Path(path))))
+    return RepositoryRoot(tuple(dict.fromkeys(roots)), tuple(os.path.realpath(d) for d in trusted))
 
 
 def root_of(path: Path) -> Path:
