@@ -4,13 +4,12 @@ are followed only inside it, and nothing of a file beyond it reaches any message
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from ha_lint.root import RepositoryRoot, repository_root, root_of
-from ha_lint.scan import ScanSettings, load_documents, ScanResult
+from ha_lint.root import RepositoryRoot, git_toplevel, repository_root, root_of
+from ha_lint.scan import ScanResult, ScanSettings, load_documents
 from helpers import TEMPLATE, ha_lint, new_repo
 
 SECRET = "LeakedSecretDb"  # a name that may appear in no output unless its file is read
@@ -195,13 +194,12 @@ def test_root_without_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     """No git on PATH: the nearest .git above still marks the repository."""
     repo = new_repo(tmp_path / "repo")
     (repo / "sub").mkdir()
-    root_of.__globals__["git_toplevel"].cache_clear()
+    git_toplevel.cache_clear()
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
     try:
         assert root_of(repo / "sub") == repo.resolve()
     finally:
-        root_of.__globals__["git_toplevel"].cache_clear()
-    assert os.environ["PATH"] == str(tmp_path / "no-bin")
+        git_toplevel.cache_clear()
 
 
 def test_a_stray_configuration_above_the_repository_is_not_used(tmp_path: Path) -> None:
