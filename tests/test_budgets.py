@@ -25,6 +25,7 @@ from ha_lint.model import ScanWarning
 from ha_lint.resolve.cloudformation import (MAX_DEPLOYMENT_RESOURCES, MAX_DEPLOYMENT_VALUES, MAX_FOREACH_RESOURCES,
                                             CfnSettings, resolve, take_warnings)
 from ha_lint.scan import INTERNAL_ERROR, ScanResult
+from ha_lint.values import UNKNOWN
 from test_hostile import GOOD, cli_good, errors_of, good_findings, make_repo, scan_api
 
 CFN_HEAD = 'AWSTemplateFormatVersion: "2010-09-09"\n'
@@ -241,6 +242,56 @@ def test_foreach_budget_is_shared_by_a_templates_loops_each_kept_whole_or_not_at
     names = {r.address.rstrip("0123456789i") for r in found}
     assert names == {"First", "Third"} and len(found) == 1900
     assert [(w.line, w.message.split()[0]) for w in take_warnings(workload)] == [(9, "Fn::ForEach::Second")]
+
+
+# -- CloudFormation intrinsic functions ---------------------------------------------------------
+
+
+def test_cloudformation_functions_refuse_a_text_too_large_before_building_it(tmp_path: Path) -> None:
+    """Fn::Join of a 100,000-item split with a 200,000-character separator (a 400 KB template)
+    asked for 20 GB; Fn::Sub putting a 100,000-character parameter in 20 times, 2 MB; a loop
+    putting its 100,000-character items into an Fn::Sub 20 times. Each is counted before it is
+    built: the value is unknown, said at the resource (the loop: at the loop)."""
+    big = ",".join(["a"] * 100_000)
+    item = "i" * 100_000
+    files = {
+        "join.yaml": CFN_HEAD + f"Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n"
+                     f"      TopicName: !Join [\"{'x' * 200_000}\", !Split [\",\", \"{big}\"]]\n",
+        "sub.yaml": CFN_HEAD + f"Parameters:\n  Big:\n    Type: String\n    Default: {item}\nResources:\n"
+                    f"  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub \"{'${Big}' * 20}\"\n",
+        "loop.yaml": CFN_HEAD + "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Topics:\n    - X\n"
+                     f"    - [{item}]\n    - Topic:\n        Type: AWS::SNS::Topic\n        Properties:\n"
+                     f"          TopicName: !Sub \"{'${X}' * 20}\"\n",
+    }
+    root = make_repo(tmp_path / "repo", files)
+    started = time.process_time()
+    result = scan_api(root)
+    assert time.process_time() - started < 20
+    assert errors_of(result, root) == set() and clean(result) and good_findings(result, root) == GOOD
+    assert set(warnings_of(result, root, "value-too-large")) == {
+        ("join.yaml", 3, "Fn::Join would make 19,999,900,000 characters, more than the 1,000,000 ha-lint builds; "
+                         "the value is unknown"),
+        ("sub.yaml", 7, "Fn::Sub would make 2,000,120 characters, more than the 1,000,000 ha-lint builds; "
+                        "the value is unknown"),
+        ("loop.yaml", 4, "Fn::ForEach::Topics puts its items into a text of 2,000,080 characters, more than "
+                         "ha-lint builds (1,000,000, 20,000,000 in all); its resources are not checked"),
+    }
+
+
+def test_cloudformation_functions_share_one_text_budget_per_template() -> None:
+    """30 joins of 900,000 characters each (one 450 KB anchor): the first 22 fit the 20,000,000
+    characters a template's functions may build, the rest are unknown, said once (at Topic22)."""
+    text = CFN_HEAD + f"Parameters:\n  Big:\n    Type: String\n    Default: &big {'b' * 450_000}\nResources:\n" + "".join(
+        f"  Topic{i}:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Join ['', [*big, *big]]\n"
+        for i in range(30))
+    started = time.process_time()
+    workload, found = resolve(load(text, "joins.yaml"), CfnSettings())
+    assert time.process_time() - started < 10
+    names = [r.props["TopicName"] for r in sorted(found, key=lambda r: int(r.address[5:]))]
+    assert [len(n) for n in names[:22]] == [900_000] * 22 and names[22:] == [UNKNOWN] * 8
+    assert [(w.code, w.line, w.message) for w in take_warnings(workload)] == [
+        ("value-too-large", 95, "Fn::Join: the template's functions have built 20,000,000 characters, all that "
+                                "ha-lint builds for one template (and the stacks it nests); the value is unknown")]
 
 
 # -- HCL functions ------------------------------------------------------------------------------

@@ -55,6 +55,11 @@ _NO_VALUE = object()  # AWS::NoValue: the property is removed
 _SUB_VAR = re.compile(r"\$\{(?!!)([^}]+)\}")
 _MAX_DEPTH = 60
 _AZS_ASSUMED = 3  # Fn::GetAZs: every commercial region has at least 3 AZs (us-west-1 excepted)
+# Fn::Join and Fn::Sub: one result, and all of a template's (or deployment's) results together, in
+# characters. A 400 KB template joining a 100,000-item split with a 200,000-character separator
+# asked for 20 GB; each is counted before it is built, and past it the value is unknown.
+MAX_TEXT = 1_000_000
+MAX_TEXT_BUILT = 20_000_000
 MAX_NESTED_DEPTH = 8
 # Resources of one deployment: a top-level template and every stack it nests, each instantiation
 # counted (8 stacks nesting 8 nesting 7 make 448 leaves). The same bound as a Terraform root module's.
@@ -87,6 +92,8 @@ class CfnSettings:
     stack_name: str | None = None  # AWS::StackName, when the stack is declared (``stacks:``, a CDK assembly)
     account: str | None = None  # AWS::AccountId (a CDK environment)
     imports: dict[str, "Export"] = field(default_factory=dict)  # export name -> what another scanned stack exports
+    # Characters Fn::Join / Fn::Sub may still build ([left]): shared by a deployment's stacks.
+    text_budget: list[int] = field(default_factory=lambda: [MAX_TEXT_BUILT])
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,8 @@ class _Context:
         self._evaluating: set[str] = set()
         self._getatt_busy: set[tuple[str, str]] = set()
         self.exporting = False  # evaluating an Output's value: a Join of resource IDs is kept as Joined
+        self.warnings: list[ScanWarning] = []
+        self.line: int | None = None  # of the resource being resolved, for warnings
 
     def _parameters(self, raw: Any) -> dict[str, _Param]:
         params: dict[str, _Param] = {}
@@ -272,7 +281,9 @@ class _Context:
         if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
             sep, items = self.value(arg[0], depth), self.value(arg[1], depth)
             if isinstance(sep, str) and isinstance(items, list) and all(_is_text(i) for i in items):
-                return sep.join(_text(i) for i in items)
+                texts = [_text(i) for i in items]
+                size = sum(map(len, texts)) + len(sep) * max(len(texts) - 1, 0)
+                return sep.join(texts) if self.may_build("Fn::Join", size) else UNKNOWN
             if self.exporting and isinstance(sep, str) and sep and isinstance(items, list) \
                     and all(_is_text(i) or isinstance(i, Ref) for i in items):
                 return Joined(sep, tuple(items))
@@ -375,9 +386,10 @@ class _Context:
         if not isinstance(text, str):
             return UNKNOWN
         unknown = False
+        size = len(text)
 
         def replace(match: re.Match[str]) -> str:
-            nonlocal unknown
+            nonlocal unknown, size
             name = match.group(1).strip()
             if name in extra:
                 value = extra[name]
@@ -386,13 +398,33 @@ class _Context:
                 value = self.getatt(target, attr, depth) if target in self.resources else UNKNOWN
             else:
                 value = self.ref(name)
-            if _is_text(value):
-                return _text(value)
-            unknown = True
-            return ""
+            if not _is_text(value):
+                unknown = True
+                return ""
+            size += len(_text(value))
+            return _text(value) if size <= MAX_TEXT else ""  # past it only counted: the result is unknown
 
         result = _SUB_VAR.sub(replace, text)
-        return UNKNOWN if unknown else result.replace("${!", "${")
+        if unknown and size <= MAX_TEXT:
+            return UNKNOWN
+        return result.replace("${!", "${") if self.may_build("Fn::Sub", size) else UNKNOWN
+
+    def may_build(self, fn: str, size: int) -> bool:
+        """Whether ``fn`` may build a text of ``size`` characters (counted if so); if not, a
+        warning says so and the value is unknown."""
+        budget = self.settings.text_budget
+        if size <= MAX_TEXT and size <= budget[0]:
+            budget[0] -= size
+            return True
+        what = (f"{fn} would make {size:,} characters, more than the {MAX_TEXT:,} ha-lint builds" if size > MAX_TEXT
+                else f"{fn}: the template's functions have built {MAX_TEXT_BUILT:,} characters, all that ha-lint "
+                     "builds for one template (and the stacks it nests)")
+        warning = ScanWarning("value-too-large", f"{what}; the value is unknown", self.tpl.file, self.line)
+        if warning not in self.warnings and not (size <= MAX_TEXT and budget[0] < 0):
+            self.warnings.append(warning)
+        if size <= MAX_TEXT:
+            budget[0] = -1  # spent: said once, where it ran out
+        return False
 
     # -- origins -------------------------------------------------------------------------
 
@@ -585,9 +617,11 @@ def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> tuple[CfnTemplate, list[
     of the loop body it came from.
 
     Budget: a template's loops make at most MAX_FOREACH_RESOURCES resources holding at most
-    MAX_FOREACH_VALUES values, and walk at most MAX_FOREACH_ITEMS items. Each top-level loop is counted before any of its resources is
-    built, and the count stops at the budget; a loop beyond it makes none of its resources
-    (some of a loop's resources would be a wrong picture) and the warning names it."""
+    MAX_FOREACH_VALUES values, and walk at most MAX_FOREACH_ITEMS items; the texts items are
+    put into count against MAX_TEXT and the template's text budget. Each top-level loop is
+    counted before any of its resources is built, and the count stops at the budget; a loop
+    beyond it makes none of its resources (some of a loop's resources would be a wrong
+    picture) and the warning names it."""
     resources = tpl.template.get("Resources")
     if not isinstance(resources, dict) or not any(isinstance(k, str) and k.startswith(_FOREACH) for k in resources):
         return tpl, []
@@ -601,18 +635,24 @@ def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> tuple[CfnTemplate, list[
             out[key] = value
             continue
         path = f"Resources.{key}"
-        made = budget.take(_loop_resources(ctx, value, path, {}, 0))
+        try:
+            made = budget.take(_loop_resources(ctx, value, path, {}, 0))
+            built = _bound_bodies(made or [], ctx.settings.text_budget)
+        except _TextTooLong as too_long:
+            warnings.append(ScanWarning("value-too-large", f"{key} puts its items into a text of {too_long.args[0]:,} "
+                                        f"characters, more than ha-lint builds ({MAX_TEXT:,}, {MAX_TEXT_BUILT:,} in "
+                                        "all); its resources are not checked", tpl.file, tpl.lines.get(path)))
+            continue
         if made is None:
             warnings.append(ScanWarning("resource-limit", f"{key} makes more than ha-lint expands from one template "
                                         f"({MAX_FOREACH_RESOURCES} resources, {MAX_FOREACH_VALUES} values, "
                                         f"{MAX_FOREACH_ITEMS} loop items); "
                                         "its resources are not checked", tpl.file, tpl.lines.get(path)))
             continue
-        for out_key, body, source, bindings in made:
-            logical_id = _bind_text(out_key, bindings)
+        for (logical_id, body), (_, _, source, _) in zip(built, made):
             if logical_id in out or logical_id in resources or "." in logical_id:
                 continue
-            out[logical_id] = _bind(body, bindings)
+            out[logical_id] = body
             lines.setdefault(f"Resources.{logical_id}", tpl.lines.get(source, 1))
             if source not in lines_below:
                 prefix = f"{source}."
@@ -620,6 +660,12 @@ def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> tuple[CfnTemplate, list[
             for sub, line in lines_below[source]:
                 lines.setdefault(f"Resources.{logical_id}.{sub}", line)
     return CfnTemplate(tpl.file, {**tpl.template, "Resources": out}, lines), warnings
+
+
+def _bound_bodies(made: list[tuple[str, Any, str, dict[str, str]]], budget: list[int]) -> list[tuple[str, Any]]:
+    """Each resource a loop makes, as (logical ID, body) with its items put in."""
+    return [(_bind_text(out_key, bindings, budget), _bind(body, bindings, budget))
+            for out_key, body, _, bindings in made]
 
 
 @dataclass
@@ -688,18 +734,31 @@ def _loop_resources(ctx: _Context, spec: Any, path: str, bindings: dict[str, str
                 yield out_key, value, source, inner
 
 
-def _bind_text(text: str, bindings: dict[str, str]) -> str:
+class _TextTooLong(Exception):
+    """Loop items put into a logical ID or an Fn::Sub text would make it longer than MAX_TEXT,
+    or all such texts together longer than the template's text budget."""
+
+
+def _bind_text(text: str, bindings: dict[str, str], budget: list[int] | None = None) -> str:
+    """``text`` with the loop's items put in; its size is counted before it is built."""
+    alnum = {name: re.sub(r"[^A-Za-z0-9]", "", item) for name, item in bindings.items()}
+    size = len(text) + sum(text.count("${" + name + "}") * len(item) + text.count("&{" + name + "}") * len(alnum[name])
+                           for name, item in bindings.items())
+    if size > MAX_TEXT or (budget is not None and size > budget[0]):
+        raise _TextTooLong(size)
+    if budget is not None:
+        budget[0] -= size
     for name, item in bindings.items():
-        text = text.replace("${" + name + "}", item).replace("&{" + name + "}", re.sub(r"[^A-Za-z0-9]", "", item))
+        text = text.replace("${" + name + "}", item).replace("&{" + name + "}", alnum[name])
     return text
 
 
-def _bind(node: Any, bindings: dict[str, str]) -> Any:
+def _bind(node: Any, bindings: dict[str, str], budget: list[int] | None = None) -> Any:
     """A loop body with the loop's identifiers put in (``Ref`` and ``Fn::Sub`` strings)."""
     if not bindings:
         return node
     if isinstance(node, list):
-        return [_bind(v, bindings) for v in node]
+        return [_bind(v, bindings, budget) for v in node]
     if not isinstance(node, dict):
         return node
     if len(node) == 1:
@@ -708,16 +767,17 @@ def _bind(node: Any, bindings: dict[str, str]) -> Any:
             return bindings[arg]
         if key == "Fn::Sub":
             if isinstance(arg, str):
-                text = _bind_text(arg, bindings)
+                text = _bind_text(arg, bindings, budget)
                 return text if "${" not in text else {"Fn::Sub": text}
             if isinstance(arg, list) and arg and isinstance(arg[0], str):
-                return {"Fn::Sub": [_bind_text(arg[0], bindings), *_bind(arg[1:], bindings)]}
-    return {k: _bind(v, bindings) for k, v in node.items()}
+                return {"Fn::Sub": [_bind_text(arg[0], bindings, budget), *_bind(arg[1:], bindings, budget)]}
+    return {k: _bind(v, bindings, budget) for k, v in node.items()}
 
 
 def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = None) -> tuple[Workload, list[Resource]]:
     ctx = _Context(tpl, settings)
     expanded, warnings = _expand_foreach(tpl, ctx)
+    warnings += ctx.warnings
     if expanded is not tpl:
         tpl, ctx = expanded, _Context(expanded, settings)
     metadata = tpl.template.get("Metadata") if isinstance(tpl.template.get("Metadata"), dict) else {}
@@ -743,6 +803,7 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = N
             for k, v in tpl.lines.items():  # a property from Globals points at its line there
                 if k.startswith(prefix):
                     lines.setdefault(k[len(prefix):], v)
+        ctx.line = tpl.lines.get(f"Resources.{logical_id}", 1)
         props = _fill_absent(ctx.value(raw_props), rtype, "")
         _chosen_arm_lines(ctx, raw_props, "", lines, 0)
         origins: dict[str, Origin] = {}
@@ -778,6 +839,8 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = N
     imports = _imports(ctx)
     if imports:
         workload.metadata[IMPORTS_KEY] = imports
+    if ctx.warnings:
+        workload.metadata.setdefault(WARNINGS_KEY, []).extend(ctx.warnings)
     return workload, resources
 
 
@@ -1349,7 +1412,8 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
             if real not in scanned:  # a scanned template's own load error is reported already
                 warn(f"{where}: template {nested.url!r} could not be loaded")
             return
-        settings = CfnSettings(region=region, passed={k: (v, o) for k, v, o in nested.parameters})
+        settings = CfnSettings(region=region, passed={k: (v, o) for k, v, o in nested.parameters},
+                               text_budget=deployment.text_budget)
         try:
             workload, res = resolve(tpl, settings, workload_id=f"{stack.workload} > {stack.address}")
         except Exception as exc:  # a bug of ours: this nested stack is lost, never the scan
@@ -1400,6 +1464,7 @@ class _Deployment:
     expanded: set[str] = field(default_factory=set)  # templates instantiated
     workloads: list[Workload] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
+    text_budget: list[int] = field(default_factory=lambda: [MAX_TEXT_BUILT])  # CfnSettings.text_budget
     full: bool = False  # the budget ran out: no more stacks are expanded
     complete: bool = False  # every stack was expanded (or refused) within the deadline
 
