@@ -77,9 +77,11 @@ def test_a_terraform_file_alone_is_linted_with_its_module(infra: Path) -> None:
 def test_a_child_module_file_is_evaluated_through_its_callers(infra: Path) -> None:
     code, doc = report("modules/db/main.tf", "--select", "HA101", cwd=infra)
     # prod passes multi_az = true, staging false: one finding, through staging's call; never
-    # the module's own default evaluated as if it were a root.
+    # the module's own default evaluated as if it were a root. It is reported at staging's
+    # input (the call decides it), and shown because the module file defines the resource.
     assert code == 1
-    assert [(f["file"], f["resource"]) for f in doc["findings"]] == [("modules/db/main.tf", "module.db.aws_db_instance.this")]
+    assert [(f["file"], f["resource"]) for f in doc["findings"]] == [("staging/main.tf", "module.db.aws_db_instance.this")]
+    assert doc["findings"][0]["related"][0]["file"] == "modules/db/main.tf"
     (infra / "staging" / "main.tf").write_text(caller("true"))
     code, doc = report("modules/db/main.tf", "--select", "HA101", cwd=infra)
     assert code == 0 and doc["findings"] == []
