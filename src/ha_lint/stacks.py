@@ -407,11 +407,12 @@ def _group_applications(workloads: list[Workload], resources: list[Resource], li
         if workload.id in parent:
             groups.setdefault(root(workload.id), []).append(workload)
     taken: set[str] = set()
+    by_id = {w.id: w for w in workloads}
     for members in groups.values():
         if len(members) < 2:
             continue
-        members.sort(key=_stack_order)
-        names = tuple(_stack_name(w) for w in members)
+        members.sort(key=lambda w: _stack_order(w, by_id))
+        names = tuple(_stack_name(w, by_id) for w in members)
         app = Application("", tuple(w.id for w in members), names)
         app_id, n = app.label, 1
         while app_id in taken:  # two assemblies with the same stack names
@@ -423,17 +424,28 @@ def _group_applications(workloads: list[Workload], resources: list[Resource], li
             workload.metadata[APPLICATION_KEY] = app
 
 
-def _stack_order(workload: Workload) -> tuple[int, int, str]:
+def _stack_order(workload: Workload, by_id: dict[str, Workload]) -> tuple[int, int, str]:
     """First in ``stacks:``, else in CDK manifest order, else by stack name."""
     info = workload.metadata.get(STACK_KEY)
     if isinstance(info, StackInfo):
         return info.order[0], info.order[1], info.name
-    return 2, 0, _stack_name(workload)
+    parent = by_id.get(workload.id.rpartition(" > ")[0])
+    if parent is not None:  # a nested stack sorts after the stack that nests it
+        order = _stack_order(parent, by_id)
+        return order[0], order[1], f"{order[2]} > {workload.id.rpartition(' > ')[2]}"
+    return 2, 0, _stack_name(workload, by_id)
 
 
-def _stack_name(workload: Workload) -> str:
+def _stack_name(workload: Workload, by_id: dict[str, Workload]) -> str:
+    """The stack's name; for a template scanned alone, its file name; for a nested stack,
+    ``<parent's name> > <logical ID>``."""
     info = workload.metadata.get(STACK_KEY)
-    return info.name if isinstance(info, StackInfo) else workload.id
+    if isinstance(info, StackInfo):
+        return info.name
+    parent_id, _, logical_id = workload.id.rpartition(" > ")
+    if parent_id in by_id:
+        return f"{_stack_name(by_id[parent_id], by_id)} > {logical_id}"
+    return os.path.basename(workload.entry_file)
 
 
 # -- one stack per AZ -------------------------------------------------------------------------
