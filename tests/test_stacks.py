@@ -277,3 +277,26 @@ def test_s3_template_url_without_a_local_copy_is_a_warning(tmp_path: Path) -> No
     assert (warning.code, warning.file, warning.line) == ("nested-stack", str(tmp_path / "main.yaml"), 5)
     assert "https://s3.amazonaws.com/bucket/templates/db.yaml" in warning.message and "not judged" in warning.message
     assert [r.address for r in result.architecture.resources] == ["Data"]
+
+
+def test_a_parent_and_its_nested_stack_are_one_application_with_one_dr306(tmp_path: Path) -> None:
+    (tmp_path / "main.yaml").write_text(PARENT.format(url="db.yaml") + "  Queue:\n    Type: AWS::SQS::Queue\n")
+    (tmp_path / "db.yaml").write_text(CHILD)
+    result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1), _rules("DR306"))
+    (finding,) = result.findings
+    assert finding.file == str(tmp_path / "main.yaml")
+    assert finding.message.startswith("Application of stacks main.yaml, main.yaml > Data has no multi-Region")
+
+
+def test_an_export_name_two_scanned_stacks_give_stays_unknown(tmp_path: Path) -> None:
+    export = "Outputs:\n  Id:\n    Value: !Ref Db\n    Export: {Name: shared-db}\n"
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(CHILD + export)
+    (tmp_path / "user.yaml").write_text("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+                                        "      Environment: {Variables: {DB: !ImportValue shared-db}}\n")
+    result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1), [])
+    assert [(w.code, w.message, w.line) for w in result.warnings] == [
+        ("import-unresolved", "Fn::ImportValue 'shared-db': several scanned stacks export this name; the imported value "
+         "is unknown", 5)]
+    (fn,) = [r for r in result.architecture.resources if r.address == "Fn"]
+    assert list(result.architecture.out_edges(fn)) == []
