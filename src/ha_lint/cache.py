@@ -108,8 +108,8 @@ class Cache:
             digest.update(len(encoded).to_bytes(8, "big") + encoded)
         return digest.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / key[2:]
+    def _path(self, key: str) -> str:
+        return os.path.join(self.directory, key[:2], key[2:])  # (a str: pathlib's joins cost more, per lookup)
 
     def get(self, key: str, valid: Callable[[Any], bool] | None = None) -> Any:
         """The entry's value, or None: missing, or not an entry this cache writes (unreadable,
@@ -119,9 +119,9 @@ class Cache:
         if data is None:
             return None
         try:
-            if not data.startswith(MAGIC) or len(data) > MAX_ENTRY_BYTES:
+            if not data.startswith(MAGIC):
                 raise cachecodec.CodecError("not a cache entry")
-            value = cachecodec.loads(data[len(MAGIC):])
+            value = cachecodec.loads(str(memoryview(data)[len(MAGIC):], "ascii"))
             if valid is not None and not valid(value):
                 raise cachecodec.CodecError("an entry of the wrong shape")
         except Exception:  # CodecError, or a `valid` tripping over what it was given: a miss
@@ -154,7 +154,7 @@ class Cache:
             pass  # a cache that cannot be written only costs speed
 
     def discard(self, key: str) -> None:
-        _remove(self._path(key))
+        _remove(Path(self._path(key)))
 
     # -- pruning ---------------------------------------------------------------------------
 
@@ -240,9 +240,10 @@ def _fix(folder: Path, problem: str) -> str:
     return f"chmod go-w {folder} (nobody else may write to it), or choose another --cache-dir"
 
 
-def _read_entry(path: Path) -> bytes | None:
-    """The bytes of an entry (at most MAX_ENTRY_BYTES + 1), or None. A planted pipe or device
-    is never waited on: opened without blocking, then refused unless a regular file."""
+def _read_entry(path: str) -> bytes | None:
+    """The bytes of an entry (at most MAX_ENTRY_BYTES), b"" for something that is not one, or
+    None when there is none. A planted pipe or device is never waited on: opened without
+    blocking, then refused unless a regular file; a link is not followed."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
                      | getattr(os, "O_BINARY", 0))
@@ -251,13 +252,14 @@ def _read_entry(path: Path) -> bytes | None:
     except OSError:  # a planted symbolic link (O_NOFOLLOW), an unreadable file: removed
         return b""
     try:
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
-                return b""  # not an entry: a miss, removed
-            return handle.read(MAX_ENTRY_BYTES + 1)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            return b""
+        return os.read(fd, info.st_size)  # (entries are renamed into place whole: the size holds)
     except OSError:
         return b""
+    finally:
+        os.close(fd)
 
 
 def _scandir(folder: Path) -> list[os.DirEntry[str]]:
