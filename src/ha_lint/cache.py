@@ -41,7 +41,7 @@ from ha_lint import cachecodec
 from ha_lint.model import ScanWarning
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024  # the whole cache; the oldest entries go first
-MAX_ENTRY_BYTES = 64 * 1024 * 1024  # one entry (the corpus's largest is about 1 MB)
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # one entry, read or written (the corpus's largest is 0.35 MB)
 PRUNE_EVERY_SECONDS = 10 * 60
 STALE_TEMP_SECONDS = 15 * 60  # a write in progress takes milliseconds; older ones were interrupted
 TEMP_PREFIX = ".tmp-"
@@ -99,6 +99,7 @@ class Cache:
         return cache, None
 
     def key(self, data: bytes, *parts: str) -> str:
+        """The entry name for ``data`` loaded with the settings ``parts``."""
         digest = hashlib.sha256(data)
         for part in parts:
             # surrogatepass: a file name that is not UTF-8 (carried with surrogate escapes) is
