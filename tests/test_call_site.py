@@ -344,3 +344,27 @@ def test_a_change_to_the_module_alone_shows_the_finding_it_causes_at_the_call(tm
     module.write_text(module.read_text().replace("  deletion_protection     = false\n", "  deletion_protection     = true\n"))
     code, doc = report("live", "--no-config", "--diff", "HEAD", "--select", "HA101", cwd=repo)
     assert code == 0 and doc["findings"] == [] and doc["summary"]["suppressed"] == 1
+
+
+class _Scope:
+    """Root names for hclexpr: ``var`` only."""
+
+    def __init__(self, variables: dict) -> None:
+        self.variables = variables
+
+    def get(self, name: str, default=None):
+        return self.variables if name == "var" else default
+
+
+def test_a_known_condition_s_untaken_branch_decides_nothing() -> None:
+    from ha_lint.hclexpr import deciding_references, references
+
+    count = "${var.single_nat_gateway ? 1 : var.one_nat_gateway_per_az ? length(var.azs) : var.max_subnets}"
+    everything = [("var", "single_nat_gateway"), ("var", "one_nat_gateway_per_az"), ("var", "azs"), ("var", "max_subnets")]
+    assert references(count) == everything
+    assert deciding_references(count, _Scope({"single_nat_gateway": True})) == [("var", "single_nat_gateway")]
+    # the branch taken first, then the conditions that chose it
+    assert deciding_references(count, _Scope({"single_nat_gateway": False, "one_nat_gateway_per_az": True})) == [
+        ("var", "azs"), ("var", "one_nat_gateway_per_az"), ("var", "single_nat_gateway")]
+    # an unknown condition: both branches may decide
+    assert deciding_references(count, _Scope({})) == everything
