@@ -16,6 +16,8 @@ import math
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -398,6 +400,22 @@ def test_a_cache_directory_others_may_write_to_is_refused(repo: Path, tmp_path: 
     assert "chmod go-w" in refused[0].message and "--cache-dir" in refused[0].message
     assert sorted((Path(f.file).name, f.line, f.rule_id, f.resource) for f in result.findings) == cold
     assert list(cache_dir.iterdir()) == []  # nothing read, nothing written
+
+
+def test_the_cli_says_why_the_cache_is_refused_and_exits_as_without_it(repo: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ha_lint", str(repo), "--format", "json", "--no-config", *args],
+                              capture_output=True, text=True, timeout=300)
+    refused, plain = cli("--cache-dir", str(shared)), cli("--no-cache")
+    assert refused.returncode == plain.returncode == 1 and "Traceback" not in refused.stderr
+    report, expected = json.loads(refused.stdout), json.loads(plain.stdout)
+    assert report["findings"] == expected["findings"] and report["errors"] == expected["errors"]
+    warned = [w for w in report["warnings"] if w["code"] == "cache-refused"]
+    assert len(warned) == 1 and "writable by group and others" in warned[0]["message"]
 
 
 def test_a_generation_directory_others_may_write_to_is_refused(repo: Path, tmp_path: Path) -> None:
