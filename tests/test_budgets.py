@@ -357,3 +357,21 @@ def test_hcl_functions_refuse_a_result_too_large_before_building_it(tmp_path: Pa
     said = {(file, line, message.removesuffix("; the value is unknown"))
             for file, line, message in warnings_of(result, root, "value-too-large")}
     assert said == BIG_WARNINGS
+
+
+def test_a_modules_expressions_share_one_build_budget(tmp_path: Path) -> None:
+    """Each value stays under 1,000,000 characters, but 30 of 900,003 are 27 MB: the module's
+    functions build 20,000,000 characters in all; the values past that are unknown, said once,
+    at the local that ran out (the 23rd)."""
+    local_lines = "".join(f'  l{i} = indent(900000 + {i}, "a\\nb")\n' for i in range(30))
+    tags = "".join(f"    T{i} = length(local.l{i})\n" for i in range(30))
+    module = f'locals {{\n{local_lines}}}\n\nresource "aws_s3_bucket" "many" {{\n  bucket = "orders-many"\n' \
+             f'  tags = {{\n{tags}  }}\n}}\n'
+    root = make_repo(tmp_path / "repo", {"many/main.tf": module})
+    started = time.process_time()
+    result = scan_api(root)
+    assert time.process_time() - started < 20
+    assert errors_of(result, root) == set() and clean(result) and good_findings(result, root) == GOOD
+    assert warnings_of(result, root, "value-too-large") == [
+        ("many/main.tf", 24, "this module's functions and templates have built 20,000,000 characters or items, all "
+                             "that ha-lint builds for one module; the value is unknown")]

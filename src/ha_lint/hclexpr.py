@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, TypeVar
 
@@ -43,6 +44,7 @@ MAX_BRANCHES = 8  # a Choice with more branches becomes UNKNOWN
 MAX_STEPS = 100_000  # node evaluations per evaluate_value() call
 _MAX_SIZE = 1_000_000  # characters in a string, items in a list: a bigger value is unknown (_TooLarge)
 _MAX_INT_BITS = 4096  # a whole number beyond this is unknown (Terraform's numbers are 512-bit floats)
+MAX_BUILT = 20_000_000  # characters and items functions and templates build for one module (BuildBudget)
 _ROOTS = frozenset({"var", "local", "module", "data", "count", "each", "path", "terraform", "self"})
 
 
@@ -61,6 +63,17 @@ class _EvalError(Exception):
 class _TooLarge(Exception):
     """A value larger than ha-lint builds, refused before it is built: unknown, and said (the
     scope's ``value_too_large``). Never an error that try() moves past: Terraform builds it."""
+
+
+@dataclass
+class BuildBudget:
+    """What functions and string templates may still build, in characters and items: each
+    result is at most _MAX_SIZE, and this bounds them all together (``[for i in range(1024):
+    indent(999000, "a\nb")]`` is 1,024 results of 999,003 characters). A scope shares one
+    across the expressions of a module (``scope.build_budget``); else each evaluation has its own."""
+
+    left: int = MAX_BUILT
+    said: bool = False  # its end was told once (value_too_large); later values are just unknown
 
 
 class _Unk(Exception):
@@ -1063,11 +1076,24 @@ def _concat(*parts: Any) -> str:
 
 
 class _Evaluator:
-    __slots__ = ("scope", "steps", "source")
+    __slots__ = ("scope", "steps", "source", "budget")
 
     def __init__(self, scope: Any) -> None:
         self.scope, self.steps = scope, MAX_STEPS
         self.source = ""  # the expression as written, for value_too_large
+        self.budget: BuildBudget = getattr(scope, "build_budget", None) or BuildBudget()
+
+    def built(self, value: Any) -> Any:
+        """``value``, counted against the build budget."""
+        if isinstance(value, (str, list, dict)):
+            self.budget.left -= len(value)
+            if self.budget.left < 0:
+                if self.budget.said:
+                    raise _Unk
+                self.budget.said = True
+                raise _TooLarge(f"this module's functions and templates have built {MAX_BUILT:,} characters or "
+                                "items, all that ha-lint builds for one module")
+        return value
 
     def run(self, node: Node, env: dict[str, Any]) -> Any:
         self.steps -= 1
@@ -1101,7 +1127,7 @@ class _Evaluator:
     def template(self, node: Template, env: dict[str, Any]) -> Any:
         if node.has_directive:
             return UNKNOWN
-        return _apply(_concat, [p if isinstance(p, str) else self.run(p, env) for p in node.parts])
+        return self.built(_apply(_concat, [p if isinstance(p, str) else self.run(p, env) for p in node.parts]))
 
     def traversal(self, node: Traversal, env: dict[str, Any]) -> Any:
         return self.walk(self.run(node.source, env), node.steps, env)
@@ -1199,7 +1225,7 @@ class _Evaluator:
             if not sees_unknown and any(v is UNKNOWN for v in values):
                 return UNKNOWN
             try:
-                return _check_size(fn(*values))  # type: ignore[misc]
+                return self.built(_check_size(fn(*values)))  # type: ignore[misc]
             except (_EvalError, _Unk, _TooLarge):
                 raise
             except Exception as e:  # arity, ipaddress, re, json, overflow...: a Terraform error
@@ -1227,8 +1253,9 @@ def evaluate_value(value: Any, scope: Any = None) -> Any:
     Never raises: what cannot be evaluated is UNKNOWN.
 
     A value that would be larger than ha-lint builds (1,000,000 characters or items, a number
-    of more than 4096 bits: ``indent(2000000000, "x\ny")``) is refused before it is built and
-    is UNKNOWN; a scope with a ``value_too_large(expression, message)`` method is told."""
+    of more than 4096 bits: ``indent(2000000000, "x\ny")``), or past what the scope's
+    ``build_budget`` has left, is refused before it is built and is UNKNOWN; a scope with a
+    ``value_too_large(expression, message)`` method is told."""
     try:
         return _evaluate_value(value, _Evaluator(scope))
     except Exception:

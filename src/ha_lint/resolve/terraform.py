@@ -140,6 +140,7 @@ class _Run:
         self.out: list[Resource] = []
         self.warnings: list[ScanWarning] = []
         self.budget = MAX_RESOURCES
+        self.build_budget = hclexpr.BuildBudget()  # what its expressions may still build
 
 
 class _Lazy:
@@ -666,6 +667,7 @@ class _Scope:
     def __init__(self, instance: _Instance, extra: dict[str, Any]) -> None:
         self.instance = instance
         self.extra = extra
+        self.build_budget = instance.run_.build_budget  # one for the root module and every module it calls
 
     def value_too_large(self, expression: str, message: str) -> None:
         """hclexpr refused to build a value (``indent(2000000000, ...)``): it is unknown, and
