@@ -300,3 +300,28 @@ def test_an_export_name_two_scanned_stacks_give_stays_unknown(tmp_path: Path) ->
          "is unknown", 5)]
     (fn,) = [r for r in result.architecture.resources if r.address == "Fn"]
     assert list(result.architecture.out_edges(fn)) == []
+
+
+def test_a_nested_stack_imports_what_another_scanned_stack_exports(tmp_path: Path) -> None:
+    (tmp_path / "network.yaml").write_text(
+        "Resources:\n  Subnet:\n    Type: AWS::EC2::Subnet\n    Properties: {VpcId: vpc-1, CidrBlock: 10.0.0.0/24,"
+        " AvailabilityZone: eu-west-1a}\nOutputs:\n  Subnet:\n    Value: !Ref Subnet\n    Export: {Name: network-subnet}\n")
+    (tmp_path / "main.yaml").write_text(PARENT.format(url="app.yaml"))
+    (tmp_path / "app.yaml").write_text(
+        "Parameters:\n  MultiAz: {Type: String}\nResources:\n  Group:\n    Type: AWS::AutoScaling::AutoScalingGroup\n"
+        "    Properties:\n      MinSize: '2'\n      MaxSize: '4'\n      VPCZoneIdentifier: [!ImportValue network-subnet]\n")
+    result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1), _rules("HA104", "DR306"))
+    assert result.warnings == []
+    (group,) = [r for r in result.architecture.resources if r.address == "Group"]
+    assert group.workload == f"{tmp_path / 'main.yaml'} > Data" and group.meta["nested_in"].endswith("#Data")
+    assert sorted((f.rule_id, Path(f.file).name) for f in result.findings) == [("DR306", "main.yaml"), ("HA104", "app.yaml")]
+    (dr306,) = [f for f in result.findings if f.rule_id == "DR306"]  # the import joins network.yaml to the app
+    assert dr306.message.startswith("Application of stacks main.yaml, main.yaml > Data, network.yaml has")
+
+
+def test_a_declared_stacks_region_is_its_nested_stacks_region(tmp_path: Path) -> None:
+    (tmp_path / "main.yaml").write_text(PARENT.format(url="db.yaml"))
+    (tmp_path / "db.yaml").write_text(CHILD)
+    (tmp_path / ".ha-lint.yml").write_text("stacks:\n  - {name: main, template: main.yaml, region: ap-south-1}\n")
+    result = scan(_settings(tmp_path), [])
+    assert {r.address: r.meta["region"] for r in result.architecture.resources} == {"Data": "ap-south-1", "Db": "ap-south-1"}

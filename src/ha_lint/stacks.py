@@ -309,6 +309,7 @@ def _resolve_imports(workloads: list[Workload], resources: list[Resource], recip
 
     used: dict[str, dict[str, Any]] = {}  # workload id -> the exports it was last resolved with
     table, clashes = _export_table(workloads)
+    nested_in = _nested_recipes(workloads, resources, recipes)
     for _ in range(MAX_IMPORT_ROUNDS):
         redo: dict[str, dict[str, Any]] = {}
         for workload in workloads:
@@ -321,7 +322,8 @@ def _resolve_imports(workloads: list[Workload], resources: list[Resource], recip
         replaced: dict[str, tuple[Workload, list[Resource]]] = {}
         for workload in workloads:
             if workload.id in redo:
-                outcome = _resolve_again(recipes[workload.id], workload, redo[workload.id], read)
+                outcome = _resolve_again(recipes[workload.id], workload, redo[workload.id], read,
+                                         nested_in.get(workload.id))
                 if outcome is not None:
                     replaced[workload.id] = outcome
                 used[workload.id] = redo[workload.id]
@@ -353,8 +355,34 @@ def _resolve_imports(workloads: list[Workload], resources: list[Resource], recip
     return workloads, resources, links
 
 
+def _nested_recipes(workloads: list[Workload], resources: list[Resource], recipes: dict[str, Recipe]) -> dict[str, str]:
+    """Recipes for the nested stacks that import something: their template, resolved with what
+    the stack resource that nests them passes (and its Region). Returns workload id -> the uid
+    of that stack resource."""
+    from ha_lint.resolve import cloudformation as resolve_cfn
+
+    importing = {w.id for w in workloads if w.id not in recipes and w.metadata.get(resolve_cfn.IMPORTS_KEY)}
+    if not importing:
+        return {}
+    by_uid = {r.uid: r for r in resources}
+    out: dict[str, str] = {}
+    for res in resources:
+        parent = by_uid.get(res.meta.get("nested_in", ""))
+        if res.workload not in importing or res.workload in out or parent is None:
+            continue
+        nested = parent.meta.get("nested_stack")
+        if not isinstance(nested, resolve_cfn.NestedStack) or nested.remote:
+            continue
+        region = parent.meta.get("region")
+        settings = resolve_cfn.CfnSettings(region=region if isinstance(region, str) else None,
+                                           passed={k: (v, o) for k, v, o in nested.parameters})
+        recipes[res.workload] = Recipe(Path(os.path.realpath(nested.template)), res.file, settings)
+        out[res.workload] = parent.uid
+    return out
+
+
 def _resolve_again(recipe: Recipe, workload: Workload, imports: dict[str, Any],
-                   read: Callable[[Path], str]) -> tuple[Workload, list[Resource]] | None:
+                   read: Callable[[Path], str], nested_in: str | None = None) -> tuple[Workload, list[Resource]] | None:
     """The workload's template resolved with the exports it imports; None if it cannot be read again."""
     from dataclasses import replace
 
@@ -369,6 +397,8 @@ def _resolve_again(recipe: Recipe, workload: Workload, imports: dict[str, Any],
     again, res = resolve_cfn.resolve(recipe.template, settings, workload.id)
     if STACK_KEY in workload.metadata:
         again.metadata[STACK_KEY] = workload.metadata[STACK_KEY]
+    for child in res if nested_in else ():
+        child.meta["nested_in"] = nested_in
     return again, res
 
 

@@ -1412,7 +1412,9 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
             if real not in scanned:  # a scanned template's own load error is reported already
                 warn(f"{where}: template {nested.url!r} could not be loaded")
             return
-        settings = CfnSettings(region=region, passed={k: (v, o) for k, v, o in nested.parameters},
+        parent_region = stack.meta.get("region")  # a declared stack's Region (stacks:, CDK) is its children's
+        settings = CfnSettings(region=parent_region if isinstance(parent_region, str) else region,
+                               passed={k: (v, o) for k, v, o in nested.parameters},
                                text_budget=deployment.text_budget)
         try:
             workload, res = resolve(tpl, settings, workload_id=f"{stack.workload} > {stack.address}")
