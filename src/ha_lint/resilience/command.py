@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...], def
     parser.add_argument("--no-findings", action="store_true", help="do not run the rules (no findings in the report)")
     parser.add_argument("--download-modules", action="store_true",
                         help="fetch remote Terraform module sources as `terraform init` would (see `ha-lint scan --help`)")
+    parser.add_argument("--root", metavar="DIR", help="the repository root: references are followed only inside it "
+                        "(see `ha-lint scan --help`)")
 
 
 def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
@@ -50,6 +52,7 @@ def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
         paths=list(args.paths), exclude=list(cfg.exclude), region=args.region,
         parameters=pairs(args.parameter, "--parameter"), variables=pairs(args.var, "--var"), var_files=args.var_file,
         stacks=list(cfg.stacks), download_modules=args.download_modules or bool(cfg.download_modules),
+        root=Path(args.root) if args.root else cfg.directory / cfg.root if cfg.path and cfg.root else None,
         options=Options(dr_strategy=cfg.dr_strategy, rto_minutes=cfg.rto_minutes, rpo_minutes=cfg.rpo_minutes,
                         min_backup_retention_days=cfg.min_backup_retention_days or 7,
                         account_concurrency_limit=cfg.account_concurrency_limit or 1000,
