@@ -404,12 +404,6 @@ def _set_download_modules(config: Config, key: str, value: Any, text: str) -> No
     config.download_modules = value
 
 
-def _set_download_modules(config: Config, key: str, value: Any, text: str) -> None:
-    if not isinstance(value, bool):
-        raise config.error(key, f"expected true or false, got {_kind(value)}")
-    config.download_modules = value
-
-
 def _set_stacks(config: Config, key: str, value: Any, text: str) -> None:
     from ha_lint.stacks import StackConfigError, parse_config
 
