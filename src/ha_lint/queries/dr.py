@@ -146,8 +146,6 @@ def unit_of(arch: Architecture, workload_id: str) -> str:
     return _units(arch)[0].get(workload_id, workload_id)
 
 
-
-
 # -- declared targets ------------------------------------------------------------------------
 
 _METADATA_KEYS = ("ha-lint", "ha_lint", "HaLint")
