@@ -17,7 +17,8 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
-from ha_lint.escape import code_span, dot_string, markdown_text, mermaid_label, printable, readable, uri_path
+from ha_lint.escape import (code_span, dot_string, markdown_text, mermaid_label, printable, readable, sarif_text,
+                            uri_path)
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 
@@ -133,6 +134,9 @@ def test_defect11_sarif_uris_are_percent_encoded_and_the_log_is_valid(tree: Path
     names = [loc["name"] for result in doc["runs"][0]["results"]
              for location in result["locations"] for loc in location.get("logicalLocations", ())]
     assert HOSTILE in names  # a logical location keeps the name, JSON escapes it
+    messages = [result["message"]["text"] for result in doc["runs"][0]["results"]]
+    assert any("\\[x\\](https://evil.example)" in text for text in messages)  # not an embedded link
+    assert not any("[x](" in text for text in messages)
 
 
 def test_defect6_text_output_has_no_control_characters_and_no_workflow_command(tree: Path) -> None:
@@ -226,6 +230,7 @@ def test_escapes_are_visible_and_total() -> None:
     assert code_span("a`b|c") == "<code>a\\`b\\|c</code>"
     assert mermaid_label('x"];y') == "x#34;]#59;y"
     assert dot_string('a"\\n') == 'a\\"\\\\n'
+    assert sarif_text('Db [x](https://e) and aws_db.this["a"]') == 'Db \\[x\\](https://e) and aws_db.this["a"]'
 
 
 def test_defect6_a_usage_error_quoting_a_name_is_one_escaped_line(tmp_path: Path) -> None:
@@ -237,7 +242,8 @@ def test_defect6_a_usage_error_quoting_a_name_is_one_escaped_line(tmp_path: Path
 def test_two_names_that_read_alike_stay_two_nodes(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_db_instance" "db" {\n  for_each = { "a-b" = 1, "a_b" = 2 }\n'
                                       '  engine = "mysql"\n  instance_class = "db.t3.micro"\n  multi_az = false\n}\n')
-    for fmt, node in (("mermaid", re.compile(r'^\s+(n_\w+)\["', re.M)), ("dot", re.compile(r"^\s+(n_\w+) \[label=", re.M))):
+    nodes = {"mermaid": re.compile(r'^\s+(n_\w+)\["', re.M), "dot": re.compile(r"^\s+(n_\w+) \[label=", re.M)}
+    for fmt, node in nodes.items():
         done = run(tmp_path, "graph", ".", "--no-config", "--format", fmt)
         assert done.returncode == 0, done.stderr
         assert len(set(node.findall(done.stdout.decode()))) == 2

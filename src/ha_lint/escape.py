@@ -11,8 +11,8 @@ or render as live HTML.
   JSON and SARIF, whose own escaping handles the rest.
 - ``printable``: ``readable`` plus every control character shown as an escape (``\\n``,
   ``\\x1b``): one line of plain text, for text, GitHub workflow commands, JUnit XML.
-- ``markdown_text``, ``code_span``, ``mermaid_label``, ``dot_string``, ``uri_path``: one
-  format each.
+- ``markdown_text``, ``code_span``, ``mermaid_label``, ``dot_string``, ``html_text``,
+  ``uri_path``, ``sarif_text``: one format each.
 """
 
 from __future__ import annotations
@@ -68,6 +68,16 @@ def uri_path(path: str) -> str:
     """A relative path as a URI reference (RFC 3986): every byte but unreserved characters
     and ``/`` percent-encoded, from the file name's real bytes (``\\xff`` is ``%FF``)."""
     return quote(os.fsencode(path.replace(os.sep, "/")), safe="/")
+
+
+# SARIF reads ``[text](target)`` in a plain-text message as an embedded link (to a related
+# location or a URI); a literal bracket is escaped with a backslash (SARIF 2.1.0, 3.11.6).
+_EMBEDDED_LINK = re.compile(r"\[([^\[\]]*)\]\(")
+
+
+def sarif_text(text: Any) -> str:
+    """A SARIF plain-text message: ``readable``, and ``[x](y)`` from a name is not a link."""
+    return _EMBEDDED_LINK.sub(lambda m: f"\\[{m.group(1)}\\](", readable(text))
 
 
 # -- Markdown (GitHub flavoured) --------------------------------------------------------------

@@ -38,7 +38,8 @@ def render(result: ScanResult, options: dict) -> str:
             hits = found.get((rule_id, file))
             if hits:
                 failures += 1
-                body = "\n".join(printable(f"{file}:{f.line}: {f.resource or '(workload)'}: {f.message}") for f in hits)
+                body = "\n".join(printable(f"{file}:{f.line}: {f.resource or '(workload)'}: {f.message}")
+                                  for f in hits)
                 failure = ET.SubElement(case, "failure", type=printable(hits[0].severity),
                                         message=printable(f"{len(hits)} {hits[0].severity} finding"
                                                           f"{'s' if len(hits) != 1 else ''} of {rule_id} {names[rule_id]}"))

@@ -10,7 +10,8 @@ resource; never the reported line or file). A finding on a Terraform module's re
 reported at the module call has the module's own line in ``relatedLocations``.
 Every ``artifactLocation.uri`` is a percent-encoded URI reference (a space is ``%20``, a byte
 of a file name that is not UTF-8 ``%FF``); every other string is valid Unicode (such a byte
-shows as the text ``\\xff``).
+shows as the text ``\\xff``); a ``[x](y)`` in a message, from a name, has its brackets
+escaped so that no viewer reads it as an embedded link.
 Load errors and warnings are ``invocations[0].toolExecutionNotifications``: a load error at
 level ``error``; a warning at level ``warning`` with its code as ``descriptor.id``
 (``module-not-found``, ...) and its file and line as the location when it has one.
@@ -24,7 +25,7 @@ from typing import Any
 
 from ha_lint import __version__
 from ha_lint.baseline import FINGERPRINT_KEY, fingerprint, relative_path
-from ha_lint.escape import readable_data, uri_path
+from ha_lint.escape import readable_data, sarif_text, uri_path
 from ha_lint.model import Finding, ScanWarning, as_warning
 from ha_lint.reporters import PROJECT_URL, docs_section, rule_url, rules_by_id
 from ha_lint.scan import ScanResult
@@ -65,7 +66,7 @@ def render(result: ScanResult, options: dict) -> str:
         "invocations": [{
             "executionSuccessful": not result.rule_failures,
             "toolExecutionNotifications": [_load_error(e, root) for e in result.errors]
-            + [{"level": "warning", "message": {"text": note}} for note in result.rule_failures]
+            + [{"level": "warning", "message": {"text": sarif_text(note)}} for note in result.rule_failures]
             + [_warning(w, root) for w in map(as_warning, result.warnings)],
         }],
         "columnKind": "utf16CodeUnits",
@@ -138,14 +139,15 @@ def _result(finding: Finding, suppressed: Any, index: dict[str, int], root: Path
         "ruleId": finding.rule_id,
         "ruleIndex": index[finding.rule_id],
         "level": LEVEL.get(finding.severity, "warning"),
-        "message": {"text": finding.message},
+        "message": {"text": sarif_text(finding.message)},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding, root)},
         "properties": {"severity": finding.severity, "resource": finding.resource,
                        "resourceType": finding.resource_type},
     }
     if finding.related:  # a module's finding reported at its call: the module's own line
-        out["relatedLocations"] = [{**_location(r.file, r.line, root), "id": number, "message": {"text": r.message}}
+        out["relatedLocations"] = [{**_location(r.file, r.line, root), "id": number,
+                                    "message": {"text": sarif_text(r.message)}}
                                    for number, r in enumerate(finding.related, start=1)]
     if finding.root:
         out["properties"]["root"] = finding.root
@@ -159,7 +161,7 @@ def _result(finding: Finding, suppressed: Any, index: dict[str, int], root: Path
 
 def _warning(warning: ScanWarning, root: Path) -> dict[str, Any]:
     """A warning as a notification: its code is the descriptor, its file and line the location."""
-    out: dict[str, Any] = {"level": "warning", "message": {"text": warning.message},
+    out: dict[str, Any] = {"level": "warning", "message": {"text": sarif_text(warning.message)},
                            "descriptor": {"id": warning.code}}
     if warning.file:
         out["locations"] = [_location(warning.file, warning.line, root)]
@@ -167,5 +169,5 @@ def _warning(warning: ScanWarning, root: Path) -> dict[str, Any]:
 
 
 def _load_error(error: Any, root: Path) -> dict[str, Any]:
-    return {"level": "error", "message": {"text": f"{error.file}: {error.message}"},
+    return {"level": "error", "message": {"text": sarif_text(f"{error.file}: {error.message}")},
             "locations": [_location(error.file, error.line, root)]}
