@@ -57,7 +57,7 @@ def test_a_deep_configuration_file_found_by_the_search_is_a_config_error(project
 def test_a_huge_or_unreadable_configuration_file_is_a_config_error(project: Path) -> None:
     (project / "big.yml").write_text("# padding\n" * 200_000)
     result = run(project, "--config", "big.yml")
-    assert result.returncode == 2 and "big.yml: larger than 1,048,576 bytes" in result.stderr
+    assert result.returncode == 2 and "big.yml: is larger than 1,048,576 bytes; not a configuration file" in result.stderr
 
 
 @pytest.mark.parametrize("text", ['{"ha-lint-baseline": 1, "findings": ' + DEEP + "}\n", DEEP + "\n"],

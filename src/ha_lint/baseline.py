@@ -109,19 +109,12 @@ MAX_BASELINE_BYTES = 256 * 1024 * 1024  # about a million findings: more is not 
 def load(path: Path) -> Counter[Key]:
     """How many findings of each identity (and root) the baseline accepts. A file that is not
     a regular file, too large, too deeply nested or not JSON is a BaselineError naming it."""
-    from ha_lint.discover import not_a_regular_file
+    from ha_lint.discover import FileRefused, read_regular_file
 
-    problem = not_a_regular_file(path)  # a named pipe would be waited on for ever
-    if problem:
-        raise BaselineError(f"cannot read baseline {path}: it {problem.removesuffix('; not scanned')}")
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BASELINE_BYTES + 1)
-        if len(data) > MAX_BASELINE_BYTES:
-            raise BaselineError(f"baseline {path} is larger than {MAX_BASELINE_BYTES:,} bytes; not a baseline")
-        document = json.loads(data.decode("utf-8"))
-    except OSError as exc:
-        raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+        document = json.loads(read_regular_file(path, MAX_BASELINE_BYTES).decode("utf-8"))
+    except FileRefused as exc:
+        raise BaselineError(f"baseline {path} {exc.reason}; not read") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise BaselineError(f"baseline {path} is not valid JSON: {exc}") from None
     except RecursionError:

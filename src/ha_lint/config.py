@@ -154,19 +154,14 @@ def load(path: Path) -> Config:
 
 
 def _load(path: Path) -> Config:
-    from ha_lint.discover import not_a_regular_file
+    from ha_lint.discover import FileRefused, read_regular_file
 
-    problem = not_a_regular_file(path)  # a named pipe would be waited on for ever
-    if problem:
-        raise ConfigError(f"{path}: {problem.removesuffix('; not scanned')}")
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES:,} bytes; not a configuration file")
+        text = read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except FileRefused as exc:
+        raise ConfigError(f"{path}: {exc.reason}; not a configuration file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from None
     if path.name == PYPROJECT:
         import tomllib
 

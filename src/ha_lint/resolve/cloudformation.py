@@ -1225,20 +1225,15 @@ def read_parameter_file(path: Path, shown: str | None = None) -> dict[str, tuple
     CodePipeline template configuration ``{"Parameters": {k: v}}``; JSON or YAML."""
     import yaml
 
-    from ha_lint.discover import not_a_regular_file
+    from ha_lint.discover import FileRefused, read_regular_file
 
     shown = shown or str(path)
-    problem = not_a_regular_file(path)  # a named pipe would be waited on for ever
-    if problem:
-        raise LoadFailure(problem.replace("not scanned", "not read"))
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(_MAX_PARAMETER_FILE_BYTES + 1)
-        text = data.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LoadFailure(f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
-    if len(data) > _MAX_PARAMETER_FILE_BYTES:
-        raise LoadFailure(f"is larger than {_MAX_PARAMETER_FILE_BYTES:,} bytes; not a parameter file, not read")
+        text = read_regular_file(path, _MAX_PARAMETER_FILE_BYTES).decode("utf-8-sig")
+    except FileRefused as exc:
+        raise LoadFailure(f"{exc.reason}; not read") from None
+    except UnicodeDecodeError as exc:
+        raise LoadFailure(f"cannot be read: {exc}") from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
