@@ -185,6 +185,23 @@ def test_defect5_markdown_and_job_summary_show_names_as_text(tree: Path) -> None
     assert CONTROL.search(text) is None
 
 
+def test_defect5_github_renders_the_markdown_names_as_text(tree: Path) -> None:
+    """Rendered by cmark-gfm, GitHub's own renderer (raw HTML allowed, as in a job summary)."""
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+
+    page = cmarkgfm.github_flavored_markdown_to_html(scan(tree, "markdown").decode("utf-8"),
+                                                     options=Options.CMARK_OPT_UNSAFE)
+    assert "<img" not in page and "<b>" not in page  # no tag from a name became an element
+    assert page.count("<pre") == 1  # the Mermaid block only; no fence from a name opened another
+    assert not re.search(r'<a href="[^"]*"[^>]*>x</a>', page)  # [x](...) is not a link
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    findings = [row for row in rows if "<strong>" in row]
+    assert findings and all(row.count("<td") == 5 for row in findings)  # no | from a name made a cell
+    shown = "Db\\n::error::pwned\\r\\x1b[31mRED\\x07 ```\\n&lt;img src=x onerror=alert(1)&gt; | `tick` [x]("
+    assert f"<td><code>{shown}" in page  # the name, as typed, in one code cell
+
+
 def test_defect5_graph_and_resilience_reports_escape_for_their_format(tree: Path) -> None:
     def render(command: str, fmt: str) -> str:
         done = run(tree, command, ".", "--no-config", "--format", fmt)
