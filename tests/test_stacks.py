@@ -325,3 +325,11 @@ def test_a_declared_stacks_region_is_its_nested_stacks_region(tmp_path: Path) ->
     (tmp_path / ".ha-lint.yml").write_text("stacks:\n  - {name: main, template: main.yaml, region: ap-south-1}\n")
     result = scan(_settings(tmp_path), [])
     assert {r.address: r.meta["region"] for r in result.architecture.resources} == {"Data": "ap-south-1", "Db": "ap-south-1"}
+
+
+def test_dr307_is_judged_once_per_application() -> None:
+    from ha_lint.graph import Options
+
+    result = scan(_settings(PER_AZ, options=Options(rto_minutes=15, rpo_minutes=1)), _rules("DR307"))
+    assert sorted((f.detail, Path(f.file).name) for f in result.findings) == [("rpo", "vpc.yaml"), ("rto", "vpc.yaml")]
+    assert all(f.message.startswith("Application of stacks vpc, database, nat-a, nat-b, nat-c: ") for f in result.findings)
