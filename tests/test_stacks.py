@@ -333,3 +333,12 @@ def test_dr307_is_judged_once_per_application() -> None:
     result = scan(_settings(PER_AZ, options=Options(rto_minutes=15, rpo_minutes=1)), _rules("DR307"))
     assert sorted((f.detail, Path(f.file).name) for f in result.findings) == [("rpo", "vpc.yaml"), ("rto", "vpc.yaml")]
     assert all(f.message.startswith("Application of stacks vpc, database, nat-a, nat-b, nat-c: ") for f in result.findings)
+
+
+def test_scanning_one_template_of_a_cdk_assembly_judges_that_stack_only() -> None:
+    service = CDK_APP / "cdk.out" / "ServiceStack.template.json"
+    result = scan(ScanSettings(paths=[str(service)], jobs=1), _rules("DR306"))
+    (workload,) = result.architecture.workloads.values()
+    assert workload.metadata["_ha_lint_stack"].name == "orders-service"  # still a CDK stack: its name is known
+    assert [r.address for r in result.architecture.resources] == ["Handler"]
+    assert {w.code for w in result.warnings} == {"import-unresolved"}  # DataStack is not scanned: its export is unknown

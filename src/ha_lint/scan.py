@@ -434,8 +434,7 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
     def read(path: Path) -> str:
         return read_text(path, str(path), settings.max_file_size)
     recipes = _cfn_recipes(jobs, outcomes, parameters, origins, settings.region)
-    specs = stacks.declared_stacks(settings.stacks, [job.path.parent for job in jobs if job.language == disc.CFN],
-                                   result.errors)
+    specs = stacks.declared_stacks(settings.stacks, [job.path for job in jobs if job.language == disc.CFN], result.errors)
     if specs:
         workloads, resources = stacks.deploy(specs, workloads, resources, read, settings.region, result.errors,
                                              result.warnings, recipes)

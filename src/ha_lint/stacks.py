@@ -76,16 +76,18 @@ class Recipe:
 # -- declared stacks --------------------------------------------------------------------------
 
 
-def declared_stacks(configured: list[StackSpec], template_dirs: list[Path], errors: list[LoadError]) -> list[StackSpec]:
-    """The ``stacks:`` entries, then the stacks of the CDK assemblies found beside scanned templates."""
+def declared_stacks(configured: list[StackSpec], templates: list[Path], errors: list[LoadError]) -> list[StackSpec]:
+    """The ``stacks:`` entries, then the stacks of the CDK assemblies found beside the scanned
+    templates (those stacks whose template is scanned: a file left out is not judged)."""
     specs = list(configured)
     listed = {os.path.realpath(s.template) for s in configured}
+    scanned = {os.path.realpath(t) for t in templates}
     visited: set[str] = set()
-    for directory in sorted(set(template_dirs), key=lambda d: (len(d.parts), str(d))):
+    for directory in sorted({t.parent for t in templates}, key=lambda d: (len(d.parts), str(d))):
         manifest = directory / "manifest.json"
         if manifest.is_file() and os.path.realpath(manifest) not in visited:
             found = read_assembly(manifest, errors, visited)
-            specs += [s for s in found if os.path.realpath(s.template) not in listed]
+            specs += [s for s in found if os.path.realpath(s.template) in scanned - listed]
     return specs
 
 
