@@ -220,6 +220,11 @@ def test_defect5_graph_and_resilience_reports_escape_for_their_format(tree: Path
     for line in dot.splitlines():  # quotes balanced once escaped quotes are set aside
         assert line.replace('\\\\', "").replace('\\"', "").count('"') % 2 == 0, line
 
+    svg = render("graph", "svg")  # XML: it parses, and a name is text in it, never an element
+    drawing = ET.fromstring(f"<all>{svg}</all>")
+    assert not any(element.tag.endswith("img") for element in drawing.iter())
+    assert printable(HOSTILE) in {element.get("data-address") for element in drawing.iter()}
+
     page = render("resilience", "html")
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert CONTROL.search(page) is None
