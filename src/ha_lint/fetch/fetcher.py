@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 from ha_lint.fetch import addresses, archive, git, http, registry, versions
 from ha_lint.fetch.addresses import ArchiveSource, GitSource, RegistrySource
 from ha_lint.fetch.cliconfig import CliConfig
+from ha_lint.escape import printable
 from ha_lint.fetch.cliconfig import load as load_cli_config
 from ha_lint.model import LoadError, ScanWarning
 
@@ -246,7 +247,7 @@ class _Staging:
 def _say(what: str) -> None:
     """Progress on a terminal only (stderr): a download can take a while."""
     if sys.stderr.isatty():
-        print(f"ha-lint: {what}", file=sys.stderr, flush=True)
+        print(f"ha-lint: {printable(what)}", file=sys.stderr, flush=True)  # it quotes a module source
 
 
 def _digest(text: str) -> str:

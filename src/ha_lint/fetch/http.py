@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from ha_lint.escape import printable
+
 CONNECT_TIMEOUT = 15.0
 TOTAL_TIMEOUT = 120.0
 MAX_REDIRECTS = 5
@@ -218,7 +220,7 @@ class _Progress:
     def update(self, size: int) -> None:
         if self.tty and size >= 256 * 1024:
             of = f" of {self.total / 1e6:.1f} MB" if self.total else ""
-            sys.stderr.write(f"\rha-lint: downloading {self.what}: {size / 1e6:.1f} MB{of}")
+            sys.stderr.write(f"\rha-lint: downloading {printable(self.what)}: {size / 1e6:.1f} MB{of}")
             sys.stderr.flush()
             self.shown = True
 
