@@ -26,10 +26,10 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from ha_lint.escape import printable
 from ha_lint.fetch import addresses, archive, git, http, registry, versions
 from ha_lint.fetch.addresses import ArchiveSource, GitSource, RegistrySource
 from ha_lint.fetch.cliconfig import CliConfig
-from ha_lint.escape import printable
 from ha_lint.fetch.cliconfig import load as load_cli_config
 from ha_lint.model import LoadError, ScanWarning
 
