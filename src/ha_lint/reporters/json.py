@@ -28,7 +28,8 @@ entry or module input that matches no variable), ``variable-unset`` (a root vari
 value and no default), ``module-cycle``, ``resource-limit`` (a budget stopped an expansion:
 Terraform instances, ``Fn::ForEach`` loops, one deployment's nested stacks), ``value-too-large``
 (a Terraform expression whose value ha-lint would not build; it is unknown), ``nested-stack``,
-``baseline-stale``, ``context-not-loaded``, ``module-file-not-loaded``, ``note`` (anything
+``baseline-stale``, ``context-not-loaded``, ``module-file-not-loaded``, ``reference-outside-root``
+(a nested stack, module source or link beyond the repository root: not read), ``note`` (anything
 older without a code). ``file`` and ``line`` are null when there is none.
 
 Every string is valid Unicode, so the document is valid UTF-8 JSON: the bytes of a file name
