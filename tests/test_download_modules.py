@@ -193,8 +193,10 @@ def test_downloaded_registry_and_git_modules_are_checked(tmp_path: Path, registr
     downloads = [(p, h) for p, h in registry.requests if p.endswith("/download")]
     assert [p for p, _ in downloads] == ["/v1/modules/acme/db/aws/1.2.0/download"]
     assert all(h.get("authorization") == "Bearer registry-secret" for _, h in registry.requests)
-    # nothing of the download is shown as a path into the cache
+    # nothing of the download is shown as a path into the cache; the message names the version chosen
     assert all(str(tmp_path / "cache") not in f["file"] for f in report["findings"])
+    [db] = [f for f in report["findings"] if f["rule_id"] == "HA101" and f["resource"].startswith("module.db.")]
+    assert "acme/db/aws 1.2.0" in db["message"] and db["line"] == 4
 
 
 def test_without_the_option_nothing_touches_the_network(tmp_path: Path, registry: Server, git_module: Path) -> None:

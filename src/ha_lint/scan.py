@@ -628,9 +628,10 @@ def _module_fetcher(settings: ScanSettings, tf_settings: Any, result: ScanResult
     tf_settings.boundary = settings.repository_root()  # now with the download directory in it
     fetcher = ModuleFetcher(folder, tf_settings.environ, result.errors, result.warnings)
 
-    def locate(source: str, version: str | None, file: str, line: int) -> Path | None:
+    def locate(source: str, version: str | None, file: str, line: int) -> tuple[Path, str] | None:
         with _deadline_paused():
-            return fetcher.locate(source, version, file, line)
+            path = fetcher.locate(source, version, file, line)
+        return (path, fetcher.version(source, version)) if path is not None else None
     tf_settings.locate_module = locate
     return fetcher
 

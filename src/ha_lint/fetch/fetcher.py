@@ -54,6 +54,7 @@ class ModuleFetcher:
         self._config: CliConfig | None = None
         self._services: dict[str, registry.ModulesService | Exception] = {}
         self._located: dict[tuple[str, str], tuple[Path | None, str, str | None]] = {}
+        self._versions: dict[tuple[str, str], str] = {}  # registry sources: the version chosen
         self._reported: set[tuple[str, int, str]] = set()
         self.offline_uses = 0  # modules served from the cache because their source could not be reached
 
@@ -80,11 +81,16 @@ class ModuleFetcher:
             self.warnings.append(ScanWarning("module-offline", offline, file, line))
         return path
 
+    def version(self, source: str, constraint: str | None) -> str:
+        """The registry version ``locate`` chose for ``source`` ("" for other sources)."""
+        return self._versions.get((source, constraint or ""), "")
+
     def _locate(self, source: str, version: str | None) -> tuple[Path | None, str, str | None]:
         try:
             parsed = addresses.parse(source)
             if isinstance(parsed, RegistrySource):
-                path, offline = self._registry(parsed, version)
+                path, offline, chosen = self._registry(parsed, version)
+                self._versions[(source, version or "")] = chosen
             elif version:
                 raise DownloadError("a version constraint applies only to registry sources")
             elif isinstance(parsed, GitSource):
@@ -113,7 +119,8 @@ class ModuleFetcher:
             raise found
         return found
 
-    def _registry(self, module: RegistrySource, constraint: str | None) -> tuple[Path, str | None]:
+    def _registry(self, module: RegistrySource, constraint: str | None) -> tuple[Path, str | None, str]:
+        """(the module's directory, the offline warning if the cache stood in, the version)."""
         versions.parse_constraints(constraint)  # a bad constraint is an error before any request
         folder = self.root / "registry" / module.host / module.namespace / module.name / module.provider
         try:
@@ -125,7 +132,7 @@ class ModuleFetcher:
             if chosen is None:
                 raise Offline(f"{exc}; and no cached version matches {constraint or 'any version'}") from None
             return self._package(folder / chosen), (f"the registry for {module} could not be reached ({exc}); "
-                                                    f"using the cached version {chosen}")
+                                                    f"using the cached version {chosen}"), chosen
         chosen = versions.choose(available, constraint)
         if chosen is None:
             raise DownloadError(f"no version of {module} matches {constraint!r} (the registry has "
@@ -135,7 +142,7 @@ class ModuleFetcher:
             _say(f"downloading module {module} {chosen}")
             location, asked = registry.download_address(service, module, chosen)
             self._download_package(location, asked, target, service)
-        return self._package(target), None
+        return self._package(target), None, chosen
 
     def _download_package(self, location: str, asked: str, target: Path, service: registry.ModulesService) -> None:
         """Fetch what ``X-Terraform-Get`` names into ``target/package`` (and ``target/subdir``)."""

@@ -71,9 +71,10 @@ class TfSettings:
     var_files: list[Path] = field(default_factory=list)  # --var-file
     region: str | None = None
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
-    # --download-modules: (source, version constraint, file, line) -> the module's directory,
-    # or None after recording a load error at that line (ha_lint.fetch.fetcher.ModuleFetcher.locate)
-    locate_module: Callable[[str, str | None, str, int], Path | None] | None = None
+    # --download-modules: (source, version constraint, file, line) -> (the module's directory, the
+    # registry version chosen or ""), or None after recording a load error at that line
+    # (ha_lint.fetch.fetcher.ModuleFetcher.locate)
+    locate_module: Callable[[str, str | None, str, int], tuple[Path, str] | None] | None = None
     # How far module sources may reach (ha_lint.root); None: anywhere.
     boundary: RepositoryRoot | None = None
 
@@ -504,7 +505,7 @@ class _Instance:
             return None
         path = self.module_directory(name, source)
         if path is None and self.run_.settings.locate_module is not None:
-            path = self._download(block, source)
+            path = self._download(name, block, source)
             if path is None:
                 return None  # a download asked for and failed: a load error at the call already
         if path is None:
@@ -539,12 +540,18 @@ class _Instance:
         installed = self.run_.installed.get(key)
         return installed.resolve() if installed is not None else None
 
-    def _download(self, block: TfBlock, source: str) -> Path | None:
-        """A remote source fetched (or found in the download cache) for --download-modules."""
+    def _download(self, name: str, block: TfBlock, source: str) -> Path | None:
+        """A remote source fetched (or found in the download cache) for --download-modules; the
+        registry version chosen is the call's version, as for one ``terraform init`` installed."""
         version = block.body.get("version")
         located = self.run_.settings.locate_module(source, version if isinstance(version, str) else None,  # type: ignore[misc]
                                                    block.file, block.lines.get("source", block.line))
-        return located.resolve() if located is not None else None
+        if located is None:
+            return None
+        path, chosen = located
+        if chosen:
+            self.run_.versions[f"{self.key_path}.{name}" if self.key_path else name] = chosen
+        return path.resolve()
 
     def _warn_call(self, block: TfBlock, name: str, code: str, message: str) -> None:
         """A warning at a module call's ``module`` block, naming the call as written there."""
