@@ -41,8 +41,9 @@ def _config_flags() -> list[str]:
 
 def _environment(environ: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in environ.items() if not k.startswith("GIT_") or k in _KEPT_GIT_VARIABLES}
-    env.update(GIT_ALLOW_PROTOCOL=":".join(ALLOWED_PROTOCOLS), GIT_TERMINAL_PROMPT="0",
-               GIT_LFS_SKIP_SMUDGE="1", GIT_CONFIG_NOSYSTEM="1")
+    # The user's and the system's git configuration still apply (proxies, CAs, credential
+    # helpers, insteadOf rewrites), as for Terraform; the repository's own cannot run anything.
+    env.update(GIT_ALLOW_PROTOCOL=":".join(ALLOWED_PROTOCOLS), GIT_TERMINAL_PROMPT="0", GIT_LFS_SKIP_SMUDGE="1")
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=15")
     return env
 
