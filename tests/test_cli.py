@@ -31,7 +31,8 @@ def test_json_output_is_documented_shape(tmp_path: Path) -> None:
     assert run.returncode == 1, run.stderr
     assert run.stdout == ""
     report = json.loads(out.read_text())
-    assert set(report) >= {"findings", "errors", "summary"}
+    assert set(report) >= {"findings", "errors", "warnings", "summary"}
+    assert report["warnings"] == [] and report["summary"]["warnings"] == 0
     finding = next(f for f in report["findings"] if f["resource"] == "aws_security_group_rule.rdp")
     assert finding == {
         "rule_id": "NS401", "rule_name": "sg-admin-port-open", "severity": "high",
