@@ -398,6 +398,15 @@ def test_archives_that_reach_out_of_their_tree_are_refused(tmp_path: Path, regis
     assert not (tmp_path / "etc").exists() and not (tmp_path / "evil.tf").exists()
 
 
+def test_a_download_location_ha_lint_does_not_fetch_is_said(tmp_path: Path, registry: Server) -> None:
+    registry.serve_module("acme", "s3", "aws", {"1.0.0": "s3::https://s3.amazonaws.com/b/m.zip?X-Amz-Signature=secret"})
+    found = fetcher(tmp_path)
+    assert found.locate("acme/s3/aws", None, "main.tf", 2) is None
+    message = found.errors[0].message
+    assert "download location 's3::https://s3.amazonaws.com/b/m.zip' is of type 's3::'" in message
+    assert "secret" not in message
+
+
 def test_an_archive_with_too_many_files_is_refused(tmp_path: Path) -> None:
     data = tar_gz({f"f{i}.tf": "" for i in range(archive.MAX_FILES + 1)})
     with pytest.raises(archive.ArchiveError, match="more than 10000 entries"):
@@ -433,9 +442,9 @@ def test_a_zip_archive_is_unpacked_as_plain_files(tmp_path: Path) -> None:
     ("git::--upload-pack=touch /tmp/pwned", "command-line option"),
     ("--upload-pack=touch /tmp/pwned", "command-line option"),
     ("git::ext::sh -c touch% /tmp/pwned", "not allowed"),
-    ("ext::sh -c touch% /tmp/pwned", "not one ha-lint downloads"),
+    ("ext::sh -c touch% /tmp/pwned", "which ha-lint does not download"),
     ("git::https://example.com/repo.git?ref=--upload-pack=x", "option"),
-    ("s3::https://s3.amazonaws.com/bucket/x.zip", "not one ha-lint downloads"),
+    ("s3::https://s3.amazonaws.com/bucket/x.zip", "which ha-lint does not download"),
     ("git::ssh://-oProxyCommand=touch%20/tmp/pwned/repo.git", "command-line option"),
 ])
 def test_hostile_git_sources_are_refused_before_git_runs(tmp_path: Path, source: str, why: str) -> None:

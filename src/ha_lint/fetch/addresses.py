@@ -95,21 +95,22 @@ def parse(source: str) -> Source:
             return _git(rest)
         if forced in ("http", "https"):
             return _archive(rest, required=True)
-        raise SourceError(f"source type {forced!r}:: is not one ha-lint downloads (git::, https archives and registries are)")
+        raise SourceError(f"is of type {forced + '::'!r}, which ha-lint does not download (registry, git:: and "
+                          "https archive sources it does)")
     for host in _NOT_REGISTRY_HOSTS:
         if text.startswith(host + "/"):
             address, subdir = split_subdir(text)
             address, query = (address.split("?", 1) + [""])[:2]
             path = address[len(host) + 1:].removesuffix(".git")
             if path.count("/") != 1:
-                raise SourceError(f"{host} sources are {host}/ORGANIZATION/REPOSITORY")
+                raise SourceError(f"must be {host}/ORGANIZATION/REPOSITORY")
             return _git(f"https://{host}/{path}.git" + (f"//{subdir}" if subdir else "") + (f"?{query}" if query else ""))
     if _SCP_LIKE.match(split_subdir(text)[0].split("?", 1)[0]) and "://" not in text:
         return _git(text)
     if text.startswith(("https://", "http://")):
         return _archive(text, required=True)
     if "://" in text:
-        raise SourceError(f"the scheme {text.split('://', 1)[0]!r} is not one ha-lint downloads")
+        raise SourceError(f"uses the scheme {text.split('://', 1)[0]!r}, which ha-lint does not download")
     raise SourceError("is neither a registry address (NAMESPACE/NAME/PROVIDER), a git source nor an archive URL")
 
 
@@ -143,16 +144,16 @@ def _git(text: str) -> GitSource:
     depth_text = params.pop("depth", None)
     params.pop("sshkey", None)  # a key given inline: not used (ssh uses the user's own keys)
     if ref is not None and ref.startswith("-"):
-        raise SourceError("its ref looks like a command-line option")
+        raise SourceError("has a ref that looks like a command-line option")
     scp = _SCP_LIKE.match(url)
     if "://" not in url and scp:
         url = f"ssh://{scp.group(1)}{scp.group(2)}/{scp.group(3)}"
     split = urlsplit(url)
     scheme = split.scheme.lower()
     if (split.hostname or "").startswith("-") or (split.username or "").startswith("-"):
-        raise SourceError("its host looks like a command-line option (ssh would take it as one)")
+        raise SourceError("has a host that looks like a command-line option (ssh would take it as one)")
     if scheme not in GIT_SCHEMES:
-        raise SourceError(f"git transport {scheme or url!r} is not allowed (only {', '.join(GIT_SCHEMES)})")
+        raise SourceError(f"uses the git transport {scheme or url!r}, which is not allowed (only {', '.join(GIT_SCHEMES)})")
     if params:
         parts = urlsplit(url)
         url = urlunsplit(parts._replace(query=urlencode(params)))
@@ -164,7 +165,7 @@ def _archive(text: str, required: bool) -> ArchiveSource:
     address, subdir = split_subdir(text)
     parts = urlsplit(address)
     if parts.scheme not in ("https", "http"):
-        raise SourceError(f"the scheme {parts.scheme!r} is not one ha-lint downloads archives over")
+        raise SourceError(f"uses the scheme {parts.scheme!r}; archives are downloaded over https")
     params = parse_qsl(parts.query, keep_blank_values=True)
     kind = next((ARCHIVE_TYPES.get(v) for k, v in params if k == "archive"), None)
     rest = [(k, v) for k, v in params if k != "archive"]
@@ -172,5 +173,5 @@ def _archive(text: str, required: bool) -> ArchiveSource:
         path = parts.path.lower()
         kind = next((ARCHIVE_TYPES[ext] for ext in ARCHIVE_TYPES if path.endswith("." + ext)), None)
     if kind is None:
-        raise SourceError("an HTTP source must be a .zip, .tar.gz or .tgz archive (or say ?archive=)")
+        raise SourceError("is an HTTP URL but not a .zip, .tar.gz or .tgz archive (nor says ?archive=)")
     return ArchiveSource(urlunsplit(parts._replace(query=urlencode(rest))), kind, subdir)

@@ -148,7 +148,10 @@ class ModuleFetcher:
         """Fetch what ``X-Terraform-Get`` names into ``target/package`` (and ``target/subdir``)."""
         if "::" not in location and not urlsplit(location).scheme:
             location = urljoin(asked, location)  # relative to the download URL
-        parsed = addresses.parse(location)
+        try:
+            parsed = addresses.parse(location)
+        except addresses.SourceError as exc:  # the registry's answer, not the user's source
+            raise DownloadError(f"the registry's download location {location.split('?', 1)[0]!r} {exc}") from None
         if isinstance(parsed, RegistrySource):
             raise DownloadError(f"the registry pointed to another registry address ({location}); not followed")
         with _Staging(target) as stage:
