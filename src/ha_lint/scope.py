@@ -114,11 +114,14 @@ class _Callers:
     def _index(self) -> dict[str, set[str]]:
         if self._calls is None:
             self._calls = {}
+            top = os.path.realpath(self.root)
             for dirpath, dirnames, filenames in os.walk(self.root):
                 dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
                 for name in filenames:
                     if not name.endswith(_TF) or not Path(dirpath, name).is_file():  # a pipe would block
                         continue
+                    if not os.path.realpath(os.path.join(dirpath, name)).startswith(top.rstrip(os.sep) + os.sep):
+                        continue  # a link out of the project is not read (ha_lint.root)
                     try:
                         text = Path(dirpath, name).read_text(encoding="utf-8", errors="replace")
                     except OSError:
