@@ -24,7 +24,7 @@ from ha_lint import discover as disc
 from ha_lint.engine import Rule, run
 from ha_lint.graph import Architecture, Options
 from ha_lint.loaders import LoadFailure
-from ha_lint.model import SEVERITY_RANK, Finding, LoadError, Resource, ScanWarning, Workload
+from ha_lint.model import SEVERITY_RANK, Finding, LoadError, Resource, ScanWarning, Workload, as_warning
 from ha_lint.root import RepositoryRoot
 
 
@@ -760,6 +760,11 @@ def _isolate_failure(rule: Rule, arch: Architecture, exc: Exception) -> tuple[li
         return [], notes + [failure("the other files", error)]
 
 
+def _warning_order(item: ScanWarning | str) -> tuple[str, int, str, str]:
+    warning = as_warning(item)
+    return (warning.file or "", warning.line or 0, warning.code, warning.message)
+
+
 def scan(settings: ScanSettings, rules: list[Rule]) -> ScanResult:
     started = time.perf_counter()
     result = ScanResult()
@@ -781,7 +786,8 @@ def scan(settings: ScanSettings, rules: list[Rule]) -> ScanResult:
     # A template nested twice can give one finding twice, word for word: report it once.
     result.findings = list(dict.fromkeys(result.findings))
     result.findings.sort(key=lambda f: (f.file, f.line, f.rule_id, f.resource))
-    result.warnings = list(dict.fromkeys(result.warnings))  # several roots calling one module say it once
+    # Several roots calling one module say a thing once; in file and line order, whatever the load order.
+    result.warnings = sorted(dict.fromkeys(result.warnings), key=_warning_order)
     result.errors.sort(key=lambda e: (e.file, e.line or 0))
     result.seconds = time.perf_counter() - started
     return result
