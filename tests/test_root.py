@@ -219,3 +219,13 @@ def test_a_stray_configuration_above_the_repository_is_not_used(tmp_path: Path) 
     (repo / ".ha-lint.yml").unlink()
     code, report, _ = scan_json("stacks", "--root", str(tmp_path), "--select", "HA101,NS401", cwd=repo)
     assert code == 0 and report["findings"] == []  # the file above, inside the root now: its ignore and fail-on
+
+
+def test_a_link_in_a_module_outside_the_scanned_paths_is_not_read(layout: Path) -> None:
+    """A local module read for context (not scanned itself) whose .tf file is a link out of
+    the repository: that file is a warning, the module's other files are read."""
+    (layout / "modules" / "db" / "leak.tf").symlink_to(layout.parent / "secrets" / "mod" / "main.tf")
+    _, report, output = scan_json("tf", cwd=layout)
+    assert ("modules/db/leak.tf", None) in outside_warnings(report)
+    assert SECRET not in output
+    assert any(f["resource"] == "module.inside.aws_db_instance.inside" for f in report["findings"])

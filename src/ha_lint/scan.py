@@ -529,6 +529,11 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
                 module = tf.TfModule(shown, path)
                 for file in sorted(path.glob("*.tf")):
                     shown_file = os.path.join(shown, file.name)
+                    boundary = tf_settings.boundary  # (with the download directory, once there is one)
+                    if boundary is not None and not boundary.inside_root(file):  # a link leading out of the root
+                        unreadable.setdefault(path, []).append(boundary.outside("the target of this symbolic link",
+                                                                                shown_file, None))
+                        continue
                     try:
                         module.files.append(tf.load_file(read_text(file, str(file), settings.max_file_size), shown_file))
                     except LoadFailure as exc:
