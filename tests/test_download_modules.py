@@ -583,6 +583,86 @@ def test_a_server_that_drips_its_answer_is_given_up_at_the_deadline(monkeypatch:
         listener.close()
 
 
+class ConnectProxy:
+    """An HTTP proxy on 127.0.0.1 that tunnels CONNECT to 127.0.0.1 whatever host is named
+    (so a name only the proxy knows works), and records what it was asked."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.asked: list[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += client.recv(4096)
+        self.asked.append(head.decode())
+        target_port = int(head.split(b" ")[1].rsplit(b":", 1)[1])
+        upstream = socket.create_connection(("127.0.0.1", target_port))
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        def pipe(a: socket.socket, b: socket.socket) -> None:
+            try:
+                while data := a.recv(65536):
+                    b.sendall(data)
+            except OSError:
+                pass
+            finally:
+                b.close()
+        threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+        pipe(client, upstream)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_https_goes_through_the_proxy_the_environment_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTPS_PROXY with credentials: a CONNECT tunnel to a registry whose name only the proxy
+    resolves; TLS is verified end to end and the token never reaches the proxy in the clear."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=registry.example.test",
+                    "-addext", "subjectAltName=DNS:registry.example.test", "-keyout", str(tmp_path / "key.pem"),
+                    "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server, proxy = Server("127.0.0.1", tls), ConnectProxy()
+    try:
+        server.routes["/.well-known/terraform.json"] = (200, {}, b'{"modules.v1": "/v1/modules/"}')
+        server.serve_module("acme", "db", "aws", {"1.2.0": "/db.tgz"})
+        server.routes["/db.tgz"] = (200, {}, tar_gz({"main.tf": DB_MODULE}))
+        host = f"registry.example.test:{server.httpd.server_port}"
+        monkeypatch.setenv("HOME", str(tmp_path))
+        monkeypatch.delenv("TF_CLI_CONFIG_FILE", raising=False)
+        (tmp_path / ".terraformrc").write_text(f'credentials "{host}" {{\n  token = "private"\n}}\n')
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
+        monkeypatch.setenv("HTTPS_PROXY", f"http://user:pw@127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        found = fetcher(tmp_path)
+        path = found.locate(f"{host}/acme/db/aws", None, "main.tf", 1)
+        assert path is not None and (path / "main.tf").read_text() == DB_MODULE, found.errors
+        assert proxy.asked and all(a.startswith(f"CONNECT {host} ") for a in proxy.asked)
+        assert all("Proxy-Authorization: Basic dXNlcjpwdw==" in a and "private" not in a for a in proxy.asked)
+        assert any(h.get("authorization") == "Bearer private" for _, h in server.requests)
+        # NO_PROXY covers the host: no tunnel, and the name does not resolve here
+        monkeypatch.setenv("NO_PROXY", "example.test")
+        before = len(proxy.asked)
+        again = fetcher(tmp_path / "again")
+        assert again.locate(f"{host}/acme/db/aws", None, "main.tf", 1) is None
+        assert "cannot resolve registry.example.test" in again.errors[0].message and len(proxy.asked) == before
+    finally:
+        server.close()
+        proxy.close()
+
+
 def test_plain_http_is_refused_except_loopback() -> None:
     with pytest.raises(http.FetchError, match="plain http is refused"):
         http.get("http://example.com/x.tar.gz")

@@ -6,12 +6,15 @@
   cloud metadata addresses are refused, for the first URL and for every redirect.
 - Redirects are followed by hand (at most 5); the bearer token is sent only to the host it
   belongs to, never to a host a redirect names.
+- ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY`` are honoured (an https request goes through a
+  CONNECT tunnel, so TLS and the token stay end to end); loopback is never proxied.
 - A connect timeout, a total deadline and a size limit bound every request; on a terminal
   the progress of a large body is shown on stderr.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import ipaddress
 import socket
@@ -19,8 +22,9 @@ import ssl
 import sys
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from ha_lint.escape import printable
 
@@ -111,12 +115,22 @@ def _request(parts, headers: dict[str, str], max_bytes: int, what: str,
     if remaining <= 0:
         raise Unreachable(f"{what}: timed out")
     timeout = min(CONNECT_TIMEOUT, remaining)
-    _check_addresses(host, port or (443 if parts.scheme == "https" else 80), what)
-    if parts.scheme == "https":
-        conn: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, timeout=timeout,
-                                                                       context=ssl.create_default_context())
+    target_port = port or (443 if parts.scheme == "https" else 80)
+    proxy = _proxy(parts)
+    # Through a proxy the name may resolve only there: what resolves here is still checked.
+    _check_addresses(host, target_port, what, unresolved_ok=proxy is not None)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    conn: http.client.HTTPConnection
+    if proxy is None:
+        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context()) \
+            if parts.scheme == "https" else http.client.HTTPConnection(host, port, timeout=timeout)
+    elif parts.scheme == "https":  # a CONNECT tunnel: TLS (and the token) end to end with the host
+        conn = http.client.HTTPSConnection(proxy.host, proxy.port, timeout=timeout, context=ssl.create_default_context())
+        conn.set_tunnel(host, target_port, headers=proxy.headers)
     else:
-        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=timeout)
+        headers = {**headers, **proxy.headers}
+        path = f"http://{host}:{target_port}{path}"
     try:
         try:
             conn.connect()
@@ -124,11 +138,10 @@ def _request(parts, headers: dict[str, str], max_bytes: int, what: str,
             if isinstance(exc, ssl.SSLError):
                 raise FetchError(f"{what}: TLS failed ({exc.reason or exc})") from None
             raise Unreachable(f"{what}: cannot connect to {host} ({_reason(exc)})") from None
-        peer = conn.sock.getpeername()[0] if conn.sock else ""
+        peer = conn.sock.getpeername()[0] if conn.sock and proxy is None else ""
         refused = refused_address(peer)
         if refused:
             raise FetchError(f"{what}: refused to connect to {host}: {refused}")
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         # A server that drips bytes resets every read's timeout: at the deadline the socket is
         # shut down under the read, whatever it is waiting for.
         watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _shut_down, [conn])
@@ -158,12 +171,43 @@ def _shut_down(conn: http.client.HTTPConnection) -> None:
         pass
 
 
-def _check_addresses(host: str, port: int, what: str) -> None:
+@dataclass(frozen=True)
+class _Proxy:
+    host: str
+    port: int
+    headers: dict[str, str]
+
+
+def _proxy(parts) -> _Proxy | None:
+    """The proxy ``HTTPS_PROXY`` / ``HTTP_PROXY`` name for a URL, unless ``NO_PROXY`` covers
+    its host; never for loopback (as Terraform). Only ``http://`` proxies (with user:password)."""
+    host = parts.hostname or ""
+    if is_loopback_host(host):
+        return None
+    proxies = urllib.request.getproxies_environment()
+    if urllib.request.proxy_bypass_environment(host, proxies):
+        return None
+    named = proxies.get(parts.scheme)
+    if not named:
+        return None
+    proxy = urlsplit(named if "://" in named else f"http://{named}")
+    if proxy.scheme != "http" or not proxy.hostname:
+        return None
+    headers: dict[str, str] = {}
+    if proxy.username:
+        pair = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}".encode()
+        headers["Proxy-Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    return _Proxy(proxy.hostname, proxy.port or 80, headers)
+
+
+def _check_addresses(host: str, port: int, what: str, unresolved_ok: bool = False) -> None:
     """Refuse before connecting when the name resolves to a refused address (the address
     connected to is checked again after connecting: a name may resolve differently twice)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
+        if unresolved_ok:
+            return
         raise Unreachable(f"{what}: cannot resolve {host} ({_reason(exc)})") from None
     for info in infos:
         refused = refused_address(str(info[4][0]))
