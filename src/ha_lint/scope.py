@@ -154,11 +154,11 @@ def changed_since(ref: str, paths: list[str]) -> set[str]:
     verified = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], top,
                     f"--diff {ref}: no such commit, branch or tag in {top}", _shallow_hint(top))
     commit = verified.decode("ascii", "replace").strip()
-    base = _git(["merge-base", commit, "HEAD"], top,
+    base = _git(["merge-base", "--end-of-options", commit, "HEAD"], top,
                 f"--diff {ref}: " + (_SHALLOW if _is_shallow(top) else f"no merge base between {ref} and HEAD "
                                      "(their histories are unrelated)"))
     base_commit = base.decode("ascii", "replace").strip()
-    changed = _git(["diff", "--name-only", "--no-renames", "--no-ext-diff", "-z", base_commit, "--"], top, "git diff failed")
+    changed = _git(["diff", "--name-only", "--no-renames", "--no-ext-diff", "-z", "--end-of-options", base_commit, "--"], top, "git diff failed")
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z", "--"], top, "git ls-files failed")
     files: set[str] = set()
     for raw in (changed + b"\0" + untracked).split(b"\0"):
