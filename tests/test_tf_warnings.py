@@ -184,3 +184,11 @@ def test_root_variables_with_no_value_are_listed_once_per_deployed_root(tmp_path
     code, reports = scan_all_formats(root, "--select", "HA101,BK201", "--var", "multi_az=false", "--var", "retention=0")
     doc = json.loads(reports["json"])
     assert warnings_of(doc, "variable-unset") == [] and {f["rule_id"] for f in doc["findings"]} == {"HA101", "BK201"}
+
+
+def test_a_module_block_without_a_source_is_said(tmp_path: Path) -> None:
+    root = write(tmp_path / "live", {"main.tf": 'module "db" {\n  multi_az = false\n}\n'})
+    _, reports = scan_all_formats(root)
+    assert warnings_of(json.loads(reports["json"]), "module-not-found") == [
+        ("live/main.tf", 1, "module.db: no source string (Terraform refuses a module block without a literal "
+                            "`source`); not expanded")]

@@ -501,7 +501,9 @@ class _Instance:
     def _child_module(self, name: str, block: TfBlock) -> TfModule | None:
         """The module a call instantiates, or None with a warning saying why it is not read."""
         source = block.body.get("source")
-        if not isinstance(source, str):
+        if not isinstance(source, str) or not source:
+            self._warn_call(block, name, "module-not-found", "no source string (Terraform refuses a module block "
+                            "without a literal `source`); not expanded")
             return None
         path = self.module_directory(name, source)
         if path is None and self.run_.settings.locate_module is not None:
