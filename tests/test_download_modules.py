@@ -142,6 +142,9 @@ def git_module(tmp_path: Path) -> Path:
     repo = tmp_path / "gitrepo"
     (repo / "modules" / "x").mkdir(parents=True)
     (repo / "modules" / "x" / "main.tf").write_text(DB_MODULE)
+    (repo / "modules" / "x" / "hook.sh").write_text("#!/bin/sh\ntouch pwned\n")
+    (repo / "modules" / "x" / "hook.sh").chmod(0o755)
+    (repo / "modules" / "x" / "link.tf").symlink_to("/etc/hostname")
     env = {**os.environ, **GIT_ENV}
     for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "db module"], ["tag", "v1.0.0"]):
         subprocess.run(["git", *args], cwd=repo, env=env, check=True)
@@ -328,6 +331,17 @@ def test_an_unreadable_cli_configuration_is_a_warning_and_the_scan_goes_on(
     assert ("HA101", "module.cache.aws_db_instance.this") in findings(report)  # the git source needs no registry
 
 
+def test_a_module_cache_others_may_write_to_is_not_used(tmp_path: Path, registry: Server, git_module: Path) -> None:
+    root = write_root(tmp_path / "repo", git_module)
+    (tmp_path / "cache" / "modules").mkdir(parents=True)
+    (tmp_path / "cache" / "modules").chmod(0o777)
+    code, report = scan(root, tmp_path / "cache", "--download-modules")
+    [refused] = [w for w in report["warnings"] if w["code"] == "cache-refused"]
+    assert "module download cache" in refused["message"] and "writable by group and others" in refused["message"]
+    assert ("HA101", "module.db.aws_db_instance.this") in findings(report)
+    assert list((tmp_path / "cache" / "modules").iterdir()) == []
+
+
 def test_the_config_file_turns_downloads_on(tmp_path: Path, registry: Server, git_module: Path) -> None:
     root = write_root(tmp_path / "repo", git_module)
     (root / ".ha-lint.yml").write_text("download-modules: true\n")
@@ -453,6 +467,15 @@ def test_hostile_git_sources_are_refused_before_git_runs(tmp_path: Path, source:
     [error] = found.errors
     assert why in error.message and error.line == 5
     assert not Path("/tmp/pwned").exists()
+
+
+def test_a_git_checkout_holds_plain_files_only(tmp_path: Path, git_module: Path) -> None:
+    found = fetcher(tmp_path)
+    path = found.locate(f"git::file://{git_module}//modules/x?ref=v1.0.0", None, "main.tf", 1)
+    assert path is not None and not (path.parent.parent / ".git").exists()
+    assert not os.access(path / "hook.sh", os.X_OK)
+    link = path / "link.tf"  # a link in the repository is checked out as a file holding its target
+    assert not link.is_symlink() and link.read_text() == "/etc/hostname"
 
 
 def test_a_git_source_with_an_unknown_tag_is_a_load_error(tmp_path: Path, git_module: Path) -> None:

@@ -275,16 +275,17 @@ def modules_dir(cache_dir: Path | None) -> tuple[Path, ScanWarning | None]:
     """Where downloads go: ``<cache dir>/modules``, when that directory is ours (owned by this
     user, writable by nobody else); else, and with no cache, a directory for this run only."""
     if cache_dir is not None:
+        from ha_lint.cache import unsafe_directory
+
         folder = cache_dir / "modules"
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            info = folder.stat()
-            if info.st_uid == os.getuid() and not info.st_mode & 0o022:
-                return folder, None
-            problem = "it belongs to another user or others may write to it"
+            problem = unsafe_directory(folder)
         except OSError as exc:
-            problem = exc.strerror or str(exc)
-        refused = ScanWarning("cache-refused", f"the module download cache {folder} is not used ({problem}); "
+            problem = f"cannot be created ({exc.strerror or exc})"
+        if problem is None:
+            return folder, None
+        refused = ScanWarning("cache-refused", f"the module download cache {folder} is not used: it {problem}; "
                                                "modules are downloaded for this run only")
     else:
         refused = None

@@ -5,12 +5,13 @@ The URL always comes after ``--``; only the https, ssh, git and file transports 
 and ``fd::`` never run a command); git never prompts (``GIT_TERMINAL_PROMPT=0``, ssh in batch
 mode); no hooks run (``core.hooksPath=/dev/null``, no template), links are checked out as
 plain files (``core.symlinks=false``), no submodules and no LFS smudging, and the checkout
-keeps only the files (``.git`` is removed). The caller's ``GIT_*`` variables (set when
+keeps only the files, none executable (``.git`` is removed). The caller's ``GIT_*`` variables (set when
 ha-lint runs inside a git hook) never reach these commands. Every command is bounded in time.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -101,6 +102,9 @@ def checkout(url: str, ref: str | None, commit: str, named: bool, destination: P
         _run([*clone, "--", url, str(repo)], environ, deadline)
         _run(["checkout", "--quiet", "--detach", commit, "--"], environ, deadline, cwd=repo)
         shutil.rmtree(repo / ".git")
+        for folder, _, names in os.walk(repo):  # plain files: nothing downloaded is executable
+            for name in names:
+                os.chmod(os.path.join(folder, name), 0o644)
         repo.rename(destination)
     finally:
         shutil.rmtree(work, ignore_errors=True)
