@@ -478,6 +478,25 @@ def test_a_git_checkout_holds_plain_files_only(tmp_path: Path, git_module: Path)
     assert not link.is_symlink() and link.read_text() == "/etc/hostname"
 
 
+def test_a_git_ref_that_is_a_commit_id_is_checked_out(tmp_path: Path, git_module: Path) -> None:
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=git_module, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    found = fetcher(tmp_path)
+    path = found.locate(f"git::file://{git_module}//modules/x?ref={commit}", None, "main.tf", 1)
+    assert path is not None and (path / "main.tf").read_text() == DB_MODULE, found.errors
+    assert path.parents[2].name == commit  # cached by the commit: git/<url>/<commit>/package/modules/x
+
+
+def test_a_registry_address_with_a_subdirectory(tmp_path: Path, registry: Server) -> None:
+    registry.routes["/mono.tgz"] = (200, {}, tar_gz({"repo-1.0.0/main.tf": "", "repo-1.0.0/modules/db/main.tf": DB_MODULE}))
+    registry.serve_module("acme", "mono", "aws", {"1.0.0": "/mono.tgz//*"})
+    found = fetcher(tmp_path)
+    path = found.locate("acme/mono/aws//modules/db", "1.0.0", "main.tf", 1)
+    assert path is not None and (path / "main.tf").read_text() == DB_MODULE, found.errors
+    assert found.locate("acme/mono/aws//modules/../../../..", "1.0.0", "main.tf", 2) is None
+    assert "leaves the downloaded module" in found.errors[0].message
+
+
 def test_a_git_source_with_an_unknown_tag_is_a_load_error(tmp_path: Path, git_module: Path) -> None:
     found = fetcher(tmp_path)
     assert found.locate(f"git::file://{git_module}//modules/x?ref=v9", None, "main.tf", 7) is None
