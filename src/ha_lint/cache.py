@@ -279,7 +279,7 @@ def _remove(path: Path) -> None:
 
 
 # Files of a Terraform module directory that its resolution reads.
-_MODULE_FILES = ("*.tf", "*.tfvars", "*.tfvars.json")
+_MODULE_FILES = ("*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json")
 
 
 def directory_digest(path: Path) -> str:

@@ -2,7 +2,7 @@
 
 CloudFormation: YAML/JSON (``.yaml .yml .json .template``, CDK's ``*.template.json``) with
 ``AWSTemplateFormatVersion`` or a ``Resources`` map of ``AWS::``/``Custom::`` types.
-Terraform: ``.tf`` files, grouped per directory as one module. Terraform plans:
+Terraform: ``.tf`` and ``.tf.json`` files, grouped per directory as one module. Terraform plans:
 ``terraform show -json`` output. Anything else is not ours and is skipped silently.
 A file with a template's name that cannot be one (a named pipe, a socket, a broken or looping
 symbolic link, an unreadable directory, a file over ``--max-file-size``) is one problem naming
@@ -33,6 +33,7 @@ SKIP_DIRS = frozenset({
     ".idea", ".vscode", "site-packages", ".ha-lint-cache",
 })
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+TF_SUFFIXES = (".tf", ".tf.json")  # a module's files: native syntax, and JSON syntax (CDK for Terraform's cdk.tf.json)
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 CFN = "cloudformation"
@@ -107,7 +108,8 @@ def _consider(path: Path, shown: str, found: Discovery, seen: set[tuple[int, ...
               max_bytes: int, explicit: bool, allowed: Callable[[Path], bool] | None = None,
               boundary: RepositoryRoot | None = None) -> None:
     name = path.name.lower()
-    if not (name.endswith(".tf") or name.endswith(TEMPLATE_SUFFIXES)):
+    terraform = name.endswith(TF_SUFFIXES)
+    if not (terraform or name.endswith(TEMPLATE_SUFFIXES)):
         return
     if _excluded(shown, exclude):
         return
@@ -123,12 +125,12 @@ def _consider(path: Path, shown: str, found: Discovery, seen: set[tuple[int, ...
         # The same file by two paths (given twice, or through a link) is scanned once; a .tf file
         # belongs to the module of the directory it is found in (a shared versions.tf linked into
         # several modules is part of each).
-        real = (status.st_dev, status.st_ino, *(_directory_identity(path) if name.endswith(".tf") else ()))
+        real = (status.st_dev, status.st_ino, *(_directory_identity(path) if terraform else ()))
         if real in seen:
             return
         seen.add(real)
         size = status.st_size
-        if name.endswith(".tf"):
+        if terraform:
             head = b""
         else:
             with open(path, "rb") as handle:
@@ -136,7 +138,7 @@ def _consider(path: Path, shown: str, found: Discovery, seen: set[tuple[int, ...
     except OSError as exc:
         found.problems.append((shown, f"cannot be read: {exc.strerror or exc}"))
         return
-    language = TF if name.endswith(".tf") else sniff(head, name)
+    language = TF if terraform else sniff(head, name)
     if language is None:
         return
     if size > max_bytes:

@@ -527,7 +527,7 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
             if path.is_dir():
                 shown = shown_of(path)
                 module = tf.TfModule(shown, path)
-                for file in sorted(path.glob("*.tf")):
+                for file in sorted([*path.glob("*.tf"), *path.glob("*.tf.json")]):
                     shown_file = os.path.join(shown, file.name)
                     boundary = tf_settings.boundary  # (with the download directory, once there is one)
                     if boundary is not None and not boundary.inside_root(file):  # a link leading out of the root

@@ -61,6 +61,11 @@ _LABEL_NAMES = {"resource": "its type and its name", "data": "its type and its n
 
 
 def load_file(text: str, shown: str) -> TfFile:
+    """One file of a module: HCL, or the JSON syntax for a ``.tf.json`` name (``tfjson``)."""
+    if shown.lower().endswith(".tf.json"):
+        from ha_lint.loaders import tfjson
+
+        return tfjson.load_file(text, shown)
     parsed = parse(text)
     depth = _line_depths(text)
     blocks: list[TfBlock] = []

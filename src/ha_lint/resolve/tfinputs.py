@@ -27,15 +27,14 @@ MAX_READERS = 6  # arguments named per variable-unset warning
 
 
 def fully_read(module: TfModule) -> bool:
-    """Every ``.tf`` file of the module directory was loaded (and none is JSON syntax, which
-    is not read): only then is a name missing from its variables really missing."""
+    """Every ``.tf`` and ``.tf.json`` file of the module directory was loaded: only then is a
+    name missing from its variables really missing."""
     loaded = {os.path.basename(f.file) for f in module.files}
     try:
-        on_disk = {p.name for p in module.path.glob("*.tf")}
-        json_files = any(module.path.glob("*.tf.json"))
+        on_disk = {p.name for p in [*module.path.glob("*.tf"), *module.path.glob("*.tf.json")]}
     except OSError:
         return False
-    return not json_files and on_disk <= loaded
+    return on_disk <= loaded
 
 
 def unknown_module_inputs(name: str, call: TfBlock, child: TfModule) -> list[ScanWarning]:
