@@ -421,6 +421,14 @@ def test_a_download_location_ha_lint_does_not_fetch_is_said(tmp_path: Path, regi
     assert "secret" not in message
 
 
+def test_a_registry_cannot_point_at_a_git_repository_on_this_machine(
+        tmp_path: Path, registry: Server, git_module: Path) -> None:
+    registry.serve_module("acme", "local", "aws", {"1.0.0": f"git::file://{git_module}?ref=v1.0.0"})
+    found = fetcher(tmp_path)
+    assert found.locate("acme/local/aws", None, "main.tf", 1) is None
+    assert "a git repository on this machine" in found.errors[0].message
+
+
 def test_an_archive_with_too_many_files_is_refused(tmp_path: Path) -> None:
     data = tar_gz({f"f{i}.tf": "" for i in range(archive.MAX_FILES + 1)})
     with pytest.raises(archive.ArchiveError, match="more than 10000 entries"):

@@ -154,6 +154,9 @@ class ModuleFetcher:
             raise DownloadError(f"the registry's download location {location.split('?', 1)[0]!r} {exc}") from None
         if isinstance(parsed, RegistrySource):
             raise DownloadError(f"the registry pointed to another registry address ({location}); not followed")
+        if isinstance(parsed, GitSource) and parsed.url.startswith("file:"):  # a remote server naming a path here
+            raise DownloadError("the registry's download location is a git repository on this machine "
+                                f"({_shown_url(parsed.url)}); not followed")
         with _Staging(target) as stage:
             if isinstance(parsed, GitSource):
                 commit, named = git.resolve_ref(parsed.url, parsed.ref, self.environ)
