@@ -68,3 +68,13 @@ def test_other_shapes_of_new_lines_inside_brackets_load() -> None:
     assert body["names"] == one_line("[for s in var.subnets : s.name if s.public]")
     assert body["first"] == one_line("var.azs[0]")
     assert body["any"] == one_line("anytrue([var.a, var.b || var.c])")
+
+
+def test_a_for_expression_in_braces_ignores_new_lines_and_an_object_does_not() -> None:
+    """In ``{ for ... }`` new lines mean nothing (Terraform); in an object they separate items,
+    also when a key starts with 'for' (for_each, format, for-x)."""
+    text = 'locals {\n  by_name = { for s in var.subnets : s.name\n    => s.id\n  }\n' \
+           '  object = {\n    for-x  = 1\n    format = 2\n  }\n}\n'
+    body = load_file(text, "main.tf").locals[0].body
+    assert body["by_name"] == one_line("{ for s in var.subnets : s.name => s.id }")
+    assert body["object"] == {"for-x": 1, "format": 2}

@@ -104,27 +104,32 @@ def hcl_loads(text: str, with_meta: bool = False) -> Any:
     """``hcl2.loads`` with HCL's rule for new lines inside brackets (see ``_NewLinesInBrackets``)."""
     from hcl2.transformer import DictTransformer
 
-    # python-hcl2's own workaround: its grammar needs a new line at the end of the file
-    return DictTransformer(with_meta=with_meta).transform(_parser().parse(text + "\n"))
+    parser, newlines = _parser()
+    newlines.text = text + "\n"  # python-hcl2's own workaround: its grammar needs a new line at the end
+    return DictTransformer(with_meta=with_meta).transform(parser.parse(newlines.text))
 
 
 class _NewLinesInBrackets:
-    """A lark post-lexer: inside ``( )``, ``[ ]`` and ``${ }`` a new line (or a comment) means
-    nothing, as in Terraform's own parser (hclsyntax ignores newlines there, and in an object's
-    ``{ }`` only separates items). python-hcl2's grammar allows new lines only at some places
-    inside brackets, so ``(var.a\n ? 3\n : 1)`` or ``(a\n || b)`` made the whole file
-    unreadable (``unexpected '?'``). Tokens keep their own lines: nothing else moves."""
+    """A lark post-lexer: inside ``( )``, ``[ ]``, ``${ }`` and a ``{ for ... }`` expression a
+    new line (or a comment) means nothing, as in Terraform's own parser (hclsyntax ignores
+    newlines there; in an object's ``{ }`` they separate items). python-hcl2's grammar allows
+    new lines only at some places inside brackets, so ``(var.a\n ? 3\n : 1)`` or
+    ``(a\n || b)`` made the whole file unreadable (``unexpected '?'``). Tokens keep their
+    own lines: nothing else moves."""
 
     always_accept = ("NL_OR_COMMENT",)  # lexed in every parser state, so that it can be dropped here
 
     def __init__(self, interpolation: str) -> None:
-        self.opening = {"LPAR": True, "LSQB": True, interpolation: True, "LBRACE": False}  # -> new lines ignored
+        self.opening = {"LPAR": True, "LSQB": True, interpolation: True}  # -> new lines ignored inside
+        self.text = ""  # the text being parsed: whether a '{' opens a for expression is read from it
 
     def process(self, stream: Iterator[Any]) -> Iterator[Any]:
         ignoring: list[bool] = []
         for token in stream:
             kind = token.type
-            if kind in self.opening:
+            if kind == "LBRACE":  # (no token is read ahead: the lexer's state follows the parser's)
+                ignoring.append(bool(_FOR_AHEAD.match(self.text, token.end_pos)))
+            elif kind in self.opening:
                 ignoring.append(self.opening[kind])
             elif kind in ("RPAR", "RSQB", "RBRACE") and ignoring:
                 ignoring.pop()
@@ -133,8 +138,12 @@ class _NewLinesInBrackets:
             yield token
 
 
+# a for expression's keyword after a '{' (not a key such as for_each, format or for-x)
+_FOR_AHEAD = re.compile(r"(?:\s|#[^\n]*|//[^\n]*|/\*.*?\*/)*for(?![\w-])", re.S)
+
+
 @functools.lru_cache(maxsize=1)
-def _parser() -> Any:
+def _parser() -> tuple[Any, _NewLinesInBrackets]:
     """python-hcl2's grammar and options with the post-lexer: built from python-hcl2's own cached
     analysis of the grammar (a post-lexer is not part of the cache key), so it costs no more."""
     import hcl2.parser
@@ -142,8 +151,9 @@ def _parser() -> Any:
 
     base = hcl2.parser.parser()
     interpolation = next((t.name for t in base.terminals if t.pattern.value == "${"), "__ANON_0")
+    newlines = _NewLinesInBrackets(interpolation)
     return Lark.open("hcl2.lark", parser="lalr", cache=str(hcl2.parser.PARSER_FILE), rel_to=hcl2.parser.__file__,
-                     propagate_positions=True, postlex=_NewLinesInBrackets(interpolation))
+                     propagate_positions=True, postlex=newlines), newlines
 
 
 def _unlabel(entry: Any, count: int, block_type: str, labels: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], dict]]:
