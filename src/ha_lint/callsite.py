@@ -42,10 +42,12 @@ def place(findings: Iterable[Finding], resources: Iterable[Resource]) -> list[Fi
 
 
 def _placed(finding: Finding, res: Resource | None) -> Finding:
-    if res is None or finding.file != res.file:
+    if res is None:
         return finding
     calls: tuple[ModuleCall, ...] = res.meta["calls"]
     named = f"{finding.message} {_naming(calls, finding.root)}"
+    if finding.file != res.file:  # reported on another file by the rule: left there
+        return dataclasses.replace(finding, message=named)
     step = _deciding_input(finding, res)
     if step is not None and step.file and step.line:
         where = (step.file, step.line)
