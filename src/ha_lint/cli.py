@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
                              "or {\"Parameters\": {..}} (repeatable; --parameter wins)")
     values.add_argument("--var", action="append", metavar="NAME=VALUE", help="Terraform variable (repeatable)")
     values.add_argument("--var-file", action="append", default=[], metavar="FILE", help="Terraform .tfvars file (repeatable)")
+    values.add_argument("--plan-source", action="append", default=[], metavar="[PLAN=]DIR",
+                        help="the root module directory a Terraform plan (terraform show -json) was made from, so its "
+                             "findings point at the .tf lines (default: the plan's own directory when it holds .tf "
+                             "files); PLAN=DIR for one plan of several (repeatable)")
     opts = scan.add_argument_group("rule options")
     opts.add_argument("--min-backup-retention", type=int, metavar="DAYS",
                       help="BK202: the shortest acceptable backup retention (default: the config file's, else 7)")
@@ -221,6 +225,15 @@ def _config(args: argparse.Namespace):
     return config.load(found) if found else config.Config()
 
 
+def _plan_sources(values: list[str]) -> "plansource.PlanSources":
+    from ha_lint.resolve import plansource
+
+    try:
+        return plansource.parse_option(values)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _reference_root(args: argparse.Namespace, cfg) -> Path | None:
     """``--root``, else the configuration file's ``root:``, else None (each path's repository root)."""
     if getattr(args, "root", None):
@@ -291,7 +304,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
             extra={"database_ports": cfg.database_ports} if cfg.database_ports else {},
         ),
         jobs=args.jobs, file_timeout=args.file_timeout, download_modules=args.download_modules or bool(cfg.download_modules),
-        root=_reference_root(args, cfg),
+        root=_reference_root(args, cfg), plan_sources=_plan_sources(args.plan_source),
         cache_dir=None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
     )
     for var_file in args.var_file:

@@ -45,7 +45,7 @@ class ScanWarning:
     ``reference-outside-root``, ``cache-refused``, ``nested-stack``, ``import-unresolved``,
     ``parameter-unknown``, ``parameter-unset``, ``resource-limit``, ``value-too-large``,
     ``module-cycle``, ``module-file-not-loaded``, ``baseline-stale``, ``context-not-loaded``,
-    ``note`` (anything else).
+    ``plan-without-source``, ``plan-source-mismatch``, ``note`` (anything else).
     """
 
     code: str

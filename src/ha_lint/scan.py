@@ -46,6 +46,7 @@ class ScanSettings:
     # None: each scanned path's repository root.
     root: Path | None = None
     trusted_dirs: list[Path] = field(default_factory=list)  # read as if inside the root (downloaded modules)
+    plan_sources: Any = None  # resolve.plansource.PlanSources (--plan-source); None: each plan's own directory
 
     def repository_root(self) -> "RepositoryRoot":
         from ha_lint.root import repository_root
@@ -418,6 +419,7 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
     workloads: list[Workload] = []
     resources: list[Resource] = []
     tf_files: dict[Path, list[Any]] = {}
+    planned_roots: set[Path] = set()  # root modules a plan stands for: the plan's values are judged, once
     for job, outcome in zip(jobs, outcomes):
         if outcome is None:  # not a template after all
             result.files -= 1
@@ -427,6 +429,8 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
             tf_files.setdefault(job.path.parent, []).append((job, outcome))
         else:
             workload, res = outcome
+            if job.language == disc.PLAN:
+                res = _place_plan(job, res, settings, result, planned_roots)
             workloads.append(workload)
             resources.extend(res)
     from ha_lint import stacks
@@ -456,7 +460,7 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
             result.warnings.extend(resolve_cfn.take_warnings(workload))
     tf_dirs = found.terraform_dirs()
     if tf_dirs:
-        _load_terraform(tf_dirs, tf_files, settings, result, workloads, resources)
+        _load_terraform(tf_dirs, tf_files, settings, result, workloads, resources, planned_roots)
     return workloads, resources
 
 
@@ -497,8 +501,41 @@ def _load_plan(text: str, shown: str, region: str | None) -> tuple[Workload, lis
     return resolve_plan.resolve(tfplan.load(text, shown), region)
 
 
+def _place_plan(job: _Job, resources: list[Resource], settings: ScanSettings, result: ScanResult,
+                planned_roots: set[Path]) -> list[Resource]:
+    """A plan's resources at their ``resource`` blocks in the configuration it was made from
+    (``resolve.plansource``); that root module's directory is added to ``planned_roots``."""
+    from ha_lint.loaders import terraform as tf
+    from ha_lint.resolve import plansource
+
+    sources = settings.plan_sources or plansource.PlanSources()
+    source = sources.directory_for(job.path, job.shown)
+
+    def load(directory: Path, shown: str) -> tf.TfModule | None:
+        if not plansource.has_configuration(directory):
+            return None
+        module = tf.TfModule(shown, directory)
+        for file in sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")]):
+            try:
+                module.files.append(tf.load_file(read_text(file, str(file), settings.max_file_size),
+                                                 os.path.join(shown, file.name)))
+            except LoadFailure:
+                continue  # reported where the file is scanned; its resources stay at the plan's line
+        return module
+    try:
+        placed, warnings = plansource.locate(resources, job.shown, source, load)
+    except Exception as exc:  # a bug of ours: the findings stay at the plan file, never the scan
+        result.warnings.append(ScanWarning("plan-source-mismatch", internal_error(exc), job.shown, 1))
+        return resources
+    result.warnings.extend(warnings)
+    if source is not None:
+        planned_roots.add(source[0].resolve())
+    return placed
+
+
 def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path, list[Any]], settings: ScanSettings,
-                    result: ScanResult, workloads: list[Workload], resources: list[Resource]) -> None:
+                    result: ScanResult, workloads: list[Workload], resources: list[Resource],
+                    planned_roots: set[Path] | None = None) -> None:
     from ha_lint.loaders import terraform as tf
     from ha_lint.resolve import terraform as resolve_tf
 
@@ -560,8 +597,8 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
     roots = resolve_tf.root_modules(modules)
     result.warnings.extend(_unknown_cli_variables(roots, settings))
     for root in roots:
-        if not root.files:
-            continue
+        if not root.files or root.path.resolve() in (planned_roots or set()):
+            continue  # (a plan made from this root is judged instead: its values are what will be deployed)
         key = cache.key(os.fsencode(root.path.resolve()), root.directory, *(f.file for f in root.files)) if cache else ""
         hit = _cached_resolution(cache, key, shown_of) if cache else None
         if hit is not None:

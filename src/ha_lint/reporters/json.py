@@ -29,8 +29,10 @@ value and no default), ``module-cycle``, ``resource-limit`` (a budget stopped an
 Terraform instances, ``Fn::ForEach`` loops, one deployment's nested stacks), ``value-too-large``
 (a Terraform expression whose value ha-lint would not build; it is unknown), ``nested-stack``,
 ``baseline-stale``, ``context-not-loaded``, ``module-file-not-loaded``, ``reference-outside-root``
-(a nested stack, module source or link beyond the repository root: not read), ``note`` (anything
-older without a code). ``file`` and ``line`` are null when there is none.
+(a nested stack, module source or link beyond the repository root: not read),
+``plan-without-source`` (a Terraform plan scanned without its configuration: its findings stay at
+the plan file; ``--plan-source`` gives lines), ``plan-source-mismatch`` (planned resources the
+configuration does not have), ``note`` (anything older without a code). ``file`` and ``line`` are null when there is none.
 
 Every string is valid Unicode, so the document is valid UTF-8 JSON: the bytes of a file name
 that are not UTF-8 show as the text ``\\xff``; everything else is kept and JSON-escaped.
