@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import deletion_exposures
+from ha_lint.queries.backup import backup_coverage, deletion_exposures, selections
 
 _KINDS = ("rds_instance", "rds_cluster", "redshift_cluster", "ebs_volume", "dynamodb_table", "efs_file_system",
           "elasticache_replication_group", "elasticache_cluster")
@@ -30,7 +30,17 @@ class DatastoreDeletedWithoutSnapshot(Rule):
     cfn-lint reports (E3035), not flagged here. A policy written as an intrinsic function
     (`!If [IsProd, Retain, Delete]`, `!Ref Policy`: `AWS::LanguageExtensions`) is resolved
     like a property: a parameter's default, a known condition, and each branch of an unknown
-    one, named in the message. Deletion protection does not exempt a
+    one, named in the message.
+    A data store an AWS Backup plan selects (by reference, by an ARN built around it such
+    as `!Sub arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${Db}` or
+    `"arn:aws:dynamodb:...:table/${aws_dynamodb_table.t.name}"`, by a literal ARN naming it,
+    or by tag), an EBS volume a DLM policy snapshots, and an EFS file system with automatic
+    backups are not flagged: their recovery points stay in the vault (or the snapshots stay)
+    after the resource is deleted. The exception is a plan whose every vault is a Terraform
+    `aws_backup_vault` with `force_destroy = true`: a destroy empties it. Backup evidence is
+    the same query BK208, the DR posture and `ha-lint resilience` use; a selection that may
+    select the resource (a tag or a resource list the templates do not decide) counts.
+    Deletion protection does not exempt a
     resource: it blocks the delete, but once it is lifted (often outside the template) the
     delete proceeds with no copy. The finding points at the `DeletionPolicy: Delete` /
     `UpdateReplacePolicy: Delete` line when the policy is written, else at the resource's
@@ -89,8 +99,15 @@ class DatastoreDeletedWithoutSnapshot(Rule):
     """
 
     def check(self, arch):
+        sels = None
         for res in arch.of_kind(*_KINDS):
-            for exposure in deletion_exposures(res):
+            exposures = deletion_exposures(res)
+            if not exposures:
+                continue
+            sels = selections(arch) if sels is None else sels
+            if backup_coverage(arch, res, sels).kept is not False:
+                continue  # AWS Backup (or DLM, EFS automatic backups) keeps a copy the delete does not remove
+            for exposure in exposures:
                 yield self.finding(
                     res,
                     f"{res.type} {res.address} is deleted with no copy: {exposure.text}. "

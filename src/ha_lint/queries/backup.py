@@ -140,8 +140,9 @@ def custom_resource_configures(arch: Architecture, res: Resource) -> bool:
 
 
 def tags_of(res: Resource) -> dict[str, Any] | Unknown:
-    """Resolved tags as {key: value}; a value may be UNKNOWN. UNKNOWN when a key is unknown."""
-    value = res.get("tags").value
+    """Resolved tags as {key: value}; a value may be UNKNOWN. UNKNOWN when a key is unknown.
+    Read from the native ``Tags`` / ``tags`` of types the kinds table gives no ``tags`` to."""
+    value = res.get("tags").value if res.native_path("tags") else res.raw("Tags" if res.source == CLOUDFORMATION else "tags")
     if value is None:
         return {}
     if not is_known(value) or isinstance(value, Ref):
@@ -194,14 +195,44 @@ _ARN_SHAPE = {
     "ebs_volume": ("ec2", "volume/"),
     "efs_file_system": ("elasticfilesystem", "file-system/"),
     "ec2_instance": ("ec2", "instance/"),
+    "rds_instance": ("rds", "db:"),
+    "rds_cluster": ("rds", "cluster:"),
+    "dynamodb_table": ("dynamodb", "table/"),
+    "redshift_cluster": ("redshift", "cluster:"),
+}
+# Kinds whose ARN ends in a name the template gives (else AWS generates one): the neutral
+# property, or the native paths (CloudFormation, Terraform) where the kinds table has none.
+_ARN_NAME = {
+    "rds_instance": "identifier",
+    "rds_cluster": "identifier",
+    "dynamodb_table": "name",
+    "redshift_cluster": ("ClusterIdentifier", "cluster_identifier"),
 }
 
 
-def arn_pattern_selects(pattern: Any, res: Resource) -> Tri:
+def _arn_name(res: Resource) -> Any:
+    """The name that ends ``res``'s ARN: a string, None (AWS generates it) or UNKNOWN."""
+    where = _ARN_NAME.get(res.kind)
+    if where is None:
+        return None
+    if isinstance(where, tuple):
+        value = res.raw(where[0] if res.source == CLOUDFORMATION else where[1])
+    else:
+        value = res.get(where).value if res.native_path(where) else None
+    if value is None or isinstance(value, str):
+        return value
+    return UNKNOWN
+
+
+def arn_pattern_selects(pattern: Any, res: Resource, owner: Resource | None = None) -> Tri:
     """Whether a literal ARN (or ``*`` pattern) in a selection names ``res``.
 
     EBS, EFS and EC2 ARNs end in an ID AWS generates at creation, so a literal ID names some
-    other, existing resource; only wildcards can name a resource of the template."""
+    other, existing resource; only wildcards can name a resource of the template. RDS,
+    DynamoDB and Redshift ARNs end in the name the template gives (``...:db:orders``,
+    ``...:table/orders``): a literal ARN names the resource of that name in the template of
+    ``owner`` (the selection); in other templates the same name is taken to be another
+    resource (other accounts), so only a wildcard names it there."""
     if not isinstance(pattern, str):
         return UNKNOWN
     if pattern.strip() == "*":
@@ -216,7 +247,13 @@ def arn_pattern_selects(pattern: Any, res: Resource) -> Tri:
     region = region_of(res)
     if isinstance(region, str) and arn["region"] and not fnmatch.fnmatchcase(region, arn["region"]):
         return False
-    return fnmatch.fnmatchcase(prefix + "generated-id", arn["resource"])
+    name = _arn_name(res)
+    if isinstance(name, str) and owner is not None and owner.workload != res.workload:
+        name = None  # a name is unique per account and Region only: another template's ARN names its own
+    if name is UNKNOWN:
+        return True if fnmatch.fnmatchcase(prefix + "any-name", arn["resource"]) and arn["resource"].endswith("*") \
+            else UNKNOWN if arn["resource"].startswith(prefix) else False
+    return fnmatch.fnmatchcase(prefix + (name if isinstance(name, str) else "generated-id"), arn["resource"])
 
 
 @dataclass(frozen=True)
@@ -255,12 +292,12 @@ class Selection:
             return False
         if res.uid in self.not_refs:
             return False
-        excluded = any3(arn_pattern_selects(p, res) for p in self.not_arns)
+        excluded = any3(arn_pattern_selects(p, res, self.owner) for p in self.not_arns)
         if excluded is True:
             return False
         tags = tags_of(res)
         picks: list[Tri] = [res.uid in self.refs]
-        picks += [arn_pattern_selects(p, res) for p in self.arns]
+        picks += [arn_pattern_selects(p, res, self.owner) for p in self.arns]
         picks += [test.on(tags) for test in self.any_tags]
         if not self.refs and not self.arns and not self.any_tags:
             picks.append(UNKNOWN if self.conditions is UNKNOWN else bool(self.conditions))  # conditions alone filter everything
@@ -396,6 +433,7 @@ def dlm_covers(arch: Architecture, policy: Resource, res: Resource) -> Tri:
 class Coverage:
     covered: Tri
     how: tuple[str, ...] = ()  # the mechanisms that (may) back it up
+    kept: Tri = False  # whether a copy it makes outlives the resource's deletion (BK204)
 
 
 def attached_instances(arch: Architecture, volume: Resource) -> list[Resource]:
@@ -433,13 +471,23 @@ def _enabled_status(value: Any) -> Tri:
 
 
 def backup_coverage(arch: Architecture, res: Resource, sels: list[Selection] | None = None) -> Coverage:
-    """How an EBS volume or EFS file system is backed up in the scanned set, if at all.
-    ``sels``: ``selections(arch)``, when the caller asks about many resources."""
+    """How a data store is backed up in the scanned set, if at all: AWS Backup selections
+    (any resource type AWS Backup supports), DLM policies (EBS volumes, through the instances
+    they are attached to too), EFS automatic backups. The one backup-evidence query of BK204,
+    BK208, the DR posture and the resilience model. ``sels``: ``selections(arch)``, when the
+    caller asks about many resources.
+
+    ``kept``: whether a copy outlives the resource. Recovery points of AWS Backup (EFS
+    automatic backups too) stay in their vault when the resource is deleted, unless every
+    vault the plan writes to is a Terraform ``aws_backup_vault`` with ``force_destroy = true``
+    (a destroy empties it); DLM snapshots stay until their retention ends."""
     how: list[str] = []
     states: list[Tri] = []
+    kept: list[Tri] = []
 
-    def note(state: Tri, text: str) -> None:
+    def note(state: Tri, text: str, keeps: Tri = True) -> None:
         states.append(state)
+        kept.append(all3([state, keeps]))
         if state is True:
             how.append(text)
         elif state is UNKNOWN:
@@ -451,12 +499,35 @@ def backup_coverage(arch: Architecture, res: Resource, sels: list[Selection] | N
     for sel in selections(arch) if sels is None else sels:
         for owner in owners:
             suffix = "" if owner is res else f" through instance {owner.address}"
-            note(sel.selects(owner), sel.describe(owner) + suffix)
-    for policy in arch.of_kind("dlm_policy"):
-        for owner in owners:
-            suffix = "" if owner is res else f" through instance {owner.address}"
-            note(dlm_covers(arch, policy, owner), f"DLM lifecycle policy {policy.address}{suffix}")
-    return Coverage(any3(states), tuple(how))
+            state = sel.selects(owner)
+            note(state, sel.describe(owner) + suffix, _vaults_keep(arch, sel) if state is not False else False)
+    if res.kind == "ebs_volume":
+        for policy in arch.of_kind("dlm_policy"):
+            for owner in owners:
+                suffix = "" if owner is res else f" through instance {owner.address}"
+                note(dlm_covers(arch, policy, owner), f"DLM lifecycle policy {policy.address}{suffix}")
+    return Coverage(any3(states), tuple(how), any3(kept))
+
+
+def _vaults_keep(arch: Architecture, sel: Selection) -> Tri:
+    """Whether the vaults a selection's plan writes to keep their recovery points when the
+    templates are destroyed: False only when every one is a vault of the scanned set with
+    ``force_destroy = true``."""
+    keeps: list[Tri] = []
+    for plan in arch.targets(sel.owner, "plan", kind="backup_plan"):
+        for entry in as_list(plan.get("rules").value):
+            target = entry.get("TargetBackupVault", entry.get("target_vault_name")) if isinstance(entry, dict) else None
+            vault = arch.resolve_ref(plan, target) if isinstance(target, Ref) else None
+            if isinstance(target, str):  # a reference to the vault's name, resolved to it
+                named = [v for v in arch.of_kind("backup_vault")
+                         if v.workload == plan.workload and v.get("name").value == target]
+                vault = named[0] if len(named) == 1 else None
+            if vault is None or vault.kind != "backup_vault":
+                keeps.append(True)  # a vault outside the scanned set, or one a CloudFormation delete cannot empty
+                continue
+            force = vault.raw("force_destroy")
+            keeps.append(True if force is None else not3(as_bool(force)))
+    return any3(keeps) if keeps else True
 
 
 # -- S3 versioning -----------------------------------------------------------------------------

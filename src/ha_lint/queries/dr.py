@@ -381,6 +381,10 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
     elif res.type in _OPENSEARCH_TYPES:
         out.append(Evidence("backup", f"{res.address}: automated hourly snapshots (OpenSearch Service default)",
                             res, True, 60.0))
+    if res.kind not in ("ebs_volume", "efs_file_system") and ctx.selections:  # (those asked above)
+        coverage = backup.backup_coverage(arch, res, ctx.selections)
+        _tri_evidence(out, coverage.covered, "backup", f"{res.address}: {', '.join(coverage.how) or 'backed up'}",
+                      res, 1440.0)
     return len(out) > before
 
 
