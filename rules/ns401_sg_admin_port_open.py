@@ -1,10 +1,7 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.sg import describe_world, rules_of
+from ha_lint.queries.lb import load_balancer_ports
+from ha_lint.queries.sg import ADMIN_PORTS, describe_world, rules_of
 from ha_lint.values import when
-
-# Port -> (service, the transports it answers on). SSH is TCP only; RDP also uses UDP 3389
-# (the RDP 8+ UDP transport), so an open UDP 3389 exposes the RDP service too.
-ADMIN_PORTS = {22: ("SSH", ("tcp",)), 3389: ("RDP", ("tcp", "udp"))}
 
 
 class SgAdminPortOpen(Rule):
@@ -31,6 +28,15 @@ class SgAdminPortOpen(Rule):
 
     Decision: SSH is TCP, so a UDP rule on port 22 is not reported; RDP answers on TCP and
     UDP 3389, so either is. ICMP and other IP protocols open no admin port.
+
+    When NS403 reports the same entry (all traffic, or every port, from the world), NS401
+    is not reported on it: NS403's message names the admin ports the entry exposes. This
+    happens after selection and suppression, so with NS403 ignored (`--ignore NS403`, or a
+    `--select` without it) or suppressed on that entry, NS401 reports as before. A group
+    whose only members are load balancers (ALB/NLB `SecurityGroups`, classic ELB) exposes
+    only the ports their listeners serve: a admin port no listener serves is not reported.
+    When any other resource uses the group, a listener's port is not known, or a load
+    balancer has no listener in the scanned set, every port of the rule counts.
 
     ## Why it matters
     Administrative ports open to the world are scanned within minutes of launch;
@@ -83,6 +89,9 @@ class SgAdminPortOpen(Rule):
             if not world:
                 continue
             open_ports = [p for p, (_, protocols) in ADMIN_PORTS.items() if rule.opens(p, protocols)]
+            served = load_balancer_ports(arch, rule.group) if open_ports and rule.group else None
+            if served is not None:  # a load balancer forwards only its listener ports
+                open_ports = [p for p in open_ports if p in served]
             if not open_ports:
                 continue
             names = " and ".join(f"{ADMIN_PORTS[p][0]} ({p})" for p in open_ports)

@@ -1,4 +1,5 @@
 from ha_lint.engine import Rule
+from ha_lint.queries.lb import load_balancer_ports
 from ha_lint.queries.sg import database_ports, database_protocols, describe_ports, describe_world, rules_of
 from ha_lint.values import when
 
@@ -29,6 +30,15 @@ class SgDatabasePortOpen(Rule):
     reported. Terraform module rules built from named rules (terraform-aws-modules/
     security-group `ingress_rules = ["postgresql-tcp"]` with `ingress_cidr_blocks`) are read
     through the module.
+
+    When NS403 reports the same entry (all traffic, or every port, from the world), NS402
+    is not reported on it: NS403's message names the database ports the entry exposes. This
+    happens after selection and suppression, so with NS403 ignored (`--ignore NS403`, or a
+    `--select` without it) or suppressed on that entry, NS402 reports as before. A group
+    whose only members are load balancers (ALB/NLB `SecurityGroups`, classic ELB) exposes
+    only the ports their listeners serve: a database port no listener serves is not reported.
+    When any other resource uses the group, a listener's port is not known, or a load
+    balancer has no listener in the scanned set, every port of the rule counts.
 
     ## Why it matters
     A datastore port open to the internet is found by scanners within minutes: credential
@@ -88,6 +98,9 @@ class SgDatabasePortOpen(Rule):
         for rule in rules_of(arch):
             world = rule.world_cidrs() if rule.direction == "ingress" else []
             ports = [p for p in names if rule.opens(p, database_protocols(p))] if world else []
+            served = load_balancer_ports(arch, rule.group) if ports and rule.group else None
+            if served is not None:  # a load balancer forwards only its listener ports
+                ports = [p for p in ports if p in served]
             if not ports:
                 continue
             yield self.finding(

@@ -1,5 +1,7 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.sg import describe_world, rules_of
+from ha_lint.queries.lb import load_balancer_ports
+from ha_lint.queries.sg import (ADMIN_PORTS, SgRule, database_ports, database_protocols, describe_ports,
+                                 describe_world, rules_of)
 from ha_lint.values import when
 
 
@@ -9,6 +11,7 @@ class SgAllTrafficOpen(Rule):
     severity = "high"
     summary = "Security group admits all protocols or all ports from the whole internet."
     tags = ("security", "network", "security-group")
+    states = ("NS401", "NS402")  # the admin and database ports of its entry are named here
     docs = """
     ## What it does
     Flags a security-group ingress rule from `0.0.0.0/0` or `::/0` (or any other /0) that
@@ -21,6 +24,13 @@ class SgAllTrafficOpen(Rule):
 
     Decision: `1-65535` counts as all ports (port 0 is reserved and never used); a rule for
     one other IP protocol (ESP, GRE, ICMP ...) is not "all traffic".
+
+    The message names the admin (SSH, RDP) and database/cache ports the entry exposes, and
+    NS401 and NS402 are not reported on an entry NS403 reports: one entry, one finding. This
+    happens after selection and suppression: with NS403 ignored or suppressed on that entry,
+    NS401 and NS402 report it as before. When the group's only members are load balancers,
+    the message names the listener ports that are actually reachable (and the admin or
+    database ports among them).
 
     ## Why it matters
     An all-open security group filters nothing: every service on every instance that uses
@@ -76,7 +86,25 @@ class SgAllTrafficOpen(Rule):
             yield self.finding(
                 rule.owner,
                 f"{rule.owner.address} admits {rule.describe_ports()} from {describe_world(world)}{rule.why}"
-                f"{when(rule.branch)}: every service behind it faces the internet. Open only the ports "
-                "the service answers on, to the sources that need them.",
+                f"{when(rule.branch)}: {_exposure(arch, rule)}. Open only the ports the service answers on, "
+                "to the sources that need them.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",
             )
+
+
+def _exposure(arch, rule: SgRule) -> str:
+    """What the entry exposes: the admin and database ports among the reachable ones."""
+    served = load_balancer_ports(arch, rule.group) if rule.group else None
+    databases = database_ports(arch)
+    admin = [p for p, (_, protocols) in ADMIN_PORTS.items() if rule.opens(p, protocols)]
+    data = [p for p in databases if p not in ADMIN_PORTS and rule.opens(p, database_protocols(p))]
+    if served is None:
+        head = "every service behind it faces the internet"
+    else:
+        admin, data = [p for p in admin if p in served], [p for p in data if p in served]
+        plural = len(served) != 1
+        head = (f"its only members are load balancers, so only their listener port{'s' if plural else ''} "
+                f"{', '.join(map(str, sorted(served)))} {'are' if plural else 'is'} reachable")
+    exposed = [" and ".join(f"{ADMIN_PORTS[p][0]} ({p})" for p in admin)] if admin else []
+    exposed += [describe_ports(data, databases)] if data else []
+    return f"{head}, including {', '.join(exposed)}" if exposed else head

@@ -324,7 +324,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     outcome = suppress.apply(result.findings, result.architecture, names, meta, {r.id for r in rules},
                              loaded if args.write_baseline else files, cfg, judge_config=not where.restricted,
                              config_shown=scope.shown_path(str(cfg.path)) if cfg.path else None)
-    findings = sorted(outcome.kept + outcome.problems, key=lambda f: (f.file, f.line, f.rule_id, f.resource))
+    # One rule entry, one finding: NS403 states NS401/NS402 on its entry, once both survived suppression.
+    kept = engine.merge_stated(outcome.kept, rules)
+    findings = sorted(kept + outcome.problems, key=lambda f: (f.file, f.line, f.rule_id, f.resource))
     if args.write_baseline:
         count = baseline.write(Path(args.write_baseline), findings, root)
         print(f"ha-lint: wrote {count} finding{'s' if count != 1 else ''} to the baseline {args.write_baseline}",

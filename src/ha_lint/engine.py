@@ -33,6 +33,9 @@ class Rule:
     # References (Well-Architected, equivalent IDs in other tools).
     docs: ClassVar[str] = ""
     tags: ClassVar[tuple[str, ...]] = ()
+    # Rules whose finding on the same place (file, line, resource, detail) this rule's finding
+    # states in full: when both are reported, only this one is (see ``merge_stated``).
+    states: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, severity: str | None = None) -> None:
         self.effective_severity = severity or self.severity
@@ -167,6 +170,21 @@ def unknown_selectors(rules: Iterable[type[Rule]], selectors: Iterable[str]) -> 
 def select(rules: list[type[Rule]], select: list[str] | None, ignore: list[str] | None) -> list[type[Rule]]:
     chosen = [r for r in rules if not select or matches(r, select)]
     return [r for r in chosen if not ignore or not matches(r, ignore)]
+
+
+def merge_stated(findings: list[Finding], rules: Iterable[Rule]) -> list[Finding]:
+    """``findings`` without those another reported finding states in full (a rule's ``states``).
+
+    Applied to what is left after selection and suppression: a finding that states another
+    one only absorbs it when it is itself reported, so with the stating rule ignored or
+    suppressed the other finding reports as before.
+    """
+    stated_by = {rule.id: set(rule.states) for rule in rules if rule.states}
+    if not stated_by:
+        return findings
+    stated = {(rule_id, f.file, f.line, f.resource, f.detail, f.root)
+              for f in findings for rule_id in stated_by.get(f.rule_id, ())}
+    return [f for f in findings if (f.rule_id, f.file, f.line, f.resource, f.detail, f.root) not in stated]
 
 
 def run(rules: Iterable[Rule], arch: Architecture) -> Iterator[tuple[Rule, Finding | Exception]]:

@@ -24,7 +24,7 @@ from ha_lint.graph import Architecture
 from ha_lint.model import Resource
 from ha_lint.queries.az import condition_unknown, count_unknown, property_line, variants
 from ha_lint.queries.backup import Tri
-from ha_lint.values import UNKNOWN, Choice, Ref, refs_in
+from ha_lint.values import UNKNOWN, Choice, Ref, as_int, as_list, refs_in
 
 
 @dataclass(frozen=True)
@@ -373,3 +373,49 @@ def _lbs_by_sole_target(arch: Architecture) -> dict[str, list[Resource]]:
         if instance is not None and instance.workload == lb.workload:
             out.setdefault(instance.uid, []).append(lb)
     return out
+
+
+# -- what a load balancer's security group exposes ----------------------------------------
+
+_LOAD_BALANCER_KINDS = ("load_balancer", "classic_load_balancer")
+# References to a group that do not put anything in it: rules of the group, and other groups'
+# rules naming it as their source.
+_RULE_KINDS = ("security_group", "sg_ingress", "sg_egress", "sg_rule")
+_LISTENER_TYPES = ("AWS::ElasticLoadBalancingV2::Listener", "aws_lb_listener", "aws_alb_listener")
+
+
+def load_balancer_ports(arch: Architecture, group: Resource) -> frozenset[int] | None:
+    """The ports reachable through ``group`` when its only members are load balancers in the
+    scanned set: the ports their listeners serve (a load balancer forwards nothing else).
+    None when anything else uses the group, or a listener's port is not known, or a load
+    balancer has no listener here (its listeners may live elsewhere)."""
+    balancers: dict[str, Resource] = {}
+    for source, data in arch.in_edges(group):
+        if source.kind in _LOAD_BALANCER_KINDS and data["prop"].split(".")[0] in ("SecurityGroups", "security_groups"):
+            balancers[source.uid] = source
+        elif source.kind not in _RULE_KINDS:
+            return None
+    ports: set[int] = set()
+    for balancer in balancers.values():
+        served = _listener_ports(arch, balancer)
+        if not served:
+            return None
+        ports |= served
+    return frozenset(ports) if balancers else None
+
+
+def _listener_ports(arch: Architecture, balancer: Resource) -> set[int] | None:
+    """The ports ``balancer``'s listeners serve; None when one is not known."""
+    if balancer.kind == "classic_load_balancer":
+        entries = [(e, "LoadBalancerPort") for e in as_list(balancer.raw("Listeners"))]
+        entries += [(e, "lb_port") for e in as_list(balancer.raw("listener"))]
+    else:
+        entries = [(listener.props, "Port" if listener.source == "cloudformation" else "port")
+                   for listener in arch.sources(balancer) if listener.type in _LISTENER_TYPES]
+    ports: set[int] = set()
+    for entry, key in entries:
+        port = as_int(entry.get(key)) if isinstance(entry, dict) else None
+        if not isinstance(port, int) or isinstance(port, bool):
+            return None
+        ports.add(port)
+    return ports

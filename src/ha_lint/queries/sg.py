@@ -44,6 +44,12 @@ DATABASE_PORTS: dict[int, str] = {
 UDP_DATABASE_PORTS = frozenset({11211, 2049})
 
 
+# Administrative ports (NS401, NS403): port -> (service, the transports it answers on). SSH
+# is TCP only; RDP also uses UDP 3389 (the RDP 8+ UDP transport), so an open UDP 3389
+# exposes the RDP service too.
+ADMIN_PORTS: dict[int, tuple[str, tuple[str, ...]]] = {22: ("SSH", ("tcp",)), 3389: ("RDP", ("tcp", "udp"))}
+
+
 def database_protocols(port: int) -> tuple[str, ...]:
     """The transport protocols a database/cache service on ``port`` answers on."""
     return ("tcp", "udp") if port in UDP_DATABASE_PORTS else ("tcp",)
