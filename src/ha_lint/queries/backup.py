@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from ha_lint.graph import Architecture
-from ha_lint.model import CLOUDFORMATION, Resource
+from ha_lint.model import CLOUDFORMATION, TERRAFORM, Resource
 from ha_lint.values import UNKNOWN, Choice, DynamicBlock, Ref, Unknown, as_bool, as_list, is_known, possibilities
 
 Tri = bool | Unknown
@@ -69,10 +69,19 @@ def region_of(res: Resource) -> Any:
 
 
 def regions_differ(a: Resource, b: Resource) -> Tri:
-    """Whether two resources sit in different Regions: one CloudFormation stack is one Region."""
-    if a.workload == b.workload and a.source == CLOUDFORMATION:
+    """Whether two resources sit in different Regions: one CloudFormation stack is one Region,
+    and so is one provider configuration of a Terraform module (``provider = aws.replica``
+    names another, whose Region may differ)."""
+    if a.workload == b.workload and (a.source == CLOUDFORMATION or same_provider(a, b)):
         return False
     return region_differs(region_of(a), region_of(b))
+
+
+def same_provider(a: Resource, b: Resource) -> bool:
+    """Two Terraform resources of one module instance under the same provider configuration."""
+    provider = a.meta.get("provider")
+    return a.source == b.source == TERRAFORM and a.workload == b.workload and provider is not None \
+        and provider == b.meta.get("provider") and a.meta.get("module") == b.meta.get("module")
 
 
 def region_differs(a: Any, b: Any) -> Tri:
@@ -887,7 +896,7 @@ def rds_cross_region(arch: Architecture, db: Resource) -> Tri:
         for global_cluster in arch.sources(db, "rds_global_cluster", "source_cluster"):
             states.append(True)
     for replica in arch.sources(db, kind, "replica_source"):
-        states.append(regions_differ(db, replica))
+        states.append(replica_cross_region(arch, replica))
     name = db.get("identifier").value
     arn_kind = "db" if kind == "rds_instance" else "cluster"
     by_arn = arch.derived(f"rds replicas by source ARN: {kind}", lambda: _replicas_by_source_arn(arch, kind))
@@ -896,6 +905,32 @@ def rds_cross_region(arch: Architecture, db: Resource) -> Tri:
             region = arn_region(replica.get("replica_source").value)
             states.append(region_differs(region, region_of(replica)) if region is not UNKNOWN else UNKNOWN)
     return any3(states)
+
+
+def replica_cross_region(arch: Architecture, replica: Resource) -> Tri:
+    """Whether a read replica (``SourceDBInstanceIdentifier``, ``replicate_source_db``,
+    ``ReplicationSourceIdentifier``) copies a database of another Region. AWS takes the source
+    of a cross-Region replica only as an ARN: an instance's source given by identifier
+    (``aws_db_instance.main.identifier``, ``!Ref Db``) is in the same Region. An ARN decides
+    by its Region, or, as a reference (``aws_db_instance.main.arn``), by the Regions of the
+    two resources: the same provider configuration is the same Region."""
+    return any3(_source_cross_region(arch, replica, source)
+                for _, source in possibilities(replica.get("replica_source").value) if source not in (None, ""))
+
+
+def _source_cross_region(arch: Architecture, replica: Resource, source: Any) -> Tri:
+    by_identifier = replica.kind == "rds_instance"  # a cluster's source is always an ARN
+    if isinstance(source, Ref):
+        if not (source.attribute or "").lower().endswith("arn"):
+            return False if by_identifier else UNKNOWN
+        target = arch.resolve_ref(replica, source)
+        return UNKNOWN if target is None else regions_differ(replica, target)
+    if isinstance(source, str):
+        if parse_arn(source) is None:
+            return False if by_identifier else UNKNOWN
+        region = arn_region(source)
+        return UNKNOWN if region is UNKNOWN else region_differs(region, region_of(replica))
+    return UNKNOWN
 
 
 def _replicas_by_source_arn(arch: Architecture, kind: str) -> dict[tuple[str, str], list[Resource]]:
@@ -1045,6 +1080,6 @@ __all__ = [
     "Coverage", "Copy", "Exposure", "attribute_line", "custom_resource_configures", "deletion_exposures", "is_redis", "owns_backups", "PitrGap", "PlanRule", "Replication", "Selection", "TagTest", "VersioningState",
     "all3", "any3", "arn_region", "backup_coverage", "bucket_replications", "dlm_covers", "dynamodb_cross_region",
     "efs_backup_policy", "elasticache_cross_region", "parse_arn", "prop_line", "pitr_gaps", "plan_rules", "rds_cross_region", "region_differs",
-    "region_of", "regions_differ", "replicated_cross_region", "replication_destinations", "selections",
+    "region_of", "regions_differ", "replica_cross_region", "replicated_cross_region", "same_provider", "replication_destinations", "selections",
     "tag_condition", "tags_of", "versioning_states",
 ]

@@ -389,12 +389,7 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
 
 
 def _replica_of_other_region(arch: Architecture, replica: Resource) -> Tri:
-    source = replica.get("replica_source").value
-    target = arch.resolve_ref(replica, source)
-    if target is not None:
-        return backup.regions_differ(replica, target)
-    region = backup.arn_region(source)
-    return backup.region_differs(region, backup.region_of(replica)) if region is not UNKNOWN else UNKNOWN
+    return backup.replica_cross_region(arch, replica)
 
 
 def _backup_plan_evidence(arch: Architecture, resources: list[Resource], out: list[Evidence]) -> None:

@@ -593,7 +593,7 @@ class _Instance:
         provider = _provider_key(block.body.get("provider"))
         region = self.region.get(provider, self.region.get("aws", UNKNOWN))
         meta: dict[str, Any] = {"references": self._references(block), "region": region,
-                                "module": self.prefix.rstrip(".")}
+                                "module": self.prefix.rstrip("."), "provider": provider}
         if self.calls:
             meta["calls"] = self.calls
         for each in ("count", "for_each"):  # how many instances there are is decided here too
