@@ -8,7 +8,9 @@ position in the region's AZ list (``!Select [1, !GetAZs '']``,
 ``data.aws_availability_zones.x.names[1]``). Two zones differ only when both are known and
 comparable (same namespace; positions in the same region's list). Unresolvable AZs are
 unknown, with the catalog's one exception: a resource placed in exactly one subnet spans
-exactly one AZ, whichever it is.
+exactly one AZ, whichever it is. A written subnet ID without AWS's form (``subnet-`` and 8 or
+17 hex digits: ``subnet-xxxxxxxx`` in example code) is a placeholder: the placement it is in
+is unknown, neither one subnet nor two.
 
 Where a placement depends on an undecided condition, ``azs_spanned`` answers once per
 branch, so a rule can report the bad branch and name it.
@@ -30,6 +32,8 @@ _AZ_ID = re.compile(r"^[a-z]{2,5}\d+(-[a-z]+\d*)?-az\d+$")  # use1-az1, usw2-lax
 _AZ_ATTRIBUTES = {"availabilityzone": "availability_zone", "availability_zone": "availability_zone",
                   "availabilityzoneid": "availability_zone_id", "availability_zone_id": "availability_zone_id"}
 _MAPPING_SUBNET_KEYS = ("SubnetId", "subnet_id")  # inside SubnetMappings / subnet_mapping {}
+# An EC2 resource ID: the type's prefix, a dash, 8 (older) or 17 hex digits.
+_AWS_ID_DIGITS = re.compile(r"[0-9a-f]{8}|[0-9a-f]{17}", re.IGNORECASE)
 
 # Neutral properties that place a resource, in order of precedence: subnets first (they
 # decide the AZs when given), then explicit AZs.
@@ -196,7 +200,20 @@ def variants(value: Any) -> list[tuple[str | None, Any]]:
 # -- places -----------------------------------------------------------------------------
 
 
-def _subnet_place(arch: Architecture, owner: Resource, value: Any) -> Place | None:
+def is_aws_id(value: Any, prefix: str) -> bool:
+    """``value`` has the form of an EC2 ID of the type ``prefix`` names (``subnet``, ``sg``,
+    ``vpc``): ``subnet-0a1b2c3d``, ``subnet-0123456789abcdef0``. Example code writes
+    placeholders instead (``subnet-xxxxxxxx``, ``subnet-12345``, ``<subnet-id>``): their value
+    is unknown, and no finding may rest on it."""
+    if not isinstance(value, str):
+        return False
+    head, dash, digits = value.strip().partition("-")
+    return bool(dash) and head == prefix and _AWS_ID_DIGITS.fullmatch(digits) is not None
+
+
+def _subnet_place(arch: Architecture, owner: Resource, value: Any) -> Place | Unknown | None:
+    """Where one subnet item places ``owner``; UNKNOWN for a placeholder ID (the whole
+    placement is then unknown: which subnets, and how many distinct ones, is not written)."""
     if value is None or _is_removed(value):
         return None
     if isinstance(value, dict):  # a subnet mapping
@@ -208,7 +225,7 @@ def _subnet_place(arch: Architecture, owner: Resource, value: Any) -> Place | No
             return Place(target.address, subnet_zone(arch, target), target.uid, target)
         return Place(value.address, UNKNOWN, ("ref", value.address, value.attribute))
     if isinstance(value, str):
-        return Place(value, UNKNOWN, ("id", value))
+        return Place(value, UNKNOWN, ("id", value)) if is_aws_id(value, "subnet") else UNKNOWN
     return Place("a subnet given at deploy time", UNKNOWN)
 
 
@@ -269,7 +286,10 @@ def places_of(arch: Architecture, res: Resource, names: tuple[str, ...], as_az: 
             items = _flat(value, scalar=name in _SCALAR_PROPS)
             if items is UNKNOWN:
                 break
-            places.extend(p for p in (make(arch, res, item) for item in items) if p is not None)
+            made = [make(arch, res, item) for item in items]
+            if any(p is UNKNOWN for p in made):  # a placeholder ID
+                break
+            places.extend(p for p in made if isinstance(p, Place))
         else:
             spans.append(AzSpan(_dedupe(places), "Availability Zone" if as_az else "subnet", present[0][0], branch))
     return spans
