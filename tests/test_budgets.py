@@ -244,6 +244,38 @@ def test_foreach_budget_is_shared_by_a_templates_loops_each_kept_whole_or_not_at
     assert [(w.line, w.message.split()[0]) for w in take_warnings(workload)] == [(9, "Fn::ForEach::Second")]
 
 
+def test_a_loop_over_a_collection_not_known_says_so() -> None:
+    """Not a budget, but the same silence: a loop (or a loop inside one) whose collection is a
+    parameter with no value makes nothing, and a warning names it at its line."""
+    text = CFN_HEAD + textwrap.dedent("""\
+        Transform: AWS::LanguageExtensions
+        Parameters:
+          Names: {Type: CommaDelimitedList, Default: "a-1,b-2"}
+          Unknown: {Type: CommaDelimitedList}
+        Resources:
+          Fn::ForEach::Queues:
+            - Name
+            - !Ref Names
+            - Fn::ForEach::Kinds:
+                - Kind
+                - !Ref Unknown
+                - Queue&{Name}${Kind}:
+                    Type: AWS::SQS::Queue
+          Fn::ForEach::Topics:
+            - Name
+            - !Ref Unknown
+            - Topic${Name}:
+                Type: AWS::SNS::Topic
+        """)
+    workload, found = resolve(load(text, "loops.yaml"), CfnSettings())
+    assert found == []
+    assert [(w.code, w.line, w.message) for w in take_warnings(workload)] == [
+        ("foreach-unknown", 10, "Fn::ForEach::Kinds loops over a collection ha-lint cannot know; the resources it "
+                                "makes are not checked"),
+        ("foreach-unknown", 15, "Fn::ForEach::Topics loops over a collection ha-lint cannot know; the resources it "
+                                "makes are not checked")]
+
+
 # -- CloudFormation intrinsic functions ---------------------------------------------------------
 
 

@@ -43,7 +43,7 @@ class ScanWarning:
 
     Codes in use: ``module-not-found``, ``input-unknown``, ``variable-unset``,
     ``reference-outside-root``, ``cache-refused``, ``nested-stack``, ``import-unresolved``,
-    ``parameter-unknown``, ``parameter-unset``, ``resource-limit``, ``value-too-large``,
+    ``parameter-unknown``, ``parameter-unset``, ``resource-limit``, ``value-too-large``, ``foreach-unknown``,
     ``module-cycle``, ``module-file-not-loaded``, ``baseline-stale``, ``context-not-loaded``,
     ``plan-without-source``, ``plan-source-mismatch``, ``note`` (anything else).
     """

@@ -27,7 +27,8 @@ kebab-case name: ``module-not-found`` (a module call whose source is not on disk
 entry or module input that matches no variable), ``variable-unset`` (a root variable with no
 value and no default), ``module-cycle``, ``resource-limit`` (a budget stopped an expansion:
 Terraform instances, ``Fn::ForEach`` loops, one deployment's nested stacks), ``value-too-large``
-(a Terraform expression whose value ha-lint would not build; it is unknown), ``nested-stack``,
+(a value ha-lint would not build: a Terraform expression, a CloudFormation ``Fn::Join``/``Fn::Sub``; it is
+unknown), ``foreach-unknown`` (an ``Fn::ForEach`` over a collection that is not known), ``nested-stack``,
 ``baseline-stale``, ``context-not-loaded``, ``module-file-not-loaded``, ``reference-outside-root``
 (a nested stack, module source or link beyond the repository root: not read),
 ``plan-without-source`` (a Terraform plan scanned without its configuration: its findings stay at

@@ -635,8 +635,9 @@ def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> tuple[CfnTemplate, list[
             out[key] = value
             continue
         path = f"Resources.{key}"
+        unknown: list[str] = []
         try:
-            made = budget.take(_loop_resources(ctx, value, path, {}, 0))
+            made = budget.take(_loop_resources(ctx, value, path, {}, 0, unknown))
             built = _bound_bodies(made or [], ctx.settings.text_budget)
         except _TextTooLong as too_long:
             warnings.append(ScanWarning("value-too-large", f"{key} puts its items into a text of {too_long.args[0]:,} "
@@ -649,6 +650,10 @@ def _expand_foreach(tpl: CfnTemplate, ctx: _Context) -> tuple[CfnTemplate, list[
                                         f"{MAX_FOREACH_ITEMS} loop items); "
                                         "its resources are not checked", tpl.file, tpl.lines.get(path)))
             continue
+        if unknown:  # a parameter with no value, an import, a function ha-lint does not evaluate...
+            loop = unknown[0].rsplit(".", 1)[-1] if unknown[0] != path else key
+            warnings.append(ScanWarning("foreach-unknown", f"{loop} loops over a collection ha-lint cannot know; "
+                                        "the resources it makes are not checked", tpl.file, tpl.lines.get(unknown[0])))
         for (logical_id, body), (_, _, source, _) in zip(built, made):
             if logical_id in out or logical_id in resources or "." in logical_id:
                 continue
@@ -709,17 +714,19 @@ def _values_in(node: Any) -> int:
     return count
 
 
-def _loop_resources(ctx: _Context, spec: Any, path: str, bindings: dict[str, str],
-                    depth: int) -> Iterator[tuple[str, Any, str, dict[str, str]] | None]:
+def _loop_resources(ctx: _Context, spec: Any, path: str, bindings: dict[str, str], depth: int,
+                    unknown: list[str]) -> Iterator[tuple[str, Any, str, dict[str, str]] | None]:
     """The resources one ``Fn::ForEach`` loop makes, lazily, so that a caller can stop at its
     budget before anything is built: (logical ID as written, body, the body's path, the
-    identifiers' values) for each, and None for each item walked."""
+    identifiers' values) for each, and None for each item walked. ``unknown``: the paths of
+    the loops whose collection is not known (they make nothing)."""
     if depth > _MAX_FOREACH_NESTING or not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str)
                                             and isinstance(spec[2], dict)):
         return
     identifier, collection, body = spec
     items = ctx.value(_bind(collection, bindings))
     if not isinstance(items, list) or not all(_is_text(i) for i in items):
+        unknown.append(path)
         return
     for item in dict.fromkeys(_text(i) for i in items):
         yield None
@@ -729,7 +736,7 @@ def _loop_resources(ctx: _Context, spec: Any, path: str, bindings: dict[str, str
                 continue
             source = f"{path}.2.{out_key}"
             if out_key.startswith(_FOREACH):
-                yield from _loop_resources(ctx, value, source, inner, depth + 1)
+                yield from _loop_resources(ctx, value, source, inner, depth + 1, unknown)
             else:
                 yield out_key, value, source, inner
 
