@@ -15,7 +15,7 @@ _EXPECT = re.compile(r"#\s*expect:\s*([A-Z]{2}\d{3}(?:\s*,\s*[A-Z]{2}\d{3})*)")
 def expected_findings(directory: Path) -> set[tuple[str, int, str]]:
     """(path relative to directory, line, rule ID) declared in a fixture directory.
 
-    YAML and HCL: a trailing ``# expect: ID`` on the line; JSON: a ``<file>.expect`` sidecar
+    YAML and HCL (``.tf``, Terragrunt's ``.hcl``): a trailing ``# expect: ID`` on the line; JSON: a ``<file>.expect`` sidecar
     with ``line: ID`` rows.
     """
     out: set[tuple[str, int, str]] = set()
@@ -28,7 +28,7 @@ def expected_findings(directory: Path) -> set[tuple[str, int, str]]:
                 if row.strip():
                     line, _, rule = row.partition(":")
                     out.add((rel[: -len(".expect")], int(line), rule.strip()))
-        elif path.suffix in (".yaml", ".yml", ".tf", ".template"):
+        elif path.suffix in (".yaml", ".yml", ".tf", ".template", ".hcl"):
             for number, text in enumerate(path.read_text().splitlines(), start=1):
                 match = _EXPECT.search(text)
                 if match:

@@ -2,7 +2,8 @@
 
 CloudFormation: YAML/JSON (``.yaml .yml .json .template``, CDK's ``*.template.json``) with
 ``AWSTemplateFormatVersion`` or a ``Resources`` map of ``AWS::``/``Custom::`` types.
-Terraform: ``.tf`` and ``.tf.json`` files, grouped per directory as one module. Terraform plans:
+Terraform: ``.tf`` and ``.tf.json`` files, grouped per directory as one module; Terragrunt's
+``terragrunt.hcl``. Terraform plans:
 ``terraform show -json`` output. Anything else is not ours and is skipped silently.
 A file with a template's name that cannot be one (a named pipe, a socket, a broken or looping
 symbolic link, an unreadable directory, a file over ``--max-file-size``) is one problem naming
@@ -34,11 +35,13 @@ SKIP_DIRS = frozenset({
 })
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 TF_SUFFIXES = (".tf", ".tf.json")  # a module's files: native syntax, and JSON syntax (CDK for Terraform's cdk.tf.json)
+TERRAGRUNT_FILE = "terragrunt.hcl"  # a Terragrunt unit (or a parent only included: resolve.terragrunt decides)
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 CFN = "cloudformation"
 TF = "terraform"
 PLAN = "tfplan"
+TERRAGRUNT = "terragrunt"
 
 _CFN_TYPE = re.compile(r"""["']?Type["']?\s*:\s*["']?(AWS|Custom|Alexa)::""")
 _PLAN_KEYS = re.compile(r'"(planned_values|resource_changes|prior_state)"\s*:')
@@ -48,7 +51,7 @@ _PLAN_KEYS = re.compile(r'"(planned_values|resource_changes|prior_state)"\s*:')
 class Candidate:
     path: Path  # on disk
     shown: str  # as the user named it (relative to the path given on the command line)
-    language: str  # CFN, TF or PLAN
+    language: str  # CFN, TF, PLAN or TERRAGRUNT
 
 
 @dataclass
@@ -109,7 +112,8 @@ def _consider(path: Path, shown: str, found: Discovery, seen: set[tuple[int, ...
               boundary: RepositoryRoot | None = None) -> None:
     name = path.name.lower()
     terraform = name.endswith(TF_SUFFIXES)
-    if not (terraform or name.endswith(TEMPLATE_SUFFIXES)):
+    terragrunt = name == TERRAGRUNT_FILE
+    if not (terraform or terragrunt or name.endswith(TEMPLATE_SUFFIXES)):
         return
     if _excluded(shown, exclude):
         return
@@ -130,7 +134,7 @@ def _consider(path: Path, shown: str, found: Discovery, seen: set[tuple[int, ...
             return
         seen.add(real)
         size = status.st_size
-        if terraform:
+        if terraform or terragrunt:
             head = b""
         else:
             with open(path, "rb") as handle:
@@ -138,7 +142,7 @@ def _consider(path: Path, shown: str, found: Discovery, seen: set[tuple[int, ...
     except OSError as exc:
         found.problems.append((shown, f"cannot be read: {exc.strerror or exc}"))
         return
-    language = TF if terraform else sniff(head, name)
+    language = TF if terraform else TERRAGRUNT if terragrunt else sniff(head, name)
     if language is None:
         return
     if size > max_bytes:

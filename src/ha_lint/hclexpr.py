@@ -1214,6 +1214,8 @@ class _Evaluator:
                     continue
             return False if node.name == "can" and len(node.args) == 1 else _fail(f"{node.name}: all failed")
         fn = _FUNCTIONS.get(node.name)
+        if fn is None:  # a caller's own functions: Terragrunt's find_in_parent_folders()...
+            fn = getattr(self.scope, "functions", {}).get(node.name)
         if fn is None:
             return UNKNOWN  # file(), timestamp(), provider functions...: not evaluated
         args = [self.run(a, env) for a in node.args]

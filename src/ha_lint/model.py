@@ -45,7 +45,8 @@ class ScanWarning:
     ``reference-outside-root``, ``cache-refused``, ``nested-stack``, ``import-unresolved``,
     ``parameter-unknown``, ``parameter-unset``, ``resource-limit``, ``value-too-large``, ``foreach-unknown``,
     ``module-cycle``, ``module-file-not-loaded``, ``baseline-stale``, ``context-not-loaded``,
-    ``plan-without-source``, ``plan-source-mismatch``, ``note`` (anything else).
+    ``plan-without-source``, ``plan-source-mismatch``, ``terragrunt-include``, ``terragrunt-inputs``,
+    ``note`` (anything else).
     """
 
     code: str

@@ -405,8 +405,9 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
     for shown, message in found.problems:
         result.errors.append(LoadError(shown, message))
     result.warnings.extend(found.warnings)
-    jobs = [_Job(c.path, c.shown, c.language) for c in found.files]
-    result.files = len(jobs)
+    units = [c for c in found.files if c.language == disc.TERRAGRUNT]  # resolved with the Terraform modules
+    jobs = [_Job(c.path, c.shown, c.language) for c in found.files if c.language != disc.TERRAGRUNT]
+    result.files = len(jobs) + len(units)
     parameters, origins = dict(settings.parameters), {}
     if settings.parameter_files:
         from ha_lint.resolve import cloudformation as resolve_cfn
@@ -459,8 +460,8 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
         for workload in workloads:  # each template's own, however it came to be resolved
             result.warnings.extend(resolve_cfn.take_warnings(workload))
     tf_dirs = found.terraform_dirs()
-    if tf_dirs:
-        _load_terraform(tf_dirs, tf_files, settings, result, workloads, resources, planned_roots)
+    if tf_dirs or units:
+        _load_terraform(tf_dirs, tf_files, settings, result, workloads, resources, planned_roots, units)
     return workloads, resources
 
 
@@ -535,7 +536,7 @@ def _place_plan(job: _Job, resources: list[Resource], settings: ScanSettings, re
 
 def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path, list[Any]], settings: ScanSettings,
                     result: ScanResult, workloads: list[Workload], resources: list[Resource],
-                    planned_roots: set[Path] | None = None) -> None:
+                    planned_roots: set[Path] | None = None, units: list[disc.Candidate] | None = None) -> None:
     from ha_lint.loaders import terraform as tf
     from ha_lint.resolve import terraform as resolve_tf
 
@@ -595,6 +596,8 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
     fetcher = _module_fetcher(settings, tf_settings, result) if settings.download_modules else None
     cache = _module_cache(settings, tf_settings)
     roots = resolve_tf.root_modules(modules)
+    terragrunt_units, deployed = _terragrunt_units(units or [], settings, result)
+    roots = [root for root in roots if root.path.resolve() not in deployed]  # evaluated through their units
     result.warnings.extend(_unknown_cli_variables(roots, settings))
     for root in roots:
         if not root.files or root.path.resolve() in (planned_roots or set()):
@@ -637,6 +640,101 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
         workloads.append(workload)
         resources.extend(res)
         result.warnings.extend(warnings)
+    for unit in terragrunt_units:
+        _resolve_unit(unit, settings, result, tf_settings, load_module, parse_tfvars, shown_of, workloads, resources)
+
+
+def _terragrunt_units(candidates: list[disc.Candidate], settings: ScanSettings,
+                      result: ScanResult) -> tuple[list[Any], set[Path]]:
+    """The Terragrunt units among ``terragrunt.hcl`` files (a parent only included is none),
+    and the local module directories they deploy (not roots of their own)."""
+    from ha_lint.resolve import terragrunt
+
+    found: list[Any] = []
+    deployed: set[Path] = set()
+    boundary = settings.repository_root()
+
+    def read(path: Path) -> str:  # a parent configuration, or one read_terragrunt_config reads
+        if not boundary.inside_root(path):
+            raise LoadFailure(f"outside the repository root ({boundary.shown()}); not read (--root DIR widens it)")
+        return read_text(path, str(path), settings.max_file_size)
+    for candidate in candidates:
+        try:
+            unit = terragrunt.read_unit(candidate.path, candidate.shown, read)
+        except LoadFailure as exc:
+            result.errors.append(LoadError(candidate.shown, exc.message, exc.line))
+            continue
+        except Exception as exc:  # a bug of ours: this unit is lost, never the scan
+            result.errors.append(LoadError(candidate.shown, internal_error(exc)))
+            continue
+        result.warnings.extend(unit.warnings)
+        if unit.source is None:
+            continue  # only included by others
+        found.append(unit)
+        local = terragrunt.local_module(unit)
+        if local is not None:
+            deployed.add(local)
+    return found, deployed
+
+
+def _resolve_unit(unit: Any, settings: ScanSettings, result: ScanResult, tf_settings: Any, load_module: Any,
+                  parse_tfvars: Any, shown_of: Any, workloads: list[Workload], resources: list[Resource]) -> None:
+    """A Terragrunt unit as the root module it deploys: its module with the unit's ``inputs``
+    as variables (a tfvars file inside the module wins, as Terragrunt passes inputs as
+    ``TF_VAR_`` variables); findings an input decides are reported at that input."""
+    from ha_lint.loaders import terraform as tf
+    from ha_lint.model import ModuleCall
+    from ha_lint.resolve import terraform as resolve_tf
+    from ha_lint.resolve import terragrunt
+    from ha_lint.values import CallInput, Origin
+
+    source = unit.source
+    if not isinstance(source, str):
+        result.warnings.append(ScanWarning("module-not-found", "terraform source: not known without running Terragrunt; "
+                                           "the unit's resources are not checked", unit.source_file, unit.source_line))
+        return
+    directory, version, external = terragrunt.local_module(unit), "", False
+    if directory is None:
+        located = None
+        locate = getattr(tf_settings, "locate_module", None)
+        if locate is not None:
+            address, version = terragrunt.module_address(source)
+            located = locate(address, version or None, unit.source_file, unit.source_line)
+        if located is None:
+            result.warnings.append(ScanWarning(
+                "module-not-found", f"terraform source {source!r} is not available here: the unit's resources are not "
+                "checked" + ("" if locate is not None else "; pass --download-modules to let ha-lint fetch it"),
+                unit.source_file, unit.source_line))
+            return
+        directory, version, external = located[0], located[1], True
+    boundary = settings.repository_root()
+    if not external and not boundary.inside_root(directory):
+        result.warnings.append(boundary.outside(f"terraform source {source!r}", unit.source_file, unit.source_line))
+        return
+    module = load_module(directory.resolve()) if directory.is_dir() else None
+    if module is None or not module.files:
+        result.warnings.append(ScanWarning("module-not-found", f"terraform source {source!r}: no Terraform files there; "
+                                           "the unit's resources are not checked", unit.source_file, unit.source_line))
+        return
+    root = tf.TfModule(os.path.dirname(unit.file) or ".", module.path, module.files)
+    tfvars = {name: (given.value, Origin(f"terragrunt input {name} = {resolve_tf.show(given.value)}", given.file,
+                                         given.line, input=CallInput("", name)))
+              for name, given in unit.inputs.items()}
+    call = ModuleCall(shown_of(directory.resolve()) if not external else source, source, version,
+                      unit.source_file, unit.source_line, external)
+    try:
+        with _deadline(settings.file_timeout):
+            tfvars.update(resolve_tf.read_tfvars(module, tf_settings, parse_tfvars))
+            workload, res, warnings = resolve_tf.resolve(root, tf_settings, load_module, tfvars, calls=(call,))
+    except _Timeout:
+        result.errors.append(LoadError(unit.file, f"unit {timed_out('resolve', settings.file_timeout)}"))
+        return
+    except Exception as exc:
+        result.errors.append(LoadError(unit.file, internal_error(exc)))
+        return
+    workloads.append(workload)
+    resources.extend(res)
+    result.warnings.extend(warnings)
 
 
 def _unknown_cli_variables(roots: list[Any], settings: ScanSettings) -> list[ScanWarning]:

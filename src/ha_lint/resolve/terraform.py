@@ -94,10 +94,12 @@ def root_modules(modules: dict[Path, TfModule]) -> list[TfModule]:
 
 
 def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
-            tfvars: dict[str, Any]) -> tuple[Workload, list[Resource], list[ScanWarning]]:
+            tfvars: dict[str, Any], calls: tuple[ModuleCall, ...] = ()) -> tuple[Workload, list[Resource], list[ScanWarning]]:
     """Instantiate a root module and its children, with the warnings of what could not be
     read (``module-not-found``, ``module-cycle``, ``resource-limit``) and of inputs that go
-    nowhere (``input-unknown``, ``variable-unset``: ``tfinputs``)."""
+    nowhere (``input-unknown``, ``variable-unset``: ``tfinputs``). ``calls``: what deploys the
+    root itself when that is not Terraform's root (a Terragrunt unit, whose ``inputs`` are its
+    tfvars): its resources are then reported at the call, as a child module's are."""
     files = [f.file for f in root.files]
     entry = next((f for f in files if f.endswith("main.tf")), files[0] if files else root.directory)
     workload = Workload(root.directory, TERRAFORM, entry, {})
@@ -112,7 +114,7 @@ def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
     else:
         run.versions.update(_installed_versions(root.path))
     inputs = {name: _Input(value=value, origin=origin) for name, (value, origin) in tfvars.items()}
-    instance = _Instance(run, root, "", "", inputs, None, (str(root.path.resolve()),), 0)
+    instance = _Instance(run, root, "", "", inputs, None, (str(root.path.resolve()),), 0, calls=calls)
     instance.run()
     run.warnings.extend(tfinputs.root_input_warnings(root, tfvars))
     return workload, run.out, list(dict.fromkeys(run.warnings))

@@ -1,0 +1,279 @@
+"""Terragrunt units: a ``terragrunt.hcl`` read as the root module it deploys.
+
+A ``terragrunt.hcl`` with a ``terraform`` block, its own or an included parent's, is a unit:
+its ``terraform { source }`` is the module and its ``inputs`` are that module's variables. A
+configuration that is only included (``root.hcl``, a top-level ``terragrunt.hcl`` without a
+``terraform`` block) is not a unit. What is evaluated, as Terragrunt evaluates it:
+
+- ``include`` blocks (labelled or not): the parent is read in the unit's context and merged
+  shallowly, the unit's own attributes winning (``inputs`` key by key); ``expose = true``
+  makes ``include.<name>.locals`` / ``.inputs`` readable;
+- ``locals``, ``read_terragrunt_config(path)`` (another file's locals and inputs),
+  ``find_in_parent_folders([name])``, ``path_relative_to_include()``,
+  ``path_relative_from_include()``, ``get_terragrunt_dir()``, ``get_parent_terragrunt_dir()``,
+  ``get_original_terragrunt_dir()``, ``get_path_to_repo_root()`` and ``get_env(name, default)``
+  (its default: the environment of the machine that scans is not the one that deploys);
+- ``dependency.<name>.outputs`` are unknown: ``mock_outputs`` are never taken as values.
+
+Nothing is run: ``run_cmd``, ``sops_decrypt_file``, ``get_aws_account_id`` and the like are
+unknown, and hooks, ``generate`` and ``remote_state`` are not read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ha_lint import hclexpr
+from ha_lint.loaders import LoadFailure
+from ha_lint.loaders.terraform import parse
+from ha_lint.model import ScanWarning
+from ha_lint.values import UNKNOWN
+
+NAME = "terragrunt.hcl"
+_MAX_INCLUDES = 10  # include depth, and read_terragrunt_config depth
+_META = ("__start_line__", "__end_line__")
+
+
+@dataclass
+class UnitInput:
+    value: Any
+    file: str
+    line: int
+
+
+@dataclass
+class Unit:
+    """One Terragrunt unit: the module it deploys and what it gives it."""
+
+    file: str  # the terragrunt.hcl, as shown
+    path: Path  # its directory on disk
+    source: Any  # terraform.source as evaluated (UNKNOWN when not decided), None: no terraform block
+    source_file: str = ""
+    source_line: int = 1
+    inputs: dict[str, UnitInput] = field(default_factory=dict)
+    warnings: list[ScanWarning] = field(default_factory=list)
+
+
+@dataclass
+class _Evaluated:
+    """One configuration file evaluated in a unit's context."""
+
+    file: str
+    locals: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, UnitInput] = field(default_factory=dict)
+    source: Any = None
+    source_file: str = ""
+    source_line: int = 1
+
+
+Reader = Callable[[Path], str]
+
+
+def read_unit(path: Path, shown: str, read: Reader) -> Unit:
+    """The unit of ``path`` (a terragrunt.hcl); ``source`` None when it is only a parent.
+    Raises LoadFailure for a file that cannot be parsed."""
+    unit = Unit(shown, path.parent, None)
+    context = _Context(unit_dir=path.parent, shown_dir=os.path.dirname(shown), read=read, warnings=unit.warnings)
+    evaluated = context.evaluate(path, shown, None, 0)
+    unit.source, unit.source_file, unit.source_line = evaluated.source, evaluated.source_file, evaluated.source_line
+    unit.inputs = evaluated.inputs
+    return unit
+
+
+@dataclass
+class _Context:
+    unit_dir: Path
+    shown_dir: str
+    read: Reader
+    warnings: list[ScanWarning]
+
+    def shown(self, path: Path) -> str:
+        return os.path.normpath(os.path.join(self.shown_dir, os.path.relpath(path, self.unit_dir)))
+
+    def evaluate(self, path: Path, shown: str, parent_of: Path | None, depth: int) -> _Evaluated:
+        """``path`` evaluated for the unit; ``parent_of``: the file including it, when included."""
+        text = self.read(path)
+        parsed = parse(text)
+        out = _Evaluated(shown)
+        includes: dict[str, Any] = {}
+        merged: list[_Evaluated] = []
+        functions = self._functions(path, None)
+        for label, body in _blocks(parsed.get("include")):
+            where = body.get("__start_line__", 1)
+            target = hclexpr.evaluate_value(body.get("path"), _Scope({}, functions))
+            if not isinstance(target, str) or depth >= _MAX_INCLUDES:
+                self.warnings.append(ScanWarning("terragrunt-include", f"include{' ' + repr(label) if label else ''}: "
+                                                 "its path is not known without running Terragrunt; the parent "
+                                                 "configuration is not merged", shown, where))
+                continue
+            parent_path = (path.parent / target).resolve() if not os.path.isabs(target) else Path(target)
+            try:
+                parent = self.evaluate(parent_path, self.shown(parent_path), path, depth + 1)
+            except (OSError, LoadFailure) as exc:
+                reason = exc.message if isinstance(exc, LoadFailure) else (exc.strerror or str(exc))
+                self.warnings.append(ScanWarning("terragrunt-include", f"include {target}: {reason}; the parent "
+                                                 "configuration is not merged", shown, where))
+                continue
+            merged.append(parent)
+            if body.get("expose") is True and label:
+                includes[label] = {"locals": parent.locals, "inputs": {k: v.value for k, v in parent.inputs.items()}}
+        for parent in merged:  # parents first, the unit's own attributes win
+            out.inputs.update(parent.inputs)
+            if parent.source is not None:
+                out.source, out.source_file, out.source_line = parent.source, parent.source_file, parent.source_line
+        scope = _Scope({"include": includes, "dependency": UNKNOWN, "dependencies": UNKNOWN}, self._functions(path, parent_of))
+        scope.names["local"] = _Locals(_local_expressions(parsed), scope)
+        out.locals = scope.names["local"].all()
+        for _, body in _blocks(parsed.get("terraform")):
+            if "source" in body:
+                out.source = hclexpr.evaluate_value(body["source"], scope)
+                out.source_file, out.source_line = shown, _line_of(text, "source", body.get("__start_line__", 1))
+            elif out.source is None:
+                out.source, out.source_file, out.source_line = ".", shown, body.get("__start_line__", 1)
+        inputs = parsed.get("inputs")
+        if inputs is not None:
+            start = _line_of(text, "inputs", 1)
+            values = hclexpr.evaluate_value(inputs, scope)
+            if isinstance(values, dict):
+                for name, value in values.items():
+                    out.inputs[name] = UnitInput(value, shown, _line_of(text, name, start))
+            else:
+                self.warnings.append(ScanWarning("terragrunt-inputs", "inputs: not known without running Terragrunt "
+                                                 "(a dependency output or a function that runs something); the "
+                                                 "module's variables keep their defaults", shown, start))
+        return out
+
+    def _functions(self, path: Path, parent_of: Path | None) -> dict[str, Callable[..., Any]]:
+        """Terragrunt's functions for a file at ``path`` (included by ``parent_of``, if so)."""
+        unit_dir = self.unit_dir
+        this_dir = path.parent
+
+        def find_in_parent_folders(name: str = "root.hcl", fallback: Any = None) -> str:
+            for folder in unit_dir.resolve().parents:
+                if (folder / name).is_file():
+                    return str(folder / name)
+            if fallback is not None:
+                return fallback
+            raise ValueError(f"{name} not found in the parent folders")
+
+        def read_terragrunt_config(target: str, fallback: Any = None) -> Any:
+            config = (unit_dir / target).resolve()
+            try:
+                evaluated = _Context(config.parent, self.shown(config.parent), self.read, self.warnings) \
+                    .evaluate(config, self.shown(config), None, _MAX_INCLUDES - 1)
+            except (OSError, LoadFailure) as exc:
+                if fallback is not None:
+                    return fallback
+                reason = exc.message if isinstance(exc, LoadFailure) else (exc.strerror or str(exc))
+                self.warnings.append(ScanWarning("terragrunt-include", f"read_terragrunt_config({target!r}): {reason}; "
+                                                 "what it gives is unknown", self.shown(path), None))
+                raise ValueError(f"{target} cannot be read") from None
+            return {"locals": evaluated.locals, "inputs": {k: v.value for k, v in evaluated.inputs.items()}}
+
+        return {
+            "find_in_parent_folders": find_in_parent_folders,
+            "read_terragrunt_config": read_terragrunt_config,
+            "get_terragrunt_dir": lambda: str(unit_dir.resolve()),
+            "get_original_terragrunt_dir": lambda: str(unit_dir.resolve()),
+            "get_parent_terragrunt_dir": lambda *name: str(this_dir.resolve()),
+            "path_relative_to_include": lambda *name: os.path.relpath(unit_dir.resolve(), this_dir.resolve())
+            if parent_of is not None or this_dir != unit_dir else ".",
+            "path_relative_from_include": lambda *name: os.path.relpath(this_dir.resolve(), unit_dir.resolve())
+            if parent_of is not None or this_dir != unit_dir else ".",
+            "get_path_to_repo_root": lambda: ".",
+            "get_env": lambda name, default=UNKNOWN: default,
+        }
+
+
+class _Scope:
+    """Names for hclexpr: ``local``, ``include``, ``dependency``; Terragrunt's functions."""
+
+    def __init__(self, names: dict[str, Any], functions: dict[str, Callable[..., Any]]) -> None:
+        self.names = names
+        self.functions = functions
+
+    def get(self, name: str, default: Any = UNKNOWN) -> Any:
+        return self.names.get(name, default)
+
+
+class _Locals:
+    """``local.x``, evaluated on demand (locals refer to each other), a cycle unknown."""
+
+    def __init__(self, expressions: dict[str, Any], scope: _Scope) -> None:
+        self.expressions = expressions
+        self.scope = scope
+        self.values: dict[str, Any] = {}
+        self.busy: set[str] = set()
+
+    def hcl_getattr(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        if name not in self.expressions or name in self.busy:
+            return UNKNOWN
+        self.busy.add(name)
+        try:
+            value = hclexpr.evaluate_value(self.expressions[name], self.scope)
+        finally:
+            self.busy.discard(name)
+        self.values[name] = value
+        return value
+
+    def hcl_index(self, key: Any) -> Any:
+        return self.hcl_getattr(key) if isinstance(key, str) else UNKNOWN
+
+    def all(self) -> dict[str, Any]:
+        return {name: self.hcl_getattr(name) for name in self.expressions}
+
+
+def _blocks(entries: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(label or "", body) of python-hcl2's blocks: unlabelled ``include {}`` or ``include "root" {}``."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        if "__start_line__" in entry:
+            out.append(("", entry))
+            continue
+        for label, body in entry.items():
+            if isinstance(body, dict):
+                out.append((label, body))
+    return out
+
+
+def _local_expressions(parsed: dict[str, Any]) -> dict[str, Any]:
+    return {name: raw for _, body in _blocks(parsed.get("locals")) for name, raw in body.items() if name not in _META}
+
+
+def _line_of(text: str, name: str, start: int) -> int:
+    """The first line at or after ``start`` that sets ``name`` (``name =`` or ``"name":``)."""
+    setter = re.compile(rf'\s*"?{re.escape(name)}"?\s*[=:](?!=)')
+    lines = text.split("\n")
+    return next((number for number in range(start, len(lines) + 1) if setter.match(lines[number - 1])), start)
+
+
+def is_remote(source: str) -> bool:
+    """A source Terragrunt downloads (git::, tfr:///, a URL, a registry or host path)."""
+    return not (source.startswith("./") or source.startswith("../") or source.startswith("/") or source == ".")
+
+
+def local_module(unit: Unit) -> Path | None:
+    """The directory of a local ``terraform.source`` (``//subdir`` taken as a path part)."""
+    if not isinstance(unit.source, str) or is_remote(unit.source):
+        return None
+    return (unit.path / unit.source.replace("//", "/").split("?", 1)[0]).resolve()
+
+
+def module_address(source: str) -> tuple[str, str]:
+    """A remote source as Terraform's module fetcher takes it, and its version:
+    ``tfr:///acme/db/aws?version=1.2.0`` -> (``acme/db/aws``, ``1.2.0``); a
+    ``tfr://host/acme/db/aws`` keeps its host; git and URL sources are unchanged."""
+    if not source.startswith("tfr://"):
+        return source, ""
+    rest = source[len("tfr://"):].lstrip("/") if source.startswith("tfr:///") else source[len("tfr://"):]
+    address, _, query = rest.partition("?")
+    version = next((part.split("=", 1)[1] for part in query.split("&") if part.startswith("version=")), "")
+    return address, version

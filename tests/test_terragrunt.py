@@ -1,0 +1,120 @@
+"""Terragrunt units: a terragrunt.hcl with a terraform block (its own or an included
+parent's) deploys its module with its inputs; parents only included are not units; nothing
+is run (get_env's default, dependency outputs unknown, mock_outputs never values)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ha_lint.engine import all_rules, select
+from ha_lint.resolve import terragrunt
+from ha_lint.scan import ScanSettings, scan
+from ha_lint.values import UNKNOWN
+
+MODULE = """\
+variable "multi_az" {
+  type    = bool
+  default = true
+}
+
+resource "aws_db_instance" "this" {
+  engine                      = "postgres"
+  instance_class              = "db.m6g.large"
+  allocated_storage           = 100
+  manage_master_user_password = true
+  username                    = "app"
+  backup_retention_period     = 7
+  multi_az                    = var.multi_az
+}
+"""
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def _scan(path: Path):
+    return scan(ScanSettings(paths=[str(path)], jobs=1), [cls() for cls in select(all_rules(), ["HA101"], None)])
+
+
+def test_a_unit_merges_its_parents_and_runs_nothing(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "terragrunt.hcl": 'locals {\n  team = "orders"\n}\n\ninputs = {\n  team = local.team\n  '
+                          'key  = path_relative_to_include()\n}\n',
+        "env.hcl": 'locals {\n  environment = "dev"\n}\n',
+        "dev/db/terragrunt.hcl": (
+            'include "root" {\n  path   = find_in_parent_folders("terragrunt.hcl")\n  expose = true\n}\n\n'
+            'locals {\n  env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals.environment\n}\n\n'
+            'terraform {\n  source = "../../modules//db"\n}\n\n'
+            'dependency "vpc" {\n  config_path  = "../vpc"\n  mock_outputs = { subnet_ids = ["subnet-mock"] }\n}\n\n'
+            'inputs = {\n  name       = "${include.root.locals.team}-${local.env}"\n'
+            '  region     = get_env("AWS_REGION", "eu-west-1")\n'
+            '  subnet_ids = dependency.vpc.outputs.subnet_ids\n'
+            '  secret     = run_cmd("cat", "/etc/passwd")\n}\n'),
+    })
+    parent = terragrunt.read_unit(tmp_path / "terragrunt.hcl", "terragrunt.hcl", lambda p: p.read_text())
+    assert parent.source is None  # only included: not a unit
+    unit = terragrunt.read_unit(tmp_path / "dev/db/terragrunt.hcl", "dev/db/terragrunt.hcl", lambda p: p.read_text())
+    assert unit.source == "../../modules//db" and unit.source_line == 11
+    assert terragrunt.local_module(unit) == (tmp_path / "modules" / "db").resolve()
+    values = {name: given.value for name, given in unit.inputs.items()}
+    assert values == {"team": "orders", "key": "dev/db", "name": "orders-dev", "region": "eu-west-1",
+                      "subnet_ids": UNKNOWN, "secret": UNKNOWN}
+    assert unit.inputs["name"].line == 20 and unit.inputs["name"].file == "dev/db/terragrunt.hcl"
+    assert unit.inputs["team"].file == "terragrunt.hcl" and unit.inputs["team"].line == 6
+
+
+def test_only_the_unit_that_turns_multi_az_off_fires_at_its_input(tmp_path: Path) -> None:
+    unit = 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n\nterraform {\n  source = "../../../modules/db"\n}\n\n'
+    _write(tmp_path, {
+        "root.hcl": 'inputs = {\n  multi_az = true\n}\n',
+        "modules/db/main.tf": MODULE.replace("default = true", "default = false"),
+        "live/prod/db/terragrunt.hcl": unit,
+        "live/dev/db/terragrunt.hcl": unit + "inputs = {\n  multi_az = false\n}\n",
+    })
+    result = _scan(tmp_path)
+    assert result.errors == []
+    assert [(Path(f.file).relative_to(tmp_path).as_posix(), f.line) for f in result.findings] == [
+        ("live/dev/db/terragrunt.hcl", 10)]
+    assert f"root {tmp_path}/live/dev/db." in result.findings[0].message
+
+
+def test_a_tfvars_inside_the_module_wins_over_inputs(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "modules/db/main.tf": MODULE,
+        "modules/db/terraform.tfvars": "multi_az = false\n",
+        "live/db/terragrunt.hcl": 'terraform {\n  source = "../../modules/db"\n}\n\ninputs = {\n  multi_az = true\n}\n',
+    })
+    result = _scan(tmp_path)
+    assert [f.rule_id for f in result.findings] == ["HA101"]
+    assert "terraform.tfvars sets multi_az = false" in result.findings[0].message
+
+
+def test_a_remote_source_offline_is_a_warning_not_silence(tmp_path: Path) -> None:
+    _write(tmp_path, {"db/terragrunt.hcl": 'terraform {\n  source = "tfr:///acme/db/aws?version=1.2.0"\n}\n'})
+    result = _scan(tmp_path)
+    assert result.findings == [] and result.errors == []
+    [warning] = result.warnings
+    assert (warning.code, warning.line) == ("module-not-found", 2)
+    assert "--download-modules" in warning.message
+
+
+@pytest.mark.parametrize("source, address", [
+    ("tfr:///acme/db/aws?version=1.2.0", ("acme/db/aws", "1.2.0")),
+    ("tfr://registry.example.com/acme/db/aws//modules/x?version=2.0.0",
+     ("registry.example.com/acme/db/aws//modules/x", "2.0.0")),
+    ("git::https://example.com/db.git//modules/db?ref=v1", ("git::https://example.com/db.git//modules/db?ref=v1", "")),
+])
+def test_registry_addresses(source: str, address: tuple[str, str]) -> None:
+    assert terragrunt.module_address(source) == address
+
+
+def test_a_unit_that_does_not_parse_is_one_error_and_the_scan_goes_on(tmp_path: Path) -> None:
+    _write(tmp_path, {"a/terragrunt.hcl": "terraform {\n  source = \n", "b/main.tf": MODULE})
+    result = _scan(tmp_path)
+    assert [(Path(e.file).name, bool(e.message)) for e in result.errors] == [("terragrunt.hcl", True)]
+    assert result.files == 2
