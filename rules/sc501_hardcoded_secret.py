@@ -1,3 +1,4 @@
+import base64
 import json
 import re
 from functools import lru_cache
@@ -6,6 +7,9 @@ from ha_lint.engine import Rule
 from ha_lint.model import Finding
 from ha_lint.resolve.terraform import PROVIDER_CREDENTIALS_KEY, show
 from ha_lint.resolve.cloudformation import PARAMETERS_KEY
+from ha_lint.secret_formats import has_access_key_id, is_key_like_name, masked, secret_access_keys, \
+    shell_secrets, token_secrets
+from ha_lint.sourcetext import region_lines
 from ha_lint.values import Choice, when
 
 # Property names (lower case, separators removed) that hold a secret, matched at the end of
@@ -159,6 +163,58 @@ def _literal_source(origin, value):
     return None
 
 
+# Where EC2 user data is written, by resource type (a script run at boot, judged as one).
+USER_DATA_PATHS_BY_TYPE = {
+    "aws_instance": "user_data", "aws_launch_template": "user_data", "aws_launch_configuration": "user_data",
+    "AWS::EC2::Instance": "UserData", "AWS::EC2::LaunchTemplate": "LaunchTemplateData.UserData",
+    "AWS::AutoScaling::LaunchConfiguration": "UserData",
+}
+USER_DATA_PATHS = set(USER_DATA_PATHS_BY_TYPE.values())
+
+
+def literal_leaves(props, path=(), key=""):
+    """(path, branch, nearest name, text) of every string in the properties; the name of a
+    ``{Name, Value}`` pair's value is the pair's name."""
+    if isinstance(props, Choice):
+        for label, inner in props.branches:
+            for p, branch, k, leaf in literal_leaves(inner, path, key):
+                yield p, branch or label, k, leaf
+    elif isinstance(props, dict):
+        keys = {k.lower(): k for k in props if isinstance(k, str)}
+        pair_name = props.get(keys.get("name", keys.get("key", "")))
+        for k, v in props.items():
+            if isinstance(k, str):
+                named = pair_name if k.lower() == "value" and isinstance(pair_name, str) else k
+                yield from literal_leaves(v, path + (k,), named)
+    elif isinstance(props, list):
+        for index, item in enumerate(props):
+            yield from literal_leaves(item, path + (str(index),), key)
+    elif isinstance(props, str):
+        yield path, None, key, props
+
+
+def _decoded(text):
+    """User data as the instance sees it: base64 (``base64encode``, ``user_data_base64``)
+    decoded when it is base64 of UTF-8 text, else as written."""
+    compact = "".join(text.split())
+    if len(compact) >= 8 and len(compact) % 4 == 0 and re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", compact):
+        try:
+            return base64.b64decode(compact, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            pass
+    return text
+
+
+def _described(match):
+    """A secret found by its form, as it may be shown: its kind, the first four characters and
+    the length (``an AWS access key ID (AKIA… (20 characters))``)."""
+    article = "an" if match.kind[0].lower() in "aeiou" else "a"
+    if match.kind == "private key":  # its header names the kind of key and is no secret
+        return f"a private key block ({match.secret.strip('-')})"
+    given = f"{match.name}: " if match.name else ""
+    return f"{article} {match.kind} ({given}{masked(match.secret)})"
+
+
 class HardcodedSecret(Rule):
     id = "SC501"
     name = "hardcoded-secret"
@@ -259,6 +315,10 @@ class HardcodedSecret(Rule):
                     finding = self._on_parameter(workload, name, param, "is NoEcho but has a literal Default")
                     seen.add((finding.file, finding.line, finding.resource))
                     yield finding
+            for finding in self._parameter_values(workload):
+                if (finding.file, finding.line, finding.resource) not in seen:
+                    seen.add((finding.file, finding.line, finding.resource))
+                    yield finding
             for finding in self._provider_credentials(workload):
                 if (finding.file, finding.line, finding.resource) not in seen:
                     seen.add((finding.file, finding.line, finding.resource))
@@ -273,6 +333,15 @@ class HardcodedSecret(Rule):
                 if finding is not None and (finding.file, finding.line, finding.resource) not in seen:
                     seen.add((finding.file, finding.line, finding.resource))
                     yield finding
+            for path, branch, key, value, match in self._secrets_by_value(res):
+                finding = self._where(arch, res, path, key, value, branch, match)
+                if finding is not None and (finding.file, finding.line, finding.resource) not in seen:
+                    seen.add((finding.file, finding.line, finding.resource))
+                    yield finding
+            finding = self._user_data(res)
+            if finding is not None and (finding.file, finding.line, finding.resource) not in seen:
+                seen.add((finding.file, finding.line, finding.resource))
+                yield finding
 
     def _secrets_of(self, res):
         yield from secret_values(res.props)
@@ -281,12 +350,80 @@ class HardcodedSecret(Rule):
                 for label, leaf in _branches(res.raw(key)):
                     yield (key,), label, key, leaf
 
-    def _where(self, arch, res, path, key, value, branch):
+    def _secrets_by_value(self, res):
+        """(path, branch, name, value, SecretMatch) of every literal in the resource shaped like
+        a well-known secret, whatever its name: tokens anywhere, a 40-character secret access
+        key under a key-like name or in a resource that also holds an access key ID. User data
+        is judged as a script (``_user_data``)."""
+        leaves = [(p, b, k, v) for p, b, k, v in literal_leaves(res.props)
+                  if ".".join(x for x in p if not x.isdigit()) not in USER_DATA_PATHS]
+        with_key_id = any(has_access_key_id(v) for _, _, _, v in leaves)
+        for path, branch, key, value in leaves:
+            if not is_literal_secret(value):
+                continue
+            matches = token_secrets(value)
+            if with_key_id or is_key_like_name(key):
+                matches += secret_access_keys(value)
+            if matches:
+                yield path, branch, key, value, matches[0]
+
+    def _user_data(self, res):
+        """EC2 user data holding a literal password, AWS key or token: reported on the line of
+        the script that holds it when the written text shows it, else on the property."""
+        path = USER_DATA_PATHS_BY_TYPE.get(res.type)
+        if path is None or res.raw(path) is None:
+            return None
+        prop_line = res.lines.get(path) or native_line(res, tuple(path.split(".")))
+        region = region_lines(res.file, prop_line)
+        scripts = [_decoded(v) for _, v in _branches(res.raw(path)) if isinstance(v, str)]
+        with_key_id = any(has_access_key_id(text) for text in [*scripts, *(t for _, t in region)])
+        at_lines = []  # (line, SecretMatch) as written in the file
+        for number, text in region:
+            at_lines += [(number, m) for m in shell_secrets(text, is_secret_name, with_key_id)]
+        written = {m.secret for _, m in at_lines}
+        for script in scripts:  # resolved (through variables, base64encode): on the property
+            at_lines += [(prop_line, m) for m in shell_secrets(script, is_secret_name, with_key_id)
+                         if m.secret not in written]
+        if not at_lines:
+            return None
+        at_lines.sort(key=lambda item: item[0])
+        line, first = at_lines[0]
+        more = sorted({n for n, _ in at_lines[1:]} - {line})
+        others = f" and {len(at_lines) - 1} more on line{'s' if len(more) > 1 else ''} " \
+            f"{', '.join(map(str, more))}" if more else (f" and {len(at_lines) - 1} more" if len(at_lines) > 1 else "")
+        return self.finding(
+            res, f"{res.address} user data ({path}) holds {_described(first)}{others}: the secret is stored in the "
+            "template and readable by anyone who can describe the instance. Fetch it at boot from Secrets Manager "
+            "or SSM Parameter Store (the instance role allows the read) instead.",
+            line=line, detail=f"{path}:secret",
+        )
+
+    def _parameter_values(self, workload):
+        """CloudFormation parameters whose Default is shaped like a well-known secret."""
+        params = workload.metadata.get(PARAMETERS_KEY, {})
+        defaults = {name: p["spec"].get("Default") for name, p in params.items()
+                    if isinstance(p["spec"].get("Default"), str)
+                    and not str(p["spec"].get("Type", "")).lower().startswith(SSM_PARAMETER_TYPE)}
+        with_key_id = any(has_access_key_id(v) for v in defaults.values())
+        for name, value in defaults.items():
+            if not is_literal_secret(value):
+                continue
+            matches = token_secrets(value)
+            if with_key_id or is_key_like_name(name):
+                matches += secret_access_keys(value)
+            if matches:
+                yield self._on_parameter(workload, name, params[name], f"has a Default holding {_described(matches[0])}")
+
+    def _where(self, arch, res, path, key, value, branch, match=None):
         """The finding for a literal secret: on the parameter or variable it came from, else
-        on the property; None when the value is a deploy-time input."""
+        on the property; None when the value is a deploy-time input. ``match``: the secret
+        found by its form (else the whole value is the secret)."""
+        what = "a literal value" if match is None else _described(match)
         plain = ".".join(p for p in path if not p.isdigit())
         # A {Name, Value} pair or a {key, value} block is shown by its name.
-        shown = plain if key == path[-1] else f"{plain.rpartition('.')[0]} {key}"
+        parent = plain.rpartition('.')[0]
+        named = plain if key == path[-1] else f"{parent} {key}"  # the finding's detail (its identity)
+        shown = named if parent or key == path[-1] else f"{plain} of {key}"
         if res.source == "cloudformation":
             params = arch.workloads[res.workload].metadata.get(PARAMETERS_KEY, {})
             for ref_path, name in res.meta.get("parameter_refs", ()):
@@ -299,22 +436,23 @@ class HardcodedSecret(Rule):
                     continue  # another branch's value
                 if str(param["spec"].get("NoEcho", "false")).lower() == "true":
                     return None  # reported on the parameter already
+                holding = "" if match is None else f" holding {what}"
                 return self._on_parameter(arch.workloads[res.workload], name, param,
-                                          f"has a literal Default that {res.address} uses as {shown}")
+                                          f"has a literal Default{holding} that {res.address} uses as {shown}")
         elif any(plain == p or plain.startswith(p + ".") for p in res.meta.get("computed_paths", ())):
             return None  # a plan's value computed from an input (-var, TF_VAR_, a random_password): not written here
         else:
             source = _literal_source(res.origins.get(plain), value)
             if source is not None:
-                return self._on_source(res.address, shown, source, branch)
+                return self._on_source(res.address, shown, source, branch, "" if match is None else f" ({what})")
         return self.finding(
-            res, f"{res.address} sets {shown} to a literal value{when(branch)}: the secret is stored in the "
+            res, f"{res.address} sets {shown} to {what}{when(branch)}: the secret is stored in the "
             "template. Reference Secrets Manager or SSM Parameter Store (a dynamic reference, a data source, or a "
             "managed master password) instead.",
-            line=native_line(res, path), detail=f"{shown.replace(' ', '.')}{':' + branch if branch else ''}",
+            line=native_line(res, path), detail=f"{named.replace(' ', '.')}{':' + branch if branch else ''}",
         )
 
-    def _on_source(self, user, plain, step, branch):
+    def _on_source(self, user, plain, step, branch, holding=""):
         """A Terraform secret whose literal sits in a variable default, a module input or a
         local; None when it comes from a .tfvars file, -var or TF_VAR_ (a deploy-time input)."""
         text = step.description
@@ -332,8 +470,8 @@ class HardcodedSecret(Rule):
         # The step names no module instance; its file and line say exactly where it is written.
         resource = {"variable": f"var.{name}", "module": f"module.{name}", "local": name}[kind]
         return Finding(self.id, self.name, self.effective_severity,
-                       f"{what} that {user} uses as {plain}{when(branch)}: the secret is stored in the "
-                       "configuration. Supply it at deploy time, or read it from Secrets Manager / SSM Parameter Store "
+                       f"{what} that {user} uses as {plain}{when(branch)}{holding}: the secret is stored in "
+                       "the configuration. Supply it at deploy time, or read it from Secrets Manager / SSM Parameter Store "
                        "(a data source, or manage_master_user_password).",
                        step.file, step.line, resource, kind, f"{kind}:{name}")
 

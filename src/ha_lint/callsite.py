@@ -27,12 +27,15 @@ under several roots gives each root its own finding.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Iterable
 
 from ha_lint.model import Finding, ModuleCall, Related, Resource
 from ha_lint.values import Origin
 
 _INSTANCE_WIDE = ("count", "for_each")
+# Rules whose deciding value is a secret: the input that decides it is named, its value never shown.
+VALUE_HIDDEN_RULES = frozenset({"SC501"})
 
 
 def place(findings: Iterable[Finding], resources: Iterable[Resource]) -> list[Finding]:
@@ -51,7 +54,8 @@ def _placed(finding: Finding, res: Resource | None) -> Finding:
     step = _deciding_input(finding, res)
     if step is not None and step.file and step.line:
         where = (step.file, step.line)
-        why = f"{_resource_name(res)} is written here; {step.description} decides it"
+        given = _without_value(step.description) if finding.rule_id in VALUE_HIDDEN_RULES else step.description
+        why = f"{_resource_name(res)} is written here; {given} decides it"
     else:
         outside = next((call for call in calls if call.external), None)
         if outside is None:
@@ -61,6 +65,11 @@ def _placed(finding: Finding, res: Resource | None) -> Finding:
     related = (Related(finding.file, finding.line, why), *finding.related)
     return dataclasses.replace(finding, file=where[0], line=where[1], message=named, related=related,
                                defined_in=finding.defined_in or finding.file)
+
+
+def _without_value(description: str) -> str:
+    """``module db input password = "..."`` -> ``module db input password (value not shown)``."""
+    return re.split(r"\s*=|\s+defaults to\b", description, maxsplit=1)[0] + " (value not shown)"
 
 
 def _deciding_input(finding: Finding, res: Resource) -> Origin | None:
