@@ -904,9 +904,7 @@ def read_tfvars(module: TfModule, settings: TfSettings, parse_file: Callable[[Pa
     for name, text in settings.environ.items():
         if name.startswith("TF_VAR_"):
             values[name[7:]] = (_literal(text), Origin(f"environment variable {name}={text!r}"))
-    auto = sorted(module.path.glob("*.auto.tfvars")) + sorted(module.path.glob("*.auto.tfvars.json"))
-    files = [module.path / "terraform.tfvars", module.path / "terraform.tfvars.json",
-             *sorted(auto, key=lambda p: p.name), *settings.var_files]
+    files = [*tfinputs.own_tfvars_paths(module), *settings.var_files]
     for path in files:
         if not path.is_file():
             continue

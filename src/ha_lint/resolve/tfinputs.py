@@ -48,14 +48,15 @@ def unknown_module_inputs(name: str, call: TfBlock, child: TfModule) -> list[Sca
             for argument in call.body if argument not in CALL_ARGUMENTS and argument not in declared]
 
 
-def own_tfvars_names(module: TfModule) -> set[str]:
-    """The file names (as shown) of a root's own variable files."""
-    names = ["terraform.tfvars", "terraform.tfvars.json"]
+def own_tfvars_paths(module: TfModule) -> list[Path]:
+    """A root's own variable files that Terraform reads, lowest precedence first (whether they
+    exist or not): ``terraform.tfvars[.json]``, then ``*.auto.tfvars[.json]`` by name."""
     try:
-        names += [p.name for p in module.path.glob("*.auto.tfvars")] + [p.name for p in module.path.glob("*.auto.tfvars.json")]
+        auto = list(module.path.glob("*.auto.tfvars")) + list(module.path.glob("*.auto.tfvars.json"))
     except OSError:
-        pass
-    return {os.path.join(module.directory, name) for name in names}
+        auto = []
+    return [module.path / "terraform.tfvars", module.path / "terraform.tfvars.json",
+            *sorted(auto, key=lambda p: p.name)]
 
 
 def root_input_warnings(root: TfModule, tfvars: dict[str, tuple[Any, Origin]]) -> list[ScanWarning]:
@@ -63,7 +64,7 @@ def root_input_warnings(root: TfModule, tfvars: dict[str, tuple[Any, Origin]]) -
     ``variable-unset`` for its variables with no value (when the root is deployed as it is)."""
     variables = {b.labels[0]: b for b in root.blocks("variable") if b.labels}
     out: list[ScanWarning] = []
-    own = own_tfvars_names(root)
+    own = {os.path.join(root.directory, path.name) for path in own_tfvars_paths(root)}
     for name, (_, origin) in tfvars.items():
         if name not in variables and origin.file in own:
             out.append(ScanWarning("input-unknown", f"{os.path.basename(origin.file)} sets {name!r}, which matches no "
@@ -80,15 +81,7 @@ def deployed_as_is(root: TfModule) -> bool:
     configures a provider, has its own tfvars, or has been initialised (``.terraform``)."""
     if root.blocks("provider"):
         return True
-    return any(os.path.isfile(p) for p in _own_tfvars_paths(root)) or (root.path / ".terraform").is_dir()
-
-
-def _own_tfvars_paths(root: TfModule) -> list[Path]:
-    try:
-        auto = list(root.path.glob("*.auto.tfvars")) + list(root.path.glob("*.auto.tfvars.json"))
-    except OSError:
-        auto = []
-    return [root.path / "terraform.tfvars", root.path / "terraform.tfvars.json", *auto]
+    return any(path.is_file() for path in own_tfvars_paths(root)) or (root.path / ".terraform").is_dir()
 
 
 def _unset_warning(root: TfModule, unset: list[TfBlock]) -> ScanWarning:
