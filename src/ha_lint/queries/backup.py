@@ -760,6 +760,7 @@ class Replication:
     destination: str  # bucket address or ARN as written
     cross_region: Tri
     enabled: Tri
+    bucket: Resource | None = None  # the destination bucket, when it is in the scanned set (any template)
 
 
 def _bucket_by_arn(arch: Architecture, arn: Any) -> list[Resource]:
@@ -790,11 +791,11 @@ def _rule_replications(arch: Architecture, owner: Resource, source: Resource, ru
                 if bucket is None:
                     out.append(Replication(target.address, UNKNOWN, enabled))
                 else:
-                    out.append(Replication(bucket.address, regions_differ(source, bucket), enabled))
+                    out.append(Replication(bucket.address, regions_differ(source, bucket), enabled, bucket))
                 continue
             found = _bucket_by_arn(arch, target)
             if len(found) == 1:
-                out.append(Replication(found[0].address, regions_differ(source, found[0]), enabled))
+                out.append(Replication(found[0].address, regions_differ(source, found[0]), enabled, found[0]))
             else:
                 out.append(Replication(target if isinstance(target, str) else "?", UNKNOWN, enabled))
     return out
@@ -822,7 +823,8 @@ def replication_destinations(arch: Architecture) -> set[str]:
     buckets = list(arch.of_kind("s3_bucket"))
     for bucket in buckets:
         for rep in bucket_replications(arch, bucket):
-            found = arch.lookup(bucket.workload, rep.destination) + _bucket_by_arn(arch, rep.destination)
+            found = [rep.bucket] if rep.bucket is not None else \
+                arch.lookup(bucket.workload, rep.destination) + _bucket_by_arn(arch, rep.destination)
             out.update(target.uid for target in found)
             if not found and rep.cross_region is UNKNOWN:
                 out.update(b.uid for b in buckets if b.workload == bucket.workload and b is not bucket)

@@ -100,11 +100,96 @@ def role_of(res: Resource) -> str | None:
     return None
 
 
+# Where a resource writes logs, trails or configuration snapshots into a bucket: the property
+# paths (native, as the graph records a reference) that name the bucket.
+_LOG_WRITERS = {
+    "AWS::CloudTrail::Trail": ("S3BucketName",), "aws_cloudtrail": ("s3_bucket_name",),
+    "AWS::Config::DeliveryChannel": ("S3BucketName",), "aws_config_delivery_channel": ("s3_bucket_name",),
+    "AWS::S3::Bucket": ("LoggingConfiguration",), "aws_s3_bucket": ("logging",),
+    "aws_s3_bucket_logging": ("target_bucket",),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": ("LoadBalancerAttributes",),
+    "AWS::ElasticLoadBalancing::LoadBalancer": ("AccessLoggingPolicy",),
+    "aws_lb": ("access_logs",), "aws_alb": ("access_logs",), "aws_elb": ("access_logs",),
+    "AWS::CloudFront::Distribution": ("DistributionConfig.Logging",), "aws_cloudfront_distribution": ("logging_config",),
+    "AWS::EC2::FlowLog": ("LogDestination",), "aws_flow_log": ("log_destination",),
+    "AWS::WAFv2::LoggingConfiguration": ("LogDestinationConfigs",),
+    "aws_wafv2_web_acl_logging_configuration": ("log_destination_configs",),
+}
+# Service principals that deliver logs, trails and configuration snapshots into a bucket.
+_LOG_SERVICES = ("cloudtrail.amazonaws.com", "config.amazonaws.com", "delivery.logs.amazonaws.com",
+                 "logging.s3.amazonaws.com", "logdelivery.elasticloadbalancing.amazonaws.com",
+                 "logdelivery.elb.amazonaws.com")
+
+
+def log_sinks(arch: Architecture) -> set[str]:
+    """uids of the S3 buckets that receive logs, CloudTrail trails or AWS Config snapshots:
+    named as the destination of a trail, a delivery channel, server access logging, load
+    balancer or CloudFront access logs, VPC flow logs or WAF logs; given the ``LogDeliveryWrite``
+    / ``log-delivery-write`` ACL; or a bucket policy that lets a log-delivery service write.
+    They keep records about the workload, not its data: not a data store (``workload_roles``)."""
+    def build() -> set[str]:
+        out: set[str] = set()
+        buckets = list(arch.of_kind("s3_bucket"))
+        by_name = {b.get("name").value: b for b in buckets if isinstance(b.get("name").value, str)}
+        for res in arch.resources:
+            paths = _LOG_WRITERS.get(res.type)
+            if paths:
+                for target, data in arch.out_edges(res):
+                    if target.kind == "s3_bucket" and str(data.get("prop", "")).startswith(paths):
+                        out.add(target.uid)
+                for path in paths:
+                    for text in _strings(res.raw(path)):
+                        name = re.sub(r"^arn:[^:]*:s3:::", "", text).split("/", 1)[0]
+                        name = re.sub(r"\.s3[.-].*amazonaws\.com$", "", name)  # CloudFront's bucket domain name
+                        if name in by_name and by_name[name] is not res:
+                            out.add(by_name[name].uid)
+            if res.type in ("AWS::S3::BucketPolicy", "aws_s3_bucket_policy", "aws_s3_bucket_acl"):
+                text = " ".join(_strings(res.props)).lower()
+                if any(service in text for service in _LOG_SERVICES) or "log-delivery-write" in text:
+                    out.update(t.uid for t in arch.targets(res, "bucket") or
+                               [t for t, _ in arch.out_edges(res) if t.kind == "s3_bucket"])
+        for bucket in buckets:
+            acl = bucket.raw("AccessControl") if bucket.source == "cloudformation" else bucket.raw("acl")
+            if isinstance(acl, str) and acl.lower().replace("-", "") == "logdeliverywrite":
+                out.add(bucket.uid)
+        return out
+    return arch.derived("log sinks", build)
+
+
+def _strings(value: Any, depth: int = 0) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if depth > 12:
+        return []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v, depth + 1)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v, depth + 1)]
+    return []
+
+
+def workload_roles(arch: Architecture, res: Resource) -> str | None:
+    """``role_of`` as the DR posture reads it: a bucket that only receives logs, trails or
+    configuration snapshots (``log_sinks``) or that receives another bucket's replication
+    (the copy, not the data) is not a data store."""
+    role = role_of(res)
+    if role == "data" and res.kind == "s3_bucket" and (res.uid in log_sinks(arch) or res.uid in replication_copies(arch)):
+        return None
+    return role
+
+
+def replication_copies(arch: Architecture) -> set[str]:
+    """uids of the buckets that receive replication: the copies themselves (once per scan)."""
+    return arch.derived("replication destinations", lambda: backup.replication_destinations(arch))
+
+
 def significant_workloads(arch: Architecture) -> list[Workload]:
     """The units DR is judged on that hold at least one entry point, compute or data resource:
     each application (stacks deployed together, ``model.Application``) as one ``Workload``
-    (named after it, at its first stack's template), every other workload as itself."""
-    ids = {res.workload for res in arch.resources if role_of(res)}
+    (named after it, at its first stack's template), every other workload as itself. A stack
+    whose only buckets receive logs, trails or snapshots (a logging stack, an AWS Config
+    recorder) or replicated copies holds no data store of its own (``workload_roles``)."""
+    ids = {res.workload for res in arch.resources if workload_roles(arch, res)}
     unit_of = _units(arch)[0]
     units = _units(arch)[1]
     return list({unit_of[wid]: units[unit_of[wid]] for wid in arch.workloads if wid in ids}.values())
@@ -221,6 +306,9 @@ class Posture:
     strategy: str  # one of STRATEGIES
     evidence: tuple[Evidence, ...]
     failover_path: Tri  # a multi-Region failover path: True, False, or UNKNOWN (maybe)
+    # The strongest strategy the templates may implement (every "maybe" taken as so): a
+    # declared target is missed only when even this is weaker (unknown is not bad).
+    possible_strategy: str = "none"
 
     @property
     def label(self) -> str:
@@ -470,7 +558,7 @@ def context(arch: Architecture) -> Context:
     records: dict[str, list[dns.Record]] = {}
     for rec in dns.records(arch):
         records.setdefault(unit_of(arch, rec.owner.workload), []).append(rec)
-    return Context(resources, records, backup.replication_destinations(arch), backup.selections(arch))
+    return Context(resources, records, replication_copies(arch), backup.selections(arch))
 
 
 def dr_posture(arch: Architecture, workload_id: str, ctx: Context | None = None) -> Posture:
@@ -480,7 +568,7 @@ def dr_posture(arch: Architecture, workload_id: str, ctx: Context | None = None)
     resources = ctx.resources.get(workload_id, [])
     evidence: list[Evidence] = []
     # A replication destination is the copy, not the data.
-    data = [r for r in resources if role_of(r) == "data" and not _ephemeral(r) and r.uid not in ctx.copies]
+    data = [r for r in resources if workload_roles(arch, r) == "data" and not _ephemeral(r) and r.uid not in ctx.copies]
     for res in data:
         if not _data_evidence(arch, res, evidence, ctx):
             evidence.append(Evidence("unprotected-data", f"{res.address}: no backup found", res))
@@ -490,27 +578,34 @@ def dr_posture(arch: Architecture, workload_id: str, ctx: Context | None = None)
     if not data:
         evidence.append(Evidence("stateless", "no data store in the workload: recovery means redeploying the templates"))
 
-    certain = {e.kind for e in evidence if e.certain}
     path = any3(True if e.certain else UNKNOWN for e in evidence if e.kind in FAILOVER_PATH_KINDS)
-    # The weakest data store bounds the strategy: one that is not replicated is restored from backups.
-    copied = {e.resource.uid for e in evidence if e.kind == "data-replication" and e.certain and e.resource}
-    replicated = all(r.uid in copied for r in data if not r.has("replica_source"))
-    if {"dns-multi-region", "global-accelerator"} & certain and (replicated or "multi-region-compute" in certain):
-        strategy = "multi-site"
-    elif "dns-failover" in certain and replicated and "standby-scaled-to-zero" not in certain:
-        strategy = "warm-standby"
-    elif replicated and ("data-replication" in certain or "dns-failover" in certain):
-        strategy = "pilot-light"
-    elif {"backup", "backup-copy-cross-region", "stateless"} & {e.kind for e in evidence}:
-        strategy = "backup-restore"  # (a backup that may exist is not "none")
-    else:
-        strategy = "none"
+    strategy = _strategy(evidence, data, certain_only=True)
+    possible = _strategy(evidence, data, certain_only=False)
     order = {kind: i for i, kind in enumerate(EVIDENCE_KINDS)}
     evidence.sort(key=lambda e: (order.get(e.kind, 99), e.text))
-    return Posture(workload_id, strategy, tuple(evidence), path)
+    return Posture(workload_id, strategy, tuple(evidence), path, possible)
+
+
+def _strategy(evidence: list[Evidence], data: list[Resource], certain_only: bool) -> str:
+    """The strategy the evidence implements: from its certain part only, or (``certain_only``
+    False) taking every "maybe" as so, which is the strongest the templates may implement."""
+    counted = [e for e in evidence if e.certain or not certain_only]
+    kinds = {e.kind for e in counted}
+    # The weakest data store bounds the strategy: one that is not replicated is restored from backups.
+    copied = {e.resource.uid for e in counted if e.kind == "data-replication" and e.resource}
+    replicated = all(r.uid in copied for r in data if not r.has("replica_source"))
+    if {"dns-multi-region", "global-accelerator"} & kinds and (replicated or "multi-region-compute" in kinds):
+        return "multi-site"
+    if "dns-failover" in kinds and replicated and "standby-scaled-to-zero" not in kinds:
+        return "warm-standby"
+    if replicated and ("data-replication" in kinds or "dns-failover" in kinds):
+        return "pilot-light"
+    if {"backup", "backup-copy-cross-region", "stateless"} & {e.kind for e in evidence}:
+        return "backup-restore"  # (a backup that may exist is not "none")
+    return "none"
 
 
 __all__ = ["Context", "DECLARABLE", "Declared", "EVIDENCE_KINDS", "Evidence", "LABELS", "Posture", "STRATEGIES",
            "context", "declared_strategy", "dr_posture", "rank", "role_of", "schedule_minutes", "significant_workloads",
-           "unit_of", "workload_label",
+           "unit_of", "workload_label", "log_sinks", "replication_copies", "workload_roles",
            "template_targets"]

@@ -19,7 +19,8 @@ def render(result: ScanResult, options: dict) -> str:
     colour = bool(options.get("colour"))
     out: list[str] = []
     # One header per file and root: a module called by dev and prod lists each root's findings apart.
-    by_file_and_root = sorted(result.findings, key=lambda f: (f.file, _root_elsewhere(f)))
+    # Under a header, info findings (a posture stated, such as DR306) come after the defects.
+    by_file_and_root = sorted(result.findings, key=lambda f: (f.file, _root_elsewhere(f), f.severity == "info"))
     for (file, root), group in groupby(by_file_and_root, key=lambda f: (f.file, _root_elsewhere(f))):
         out.append(_bold(printable(file + (f" (root {root})" if root else "")), colour))
         for f in group:

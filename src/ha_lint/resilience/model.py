@@ -289,6 +289,8 @@ def dependencies(arch: Architecture, comps: list[Component]) -> list[tuple[str, 
         # direct references: A -> B
         for _, target, data in graph.out_edges(comp.uid, data=True):
             other = by_uid.get(target)
+            if other is not None and _is_copy_edge(comp.res, str(data.get("prop", ""))):
+                continue
             if other is not None and other is not comp and TIERS[comp.role] <= TIERS[other.role]:
                 out.setdefault((comp.uid, other.uid), data.get("prop", "reference"))
         # paths through links, either direction
@@ -435,6 +437,8 @@ def _region_outcome(arch: Architecture, comp: Component, region: str, table: dic
     if comp.region != region:
         return Outcome(UNAFFECTED, f"in {comp.region}")
     if comp.role == "data":
+        if res.uid in dr.replication_copies(arch):  # DR posture: a replication destination is the copy, not the data
+            return Outcome(DEGRADED, "a cross-Region copy: the data it receives is kept by its source")
         replicated = _cross_region(arch, res)
         if replicated is not None:
             return Outcome(FAILS_OVER, f"replicated to another Region ({replicated.what})", replicated)
@@ -470,7 +474,18 @@ def _cross_region(arch: Architecture, res: Resource) -> Assumption | None:
         state = check[0](arch, res)
     except Exception:  # a query that does not apply to this engine
         return None
-    return _TABLE_IN_USE.get(check[1], DEFAULTS[check[1]]) if state is True else None
+    # Maybe (a destination whose Region the templates leave open) counts, as in the DR posture
+    # and DR304: unknown is not bad.
+    return _TABLE_IN_USE.get(check[1], DEFAULTS[check[1]]) if state is not False else None
+
+
+def _is_copy_edge(res: Resource, prop: str) -> bool:
+    """A reference that names where ``res`` copies its data to, or copies it from (S3
+    replication, a read replica's source): the copy does not serve ``res``, nor the source its
+    replica, so it is not a dependency that takes it down."""
+    text = prop.lower()
+    return "replicat" in text or any(text == (res.native_path(name) or "\0").lower()
+                                     for name in ("replica_source", "global_cluster"))
 
 
 _TABLE_IN_USE: dict[str, Assumption] = {}
@@ -589,7 +604,7 @@ def _misses(model: WorkloadModel) -> list[Miss]:
                             f"RPO target {minutes(t.rpo)} is not met: the {worst.label} "
                             + ("loses data kept nowhere else" if worst.rpo == INFINITE else
                                f"loses up to {minutes(worst.rpo)} of data") + f" ({_worst_why(worst, 'rpo')})."))
-    if t.strategy is not None and dr.rank(model.posture.strategy) < dr.rank(t.strategy):
+    if t.strategy is not None and dr.rank(model.posture.possible_strategy) < dr.rank(t.strategy):
         out.append(Miss("strategy", t.strategy, model.posture.strategy, "",
                         f"declared DR strategy {dr.LABELS[t.strategy]} is not implemented: the templates implement "
                         f"{model.posture.describe()}."))
