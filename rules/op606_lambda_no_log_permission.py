@@ -25,11 +25,18 @@ class LambdaNoLogPermission(Rule):
     statements dynamically). An explicit `Deny` without a condition on `"*"` removes what
     the allows grant.
 
+    The actions decide, not the resources: a policy written with `jsonencode({...})` whose
+    `Resource` is known only after apply (`aws_dynamodb_table.t.arn`) is read, and so is a
+    statement under `Fn::If`: it grants surely what every branch grants (a branch with
+    `AWS::NoValue` grants nothing).
+
     Not flagged: SAM functions without `Role` (SAM generates a role with
-    AWSLambdaBasicExecutionRole); roles outside the scanned set; roles with a policy that
-    cannot be read (a policy document that merges other documents, an ARN built from
-    `${AWS::Partition}`, a customer managed policy defined elsewhere). Decision: AWS
-    managed policies not known to grant log writes are taken to grant none.
+    AWSLambdaBasicExecutionRole); roles outside the scanned set; roles where a part that
+    cannot be read may grant a missing logs action (a policy document that merges other
+    documents, an ARN built from `${AWS::Partition}`, a customer managed policy defined
+    elsewhere, an action list from a parameter or variable, a condition branch that grants
+    them). Decision: AWS managed policies not known to grant log writes are taken to grant
+    none.
 
     ## Why it matters
     Without these permissions the function runs but writes no logs: when it fails there is

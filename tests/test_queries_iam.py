@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from ha_lint.graph import Architecture
-from ha_lint.queries.iam import LOG_ACTIONS, allowed_actions, denied_actions, log_access
-from ha_lint.values import UNKNOWN
+from ha_lint.queries.iam import LOG_ACTIONS, Grant, allowed_actions, denied_actions, grants, log_access
+from ha_lint.values import UNKNOWN, Choice, Ref
 from test_queries_events import _arch
 
 ASSUME = "{Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:AssumeRole'}]}"
@@ -35,6 +35,25 @@ def test_allowed_actions(statement, granted) -> None:
 def test_unreadable_statement_is_unknown() -> None:
     assert allowed_actions({"Statement": [{"Effect": "Allow", "Action": UNKNOWN}]}, LOG_ACTIONS) is UNKNOWN
     assert allowed_actions(UNKNOWN, LOG_ACTIONS) is UNKNOWN
+
+
+def test_an_unknown_part_decides_only_what_it_may_grant() -> None:
+    table = Ref("aws_dynamodb_table.t", "arn")
+    # An unknown Resource decides nothing about actions.
+    assert allowed_actions({"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": table}]},
+                           LOG_ACTIONS) == set()
+    # An unknown Effect matters only for the actions the statement names.
+    assert grants({"Statement": [{"Effect": UNKNOWN, "Action": "s3:GetObject"}]}, LOG_ACTIONS) == Grant()
+    assert grants({"Statement": [{"Effect": UNKNOWN, "Action": "logs:*"}]}, LOG_ACTIONS) == Grant(
+        maybe=frozenset(LOG_ACTIONS))
+    # A known pattern grants what it matches; an unknown one leaves the rest open.
+    assert grants({"Statement": [{"Effect": "Allow", "Action": ["logs:Create*", UNKNOWN]}]}, LOG_ACTIONS) == Grant(
+        frozenset({"logs:CreateLogStream"}), frozenset({"logs:PutLogEvents"}))
+    # A statement under a condition grants surely only what every branch grants.
+    both = Choice((("c true", {"Effect": "Allow", "Action": "logs:*"}), ("c false", None)))
+    assert grants({"Statement": [both]}, LOG_ACTIONS) == Grant(maybe=frozenset(LOG_ACTIONS))
+    neither = Choice((("c true", {"Effect": "Allow", "Action": "s3:*"}), ("c false", None)))
+    assert grants({"Statement": [neither]}, LOG_ACTIONS) == Grant()
 
 
 def test_cloudformation_roles(tmp_path: Path) -> None:

@@ -47,6 +47,7 @@ _DATACLASSES = {
     "!Choice": ("ha_lint.values", "Choice"),
     "!Ref": ("ha_lint.values", "Ref"),
     "!AzToken": ("ha_lint.values", "AzToken"),
+    "!EncodedJson": ("ha_lint.values", "EncodedJson"),
     "!TfBlock": ("ha_lint.loaders.terraform", "TfBlock"),
     "!TfFile": ("ha_lint.loaders.terraform", "TfFile"),
     "!NestedStack": ("ha_lint.resolve.cloudformation", "NestedStack"),

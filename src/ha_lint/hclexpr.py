@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, TypeVar
 
-from ha_lint.values import UNKNOWN, AzToken, Choice, Ref, Unknown
+from ha_lint.values import UNKNOWN, AzToken, Choice, EncodedJson, Ref, Unknown
 
 __all__ = ["UNKNOWN", "Unknown", "Choice", "HclExprError", "Node", "FUNCTION_NAMES",
            "parse", "parse_template", "evaluate", "evaluate_value", "references"]
@@ -1356,7 +1356,7 @@ def _format(fmt: Any, *args: Any, budget: int = _MAX_SIZE, name: str = "format()
         if _opaque(arg):
             raise _Unk
         if verb in "sv":
-            out.append((spec + "s") % (_jsonencode(arg) if isinstance(arg, (list, dict)) and verb == "v" else _str(arg)))
+            out.append((spec + "s") % (_json_text(arg) if isinstance(arg, (list, dict)) and verb == "v" else _str(arg)))
         elif verb in "qt":
             import json
 
@@ -1488,7 +1488,16 @@ def _jsonable(v: Any, budget: list[int]) -> Any:
     return v
 
 
-def _jsonencode(v: Any) -> str:
+def _jsonencode(v: Any) -> str | EncodedJson:
+    try:
+        return _json_text(v)
+    except _Unk:  # a part known only at deploy time: the text is unknown, a list's or map's structure is not
+        if isinstance(v, (list, dict)):
+            return EncodedJson(v)
+        raise
+
+
+def _json_text(v: Any) -> str:
     import json
 
     text = json.dumps(_jsonable(v, [_MAX_SIZE]), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
@@ -1506,6 +1515,8 @@ def _from_json(v: Any) -> Any:
 def _jsondecode(s: Any) -> Any:
     import json
 
+    if isinstance(s, EncodedJson):  # jsondecode(jsonencode(x)) is x, known parts and all
+        return s.value
     return _from_json(json.loads(_str(s)))
 
 

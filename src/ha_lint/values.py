@@ -92,6 +92,17 @@ class DynamicBlock(dict):  # type: ignore[type-arg]
         return DynamicBlock, (dict(self), self.dynamic_index)
 
 
+@dataclass(frozen=True, eq=False)
+class EncodedJson:
+    """The text Terraform's ``jsonencode`` makes of ``value`` when parts of it are known only
+    at deploy time (``Resource = aws_dynamodb_table.t.arn``): the text is unknown, the
+    structure is not, and a reader of the document (an IAM policy's actions) judges the known
+    parts; only an unknown part that decides a question leaves it unanswered. Compared and
+    hashed by identity: ``value`` holds lists and maps."""
+
+    value: Any
+
+
 @dataclass(frozen=True)
 class CallInput:
     """What makes an origin step an input given at a module call: the instance it feeds

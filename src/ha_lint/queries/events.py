@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
-from ha_lint.values import UNKNOWN, Choice, Ref, possibilities
+from ha_lint.values import UNKNOWN, Choice, EncodedJson, Ref, possibilities
 
 # SAM event types whose service invokes the function asynchronously.
 ASYNC_SAM_EVENTS = {
@@ -130,7 +130,10 @@ def why_missing(res: Resource, name: str) -> str:
 
 
 def document(value: Any) -> Any:
-    """A JSON document given as a string (Terraform ``jsonencode``/heredoc) as data."""
+    """A JSON document given as a string (Terraform ``jsonencode``/heredoc) as data; a
+    ``jsonencode`` with parts known only at deploy time as its structure, those parts unknown."""
+    if isinstance(value, EncodedJson):
+        return value.value
     if isinstance(value, str):
         try:
             return json.loads(value)

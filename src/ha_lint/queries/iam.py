@@ -8,7 +8,11 @@ attached to it by other resources (``AWS::IAM::Policy``, ``AWS::IAM::ManagedPoli
 defined in the scanned set, AWS managed ones by name; an explicit unconditional Deny on
 ``"*"`` takes away what they allow. Anything that cannot be read (a policy document data
 source that merges others, an ARN built at deploy time, a customer managed policy defined
-elsewhere) makes the answer unknown.
+elsewhere, an action list from a parameter) makes the answer unknown when it may grant an
+action the rest does not: an unknown part only silences a rule when that part decides it.
+A statement's ``Resource`` never decides (a ``jsonencode`` policy whose resource is an ARN
+known after apply is read), nor does an ``Fn::If`` statement that grants none of the actions
+in any branch.
 """
 
 from __future__ import annotations
@@ -77,18 +81,17 @@ def log_access(arch: Architecture, fn: Resource) -> LogAccess:
     role = execution_role(arch, fn)
     if role is None:
         return LogAccess(None, False)
-    granted: set[str] = set()
+    grant = Grant()
     denied: set[str] = set()
     for doc in _documents(arch, role):
-        if doc is UNKNOWN:
-            return LogAccess(role, False)
-        allowed = allowed_actions(doc, LOG_ACTIONS)
-        if allowed is UNKNOWN:
-            return LogAccess(role, False)
-        granted |= allowed
+        grant |= grants(doc, LOG_ACTIONS)  # an unreadable document (UNKNOWN) may grant anything
         denied |= denied_actions(doc, LOG_ACTIONS)
     # An explicit deny wins over any allow.
-    return LogAccess(role, True, tuple(a for a in LOG_ACTIONS if a not in granted or a in denied))
+    missing = tuple(a for a in LOG_ACTIONS if a not in grant.granted or a in denied)
+    # An unknown part silences the rule only when it may grant an action that is missing.
+    if any(a in grant.maybe and a not in denied for a in missing):
+        return LogAccess(role, False)
+    return LogAccess(role, True, missing)
 
 
 def _documents(arch: Architecture, role: Resource) -> Iterator[Any]:
@@ -152,33 +155,69 @@ def _policies_by_role_name(arch: Architecture) -> dict[tuple[str, str], list[Res
     return arch.derived("iam policies by workload and role name", build)
 
 
-def allowed_actions(doc: Any, wanted: tuple[str, ...]) -> set[str] | Any:
-    """Which of ``wanted`` the document's Allow statements grant (conditions and resources
-    are not evaluated); UNKNOWN when a statement cannot be read. See ``denied_actions``."""
+@dataclass(frozen=True)
+class Grant:
+    """What policy documents allow of some actions: ``granted`` surely (conditions and
+    resources are not evaluated), ``maybe`` only through a part known at deploy time (a
+    parameter as the action list, a condition's branch, an unreadable statement)."""
+
+    granted: frozenset[str] = frozenset()
+    maybe: frozenset[str] = frozenset()
+
+    def __or__(self, other: "Grant") -> "Grant":
+        return Grant(self.granted | other.granted, self.maybe | other.maybe)
+
+
+def grants(doc: Any, wanted: tuple[str, ...]) -> Grant:
+    """What the document's Allow statements grant of ``wanted``. An unknown part only makes
+    an action uncertain when that part could grant it: a statement's unknown ``Resource``
+    decides nothing here, and neither does an unknown ``Effect`` on actions it does not name."""
     if not isinstance(doc, dict):
-        return UNKNOWN
+        return Grant(maybe=frozenset(wanted))
     statements = doc.get("Statement", [])
     statements = statements if isinstance(statements, list) else [statements]
-    granted: set[str] = set()
+    out = Grant()
     for st in statements:
-        if not isinstance(st, dict):
-            return UNKNOWN
-        effect = st.get("Effect")
-        if not isinstance(effect, str):
-            return UNKNOWN
-        if effect.lower() != "allow":
-            continue
-        if "NotAction" in st:
-            patterns = _patterns(st["NotAction"])
-            if patterns is UNKNOWN:
-                return UNKNOWN
-            granted |= {a for a in wanted if not any(fnmatchcase(a.lower(), p) for p in patterns)}
-        else:
-            patterns = _patterns(st.get("Action", []))
-            if patterns is UNKNOWN:
-                return UNKNOWN
-            granted |= {a for a in wanted if any(fnmatchcase(a.lower(), p) for p in patterns)}
-    return granted
+        out |= _statement_grant(st, wanted)
+    return out
+
+
+def _statement_grant(st: Any, wanted: tuple[str, ...]) -> Grant:
+    if isinstance(st, Choice):  # a statement written under a condition (Fn::If)
+        # A branch that leaves the statement out (AWS::NoValue, null) grants nothing.
+        branches = [Grant() if b is None or type(b) is object else _statement_grant(b, wanted) for _, b in st.branches]
+        every = frozenset.intersection(*(b.granted for b in branches))
+        some = frozenset.union(*(b.granted | b.maybe for b in branches))
+        return Grant(every, some - every)
+    if not isinstance(st, dict):
+        return Grant(maybe=frozenset(wanted))
+    if "NotAction" in st:
+        matched, unknown = _matching(st["NotAction"], wanted)
+        named = frozenset(a for a in wanted if a not in matched)
+        actions = Grant(frozenset() if unknown else named, named if unknown else frozenset())
+    else:
+        matched, unknown = _matching(st.get("Action", []), wanted)
+        actions = Grant(matched, frozenset(a for a in wanted if a not in matched) if unknown else frozenset())
+    effect = st.get("Effect")
+    if not isinstance(effect, str):  # unknown: it matters only for the actions the statement names
+        return Grant(maybe=actions.granted | actions.maybe)
+    return actions if effect.lower() == "allow" else Grant()
+
+
+def _matching(value: Any, wanted: tuple[str, ...]) -> tuple[frozenset[str], bool]:
+    """The actions of ``wanted`` that the known patterns of ``value`` match, and whether a
+    pattern is unknown."""
+    items = value if isinstance(value, list) else [value]
+    patterns = [i.lower() for i in items if isinstance(i, str)]
+    matched = frozenset(a for a in wanted if any(fnmatchcase(a.lower(), p) for p in patterns))
+    return matched, len(patterns) != len(items)
+
+
+def allowed_actions(doc: Any, wanted: tuple[str, ...]) -> set[str] | Any:
+    """Which of ``wanted`` the document's Allow statements grant; UNKNOWN when an unknown
+    part may grant one they do not. See ``grants`` and ``denied_actions``."""
+    grant = grants(doc, wanted)
+    return UNKNOWN if grant.maybe - grant.granted else set(grant.granted)
 
 
 def denied_actions(doc: Any, wanted: tuple[str, ...]) -> set[str]:
