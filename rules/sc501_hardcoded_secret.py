@@ -219,7 +219,8 @@ class HardcodedSecret(Rule):
     id = "SC501"
     name = "hardcoded-secret"
     severity = "high"
-    summary = "A password, token or key written into the template instead of coming from Secrets Manager or SSM."
+    summary = ("A password, token or key written into the template (by name, by its form, or in EC2 user data) "
+               "instead of coming from Secrets Manager or SSM.")
     tags = ("security", "secrets")
     docs = """
     ## What it does
@@ -252,6 +253,42 @@ class HardcodedSecret(Rule):
     expressions (`method.request.header.x-api-key`, `context.authorizer.token`,
     `$request.header.token`, `stageVariables.key`). A static API Gateway value
     (`'k3y-...'`, quoted) is the key itself and is flagged.
+
+    Secrets by value: whatever the name, a literal anywhere in a resource's properties
+    (environment variables, container environments, tags, SSM parameter values, ...) or a
+    CloudFormation parameter's `Default` that has the form of a well-known secret: an AWS
+    access key ID (`AKIA`/`ASIA`/`ABIA`/`ACCA` and 16 upper-case letters or digits), a
+    private key block (`-----BEGIN ... PRIVATE KEY-----`), a GitHub token (`ghp_`, `gho_`,
+    `ghs_`, `ghu_`, `ghr_`, `github_pat_`), a Slack token (`xoxb-`, `xoxp-`, ...), a Stripe
+    live secret key (`sk_live_`, `rk_live_`) or a Google API key (`AIza`); and a 40-character
+    AWS secret access key (base64 mixing upper case, lower case and digits) when the same
+    resource (or parameter list) also holds an access key ID or its name is key-like
+    (`...KEY...`, `...SECRET...`, `...CREDENTIAL...`). AWS's documentation examples
+    (`AKIAIOSFODNN7EXAMPLE`) have the real form and are reported.
+
+    EC2 user data: the boot script of `AWS::EC2::Instance` `UserData`,
+    `AWS::EC2::LaunchTemplate` `LaunchTemplateData.UserData`,
+    `AWS::AutoScaling::LaunchConfiguration` `UserData`, and Terraform `aws_instance`,
+    `aws_launch_template`, `aws_launch_configuration` `user_data` (as written: through
+    `Fn::Base64`, `Fn::Sub`, `Fn::Join`, heredocs and `base64encode`; and as resolved, base64
+    decoded, when a variable or local gives it) is flagged when it assigns a literal to a
+    secret-named variable (`export DB_PASSWORD=...`, `API_TOKEN: ...`), gives a literal to a
+    `--...password`/`--...secret`/`--...token` option, or holds any of the formats above.
+    The finding is on the script's line that holds the secret when the template text shows
+    it, else on the user-data property; one finding per user data, naming how many more.
+
+    A secret's value is never shown: messages give its kind, the variable it is assigned to,
+    its first four characters and its length (`AKIA… (20 characters)`); a module input that
+    decides a finding is named without its value.
+
+    Not flagged by value: `${...}` interpolations and `$(...)` commands (the value is read at
+    run time), dynamic references, ARNs, paths, `--password-stdin`, switches
+    (`--must-change-password=false`), obvious placeholders (`AKIAXXXXXXXXXXXXXXXX`,
+    `ghp_xxxx...`: fewer than six distinct characters after the prefix; `<password>`, `foo`,
+    `bar`, `changeme`, `example` in user data), public keys, hex digests (a git commit's 40
+    characters), and a 40-character string with no access key ID near it and no key-like
+    name. Decision: `templatefile(...)` user data is not read (ha-lint does not evaluate
+    `templatefile`; the value is unknown and this rule stays quiet on it).
 
     Decision: a value that reaches a secret property from a CloudFormation parameter
     default or a Terraform variable default is as hard-coded as a literal: it is reported
@@ -290,17 +327,49 @@ class HardcodedSecret(Rule):
     }
     ```
 
+    ```yaml
+    App:
+      Type: AWS::EC2::Instance
+      Properties:
+        UserData:
+          Fn::Base64: !Sub |
+            #!/bin/bash
+            export DB_PASSWORD=Pr0d-db-pass-2024   # reported on this line
+            export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
+    ```
+    ```hcl
+    resource "aws_instance" "app" {
+      user_data = base64encode(<<-EOT
+        export DB_PASSWORD=Pr0d-db-pass-2024      # reported on this line
+      EOT
+      )
+      tags = { build = "ghp_..." }                # a GitHub token under any name
+    }
+    ```
+
     ## Use instead
     ```yaml
         ManageMasterUserPassword: true
         # or: MasterUserPassword: '{{resolve:secretsmanager:prod/db:SecretString:password}}'
+        UserData:
+          Fn::Base64: !Sub |
+            #!/bin/bash
+            export DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id prod/db \
+              --query SecretString --output text)
+            # AWS credentials: the instance profile's role, never keys
     ```
     ```hcl
       manage_master_user_password = true
+
+      user_data = base64encode(<<-EOT
+        export DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id prod/db --query SecretString --output text)
+      EOT
+      )
     ```
 
     ## References
     - AWS Well-Architected Security SEC 2 (manage credentials: store and use secrets securely)
+    - Secret formats as gitleaks and detect-secrets document them (aws-access-token, private-key, github-pat, slack, stripe, gcp-api-key)
     - Equivalent: Checkov CKV_AWS_41 / CKV_AWS_45 / CKV_AWS_46 / CKV_SECRET_*, KICS "Passwords And Secrets", Trivy AWS-0124 (secrets in templates)
     """
 
