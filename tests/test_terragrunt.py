@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from test_download_modules import git_module, registry  # noqa: F401 (fixtures: a registry and a git repository here)
+from test_download_modules import scan as download_scan
 from ha_lint.engine import all_rules, select
 from ha_lint.resolve import terragrunt
 from ha_lint.scan import ScanSettings, scan
@@ -118,3 +120,19 @@ def test_a_unit_that_does_not_parse_is_one_error_and_the_scan_goes_on(tmp_path: 
     result = _scan(tmp_path)
     assert [(Path(e.file).name, bool(e.message)) for e in result.errors] == [("terragrunt.hcl", True)]
     assert result.files == 2
+
+
+def test_remote_sources_are_fetched_with_download_modules(tmp_path: Path, registry, git_module: Path) -> None:
+    """A tfr:/// registry address and a git source with //subdir, fetched from servers here."""
+    root = tmp_path / "live"
+    _write(root, {
+        "registry/db/terragrunt.hcl": 'terraform {\n  source = "tfr:///acme/db/aws?version=1.2.0"\n}\n\n'
+                                      'inputs = {\n  multi_az = false\n}\n',
+        "git/db/terragrunt.hcl": f'terraform {{\n  source = "git::file://{git_module}//modules/x?ref=v1.0.0"\n}}\n\n'
+                                 'inputs = {\n  multi_az = false\n}\n',
+    })
+    code, report = download_scan(root, tmp_path / "cache", "--download-modules")
+    assert code == 1, report["warnings"]
+    assert sorted((Path(f["file"]).relative_to(root).as_posix(), f["line"], f["rule_id"]) for f in report["findings"]
+                  if f["rule_id"] == "HA101") == [("git/db/terragrunt.hcl", 6, "HA101"), ("registry/db/terragrunt.hcl", 6, "HA101")]
+    assert [p for p, _ in registry.requests if p.endswith("/download")] == ["/v1/modules/acme/db/aws/1.2.0/download"]
