@@ -136,3 +136,16 @@ def test_remote_sources_are_fetched_with_download_modules(tmp_path: Path, regist
     assert sorted((Path(f["file"]).relative_to(root).as_posix(), f["line"], f["rule_id"]) for f in report["findings"]
                   if f["rule_id"] == "HA101") == [("git/db/terragrunt.hcl", 6, "HA101"), ("registry/db/terragrunt.hcl", 6, "HA101")]
     assert [p for p, _ in registry.requests if p.endswith("/download")] == ["/v1/modules/acme/db/aws/1.2.0/download"]
+
+
+def test_terragrunt_cache_copies_are_not_scanned(tmp_path: Path) -> None:
+    unit = 'terraform {\n  source = "../../modules/db"\n}\n\ninputs = {\n  multi_az = false\n}\n'
+    _write(tmp_path, {
+        "modules/db/main.tf": MODULE,
+        "live/db/terragrunt.hcl": unit,
+        "live/db/.terragrunt-cache/abc/def/terragrunt.hcl": unit,  # what `terragrunt plan` leaves behind
+        "live/db/.terragrunt-cache/abc/def/main.tf": MODULE.replace("default = true", "default = false"),
+    })
+    result = _scan(tmp_path)
+    assert [(Path(f.file).relative_to(tmp_path).as_posix(), f.line) for f in result.findings] == [("live/db/terragrunt.hcl", 6)]
+    assert result.files == 2

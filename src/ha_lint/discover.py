@@ -32,6 +32,7 @@ SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".terraform", "node_modules", ".venv", "venv", "__pycache__",
     ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".aws-sam", ".serverless",
     ".idea", ".vscode", "site-packages", ".ha-lint-cache",
+    ".terragrunt-cache",  # Terragrunt's copies of each unit's module and configuration
 })
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 TF_SUFFIXES = (".tf", ".tf.json")  # a module's files: native syntax, and JSON syntax (CDK for Terraform's cdk.tf.json)

@@ -10,6 +10,7 @@ workload is run again on the others (``_isolate_failure``).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
@@ -732,7 +733,7 @@ def _resolve_unit(unit: Any, settings: ScanSettings, result: ScanResult, tf_sett
     except Exception as exc:
         result.errors.append(LoadError(unit.file, internal_error(exc)))
         return
-    workloads.append(workload)
+    workloads.append(dataclasses.replace(workload, entry_file=unit.file))  # the unit's findings on the whole: at it
     resources.extend(res)
     result.warnings.extend(warnings)
 
