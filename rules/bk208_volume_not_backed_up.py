@@ -29,7 +29,9 @@ class VolumeNotBackedUp(Rule):
     a module output, an imported value) names some other, existing resource, because
     wildcards are written as literals; a resource list that is wholly a parameter or
     variable may hold `*`, so nothing of that template or module is flagged. Tags applied
-    outside the templates (stack tags, provider `default_tags`) are not seen.
+    outside the templates (stack tags, provider `default_tags`) are not seen. This is the
+    same backup-evidence query BK204, the DR posture (DR306, DR307) and `ha-lint resilience`
+    read, so a volume BK208 finds backed up is never "deleted with no copy" in BK204.
 
     ## Why it matters
     An EBS volume or EFS file system with no scheduled backup has no restore point: a

@@ -35,6 +35,12 @@ class DatastoreSingleRegion(Rule):
       Aurora members are copies or parts, not flagged.
     Without such a target nothing is reported (DR306 covers the single-Region posture).
     A destination whose Region cannot be resolved may be another Region: not flagged.
+    A destination under the same provider configuration of the same Terraform module (or
+    in the same CloudFormation stack) is in the same Region, whatever that Region is; a
+    bucket of another template that receives the replication (found by its ARN's bucket
+    name) is the copy and is not flagged in its own template. A read replica whose source
+    is an identifier, not an ARN, is in the source's Region (AWS requires the ARN across
+    Regions). These are the same answers DR306, DR307 and `ha-lint resilience` read.
     Backup copies to another Region do not count: restoring a backup is the
     backup-and-restore strategy, not pilot light.
 

@@ -19,10 +19,28 @@ class WorkloadSingleRegion(Rule):
     strategy the workload implements (none, backup and restore, pilot light, warm standby,
     multi-site active/active) and the evidence for it, and points at the template (or the
     root module's `main.tf`).
-    Decisions: failover records whose targets are all resources of the workload in one
+    Decisions: a workload is something that serves or stores. An S3 bucket that only
+    receives logs, trails or configuration snapshots is not a data store: one a CloudTrail
+    trail, an AWS Config delivery channel, server access logging, load balancer or
+    CloudFront access logs, VPC flow logs or WAF logging write to (by reference, or by a
+    literal bucket name of the same template), one with the `LogDeliveryWrite` /
+    `log-delivery-write` ACL, or one whose bucket policy lets a log-delivery service
+    (`cloudtrail.amazonaws.com`, `config.amazonaws.com`, `delivery.logs.amazonaws.com`,
+    `logging.s3.amazonaws.com`) write. So a logging stack or an AWS Config recorder is not
+    a workload, and a bucket that receives another bucket's replication is the copy, not a
+    workload's data (a recovery-Region stack holding only the copy is not reported).
+    Failover records whose targets are all resources of the workload in one
     Region (a same-Region "sorry page") are not a Regional failover path; a path whose
     Region cannot be resolved (a replication destination given as a parameter) counts
-    as one, so the workload is not reported.
+    as one, so the workload is not reported. Regions are compared as DR304, DR307 and
+    `ha-lint resilience` compare them: one CloudFormation stack is one Region; so is one
+    provider configuration of a Terraform module (a bucket or replica under
+    `provider = aws.replica` is in that provider's Region, another one when both Regions
+    are known and differ, maybe another when either is unresolved). A read replica whose
+    source is an identifier (`replicate_source_db = aws_db_instance.main.identifier`,
+    `SourceDBInstanceIdentifier: !Ref Db` or a literal name) is in the same Region: AWS
+    takes a cross-Region source only as an ARN. The finding is info: the text report
+    lists it after the defects of its file.
 
     ## Why it matters
     Multi-AZ protects against the loss of a data center, not of a Region. A workload that

@@ -26,7 +26,13 @@ class RecoveryObjectivesUnmet(Rule):
     file's `targets:` (or `--dr-strategy`). The estimates are those of `ha-lint resilience`,
     which shows every scenario; the assumption table (with its AWS sources) is in
     `docs/resilience.md` and can be overridden in the configuration (`assumptions:`).
-    Decision: the typical (lower) end of an estimated RTO range is compared, so a miss is
+    Decisions: the model reads the DR posture DR304 and DR306 read. A data store that may
+    be replicated to another Region (a destination whose Region the templates leave open)
+    counts as replicated, so no objective is reported missed on that unknown; the declared
+    strategy is missed only when even the strongest strategy the templates may implement
+    is weaker. A bucket that receives replication is the copy: losing its Region loses no
+    data the source does not keep, and the source does not depend on it.
+    The typical (lower) end of an estimated RTO range is compared, so a miss is
     a miss even in a good case; a Region loss counts, so a single-Region workload cannot
     meet a 15-minute RTO whatever its Multi-AZ posture.
 

@@ -130,7 +130,8 @@ def log_sinks(arch: Architecture) -> set[str]:
     def build() -> set[str]:
         out: set[str] = set()
         buckets = list(arch.of_kind("s3_bucket"))
-        by_name = {b.get("name").value: b for b in buckets if isinstance(b.get("name").value, str)}
+        # A name written as a literal names a bucket of the same template (elsewhere it may be another account's).
+        by_name = {(b.workload, b.get("name").value): b for b in buckets if isinstance(b.get("name").value, str)}
         for res in arch.resources:
             paths = _LOG_WRITERS.get(res.type)
             if paths:
@@ -141,8 +142,9 @@ def log_sinks(arch: Architecture) -> set[str]:
                     for text in _strings(res.raw(path)):
                         name = re.sub(r"^arn:[^:]*:s3:::", "", text).split("/", 1)[0]
                         name = re.sub(r"\.s3[.-].*amazonaws\.com$", "", name)  # CloudFront's bucket domain name
-                        if name in by_name and by_name[name] is not res:
-                            out.add(by_name[name].uid)
+                        bucket = by_name.get((res.workload, name))
+                        if bucket is not None and bucket is not res:
+                            out.add(bucket.uid)
             if res.type in ("AWS::S3::BucketPolicy", "aws_s3_bucket_policy", "aws_s3_bucket_acl"):
                 text = " ".join(_strings(res.props)).lower()
                 if any(service in text for service in _LOG_SERVICES) or "log-delivery-write" in text:
