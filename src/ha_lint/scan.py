@@ -43,11 +43,13 @@ class ScanSettings:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     cache_dir: Path | None = None  # None: no cache
     file_timeout: float = 20.0  # seconds per file; 0 = none
+    stacks: list[Any] = field(default_factory=list)  # stacks.StackSpec: the configuration's ``stacks:`` entries
     # How far references (nested stacks, module sources, symbolic links) may reach (ha_lint.root):
     # None: each scanned path's repository root.
     root: Path | None = None
     trusted_dirs: list[Path] = field(default_factory=list)  # read as if inside the root (downloaded modules)
     plan_sources: Any = None  # resolve.plansource.PlanSources (--plan-source); None: each plan's own directory
+    download_modules: bool = False  # fetch registry, git and archive module sources (ha_lint.fetch)
 
     def repository_root(self) -> "RepositoryRoot":
         from ha_lint.root import repository_root
@@ -57,8 +59,6 @@ class ScanSettings:
     def inside_root(self, path: str | os.PathLike[str]) -> bool:
         """Whether a file or directory that a scanned file refers to may be read."""
         return self.repository_root().inside_root(path)
-    download_modules: bool = False  # fetch registry, git and archive module sources (ha_lint.fetch)
-    stacks: list[Any] = field(default_factory=list)  # stacks.StackSpec: the configuration's ``stacks:`` entries
 
 
 @dataclass
@@ -487,7 +487,7 @@ def _load_cfn(text: str, shown: str, parameters: dict[str, str], region: str | N
     from ha_lint.loaders import cloudformation
     from ha_lint.resolve import cloudformation as resolve_cfn
 
-    template = cloudformation.load(text, shown)
+    template = cloudformation.load(text, shown, importing=_deadline_paused)
     if not cloudformation.is_template(template):
         return None  # it only looked like one (a test event embedding a template): skipped, as discovery would
     cloudformation.check_shape(template)

@@ -29,8 +29,9 @@ pre-processor's tag (Rain's ``!Rain::Module``) are skipped, not refused; an empt
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, ContextManager
 
 from ha_lint.loaders import LoadFailure
 
@@ -47,8 +48,15 @@ class CfnTemplate:
     lines: dict[str, int] = field(default_factory=dict)  # "Resources.Db.Properties.MultiAZ" -> line
 
 
-def load(text: str, shown: str) -> CfnTemplate:
+def load(text: str, shown: str, importing: Callable[[], ContextManager[Any]] = nullcontext) -> CfnTemplate:
+    """The template, through the fast path when it can, else cfn-lint. cfn-lint's first import
+    (about half a second) runs inside ``importing()``: the scan stops the file's deadline for it,
+    since it depends on the machine, not on the file (and an alarm landing in an import's
+    clean-up code is printed by Python as an ignored exception with a traceback)."""
     fast = load_fast(text, shown)
+    if fast is None:
+        with importing():
+            import cfnlint.decode  # noqa: F401
     tpl = fast if fast is not None else load_cfnlint(text, shown)
     _distribute_property_choices(tpl)
     return tpl
