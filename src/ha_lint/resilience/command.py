@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-RESILIENCE_FORMATS = ("text", "json", "html", "mermaid", "dot")
+RESILIENCE_FORMATS = ("text", "json", "html", "mermaid", "dot", "markdown")
 GRAPH_FORMATS = ("mermaid", "dot", "svg", "json")
 
 
@@ -25,21 +25,62 @@ def add_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...], def
                         help="fetch remote Terraform module sources as `terraform init` would (see `ha-lint scan --help`)")
     parser.add_argument("--root", metavar="DIR", help="the repository root: references are followed only inside it "
                         "(see `ha-lint scan --help`)")
+    if "json" in formats and "html" in formats:  # `resilience`, not `graph`
+        parser.add_argument("--compare", metavar="REF", help="report what the change since the merge base of REF "
+                            "and HEAD does to resilience (formats: text, json, markdown)")
+        parser.add_argument("--base-path", metavar="DIR", help="with --compare: a directory (laid out as the "
+                            "repository) holding the base's generated inputs git ignores (cdk.out, .terraform/modules, plans)")
+        parser.add_argument("--fail-on-regression", action="store_true", help="with --compare: exit 1 when the "
+                            "change adds a single point of failure, worsens an RTO or RPO, weakens the DR strategy "
+                            "or misses a target that was met")
 
 
 def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
-    from ha_lint import engine, reporters  # noqa: F401
     from ha_lint.escape import printable
-    from ha_lint.graph import Options
     from ha_lint.resilience import render
-    from ha_lint.resilience.assumptions import AssumptionError, table
-    from ha_lint.resilience.model import analyse
-    from ha_lint.scan import ScanSettings, scan
 
     for path in args.paths:
         if not Path(path).exists():
             raise usage_error(f"path does not exist: {path}")
+    if getattr(args, "compare", None) is None and (getattr(args, "base_path", None) or getattr(args, "fail_on_regression", False)):
+        raise usage_error("--base-path and --fail-on-regression need --compare REF")
     cfg = config_of(args)
+    settings, rules, assumptions = prepare(args, cfg, pairs, usage_error)
+    if getattr(args, "compare", None) is not None:
+        from ha_lint.resilience import compare
+
+        return compare.run(args, settings, rules, assumptions, usage_error)
+    result, models = analyse_scan(settings, rules, assumptions)
+    for error in result.errors:
+        print(printable(f"ha-lint: {error.file}{':' + str(error.line) if error.line else ''}: {error.message}"),
+              file=sys.stderr)
+    findings = sorted(result.findings, key=lambda f: (f.file, f.line, f.rule_id))
+    fmt = args.format
+    if fmt == "text":
+        text = render.text(models)
+    elif fmt == "json":
+        text = render.as_json(models, findings)
+    elif fmt == "html":
+        text = render.html_page(models, findings)
+    elif fmt == "mermaid":
+        text = render.mermaid(models, findings)
+    elif fmt == "dot":
+        text = render.dot(models, findings)
+    elif fmt == "markdown":
+        text = render.markdown_section(models, findings)
+    else:  # svg
+        text = "\n".join(render.svg(m, findings) for m in models) + "\n"
+    write_output(args, text, usage_error)
+    return 1 if result.errors else 0
+
+
+def prepare(args: argparse.Namespace, cfg, pairs, usage_error):
+    """(scan settings, rules, assumption table) from the command line and the configuration."""
+    from ha_lint import engine, reporters  # noqa: F401
+    from ha_lint.graph import Options
+    from ha_lint.resilience.assumptions import AssumptionError, table
+    from ha_lint.scan import ScanSettings
+
     try:
         assumptions = table(cfg.assumptions)
     except AssumptionError as exc:
@@ -58,26 +99,20 @@ def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
                         account_concurrency_limit=cfg.account_concurrency_limit or 1000,
                         extra={"assumptions": cfg.assumptions} if cfg.assumptions else {}),
     )
+    return settings, rules, assumptions
+
+
+def analyse_scan(settings, rules, assumptions):
+    """(the scan result, the resilience model of each workload)."""
+    from ha_lint.resilience.model import analyse
+    from ha_lint.scan import scan
+
     result = scan(settings, rules)
-    for error in result.errors:
-        print(printable(f"ha-lint: {error.file}{':' + str(error.line) if error.line else ''}: {error.message}"),
-              file=sys.stderr)
     arch = result.architecture
-    models = analyse(arch, assumptions, result.findings) if arch is not None else []
-    findings = sorted(result.findings, key=lambda f: (f.file, f.line, f.rule_id))
-    fmt = args.format
-    if fmt == "text":
-        text = render.text(models)
-    elif fmt == "json":
-        text = render.as_json(models, findings)
-    elif fmt == "html":
-        text = render.html_page(models, findings)
-    elif fmt == "mermaid":
-        text = render.mermaid(models, findings)
-    elif fmt == "dot":
-        text = render.dot(models, findings)
-    else:  # svg
-        text = "\n".join(render.svg(m, findings) for m in models) + "\n"
+    return result, analyse(arch, assumptions, result.findings) if arch is not None else []
+
+
+def write_output(args: argparse.Namespace, text: str, usage_error) -> None:
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -85,4 +120,3 @@ def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
             raise usage_error(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
-    return 1 if result.errors else 0

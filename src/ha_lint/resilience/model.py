@@ -662,10 +662,41 @@ def build(arch: Architecture, workload: Workload, resources: list[Resource], pos
                 listed.add(comp.uid)
                 named = (rule_ids or {}).get(comp.uid) or ([SPOF_RULES[comp.kind]] if comp.kind in SPOF_RULES else [])
                 spofs.append(Spof(comp, scenario.label, ", ".join(named)))
+    spofs += _egress_spofs(arch, comps, scenarios)
     model = WorkloadModel(workload, comps, deps, scenarios, posture, spofs, targets_of(arch, workload, resources),
                           [], table)
     model.misses = _misses(model)
     return model
+
+
+def _egress_spofs(arch: Architecture, comps: list[Component], scenarios: list[Scenario]) -> list[Spof]:
+    """A NAT gateway that the subnets of a component in several AZs all send their internet
+    traffic through, sitting in one known AZ: that AZ's loss cuts the egress of every AZ
+    (HA107's case, for the components of this workload). Not a component: its loss leaves the
+    verdicts as they are, since ha-lint does not know which traffic needs the internet."""
+    from ha_lint.queries.network import is_regional_nat_gateway, nat_gateway_of, nat_gateway_zone
+
+    out: list[Spof] = []
+    seen: set[str] = set()
+    for comp in comps:
+        if len(comp.zones) < 2 or not comp.subnets:
+            continue
+        nats = [nat_gateway_of(arch, subnet) for subnet in comp.subnets]
+        if not nats or not all(isinstance(n, Resource) for n in nats):
+            continue
+        zones = {nat_gateway_zone(arch, n) for n in nats}
+        if len(zones) != 1 or any(is_regional_nat_gateway(n) is not False for n in nats):
+            continue
+        zone = next(iter(zones))
+        scenario = next((s for s in scenarios if s.kind == "az" and s.zone == zone), None)
+        if not isinstance(zone, Zone) or scenario is None:
+            continue
+        for nat in dict.fromkeys(nats):
+            if nat.uid not in seen:
+                seen.add(nat.uid)
+                out.append(Spof(Component(nat, "network", _region(nat), [zone], True, True, [], "zonal"),
+                                scenario.label, "HA107"))
+    return out
 
 
 def analyse(arch: Architecture, table: dict[str, Assumption] | None = None,
