@@ -1,6 +1,24 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.backup import pitr_gaps
-from ha_lint.values import when
+from ha_lint.values import as_list, when
+
+# The partition key Terraform's S3 backend requires of its state-lock table.
+LOCK_KEY = "LockID"
+
+
+def is_state_lock_table(table):
+    """A Terraform state-lock table: its only key is the partition key ``LockID`` (no sort
+    key, no other attribute). Its items are locks held for the length of a plan or apply,
+    and the lock-file digests Terraform re-creates: there is nothing to restore."""
+    if table.source == "cloudformation":
+        keys = [k for k in as_list(table.raw("KeySchema")) if isinstance(k, dict)]
+        names = [k.get("AttributeName") for k in keys]
+        attributes = [a.get("AttributeName") for a in as_list(table.raw("AttributeDefinitions")) if isinstance(a, dict)]
+        return len(keys) == len(as_list(table.raw("KeySchema"))) and names == [LOCK_KEY] and attributes == [LOCK_KEY]
+    if table.type != "aws_dynamodb_table":
+        return False
+    attributes = [a.get("name") for a in as_list(table.raw("attribute")) if isinstance(a, dict)]
+    return table.raw("hash_key") == LOCK_KEY and table.raw("range_key") is None and attributes in ([], [LOCK_KEY])
 
 
 class DynamodbPitrDisabled(Rule):
@@ -20,6 +38,10 @@ class DynamodbPitrDisabled(Rule):
     (`point_in_time_recovery`, default false). Decision: replicas are checked one by one
     because each is a table of its own Region with its own PITR setting: after a Regional
     failover the surviving replica is the one you restore from.
+
+    Not flagged: a Terraform state-lock table, whose only key is the partition key
+    `LockID` (`KeySchema` / `hash_key`, no sort key, no other attribute). It holds the
+    locks Terraform takes for the length of a plan or apply: nothing in it needs restoring.
 
     ## Why it matters
     Point-in-time recovery keeps continuous backups for up to 35 days and restores the
@@ -60,6 +82,8 @@ class DynamodbPitrDisabled(Rule):
 
     def check(self, arch):
         for table in arch.of_kind("dynamodb_table", "dynamodb_table_replica"):
+            if is_state_lock_table(table):
+                continue  # holds only locks: nothing to restore
             for gap in pitr_gaps(table):
                 if table.kind == "dynamodb_table_replica":
                     what, where = "DynamoDB global table replica", f"this replica (in {gap.replica})"

@@ -1,6 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import property_line
-from ha_lint.queries.lb import load_balancing
+from ha_lint.queries.lb import fronted, load_balancing
 from ha_lint.queries.stacks import az_replicas
 from ha_lint.values import as_int, bad_branches, when
 
@@ -29,6 +29,15 @@ class AsgSingleInstance(Rule):
     make the minimum check unknown. Decision: a group deployed once per AZ (stacks of one
     template that differ only in their AZ, subnet, route table or Elastic IP) runs an
     instance in each of those AZs, and is not reported.
+
+    Only a group in the serving path is reported: attached to a load balancer or target
+    group (unconditionally, or under a condition the finding names), hosting an ECS capacity
+    provider's containers, or behind an entry point (an Elastic IP of its stack or root
+    module that no other resource holds: the instance claims it at boot, as a NAT instance
+    does). A group outside the serving path, such as a bastion or a batch worker, is not
+    reported: there the group replacing a failed instance is the design, and nothing waits
+    on it. An attachment that cannot be resolved leaves the group possibly in the path, and
+    it is not reported either way.
 
     ## Why it matters
     Auto Scaling replaces a failed instance, but replacing takes minutes (launch, boot,
@@ -77,16 +86,23 @@ class AsgSingleInstance(Rule):
             wanted = desired.value if desired.present else low.value
             if as_int(low.value) == 0 and as_int(wanted) == 0:
                 continue  # scaled to zero on purpose: a pilot-light standby
+            links = load_balancing(arch, asg)
+            # Outside the serving path (a bastion, a batch worker) the group replacing its one
+            # instance is the design; unresolved attachments leave it possibly in the path.
+            front = fronted(arch, asg) if links.attached is not True else None
+            if links.attached is not True and links.branch is None and front is None:
+                continue
+            serves = links.attachments[0].description if links.attachments else front or "traffic"
             single = bad_branches(high.value, lambda v: _at_most(v, 1))
             for branch in single:
+                label = ", ".join(b for b in (branch, links.branch) if b) or None
                 yield self.finding(
                     asg,
-                    f"Auto Scaling group {asg.address} runs at most one instance: its maximum size is "
-                    f"{high.value if branch is None else 'at most 1'}{high.why()}{when(branch)}. Every failure or replacement is downtime; allow at least two "
-                    "instances across two Availability Zones.",
-                    line=property_line(asg, "max_size"), detail=f"max_size{':' + branch if branch else ''}",
+                    f"Auto Scaling group {asg.address} serves {serves} and runs at most one instance: its maximum "
+                    f"size is {high.value if branch is None else 'at most 1'}{high.why()}{when(label)}. Every "
+                    "failure or replacement is downtime; allow at least two instances across two Availability Zones.",
+                    line=property_line(asg, "max_size"), detail=f"max_size{':' + label if label else ''}",
                 )
-            links = load_balancing(arch, asg)
             if single or links.attached is False or (links.attached is not True and links.branch is None):
                 continue
             for branch in bad_branches(low.value, lambda v: _at_most(v, 1)):

@@ -1,6 +1,38 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import azs_spanned, property_line
-from ha_lint.values import as_int, bad_branches, when
+from ha_lint.values import Ref, as_int, as_list, bad_branches, when
+
+_LAUNCH_TEMPLATE_TYPES = ("AWS::EC2::LaunchTemplate", "aws_launch_template")
+_PLACEMENT_GROUP_TYPES = ("AWS::EC2::PlacementGroup", "aws_placement_group")
+
+
+def cluster_placement_group(arch, group):
+    """The placement group of strategy ``cluster`` the node group's launch template puts its
+    nodes in (``LaunchTemplateData.Placement.GroupName``, ``placement { group_name }``), by
+    reference or by name; None when there is none, or it is not known."""
+    for template in arch.targets(group):
+        if template.type not in _LAUNCH_TEMPLATE_TYPES:
+            continue
+        data = template.raw("LaunchTemplateData") if template.source == "cloudformation" else template.props
+        placements = as_list(data.get("Placement" if template.source == "cloudformation" else "placement")) \
+            if isinstance(data, dict) else []
+        for placement in placements:
+            name = placement.get("GroupName", placement.get("group_name")) if isinstance(placement, dict) else None
+            for candidate in _placement_groups(arch, template, name):
+                strategy = candidate.raw("Strategy") if candidate.source == "cloudformation" else candidate.raw("strategy")
+                if isinstance(strategy, str) and strategy.lower() == "cluster":
+                    return candidate
+    return None
+
+
+def _placement_groups(arch, template, name):
+    if isinstance(name, Ref):
+        target = arch.resolve_ref(template, name)
+        return [target] if target is not None and target.type in _PLACEMENT_GROUP_TYPES else []
+    if isinstance(name, str):
+        return [g for g in arch.in_workload(template.workload) if g.type in _PLACEMENT_GROUP_TYPES
+                and name in (g.raw("GroupName"), g.raw("name"))]
+    return []
 
 
 class EksNodegroupSingleAz(Rule):
@@ -18,6 +50,13 @@ class EksNodegroupSingleAz(Rule):
     purpose (minimum and desired size 0, as for GPU or batch pools scaled up on demand) is not
     flagged, as for Auto Scaling groups (HA105); an absent `ScalingConfig` is left to EKS
     and not flagged.
+
+    A node group whose launch template places its nodes in a placement group of strategy
+    `cluster` (`LaunchTemplateData.Placement.GroupName`, `placement { group_name }`, by
+    reference or by name) must be in one AZ: a cluster placement group cannot span AZs. Its
+    single-AZ finding is reported at info severity and states the trade-off (low latency
+    between nodes for availability) instead of asking for a second AZ. Spread and partition
+    placement groups are no such reason.
 
     ## Why it matters
     Pods can only be rescheduled onto nodes that exist. With every node in one AZ, an AZ
@@ -72,14 +111,26 @@ class EksNodegroupSingleAz(Rule):
 
     def check(self, arch):
         for group in arch.of_kind("eks_nodegroup"):
+            placement = cluster_placement_group(arch, group)
             for span in azs_spanned(arch, group):
-                if span.single_az:
+                if not span.single_az:
+                    continue
+                if placement is not None:  # one AZ is what a cluster placement group is
                     yield self.finding(
                         group,
-                        f"EKS node group {group.address} runs its nodes in {span.describe()}{when(span.branch)}: an "
-                        "outage of that Availability Zone stops every pod on it. Give it subnets in at least two AZs.",
-                        line=property_line(group, span.prop), detail=span.detail,
+                        f"EKS node group {group.address} runs its nodes in {span.describe()}{when(span.branch)}, as "
+                        f"its cluster placement group {placement.address} requires: low latency between nodes is "
+                        "traded for availability, and an outage of that Availability Zone stops every pod on it. "
+                        "Keep workloads that must survive an AZ outage in a node group spread over two AZs.",
+                        line=property_line(group, span.prop), detail=span.detail, severity="info",
                     )
+                    continue
+                yield self.finding(
+                    group,
+                    f"EKS node group {group.address} runs its nodes in {span.describe()}{when(span.branch)}: an "
+                    "outage of that Availability Zone stops every pod on it. Give it subnets in at least two AZs.",
+                    line=property_line(group, span.prop), detail=span.detail,
+                )
             low, desired = group.get("min_size"), group.get("desired_size")
             if as_int(low.value) == 0 and as_int(desired.value) == 0:
                 continue  # scaled to zero on purpose

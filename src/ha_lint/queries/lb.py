@@ -419,3 +419,32 @@ def _listener_ports(arch: Architecture, balancer: Resource) -> set[int] | None:
             return None
         ports.add(port)
     return ports
+
+
+# -- is an Auto Scaling group in the serving path? --------------------------------------------
+
+_CAPACITY_PROVIDER_TYPES = ("AWS::ECS::CapacityProvider", "aws_ecs_capacity_provider")
+_LAUNCH_TYPES = ("AWS::AutoScaling::LaunchConfiguration", "AWS::EC2::LaunchTemplate", "aws_launch_configuration",
+                 "aws_launch_template")
+_ECS_CLUSTER_TYPES = ("AWS::ECS::Cluster", "aws_ecs_cluster")
+
+
+def fronted(arch: Architecture, asg: Resource) -> str | None:
+    """What stands in front of ``asg`` other than a load balancer, described, or None: ECS
+    (a capacity provider names the group, or its launch configuration / template joins an
+    ECS cluster in its user data: it hosts containers that services expose), or an Elastic IP
+    of its workload that nothing in the scanned set holds (the group's instance claims it at
+    boot, the way NAT instances and fixed-address hosts take a stable address)."""
+    for source in arch.sources(asg):
+        if source.type in _CAPACITY_PROVIDER_TYPES:
+            return f"ECS capacity provider {source.address}"
+    for launch in arch.targets(asg):
+        if launch.type in _LAUNCH_TYPES:
+            cluster = next((c for c in arch.targets(launch) if c.type in _ECS_CLUSTER_TYPES), None)
+            if cluster is not None:
+                return f"the containers of ECS cluster {cluster.address}"
+    for eip in arch.in_workload(asg.workload):
+        if eip.kind == "eip" and not eip.has("instance") and not eip.has("network_interface") \
+                and not any(True for _ in arch.in_edges(eip)):
+            return f"Elastic IP {eip.address}"
+    return None
