@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from ha_lint.graph import Architecture
@@ -760,7 +760,7 @@ class Replication:
     destination: str  # bucket address or ARN as written
     cross_region: Tri
     enabled: Tri
-    bucket: Resource | None = None  # the destination bucket, when it is in the scanned set (any template)
+    bucket: Resource | None = field(default=None, repr=False, compare=False)  # the destination, when scanned (any template)
 
 
 def _bucket_by_arn(arch: Architecture, arn: Any) -> list[Resource]:

@@ -296,6 +296,7 @@ class Evidence:
     resource: Resource | None = None
     certain: bool = True  # False: the templates leave it open (an unresolved Region, a parameter)
     rpo_minutes: float | None = None  # typical data-loss window of this mechanism, if it holds data
+    via_selection: bool = False  # backup evidence that is an AWS Backup selection / DLM policy, not the store's own
 
     @property
     def where(self) -> str:
@@ -473,8 +474,10 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
                             res, True, 60.0))
     if res.kind not in ("ebs_volume", "efs_file_system") and ctx.selections:  # (those asked above)
         coverage = backup.backup_coverage(arch, res, ctx.selections)
-        _tri_evidence(out, coverage.covered, "backup", f"{res.address}: {', '.join(coverage.how) or 'backed up'}",
-                      res, 1440.0)
+        if coverage.covered is not False:
+            out.append(Evidence("backup", f"{'' if coverage.covered is True else 'maybe '}{res.address}: "
+                                f"{', '.join(coverage.how) or 'backed up'}", res, coverage.covered is True, 1440.0,
+                                via_selection=True))
     return len(out) > before
 
 

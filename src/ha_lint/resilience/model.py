@@ -368,9 +368,10 @@ def _data_recovery(arch: Architecture, comp: Component, table: dict[str, Assumpt
     res = comp.res
     backed = [e for e in posture.certain_backups.get(res.uid, ()) if e.resource is res]
     plan = _covering(arch, res, posture, "plans")
-    if res.kind == "dynamodb_table" and backed:
+    own = [e for e in backed if not e.via_selection]  # PITR, automated backups (not an AWS Backup plan's restore)
+    if res.kind == "dynamodb_table" and own:
         return table["dynamodb-pitr-restore"]
-    if res.kind in ("rds_instance", "rds_cluster") and backed:
+    if res.kind in ("rds_instance", "rds_cluster") and own:
         return table["rds-restore-from-backup"]
     if res.kind in ("elasticache_replication_group", "elasticache_cluster"):
         return table["elasticache-replace-node"].with_rpo(1440.0 if backed else None)
