@@ -5,6 +5,7 @@ own environment from a git clone, and runs the hooks in a temporary git reposito
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +39,14 @@ def test_hook_definitions() -> None:
     hooks = {h["id"]: h for h in HOOKS}
     assert set(hooks) == {"ha-lint", "ha-lint-all"}
     assert hooks["ha-lint"]["language"] == "python" and hooks["ha-lint"]["entry"] == "ha-lint"
-    assert set(hooks["ha-lint"]["types_or"]) == {"yaml", "json", "terraform"}
+    # Every input ha-lint reads reaches it; ha-lint skips the rest (a workflow file) with a note.
+    assert hooks["ha-lint"]["types"] == ["file"] and "types_or" not in hooks["ha-lint"]
+    inputs = re.compile(hooks["ha-lint"]["files"])
+    for name in ("stack.template", "a.yaml", "b.yml", "c.json", "main.tf", "cdk.tf.json", "prod.tfvars",
+                 "prod.tfvars.json", "live/terragrunt.hcl", "live/root.hcl", "cdk.out/manifest.json", ".ha-lint.yml"):
+        assert inputs.search(name), name
+    for name in ("README.md", "app.py", "Makefile", "main.tf.bak"):
+        assert not inputs.search(name), name
     assert hooks["ha-lint"].get("pass_filenames", True) is True
     assert hooks["ha-lint-all"]["pass_filenames"] is False and hooks["ha-lint-all"]["always_run"] is True
 
@@ -113,3 +121,42 @@ def test_readme_config_names_real_hooks() -> None:
     config = yaml.safe_load(readme_blocks("pre-commit", "yaml")[0])
     ids = {h["id"] for h in HOOKS}
     assert {hook["id"] for repo in config["repos"] for hook in repo["hooks"]} <= ids
+
+
+def test_a_commit_of_other_files_passes_and_a_variables_file_is_checked(hook_repo: tuple[Path, str, Path],
+                                                                       tmp_path: Path) -> None:
+    # pre-commit passes every YAML file of a commit: a workflow alone is skipped with a note and
+    # passes; a .tfvars.json alone reaches ha-lint, which judges its module with it.
+    repo, rev, home = hook_repo
+    project = new_repo(tmp_path / "project")
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{
+        "repo": str(repo), "rev": rev, "hooks": [{"id": "ha-lint", "verbose": True}]}]}))
+    (project / ".ha-lint.yml").write_text(CONFIG)
+    (project / "db").mkdir()
+    (project / "db" / "variables.tf").write_text('variable "multi_az" {\n  type    = bool\n  default = true\n}\n')
+    (project / "db" / "main.tf").write_text('resource "aws_db_instance" "main" {\n  engine = "postgres"\n'
+                                            '  instance_class = "db.m6g.large"\n  multi_az = var.multi_az\n}\n')
+    commit_all(project, "initial")
+    assert pre_commit("install", cwd=project, home=home).returncode == 0
+
+    def commit(message: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "commit", "-m", message], cwd=project, capture_output=True, text=True,
+                              timeout=900, env={**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home),
+                                                "PRE_COMMIT_COLOR": "never"})
+
+    (project / ".github" / "workflows").mkdir(parents=True)
+    (project / ".github" / "workflows" / "ci.yml").write_text("name: ci\non: push\njobs: {}\n")
+    git("add", ".github/workflows/ci.yml", cwd=project)
+    accepted = commit("CI workflow")
+    output = accepted.stdout + accepted.stderr
+    assert accepted.returncode == 0, output
+    assert "ha-lint" in output and "Passed" in output  # it ran (not "no files to check")
+    assert ".github/workflows/ci.yml: not a CloudFormation template, Terraform file or plan; skipped" in output
+
+    (project / "db" / "prod.auto.tfvars.json").write_text('{"multi_az": false}\n')
+    git("add", "db/prod.auto.tfvars.json", cwd=project)
+    refused = commit("prod variables")
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert "HA101 rds-instance-single-az [high] aws_db_instance.main" in output
+    assert "db/prod.auto.tfvars.json:1" in output

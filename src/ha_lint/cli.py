@@ -9,40 +9,30 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from ha_lint import __version__
 from ha_lint.baseline import BaselineError
 from ha_lint.config import ConfigError
 from ha_lint.escape import printable
+from ha_lint.loadoptions import (UsageError, add_load_arguments, check_not_empty, check_values, chosen_rules,
+                                 did_you_mean, load_rules, not_read, pairs, scan_settings)
 from ha_lint.scope import ScopeError
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 COMMANDS = ("scan", "rules", "explain", "init", "resilience", "graph")
+# --fail-on: ha-lint's severities, "never", and "critical" (other tools' top level) standing for high.
+FAIL_ON = ("critical", "high", "medium", "low", "info", "never")
 
 
-class UsageError(Exception):
-    pass
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [item.strip() for value in values or [] for item in value.split(",") if item.strip()]
-
-
-def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values or []:
-        key, sep, val = value.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"{flag} expects NAME=VALUE, got {value!r}")
-        out[key.strip()] = val
-    return out
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The parser, and each command's own."""
+    parser = _Parser(
         prog="ha-lint",
         description="Find where an AWS architecture will fall over (HA, fault tolerance, DR), "
                     "in CloudFormation and Terraform, before it is merged.",
@@ -51,64 +41,20 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     scan = sub.add_parser("scan", help="scan files and directories (the default command)")
-    scan.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
+    add_load_arguments(scan)
     out = scan.add_argument_group("output")
     out.add_argument("-f", "--format", action="append", metavar="FORMAT",
-                     help="text (default), json, sarif, junit, github or markdown; repeat for several, "
-                          "FORMAT:FILE writes one to a file")
+                     help="text (default), json, sarif, junit, github, markdown or concise (one line a finding: "
+                          "path:line:col: ID [severity] message); repeat for several, FORMAT:FILE writes one to a file")
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
     out.add_argument("--no-color", action="store_true", help="no ANSI colours in text output")
-    out.add_argument("--fail-on", choices=("high", "medium", "low", "info", "never"),
-                     help="exit 1 when a finding is at or above this severity (default: the config file's, else low)")
+    out.add_argument("--fail-on", choices=FAIL_ON,
+                     help="exit 1 when a finding is at or above this severity (default: the config file's, else low; "
+                          "critical is the same as high)")
     out.add_argument("--show-suppressed", action="store_true", help="also list suppressed findings, with their reasons")
     out.add_argument("--allow-load-errors", action="store_true",
                      help="files that cannot be loaded are reported but do not fail the run")
-    sel = scan.add_argument_group("rules")
-    sel.add_argument("--select", action="append", metavar="RULES", help="only these rules: IDs, ID prefixes (HA, NS4) or names, comma-separated")
-    sel.add_argument("--ignore", action="append", metavar="RULES", help="skip these rules (same forms as --select)")
-    sel.add_argument("--rules-dir", action="append", default=[], metavar="DIR", help="also load rules from *.py files in DIR")
-    files = scan.add_argument_group("files")
-    files.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
-    files.add_argument("--max-file-size", type=int, default=10 * 1024 * 1024, metavar="BYTES",
-                       help="skip templates larger than this, with an error item (default: 10 MiB)")
-    files.add_argument("--file-timeout", type=float, default=20.0, metavar="SECONDS",
-                       help="give up on a file that takes longer than this to load, with an error item (default: 20; 0: never; POSIX)")
-    files.add_argument("--root", metavar="DIR",
-                       help="the repository root: nested-stack templates, module sources and symbolic links are "
-                            "followed only inside DIR, and the configuration file is looked for up to it (default: "
-                            "the git top level of the scanned paths; outside git, the current directory when they are "
-                            "below it, else the scanned path). Paths named on the command line are always read")
-    files.add_argument("--download-modules", action="store_true",
-                       help="fetch Terraform module sources that `terraform init` would (registry, git, archives; "
-                            "the Terraform CLI configuration's credentials and hosts apply) into the cache; without "
-                            "it ha-lint never uses the network")
-    perf = scan.add_argument_group("performance")
-    perf.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                      help="load files in N processes (default: all cores)")
-    perf.add_argument("--no-cache", action="store_true", help="do not read or write the cache of loaded files")
-    perf.add_argument("--cache-dir", metavar="DIR", help="where the cache lives (default: ~/.cache/ha-lint)")
-    values = scan.add_argument_group("values")
-    values.add_argument("--region", help="the AWS Region deployed to (AWS::Region; Terraform provider region when unset)")
-    values.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="CloudFormation parameter override (repeatable)")
-    values.add_argument("--parameter-file", action="append", default=[], metavar="FILE",
-                        help="CloudFormation parameters: JSON/YAML, [{\"ParameterKey\": .., \"ParameterValue\": ..}] "
-                             "or {\"Parameters\": {..}} (repeatable; --parameter wins)")
-    values.add_argument("--var", action="append", metavar="NAME=VALUE", help="Terraform variable (repeatable)")
-    values.add_argument("--var-file", action="append", default=[], metavar="FILE", help="Terraform .tfvars file (repeatable)")
-    values.add_argument("--plan-source", action="append", default=[], metavar="[PLAN=]DIR",
-                        help="the root module directory a Terraform plan (terraform show -json) was made from, so its "
-                             "findings point at the .tf lines (default: the plan's own directory when it holds .tf "
-                             "files); PLAN=DIR for one plan of several (repeatable)")
-    opts = scan.add_argument_group("rule options")
-    opts.add_argument("--min-backup-retention", type=int, metavar="DAYS",
-                      help="BK202: the shortest acceptable backup retention (default: the config file's, else 7)")
-    opts.add_argument("--dr-strategy", choices=("backup-restore", "pilot-light", "warm-standby", "multi-site"),
-                      help="the declared DR strategy; pilot-light or stronger turns on DR304 (default: none declared)")
-
-    conf = scan.add_argument_group("configuration, baseline, changed files")
-    conf.add_argument("--config", metavar="FILE", help="the configuration file (default: .ha-lint.yml or pyproject.toml "
-                      "[tool.ha-lint], found by walking up from the scanned paths)")
-    conf.add_argument("--no-config", action="store_true", help="use no configuration file")
+    conf = scan.add_argument_group("baseline, changed files")
     conf.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
     conf.add_argument("--write-baseline", metavar="FILE", help="record today's findings in FILE (and exit 0)")
     conf.add_argument("--diff", metavar="REF", help="report only on files changed since git REF (its merge base "
@@ -117,16 +63,51 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="write a commented starter configuration file")
     init.add_argument("file", nargs="?", default=".ha-lint.yml", metavar="FILE", help="default: .ha-lint.yml")
     init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    sub.add_parser("rules", help="list every rule: ID, name, severity, summary")
-    explain = sub.add_parser("explain", help="print a rule's documentation")
+    rules = sub.add_parser("rules", help="list the rules: ID, name, severity, summary")
+    rules.add_argument("prefix", nargs="?", metavar="PREFIX", help="only these: an ID prefix (HA, NS4), an ID or a name")
+    rules.add_argument("-f", "--format", choices=("text", "json"), default="text",
+                       help="json: [{id, name, severity, summary, equivalents, url}] (default: text)")
+    explain = sub.add_parser("explain", help="print a rule's documentation (by ID, name, or another tool's "
+                             "equivalent ID: CKV_AWS_157)")
     explain.add_argument("rule", metavar="ID|NAME")
     from ha_lint.resilience import command as resilience
 
-    resilience.add_arguments(sub.add_parser("resilience", help="simulate the loss of each AZ and Region: verdicts, "
-                                            "RTO/RPO estimates against targets"), resilience.RESILIENCE_FORMATS, "text")
-    resilience.add_arguments(sub.add_parser("graph", help="draw the architecture (Mermaid, DOT, SVG)"),
-                             resilience.GRAPH_FORMATS, "mermaid")
-    return parser
+    commands = {"scan": scan, "init": init, "rules": rules, "explain": explain}
+    for name, formats, default, text in (
+            ("resilience", resilience.RESILIENCE_FORMATS, "text",
+             "simulate the loss of each AZ and Region: verdicts, RTO/RPO estimates against targets"),
+            ("graph", resilience.GRAPH_FORMATS, "mermaid", "draw the architecture (Mermaid, DOT, SVG)")):
+        commands[name] = sub.add_parser(name, help=text)
+        add_load_arguments(commands[name])
+        resilience.add_arguments(commands[name], formats, default)
+    return parser, commands
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with "did you mean" after a mistyped choice."""
+
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+        choice = _INVALID_CHOICE.search(message)
+        if choice:
+            message += did_you_mean(choice.group(1), re.findall(r"'([^']*)'", choice.group(2)))
+        super().error(message)
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+
+
+def _unrecognized(parser: argparse.ArgumentParser, extra: list[str]) -> NoReturn:
+    """argparse's "unrecognized arguments" from the command's own parser, naming the closest option."""
+    options = [o for action in parser._actions for o in action.option_strings]  # noqa: SLF001 (argparse's list)
+    hint = next((did_you_mean(word.split("=", 1)[0], options) for word in extra if word.startswith("--")), "")
+    parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+
+
+def _help(parser: argparse.ArgumentParser, commands: dict[str, argparse.ArgumentParser]) -> int:
+    """``ha-lint --help``: the commands, then the options of ``scan``, the command run by default."""
+    sys.stdout.write(parser.format_help())
+    sys.stdout.write("\n`ha-lint PATH...` is `ha-lint scan PATH...`:\n\n" + commands["scan"].format_help())
+    return EXIT_CLEAN
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,17 +115,28 @@ def main(argv: list[str] | None = None) -> int:
     # thresholds re-walk the growing heap so often that large templates scale worse than
     # linearly (measured: a 20,000-resource template 7.7 s -> 5.8 s, the same peak memory).
     gc.set_threshold(100_000, 50, 1000)
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
-        argv.insert(0, "scan")
-    parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:  # Ctrl-C: one word, the shell's status for SIGINT, no traceback
+        print("ha-lint: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: list[str]) -> int:
+    parser, commands = _parser()
+    if argv and argv[0] in ("-h", "--help"):
+        return _help(parser, commands)
+    if not argv or (argv[0] not in COMMANDS and argv[0] != "--version"):
+        argv.insert(0, "scan")
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            _unrecognized(commands[args.command], extra)
     except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
         return int(exc.code or 0)
     try:
         if args.command == "rules":
-            return _cmd_rules()
+            return _cmd_rules(args.prefix, args.format)
         if args.command == "explain":
             return _cmd_explain(args.rule)
         if args.command == "init":
@@ -152,13 +144,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("resilience", "graph"):
             from ha_lint.resilience import command as resilience
 
-            return resilience.run(args, _config, _pairs, UsageError)
+            _check_paths(args)
+            check_values(args)
+            return resilience.run(args, _config, pairs, UsageError)
         return _cmd_scan(args)
     except (UsageError, ConfigError, BaselineError, ScopeError) as exc:
         print(f"ha-lint: error: {printable(exc)}", file=sys.stderr)  # it may quote a name or a config value
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        raise
     except BrokenPipeError:  # `ha-lint ... | head`: the reader left; not an error of ours
         sys.stdout = None  # type: ignore[assignment]  # no flush of a closed pipe at exit
         return EXIT_CLEAN
@@ -168,30 +162,52 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _load_rules(rules_dirs: list[str]) -> list:
-    """Every rule: the rule packs, then the suppression checks (HL001-HL003)."""
-    from ha_lint.engine import RuleError, all_rules
-    from ha_lint.suppress import META_RULES
-
-    try:
-        return sorted(all_rules(rules_dirs) + list(META_RULES), key=lambda rule: rule.id)
-    except RuleError as exc:
-        raise UsageError(str(exc)) from None
+def _check_paths(args: argparse.Namespace) -> None:
+    """A path that does not exist is a usage error; one that looks like a mistyped command says so."""
+    for path in args.paths:
+        if not os.path.exists(path):
+            hint = did_you_mean(path, COMMANDS) if path == args.paths[0] and "/" not in path else ""
+            hint = hint.replace("did you mean ", "did you mean `ha-lint ").replace("?)", "`?)") if hint else ""
+            raise UsageError(f"path does not exist: {path}{hint}")
 
 
-def _cmd_rules() -> int:
-    for rule in _load_rules([]):
+def _cmd_rules(prefix: str | None, fmt: str) -> int:
+    from ha_lint import engine, equivalents
+    from ha_lint.reporters import rule_url
+
+    rules = load_rules([])
+    if prefix:
+        chosen = engine.select(rules, [prefix], None)
+        if not chosen:
+            known = [r.id for r in rules] + [r.name for r in rules]
+            raise UsageError(f"no rule matches {prefix!r}{did_you_mean(prefix, known)}: `ha-lint rules` lists them")
+        rules = chosen
+    if fmt == "json":
+        data = [{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary,
+                 "equivalents": equivalents.of(r), "url": rule_url(r)} for r in rules]
+        print(json.dumps(data, indent=2))
+        return EXIT_CLEAN
+    for rule in rules:
         print(f"{rule.id}  {rule.name:<40} {rule.severity:<7} {rule.summary}")
     return EXIT_CLEAN
 
 
 def _cmd_explain(key: str) -> int:
+    from ha_lint import equivalents
     from ha_lint.engine import find_rule
 
-    rule = find_rule(_load_rules([]), key)
-    if rule is None:
-        raise UsageError(f"no rule {key!r}: `ha-lint rules` lists them")
-    print(rule.full_docs())
+    rules = load_rules([])
+    rule = find_rule(rules, key)
+    if rule is not None:
+        print(rule.full_docs())
+        return EXIT_CLEAN
+    matches = equivalents.rules_for(rules, key)
+    if not matches:
+        known = [r.id for r in rules] + [r.name for r in rules]
+        raise UsageError(f"no rule {key!r}{did_you_mean(key, known)}: `ha-lint rules` lists them")
+    names = ", ".join(f"{r.id} {r.name}" for r in matches)
+    print(f"{key} is equivalent to ha-lint's {names}\n")
+    print("\n".join(r.full_docs() for r in matches))
     return EXIT_CLEAN
 
 
@@ -225,63 +241,24 @@ def _config(args: argparse.Namespace):
     return config.load(found) if found else config.Config()
 
 
-def _plan_sources(values: list[str]) -> "plansource.PlanSources":
-    from ha_lint.resolve import plansource
-
-    try:
-        return plansource.parse_option(values)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _reference_root(args: argparse.Namespace, cfg) -> Path | None:
-    """``--root``, else the configuration file's ``root:``, else None (each path's repository root)."""
-    if getattr(args, "root", None):
-        return Path(args.root)
-    return cfg.directory / cfg.root if cfg.path and cfg.root else None
-
-
 def _cmd_scan(args: argparse.Namespace) -> int:
     from ha_lint import baseline, engine, reporters, scope, suppress
-    from ha_lint.cache import default_dir as default_cache_dir
-    from ha_lint.graph import Options
     from ha_lint.model import ScanWarning
-    from ha_lint.scan import ScanSettings, scan
+    from ha_lint.scan import scan
 
-    for path in args.paths:
-        if not os.path.exists(path):
-            raise UsageError(f"path does not exist: {path}")
+    _check_paths(args)
     outputs: list[tuple[str, str | None]] = []
     for spec in args.format or ["text"]:
         name, _, target = spec.partition(":")
         if name not in reporters.FORMATS:
-            raise UsageError(f"unknown format {name!r}: choose from {', '.join(reporters.FORMATS)}")
+            raise UsageError(f"unknown format {name!r}{did_you_mean(name, reporters.FORMATS)}: "
+                             f"choose from {', '.join(reporters.FORMATS)}")
         outputs.append((name, target or None))
-    if args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    if args.max_file_size < 1:
-        raise UsageError("--max-file-size must be at least 1 byte")
-    if args.file_timeout < 0:
-        raise UsageError("--file-timeout must be 0 (no limit) or more seconds")
-    if args.min_backup_retention is not None and args.min_backup_retention < 1:
-        raise UsageError("--min-backup-retention must be at least 1 day")
+    check_values(args)
+    fail_on = "high" if args.fail_on == "critical" else args.fail_on
     cfg = _config(args)
-
-    rule_classes = _load_rules(args.rules_dir)
-    names = suppress.RuleNames(rule_classes)
-    cfg.check_rules(known=lambda s: not engine.unknown_selectors(rule_classes, [s]),
-                    exact=lambda s: names.resolve(s) is not None)
-    select = _split(args.select) if args.select else (cfg.select or [])
-    cli_ignore = _split(args.ignore)
-    unknown = engine.unknown_selectors(rule_classes, _split(args.select) + cli_ignore)
-    if unknown:
-        raise UsageError(f"no rule matches {', '.join(map(repr, unknown))}: `ha-lint rules` lists them")
-    ignore = cfg.ignore + cli_ignore
-    severity = {names.resolve(key): level for key, level in cfg.severity.items()}
-    chosen = [cls(severity.get(cls.id)) for cls in engine.select(rule_classes, select, ignore)]
-    rules = [rule for rule in chosen if not isinstance(rule, suppress.META_RULES)]
-    # The suppression checks stay on under --select (a typo must not hide); --ignore turns them off.
-    meta = {cls.id: cls(severity.get(cls.id)) for cls in suppress.META_RULES if not engine.matches(cls, ignore)}
+    chosen = chosen_rules(args, cfg)
+    rules, meta, names = chosen.rules, chosen.meta, chosen.names
 
     root = baseline.project_root(args.paths, cfg.directory if cfg.path else None)
     # Callers of a Terraform module are looked for in a repository or configured project only.
@@ -292,28 +269,12 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if baseline_file and not args.write_baseline and not baseline_file.is_file():
         raise UsageError(f"baseline {baseline_file} does not exist: write one with --write-baseline {baseline_file}")
 
-    settings = ScanSettings(
-        paths=where.load, exclude=cfg.exclude + args.exclude, max_file_size=args.max_file_size,
-        parameters=_pairs(args.parameter, "--parameter"), region=args.region, parameter_files=args.parameter_file,
-        variables=_pairs(args.var, "--var"), var_files=args.var_file, stacks=list(cfg.stacks),
-        options=Options(
-            min_backup_retention_days=args.min_backup_retention or cfg.min_backup_retention_days or 7,
-            dr_strategy=args.dr_strategy or cfg.dr_strategy,
-            account_concurrency_limit=cfg.account_concurrency_limit or 1000,
-            rto_minutes=cfg.rto_minutes, rpo_minutes=cfg.rpo_minutes,
-            extra={"database_ports": cfg.database_ports} if cfg.database_ports else {},
-        ),
-        jobs=args.jobs, file_timeout=args.file_timeout, download_modules=args.download_modules or bool(cfg.download_modules),
-        root=_reference_root(args, cfg), plan_sources=_plan_sources(args.plan_source),
-        cache_dir=None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
-    )
-    for var_file in args.var_file:
-        if not Path(var_file).is_file():
-            raise UsageError(f"--var-file {var_file}: no such file")
-    for parameter_file in args.parameter_file:
-        if not Path(parameter_file).is_file():
-            raise UsageError(f"--parameter-file {parameter_file}: no such file")
+    for path in not_read(args.paths, cfg, args):  # pre-commit passes every YAML/JSON file of a commit
+        print(f"ha-lint: note: {printable(path)}: not a CloudFormation template, Terraform file or plan; skipped",
+              file=sys.stderr)
+    settings = scan_settings(args, cfg, where.load)
     result = scan(settings, rules)
+    check_not_empty(args, cfg, result)
 
     loaded = _loaded_files(result)
     files = [f for f in loaded if where.includes(f)]
@@ -362,7 +323,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     if args.write_baseline:
         return EXIT_CLEAN
-    return EXIT_FINDINGS if result.failing(args.fail_on or cfg.fail_on or "low") else EXIT_CLEAN
+    return EXIT_FINDINGS if result.failing(fail_on or cfg.fail_on or "low") else EXIT_CLEAN
 
 
 def _in_scope(finding: "Finding", where: "scope.Scope") -> bool:

@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 from ha_lint.discover import SKIP_DIRS
 
 _TF = ".tf"
-_TFVARS = (".tfvars",)
+_TFVARS = (".tfvars", ".tfvars.json")
 _MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
 
 

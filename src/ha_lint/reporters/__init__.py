@@ -16,7 +16,7 @@ from ha_lint.scan import ScanResult
 
 Reporter = Callable[[ScanResult, dict], str]
 
-FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "concise")
 
 # Where each built-in rule's documentation lives: its source file holds the docs sections.
 PROJECT_URL = "https://github.com/ha-lint/ha-lint"

@@ -6,25 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from ha_lint.loadoptions import check_not_empty, chosen_rules, scan_settings
+
 RESILIENCE_FORMATS = ("text", "json", "html", "mermaid", "dot", "markdown")
 GRAPH_FORMATS = ("mermaid", "dot", "svg", "json")
 
 
 def add_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...], default: str) -> None:
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
+    """The options of `resilience` and `graph` beyond the load options they share with `scan`
+    (``ha_lint.loadoptions.add_load_arguments``)."""
     parser.add_argument("-f", "--format", choices=formats, default=default, help=f"default: {default}")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    parser.add_argument("--region", help="the AWS Region deployed to (AWS::Region)")
-    parser.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="CloudFormation parameter override")
-    parser.add_argument("--var", action="append", metavar="NAME=VALUE", help="Terraform variable")
-    parser.add_argument("--var-file", action="append", default=[], metavar="FILE", help="Terraform .tfvars file")
-    parser.add_argument("--config", metavar="FILE", help="the configuration file (targets, assumptions)")
-    parser.add_argument("--no-config", action="store_true", help="use no configuration file")
     parser.add_argument("--no-findings", action="store_true", help="do not run the rules (no findings in the report)")
-    parser.add_argument("--download-modules", action="store_true",
-                        help="fetch remote Terraform module sources as `terraform init` would (see `ha-lint scan --help`)")
-    parser.add_argument("--root", metavar="DIR", help="the repository root: references are followed only inside it "
-                        "(see `ha-lint scan --help`)")
     if "json" in formats and "html" in formats:  # `resilience`, not `graph`
         parser.add_argument("--compare", metavar="REF", help="report what the change since the merge base of REF "
                             "and HEAD does to resilience (formats: text, json, markdown)")
@@ -51,6 +44,7 @@ def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
 
         return compare.run(args, settings, rules, assumptions, usage_error)
     result, models = analyse_scan(settings, rules, assumptions)
+    check_not_empty(args, cfg, result)
     for error in result.errors:
         print(printable(f"ha-lint: {error.file}{':' + str(error.line) if error.line else ''}: {error.message}"),
               file=sys.stderr)
@@ -77,28 +71,15 @@ def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
 def prepare(args: argparse.Namespace, cfg, pairs, usage_error):
     """(scan settings, rules, assumption table) from the command line and the configuration."""
     from ha_lint import engine, reporters  # noqa: F401
-    from ha_lint.graph import Options
     from ha_lint.resilience.assumptions import AssumptionError, table
-    from ha_lint.scan import ScanSettings
 
     try:
         assumptions = table(cfg.assumptions)
     except AssumptionError as exc:
         raise usage_error(f"{cfg.path}: assumptions: {exc}") from None
-    rules = []
-    if not args.no_findings:
-        classes = engine.select(engine.all_rules(), cfg.select, cfg.ignore)
-        rules = [cls(cfg.severity.get(cls.id)) for cls in classes]
-    settings = ScanSettings(
-        paths=list(args.paths), exclude=list(cfg.exclude), region=args.region,
-        parameters=pairs(args.parameter, "--parameter"), variables=pairs(args.var, "--var"), var_files=args.var_file,
-        stacks=list(cfg.stacks), download_modules=args.download_modules or bool(cfg.download_modules),
-        root=Path(args.root) if args.root else cfg.directory / cfg.root if cfg.path and cfg.root else None,
-        options=Options(dr_strategy=cfg.dr_strategy, rto_minutes=cfg.rto_minutes, rpo_minutes=cfg.rpo_minutes,
-                        min_backup_retention_days=cfg.min_backup_retention_days or 7,
-                        account_concurrency_limit=cfg.account_concurrency_limit or 1000,
-                        extra={"assumptions": cfg.assumptions} if cfg.assumptions else {}),
-    )
+    # The same rules and settings as `scan` gives these options (ha_lint.loadoptions).
+    rules = [] if args.no_findings else chosen_rules(args, cfg).rules
+    settings = scan_settings(args, cfg, list(args.paths))
     return settings, rules, assumptions
 
 
