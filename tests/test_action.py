@@ -173,3 +173,44 @@ def test_readme_workflow_uses_the_action_as_defined() -> None:
     assert upload["with"]["sarif_file"] == "${{ steps.ha-lint.outputs.sarif-file }}"
     assert "sarif-file" in ACTION["outputs"]
     assert workflow["permissions"]["security-events"] == "write"
+
+
+def test_action_adds_the_resilience_change_of_a_pull_request_and_fails_on_regression(
+        installed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpers import commit_all
+
+    action_path, temp = installed
+    ws = new_repo(tmp_path / "workspace")
+    (ws / "stacks").mkdir()
+    multi_az = TEMPLATE.replace("MultiAZ: false", "MultiAZ: true")
+    assert multi_az != TEMPLATE
+    (ws / "stacks" / "orders.yaml").write_text(multi_az)
+    base = commit_all(ws, "base")
+    subprocess.run(["git", "update-ref", "refs/remotes/origin/main", base], cwd=ws, check=True)
+    subprocess.run(["git", "checkout", "--quiet", "-b", "single-az"], cwd=ws, check=True)
+    (ws / "stacks" / "orders.yaml").write_text(TEMPLATE)
+    commit_all(ws, "single-AZ")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
+    monkeypatch.setenv("GITHUB_BASE_REF", "main")
+
+    inputs = {"paths": "stacks", "args": "--select HA101", "fail-on": "never", "sarif": "false"}
+    runner = Runner(action_path, ws, temp, inputs)
+    run = runner.run_step(step("Run ha-lint"))
+    assert run is not None and run.returncode == 0, run.stdout + run.stderr
+    summary = runner.summary_file.read_text()
+    assert "### Resilience change\n\n**1 new single point of failure; loss of any one AZ: RTO " in summary
+    assert "| stacks/orders.yaml | changed | single point of failure OrdersDb (HA101)" in summary
+
+    runner = Runner(action_path, ws, temp, {**inputs, "fail-on-regression": "true"})
+    run = runner.run_step(step("Run ha-lint"))
+    assert run is not None and run.returncode == 1
+    assert "::error title=ha-lint::this pull request weakens resilience" in run.stdout
+    assert runner.action_outputs()["exit-code"] == "1"
+
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "push")  # not a pull request: no comparison
+    runner = Runner(action_path, ws, temp, {**inputs, "fail-on-regression": "true"})
+    before = runner.summary_file.read_text()
+    run = runner.run_step(step("Run ha-lint"))
+    assert run is not None and run.returncode == 0
+    added = runner.summary_file.read_text()[len(before):]  # the runner appends to one summary file
+    assert added.startswith("## ha-lint") and "Resilience change" not in added
