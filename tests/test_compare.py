@@ -204,3 +204,22 @@ def test_a_bad_ref_is_a_usage_error(ref: str, message: str, tmp_path: Path, monk
     assert message in capsys.readouterr().err
     assert main(["resilience", "--no-config", "infra", "--fail-on-regression"]) == 2
     assert main(["resilience", "--no-config", "infra", "--compare", "main", "-f", "html"]) == 2
+
+
+def test_a_weaker_dr_strategy_and_a_declared_target_no_longer_met_are_regressions(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    lang = LANGUAGES["terraform"]
+    declared = {**lang, "base": tmp_path / "declared.tf"}
+    declared["base"].write_text(lang["base"].read_text().replace(
+        "  manage_master_user_password = true\n",
+        '  manage_master_user_password = true\n  tags = {\n    "ha-lint:dr-strategy" = "backup-restore"\n  }\n'))
+    head = declared["base"].read_text().replace("backup_retention_period     = 7", "backup_retention_period     = 0")
+    repo = repository(tmp_path, declared, head)
+    code, out, _ = run(repo, monkeypatch, capsys, "-f", "json", "--fail-on-regression")
+    assert code == 1
+    [workload] = json.loads(out)["workloads"]
+    assert workload["spofs"] == {"added": [], "removed": []}
+    assert workload["strategy"] == {"before": "backup-restore", "after": "none"}
+    assert workload["targets"] == {"strategy": {"target": "backup-restore", "before": "met", "after": "missed"}}
+    code, out, _ = run(repo, monkeypatch, capsys)
+    assert "DR strategy target backup-restore  met             missed" in out and out.endswith("2 regressions\n")

@@ -64,6 +64,7 @@ class WorkloadChange:
     reason: str = ""  # why it is unavailable
     head: WorkloadModel | None = None
     changed_components: set[str] = field(default_factory=set)  # head addresses whose place or verdicts changed
+    component_changes: list[tuple[str, str, str]] = field(default_factory=list)  # (what, before, after)
 
     @property
     def regressions(self) -> list[str]:
@@ -196,11 +197,26 @@ def diff(base: WorkloadModel | None, head: WorkloadModel | None) -> WorkloadChan
                             sorted(new - old, key=_order), sorted(old - new, key=_order), scenarios,
                             _targets(base, head), head=head,
                             changed_components={a for a, v in new_verdicts.items() if old_verdicts.get(a) != v})
+    change.component_changes = _component_changes(old_verdicts, new_verdicts)
     changed = (change.spofs_added or change.spofs_removed or change.strategy[0] != change.strategy[1]
                or any(s.rto[0] != s.rto[1] or s.rpo[0] != s.rpo[1] for s in scenarios)
                or any(t.before != t.after for t in change.targets) or change.changed_components
                or set(old_verdicts) != set(new_verdicts))
     return replace(change, status=CHANGED) if changed else change
+
+
+def _component_changes(old: dict[str, tuple], new: dict[str, tuple]) -> list[tuple[str, str, str]]:
+    """Components added or removed, and those whose AZs or verdicts changed."""
+    out = [(f"component {a}", "-", "new") for a in new if a not in old]
+    out += [(f"component {a}", "yes", "gone") for a in old if a not in new]
+    for address in (a for a in new if a in old and new[a] != old[a]):
+        (old_zones, old_verdicts), (new_zones, new_verdicts) = old[address], new[address]
+        if old_zones != new_zones:
+            out.append((f"{address}: AZs", ", ".join(old_zones) or "-", ", ".join(new_zones) or "-"))
+        before = dict(old_verdicts)
+        out += [(f"{address}, {label}", before.get(label, "-"), verdict)
+                for label, verdict in new_verdicts if before.get(label) != verdict]
+    return out
 
 
 def _order(key: SpofKey) -> tuple[str, str, str]:
@@ -271,7 +287,8 @@ def _scan_base(tree, settings, rules, assumptions) -> tuple[list[WorkloadModel],
                                        for f in settings.var_files],
                             parameter_files=[f if inside and not os.path.isabs(f) else tree.to_base(f)
                                              for f in settings.parameter_files],
-                            root=None if settings.root is None else tree.to_base(str(settings.root)),
+                            # the repository's root, as git gives the head's (the temporary directory is no repository)
+                            root=tree.directory if settings.root is None else tree.to_base(str(settings.root)),
                             cache_dir=None)  # the base's files live in a temporary directory: nothing to keep
     if base_settings.root is not None:
         from pathlib import Path

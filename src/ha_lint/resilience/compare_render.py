@@ -69,7 +69,14 @@ def as_data(comparison: Comparison) -> dict[str, Any]:
 
 
 def changes(w: WorkloadChange) -> list[tuple[str, str, str]]:
-    """(what, before, after) for each change of a workload, worst first."""
+    """(what, before, after) for each change of a workload, worst first. A workload added or
+    removed is one row, plus the single points of failure it brings (its estimates are in JSON)."""
+    if w.status in (ADDED, REMOVED):
+        strategy = w.strategy[1] if w.status == ADDED else w.strategy[0]
+        rows = [(f"workload {w.status} (DR strategy {strategy})", "-" if w.status == ADDED else "yes",
+                 w.status if w.status == ADDED else "gone")]
+        return rows + [(f"single point of failure {s.component} ({s.rule or 'no rule'}), {s.scenario}", "-", "new")
+                       for s in w.spofs_added]
     rows = [(f"single point of failure {s.component} ({s.rule or 'no rule'}), {s.scenario}", "-", "new")
             for s in w.spofs_added]
     rows += [(f"single point of failure {s.component} ({s.rule or 'no rule'}), {s.scenario}", "yes", "gone")
@@ -84,7 +91,7 @@ def changes(w: WorkloadChange) -> list[tuple[str, str, str]]:
         if t.before != t.after:
             rows.append((f"{t.objective.upper() if t.objective != 'strategy' else 'DR strategy'} target {t.target}",
                          t.before or "-", t.after or "-"))
-    return rows
+    return rows + w.component_changes
 
 
 def headline(comparison: Comparison) -> str:
@@ -109,6 +116,10 @@ def headline(comparison: Comparison) -> str:
         count = sum(1 for w in comparison.workloads if w.status == status)
         if count:
             parts.append(f"{count} workload{'s' if count > 1 else ''} {status}")
+    if not parts and any(w.status == CHANGED for w in comparison.workloads):
+        count = sum(1 for w in comparison.workloads if w.status == CHANGED)
+        parts.append(f"components of {count} workload{'s' if count > 1 else ''} changed; no new single point of "
+                     "failure, no estimate or strategy changed")
     return "; ".join(dict.fromkeys(parts)) if parts else "no change to resilience"
 
 
