@@ -223,3 +223,14 @@ def test_a_weaker_dr_strategy_and_a_declared_target_no_longer_met_are_regression
     assert workload["targets"] == {"strategy": {"target": "backup-restore", "before": "met", "after": "missed"}}
     code, out, _ = run(repo, monkeypatch, capsys)
     assert "DR strategy target backup-restore  met             missed" in out and out.endswith("2 regressions\n")
+
+
+def test_workloads_match_however_the_path_is_spelled(tmp_path: Path, monkeypatch, capsys) -> None:
+    lang = LANGUAGES["cloudformation"]
+    repo = repository(tmp_path, lang, head_text(lang))
+    for cwd, path in ((tmp_path, str(repo / "infra")), (tmp_path, "repo/infra"), (repo / "infra", "../infra")):
+        monkeypatch.chdir(cwd)
+        code = main(["resilience", "--no-config", path, "--compare", "main", "-f", "json", "--fail-on-regression"])
+        workloads = json.loads(capsys.readouterr().out)["workloads"]
+        assert code == 1 and [w["status"] for w in workloads] == ["changed"], (cwd, path)
+        assert workloads[0]["id"].endswith("infra/app.yaml")

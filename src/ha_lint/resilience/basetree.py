@@ -56,7 +56,7 @@ def write_tree(commit: str, top: str) -> BaseTree:
     """The tree of ``commit`` written into a new temporary directory."""
     listing = _git(["ls-tree", "-r", "-z", "-l", "--full-tree", "--end-of-options", commit], top,
                    f"cannot list the files of {commit}")
-    holder = tempfile.mkdtemp(prefix="ha-lint-base-")
+    holder = os.path.realpath(tempfile.mkdtemp(prefix="ha-lint-base-"))  # paths are compared as real paths
     tree = BaseTree(commit, top, os.path.join(holder, "tree"))
     os.mkdir(tree.directory)
     try:

@@ -281,7 +281,7 @@ def _scan_base(tree, settings, rules, assumptions) -> tuple[list[WorkloadModel],
 
     cwd = os.getcwd()
     inside = _inside(tree.top, cwd)
-    base_settings = replace(settings, paths=[p if inside and not os.path.isabs(p) else tree.to_base(p)
+    base_settings = replace(settings, paths=[p if inside and not os.path.isabs(p) else _same_form(p, tree.to_base(p))
                                              for p in settings.paths],
                             var_files=[f if inside and not os.path.isabs(f) else tree.to_base(f)
                                        for f in settings.var_files],
@@ -308,6 +308,11 @@ def _scan_base(tree, settings, rules, assumptions) -> tuple[list[WorkloadModel],
     return models, errors
 
 
+def _same_form(given: str, path: str) -> str:
+    """``path`` relative (to the current directory) when ``given`` is, so workload IDs read alike."""
+    return path if os.path.isabs(given) else os.path.relpath(path)
+
+
 def _inside(top: str, path: str) -> bool:
     rel = os.path.relpath(os.path.realpath(path), top)
     return rel != ".." and not rel.startswith(".." + os.sep)
@@ -315,21 +320,26 @@ def _inside(top: str, path: str) -> bool:
 
 def _head_path(tree, text: str) -> str:
     """A path of the base tree as the head shows the same file (any other text unchanged)."""
-    if not isinstance(text, str) or tree.directory not in text:
+    if not isinstance(text, str) or not text:
         return text
-    if text.startswith(tree.directory + os.sep) or text == tree.directory:
+    if os.path.isabs(text):  # a path given absolute stays absolute, as the head's does
+        return tree.top + text[len(tree.directory):] if text.startswith(tree.directory + os.sep) else \
+            text.replace(tree.directory + os.sep, tree.top + os.sep)
+    full = os.path.abspath(text)  # shown relative when the temporary directory is below the current one
+    if full.startswith(tree.directory + os.sep):
         from ha_lint.scope import shown_path
 
-        return shown_path(tree.top + text[len(tree.directory):])
-    return text.replace(tree.directory, tree.top)
+        return shown_path(tree.top + full[len(tree.directory):])
+    return text.replace(tree.directory + os.sep, tree.top + os.sep)
 
 
 def compare(commit: str, top: str, tree, base_models: list[WorkloadModel], base_errors: list[tuple[str, str]],
             head_models: list[WorkloadModel]) -> Comparison:
     from ha_lint.resilience import basetree
 
-    base_by_id = {m.workload.id: m for m in base_models}
-    head_ids = {m.workload.id for m in head_models}
+    # Matched as real paths: the same file may be spelled two ways (relative to another directory).
+    base_by_id = {os.path.realpath(m.workload.id): m for m in base_models}
+    head_ids = {os.path.realpath(m.workload.id) for m in head_models}
     broken = {os.path.realpath(f): msg for f, msg in base_errors if f}
     files_of = {m.workload.id: sorted({m.workload.entry_file} | {c.res.file for c in m.components if c.res.file})
                 for m in head_models}
@@ -339,18 +349,19 @@ def compare(commit: str, top: str, tree, base_models: list[WorkloadModel], base_
         missing = [f for f in files_of[m.workload.id]
                    if f in ignored and not os.path.exists(os.path.join(tree.directory, os.path.relpath(os.path.realpath(f), top)))]
         failed = [f"{f}: {broken[os.path.realpath(f)]}" for f in files_of[m.workload.id] if os.path.realpath(f) in broken]
-        if m.workload.id not in base_by_id and (missing or failed):
+        key = os.path.realpath(m.workload.id)
+        if key not in base_by_id and (missing or failed):
             reason = (f"the base does not load: {failed[0]}" if failed else
                       f"{missing[0]} is ignored by git and not in the base (give it with --base-path)")
             changes.append(WorkloadChange(m.workload.id, UNAVAILABLE, (None, m.posture.strategy), reason=reason, head=m))
-        elif missing and m.workload.id in base_by_id:  # read partly from files the base lacks
+        elif missing and key in base_by_id:  # read partly from files the base lacks
             changes.append(WorkloadChange(m.workload.id, UNAVAILABLE, (None, m.posture.strategy), head=m,
                                           reason=f"{missing[0]} is ignored by git and not in the base "
                                                  "(give it with --base-path)"))
         else:
-            changes.append(diff(base_by_id.get(m.workload.id), m))
+            changes.append(diff(base_by_id.get(key), m))
     for m in base_models:
-        if m.workload.id not in head_ids:
+        if os.path.realpath(m.workload.id) not in head_ids:
             changes.append(diff(m, None))
     warnings = [f"base {commit[:12]}: {f}: {msg}" for f, msg in base_errors] + \
                [f"base {commit[:12]}: {s}" for s in tree.skipped]
