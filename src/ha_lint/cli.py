@@ -1,8 +1,13 @@
-"""Command line: ``ha-lint [scan] PATH...``, ``ha-lint rules``, ``ha-lint explain ID``.
+"""Command line: ``ha-lint [scan] PATH...``, ``ha-lint rules [PREFIX] [--format json]``,
+``ha-lint explain ID|NAME|OTHER-TOOL-ID``, ``init``, ``resilience``, ``graph``.
 
 Exit codes are an API: 0 nothing at or above ``--fail-on``; 1 findings at or above it (or
 files that could not be loaded, unless ``--allow-load-errors``); 2 usage or configuration
-error. No traceback ever reaches the user.
+error (directories that hold no template, without ``--allow-empty``, are one); 130
+interrupted. No traceback ever reaches the user.
+
+``rules --format json`` is a stable list of ``{"id", "name", "severity", "summary",
+"equivalents" (other tools' IDs the rule's docs name), "url"}``.
 """
 
 from __future__ import annotations
