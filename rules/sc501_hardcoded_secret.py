@@ -264,7 +264,7 @@ class HardcodedSecret(Rule):
     AWS secret access key (base64 mixing upper case, lower case and digits) when the same
     resource (or parameter list) also holds an access key ID or its name is key-like
     (`...KEY...`, `...SECRET...`, `...CREDENTIAL...`). AWS's documentation examples
-    (`AKIAIOSFODNN7EXAMPLE`) have the real form and are reported.
+    (the `AKIAIOSFODNN7...EXAMPLE` key) have the real form and are reported.
 
     EC2 user data: the boot script of `AWS::EC2::Instance` `UserData`,
     `AWS::EC2::LaunchTemplate` `LaunchTemplateData.UserData`,
@@ -334,13 +334,13 @@ class HardcodedSecret(Rule):
         UserData:
           Fn::Base64: !Sub |
             #!/bin/bash
-            export DB_PASSWORD=Pr0d-db-pass-2024   # reported on this line
-            export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
+            export DB_PASSWORD=Sup3rSecret!   # reported on this line
+            export AWS_ACCESS_KEY_ID=AKIA...   # an access key ID
     ```
     ```hcl
     resource "aws_instance" "app" {
       user_data = base64encode(<<-EOT
-        export DB_PASSWORD=Pr0d-db-pass-2024      # reported on this line
+        export DB_PASSWORD=Sup3rSecret!      # reported on this line
       EOT
       )
       tags = { build = "ghp_..." }                # a GitHub token under any name
