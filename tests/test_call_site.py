@@ -368,3 +368,17 @@ def test_a_known_condition_s_untaken_branch_decides_nothing() -> None:
         ("var", "azs"), ("var", "one_nat_gateway_per_az"), ("var", "single_nat_gateway")]
     # an unknown condition: both branches may decide
     assert deciding_references(count, _Scope({})) == everything
+
+
+def test_a_value_through_a_dynamic_block_is_reported_at_the_input(tmp_path: Path) -> None:
+    """``dynamic "x" { for_each = [each.value.y]; iterator = i; content { type = i.value } }``:
+    the content's value was set where the for_each collection was (the call's input)."""
+    repo = new_repo(tmp_path / "repo")
+    shutil.copytree(FIXTURES / "DR302" / "tf_bad_dynamic_module", repo / "dns")
+    _, doc = report(".", "--no-config", "--select", "DR302", cwd=repo)
+    [finding] = doc["findings"]
+    assert (finding["file"], finding["line"]) == ("dns/main.tf", 5)
+    module = repo / "dns" / "modules" / "dns" / "main.tf"
+    assert [(r["file"], r["line"]) for r in finding["related"]] == [
+        ("dns/modules/dns/main.tf", line_of(module, 'dynamic "failover_routing_policy"'))]
+    assert "module dns input records" in finding["related"][0]["message"]

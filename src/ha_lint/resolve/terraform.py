@@ -63,6 +63,7 @@ _BUSY = object()  # a value being computed: asking for it again is a cycle
 PROVIDER_CREDENTIALS_KEY = "_ha_lint_provider_credentials"  # workload metadata: see _provider_credentials
 _UNKNOWN_ITERATION = {"count": {"index": UNKNOWN}, "each": {"key": UNKNOWN, "value": UNKNOWN}}
 _LOOP_ORIGINS = "\0loop"  # key in an iteration scope: the origins of the count/for_each collection
+_ITERATOR_ORIGINS = "\0iterators"  # key in a scope: dynamic-block iterator name -> its for_each's origins
 
 
 @dataclass
@@ -290,6 +291,9 @@ class _Instance:
                     origin = child.output(attr)[1]
             elif len(ref) >= 3 and (ref[0], ref[1]) in self.resource_blocks:
                 origin = self.argument_origin(self.resource_blocks[(ref[0], ref[1])], ref[2:])
+            elif extra and isinstance(ref[0], str) and ref[0] in extra.get(_ITERATOR_ORIGINS, {}):
+                # ingress.value.port in a dynamic block's content: set where its for_each's collection was
+                out.extend(o for o in extra[_ITERATOR_ORIGINS][ref[0]] if o not in out)
             elif ref[0] in ("each", "count") and extra:
                 out.extend(o for o in extra.get(_LOOP_ORIGINS, ()) if o not in out)
             if origin is not None and origin not in out:
@@ -592,6 +596,7 @@ class _Instance:
         props = _block_values(body, block.body.get("dynamic"), scope, 0, unresolved)
         origins: dict[str, Origin] = {}
         self._record_origins(body, "", origins, extra, 0)
+        self._record_dynamic_origins(block.body.get("dynamic"), "", "", origins, extra, 0)
         provider = _provider_key(block.body.get("provider"))
         region = self.region.get(provider, self.region.get("aws", UNKNOWN))
         meta: dict[str, Any] = {"references": self._references(block), "region": region,
@@ -616,13 +621,43 @@ class _Instance:
             sub = f"{path}.{key}" if path else key
             if isinstance(raw, list) and raw and all(isinstance(item, dict) for item in raw) and depth < 8:
                 for item in raw:  # nested blocks
-                    self._record_origins(item, sub, out, extra, depth + 1)
+                    self._record_origins({k: v for k, v in item.items() if k != "dynamic"}, sub, out, extra, depth + 1)
+                    self._record_dynamic_origins(item.get("dynamic"), sub, sub, out, extra, depth + 1)
                 continue
             if sub in out:
                 continue
             origin = chain(self.origins_of(raw, extra))
             if origin is not None:
                 out[sub] = origin
+
+    def _record_dynamic_origins(self, dynamic: Any, path: str, written: str, out: dict[str, Origin],
+                                extra: dict[str, Any], depth: int) -> None:
+        """Origins of the blocks ``dynamic "x" { for_each = ...; content {...} }`` makes. A
+        content argument reading the iterator (``x.value.port``) was set where the for_each
+        collection was; one reading ``each.value`` where the resource's was. Recorded under the
+        made blocks' paths (``x.port``, as their values are) and under the dynamic block's
+        written path (``dynamic.x``, where its line is: a finding on it is decided there)."""
+        if depth >= _MAX_BLOCK_DEPTH:
+            return
+        for dyn in dynamic if isinstance(dynamic, list) else []:
+            for label, spec in dyn.items() if isinstance(dyn, dict) else ():
+                content = spec.get("content") if isinstance(spec, dict) else None
+                content = content[0] if isinstance(content, list) and content else content
+                iterator = _iterator_name(spec, label) if isinstance(spec, dict) else None
+                if not isinstance(content, dict) or not isinstance(iterator, str):
+                    continue
+                collection = self.origins_of(spec.get("for_each"), extra)
+                scope = {**extra, _ITERATOR_ORIGINS: {**extra.get(_ITERATOR_ORIGINS, {}), iterator: collection}}
+                made = f"{path}.{label}" if path else label
+                at = f"{written}.dynamic.{label}" if written else f"dynamic.{label}"
+                found: dict[str, Origin] = {}
+                self._record_origins({k: v for k, v in content.items() if k != "dynamic"}, made, found, scope, depth + 1)
+                self._record_dynamic_origins(content.get("dynamic"), made, f"{at}.content", found, scope, depth + 1)
+                for sub, origin in found.items():
+                    out.setdefault(sub, origin)
+                whole = chain([*collection, *(o for o in found.values() if o not in collection)][:MAX_SOURCES])
+                if whole is not None:
+                    out.setdefault(at, whole)
 
     def _references(self, block: TfBlock) -> list[tuple[str, str, str | None]]:
         """(attribute, target address, target attribute) for every resource an argument names;
@@ -827,8 +862,7 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: i
         if unresolved is not None and any(not isinstance(v, (list, dict)) for v in
                                           ([v for _, v in items.branches] if isinstance(items, Choice) else [items])):
             unresolved.append(label)
-        iterator = spec.get("iterator", label)
-        iterator = _provider_key(iterator) if isinstance(iterator, str) and iterator.startswith("${") else iterator
+        iterator = _iterator_name(spec, label)
         content = spec.get("content")
         content = content[0] if isinstance(content, list) and content else content
         if not isinstance(content, dict) or not isinstance(iterator, str):
@@ -853,6 +887,12 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: i
                                         for branch, value in items.branches))
         else:
             props[label] = _with_blocks(existing, expand(items))
+
+
+def _iterator_name(spec: dict[str, Any], label: str) -> Any:
+    """The name a dynamic block's content reads its element by: ``iterator = rule`` or the label."""
+    iterator = spec.get("iterator", label)
+    return _provider_key(iterator) if isinstance(iterator, str) and iterator.startswith("${") else iterator
 
 
 # Arguments of data "aws_availability_zones" that make its list differ from the region's.
