@@ -32,7 +32,9 @@ class AsgSingleInstance(Rule):
 
     Only a group in the serving path is reported: attached to a load balancer or target
     group (unconditionally, or under a condition the finding names), hosting an ECS capacity
-    provider's containers, or behind an entry point (an Elastic IP of its stack or root
+    provider's containers, running a self-managed EKS cluster's pods (its launch template
+    names the cluster, or it carries the `kubernetes.io/cluster/<name>` tag nodes must have
+    to join), or behind an entry point (an Elastic IP of its stack or root
     module that no other resource holds: the instance claims it at boot, as a NAT instance
     does). A group outside the serving path, such as a bastion or a batch worker, is not
     reported: there the group replacing a failed instance is the design, and nothing waits

@@ -427,6 +427,8 @@ _CAPACITY_PROVIDER_TYPES = ("AWS::ECS::CapacityProvider", "aws_ecs_capacity_prov
 _LAUNCH_TYPES = ("AWS::AutoScaling::LaunchConfiguration", "AWS::EC2::LaunchTemplate", "aws_launch_configuration",
                  "aws_launch_template")
 _ECS_CLUSTER_TYPES = ("AWS::ECS::Cluster", "aws_ecs_cluster")
+_EKS_CLUSTER_TYPES = ("AWS::EKS::Cluster", "aws_eks_cluster")
+_EKS_NODE_TAG = "kubernetes.io/cluster/"  # the tag self-managed EKS nodes must carry to join a cluster
 
 
 def fronted(arch: Architecture, asg: Resource) -> str | None:
@@ -440,11 +442,32 @@ def fronted(arch: Architecture, asg: Resource) -> str | None:
             return f"ECS capacity provider {source.address}"
     for launch in arch.targets(asg):
         if launch.type in _LAUNCH_TYPES:
-            cluster = next((c for c in arch.targets(launch) if c.type in _ECS_CLUSTER_TYPES), None)
-            if cluster is not None:
-                return f"the containers of ECS cluster {cluster.address}"
+            for cluster in arch.targets(launch):
+                if cluster.type in _ECS_CLUSTER_TYPES:
+                    return f"the containers of ECS cluster {cluster.address}"
+                if cluster.type in _EKS_CLUSTER_TYPES:
+                    return f"the pods of EKS cluster {cluster.address}"
+    node_tag = next((key for key in _tag_keys(asg) if key.startswith(_EKS_NODE_TAG)), None)
+    if node_tag is not None:
+        return f"the pods of EKS cluster {node_tag[len(_EKS_NODE_TAG):] or 'named by its tag'} (tag {node_tag})"
     for eip in arch.in_workload(asg.workload):
         if eip.kind == "eip" and not eip.has("instance") and not eip.has("network_interface") \
                 and not any(True for _ in arch.in_edges(eip)):
             return f"Elastic IP {eip.address}"
     return None
+
+
+def _tag_keys(asg: Resource) -> list[str]:
+    """The known tag keys of an Auto Scaling group, in each way they are written: CloudFormation
+    ``Tags: [{Key, Value, PropagateAtLaunch}]``, Terraform ``tag {key = ...}`` blocks, the older
+    ``tags = [{key = ...}]`` list, or a ``tags`` map."""
+    keys: list[str] = []
+    for path in ("Tags", "tag", "tags"):
+        value = asg.raw(path)
+        if isinstance(value, dict):
+            keys.extend(k for k in value if isinstance(k, str))
+        for item in value if isinstance(value, list) else ():
+            key = item.get("Key", item.get("key")) if isinstance(item, dict) else None
+            if isinstance(key, str):
+                keys.append(key)
+    return keys
