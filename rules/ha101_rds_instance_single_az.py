@@ -3,6 +3,11 @@ from ha_lint.queries.rds import is_aurora_instance
 from ha_lint.values import as_bool, bad_branches, when
 
 
+# Engines RDS never runs Multi-AZ, with their name (RDS User Guide: Multi-AZ deployments for
+# Microsoft SQL Server lists Standard, Enterprise and, with block-level replication, Web).
+NO_MULTI_AZ_ENGINES = {"sqlserver-ex": "SQL Server Express Edition"}
+
+
 class RdsInstanceSingleAz(Rule):
     id = "HA101"
     name = "rds-instance-single-az"
@@ -19,6 +24,16 @@ class RdsInstanceSingleAz(Rule):
     such an instance is a cluster member even if the template forgot the cluster). Read replicas
     (`SourceDBInstanceIdentifier`, `replicate_source_db`) are not flagged: they are
     copies, and their source is the instance that must be Multi-AZ.
+
+    RDS for SQL Server Express (`sqlserver-ex`) cannot be Multi-AZ: RDS offers Multi-AZ for
+    SQL Server Standard and Enterprise (Always On / mirroring) and Web (block-level
+    replication), never Express. Decision: such an instance is still reported, since it is
+    a single point of failure, but at **info** severity with a message that says the edition
+    cannot be Multi-AZ and names the real choices (move to another edition, or accept a
+    single-AZ database with tested restores): choosing Express is a deliberate trade-off,
+    and "set Multi-AZ to true" would be a remedy RDS refuses. A severity set for HA101 in
+    the configuration applies to these findings too. Web edition (`sqlserver-web`) is
+    reported as any other engine.
 
     ## Why it matters
     A Single-AZ instance is a single point of failure. When its AZ, host or storage
@@ -64,7 +79,20 @@ class RdsInstanceSingleAz(Rule):
             if db.has("cluster") or db.has("replica_source") or is_aurora_instance(db):
                 continue
             multi_az = db.get("multi_az")
+            engine = db.get("engine").value
             for branch in bad_branches(multi_az.value, lambda v: as_bool(v) is False):
+                if isinstance(engine, str) and engine.lower() in NO_MULTI_AZ_ENGINES:
+                    yield self.finding(
+                        db,
+                        f"RDS instance {db.address} runs in a single Availability Zone: its engine {engine} "
+                        f"({NO_MULTI_AZ_ENGINES[engine.lower()]}) cannot be Multi-AZ{when(branch)}. An AZ or host "
+                        "failure takes the database down until it is replaced or restored; move to the Standard, "
+                        "Enterprise or Web edition for a standby in another AZ, or accept a single-AZ database "
+                        "and test restoring it.",
+                        prop="engine", detail=f"multi_az{':' + branch if branch else ''}",
+                        severity="info" if self.effective_severity == self.severity else None,
+                    )
+                    continue
                 yield self.finding(
                     db,
                     f"RDS instance {db.address} runs in a single Availability Zone: Multi-AZ is off"
