@@ -1,4 +1,5 @@
 from ha_lint.engine import Rule
+from ha_lint.queries.backup import elasticache_cross_region
 from ha_lint.queries.az import condition_unknown, count_unknown, property_line
 from ha_lint.values import UNKNOWN, Choice, Ref, as_bool, as_int, bad_branches, possibilities, when
 
@@ -31,6 +32,26 @@ def _nodes_per_shard(rg):
     if azs is UNKNOWN or (isinstance(azs, list) and azs):  # one node per listed AZ
         return (len(azs) if isinstance(azs, list) else UNKNOWN), "preferred_cache_cluster_azs"
     return 1, None  # NumCacheClusters absent: one node
+
+
+def _consequence(arch, rg):
+    """What a failure of the primary's node or AZ costs, and the severity that fits it: a
+    member of a Global Datastore with another Region keeps its data there (promoting that
+    Region is a manual step, so the in-Region outage remains)."""
+    cross_region = elasticache_cross_region(arch, rg)
+    if cross_region is True:
+        return ("the cache is down in this Region until a node is rebuilt or another Region of its Global "
+                "Datastore is promoted; the data survives in that Region (up to its replication lag)"), "medium"
+    retention = as_int(rg.get("snapshot_retention").value)
+    if cross_region is UNKNOWN:
+        lost = "its data is lost unless another Region of its Global Datastore holds it"
+    elif retention == 0:
+        lost = "its data is lost (it keeps no snapshots)"
+    elif isinstance(retention, int):
+        lost = "data written since the last snapshot is lost"
+    else:
+        lost = "data written since the last snapshot (if any) is lost"
+    return f"the cache is down and {lost}", None
 
 
 def _replicas_index(arch):
@@ -93,9 +114,23 @@ class ElasticacheNoFailover(Rule):
     cluster of the same workload may join the group through an unresolved reference, the node
     count is unknown.
 
+    The message states what a failure costs. A group in an ElastiCache Global Datastore with
+    another Region (a member through `GlobalReplicationGroupId` /
+    `global_replication_group_id`, or the primary of an
+    `AWS::ElastiCache::GlobalReplicationGroup` with at least two `Members` / of an
+    `aws_elasticache_global_replication_group` that a secondary in the scanned set joins)
+    keeps its data in that Region: decision: it is reported at **medium** severity, saying the
+    cache is down in its Region until a node is rebuilt or the other Region is promoted (a
+    manual step), with no data-loss claim. The primary of a global datastore whose secondaries
+    are not in the scanned set is reported as before (high), saying its data is lost unless
+    another Region holds it. Otherwise the data lost is what no snapshot holds: all of it with
+    no snapshot retention (`SnapshotRetentionLimit` / `snapshot_retention_limit` absent or 0),
+    else what was written since the last snapshot. A severity set for HA108 in the
+    configuration applies to all of these.
+
     ## Why it matters
     A Redis primary without a replica is a single point of failure: when its node or AZ
-    fails, the data since the last snapshot is lost and the endpoint is down until a new
+    fails, the data no snapshot holds is lost and the endpoint is down until a new
     node is built. With a replica in another AZ, Multi-AZ and automatic failover, ElastiCache
     promotes the replica in seconds to a minute (high availability, REL 10 / REL 11).
 
@@ -165,12 +200,13 @@ class ElasticacheNoFailover(Rule):
                 continue
             line_prop = next((name for name, _, _ in gaps if name and rg.has(name)), None)
             text = "; ".join(f"{t}{''.join(when(b) for b in bs if b)}" for _, t, bs in gaps)
+            consequence, severity = _consequence(arch, rg)
             yield self.finding(
                 rg,
-                f"Replication group {rg.address} cannot fail over: {text}. When the primary's node or AZ fails, the "
-                "cache is down and data since the last snapshot is lost; run at least one replica per shard with "
-                "automatic failover and Multi-AZ enabled.",
+                f"Replication group {rg.address} cannot fail over: {text}. When the primary's node or AZ fails, "
+                f"{consequence}; run at least one replica per shard with automatic failover and Multi-AZ enabled.",
                 line=property_line(rg, line_prop), detail=",".join(name or "nodes" for name, _, _ in gaps),
+                severity=severity if severity and self.effective_severity == self.severity else None,
             )
         for cluster in arch.of_kind("elasticache_cluster"):
             engine = cluster.get("engine").value

@@ -34,3 +34,24 @@ def test_sql_server_express_is_info_and_names_the_edition_limit(fixture: str, re
 def test_other_engines_keep_the_multi_az_remedy_at_high(fixture: str) -> None:
     found = findings("HA101", fixture)
     assert found and all(f.severity == "high" and "set Multi-AZ to true" in f.message for f in found.values())
+
+
+@pytest.mark.parametrize("fixture, resources", [
+    ("cfn_global_datastore.yaml", {"Primary"}),
+    ("tf_global_datastore", {"aws_elasticache_replication_group.primary", "aws_elasticache_replication_group.secondary"}),
+])
+def test_a_global_datastore_member_keeps_its_data_in_the_other_region(fixture: str, resources: set) -> None:
+    found = findings("HA108", fixture)
+    assert set(found) == resources
+    for finding in found.values():
+        assert finding.severity == "medium"
+        assert "another Region of its Global Datastore is promoted" in finding.message
+        assert "is lost" not in finding.message
+
+
+def test_without_snapshots_the_loss_is_all_the_data_not_since_the_last_snapshot() -> None:
+    found = findings("HA108", "cfn_bad.yaml")
+    single = found["SingleNode"]
+    assert single.severity == "high"
+    assert "its data is lost (it keeps no snapshots)" in single.message
+    assert "since the last snapshot" not in single.message
