@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.lb import load_balancer_ports
+from ha_lint.queries.lb import INTERNAL_REACH, internal_only, load_balancer_ports
 from ha_lint.queries.sg import ADMIN_PORTS, describe_world, rules_of
 from ha_lint.values import when
 
@@ -37,6 +37,13 @@ class SgAdminPortOpen(Rule):
     only the ports their listeners serve: a admin port no listener serves is not reported.
     When any other resource uses the group, a listener's port is not known, or a load
     balancer has no listener in the scanned set, every port of the rule counts.
+
+    Decision: when those load balancers are all internal (`Scheme: internal`,
+    `internal = true`), nothing on the internet can reach them: `0.0.0.0/0` there means any
+    network routed into the VPC (the VPC, peerings, VPN, Transit Gateway, Direct Connect).
+    The finding is kept, since every such network reaches the port, but at **medium**
+    severity, with a message that says so instead of naming the internet. An unknown scheme
+    counts as internet-facing. A severity set for the rule in the configuration applies too.
 
     ## Why it matters
     Administrative ports open to the world are scanned within minutes of launch;
@@ -95,10 +102,13 @@ class SgAdminPortOpen(Rule):
             if not open_ports:
                 continue
             names = " and ".join(f"{ADMIN_PORTS[p][0]} ({p})" for p in open_ports)
+            internal = served is not None and internal_only(arch, rule.group)
             yield self.finding(
                 rule.owner,
                 f"{rule.owner.address} admits {names} from {describe_world(world)}{rule.why} ({rule.describe_ports()})"
+                f"{f' ({INTERNAL_REACH})' if internal else ''}"
                 f"{when(rule.branch)}. Restrict the source to a known range, or use SSM Session Manager instead "
                 "of open admin ports.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",
+                severity="medium" if internal and self.effective_severity == self.severity else None,
             )

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.lb import load_balancer_ports
+from ha_lint.queries.lb import INTERNAL_REACH, internal_only, load_balancer_ports
 from ha_lint.queries.sg import database_ports, database_protocols, describe_ports, describe_world, rules_of
 from ha_lint.values import when
 
@@ -39,6 +39,13 @@ class SgDatabasePortOpen(Rule):
     only the ports their listeners serve: a database port no listener serves is not reported.
     When any other resource uses the group, a listener's port is not known, or a load
     balancer has no listener in the scanned set, every port of the rule counts.
+
+    Decision: when those load balancers are all internal (`Scheme: internal`,
+    `internal = true`), nothing on the internet can reach them: `0.0.0.0/0` there means any
+    network routed into the VPC (the VPC, peerings, VPN, Transit Gateway, Direct Connect).
+    The finding is kept, since every such network reaches the port, but at **medium**
+    severity, with a message that says so instead of naming the internet. An unknown scheme
+    counts as internet-facing. A severity set for the rule in the configuration applies too.
 
     ## Why it matters
     A datastore port open to the internet is found by scanners within minutes: credential
@@ -103,10 +110,13 @@ class SgDatabasePortOpen(Rule):
                 ports = [p for p in ports if p in served]
             if not ports:
                 continue
+            internal = served is not None and internal_only(arch, rule.group)
             yield self.finding(
                 rule.owner,
                 f"{rule.owner.address} admits {describe_ports(ports, names)} from {describe_world(world)}"
-                f"{rule.why} ({rule.describe_ports()}){when(rule.branch)}. Allow the application tier's "
-                "security group (or a narrow private range) instead of the whole internet.",
+                f"{rule.why} ({rule.describe_ports()}){f' ({INTERNAL_REACH})' if internal else ''}{when(rule.branch)}. "
+                "Allow the application tier's security group (or a narrow private range) instead of "
+                f"{'every network routed into the VPC' if internal else 'the whole internet'}.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",
+                severity="medium" if internal and self.effective_severity == self.severity else None,
             )

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.lb import load_balancer_ports
+from ha_lint.queries.lb import internal_only, load_balancer_ports
 from ha_lint.queries.sg import (ADMIN_PORTS, SgRule, database_ports, database_protocols, describe_ports,
                                  describe_world, rules_of)
 from ha_lint.values import when
@@ -31,6 +31,15 @@ class SgAllTrafficOpen(Rule):
     NS401 and NS402 report it as before. When the group's only members are load balancers,
     the message names the listener ports that are actually reachable (and the admin or
     database ports among them).
+
+    Decision: when those load balancers are all internal (`Scheme: internal`,
+    `internal = true`), nothing on the internet can reach them: `0.0.0.0/0` means any
+    network routed into the VPC (the VPC, peerings, VPN, Transit Gateway, Direct Connect),
+    and the message says so instead of speaking of the internet. The entry then exposes only
+    the listener ports to those networks, usually the load balancer's intended clients: it
+    is reported at **low** severity, or **medium** when a listener serves an admin or
+    database port. An unknown scheme counts as internet-facing. A severity set for NS403 in
+    the configuration applies too.
 
     ## Why it matters
     An all-open security group filters nothing: every service on every instance that uses
@@ -83,17 +92,21 @@ class SgAllTrafficOpen(Rule):
             world = rule.world_cidrs() if rule.direction == "ingress" else []
             if not world or not rule.every_port:
                 continue
+            exposure, severity = _exposure(arch, rule)
             yield self.finding(
                 rule.owner,
                 f"{rule.owner.address} admits {rule.describe_ports()} from {describe_world(world)}{rule.why}"
-                f"{when(rule.branch)}: {_exposure(arch, rule)}. Open only the ports the service answers on, "
+                f"{when(rule.branch)}: {exposure}. Open only the ports the service answers on, "
                 "to the sources that need them.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",
+                severity=severity if severity and self.effective_severity == self.severity else None,
             )
 
 
-def _exposure(arch, rule: SgRule) -> str:
-    """What the entry exposes: the admin and database ports among the reachable ones."""
+def _exposure(arch, rule: SgRule) -> tuple[str, str | None]:
+    """What the entry exposes (the admin and database ports among the reachable ones), and
+    the severity that fits when it is not the rule's: behind internal load balancers only,
+    low, or medium when a listener serves an admin or database port."""
     served = load_balancer_ports(arch, rule.group) if rule.group else None
     databases = database_ports(arch)
     admin = [p for p, (_, protocols) in ADMIN_PORTS.items() if rule.opens(p, protocols)]
@@ -103,8 +116,11 @@ def _exposure(arch, rule: SgRule) -> str:
     else:
         admin, data = [p for p in admin if p in served], [p for p in data if p in served]
         plural = len(served) != 1
-        head = (f"its only members are load balancers, so only their listener port{'s' if plural else ''} "
-                f"{', '.join(map(str, sorted(served)))} {'are' if plural else 'is'} reachable")
+        internal = internal_only(arch, rule.group)
+        head = (f"its only members are {'internal ' if internal else ''}load balancers, so only their listener "
+                f"port{'s' if plural else ''} {', '.join(map(str, sorted(served)))} {'are' if plural else 'is'} "
+                f"reachable{', from networks routed into the VPC, not from the internet' if internal else ''}")
     exposed = [" and ".join(f"{ADMIN_PORTS[p][0]} ({p})" for p in admin)] if admin else []
     exposed += [describe_ports(data, databases)] if data else []
-    return f"{head}, including {', '.join(exposed)}" if exposed else head
+    severity = ("medium" if exposed else "low") if served is not None and internal else None
+    return (f"{head}, including {', '.join(exposed)}" if exposed else head), severity

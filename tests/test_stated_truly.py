@@ -55,3 +55,26 @@ def test_without_snapshots_the_loss_is_all_the_data_not_since_the_last_snapshot(
     assert single.severity == "high"
     assert "its data is lost (it keeps no snapshots)" in single.message
     assert "since the last snapshot" not in single.message
+
+
+@pytest.mark.parametrize("fixture, severities", [
+    ("cfn_internal_lb.yaml", {"InternalSg": "low", "DbProxySg": "medium", "PublicSg": "high"}),
+    ("tf_internal_lb", {"aws_security_group.internal": "low", "aws_security_group.db_proxy": "medium",
+                        "aws_security_group.public": "high"}),
+])
+def test_all_traffic_to_internal_load_balancers_is_not_the_internet(fixture: str, severities: dict) -> None:
+    found = findings("NS403", fixture)
+    assert {address: f.severity for address, f in found.items()} == severities
+    for address, finding in found.items():
+        internal = severities[address] != "high"
+        assert ("routed into the VPC, not from the internet" in finding.message) == internal
+        assert "faces the internet" not in finding.message
+
+
+@pytest.mark.parametrize("rule", ["NS401", "NS402"])
+@pytest.mark.parametrize("fixture", ["cfn_internal_lb.yaml", "tf_internal_lb"])
+def test_a_port_served_by_an_internal_load_balancer_is_medium_and_says_why(rule: str, fixture: str) -> None:
+    [finding] = findings(rule, fixture).values()
+    assert finding.severity == "medium"
+    assert "any network routed into the VPC, not the internet" in finding.message
+    assert "whole internet" not in finding.message

@@ -389,19 +389,45 @@ def load_balancer_ports(arch: Architecture, group: Resource) -> frozenset[int] |
     scanned set: the ports their listeners serve (a load balancer forwards nothing else).
     None when anything else uses the group, or a listener's port is not known, or a load
     balancer has no listener here (its listeners may live elsewhere)."""
+    balancers = _member_balancers(arch, group)
+    ports: set[int] = set()
+    for balancer in balancers or ():
+        served = _listener_ports(arch, balancer)
+        if not served:
+            return None
+        ports |= served
+    return frozenset(ports) if balancers else None
+
+
+def internal_only(arch: Architecture, group: Resource) -> bool:
+    """Whether ``group``'s only members are load balancers that are all internal
+    (``Scheme: internal``, ``internal = true``): nothing on the internet can reach them, so
+    ``0.0.0.0/0`` in the group's rules means any network routed into the VPC (the VPC,
+    peerings, VPN, Transit Gateway, Direct Connect). False when the scheme is not known."""
+    balancers = _member_balancers(arch, group)
+    return bool(balancers) and all(_is_internal(balancer) for balancer in balancers)
+
+
+# What 0.0.0.0/0 reaches on a group whose only members are internal load balancers.
+INTERNAL_REACH = "its only members are internal load balancers: any network routed into the VPC, not the internet"
+
+
+def _member_balancers(arch: Architecture, group: Resource) -> list[Resource] | None:
+    """The load balancers that use ``group``; None when anything else uses it too."""
     balancers: dict[str, Resource] = {}
     for source, data in arch.in_edges(group):
         if source.kind in _LOAD_BALANCER_KINDS and data["prop"].split(".")[0] in ("SecurityGroups", "security_groups"):
             balancers[source.uid] = source
         elif source.kind not in _RULE_KINDS:
             return None
-    ports: set[int] = set()
-    for balancer in balancers.values():
-        served = _listener_ports(arch, balancer)
-        if not served:
-            return None
-        ports |= served
-    return frozenset(ports) if balancers else None
+    return list(balancers.values())
+
+
+def _is_internal(balancer: Resource) -> bool:
+    if balancer.source == "cloudformation":  # Scheme defaults to internet-facing
+        scheme = balancer.raw("Scheme")
+        return isinstance(scheme, str) and scheme.lower() == "internal"
+    return balancer.raw("internal") is True  # internal defaults to false
 
 
 def _listener_ports(arch: Architecture, balancer: Resource) -> set[int] | None:
