@@ -156,7 +156,7 @@ def test_concise_is_one_line_a_finding(tmp_path: Path) -> None:
     for line, finding in zip(lines, findings):
         match = pattern.match(line)
         assert match, line
-        assert match.groups() == (finding["file"], str(finding["line"]), "1", "HA101", "high",
+        assert match.groups() == (finding["file"], str(finding["line"]), "1", "HA101", finding["severity"],
                                   " ".join(finding["message"].split()))
 
 
