@@ -1381,14 +1381,14 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
 
     def instantiate(stack: Resource, ancestors: tuple[str, ...], deployment: _Deployment) -> None:
         nested: NestedStack = stack.meta["nested_stack"]
-        if deployment.full:
-            return  # said once, where the budget ran out
         if nested.remote:
             warnings.append(ScanWarning(
                 "nested-stack", f"nested stack {stack.address}: template {nested.url} is not a local file and no "
                 "local copy of it was found (by its path or, for `aws cloudformation package` output, its MD5); "
                 "the nested template is not judged", stack.file, nested.line))
             return
+        if deployment.full:
+            return  # said once, where the budget ran out
         real = _real(nested.template)
         where = f"nested stack {stack.address}"
 
