@@ -177,7 +177,27 @@ def workload_roles(arch: Architecture, res: Resource) -> str | None:
     role = role_of(res)
     if role == "data" and res.kind == "s3_bucket" and (res.uid in log_sinks(arch) or res.uid in replication_copies(arch)):
         return None
+    if role == "compute" and res.kind == "lambda_function" and _deployment_helper(arch, res):
+        return None
     return role
+
+
+# What invokes a function only while the stack deploys: a CloudFormation custom resource (its
+# ServiceToken), Terraform's aws_lambda_invocation. Log groups and versions only describe it.
+_DEPLOY_TIME_INVOKERS = ("AWS::CloudFormation::CustomResource", "aws_lambda_invocation")
+_DESCRIBERS = ("AWS::Logs::LogGroup", "aws_cloudwatch_log_group", "AWS::Lambda::Version", "aws_lambda_function_version")
+
+
+def _deployment_helper(arch: Architecture, res: Resource) -> bool:
+    """A function that runs only while its stack deploys: invoked by a custom resource (or an
+    ``aws_lambda_invocation``) and referenced by nothing else that could call it (no event
+    source, alias, permission, API, schedule; no SAM ``Events``). It serves no one afterwards,
+    so it does not make its stack a workload."""
+    if res.raw("Events"):
+        return False
+    sources = arch.sources(res)
+    invoked = [s for s in sources if s.type.startswith("Custom::") or s.type in _DEPLOY_TIME_INVOKERS]
+    return bool(invoked) and all(s in invoked or s.type in _DESCRIBERS for s in sources)
 
 
 def replication_copies(arch: Architecture) -> set[str]:
