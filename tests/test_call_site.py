@@ -382,3 +382,26 @@ def test_a_value_through_a_dynamic_block_is_reported_at_the_input(tmp_path: Path
     assert [(r["file"], r["line"]) for r in finding["related"]] == [
         ("dns/modules/dns/main.tf", line_of(module, 'dynamic "failover_routing_policy"'))]
     assert "module dns input records" in finding["related"][0]["message"]
+
+
+def test_a_collection_given_at_the_call_decides_even_when_defaulted_flags_filter_it(tmp_path: Path) -> None:
+    """``for_each = {for k, v in var.mappings : k => v if var.a && var.b && var.c}``: four
+    settings, but only the collection was written by the caller (the flags keep their
+    defaults), so the finding is reported at that input."""
+    repo = new_repo(tmp_path / "repo")
+    (repo / "mod").mkdir()
+    (repo / "mod" / "main.tf").write_text(
+        'variable "mappings" {\n  type    = any\n  default = {}\n}\n'
+        'variable "a" { default = true }\nvariable "b" { default = true }\nvariable "c" { default = true }\n'
+        'resource "aws_lambda_event_source_mapping" "this" {\n'
+        '  for_each          = { for k, v in var.mappings : k => v if var.a && var.b && var.c }\n'
+        '  function_name     = "fn"\n  event_source_arn  = each.value.arn\n  starting_position = "LATEST"\n}\n')
+    (repo / "root").mkdir()
+    (repo / "root" / "main.tf").write_text(
+        'resource "aws_kinesis_stream" "s" {\n  name        = "s"\n  shard_count = 1\n}\n'
+        'module "lambda" {\n  source = "../mod"\n  mappings = {\n'
+        '    kinesis = { arn = aws_kinesis_stream.s.arn }\n  }\n}\n')
+    _, doc = report(".", "--no-config", "--select", "OP603", cwd=repo)
+    [finding] = doc["findings"]
+    assert (finding["file"], finding["line"]) == ("root/main.tf", 7)
+    assert [(r["file"], r["line"]) for r in finding["related"]] == [("mod/main.tf", 8)]

@@ -299,7 +299,12 @@ class _Instance:
             if origin is not None and origin not in out:
                 out.append(origin)
         # An expression that reads many settings does not have one origin: naming them all is noise.
-        return out if len(out) <= MAX_SOURCES else []
+        # But when only a few of them were given at a module call (the rest left at their
+        # defaults), those are what the caller wrote: they are the origin a finding points at.
+        if len(out) <= MAX_SOURCES:
+            return out
+        given = [o for o in out if any(step.input is not None for step in o.steps())]
+        return given if len(given) <= MAX_SOURCES else []
 
     # -- resources -------------------------------------------------------------------------
 
