@@ -146,18 +146,7 @@ def changed_since(ref: str, paths: list[str]) -> set[str]:
     (``--diff=--all``), it is checked to be a commit before anything else uses it, and every
     name git prints is read as bytes, so a file name that is not UTF-8 is one more changed
     file, not the end of the scan."""
-    if not ref or ref.startswith("-"):
-        raise ScopeError(f"--diff {ref!r}: not a git ref (a branch, tag or commit; it cannot start with '-')")
-    start = str(common_directory(paths))
-    top = os.fsdecode(_git(["rev-parse", "--show-toplevel"], start,
-                           "--diff needs the scanned paths to be in a git repository").rstrip(b"\r\n"))
-    verified = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], top,
-                    f"--diff {ref}: no such commit, branch or tag in {top}", _shallow_hint(top))
-    commit = verified.decode("ascii", "replace").strip()
-    base = _git(["merge-base", "--end-of-options", commit, "HEAD"], top,
-                f"--diff {ref}: " + (_SHALLOW if _is_shallow(top) else f"no merge base between {ref} and HEAD "
-                                     "(their histories are unrelated)"))
-    base_commit = base.decode("ascii", "replace").strip()
+    base_commit, top = merge_base("--diff", ref, paths)
     changed = _git(["diff", "--name-only", "--no-renames", "--no-ext-diff", "-z", "--end-of-options", base_commit, "--"], top, "git diff failed")
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z", "--"], top, "git ls-files failed")
     files: set[str] = set()
@@ -169,6 +158,25 @@ def changed_since(ref: str, paths: list[str]) -> set[str]:
             if name.endswith(_TFVARS):
                 files.update(os.path.realpath(f) for f in _module_files(os.path.dirname(real)))
     return files
+
+
+def merge_base(option: str, ref: str, paths: list[str]) -> tuple[str, str]:
+    """(the merge base of ``ref`` and HEAD, the repository's top directory) for the scanned
+    ``paths``; ``option`` (``--diff``, ``--compare``) names the flag in errors. ``ref`` comes
+    from the command line or a CI variable: it is never taken for an option, and it is checked
+    to be a commit before anything else uses it."""
+    if not ref or ref.startswith("-"):
+        raise ScopeError(f"{option} {ref!r}: not a git ref (a branch, tag or commit; it cannot start with '-')")
+    start = str(common_directory(paths))
+    top = os.fsdecode(_git(["rev-parse", "--show-toplevel"], start,
+                           f"{option} needs the scanned paths to be in a git repository").rstrip(b"\r\n"))
+    verified = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], top,
+                    f"{option} {ref}: no such commit, branch or tag in {top}", _shallow_hint(top))
+    commit = verified.decode("ascii", "replace").strip()
+    base = _git(["merge-base", "--end-of-options", commit, "HEAD"], top,
+                f"{option} {ref}: " + (_SHALLOW if _is_shallow(top) else f"no merge base between {ref} and HEAD "
+                                       "(their histories are unrelated)"))
+    return base.decode("ascii", "replace").strip(), top
 
 
 _SHALLOW = "the history is shallow (a shallow clone), so the merge base is not in it: fetch the whole history " \

@@ -14,7 +14,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 
-from ha_lint.scope import _SHALLOW, ScopeError, _git, _is_shallow, _shallow_hint, common_directory
+from ha_lint import scope
+from ha_lint.scope import ScopeError, _git
 
 MAX_BLOB_BYTES = 64 * 1024 * 1024  # larger than any template ha-lint reads (discovery's limit is lower)
 
@@ -38,18 +39,8 @@ class BaseTree:
 
 def merge_base(ref: str, paths: list[str]) -> tuple[str, str]:
     """(the merge base's commit id, the repository's top directory)."""
-    if not ref or ref.startswith("-"):
-        raise ScopeError(f"--compare {ref!r}: not a git ref (a branch, tag or commit; it cannot start with '-')")
-    start = str(common_directory(paths))
-    top = os.fsdecode(_git(["rev-parse", "--show-toplevel"], start,
-                           "--compare needs the scanned paths to be in a git repository").rstrip(b"\r\n"))
-    verified = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], top,
-                    f"--compare {ref}: no such commit, branch or tag in {top}", _shallow_hint(top))
-    commit = verified.decode("ascii", "replace").strip()
-    base = _git(["merge-base", "--end-of-options", commit, "HEAD"], top,
-                f"--compare {ref}: " + (_SHALLOW if _is_shallow(top) else f"no merge base between {ref} and HEAD "
-                                        "(their histories are unrelated)"))
-    return base.decode("ascii", "replace").strip(), os.path.realpath(top)
+    commit, top = scope.merge_base("--compare", ref, paths)
+    return commit, os.path.realpath(top)
 
 
 def write_tree(commit: str, top: str) -> BaseTree:
