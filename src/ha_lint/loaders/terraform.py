@@ -119,8 +119,8 @@ class _NewLinesInBrackets:
 
     always_accept = ("NL_OR_COMMENT",)  # lexed in every parser state, so that it can be dropped here
 
-    def __init__(self, interpolation: str) -> None:
-        self.opening = {"LPAR": True, "LSQB": True, interpolation: True}  # -> new lines ignored inside
+    def __init__(self) -> None:
+        self.opening = {"LPAR": True, "LSQB": True}  # -> new lines ignored inside (and "${": _parser)
         self.text = ""  # the text being parsed: whether a '{' opens a for expression is read from it
 
     def process(self, stream: Iterator[Any]) -> Iterator[Any]:
@@ -149,11 +149,12 @@ def _parser() -> tuple[Any, _NewLinesInBrackets]:
     import hcl2.parser
     from lark import Lark
 
-    base = hcl2.parser.parser()
-    interpolation = next((t.name for t in base.terminals if t.pattern.value == "${"), "__ANON_0")
-    newlines = _NewLinesInBrackets(interpolation)
-    return Lark.open("hcl2.lark", parser="lalr", cache=str(hcl2.parser.PARSER_FILE), rel_to=hcl2.parser.__file__,
-                     propagate_positions=True, postlex=newlines), newlines
+    newlines = _NewLinesInBrackets()
+    parser = Lark.open("hcl2.lark", parser="lalr", cache=str(hcl2.parser.PARSER_FILE), rel_to=hcl2.parser.__file__,
+                       propagate_positions=True, postlex=newlines)
+    # the grammar's "${" is an anonymous terminal: its name is read from the parser just built
+    newlines.opening[next((t.name for t in parser.terminals if t.pattern.value == "${"), "__ANON_0")] = True
+    return parser, newlines
 
 
 def _unlabel(entry: Any, count: int, block_type: str, labels: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], dict]]:
