@@ -150,8 +150,11 @@ def custom_resource_configures(arch: Architecture, res: Resource) -> bool:
 
 def tags_of(res: Resource) -> dict[str, Any] | Unknown:
     """Resolved tags as {key: value}; a value may be UNKNOWN. UNKNOWN when a key is unknown.
-    Read from the native ``Tags`` / ``tags`` of types the kinds table gives no ``tags`` to."""
+    Read from the native ``Tags`` / ``tags`` of types the kinds table gives no ``tags`` to, and
+    from Terraform's ``tag {key, value}`` blocks (Auto Scaling groups)."""
     value = res.get("tags").value if res.native_path("tags") else res.raw("Tags" if res.source == CLOUDFORMATION else "tags")
+    if value is None and res.source != CLOUDFORMATION:
+        value = res.raw("tag")
     if value is None:
         return {}
     if not is_known(value) or isinstance(value, Ref):
@@ -161,12 +164,13 @@ def tags_of(res: Resource) -> dict[str, Any] | Unknown:
         for key, item in value.items():
             out[str(key)] = item if isinstance(item, (str, int, float, bool)) else UNKNOWN
         return out
-    if isinstance(value, list):  # CloudFormation [{Key, Value}]
+    if isinstance(value, list):  # CloudFormation [{Key, Value}]; Terraform tag blocks [{key, value}]
         for item in value:
-            if not isinstance(item, dict) or not isinstance(item.get("Key"), str):
+            key = item.get("Key", item.get("key")) if isinstance(item, dict) else None
+            if not isinstance(key, str):
                 return UNKNOWN
-            tag_value = item.get("Value")
-            out[item["Key"]] = tag_value if isinstance(tag_value, (str, int, float, bool)) else UNKNOWN
+            tag_value = item.get("Value", item.get("value"))
+            out[key] = tag_value if isinstance(tag_value, (str, int, float, bool)) else UNKNOWN
         return out
     return UNKNOWN
 

@@ -23,7 +23,7 @@ from typing import Any
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
 from ha_lint.queries.az import condition_unknown, count_unknown, property_line, variants
-from ha_lint.queries.backup import Tri
+from ha_lint.queries.backup import Tri, tags_of
 from ha_lint.values import UNKNOWN, Choice, Ref, as_int, as_list, refs_in
 
 
@@ -473,7 +473,8 @@ def fronted(arch: Architecture, asg: Resource) -> str | None:
                     return f"the containers of ECS cluster {cluster.address}"
                 if cluster.type in _EKS_CLUSTER_TYPES:
                     return f"the pods of EKS cluster {cluster.address}"
-    node_tag = next((key for key in _tag_keys(asg) if key.startswith(_EKS_NODE_TAG)), None)
+    tags = tags_of(asg)
+    node_tag = next((key for key in tags if key.startswith(_EKS_NODE_TAG)), None) if tags is not UNKNOWN else None
     if node_tag is not None:
         return f"the pods of EKS cluster {node_tag[len(_EKS_NODE_TAG):] or 'named by its tag'} (tag {node_tag})"
     for eip in arch.in_workload(asg.workload):
@@ -481,19 +482,3 @@ def fronted(arch: Architecture, asg: Resource) -> str | None:
                 and not any(True for _ in arch.in_edges(eip)):
             return f"Elastic IP {eip.address}"
     return None
-
-
-def _tag_keys(asg: Resource) -> list[str]:
-    """The known tag keys of an Auto Scaling group, in each way they are written: CloudFormation
-    ``Tags: [{Key, Value, PropagateAtLaunch}]``, Terraform ``tag {key = ...}`` blocks, the older
-    ``tags = [{key = ...}]`` list, or a ``tags`` map."""
-    keys: list[str] = []
-    for path in ("Tags", "tag", "tags"):
-        value = asg.raw(path)
-        if isinstance(value, dict):
-            keys.extend(k for k in value if isinstance(k, str))
-        for item in value if isinstance(value, list) else ():
-            key = item.get("Key", item.get("key")) if isinstance(item, dict) else None
-            if isinstance(key, str):
-                keys.append(key)
-    return keys
