@@ -56,10 +56,6 @@ class ScanSettings:
 
         return repository_root(self.paths, self.root, self.trusted_dirs)
 
-    def inside_root(self, path: str | os.PathLike[str]) -> bool:
-        """Whether a file or directory that a scanned file refers to may be read."""
-        return self.repository_root().inside_root(path)
-
 
 @dataclass
 class ScanResult:
@@ -448,7 +444,7 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
         from ha_lint.resolve import cloudformation as resolve_cfn
 
         workloads, resources = resolve_cfn.expand_nested_stacks(
-            workloads, resources, lambda path: read_text(path, str(path), settings.max_file_size), settings.region, result.warnings,
+            workloads, resources, read, settings.region, result.warnings,
             bounded=lambda top: _nested_stacks_deadline(top, settings.file_timeout, result.errors),
             boundary=boundary)
     if recipes:
@@ -487,12 +483,9 @@ def _load_cfn(text: str, shown: str, parameters: dict[str, str], region: str | N
     from ha_lint.loaders import cloudformation
     from ha_lint.resolve import cloudformation as resolve_cfn
 
-    template = cloudformation.load(text, shown, importing=_deadline_paused)
-    if not cloudformation.is_template(template):
+    template = cloudformation.load_template(text, shown, importing=_deadline_paused)
+    if template is None:
         return None  # it only looked like one (a test event embedding a template): skipped, as discovery would
-    cloudformation.check_shape(template)
-    if template.template.get("Resources") is None:
-        template.template["Resources"] = {}
     return resolve_cfn.resolve(template, resolve_cfn.CfnSettings(parameters, region, origins or {}))
 
 

@@ -182,8 +182,6 @@ def deploy(specs: list[StackSpec], workloads: list[Workload], resources: list[Re
                 reported.add(shown)
                 errors.append(LoadError(shown, exc.message, exc.line))
             continue
-        if template is None:
-            continue
         values, origins = _stack_parameters(spec, errors)
         settings = resolve_cfn.CfnSettings(values, region or spec.region, origins, stack_name=spec.name,
                                            account=spec.account)
@@ -210,12 +208,9 @@ def deploy(specs: list[StackSpec], workloads: list[Workload], resources: list[Re
 def _load_template(text: str, shown: str) -> Any:
     from ha_lint.loaders import cloudformation
 
-    template = cloudformation.load(text, shown)
-    if not cloudformation.is_template(template):
+    template = cloudformation.load_template(text, shown)
+    if template is None:
         raise LoadFailure("is not a CloudFormation template (no Resources, no AWSTemplateFormatVersion)")
-    cloudformation.check_shape(template)
-    if template.template.get("Resources") is None:
-        template.template["Resources"] = {}
     return template
 
 

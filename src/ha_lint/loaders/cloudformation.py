@@ -62,6 +62,20 @@ def load(text: str, shown: str, importing: Callable[[], ContextManager[Any]] = n
     return tpl
 
 
+def load_template(text: str, shown: str,
+                  importing: Callable[[], ContextManager[Any]] = nullcontext) -> CfnTemplate | None:
+    """``load``, then checked as a template and ready to resolve (``Resources`` always a
+    mapping); None when the file only looked like one (no ``Resources``, no
+    ``AWSTemplateFormatVersion``)."""
+    template = load(text, shown, importing)
+    if not is_template(template):
+        return None
+    check_shape(template)
+    if template.template.get("Resources") is None:
+        template.template["Resources"] = {}
+    return template
+
+
 def _distribute_property_choices(tpl: CfnTemplate) -> None:
     """``Properties: !If [Cond, {A: 1, B: 2}, {A: 3}]`` (valid CloudFormation) becomes
     ``{A: !If [Cond, 1, 3], B: !If [Cond, 2, !Ref AWS::NoValue]}``: the same template, in the
