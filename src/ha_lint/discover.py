@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from ha_lint.model import ScanWarning
-from ha_lint.root import RepositoryRoot
+from ha_lint.root import RepositoryRoot, is_within
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".terraform", "node_modules", ".venv", "venv", "__pycache__",
@@ -161,7 +161,7 @@ def _link_check(boundary: RepositoryRoot | None, given: str) -> Callable[[Path],
 
     def allowed(path: Path) -> bool:
         real = os.path.realpath(path)
-        return boundary.inside_root(real) or real == walked or real.startswith(walked.rstrip(os.sep) + os.sep)
+        return boundary.inside_root(real) or is_within(real, walked)
     return allowed
 
 

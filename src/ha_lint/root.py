@@ -39,7 +39,7 @@ class RepositoryRoot:
     def inside_root(self, path: str | os.PathLike[str]) -> bool:
         """Whether ``path``, with every symbolic link resolved, lies in a root or a trusted directory."""
         real = os.path.realpath(path)
-        return any(_is_within(real, top) for top in (*self.roots, *self.trusted))
+        return any(is_within(real, top) for top in (*self.roots, *self.trusted))
 
     def shown(self) -> str:
         return ", ".join(self.roots)
@@ -51,7 +51,8 @@ class RepositoryRoot:
                                          "(--root DIR, or root: in the configuration, widens the root)", file, line)
 
 
-def _is_within(real: str, top: str) -> bool:
+def is_within(real: str, top: str) -> bool:
+    """Whether the real path ``real`` is ``top`` or below it (a prefix is not a parent)."""
     return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
@@ -64,7 +65,7 @@ def repository_root(paths: Iterable[str], explicit: str | os.PathLike[str] | Non
     for path in paths or ["."]:
         # A path inside a root already found adds nothing (pre-commit names hundreds of files
         # of one repository: one git call, not one per directory).
-        if not any(_is_within(os.path.realpath(path), top) for top in roots):
+        if not any(is_within(os.path.realpath(path), top) for top in roots):
             roots.append(str(root_of(Path(path))))
     return RepositoryRoot(tuple(dict.fromkeys(roots)), tuple(os.path.realpath(d) for d in trusted))
 

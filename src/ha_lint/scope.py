@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ha_lint.discover import SKIP_DIRS
+from ha_lint.root import is_within
 
 _TF = ".tf"
 _TFVARS = (".tfvars", ".tfvars.json")
@@ -120,7 +121,7 @@ class _Callers:
                 for name in filenames:
                     if not name.endswith(_TF) or not Path(dirpath, name).is_file():  # a pipe would block
                         continue
-                    if not os.path.realpath(os.path.join(dirpath, name)).startswith(top.rstrip(os.sep) + os.sep):
+                    if not is_within(os.path.realpath(os.path.join(dirpath, name)), top):
                         continue  # a link out of the project is not read (ha_lint.root)
                     try:
                         text = Path(dirpath, name).read_text(encoding="utf-8", errors="replace")

@@ -128,14 +128,14 @@ def _module_at(path: tuple[str, ...], root: Path, shown: str, modules: dict[tupl
 def _call_directory(parent: TfModule, path: tuple[str, ...], root: Path) -> Path | None:
     """The directory of ``module "<path[-1]>"`` called from ``parent``: ``terraform init``'s
     manifest first (it also knows registry and git sources), else a local source."""
-    from ha_lint.resolve.terraform import _installed_modules, _is_local
+    from ha_lint.resolve.terraform import _installed_modules, is_local_source
 
     installed = _installed_modules(root).get(".".join(path))
     if installed is not None and installed.is_dir():
         return installed
     call = next((b for b in parent.blocks("module") if b.labels == (path[-1],)), None)
     source = call.body.get("source") if call is not None else None
-    if isinstance(source, str) and _is_local(source):
+    if isinstance(source, str) and is_local_source(source):
         return (parent.path / source).resolve()
     return None
 

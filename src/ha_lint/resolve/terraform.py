@@ -89,7 +89,7 @@ def root_modules(modules: dict[Path, TfModule]) -> list[TfModule]:
     for module in modules.values():
         for block in module.blocks("module"):
             source = block.body.get("source")
-            if isinstance(source, str) and _is_local(source):
+            if isinstance(source, str) and is_local_source(source):
                 called.add((module.path / source).resolve())
     return [m for p, m in modules.items() if p.resolve() not in called]
 
@@ -492,10 +492,10 @@ class _Instance:
         source, or a local one inside such code, is outside the repository."""
         source = block.body.get("source")
         source = source if isinstance(source, str) else ""
-        external = self.external or not _is_local(source)
+        external = self.external or not is_local_source(source)
         key = f"{self.key_path}.{name}" if self.key_path else name
         version = self.run_.versions.get(key) or block.body.get("version")
-        return ModuleCall(address, source, version if isinstance(version, str) and not _is_local(source) else "",
+        return ModuleCall(address, source, version if isinstance(version, str) and not is_local_source(source) else "",
                           block.file, block.line, external)
 
     def _input(self, address: str, block: TfBlock, name: str, raw: Any,
@@ -535,7 +535,7 @@ class _Instance:
             return None
         child = self.run_.load_module(path)
         if child is None:
-            why = "the directory does not exist" if _is_local(source) else \
+            why = "the directory does not exist" if is_local_source(source) else \
                 f"the directory `terraform init` recorded for it ({path}) does not exist: run `terraform init` again"
             self._warn_call(block, name, "module-not-found", f"source {source!r} not found: {why}; "
                             "its resources are not checked")
@@ -547,7 +547,7 @@ class _Instance:
     def module_directory(self, name: str, source: str) -> Path | None:
         """Where a module call's source is on disk: a local path (whether it exists or not), the
         directory ``terraform init`` recorded in ``.terraform/modules/modules.json``, or None."""
-        if _is_local(source):
+        if is_local_source(source):
             return (self.module.path / source).resolve()
         key = f"{self.key_path}.{name}" if self.key_path else name
         installed = self.run_.installed.get(key)
@@ -805,7 +805,8 @@ def _suffix(key: Any) -> str:
     return "" if key is None else (f"[{key}]" if isinstance(key, int) else f'["{key}"]')
 
 
-def _is_local(source: str) -> bool:
+def is_local_source(source: str) -> bool:
+    """A module source that is a path relative to the calling module (``./x``, ``../x``, ``.``, ``..``)."""
     return source.startswith(("./", "../")) or source in (".", "..")
 
 

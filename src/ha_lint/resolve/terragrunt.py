@@ -30,10 +30,10 @@ from typing import Any, Callable
 from ha_lint import hclexpr
 from ha_lint.loaders import LoadFailure
 from ha_lint.loaders.terraform import parse
+from ha_lint.resolve.terraform import is_local_source
 from ha_lint.model import ScanWarning
 from ha_lint.values import UNKNOWN
 
-NAME = "terragrunt.hcl"
 _MAX_INCLUDES = 10  # include depth, and read_terragrunt_config depth
 _META = ("__start_line__", "__end_line__")
 
@@ -257,7 +257,7 @@ def _line_of(text: str, name: str, start: int) -> int:
 
 def is_remote(source: str) -> bool:
     """A source Terragrunt downloads (git::, tfr:///, a URL, a registry or host path)."""
-    return not (source.startswith("./") or source.startswith("../") or source.startswith("/") or source == ".")
+    return not (is_local_source(source) or source.startswith("/"))
 
 
 def local_module(unit: Unit) -> Path | None:
