@@ -26,7 +26,7 @@ from ha_lint.baseline import BaselineError
 from ha_lint.config import ConfigError
 from ha_lint.escape import printable
 from ha_lint.loadoptions import (UsageError, add_load_arguments, check_not_empty, check_values, chosen_rules,
-                                 did_you_mean, load_rules, not_read, pairs, scan_settings)
+                                 did_you_mean, load_rules, not_read, scan_settings)
 from ha_lint.scope import ScopeError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -151,7 +151,7 @@ def _main(argv: list[str]) -> int:
 
             _check_paths(args)
             check_values(args)
-            return resilience.run(args, _config, pairs, UsageError)
+            return resilience.run(args, _config, UsageError)
         return _cmd_scan(args)
     except (UsageError, ConfigError, BaselineError, ScopeError) as exc:
         print(f"ha-lint: error: {printable(exc)}", file=sys.stderr)  # it may quote a name or a config value

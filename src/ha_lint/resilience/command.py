@@ -28,17 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...], def
                             "or misses a target that was met")
 
 
-def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
+def run(args: argparse.Namespace, config_of, usage_error) -> int:
+    """The resilience and graph commands; the caller has checked the paths (cli._check_paths)."""
     from ha_lint.escape import printable
     from ha_lint.resilience import render
 
-    for path in args.paths:
-        if not Path(path).exists():
-            raise usage_error(f"path does not exist: {path}")
     if getattr(args, "compare", None) is None and (getattr(args, "base_path", None) or getattr(args, "fail_on_regression", False)):
         raise usage_error("--base-path and --fail-on-regression need --compare REF")
     cfg = config_of(args)
-    settings, rules, assumptions = prepare(args, cfg, pairs, usage_error)
+    settings, rules, assumptions = prepare(args, cfg, usage_error)
     if getattr(args, "compare", None) is not None:
         from ha_lint.resilience import compare
 
@@ -68,7 +66,7 @@ def run(args: argparse.Namespace, config_of, pairs, usage_error) -> int:
     return 1 if result.errors else 0
 
 
-def prepare(args: argparse.Namespace, cfg, pairs, usage_error):
+def prepare(args: argparse.Namespace, cfg, usage_error):
     """(scan settings, rules, assumption table) from the command line and the configuration."""
     from ha_lint import engine, reporters  # noqa: F401
     from ha_lint.resilience.assumptions import AssumptionError, table
