@@ -90,7 +90,7 @@ class RdsInstanceSingleAz(Rule):
                         "Enterprise or Web edition for a standby in another AZ, or accept a single-AZ database "
                         "and test restoring it.",
                         prop="engine", detail=f"multi_az{':' + branch if branch else ''}",
-                        severity="info" if self.effective_severity == self.severity else None,
+                        severity="info",
                     )
                     continue
                 yield self.finding(

@@ -206,7 +206,7 @@ class ElasticacheNoFailover(Rule):
                 f"Replication group {rg.address} cannot fail over: {text}. When the primary's node or AZ fails, "
                 f"{consequence}; run at least one replica per shard with automatic failover and Multi-AZ enabled.",
                 line=property_line(rg, line_prop), detail=",".join(name or "nodes" for name, _, _ in gaps),
-                severity=severity if severity and self.effective_severity == self.severity else None,
+                severity=severity,
             )
         for cluster in arch.of_kind("elasticache_cluster"):
             engine = cluster.get("engine").value
@@ -218,5 +218,5 @@ class ElasticacheNoFailover(Rule):
                 f"Cache cluster {cluster.address} is a single {engine} node: it has no replica to fail over to. "
                 "Use a replication group with a replica in another Availability Zone and automatic failover.",
                 line=property_line(cluster, "num_cache_nodes" if cluster.has("num_cache_nodes") else None),
-                detail="single_node", severity="medium" if self.effective_severity == self.severity else None,
+                detail="single_node", severity="medium",
             )

@@ -56,7 +56,8 @@ class EksNodegroupSingleAz(Rule):
     reference or by name) must be in one AZ: a cluster placement group cannot span AZs. Its
     single-AZ finding is reported at info severity and states the trade-off (low latency
     between nodes for availability) instead of asking for a second AZ. Spread and partition
-    placement groups are no such reason.
+    placement groups are no such reason. A severity set for the rule in the configuration
+    applies to it too.
 
     ## Why it matters
     Pods can only be rescheduled onto nodes that exist. With every node in one AZ, an AZ

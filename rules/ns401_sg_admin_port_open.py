@@ -110,5 +110,5 @@ class SgAdminPortOpen(Rule):
                 f"{when(rule.branch)}. Restrict the source to a known range, or use SSM Session Manager instead "
                 "of open admin ports.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",
-                severity="medium" if internal and self.effective_severity == self.severity else None,
+                severity="medium" if internal else None,
             )

@@ -118,5 +118,5 @@ class SgDatabasePortOpen(Rule):
                 "Allow the application tier's security group (or a narrow private range) instead of "
                 f"{'every network routed into the VPC' if internal else 'the whole internet'}.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",
-                severity="medium" if internal and self.effective_severity == self.severity else None,
+                severity="medium" if internal else None,
             )

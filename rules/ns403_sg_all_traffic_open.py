@@ -99,7 +99,7 @@ class SgAllTrafficOpen(Rule):
                 f"{when(rule.branch)}: {exposure}. Open only the ports the service answers on, "
                 "to the sources that need them.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",
-                severity=severity if severity and self.effective_severity == self.severity else None,
+                severity=severity,
             )
 
 

@@ -47,11 +47,16 @@ class Rule:
 
     def finding(self, res: Resource, message: str, prop: str | None = None, detail: str | None = None,
                 line: int | None = None, severity: str | None = None) -> Finding:
-        """A finding on ``res``, at the line of neutral property ``prop`` when it is written."""
+        """A finding on ``res``, at the line of neutral property ``prop`` when it is written.
+        ``severity``: this finding's own, where the rule grades a case up or down (an internal
+        load balancer, an edition that cannot be Multi-AZ); a severity the user configured for
+        the rule wins over it."""
         if line is None:
             line = res.line_of(prop) if prop else res.line
+        if not severity or self.effective_severity != self.severity:
+            severity = self.effective_severity
         return Finding(
-            rule_id=self.id, rule_name=self.name, severity=severity or self.effective_severity,
+            rule_id=self.id, rule_name=self.name, severity=severity,
             message=message, file=res.file, line=line, resource=res.address,
             resource_type=res.type, detail=detail if detail is not None else (prop or ""),
             root=res.workload if res.meta.get("calls") else "",  # a child module's resource: per root
