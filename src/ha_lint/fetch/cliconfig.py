@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ha_lint.discover import FileRefused, read_regular_file
+
 _MAX_CONFIG_BYTES = 1024 * 1024
 
 
@@ -55,8 +57,10 @@ def _read_text(path: Path, config: CliConfig) -> str | None:
         if not path.is_file():
             config.problems.append(f"Terraform CLI configuration {path}: not a file")
             return None
-        with open(path, "rb") as handle:
-            return handle.read(_MAX_CONFIG_BYTES).decode("utf-8")
+        return read_regular_file(path, _MAX_CONFIG_BYTES).decode("utf-8")  # never a prefix of a larger file
+    except FileRefused as exc:
+        config.problems.append(f"Terraform CLI configuration {path} {exc.reason}")
+        return None
     except (OSError, UnicodeDecodeError) as exc:
         config.problems.append(f"Terraform CLI configuration {path}: cannot be read ({getattr(exc, 'strerror', None) or exc})")
         return None
