@@ -7,6 +7,7 @@ class DbBackupsDisabled(Rule):
     id = "BK201"
     name = "db-backups-disabled"
     severity = "high"
+    since = "0.1.0"
     summary = "Database with automated backups switched off (retention 0): nothing to restore from."
     tags = ("backup", "rpo", "rds")
     docs = """

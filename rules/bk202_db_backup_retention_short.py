@@ -7,6 +7,7 @@ class DbBackupRetentionShort(Rule):
     id = "BK202"
     name = "db-backup-retention-short"
     severity = "low"
+    since = "0.1.0"
     summary = "Database backups kept for less than the configured minimum (default 7 days)."
     tags = ("backup", "rpo", "rds")
     docs = """

@@ -7,6 +7,7 @@ class DbDeletionProtectionOff(Rule):
     id = "BK203"
     name = "db-deletion-protection-off"
     severity = "low"
+    since = "0.1.0"
     summary = "Database without deletion protection: one API call or stack change deletes it."
     tags = ("backup", "rpo", "rds")
     docs = """

@@ -9,6 +9,7 @@ class DatastoreDeletedWithoutSnapshot(Rule):
     id = "BK204"
     name = "datastore-deleted-without-snapshot"
     severity = "medium"
+    since = "0.1.0"
     summary = "A stack delete, replacement or destroy removes a data store and keeps no copy of it."
     tags = ("backup", "rpo")
     docs = """

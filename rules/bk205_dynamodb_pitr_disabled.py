@@ -25,6 +25,7 @@ class DynamodbPitrDisabled(Rule):
     id = "BK205"
     name = "dynamodb-pitr-disabled"
     severity = "medium"
+    since = "0.1.0"
     summary = "DynamoDB table without point-in-time recovery: no restore to a moment before a bad write."
     tags = ("backup", "rpo", "dynamodb")
     docs = """

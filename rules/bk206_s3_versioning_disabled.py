@@ -7,6 +7,7 @@ class S3VersioningDisabled(Rule):
     id = "BK206"
     name = "s3-versioning-disabled"
     severity = "low"
+    since = "0.1.0"
     summary = "S3 bucket without versioning: an overwrite or delete destroys the only copy of an object."
     tags = ("backup", "rpo", "s3")
     docs = """

@@ -7,6 +7,7 @@ class CacheSnapshotsDisabled(Rule):
     id = "BK207"
     name = "cache-snapshots-disabled"
     severity = "low"
+    since = "0.1.0"
     summary = "Redis/Valkey ElastiCache without automatic snapshots: a failed cluster comes back empty."
     tags = ("backup", "rpo", "elasticache")
     docs = """

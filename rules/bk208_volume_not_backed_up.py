@@ -6,6 +6,7 @@ class VolumeNotBackedUp(Rule):
     id = "BK208"
     name = "volume-not-backed-up"
     severity = "medium"
+    since = "0.1.0"
     summary = "EBS volume or EFS file system covered by no backup mechanism in the scanned set."
     tags = ("backup", "rpo", "ebs", "efs")
     docs = """

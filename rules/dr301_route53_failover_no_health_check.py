@@ -7,6 +7,7 @@ class Route53FailoverNoHealthCheck(Rule):
     id = "DR301"
     name = "route53-failover-no-health-check"
     severity = "high"
+    since = "0.1.0"
     summary = "PRIMARY Route 53 failover record with no health check: Route 53 never fails over."
     tags = ("dr", "rto", "route53")
     docs = """

@@ -7,6 +7,7 @@ class Route53FailoverUnpaired(Rule):
     id = "DR302"
     name = "route53-failover-unpaired"
     severity = "high"
+    since = "0.1.0"
     summary = "Route 53 failover record with no partner: a PRIMARY with no SECONDARY, or the reverse."
     tags = ("dr", "rto", "route53")
     docs = """

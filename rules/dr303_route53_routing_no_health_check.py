@@ -7,6 +7,7 @@ class Route53RoutingNoHealthCheck(Rule):
     id = "DR303"
     name = "route53-routing-no-health-check"
     severity = "low"
+    since = "0.1.0"
     summary = "Weighted, latency, geo or multivalue Route 53 record with no health check: traffic keeps reaching a dead endpoint."
     tags = ("dr", "rto", "route53")
     docs = """

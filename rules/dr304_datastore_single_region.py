@@ -10,6 +10,7 @@ class DatastoreSingleRegion(Rule):
     id = "DR304"
     name = "datastore-single-region"
     severity = "medium"
+    since = "0.1.0"
     summary = "With a pilot-light or stronger DR target, a data store has no live copy in another Region."
     tags = ("dr", "rpo", "multi-region")
     docs = """

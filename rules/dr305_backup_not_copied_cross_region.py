@@ -6,6 +6,7 @@ class BackupNotCopiedCrossRegion(Rule):
     id = "DR305"
     name = "backup-not-copied-cross-region"
     severity = "medium"
+    since = "0.1.0"
     summary = "AWS Backup plan rule that copies no backup to a vault in another Region."
     tags = ("dr", "rpo", "backup")
     docs = """

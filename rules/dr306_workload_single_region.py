@@ -6,6 +6,7 @@ class WorkloadSingleRegion(Rule):
     id = "DR306"
     name = "workload-single-region"
     severity = "info"
+    since = "0.1.0"
     summary = "Workload with no multi-Region failover path; names the DR strategy it implements."
     tags = ("dr", "rto", "multi-region")
     docs = """

@@ -8,6 +8,7 @@ class RecoveryObjectivesUnmet(Rule):
     id = "DR307"
     name = "recovery-objectives-unmet"
     severity = "high"
+    since = "0.1.0"
     summary = "Declared RTO/RPO/DR strategy targets that the detected recovery posture cannot meet."
     tags = ("dr", "rto", "rpo")
     docs = """

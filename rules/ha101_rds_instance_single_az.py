@@ -12,6 +12,7 @@ class RdsInstanceSingleAz(Rule):
     id = "HA101"
     name = "rds-instance-single-az"
     severity = "high"
+    since = "0.1.0"
     summary = "RDS DB instance without Multi-AZ: one Availability Zone outage takes the database down."
     tags = ("availability", "rds")
     docs = """

@@ -7,6 +7,7 @@ class AuroraClusterSingleInstance(Rule):
     id = "HA102"
     name = "aurora-cluster-single-instance"
     severity = "high"
+    since = "0.1.0"
     summary = "Aurora cluster with fewer than two instances, or all of them pinned to one AZ: no reader to fail over to."
     tags = ("availability", "aurora", "rds")
     docs = """

@@ -7,6 +7,7 @@ class SubnetGroupSingleAz(Rule):
     id = "HA103"
     name = "subnet-group-single-az"
     severity = "high"
+    since = "0.1.0"
     summary = "DB or cache subnet group whose subnets are all in one Availability Zone: no AZ to fail over to."
     tags = ("availability", "rds", "elasticache")
     docs = """

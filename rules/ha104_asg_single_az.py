@@ -8,6 +8,7 @@ class AsgSingleAz(Rule):
     id = "HA104"
     name = "asg-single-az"
     severity = "high"
+    since = "0.1.0"
     summary = "Auto Scaling group placed in one Availability Zone: an AZ outage takes every instance down."
     tags = ("availability", "autoscaling")
     docs = """

@@ -14,6 +14,7 @@ class AsgSingleInstance(Rule):
     id = "HA105"
     name = "asg-single-instance"
     severity = "medium"
+    since = "0.1.0"
     summary = "Auto Scaling group that runs at most one instance, or one behind a load balancer: a single point of failure."
     tags = ("availability", "autoscaling")
     docs = """

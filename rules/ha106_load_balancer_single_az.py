@@ -7,6 +7,7 @@ class LoadBalancerSingleAz(Rule):
     id = "HA106"
     name = "load-balancer-single-az"
     severity = "high"
+    since = "0.1.0"
     summary = "Load balancer enabled in one Availability Zone: the entry point fails with that AZ."
     tags = ("availability", "elb")
     docs = """

@@ -8,6 +8,7 @@ class NatGatewaySingleAz(Rule):
     id = "HA107"
     name = "nat-gateway-single-az"
     severity = "medium"
+    since = "0.1.0"
     summary = "Private subnets in several AZs send internet traffic through NAT gateways in one AZ: that AZ cuts egress for all."
     tags = ("availability", "vpc", "nat")
     docs = """

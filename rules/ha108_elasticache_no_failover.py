@@ -92,6 +92,7 @@ class ElasticacheNoFailover(Rule):
     id = "HA108"
     name = "elasticache-no-failover"
     severity = "high"
+    since = "0.1.0"
     summary = "Redis/Valkey without automatic failover, Multi-AZ or a replica per shard: a node or AZ failure loses the cache."
     tags = ("availability", "elasticache")
     docs = """

@@ -7,6 +7,7 @@ class EfsOneZone(Rule):
     id = "HA109"
     name = "efs-one-zone"
     severity = "medium"
+    since = "0.1.0"
     summary = "EFS file system stored in one AZ (One Zone), or reachable through mount targets in one AZ only."
     tags = ("availability", "efs")
     docs = """

@@ -6,6 +6,7 @@ class StandaloneEc2Entrypoint(Rule):
     id = "HA110"
     name = "standalone-ec2-entrypoint"
     severity = "medium"
+    since = "0.1.0"
     summary = "A single EC2 instance receives traffic directly (Elastic IP, DNS record, sole target): a single point of failure."
     tags = ("availability", "ec2")
     docs = """

@@ -12,6 +12,7 @@ class EcsServiceSingleTask(Rule):
     id = "HA111"
     name = "ecs-service-single-task"
     severity = "medium"
+    since = "0.1.0"
     summary = "ECS service that keeps one task running, or places its tasks in subnets of one AZ."
     tags = ("availability", "ecs")
     docs = """

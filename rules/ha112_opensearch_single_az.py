@@ -7,6 +7,7 @@ class OpensearchSingleAz(Rule):
     id = "HA112"
     name = "opensearch-single-az"
     severity = "medium"
+    since = "0.1.0"
     summary = "OpenSearch/Elasticsearch domain without zone awareness, or with a single data node."
     tags = ("availability", "opensearch")
     docs = """

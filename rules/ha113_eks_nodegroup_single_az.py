@@ -39,6 +39,7 @@ class EksNodegroupSingleAz(Rule):
     id = "HA113"
     name = "eks-nodegroup-single-az"
     severity = "medium"
+    since = "0.1.0"
     summary = "EKS managed node group in subnets of one AZ, or allowed to shrink below two nodes."
     tags = ("availability", "eks")
     docs = """

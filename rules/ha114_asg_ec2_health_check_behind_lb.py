@@ -14,6 +14,7 @@ class AsgEc2HealthCheckBehindLb(Rule):
     id = "HA114"
     name = "asg-ec2-health-check-behind-lb"
     severity = "medium"
+    since = "0.1.0"
     summary = "Auto Scaling group behind a load balancer that uses EC2 health checks: instances failing the LB check are never replaced."
     tags = ("availability", "autoscaling", "elb")
     docs = """

@@ -7,6 +7,7 @@ class LambdaVpcSingleAz(Rule):
     id = "HA115"
     name = "lambda-vpc-single-az"
     severity = "low"
+    since = "0.1.0"
     summary = "Lambda function attached to a VPC through subnets of one Availability Zone."
     tags = ("availability", "lambda")
     docs = """

@@ -8,6 +8,7 @@ class SgAdminPortOpen(Rule):
     id = "NS401"
     name = "sg-admin-port-open"
     severity = "high"
+    since = "0.1.0"
     summary = "Security group admits SSH (22) or RDP (3389) from the whole internet."
     tags = ("security", "network", "security-group")
     docs = """

@@ -8,6 +8,7 @@ class SgDatabasePortOpen(Rule):
     id = "NS402"
     name = "sg-database-port-open"
     severity = "high"
+    since = "0.1.0"
     summary = "Security group admits a database or cache port from the whole internet."
     tags = ("security", "network", "security-group")
     docs = """

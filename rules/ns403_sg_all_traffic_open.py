@@ -9,6 +9,7 @@ class SgAllTrafficOpen(Rule):
     id = "NS403"
     name = "sg-all-traffic-open"
     severity = "high"
+    since = "0.1.0"
     summary = "Security group admits all protocols or all ports from the whole internet."
     tags = ("security", "network", "security-group")
     states = ("NS401", "NS402")  # the admin and database ports of its entry are named here

@@ -13,6 +13,7 @@ class SgCidrInsteadOfSgReference(Rule):
     id = "NS404"
     name = "sg-cidr-instead-of-sg-reference"
     severity = "low"
+    since = "0.1.0"
     summary = "A datastore's security group opens its port to a whole private range instead of the clients' security group."
     tags = ("security", "network", "security-group")
     docs = """

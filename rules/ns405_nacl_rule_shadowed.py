@@ -7,6 +7,7 @@ class NaclRuleShadowed(Rule):
     id = "NS405"
     name = "nacl-rule-shadowed"
     severity = "medium"
+    since = "0.1.0"
     summary = "A NACL entry can never match: lower-numbered entries of the same direction cover all its traffic."
     tags = ("security", "network", "nacl")
     docs = """

@@ -6,6 +6,7 @@ class NaclNoEphemeralReturn(Rule):
     id = "NS406"
     name = "nacl-no-ephemeral-return"
     severity = "medium"
+    since = "0.1.0"
     summary = "A NACL allows traffic to a service port but not the return traffic on ephemeral ports 1024-65535."
     tags = ("security", "network", "nacl", "availability")
     docs = """

@@ -6,6 +6,7 @@ class NaclAllowAll(Rule):
     id = "NS407"
     name = "nacl-allow-all"
     severity = "low"
+    since = "0.1.0"
     summary = "A custom NACL whose first entries allow all traffic from 0.0.0.0/0 in both directions filters nothing."
     tags = ("security", "network", "nacl")
     docs = """

@@ -10,6 +10,7 @@ class DbPubliclyAccessible(Rule):
     id = "NS408"
     name = "db-publicly-accessible"
     severity = "high"
+    since = "0.1.0"
     summary = "RDS instance or cluster, Redshift cluster or DMS replication instance publicly accessible (set, or by the API's default)."
     tags = ("security", "network", "rds", "redshift", "dms")
     docs = """

@@ -8,6 +8,7 @@ class DatastoreReachableFromInternet(Rule):
     id = "NS409"
     name = "datastore-reachable-from-internet"
     severity = "high"
+    since = "0.1.0"
     summary = "A database has a public address, a route to an internet gateway, and a security group open to the world on its port."
     tags = ("security", "network", "graph")
     docs = """

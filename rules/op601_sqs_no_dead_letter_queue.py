@@ -7,6 +7,7 @@ class SqsNoDeadLetterQueue(Rule):
     id = "OP601"
     name = "sqs-no-dead-letter-queue"
     severity = "medium"
+    since = "0.1.0"
     summary = "SQS queue without a redrive policy: a message that always fails is retried until it expires."
     tags = ("operations", "async", "sqs")
     docs = """

@@ -7,6 +7,7 @@ class LambdaAsyncNoFailureDestination(Rule):
     id = "OP602"
     name = "lambda-async-no-failure-destination"
     severity = "medium"
+    since = "0.1.0"
     summary = "Lambda function invoked asynchronously with no dead-letter queue and no on-failure destination."
     tags = ("operations", "async", "lambda")
     docs = """

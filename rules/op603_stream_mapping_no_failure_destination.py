@@ -7,6 +7,7 @@ class StreamMappingNoFailureDestination(Rule):
     id = "OP603"
     name = "stream-mapping-no-failure-destination"
     severity = "medium"
+    since = "0.1.0"
     summary = "Lambda event source mapping from Kinesis or DynamoDB Streams without an on-failure destination."
     tags = ("operations", "async", "lambda", "streams")
     docs = """

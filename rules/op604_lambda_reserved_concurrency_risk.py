@@ -15,6 +15,7 @@ class LambdaReservedConcurrencyRisk(Rule):
     id = "OP604"
     name = "lambda-reserved-concurrency-risk"
     severity = "high"
+    since = "0.1.0"
     summary = "Lambda reserved concurrency of 0 (always throttled), or reservations above what the account allows."
     tags = ("operations", "lambda", "capacity")
     docs = """

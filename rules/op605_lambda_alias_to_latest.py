@@ -6,6 +6,7 @@ class LambdaAliasToLatest(Rule):
     id = "OP605"
     name = "lambda-alias-to-latest"
     severity = "low"
+    since = "0.1.0"
     summary = "Lambda alias pointing at $LATEST instead of a published version."
     tags = ("operations", "lambda", "deployment")
     docs = """

@@ -6,6 +6,7 @@ class LambdaNoLogPermission(Rule):
     id = "OP606"
     name = "lambda-no-log-permission"
     severity = "low"
+    since = "0.1.0"
     summary = "Lambda function whose execution role cannot write CloudWatch Logs."
     tags = ("operations", "lambda", "logging", "iam")
     docs = """

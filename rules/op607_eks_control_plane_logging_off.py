@@ -6,6 +6,7 @@ class EksControlPlaneLoggingOff(Rule):
     id = "OP607"
     name = "eks-control-plane-logging-off"
     severity = "low"
+    since = "0.1.0"
     summary = "EKS cluster with no control plane log types enabled."
     tags = ("operations", "eks", "logging")
     docs = """

@@ -34,6 +34,7 @@ class EcsContainerNoLogging(Rule):
     id = "OP608"
     name = "ecs-container-no-logging"
     severity = "low"
+    since = "0.1.0"
     summary = "ECS task definition container with no log configuration."
     tags = ("operations", "ecs", "logging")
     docs = """

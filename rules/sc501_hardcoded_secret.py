@@ -219,6 +219,7 @@ class HardcodedSecret(Rule):
     id = "SC501"
     name = "hardcoded-secret"
     severity = "high"
+    since = "0.1.0"
     summary = ("A password, token or key written into the template (by name, by its form, or in EC2 user data) "
                "instead of coming from Secrets Manager or SSM.")
     tags = ("security", "secrets")

@@ -35,6 +35,7 @@ class CloudtrailSingleRegion(Rule):
     id = "SC502"
     name = "cloudtrail-single-region"
     severity = "medium"
+    since = "0.1.0"
     summary = "CloudTrail trail that records one Region only, or leaves out global service events."
     tags = ("security", "audit", "cloudtrail")
     docs = """

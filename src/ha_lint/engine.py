@@ -33,6 +33,11 @@ class Rule:
     # References (Well-Architected, equivalent IDs in other tools).
     docs: ClassVar[str] = ""
     tags: ClassVar[tuple[str, ...]] = ()
+    # The ha-lint version the rule first shipped in ("" for a rule pack that does not say).
+    since: ClassVar[str] = ""
+    # A preview rule runs only with --preview or ``preview: true`` in the configuration: a
+    # new rule can ship, and be tried, before it fails anyone's build.
+    preview: ClassVar[bool] = False
     # Rules whose finding on the same place (file, line, resource, detail) this rule's finding
     # states in full: when both are reported, only this one is (see ``merge_stated``).
     states: ClassVar[tuple[str, ...]] = ()

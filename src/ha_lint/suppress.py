@@ -47,6 +47,7 @@ class SuppressionWithoutReason(Rule):
     id = "HL001"
     name = "suppression-without-reason"
     severity = "low"
+    since = "0.1.0"
     summary = "A suppression that does not say why the finding is accepted."
     tags = ("suppression",)
     docs = """
@@ -89,6 +90,7 @@ class SuppressionUnknownRule(Rule):
     id = "HL002"
     name = "suppression-unknown-rule"
     severity = "low"
+    since = "0.1.0"
     summary = "A suppression naming a rule that does not exist, or a `ha-lint:` comment that is not a suppression."
     tags = ("suppression",)
     docs = """
@@ -128,6 +130,7 @@ class SuppressionUnused(Rule):
     id = "HL003"
     name = "suppression-unused"
     severity = "low"
+    since = "0.1.0"
     summary = "A suppression that matches no finding: the problem is gone or the suppression is misplaced."
     tags = ("suppression",)
     docs = """
