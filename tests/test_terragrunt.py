@@ -149,3 +149,18 @@ def test_terragrunt_cache_copies_are_not_scanned(tmp_path: Path) -> None:
     result = _scan(tmp_path)
     assert [(Path(f.file).relative_to(tmp_path).as_posix(), f.line) for f in result.findings] == [("live/db/terragrunt.hcl", 6)]
     assert result.files == 2
+
+
+def test_boilerplate_templates_are_noted_not_load_errors(tmp_path: Path) -> None:
+    """A .boilerplate folder (Terragrunt scaffolding) holds Go templates of configuration."""
+    template = 'terraform {\n  source = "{{ .sourceUrl }}"\n}\n\ninputs = {\n  {{ range .requiredVariables }}\n' \
+               '  {{ .Name }} = {{ .DefaultValuePlaceholder }}\n  {{ end }}\n}\n'
+    _write(tmp_path, {"modules/db/main.tf": MODULE.replace("default = true", "default = false"),
+                      "modules/db/.boilerplate/terragrunt.hcl": template,
+                      "modules/db/.boilerplate/main.tf": 'resource "aws_db_instance" "{{ .Name }}" {}\n'})
+    result = _scan(tmp_path)
+    assert result.errors == [] and result.files == 1
+    [note] = [w for w in result.warnings if w.code == "template-skipped"]
+    assert Path(note.file).relative_to(tmp_path).as_posix() == "modules/db/.boilerplate"
+    named = _scan(tmp_path / "modules/db/.boilerplate/terragrunt.hcl")  # named on the command line: the same
+    assert named.errors == [] and [w.code for w in named.warnings] == ["template-skipped"]

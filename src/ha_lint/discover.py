@@ -37,6 +37,9 @@ SKIP_DIRS = frozenset({
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 TF_SUFFIXES = (".tf", ".tf.json")  # a module's files: native syntax, and JSON syntax (CDK for Terraform's cdk.tf.json)
 TERRAGRUNT_FILE = "terragrunt.hcl"  # a Terragrunt unit (or a parent only included: resolve.terragrunt decides)
+# Boilerplate's template folders (``terragrunt scaffold`` and catalogs): Go templates that
+# write configuration (``{{ .Name }} = ...``), not configuration; noted, never parsed.
+TEMPLATE_DIR = ".boilerplate"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 CFN = "cloudformation"
@@ -79,6 +82,9 @@ def discover(paths: list[str], exclude: list[str] | None = None, max_bytes: int 
     exclude = exclude or []
     for given in paths:
         root = Path(given)
+        if TEMPLATE_DIR in Path(os.path.abspath(given)).parts:
+            found.warnings.append(_template_note(given))
+            continue
         if not root.is_dir():  # a file, or something that is not one (a pipe, a broken link): say so
             _consider(root, given, found, seen, exclude, max_bytes, explicit=True)
             continue
@@ -91,11 +97,19 @@ def discover(paths: list[str], exclude: list[str] | None = None, max_bytes: int 
         allowed = _link_check(boundary, given)
         for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not _excluded(_join(given, dirpath, root, d), exclude))
+            if TEMPLATE_DIR in dirnames:
+                dirnames.remove(TEMPLATE_DIR)
+                found.warnings.append(_template_note(_join(given, dirpath, root, TEMPLATE_DIR)))
             for name in sorted(filenames):
                 full = Path(dirpath) / name
                 _consider(full, _join(given, dirpath, root, name), found, seen, exclude, max_bytes, explicit=False,
                           allowed=allowed, boundary=boundary)
     return found
+
+
+def _template_note(shown: str) -> ScanWarning:
+    return ScanWarning("template-skipped", "Boilerplate templates (Go templates that scaffolding turns into "
+                       "configuration), not configuration; not scanned", shown)
 
 
 def _join(given: str, dirpath: str, root: Path, name: str) -> str:
