@@ -95,6 +95,22 @@ def test_select_ignore_severity_fail_on_exclude_and_cli_precedence(project: Path
     assert doc["findings"] == []
 
 
+def test_fail_on_critical_stands_for_high(project: Path) -> None:
+    """As on the command line (--fail-on critical): other tools' top level is ha-lint's highest."""
+    (project / ".ha-lint.yml").write_text("select: [HA101]\nexclude: [legacy]\nfail-on: critical\n")
+    assert load(project / ".ha-lint.yml").fail_on == "high"
+    code, doc = report(".", cwd=project)
+    assert [f["severity"] for f in doc["findings"]] == ["high"] and code == 1  # a high finding fails
+    (project / ".ha-lint.yml").write_text("select: [HA101]\nexclude: [legacy]\nfail-on: critical\n"
+                                          "severity: {HA101: medium}\n")
+    code, doc = report(".", cwd=project)
+    assert [f["severity"] for f in doc["findings"]] == ["medium"] and code == 0  # below high: passes
+    (project / "pyproject.toml").write_text('[tool.ha-lint]\nselect = ["HA101"]\nexclude = ["legacy"]\n'
+                                            'fail-on = "critical"\n')
+    (project / ".ha-lint.yml").unlink()
+    assert report(".", cwd=project)[0] == 1
+
+
 def test_per_path_ignores_need_a_reason_and_are_counted(project: Path) -> None:
     (project / ".ha-lint.yml").write_text(
         "select: [HA101, NS401]\n"

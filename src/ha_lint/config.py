@@ -234,8 +234,10 @@ def _set_exclude(config: Config, key: str, value: Any, text: str) -> None:
 
 
 def _set_fail_on(config: Config, key: str, value: Any, text: str) -> None:
+    if value == "critical":  # other tools' top level, as on the command line: ha-lint's highest
+        value = "high"
     if value not in FAIL_ON:
-        raise config.error(key, f"expected one of {', '.join(FAIL_ON)}, got {value!r}")
+        raise config.error(key, f"expected one of {', '.join(FAIL_ON)} (critical stands for high), got {value!r}")
     config.fail_on = value
 
 
