@@ -124,7 +124,7 @@ def test_rules_takes_a_prefix_and_json() -> None:
     data = json.loads(run("rules", "HA", "--format", "json").stdout)
     assert [r["id"] for r in data] == sorted(r["id"] for r in data) and all(r["id"].startswith("HA") for r in data)
     ha101 = next(r for r in data if r["id"] == "HA101")
-    assert set(ha101) == {"id", "name", "severity", "summary", "equivalents", "url"}
+    assert set(ha101) == {"id", "name", "severity", "summary", "equivalents", "url", "since", "preview"}
     assert ha101["name"] == "rds-instance-single-az" and ha101["severity"] == "high"
     assert ha101["equivalents"][0] == "CKV_AWS_157"
     everything = json.loads(run("rules", "--format", "json").stdout)

@@ -22,6 +22,18 @@ class ShowOptions(Rule):
     name = "show-options"
     severity = "info"
     summary = "Reports the rule options it was given."
+    docs = """
+    ## What it does
+    Reports the rule options.
+    ## Why it matters
+    A test sees what reached the rules.
+    ## Example
+    Any template.
+    ## Use instead
+    Nothing to fix.
+    ## References
+    None.
+    """
 
     def check(self, arch):
         o = arch.options

@@ -142,7 +142,7 @@ def test_markdown_summary(repo: Path) -> None:
     assert "| high | medium | low | info | suppressed | baselined | files not loaded |" in text
     assert "| 3 | 0 | 0 | 0 | 1 | 0 | 1 |" in text
     row = next(line for line in text.splitlines() if "OrdersDb" in line and "HA101" in line)
-    assert "[HA101](https://" in row and "rules/ha101_rds_instance_single_az.py)" in row
+    assert "[HA101](https://github.com/ha-lint/ha-lint/blob/v0.1.0/docs/rules/HA101.md)" in row  # its page at the tag
     assert "[`stacks/orders.yaml:10`](https://github.com/acme/infra/blob/abc123/stacks/orders.yaml#L10)" in row
     assert "### Files that could not be loaded" in text
 

@@ -7,7 +7,9 @@ error (directories that hold no template, without ``--allow-empty``, are one); 1
 interrupted. No traceback ever reaches the user.
 
 ``rules --format json`` is a stable list of ``{"id", "name", "severity", "summary",
-"equivalents" (other tools' IDs the rule's docs name), "url"}``.
+"equivalents" (other tools' IDs the rule's docs name), "url" (the rule's page at this
+version's tag), "since" (the version it first shipped in, "" when a plugin does not say),
+"preview" (true: runs only with ``--preview``)}``.
 """
 
 from __future__ import annotations
@@ -71,10 +73,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     rules = sub.add_parser("rules", help="list the rules: ID, name, severity, summary")
     rules.add_argument("prefix", nargs="?", metavar="PREFIX", help="only these: an ID prefix (HA, NS4), an ID or a name")
     rules.add_argument("-f", "--format", choices=("text", "json"), default="text",
-                       help="json: [{id, name, severity, summary, equivalents, url}] (default: text)")
+                       help="json: [{id, name, severity, summary, equivalents, url, since, preview}] (default: text)")
+    rules.add_argument("--rules-dir", action="append", default=[], metavar="DIR", help="also list the rules in DIR")
     explain = sub.add_parser("explain", help="print a rule's documentation (by ID, name, or another tool's "
                              "equivalent ID: CKV_AWS_157)")
     explain.add_argument("rule", metavar="ID|NAME")
+    explain.add_argument("--rules-dir", action="append", default=[], metavar="DIR", help="also the rules in DIR")
     from ha_lint.resilience import command as resilience
 
     commands = {"scan": scan, "init": init, "rules": rules, "explain": explain}
@@ -141,9 +145,9 @@ def _main(argv: list[str]) -> int:
         return int(exc.code or 0)
     try:
         if args.command == "rules":
-            return _cmd_rules(args.prefix, args.format)
+            return _cmd_rules(args.prefix, args.format, args.rules_dir)
         if args.command == "explain":
-            return _cmd_explain(args.rule)
+            return _cmd_explain(args.rule, args.rules_dir)
         if args.command == "init":
             return _cmd_init(args.file, args.force)
         if args.command in ("resilience", "graph"):
@@ -176,11 +180,11 @@ def _check_paths(args: argparse.Namespace) -> None:
             raise UsageError(f"path does not exist: {path}{hint}")
 
 
-def _cmd_rules(prefix: str | None, fmt: str) -> int:
+def _cmd_rules(prefix: str | None, fmt: str, rules_dirs: list[str]) -> int:
     from ha_lint import engine, equivalents
     from ha_lint.reporters import rule_url
 
-    rules = load_rules([])
+    rules = load_rules(rules_dirs)
     if prefix:
         chosen = engine.select(rules, [prefix], None)
         if not chosen:
@@ -189,19 +193,21 @@ def _cmd_rules(prefix: str | None, fmt: str) -> int:
         rules = chosen
     if fmt == "json":
         data = [{"id": r.id, "name": r.name, "severity": r.severity, "summary": r.summary,
-                 "equivalents": equivalents.of(r), "url": rule_url(r)} for r in rules]
+                 "equivalents": equivalents.of(r), "url": rule_url(r), "since": r.since, "preview": r.preview}
+                for r in rules]
         print(json.dumps(data, indent=2))
         return EXIT_CLEAN
     for rule in rules:
-        print(f"{rule.id}  {rule.name:<40} {rule.severity:<7} {rule.summary}")
+        preview = "(preview) " if rule.preview else ""
+        print(f"{rule.id}  {rule.name:<40} {rule.severity:<7} {rule.since or '-':<6} {preview}{rule.summary}")
     return EXIT_CLEAN
 
 
-def _cmd_explain(key: str) -> int:
+def _cmd_explain(key: str, rules_dirs: list[str]) -> int:
     from ha_lint import equivalents
     from ha_lint.engine import find_rule
 
-    rules = load_rules([])
+    rules = load_rules(rules_dirs)
     rule = find_rule(rules, key)
     if rule is not None:
         print(rule.full_docs())

@@ -64,6 +64,7 @@ class Config:
     assumptions: dict[str, Any] = field(default_factory=dict)  # resilience assumption-table overrides
     stacks: list[Any] = field(default_factory=list)  # stacks.StackSpec: how templates are deployed (``stacks:``)
     download_modules: bool | None = None  # download-modules: fetch remote Terraform module sources
+    preview: bool | None = None  # preview: also run the rules in preview (like --preview)
     root: str | None = None  # root: the repository root for references, relative to the file's directory
 
     @property
@@ -401,6 +402,12 @@ def _set_download_modules(config: Config, key: str, value: Any, text: str) -> No
     config.download_modules = value
 
 
+def _set_preview(config: Config, key: str, value: Any, text: str) -> None:
+    if not isinstance(value, bool):
+        raise config.error(key, f"expected true or false, got {_kind(value)}")
+    config.preview = value
+
+
 def _set_stacks(config: Config, key: str, value: Any, text: str) -> None:
     from ha_lint.stacks import StackConfigError, parse_config
 
@@ -423,6 +430,7 @@ _KEYS: dict[str, Callable[[Config, str, Any, str], None]] = {
     "baseline": _set_baseline,
     "stacks": _set_stacks,
     "download-modules": _set_download_modules,
+    "preview": _set_preview,
     "root": _set_root,
 }
 
@@ -477,6 +485,10 @@ options:
 # Fetch Terraform module sources (registry, git, archives) as `terraform init` would, into
 # the cache (like --download-modules). Off by default: without it ha-lint never uses the network.
 # download-modules: true
+
+# Also run the rules in preview (`ha-lint rules` marks them), like --preview. Preview rules
+# are new: they may still change before they become stable.
+# preview: true
 
 # Findings recorded here are not reported again (`--write-baseline FILE` writes one).
 # baseline: .ha-lint-baseline.json

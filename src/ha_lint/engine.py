@@ -12,12 +12,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
+import re
 import sys
 import textwrap
 from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar, Iterable, Iterator
 
+from ha_lint import ruledocs
 from ha_lint.graph import Architecture
 from ha_lint.model import SEVERITIES, Finding, Resource, Workload
 
@@ -74,6 +76,10 @@ class Rule:
     @classmethod
     def full_docs(cls) -> str:
         head = f"{cls.id} {cls.name} ({cls.severity})\n\n{cls.summary}\n"
+        lifecycle = [f"Since {cls.since}."] if cls.since else []
+        if cls.preview:
+            lifecycle.append("Preview: runs only with --preview (or preview: true in the configuration file).")
+        head += "\n" + " ".join(lifecycle) + "\n" if lifecycle else ""
         return head + ("\n" + textwrap.dedent(cls.docs).strip() + "\n" if cls.docs else "")
 
 
@@ -139,18 +145,59 @@ def directory_rules(directory: str) -> list[type[Rule]]:
     return found
 
 
-def all_rules(rules_dirs: Iterable[str] = (), plugins: bool = True) -> list[type[Rule]]:
-    rules = builtin_rules() + (plugin_rules() if plugins else [])
-    for directory in rules_dirs:
-        rules.extend(directory_rules(directory))
+def all_rules(rules_dirs: Iterable[str] = (), plugins: bool = True,
+              reserved: Iterable[type[Rule]] = ()) -> list[type[Rule]]:
+    """The built-in pack, the entry-point plugins and the ``--rules-dir`` rules. A rule from
+    outside the pack is checked as it loads (``pack_problems``); ``reserved``: other rules
+    of ha-lint's own (the suppression checks) whose IDs a plugin must not take either."""
+    builtin = builtin_rules()
+    outside = (plugin_rules() if plugins else []) + [r for d in rules_dirs for r in directory_rules(d)]
+    own = {rule.id: rule for rule in [*builtin, *reserved]}
+    own_names = {rule.name: rule for rule in own.values()}
+    for rule in outside:
+        problems = pack_problems(rule)
+        clash = own.get(rule.id) or own_names.get(rule.name)
+        if clash is not None and clash is not rule:
+            problems.insert(0, f"clashes with ha-lint's own rule {clash.id} {clash.name}: choose another ID and name")
+        if problems:
+            raise RuleError(f"{origin(rule)}: rule {rule.id or rule.__name__}: {'; '.join(problems)}")
     seen: dict[str, type[Rule]] = {}
-    for rule in rules:
-        if rule.id in seen and seen[rule.id] is not rule:
-            raise RuleError(f"two rules share the ID {rule.id}: {seen[rule.id].__module__} and {rule.__module__}")
+    for rule in builtin + outside:
+        if rule.id in seen and seen[rule.id] is not rule:  # two packs, or two files of one
+            raise RuleError(f"two rules share the ID {rule.id}: {origin(seen[rule.id])} and {origin(rule)}")
         if rule.severity not in SEVERITIES:
-            raise RuleError(f"rule {rule.id}: severity {rule.severity!r} is not one of {', '.join(SEVERITIES)}")
+            raise RuleError(f"{origin(rule)}: rule {rule.id}: severity {rule.severity!r} is not one of "
+                            f"{', '.join(SEVERITIES)}")
         seen[rule.id] = rule
     return sorted(seen.values(), key=lambda r: r.id)
+
+
+def pack_problems(rule: type[Rule]) -> list[str]:
+    """What keeps a rule from a rule pack from loading: the same shape as a built-in rule's
+    (ID, kebab-case name, one-line summary, the docs sections ``explain`` and the rule pages
+    show, lifecycle fields of the right type)."""
+    problems = []
+    if not ruledocs.ID_PATTERN.fullmatch(rule.id):
+        problems.append(f"ID {rule.id!r} is not two or three capital letters and three digits (ACM101)")
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", rule.name or ""):
+        problems.append(f"name {rule.name!r} is not kebab-case words (rds-instance-single-az)")
+    if not rule.summary or "\n" in rule.summary.strip():
+        problems.append("summary must be one line")
+    missing = ruledocs.missing_sections(rule)
+    if missing:
+        problems.append("docs lack the section" + ("s " if len(missing) > 1 else " ")
+                        + ", ".join(f"'## {title}'" for title in missing))
+    if not isinstance(rule.since, str):
+        problems.append(f"since must be a version string, got {rule.since!r}")
+    if not isinstance(rule.preview, bool):
+        problems.append(f"preview must be true or false, got {rule.preview!r}")
+    return problems
+
+
+def origin(rule: type[Rule]) -> str:
+    """Where a rule was loaded from: its file, else its module."""
+    module = sys.modules.get(rule.__module__)
+    return getattr(module, "__file__", None) or rule.__module__
 
 
 def find_rule(rules: Iterable[type[Rule]], key: str) -> type[Rule] | None:

@@ -25,6 +25,8 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
     sel.add_argument("--select", action="append", metavar="RULES", help="only these rules: IDs, ID prefixes (HA, NS4) or names, comma-separated")
     sel.add_argument("--ignore", action="append", metavar="RULES", help="skip these rules (same forms as --select)")
     sel.add_argument("--rules-dir", action="append", default=[], metavar="DIR", help="also load rules from *.py files in DIR")
+    sel.add_argument("--preview", action="store_true",
+                     help="also run the rules in preview (new rules that may still change; `ha-lint rules` marks them)")
     files = parser.add_argument_group("files")
     files.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching GLOB (repeatable)")
     files.add_argument("--allow-empty", action="store_true",
@@ -119,7 +121,7 @@ def load_rules(rules_dirs: list[str]) -> list:
     from ha_lint.suppress import META_RULES
 
     try:
-        return sorted(all_rules(rules_dirs) + list(META_RULES), key=lambda rule: rule.id)
+        return sorted(all_rules(rules_dirs, reserved=META_RULES) + list(META_RULES), key=lambda rule: rule.id)
     except RuleError as exc:
         raise UsageError(str(exc)) from None
 
@@ -149,12 +151,24 @@ def chosen_rules(args: argparse.Namespace, cfg) -> ChosenRules:
         hints = "".join(did_you_mean(s, known) for s in unknown[:1])
         raise UsageError(f"no rule matches {', '.join(map(repr, unknown))}{hints}: `ha-lint rules` lists them")
     ignore = cfg.ignore + cli_ignore
+    runnable = classes if getattr(args, "preview", False) or cfg.preview else \
+        _without_preview(classes, split(args.select) + (cfg.select or []))
     severity = {names.resolve(key): level for key, level in cfg.severity.items()}
-    chosen = [cls(severity.get(cls.id)) for cls in engine.select(classes, select, ignore)]
+    chosen = [cls(severity.get(cls.id)) for cls in engine.select(runnable, select, ignore)]
     rules = [rule for rule in chosen if not isinstance(rule, suppress.META_RULES)]
     # The suppression checks stay on under --select (a typo must not hide); --ignore turns them off.
     meta = {cls.id: cls(severity.get(cls.id)) for cls in suppress.META_RULES if not engine.matches(cls, ignore)}
     return ChosenRules(rules, meta, names, classes)
+
+
+def _without_preview(classes: list, selectors: list[str]) -> list:
+    """The rules that run without --preview; a preview rule named by its ID or name is a
+    usage error rather than a rule that silently does not run."""
+    named = [c for c in classes if c.preview and any(s.upper() == c.id or s.lower() == c.name for s in selectors)]
+    if named:
+        raise UsageError(f"{', '.join(c.id for c in named)} {'is a preview rule' if len(named) == 1 else 'are preview rules'}: "
+                         "add --preview (or preview: true in the configuration file) to run it")
+    return [c for c in classes if not c.preview]
 
 
 def scan_settings(args: argparse.Namespace, cfg, paths: list[str]):

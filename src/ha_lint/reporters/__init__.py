@@ -9,18 +9,16 @@ project root that file paths are made relative to), ``files`` (the files reporte
 from __future__ import annotations
 
 import importlib
-import textwrap
 from typing import Any, Callable
 
+from ha_lint import PROJECT_URL, ruledocs
 from ha_lint.scan import ScanResult
 
 Reporter = Callable[[ScanResult, dict], str]
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "concise")
 
-# Where each built-in rule's documentation lives: its source file holds the docs sections.
-PROJECT_URL = "https://github.com/ha-lint/ha-lint"
-_SOURCE_URL = PROJECT_URL + "/blob/main/{path}"
+__all__ = ["FORMATS", "PROJECT_URL", "docs_section", "get", "rule_url", "rules_by_id"]
 
 
 def get(name: str) -> Reporter:
@@ -30,25 +28,20 @@ def get(name: str) -> Reporter:
 
 
 def rule_url(rule: Any) -> str | None:
-    """The page documenting a rule: ``help_uri`` on the rule, else a built-in rule's source."""
+    """The page documenting a rule: ``help_uri`` on the rule (a plugin's own), else a built-in
+    rule's generated page at this version's tag (docs/rules/<ID>.md), else None."""
     explicit = getattr(rule, "help_uri", None)
     if explicit:
         return str(explicit)
     module = rule.__module__ if isinstance(rule, type) else type(rule).__module__
-    if module.startswith("ha_lint.rules."):  # the pack lives in top-level rules/
-        return _SOURCE_URL.format(path=f"rules/{module.rsplit('.', 1)[1]}.py")
-    if module.startswith("ha_lint."):
-        return _SOURCE_URL.format(path="src/" + module.replace(".", "/") + ".py")
+    if module.startswith("ha_lint."):  # the pack (ha_lint.rules) and the suppression checks
+        return ruledocs.page_url(rule.id)
     return None
 
 
 def docs_section(rule: Any, title: str) -> str:
     """One ``## title`` section of a rule's markdown docs, without its heading."""
-    docs = textwrap.dedent(getattr(rule, "docs", "") or "")
-    marker = f"## {title}"
-    if marker not in docs:
-        return ""
-    return docs.split(marker, 1)[1].split("\n## ", 1)[0].strip()
+    return ruledocs.section(rule, title)
 
 
 def rules_by_id(options: dict) -> dict[str, Any]:

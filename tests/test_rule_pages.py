@@ -1,0 +1,92 @@
+"""The rule pages (docs/rules.md, docs/rules/<ID>.md) are generated from the rules' own docs,
+committed current, and what SARIF helpUri and the markdown report link to, at the tag of the
+version that ran."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from conftest import FIXTURES, ROOT
+from ha_lint import PROJECT_URL, __version__, ruledocs
+from ha_lint.engine import builtin_rules
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("gen_rule_docs", ROOT / "scripts" / "gen_rule_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GENERATOR = _generator()
+
+
+def test_the_committed_rule_pages_are_current() -> None:
+    changed, orphans = GENERATOR.stale_files(ROOT)
+    assert not changed and not orphans, (
+        f"stale rule pages {sorted(changed)} {[str(o) for o in orphans]}: run `python scripts/gen_rule_docs.py`")
+
+
+def test_every_rule_has_a_page_with_its_explain_text_and_an_index_entry() -> None:
+    index = (ROOT / ruledocs.INDEX_PATH).read_text(encoding="utf-8")
+    for rule in GENERATOR.documented_rules():
+        page = (ROOT / ruledocs.PAGES_DIR / f"{rule.id}.md").read_text(encoding="utf-8")
+        assert page.startswith(f"# {rule.id} {rule.name}\n\n{rule.summary}\n")
+        assert ruledocs.text(rule) in page  # the sections `ha-lint explain` prints, word for word
+        assert f"| {rule.severity} | {ruledocs.family(rule.id)} | {rule.since} | stable |" in page
+        assert f"| [{rule.id}](rules/{rule.id}.md) | `{rule.name}` | {rule.severity} |" in index
+
+
+def test_the_generator_writes_changed_pages_and_removes_pages_of_retired_rules(tmp_path: Path) -> None:
+    assert GENERATOR.main(["--repository", str(tmp_path)]) == 0
+    assert (tmp_path / "docs" / "rules" / "HA101.md").read_text() == (ROOT / "docs" / "rules" / "HA101.md").read_text()
+    (tmp_path / "docs" / "rules" / "HA999.md").write_text("retired")
+    (tmp_path / "docs" / "rules" / "HA101.md").write_text("edited by hand")
+    assert GENERATOR.main(["--repository", str(tmp_path), "--check"]) == 1
+    assert GENERATOR.main(["--repository", str(tmp_path)]) == 0
+    assert not (tmp_path / "docs" / "rules" / "HA999.md").exists()
+    assert GENERATOR.main(["--repository", str(tmp_path), "--check"]) == 0
+
+
+def test_a_preview_rule_page_says_so() -> None:
+    class Trial(builtin_rules()[0]):
+        id, preview, since = "HA199", True, "0.2.0"
+
+    page = ruledocs.page(Trial)
+    assert "| 0.2.0 | preview |" in page and "runs only with `--preview`" in page
+    assert "`db-backups-disabled` (preview)" in ruledocs.index([Trial])
+
+
+def test_page_links_point_at_the_version_tag_and_the_project_metadata_agrees() -> None:
+    assert ruledocs.page_url("HA101") == f"https://github.com/ha-lint/ha-lint/blob/v{__version__}/docs/rules/HA101.md"
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]
+    assert urls["Homepage"] == PROJECT_URL
+    assert urls["Documentation"].startswith(PROJECT_URL + "/")
+
+
+def test_readme_links_the_rule_index() -> None:
+    assert "(docs/rules.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _scan(*args: str) -> str:
+    run = subprocess.run([sys.executable, "-m", "ha_lint", str(FIXTURES / "HA101" / "cfn_bad.yaml"), "--select",
+                          "HA101", "--no-cache", "--no-config", *args], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stderr
+    return run.stdout
+
+
+def test_sarif_help_uri_and_markdown_links_are_the_rule_pages_at_the_tag() -> None:
+    page = f"{PROJECT_URL}/blob/v{__version__}/docs/rules/HA101.md"
+    sarif = json.loads(_scan("--format", "sarif"))
+    descriptors = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert descriptors["HA101"]["helpUri"] == page
+    assert all(d["helpUri"] == ruledocs.page_url(i) for i, d in descriptors.items())
+    assert all((ROOT / ruledocs.PAGES_DIR / f"{i}.md").is_file() for i in descriptors)  # a link to a real page
+    markdown = _scan("--format", "markdown")
+    assert f"[HA101]({page})" in markdown
+    assert "/blob/main/" not in markdown and "/blob/main/" not in json.dumps(sarif)
