@@ -1,5 +1,5 @@
 """Shared by the tests of the team features (config, suppressions, baseline, reporters,
-pre-commit, the GitHub Action): run the real CLI, make real git repositories."""
+pre-commit, the GitHub Action): run the CLI, make real git repositories."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, CliRun, run_cli
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "ha-lint tests", "GIT_AUTHOR_EMAIL": "tests@example.com",
@@ -46,11 +46,17 @@ Resources:
 GOOD_TEMPLATE = TEMPLATE.split("  BastionSg:")[0].replace("MultiAZ: false", "MultiAZ: true")
 
 
-def ha_lint(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The CLI as users run it, without the cache (tests rewrite files in place)."""
-    return subprocess.run([sys.executable, "-m", "ha_lint", *args, *(["--no-cache"] if _scans(args) else [])],
-                          capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={**os.environ, **(env or {})})
+def ha_lint(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliRun:
+    """The CLI as users run it, in this process (conftest.run_cli), without the cache (tests
+    rewrite files in place)."""
+    return run_cli(*args, *(["--no-cache"] if _scans(args) else []), cwd=cwd, env=env)
+
+
+def ha_lint_process(*args: str, cwd: Path | None = None,
+                    env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI as a real process (``python -m ha_lint``), for what only a process shows."""
+    return subprocess.run([sys.executable, "-m", "ha_lint", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300, env={**os.environ, **(env or {})})
 
 
 def _scans(args: tuple[str, ...]) -> bool:

@@ -3,29 +3,11 @@ read from real CloudFormation and Terraform templates."""
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
+from conftest import architecture_of as _arch, resource_at as _res
 from ha_lint.graph import Architecture
 from ha_lint.queries.az import (AzSpan, Place, Zone, azs_spanned, cluster_members, count_unknown, property_line,
                                 resource_zone, subnet_zone, variants, zone_of)
-from ha_lint.scan import ScanSettings, scan
 from ha_lint.values import UNKNOWN, AzToken, Choice, Ref
-
-
-def _arch(tmp_path: Path, text: str, name: str = "template.yaml") -> Architecture:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    result = scan(ScanSettings(paths=[str(path.parent if name.endswith(".tf") else path)]), [])
-    assert result.errors == []
-    assert result.architecture is not None
-    return result.architecture
-
-
-def _res(arch: Architecture, address: str):
-    (found,) = [r for r in arch.resources if r.address == address]
-    return found
 
 
 def _only_span(arch: Architecture, address: str) -> AzSpan:

@@ -5,29 +5,13 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from ha_lint.graph import Architecture
+from conftest import architecture_of as _arch, resource_at as _res
 from ha_lint.queries.events import (async_invokers, dead_letter_queues, failure_gaps, functions_named,
                                     missing_branches, redrive_gaps, stream_mappings)
-from ha_lint.scan import ScanSettings, scan
 from ha_lint.values import Ref
 
 FN = ("{Type: AWS::Lambda::Function, Properties: {Runtime: python3.12, Handler: app.handler, "
       "Role: 'arn:aws:iam::123456789012:role/app', Code: {ZipFile: pass}}}")
-
-
-def _arch(tmp_path: Path, text: str, name: str = "template.yaml") -> Architecture:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    result = scan(ScanSettings(paths=[str(path.parent if name.endswith(".tf") else path)]), [])
-    assert result.errors == []
-    assert result.architecture is not None
-    return result.architecture
-
-
-def _res(arch: Architecture, address: str):
-    (found,) = [r for r in arch.resources if r.address == address]
-    return found
 
 
 def test_every_kind_of_async_trigger_is_found(tmp_path: Path) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import ipaddress
 import textwrap
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import architecture_of as _arch
 from ha_lint.graph import Architecture
 from ha_lint.model import CLOUDFORMATION, Resource
 from ha_lint.queries.nacl import (CLIENT_EPHEMERAL, Acl, Box, NaclEntry, _entry, acls_of, address_interval,
@@ -170,16 +170,6 @@ def test_evaluation_refuses_to_answer_around_unknown_entries():
 
 
 # -- entries read from real templates -------------------------------------------------------------
-
-
-def _arch(tmp_path: Path, text: str, name: str = "template.yaml") -> Architecture:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    result = scan(ScanSettings(paths=[str(path.parent if name.endswith(".tf") else path)]), [])
-    assert result.errors == []
-    assert result.architecture is not None
-    return result.architecture
 
 
 def test_cloudformation_entries_group_by_acl_and_resolve_vpc_cidrs(tmp_path):

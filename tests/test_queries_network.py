@@ -3,31 +3,12 @@ read from real CloudFormation and Terraform templates."""
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
-from ha_lint.graph import Architecture
+from conftest import architecture_of as _arch, resource_at as _res
 from ha_lint.queries.az import Zone
 from ha_lint.queries.network import (IPV6_DEFAULT, default_route, is_public_subnet, is_regional_nat_gateway,
                                      nat_gateway_of, nat_gateway_subnet, nat_gateway_zone, route_tables_of,
                                      routes_to_internet_gateway)
-from ha_lint.scan import ScanSettings, scan
 from ha_lint.values import UNKNOWN
-
-
-def _arch(tmp_path: Path, text: str, name: str = "template.yaml") -> Architecture:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    result = scan(ScanSettings(paths=[str(path.parent if name.endswith(".tf") else path)]), [])
-    assert result.errors == []
-    assert result.architecture is not None
-    return result.architecture
-
-
-def _res(arch: Architecture, address: str):
-    (found,) = [r for r in arch.resources if r.address == address]
-    return found
 
 
 CFN = """\

@@ -3,24 +3,11 @@ publicly-accessible defaults of each API and tool, and the IPv4-only path."""
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 import pytest
 
+from conftest import architecture_of as _arch
 from ha_lint.graph import Architecture
 from ha_lint.queries.reach import exposures, public_flags
-from ha_lint.scan import ScanSettings, scan
-
-
-def _arch(tmp_path: Path, text: str, name: str = "template.yaml") -> Architecture:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    result = scan(ScanSettings(paths=[str(path.parent if name.endswith(".tf") else path)]), [])
-    assert result.errors == []
-    assert result.architecture is not None
-    return result.architecture
 
 
 def _flags(arch: Architecture) -> dict[str, list[tuple[str | None, int]]]:

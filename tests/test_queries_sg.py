@@ -12,29 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import architecture_of as _arch, resource_at as _res
 from ha_lint.graph import Architecture, Options
 from ha_lint.queries.sg import (DATABASE_PORTS, cidr_covers, database_ports, database_protocols, describe_world,
                                 guarding_groups, ingress_rules_of, is_world, range_covers, rules_of,
                                 whole_private_range, world_rules_on_port)
 from ha_lint.scan import ScanSettings, scan
-
-
-def _arch(tmp_path: Path, text: str, name: str = "template.yaml", options: Options | None = None) -> Architecture:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    settings = ScanSettings(paths=[str(path.parent if name.endswith(".tf") else path)])
-    if options is not None:
-        settings.options = options
-    result = scan(settings, [])
-    assert result.errors == []
-    assert result.architecture is not None
-    return result.architecture
-
-
-def _res(arch: Architecture, address: str):
-    (found,) = [r for r in arch.resources if r.address == address]
-    return found
 
 
 # -- "covers" against brute force --------------------------------------------------------------
