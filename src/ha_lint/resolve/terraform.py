@@ -121,6 +121,30 @@ def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
     return workload, run.out, list(dict.fromkeys(run.warnings))
 
 
+def root_outputs(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
+                 tfvars: dict[str, Any]) -> dict[str, Any]:
+    """The values of a root module's ``output`` blocks as its configuration decides them (a
+    Terragrunt dependency's outputs). What exists only after apply (a resource's id, a
+    reference to one) is unknown: the values leave this root, where no reference resolves."""
+    workload = Workload(root.directory, TERRAFORM, root.directory, {})
+    run = _Run(workload, settings, load_module, _installed_modules(root.path))
+    inputs = {name: _Input(value=value, origin=origin) for name, (value, origin) in tfvars.items()}
+    instance = _Instance(run, root, "", "", inputs, None, (str(root.path.resolve()),), 0)
+    return {name: _outside_root(_plain(instance.output(name)[0])) for name in instance.output_blocks}
+
+
+def _outside_root(value: Any) -> Any:
+    if isinstance(value, Ref):
+        return UNKNOWN
+    if isinstance(value, list):
+        return [_outside_root(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _outside_root(v) for k, v in value.items()}
+    if isinstance(value, Choice):
+        return Choice(tuple((label, _outside_root(v)) for label, v in value.branches))
+    return value
+
+
 @dataclass
 class _Input:
     """A variable's value given from outside the module: known now (tfvars) or on demand
