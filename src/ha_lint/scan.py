@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from ha_lint import callsite
+from ha_lint import callsite, trace
 from ha_lint import discover as disc
 from ha_lint.engine import Rule, run
 from ha_lint.graph import Architecture, Options
@@ -950,6 +950,7 @@ def scan(settings: ScanSettings, rules: list[Rule]) -> ScanResult:
         else:  # (findings a rule gave before it crashed are replaced by _isolate_failure's)
             found.setdefault(rule.id, []).append(outcome)
     result.findings.extend(f for findings in found.values() for f in findings)
+    result.findings = trace.attach(result.findings, resources)  # how each judged value was decided
     result.findings = callsite.place(result.findings, resources)  # a module's finding, at its call
     # A template nested twice can give one finding twice, word for word: report it once.
     result.findings = list(dict.fromkeys(result.findings))

@@ -49,7 +49,7 @@ from ha_lint.loaders.cloudformation import CfnTemplate
 from ha_lint.model import CLOUDFORMATION, LoadError, Resource, ScanWarning, Workload
 from ha_lint.resolve import chain, show
 from ha_lint.root import RepositoryRoot
-from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref, Unknown, is_known
+from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref, Unknown, is_known, same_known_value
 
 _NO_VALUE = object()  # AWS::NoValue: the property is removed
 _SUB_VAR = re.compile(r"\$\{(?!!)([^}]+)\}")
@@ -451,9 +451,12 @@ class _Context:
             cond = self.condition(arg[0])
             if cond is UNKNOWN:
                 return []  # a Choice: its branch labels say which condition
+            taken, other = (arg[1], arg[2]) if cond else (arg[2], arg[1])
+            if same_known_value(self.value(taken, depth + 1), self.value(other, depth + 1)):
+                return self.explain(taken, depth + 1)  # the same either way: the condition decides nothing
             return (self.condition_origins(arg[0], set()) + [Origin(
                 f"condition {arg[0]} is {str(cond).lower()}", self.tpl.file, self.tpl.lines.get(f"Conditions.{arg[0]}"))]
-                + self.explain(arg[1] if cond else arg[2], depth + 1))
+                + self.explain(taken, depth + 1))
         if fn == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:
             found = self.find_in_map(arg, depth)
             keys = [o for k in arg[:3] for o in self.explain(k, depth + 1)]
