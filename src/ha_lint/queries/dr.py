@@ -182,22 +182,28 @@ def workload_roles(arch: Architecture, res: Resource) -> str | None:
     return role
 
 
-# What invokes a function only while the stack deploys: a CloudFormation custom resource (its
-# ServiceToken), Terraform's aws_lambda_invocation. Log groups and versions only describe it.
-_DEPLOY_TIME_INVOKERS = ("AWS::CloudFormation::CustomResource", "aws_lambda_invocation")
+# What invokes a function only while stacks deploy: a CloudFormation custom resource (its
+# ServiceToken), a CloudFormation macro (its FunctionName: run when a template using the
+# transform is processed), Terraform's aws_lambda_invocation. Log groups and versions only
+# describe it.
+_DEPLOY_TIME_INVOKERS = ("AWS::CloudFormation::CustomResource", "AWS::CloudFormation::Macro", "aws_lambda_invocation")
 _DESCRIBERS = ("AWS::Logs::LogGroup", "aws_cloudwatch_log_group", "AWS::Lambda::Version", "aws_lambda_function_version")
 
 
-def _deployment_helper(arch: Architecture, res: Resource) -> bool:
-    """A function that runs only while its stack deploys: invoked by a custom resource (or an
-    ``aws_lambda_invocation``) and referenced by nothing else that could call it (no event
-    source, alias, permission, API, schedule; no SAM ``Events``). It serves no one afterwards,
-    so it does not make its stack a workload."""
-    if res.raw("Events"):
+def _deployment_helper(arch: Architecture, res: Resource, seen: frozenset[str] = frozenset()) -> bool:
+    """A function that runs only while stacks deploy: invoked by a custom resource, a macro
+    (or an ``aws_lambda_invocation``) and referenced by nothing else that could call it (no
+    event source, alias, permission, API, schedule; no SAM ``Events``). It serves no one
+    afterwards, so it does not make its stack a workload. A function that only such helpers
+    know of (a macro's function holds its ARN to emit custom resources that call it) is one
+    too: nothing else in the templates can reach it."""
+    if res.raw("Events") or res.uid in seen:
         return False
     sources = arch.sources(res)
     invoked = [s for s in sources if s.type.startswith("Custom::") or s.type in _DEPLOY_TIME_INVOKERS]
-    return bool(invoked) and all(s in invoked or s.type in _DESCRIBERS for s in sources)
+    helpers = [s for s in sources if s not in invoked and s.kind == "lambda_function"
+               and _deployment_helper(arch, s, seen | {res.uid})]
+    return bool(invoked or helpers) and all(s in invoked or s in helpers or s.type in _DESCRIBERS for s in sources)
 
 
 def replication_copies(arch: Architecture) -> set[str]:

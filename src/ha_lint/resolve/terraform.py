@@ -951,6 +951,15 @@ def _with_blocks(existing: Any, blocks: Any) -> Any:
     return existing if blocks is UNKNOWN else existing + blocks
 
 
+_UNKNOWN_INSIDE = "\0unknown\0"  # what json.dumps writes for an unknown part, replaced after
+
+
+def _shown_inside(value: Any) -> Any:
+    if value is UNKNOWN:
+        return _UNKNOWN_INSIDE
+    return value.address if isinstance(value, (_Handle, Ref)) else str(value)
+
+
 def show(value: Any, limit: int = 40) -> str:
     """A value as Terraform would write it (a long collection as ``{...}``)."""
     if value is UNKNOWN:
@@ -960,9 +969,11 @@ def show(value: Any, limit: int = 40) -> str:
     if isinstance(value, (_Handle, Ref)):
         return value.address
     try:
-        text = json.dumps(value, default=lambda v: v.address if isinstance(v, (_Handle, Ref)) else str(v))
+        text = json.dumps(value, default=_shown_inside)
     except (TypeError, ValueError):
         text = repr(value)
+    # An unknown part is shown as Terraform's plan shows it, not as the marker's name.
+    text = text.replace(json.dumps(_UNKNOWN_INSIDE), "(known after apply)")
     if len(text) <= limit:
         return text
     return "{...}" if isinstance(value, dict) else "[...]" if isinstance(value, list) else text[:limit - 3] + "..."
