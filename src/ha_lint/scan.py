@@ -499,7 +499,9 @@ def _load_plan(text: str, shown: str, region: str | None) -> tuple[Workload, lis
 def _place_plan(job: _Job, resources: list[Resource], settings: ScanSettings, result: ScanResult,
                 planned_roots: set[Path]) -> list[Resource]:
     """A plan's resources at their ``resource`` blocks in the configuration it was made from
-    (``resolve.plansource``); that root module's directory is added to ``planned_roots``."""
+    (``resolve.plansource``), a child module's with the calls and origins of that configuration
+    resolved (a finding an input decides is reported at the input); that root module's directory
+    is added to ``planned_roots``."""
     from ha_lint.loaders import terraform as tf
     from ha_lint.resolve import plansource
 
@@ -517,8 +519,32 @@ def _place_plan(job: _Job, resources: list[Resource], settings: ScanSettings, re
             except LoadFailure:
                 continue  # reported where the file is scanned; its resources stay at the plan's line
         return module
+    def configured(directory: Path, shown: str) -> list[Resource]:
+        """The configuration's resources resolved as a scan of it would (only for where values were written)."""
+        from ha_lint.resolve import terraform as resolve_tf
+        from ha_lint.root import repository_root
+
+        root = load(directory, shown)
+        if root is None or not any(b.labels for b in root.blocks("module")):
+            return []
+        # The directory --plan-source names is read as a scanned path is.
+        boundary = repository_root([*settings.paths, str(directory)], settings.root, settings.trusted_dirs)
+        tf_settings = resolve_tf.TfSettings(settings.variables, [Path(p) for p in settings.var_files], settings.region,
+                                            boundary=boundary)
+
+        def load_module(path: Path) -> tf.TfModule | None:
+            return load(path, os.path.normpath(os.path.join(shown, os.path.relpath(path, directory.resolve()))))
+
+        def parse_tfvars(path: Path) -> dict[str, Any] | None:
+            try:  # (the plan's values decide: a tfvars file that does not load only costs origins)
+                return tf.load_tfvars(read_text(path, str(path), settings.max_file_size), str(path))
+            except LoadFailure:
+                return None
+        return resolve_tf.resolve(root, tf_settings, load_module, resolve_tf.read_tfvars(root, tf_settings, parse_tfvars))[1]
     try:
         placed, warnings = plansource.locate(resources, job.shown, source, load)
+        if source is not None:
+            placed = plansource.at_call_sites(placed, configured(*source))
     except Exception as exc:  # a bug of ours: the findings stay at the plan file, never the scan
         result.warnings.append(ScanWarning("plan-source-mismatch", internal_error(exc), job.shown, 1))
         return resources
