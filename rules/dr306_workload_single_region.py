@@ -20,7 +20,7 @@ class WorkloadSingleRegion(Rule):
     strategy the workload implements (none, backup and restore, pilot light, warm standby,
     multi-site active/active) and the evidence for it, and points at the template (or the
     root module's `main.tf`).
-    Decisions: a workload is something that serves or stores. An S3 bucket that only
+    A workload is something that serves or stores. An S3 bucket that only
     receives logs, trails or configuration snapshots is not a data store: one a CloudTrail
     trail, an AWS Config delivery channel, server access logging, load balancer or
     CloudFront access logs, VPC flow logs or WAF logging write to (by reference, or by a

@@ -17,6 +17,7 @@ data in which three kinds of leaf stand for what plain data cannot say:
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -73,9 +74,35 @@ class AzToken:
     region: str
     index: int
     kind: str = field(default="name", compare=False)  # "name" | "id"
+    # The list it was taken from, as written in its language (``!GetAZs ''``,
+    # ``data.aws_availability_zones.available.names``): how a message names it.
+    source: str = field(default="", compare=False)
 
     def __str__(self) -> str:
-        return f"GetAZs({self.region or 'region'})[{self.index}]"
+        """The expression that picks it, in the template's language."""
+        if self.source.startswith("!GetAZs"):
+            return f"!Select [{self.index}, {self.source}]"
+        if self.source:
+            return f"{self.source}[{self.index}]"
+        return f"AZ #{self.index + 1} of {self.region or 'the Region'}"
+
+    def describe(self) -> str:
+        """``the Region's first AZ (`!Select [0, !GetAZs '']`)``: the name is not known, so
+        the message says which AZ it is and the expression it came from."""
+        named = re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", self.region or "")
+        whose = f"{self.region}'s" if named else "the Region's"
+        return f"{whose} {ordinal(self.index + 1)} AZ (`{self}`)"
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def ordinal(n: int) -> str:
+    """1 -> "first"; past ten, "11th"."""
+    if 1 <= n <= len(_ORDINALS):
+        return _ORDINALS[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 class DynamicBlock(dict):  # type: ignore[type-arg]

@@ -34,6 +34,7 @@ from ha_lint.queries import backup, dns
 from ha_lint.queries.backup import Tri, any3
 from ha_lint.queries.rds import is_aurora_instance
 from ha_lint.values import UNKNOWN, as_int, is_known
+from ha_lint.wording import plural
 
 STRATEGIES = ("none", "backup-restore", "pilot-light", "warm-standby", "multi-site")
 DECLARABLE = STRATEGIES[1:]
@@ -228,7 +229,7 @@ def workload_label(workload: Workload) -> str:
     app = workload.metadata.get(APPLICATION_KEY) if isinstance(workload.metadata, dict) else None
     if isinstance(app, Application) and app.id == workload.id:
         return app.label[0].upper() + app.label[1:]
-    return f"Workload {workload.id}"
+    return f"Workload `{workload.id}`"
 
 
 def _units(arch: Architecture) -> tuple[dict[str, str], dict[str, Workload]]:
@@ -465,7 +466,7 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
         else:
             retention = as_int(res.get("backup_retention").value)
             if isinstance(retention, int) and retention > 0:
-                out.append(Evidence("backup", f"{res.address}: automated backups, {retention} day(s), "
+                out.append(Evidence("backup", f"{res.address}: automated backups, {plural(retention, 'day')}, "
                                     "point-in-time restore", res, True, 5.0))
             if res.type in ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "aws_db_instance", "aws_rds_cluster"):
                 _tri_evidence(out, backup.rds_cross_region(arch, res), "data-replication",
@@ -487,7 +488,7 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
     elif res.kind in ("elasticache_replication_group", "elasticache_cluster"):
         limit = as_int(res.get("snapshot_retention").value)
         if isinstance(limit, int) and limit > 0:
-            out.append(Evidence("backup", f"{res.address}: daily snapshots kept {limit} day(s)", res, True, 1440.0))
+            out.append(Evidence("backup", f"{res.address}: daily snapshots kept {plural(limit, 'day')}", res, True, 1440.0))
         elif backup.custom_resource_configures(arch, res):
             out.append(Evidence("backup", f"maybe {res.address}: snapshots set by a custom resource", res, False, 1440.0))
         if res.kind == "elasticache_replication_group":

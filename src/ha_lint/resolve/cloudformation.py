@@ -263,7 +263,8 @@ class _Context:
             return UNKNOWN if found is None else self.value(found[0], depth)
         if fn == "Fn::GetAZs":
             region = self.azs_region(arg, depth)
-            return UNKNOWN if region is UNKNOWN else [AzToken(region, i) for i in range(_AZS_ASSUMED)]
+            return UNKNOWN if region is UNKNOWN else \
+                [AzToken(region, i, source=_get_azs_text(arg)) for i in range(_AZS_ASSUMED)]
         if fn == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
             index = self.value(arg[0], depth)
             try:
@@ -273,7 +274,8 @@ class _Context:
             source = arg[1]
             if isinstance(source, dict) and set(source) == {"Fn::GetAZs"}:
                 region = self.azs_region(source["Fn::GetAZs"], depth)
-                return UNKNOWN if region is UNKNOWN or index < 0 else AzToken(region, index)
+                return UNKNOWN if region is UNKNOWN or index < 0 else \
+                    AzToken(region, index, source=_get_azs_text(source["Fn::GetAZs"]))
             items = self.value(source, depth)
             if isinstance(items, list) and 0 <= index < len(items):
                 return items[index]
@@ -542,6 +544,17 @@ def _getatt_target(arg: Any) -> tuple[str, str | None] | None:
 
 def _opaque(value: Any) -> bool:
     return isinstance(value, (Ref, AzToken)) or value is _NO_VALUE
+
+
+def _get_azs_text(arg: Any) -> str:
+    """``Fn::GetAZs`` as a message shows it, in the short YAML form."""
+    if arg in ("", None) or arg == {"Ref": "AWS::Region"}:
+        return "!GetAZs ''"
+    if isinstance(arg, str):
+        return f"!GetAZs {arg}"
+    if isinstance(arg, dict) and isinstance(arg.get("Ref"), str):
+        return f"!GetAZs !Ref {arg['Ref']}"
+    return "!GetAZs"
 
 
 def _is_text(value: Any) -> bool:

@@ -427,8 +427,9 @@ class _Instance:
             if block and any(k in block.body for k in _AZ_FILTERS):
                 # A filtered list (exclude_names, filter, ...): its [0] is not the region's [0].
                 tag = f"{tag} data.{dtype}.{name}".strip()
-            tokens = [AzToken(tag, i) for i in range(_AZS_ASSUMED)]
-            return {"names": tokens, "zone_ids": [AzToken(tag, i, "id") for i in range(_AZS_ASSUMED)], "id": region}
+            tokens = [AzToken(tag, i, source=f"data.{dtype}.{name}.names") for i in range(_AZS_ASSUMED)]
+            return {"names": tokens, "zone_ids": [AzToken(tag, i, "id", f"data.{dtype}.{name}.zone_ids")
+                                                  for i in range(_AZS_ASSUMED)], "id": region}
         if dtype == "aws_region":
             return {"name": region, "id": region, "region": region}
         if dtype == "aws_iam_policy_document" and block is not None:
