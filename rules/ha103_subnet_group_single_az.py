@@ -1,7 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import azs_spanned, property_line
 from ha_lint.values import when
-from ha_lint.wording import subject
 
 
 class SubnetGroupSingleAz(Rule):
@@ -59,7 +58,7 @@ class SubnetGroupSingleAz(Rule):
                 if span.single_az:
                     yield self.finding(
                         group,
-                        f"{subject(group)} has {span.describe()}{when(span.branch)}: databases and "
+                        f"Subnet group {group.address} has {span.describe()}{when(span.branch)}: databases and "
                         "caches placed through it cannot keep a standby or replica in another Availability Zone. "
                         "Add subnets in at least two AZs.",
                         line=property_line(group, span.prop), detail=span.detail,

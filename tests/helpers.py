@@ -103,15 +103,6 @@ def snapshot_of_this_repo(dest: Path) -> tuple[Path, str]:
     return dest, commit_all(dest, "snapshot")
 
 
-def terraform_available() -> bool:
-    """Whether this tree can resolve Terraform (its expression evaluator is present)."""
-    try:
-        import ha_lint.resolve.terraform  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def readme_blocks(section: str, language: str) -> list[str]:
     """The ```language code blocks of one ``## section`` of the README."""
     text = (ROOT / "README.md").read_text()

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import GIT_ENV, GOOD_TEMPLATE, TEMPLATE, commit_all, git, new_repo, snapshot_of_this_repo, \
-    terraform_available
+from helpers import GIT_ENV, GOOD_TEMPLATE, TEMPLATE, commit_all, git, new_repo, snapshot_of_this_repo
 
 pytest.importorskip("pre_commit")
 
@@ -103,16 +102,15 @@ def test_a_real_commit_is_stopped_then_let_through(hook_repo: tuple[Path, str, P
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert git("rev-list", "--count", "HEAD", cwd=project).strip() == "2"
 
-    if terraform_available():
-        # Only main.tf is in the commit; the variable it reads lives in variables.tf.
-        (project / "db" / "main.tf").write_text('resource "aws_db_instance" "main" {\n  engine = "postgres"\n'
-                                                '  instance_class = "db.m6g.large"\n  multi_az = var.multi_az\n}\n')
-        git("add", "db/main.tf", cwd=project)
-        refused = commit("multi-AZ from a variable")
-        assert refused.returncode != 0
-        output = refused.stdout + refused.stderr
-        assert "db/main.tf" in output and "aws_db_instance.main" in output
-        assert "variable multi_az defaults to" in output and "(db/variables.tf:3)" in output
+    # Only main.tf is in the commit; the variable it reads lives in variables.tf.
+    (project / "db" / "main.tf").write_text('resource "aws_db_instance" "main" {\n  engine = "postgres"\n'
+                                            '  instance_class = "db.m6g.large"\n  multi_az = var.multi_az\n}\n')
+    git("add", "db/main.tf", cwd=project)
+    refused = commit("multi-AZ from a variable")
+    assert refused.returncode != 0
+    output = refused.stdout + refused.stderr
+    assert "db/main.tf" in output and "aws_db_instance.main" in output
+    assert "variable multi_az defaults to" in output and "(db/variables.tf:3)" in output
 
 
 def test_readme_config_names_real_hooks() -> None:

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from ha_lint.scope import expand
-from helpers import TEMPLATE, commit_all, git, ha_lint, new_repo, report, terraform_available
-
-needs_terraform = pytest.mark.skipif(not terraform_available(), reason="this tree cannot resolve Terraform")
+from helpers import TEMPLATE, commit_all, git, ha_lint, new_repo, report
 
 DB_MODULE = """\
 resource "aws_db_instance" "this" {
@@ -56,7 +54,6 @@ def test_expand_loads_the_module_and_its_callers(infra: Path, monkeypatch: pytes
     assert not expand(["stacks", "app"], infra).restricted  # directories: everything is reported
 
 
-@needs_terraform
 def test_a_terraform_file_alone_is_linted_with_its_module(infra: Path) -> None:
     # main.tf alone says nothing about var.multi_az; variables.tf beside it gives its default.
     code, doc = report("app/main.tf", "--select", "HA101", cwd=infra)
@@ -73,7 +70,6 @@ def test_a_terraform_file_alone_is_linted_with_its_module(infra: Path) -> None:
     assert code == 1 and [f["file"] for f in doc["findings"]] == ["app/main.tf"]
 
 
-@needs_terraform
 def test_a_child_module_file_is_evaluated_through_its_callers(infra: Path) -> None:
     code, doc = report("modules/db/main.tf", "--select", "HA101", cwd=infra)
     # prod passes multi_az = true, staging false: one finding, through staging's call; never
@@ -110,7 +106,6 @@ def test_diff_reports_only_files_changed_since_a_ref(infra: Path) -> None:
     assert code == 0 and doc["findings"] == []
 
 
-@needs_terraform
 def test_diff_still_loads_context(infra: Path) -> None:
     commit_all(infra, "initial")
     (infra / "app" / "main.tf").write_text(DB_MODULE.replace('"postgres"', '"mysql"'))

@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from ha_lint.suppress import comments_in
-from helpers import ha_lint, report, terraform_available
+from helpers import ha_lint, report
 
 SUPPRESSED_YAML = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -188,7 +186,6 @@ resource "aws_security_group" "bastion" {}
     ]
 
 
-@pytest.mark.skipif(not terraform_available(), reason="this tree cannot resolve Terraform (ha_lint.hclexpr missing)")
 def test_hcl_comments_suppress(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text("""\
 # ha-lint: ignore[HA101] dev database, re-created nightly

@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
-from ha_lint import kinds
 from ha_lint.model import Resource, Workload
 from ha_lint.values import Ref, refs_in
 
@@ -130,11 +129,6 @@ class Architecture:
     def of_kind(self, *names: str) -> Iterator[Resource]:
         for name in names:
             yield from self._by_kind.get(name, ())
-
-    def of_type(self, *native: str) -> Iterator[Resource]:
-        for res in self.of_kind(*{kinds.kind_of(t) for t in native}):
-            if res.type in native:
-                yield res
 
     def in_workload(self, workload_id: str) -> list[Resource]:
         """The workload's resources, in scan order (an index built once per scan; do not mutate)."""

@@ -103,14 +103,6 @@ def default_at(native_type: str, path: str) -> Any:
     return entry.defaults.get(names[0]) if entry and names else None
 
 
-def native_types(kind_name: str) -> list[str]:
-    return [native for native, entry in _TABLE.items() if entry.kind == kind_name]
-
-
-def is_mapped(native_type: str) -> bool:
-    return native_type in _TABLE
-
-
 # --------------------------------------------------------------------------------------
 # Databases
 # --------------------------------------------------------------------------------------

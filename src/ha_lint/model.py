@@ -21,12 +21,6 @@ SEVERITY_RANK = {name: rank for rank, name in enumerate(reversed(SEVERITIES))}  
 
 
 @dataclass(frozen=True)
-class Location:
-    file: str
-    line: int
-
-
-@dataclass(frozen=True)
 class LoadError:
     """A file that could not be loaded: one per file, naming the line when known."""
 
@@ -92,9 +86,6 @@ class Finding:
     root: str = ""
     # The file that defines the resource, when the finding is reported elsewhere (at the call).
     defined_in: str = ""
-    # How the value the finding judges was decided, source first, each step with its file and
-    # line (``ha_lint.trace``): JSON ``trace``, SARIF ``relatedLocations``. Not part of equality.
-    trace: tuple[Origin, ...] = field(default=(), compare=False)
 
     @property
     def identity(self) -> tuple[str, str, str, str]:
@@ -171,13 +162,6 @@ class Resource:
     @property
     def kind(self) -> str:
         return kinds.kind_of(self.type)
-
-    @property
-    def location(self) -> Location:
-        return Location(self.file, self.line)
-
-    def is_kind(self, *names: str) -> bool:
-        return self.kind in names
 
     # -- properties in the neutral vocabulary -------------------------------------------
 
