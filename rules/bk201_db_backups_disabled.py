@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.backup import on_branches, own_backup_branches
 from ha_lint.values import as_int, bad_branches, when
+from ha_lint.wording import property_name, subject
 
 
 class DbBackupsDisabled(Rule):
@@ -18,7 +19,7 @@ class DbBackupsDisabled(Rule):
     AWS default of 1 day, which is not flagged here (BK202 flags short retention).
     Not flagged: Aurora cluster members and `aurora*` instances (retention is the
     cluster's) and read replicas
-    (decision: a replica is a copy of a source whose own backups bound the RPO; AWS
+    (a replica is a copy of a source whose own backups bound the RPO; AWS
     creates replicas with backups off by default). A database that is a replica or member
     only on one branch of a condition (`SourceDBInstanceIdentifier: !If [IsReplica, ...,
     !Ref AWS::NoValue]`) is judged on the other branch, named in the message (BK202 and
@@ -67,8 +68,8 @@ class DbBackupsDisabled(Rule):
             for branch in on_branches(owner, bad_branches(retention.value, lambda v: as_int(v) == 0)):
                 yield self.finding(
                     db,
-                    f"{db.type} {db.address} has automated backups switched off: backup retention is 0"
+                    f"{subject(db)} has automated backups switched off: backup retention is 0"
                     f"{retention.why()}{when(branch)}. There is no point-in-time restore and no automated "
-                    "snapshot; set a retention of at least 7 days.",
+                    f"snapshot; set {property_name(db, 'backup_retention')} to at least 7 (days).",
                     prop="backup_retention", detail=f"backup_retention{':' + branch if branch else ''}",
                 )

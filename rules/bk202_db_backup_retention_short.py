@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.backup import on_branches, own_backup_branches
 from ha_lint.values import as_int, when
+from ha_lint.wording import plural, property_name, subject
 
 
 class DbBackupRetentionShort(Rule):
@@ -72,8 +73,8 @@ class DbBackupRetentionShort(Rule):
                     continue
                 yield self.finding(
                     db,
-                    f"{db.type} {db.address} keeps automated backups for {days} day(s){retention.why()}{when(branch)}, "
-                    f"less than the minimum of {minimum}: problems noticed later than that cannot be restored. "
-                    f"Set the backup retention to at least {minimum} days.",
+                    f"{subject(db)} keeps automated backups for {plural(days, 'day')}{retention.why()}{when(branch)}, "
+                    f"less than the minimum of {plural(minimum, 'day')}: problems noticed later than that cannot be "
+                    f"restored. Set {property_name(db, 'backup_retention')} to at least {minimum}.",
                     prop="backup_retention", detail=f"backup_retention{':' + branch if branch else ''}",
                 )

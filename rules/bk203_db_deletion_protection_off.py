@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.backup import on_branches, own_backup_branches
 from ha_lint.values import as_bool, bad_branches, when
+from ha_lint.wording import property_name, subject
 
 
 class DbDeletionProtectionOff(Rule):
@@ -14,7 +15,7 @@ class DbDeletionProtectionOff(Rule):
     ## What it does
     Flags RDS DB instances and clusters, DocumentDB and Neptune clusters whose deletion
     protection is off or absent (`DeletionProtection`, `deletion_protection`; absent means
-    off). Decision: Aurora cluster members and `aurora*` instances are not flagged
+    off). Aurora cluster members and `aurora*` instances are not flagged
     (deletion protection is a cluster setting for Aurora), nor read replicas (deleting a
     copy loses no data; their source is what must be protected).
 
@@ -62,7 +63,8 @@ class DbDeletionProtectionOff(Rule):
             for branch in on_branches(owner, bad_branches(protection.value, lambda v: as_bool(v) is False)):
                 yield self.finding(
                     db,
-                    f"{db.type} {db.address} has deletion protection off{protection.why()}{when(branch)}: "
-                    "a single delete call or stack change removes it. Set deletion protection to true.",
+                    f"{subject(db)} has deletion protection off{protection.why()}{when(branch)}: "
+                    f"a single delete call or stack change removes it. Set {property_name(db, 'deletion_protection')} "
+                    "to true.",
                     prop="deletion_protection", detail=f"deletion_protection{':' + branch if branch else ''}",
                 )

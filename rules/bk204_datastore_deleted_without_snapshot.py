@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.backup import backup_coverage, deletion_exposures, selections
+from ha_lint.wording import subject
 
 _KINDS = ("rds_instance", "rds_cluster", "redshift_cluster", "ebs_volume", "dynamodb_table", "efs_file_system",
           "elasticache_replication_group", "elasticache_cluster")
@@ -25,7 +26,7 @@ class DatastoreDeletedWithoutSnapshot(Rule):
     Terraform: flags `aws_db_instance`, `aws_rds_cluster`, `aws_docdb_cluster`,
     `aws_neptune_cluster` and `aws_redshift_cluster` with `skip_final_snapshot = true`.
 
-    Decisions: read replicas and Aurora members are not flagged (their data lives in the
+    Read replicas and Aurora members are not flagged (their data lives in the
     source or cluster). `Retain`, `RetainExceptOnCreate` and `Snapshot` keep a copy.
     `Snapshot` on a type that cannot snapshot (DynamoDB, EFS) is a template error that
     cfn-lint reports (E3035), not flagged here. A policy written as an intrinsic function
@@ -111,7 +112,7 @@ class DatastoreDeletedWithoutSnapshot(Rule):
             for exposure in exposures:
                 yield self.finding(
                     res,
-                    f"{res.type} {res.address} is deleted with no copy: {exposure.text}. "
+                    f"{subject(res)} is deleted with no copy: {exposure.text}. "
                     + ("Set DeletionPolicy and UpdateReplacePolicy to Snapshot (where supported) or Retain."
                        if res.source == "cloudformation" else
                        "Set skip_final_snapshot = false with a final_snapshot_identifier."),

@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.backup import pitr_gaps
 from ha_lint.values import as_list, when
+from ha_lint.wording import spelled, subject
 
 # The partition key Terraform's S3 backend requires of its state-lock table.
 LOCK_KEY = "LockID"
@@ -21,6 +22,18 @@ def is_state_lock_table(table):
     return table.raw("hash_key") == LOCK_KEY and table.raw("range_key") is None and attributes in ([], [LOCK_KEY])
 
 
+def _enable_pitr(table):
+    """The fix in the table's own terms; a SAM simple table has no setting for it."""
+    if table.type == "AWS::Serverless::SimpleTable":
+        return ("a SAM simple table cannot enable it: declare the table as AWS::DynamoDB::Table with "
+                "PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}")
+    if table.type == "AWS::DynamoDB::GlobalTable":
+        return "enable it in each replica's PointInTimeRecoverySpecification"
+    return "enable point-in-time recovery (" + spelled(
+        table, "PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}",
+        "point_in_time_recovery { enabled = true }") + ")"
+
+
 class DynamodbPitrDisabled(Rule):
     id = "BK205"
     name = "dynamodb-pitr-disabled"
@@ -36,7 +49,7 @@ class DynamodbPitrDisabled(Rule):
     `point_in_time_recovery { enabled }`; absent means off), and each replica of a global
     table that does not enable it: every `Replicas` entry of `AWS::DynamoDB::GlobalTable`,
     every `replica {}` block of `aws_dynamodb_table` and every `aws_dynamodb_table_replica`
-    (`point_in_time_recovery`, default false). Decision: replicas are checked one by one
+    (`point_in_time_recovery`, default false). Replicas are checked one by one
     because each is a table of its own Region with its own PITR setting: after a Regional
     failover the surviving replica is the one you restore from.
 
@@ -87,14 +100,14 @@ class DynamodbPitrDisabled(Rule):
                 continue  # holds only locks: nothing to restore
             for gap in pitr_gaps(table):
                 if table.kind == "dynamodb_table_replica":
-                    what, where = "DynamoDB global table replica", f"this replica (in {gap.replica})"
+                    where = f"this replica (in {gap.replica})"
                 else:
-                    what, where = "DynamoDB table", f"its replica in {gap.replica}" if gap.replica else "it"
+                    where = f"its replica in {gap.replica}" if gap.replica else "it"
                 yield self.finding(
                     table,
-                    f"{what} {table.address}: point-in-time recovery is off for {where}{gap.why}"
+                    f"{subject(table)}: point-in-time recovery is off for {where}{gap.why}"
                     f"{when(gap.branch)}. A bad write or delete can only be undone from an older backup, if any; "
-                    "enable point-in-time recovery.",
+                    f"{_enable_pitr(table)}.",
                     line=gap.line,
                     detail="pitr" + (f":replica:{gap.replica}" if gap.replica else "") + (f":{gap.branch}" if gap.branch else ""),
                 )

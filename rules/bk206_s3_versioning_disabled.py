@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.backup import versioning_states
 from ha_lint.values import when
+from ha_lint.wording import spelled, subject
 
 
 class S3VersioningDisabled(Rule):
@@ -18,7 +19,7 @@ class S3VersioningDisabled(Rule):
     `aws_s3_bucket_versioning` whose `bucket` references the bucket (or names it) with
     `status = "Enabled"`. `Suspended` and absent are flagged. Object Lock
     (`ObjectLockEnabled`, `object_lock_enabled`) turns versioning on for good.
-    Decision: an `aws_s3_bucket_versioning` whose bucket cannot be resolved
+    An `aws_s3_bucket_versioning` whose bucket cannot be resolved
     (`bucket = var.name`) may belong to any bucket of its module whose own name is
     unresolved too, which is then not flagged; when every bucket of the module has a
     known name it may belong to any of them, and none is flagged. A bucket that has a
@@ -75,7 +76,9 @@ class S3VersioningDisabled(Rule):
                     continue
                 yield self.finding(
                     bucket,
-                    f"S3 bucket {bucket.address} is not versioned: {state.why}{when(state.branch)}. "
-                    "An overwrite or delete destroys the only copy of an object; enable versioning.",
+                    f"{subject(bucket)} is not versioned: {state.why}{when(state.branch)}. "
+                    "An overwrite or delete destroys the only copy of an object; enable versioning ("
+                    + spelled(bucket, "VersioningConfiguration: {Status: Enabled}",
+                              'an aws_s3_bucket_versioning with status = "Enabled"') + ").",
                     line=state.line, detail="versioning" + (f":{state.branch}" if state.branch else ""),
                 )

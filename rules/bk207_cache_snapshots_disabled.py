@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.backup import custom_resource_configures, is_redis
 from ha_lint.values import as_int, when
+from ha_lint.wording import property_name, subject
 
 
 class CacheSnapshotsDisabled(Rule):
@@ -18,7 +19,7 @@ class CacheSnapshotsDisabled(Rule):
     (`SnapshotRetentionLimit`, `snapshot_retention_limit`) is 0 or absent (absent means 0:
     no automatic snapshots). Not flagged: Memcached (it has no snapshots), an engine that
     cannot be resolved, and an `aws_elasticache_cluster` that joins a replication group
-    (`replication_group_id`: the group holds the setting). Decision: a cache that a
+    (`replication_group_id`: the group holds the setting). A cache that a
     CloudFormation custom resource references is not flagged either: such a custom
     resource is how templates switch snapshots on outside CloudFormation (a Lambda
     calling `ModifyReplicationGroup`), so the template's value is not the final one.
@@ -68,8 +69,8 @@ class CacheSnapshotsDisabled(Rule):
                     continue
                 yield self.finding(
                     cache,
-                    f"{cache.type} {cache.address} takes no automatic snapshots: snapshot retention is 0"
+                    f"{subject(cache)} takes no automatic snapshots: snapshot retention is 0"
                     f"{retention.why()}{when(branch)}. If the nodes are lost the data cannot be restored; "
-                    "set a snapshot retention of at least 1 day.",
+                    f"set {property_name(cache, 'snapshot_retention')} to at least 1 (day).",
                     prop="snapshot_retention", detail="snapshot_retention" + (f":{branch}" if branch else ""),
                 )

@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.backup import backup_coverage, selections
+from ha_lint.wording import spelled, subject
 
 
 class VolumeNotBackedUp(Rule):
@@ -26,7 +27,7 @@ class VolumeNotBackedUp(Rule):
     - (EFS) no automatic backups: `BackupPolicy: {Status: ENABLED}` or an
       `aws_efs_backup_policy` with status `ENABLED`.
     Selections and policies apply across the scanned set when their Region can be the
-    resource's. Decisions: an unresolved entry of a written resource list (a data source,
+    resource's. An unresolved entry of a written resource list (a data source,
     a module output, an imported value) names some other, existing resource, because
     wildcards are written as literals; a resource list that is wholly a parameter or
     variable may hold `*`, so nothing of that template or module is flagged. Tags applied
@@ -102,13 +103,13 @@ class VolumeNotBackedUp(Rule):
             coverage = backup_coverage(arch, res, sels)
             if coverage.covered is not False:
                 continue
-            what = "EBS volume" if res.kind == "ebs_volume" else "EFS file system"
             extra = " and its automatic backups are off" if res.kind == "efs_file_system" else ""
             yield self.finding(
                 res,
-                f"{what} {res.address} is backed up by nothing in the scanned set: no AWS Backup selection or DLM "
+                f"{subject(res)} is backed up by nothing in the scanned set: no AWS Backup selection or DLM "
                 f"lifecycle policy covers it{extra}. Select it in an AWS Backup plan (by reference or tag)"
-                + (", enable its BackupPolicy," if res.kind == "efs_file_system" else "")
+                + (", enable its " + spelled(res, "BackupPolicy", "aws_efs_backup_policy") + ","
+                   if res.kind == "efs_file_system" else "")
                 + " or target its tags with a DLM policy.",
                 detail="not_backed_up",
             )

@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.dns import failover_roles, records, unprotected_branches
+from ha_lint.queries.dns import failover_roles, health_check_advice, records, unprotected_branches
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class Route53FailoverNoHealthCheck(Rule):
@@ -76,8 +77,8 @@ class Route53FailoverNoHealthCheck(Rule):
                     label = ", ".join(p for p in (role_branch, branch) if p) or None
                     yield self.finding(
                         rec.owner,
-                        f"PRIMARY failover record {rec.describe()} ({rec.label}) has no health check and does not "
-                        f"evaluate an alias target's health{when(label)}: Route 53 will keep serving it when it is "
-                        "down and never fail over. Add a HealthCheckId, or an alias with EvaluateTargetHealth: true.",
+                        f"{subject(rec.owner, address=rec.label)} ({rec.describe()}, PRIMARY failover) has no health "
+                        f"check and does not evaluate an alias target's health{when(label)}: Route 53 will keep "
+                        f"serving it when it is down and never fail over. {health_check_advice(rec.owner)}",
                         line=rec.line_of("failover"), detail=f"{rec.label}:no_health_check" + (f":{label}" if label else ""),
                     )

@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.dns import failover_partner, failover_roles, records
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class Route53FailoverUnpaired(Rule):
@@ -99,8 +100,8 @@ class Route53FailoverUnpaired(Rule):
                 other = "SECONDARY" if role == "PRIMARY" else "PRIMARY"
                 yield self.finding(
                     rec.owner,
-                    f"{role} failover record {rec.describe()} ({rec.label}) has no {other} record of the same name and "
-                    f"type in the scanned set{when(branch)}: there is "
+                    f"{subject(rec.owner, address=rec.label)} ({rec.describe()}, {role} failover) has no {other} "
+                    f"record of the same name and type in the scanned set{when(branch)}: there is "
                     + ("nothing to fail over to" if role == "PRIMARY" else "no primary, so it is never served")
                     + f". Add the {other} record for the other site.",
                     line=rec.line_of("failover"), detail=f"{rec.label}:unpaired_{role.lower()}" + (f":{branch}" if branch else ""),

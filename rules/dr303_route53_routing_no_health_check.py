@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.dns import records, routing_policies, unprotected_branches
+from ha_lint.queries.dns import health_check_advice, records, routing_policies, unprotected_branches
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class Route53RoutingNoHealthCheck(Rule):
@@ -76,8 +77,8 @@ class Route53RoutingNoHealthCheck(Rule):
             for branch in unprotected_branches(rec):
                 yield self.finding(
                     rec.owner,
-                    f"{policy.capitalize()} record {rec.describe()} ({rec.label}) has no health check and does not "
-                    f"evaluate an alias target's health{when(branch)}: Route 53 keeps sending its share of traffic "
-                    "to it when it is down. Add a HealthCheckId, or an alias with EvaluateTargetHealth: true.",
+                    f"{subject(rec.owner, address=rec.label)} ({rec.describe()}, {policy} routing) has no health "
+                    f"check and does not evaluate an alias target's health{when(branch)}: Route 53 keeps sending "
+                    f"its share of traffic to it when it is down. {health_check_advice(rec.owner)}",
                     line=line, detail=f"{rec.label}:{policy}:no_health_check" + (f":{branch}" if branch else ""),
                 )

@@ -2,6 +2,7 @@ from ha_lint.engine import Rule
 from ha_lint.queries.backup import (dynamodb_cross_region, owns_backups, rds_cross_region, replicated_cross_region,
                                     replication_destinations)
 from ha_lint.queries.dr import LABELS, declared_strategy, rank
+from ha_lint.wording import subject
 
 _RDS_TYPES = ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "aws_db_instance", "aws_rds_cluster")
 
@@ -112,7 +113,7 @@ class DatastoreSingleRegion(Rule):
             for res, what, prop in self._single_region(arch, resources, copies):
                 yield self.finding(
                     res,
-                    f"{res.type} {res.address} has no live copy in another Region ({what}), but the declared DR "
+                    f"{subject(res)} has no live copy in another Region ({what}), but the declared DR "
                     f"strategy is {LABELS[declared.strategy]} ({declared.origin}): after a Regional outage it must be "
                     "restored from backups. Replicate it to the recovery Region.",
                     prop=prop, detail="single_region",

@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.backup import plan_rules
+from ha_lint.wording import spelled, subject
 
 
 class BackupNotCopiedCrossRegion(Rule):
@@ -17,7 +18,7 @@ class BackupNotCopiedCrossRegion(Rule):
     (`arn:aws:backup:<region>:...`) or from the vault resource it references (its
     Terraform provider's Region). A destination whose Region cannot be resolved (a
     parameter, `${AWS::Region}` left unset) may be another Region: not flagged.
-    Decision: a copy to another account in the same Region protects against account
+    A copy to another account in the same Region protects against account
     compromise but not a Regional outage, so it does not satisfy this rule. A destination
     ARN with any unresolved part (`${AWS::AccountId}`, a data source's account ID) is
     unknown as a whole, so it is not flagged either. The finding points at the rule's name
@@ -87,7 +88,8 @@ class BackupNotCopiedCrossRegion(Rule):
                     problem = "has no copy action"
                 yield self.finding(
                     plan,
-                    f"Backup plan {plan.address} rule {name} {problem}. Its recovery points are lost with the "
-                    "Region; add a copy action to a vault in the recovery Region.",
+                    f"{subject(plan)} rule {name} {problem}. Its recovery points are lost with the "
+                    f"Region; add a copy action ({spelled(plan, 'CopyActions', 'copy_action {}')}) to a vault in the "
+                    "recovery Region.",
                     line=line, detail=f"rule:{name}",
                 )

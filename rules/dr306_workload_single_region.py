@@ -20,7 +20,7 @@ class WorkloadSingleRegion(Rule):
     strategy the workload implements (none, backup and restore, pilot light, warm standby,
     multi-site active/active) and the evidence for it, and points at the template (or the
     root module's `main.tf`).
-    Decisions: a workload is something that serves or stores. An S3 bucket that only
+    A workload is something that serves or stores. An S3 bucket that only
     receives logs, trails or configuration snapshots is not a data store: one a CloudTrail
     trail, an AWS Config delivery channel, server access logging, load balancer or
     CloudFront access logs, VPC flow logs or WAF logging write to (by reference, or by a
@@ -30,10 +30,13 @@ class WorkloadSingleRegion(Rule):
     `logging.s3.amazonaws.com`) write. So a logging stack or an AWS Config recorder is not
     a workload, and a bucket that receives another bucket's replication is the copy, not a
     workload's data (a recovery-Region stack holding only the copy is not reported).
-    Likewise a Lambda function that runs only while its stack deploys (invoked by a
-    CloudFormation custom resource's `ServiceToken` or by `aws_lambda_invocation`, and
-    referenced by nothing else that could call it: no event source, schedule, alias,
-    permission or SAM `Events`) serves no one afterwards and is not compute.
+    Likewise a Lambda function that runs only while stacks deploy (invoked by a
+    CloudFormation custom resource's `ServiceToken`, an `AWS::CloudFormation::Macro`'s
+    `FunctionName` or `aws_lambda_invocation`, and referenced by nothing else that could
+    call it: no event source, schedule, alias, permission or SAM `Events`) serves no one
+    afterwards and is not compute. A function that only such deploy-time
+    functions reference (a macro's function holding the ARN of the custom-resource handler
+    it emits) is deploy-time too, so a macro stack is not a workload.
     Failover records whose targets are all resources of the workload in one
     Region (a same-Region "sorry page") are not a Regional failover path; a path whose
     Region cannot be resolved (a replication destination given as a parameter) counts

@@ -27,7 +27,7 @@ class RecoveryObjectivesUnmet(Rule):
     file's `targets:` (or `--dr-strategy`). The estimates are those of `ha-lint resilience`,
     which shows every scenario; the assumption table (with its AWS sources) is in
     `docs/resilience.md` and can be overridden in the configuration (`assumptions:`).
-    Decisions: the model reads the DR posture DR304 and DR306 read. A data store that may
+    The model reads the DR posture DR304 and DR306 read. A data store that may
     be replicated to another Region (a destination whose Region the templates leave open)
     counts as replicated, so no objective is reported missed on that unknown; the declared
     strategy is missed only when even the strongest strategy the templates may implement

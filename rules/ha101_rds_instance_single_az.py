@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.rds import is_aurora_instance
 from ha_lint.values import as_bool, bad_branches, when
+from ha_lint.wording import subject
 
 
 # Engines RDS never runs Multi-AZ, with their name (RDS User Guide: Multi-AZ deployments for
@@ -21,14 +22,14 @@ class RdsInstanceSingleAz(Rule):
     absent (absent means off in CloudFormation and in the Terraform AWS provider).
     Aurora cluster members (`DBClusterIdentifier`, `aws_rds_cluster_instance`) are not
     flagged: the cluster provides their availability (see HA102); neither is an instance
-    whose engine is `aurora*` (decision: Multi-AZ does not apply to Aurora instances, so
+    whose engine is `aurora*` (Multi-AZ does not apply to Aurora instances, so
     such an instance is a cluster member even if the template forgot the cluster). Read replicas
     (`SourceDBInstanceIdentifier`, `replicate_source_db`) are not flagged: they are
     copies, and their source is the instance that must be Multi-AZ.
 
     RDS for SQL Server Express (`sqlserver-ex`) cannot be Multi-AZ: RDS offers Multi-AZ for
     SQL Server Standard and Enterprise (Always On / mirroring) and Web (block-level
-    replication), never Express. Decision: such an instance is still reported, since it is
+    replication), never Express. Such an instance is still reported, since it is
     a single point of failure, but at **info** severity with a message that says the edition
     cannot be Multi-AZ and names the real choices (move to another edition, or accept a
     single-AZ database with tested restores): choosing Express is a deliberate trade-off,
@@ -85,7 +86,7 @@ class RdsInstanceSingleAz(Rule):
                 if isinstance(engine, str) and engine.lower() in NO_MULTI_AZ_ENGINES:
                     yield self.finding(
                         db,
-                        f"RDS instance {db.address} runs in a single Availability Zone: its engine {engine} "
+                        f"{subject(db)} runs in a single Availability Zone: its engine {engine} "
                         f"({NO_MULTI_AZ_ENGINES[engine.lower()]}) cannot be Multi-AZ{when(branch)}. An AZ or host "
                         "failure takes the database down until it is replaced or restored; move to the Standard, "
                         "Enterprise or Web edition for a standby in another AZ, or accept a single-AZ database "
@@ -96,7 +97,7 @@ class RdsInstanceSingleAz(Rule):
                     continue
                 yield self.finding(
                     db,
-                    f"RDS instance {db.address} runs in a single Availability Zone: Multi-AZ is off"
+                    f"{subject(db)} runs in a single Availability Zone: Multi-AZ is off"
                     f"{multi_az.why()}{when(branch)}. An AZ or host failure takes the database down "
                     "until it is replaced or restored; set Multi-AZ to true for a standby in another AZ.",
                     prop="multi_az", detail=f"multi_az{':' + branch if branch else ''}",

@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import azs_spanned, cluster_members, is_aurora_cluster
 from ha_lint.values import possibilities, when
+from ha_lint.wording import spelled, subject
 
 
 class AuroraClusterSingleInstance(Rule):
@@ -27,7 +28,7 @@ class AuroraClusterSingleInstance(Rule):
     (`rds:cluster:ReadReplicaCount` scalable target on the cluster) counts its minimum
     capacity as members. A member created on the same CloudFormation condition as its cluster
     exists whenever the cluster does, so it counts as certain. When `EngineMode` depends on a
-    condition, the finding names the provisioned branch. Decision: a cluster whose engine is not
+    condition, the finding names the provisioned branch. A cluster whose engine is not
     resolvable is not flagged; a Terraform `aws_rds_cluster` without `engine` is Aurora
     (the provider's default before v5.0, which made `engine` required).
 
@@ -103,7 +104,7 @@ class AuroraClusterSingleInstance(Rule):
                 what = ("no instance in the scanned set" if low == 0 else f"1 instance in the scanned set{listed}")
                 yield self.finding(
                     cluster,
-                    f"Aurora cluster {cluster.address} has {what}{branch}{when(mode_branch)}: "
+                    f"{subject(cluster)} has {what}{branch}{when(mode_branch)}: "
                     f"{'no writer, and ' if low == 0 else ''}no reader to promote when the writer's host or "
                     "Availability Zone fails. Add a reader instance in another AZ.",
                     detail=f"instances{':' + names if branch else ''}{':' + mode_branch if mode_branch else ''}",
@@ -113,8 +114,8 @@ class AuroraClusterSingleInstance(Rule):
                 if span.single_az:
                     yield self.finding(
                         cluster,
-                        f"Aurora cluster {cluster.address} has {span.describe()}{when(mode_branch)}: every instance "
+                        f"{subject(cluster)} has {span.describe()}{when(mode_branch)}: every instance "
                         "is pinned to one Availability Zone, so an AZ outage takes them all down. Place a reader in "
-                        "another AZ (or leave AvailabilityZone unset).",
+                        f"another AZ (or leave {spelled(cluster, 'AvailabilityZone', 'availability_zone')} unset).",
                         detail="availability_zone",
                     )

@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import azs_spanned, property_line
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class SubnetGroupSingleAz(Rule):
@@ -58,7 +59,7 @@ class SubnetGroupSingleAz(Rule):
                 if span.single_az:
                     yield self.finding(
                         group,
-                        f"Subnet group {group.address} has {span.describe()}{when(span.branch)}: databases and "
+                        f"{subject(group)} has {span.describe()}{when(span.branch)}: databases and "
                         "caches placed through it cannot keep a standby or replica in another Availability Zone. "
                         "Add subnets in at least two AZs.",
                         line=property_line(group, span.prop), detail=span.detail,

@@ -2,6 +2,7 @@ from ha_lint.engine import Rule
 from ha_lint.queries.az import azs_spanned, property_line
 from ha_lint.queries.stacks import az_replicas
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class AsgSingleAz(Rule):
@@ -20,7 +21,7 @@ class AsgSingleAz(Rule):
     AZs are compared after resolution: `!Select [0, !GetAZs '']` and `!Select [1, !GetAZs '']`
     are two AZs, and `AvailabilityZones: !GetAZs ''` / `data.aws_availability_zones.x.names`
     (every AZ of the Region) is several. Subnets from a parameter without default or a module
-    output are unknown and not reported. Decision: a group deployed once per AZ (stacks of
+    output are unknown and not reported. A group deployed once per AZ (stacks of
     one template that differ only in their AZ, subnet, route table or Elastic IP: `nat-a`,
     `nat-b`, `nat-c` in `stacks:`) is one group spanning those AZs, and is not reported.
 
@@ -69,7 +70,7 @@ class AsgSingleAz(Rule):
                 if span.single_az:
                     yield self.finding(
                         asg,
-                        f"Auto Scaling group {asg.address} can launch instances in only one Availability Zone: "
+                        f"{subject(asg)} can launch instances in only one Availability Zone: "
                         f"it has {span.describe()}{when(span.branch)}. An AZ outage takes every instance down and "
                         "the group cannot replace them elsewhere; give it subnets in at least two AZs.",
                         line=property_line(asg, span.prop), detail=span.detail,

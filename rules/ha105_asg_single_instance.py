@@ -3,6 +3,7 @@ from ha_lint.queries.az import property_line
 from ha_lint.queries.lb import fronted, load_balancing
 from ha_lint.queries.stacks import az_replicas
 from ha_lint.values import as_int, bad_branches, when
+from ha_lint.wording import subject
 
 
 def _at_most(value, limit):
@@ -24,10 +25,10 @@ class AsgSingleInstance(Rule):
     to a load balancer or target group (`TargetGroupARNs`, `LoadBalancerNames`,
     `TrafficSources`, `target_group_arns`, `load_balancers`, `traffic_source {}`, or a
     separate `aws_autoscaling_attachment` / `aws_autoscaling_traffic_source_attachment`).
-    Not flagged: a group scaled to zero on purpose (minimum and desired capacity 0; decision:
+    Not flagged: a group scaled to zero on purpose (minimum and desired capacity 0:
     an absent desired capacity is the minimum, as AWS applies it): a pilot-light standby.
     One finding per group: the maximum when it is at most 1, else the minimum. Attachments that cannot be resolved
-    make the minimum check unknown. Decision: a group deployed once per AZ (stacks of one
+    make the minimum check unknown. A group deployed once per AZ (stacks of one
     template that differ only in their AZ, subnet, route table or Elastic IP) runs an
     instance in each of those AZs, and is not reported.
 
@@ -101,7 +102,7 @@ class AsgSingleInstance(Rule):
                 label = ", ".join(b for b in (branch, links.branch) if b) or None
                 yield self.finding(
                     asg,
-                    f"Auto Scaling group {asg.address} serves {serves} and runs at most one instance: its maximum "
+                    f"{subject(asg)} serves {serves} and runs at most one instance: its maximum "
                     f"size is {high.value if branch is None else 'at most 1'}{high.why()}{when(label)}. Every "
                     "failure or replacement is downtime; allow at least two instances across two Availability Zones.",
                     line=property_line(asg, "max_size"), detail=f"max_size{':' + label if label else ''}",
@@ -112,7 +113,7 @@ class AsgSingleInstance(Rule):
                 label = ", ".join(b for b in (branch, links.branch) if b) or None
                 yield self.finding(
                     asg,
-                    f"Auto Scaling group {asg.address} serves {links.attachments[0].description} with a minimum size "
+                    f"{subject(asg)} serves {links.attachments[0].description} with a minimum size "
                     f"of {low.value if branch is None else 'less than 2'}{low.why()}{when(label)}: it may scale in "
                     "to a single instance (or none), and when that instance fails nothing serves traffic until a "
                     "replacement passes health checks. Set the minimum to at least 2.",

@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import azs_spanned, property_line
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class LoadBalancerSingleAz(Rule):
@@ -60,7 +61,7 @@ class LoadBalancerSingleAz(Rule):
                 if span.single_az:
                     yield self.finding(
                         lb,
-                        f"Load balancer {lb.address} is enabled in only one Availability Zone: it has "
+                        f"{subject(lb)} is enabled in only one Availability Zone: it has "
                         f"{span.describe()}{when(span.branch)}. When that AZ fails the entry point fails with it; "
                         "give it subnets in at least two AZs.",
                         line=property_line(lb, span.prop), detail=span.detail,

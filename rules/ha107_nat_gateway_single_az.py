@@ -2,6 +2,7 @@ from ha_lint.engine import Rule
 from ha_lint.model import Resource
 from ha_lint.queries.az import AzSpan, Place, Zone, subnet_zone
 from ha_lint.queries.network import is_regional_nat_gateway, nat_gateway_of, nat_gateway_zone, vpc_of
+from ha_lint.wording import subject
 
 
 class NatGatewaySingleAz(Rule):
@@ -19,7 +20,7 @@ class NatGatewaySingleAz(Rule):
     (a single NAT gateway, or several whose subnets resolve to the same AZ), each of those
     NAT gateways is reported. One NAT gateway per AZ is fine; so is a regional NAT gateway
     (`AvailabilityMode: regional`), which spans AZs by itself. Subnets whose route or AZ
-    cannot be resolved are left out. Decision: subnets are grouped by VPC; two subnets whose
+    cannot be resolved are left out. Subnets are grouped by VPC; two subnets whose
     AZs come from two different parameters without defaults are not known to be in two AZs
     (the deployer may pass the same AZ twice), so they do not make the finding.
 
@@ -82,11 +83,11 @@ class NatGatewaySingleAz(Rule):
             if not served.multi_az or not one_zone:
                 continue
             zone = next(iter(zones))
-            where = f"AZ {zone}" if isinstance(zone, Zone) else "a single AZ"
+            where = zone.describe() if isinstance(zone, Zone) else "a single AZ"
             for nat in nats:
                 yield self.finding(
                     nat,
-                    f"NAT gateway {nat.address} sits in {where}, yet {served.describe()} in several Availability "
+                    f"{subject(nat)} sits in {where}, yet {served.describe()} in several Availability "
                     f"Zones send their internet-bound traffic through "
                     f"{'it' if len(nats) == 1 else 'NAT gateways all in that AZ'}: "
                     "when that AZ fails, every AZ loses egress. Create a NAT gateway in each AZ and route each "

@@ -2,6 +2,7 @@ from ha_lint.engine import Rule
 from ha_lint.queries.backup import elasticache_cross_region
 from ha_lint.queries.az import condition_unknown, count_unknown, property_line
 from ha_lint.values import UNKNOWN, Choice, Ref, as_bool, as_int, bad_branches, possibilities, when
+from ha_lint.wording import subject
 
 
 def _nodes_per_shard(rg):
@@ -110,7 +111,7 @@ class ElasticacheNoFailover(Rule):
     Terraform `aws_elasticache_cluster` resources that join a group (`replication_group_id`)
     are read replicas of its shard and count as nodes; provider v5's `cluster_mode` string
     (`enabled`/`disabled`/`compatible`) does not change the count, the v3 `cluster_mode {}` block's
-    `replicas_per_node_group` does. Decision: in cluster mode with `NumNodeGroups` but no replica
+    `replicas_per_node_group` does. In cluster mode with `NumNodeGroups` but no replica
     count, for groups built from an existing primary or a global datastore, and when a cache
     cluster of the same workload may join the group through an unresolved reference, the node
     count is unknown.
@@ -120,7 +121,7 @@ class ElasticacheNoFailover(Rule):
     `global_replication_group_id`, or the primary of an
     `AWS::ElastiCache::GlobalReplicationGroup` with at least two `Members` / of an
     `aws_elasticache_global_replication_group` that a secondary in the scanned set joins)
-    keeps its data in that Region: decision: it is reported at **medium** severity, saying the
+    keeps its data in that Region: it is reported at **medium** severity, saying the
     cache is down in its Region until a node is rebuilt or the other Region is promoted (a
     manual step), with no data-loss claim. The primary of a global datastore whose secondaries
     are not in the scanned set is reported as before (high), saying its data is lost unless
@@ -204,7 +205,7 @@ class ElasticacheNoFailover(Rule):
             consequence, severity = _consequence(arch, rg)
             yield self.finding(
                 rg,
-                f"Replication group {rg.address} cannot fail over: {text}. When the primary's node or AZ fails, "
+                f"{subject(rg)} cannot fail over: {text}. When the primary's node or AZ fails, "
                 f"{consequence}; run at least one replica per shard with automatic failover and Multi-AZ enabled.",
                 line=property_line(rg, line_prop), detail=",".join(name or "nodes" for name, _, _ in gaps),
                 severity=severity,
@@ -216,7 +217,7 @@ class ElasticacheNoFailover(Rule):
                 continue
             yield self.finding(
                 cluster,
-                f"Cache cluster {cluster.address} is a single {engine} node: it has no replica to fail over to. "
+                f"{subject(cluster)} is a single {engine} node: it has no replica to fail over to. "
                 "Use a replication group with a replica in another Availability Zone and automatic failover.",
                 line=property_line(cluster, "num_cache_nodes" if cluster.has("num_cache_nodes") else None),
                 detail="single_node", severity="medium",

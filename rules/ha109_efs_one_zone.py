@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import Zone, azs_spanned, property_line
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class EfsOneZone(Rule):
@@ -19,7 +20,7 @@ class EfsOneZone(Rule):
     AZ. A file system without mount targets in the scanned set, or with mount targets whose
     number is unknown (`for_each` over a variable without default), is not flagged. When a
     condition decides whether `AvailabilityZoneName` is set, the One Zone branch is named.
-    Decision: an `AvailabilityZoneName` from a parameter or variable without default is One Zone
+    An `AvailabilityZoneName` from a parameter or variable without default is One Zone
     storage all the same (one AZ, whichever it is), as for a resource placed in exactly one subnet.
 
     ## Why it matters
@@ -69,12 +70,12 @@ class EfsOneZone(Rule):
                     continue
                 if span.prop == "availability_zone_name":
                     zone = span.places[0].zone
-                    where = f"AZ {zone}" if isinstance(zone, Zone) else "an Availability Zone chosen at deploy time"
-                    message = (f"EFS file system {fs.address} uses One Zone storage in {where}{when(span.branch)}: an "
+                    where = zone.describe() if isinstance(zone, Zone) else "an Availability Zone chosen at deploy time"
+                    message = (f"{subject(fs)} uses One Zone storage in {where}{when(span.branch)}: an "
                                "outage of that Availability Zone makes the data unavailable (and can lose it). Use "
                                "Regional storage (remove the AZ name) with a mount target in each AZ.")
                 else:
-                    message = (f"EFS file system {fs.address} is reachable only through {span.describe()}"
+                    message = (f"{subject(fs)} is reachable only through {span.describe()}"
                                f"{when(span.branch)}: when that Availability Zone fails, every client loses the file "
                                "system. Create a mount target in each AZ your clients run in.")
                 detail = (span.prop or "mount_targets") + (f":{span.branch}" if span.branch else "")

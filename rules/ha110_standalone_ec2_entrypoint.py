@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.lb import entry_points
+from ha_lint.wording import subject
 
 
 class StandaloneEc2Entrypoint(Rule):
@@ -18,7 +19,7 @@ class StandaloneEc2Entrypoint(Rule):
     `aws_network_interface_attachment`), a Route 53 record's values are its address (or its
     Elastic IP's), or it is certainly the only target of a target group (`Targets`,
     `aws_lb_target_group_attachment`) or classic load balancer (`Instances`,
-    `aws_elb_attachment`). Decision: a classic load balancer with one instance counts like a
+    `aws_elb_attachment`). A classic load balancer with one instance counts like a
     target group with one target; a stand-alone `AWS::EC2::Instance` / `aws_instance` is
     never in an Auto Scaling group (groups launch their own instances), so every such
     instance is flagged. Not flagged: an instance
@@ -85,7 +86,7 @@ class StandaloneEc2Entrypoint(Rule):
                 paths = "; ".join(e.description for e in found)
                 yield self.finding(
                     instance,
-                    f"EC2 instance {instance.address} receives traffic directly ({paths}) and is not in an Auto "
+                    f"{subject(instance)} receives traffic directly ({paths}) and is not in an Auto "
                     "Scaling group: its failure, or its Availability Zone's, is an outage until it is rebuilt. "
                     "Serve from an Auto Scaling group across two AZs behind a load balancer.",
                     detail="entry_point",

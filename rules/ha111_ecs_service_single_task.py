@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import azs_spanned, property_line
 from ha_lint.values import as_int, bad_branches, possibilities, when
+from ha_lint.wording import subject
 
 
 def _one_task(value):
@@ -25,7 +26,7 @@ class EcsServiceSingleTask(Rule):
     `MinCapacity` when it is written in the service's file). Separately flags awsvpc
     subnets (`NetworkConfiguration.AwsvpcConfiguration.Subnets`,
     `network_configuration { subnets }`) that resolve to fewer than two AZs.
-    DAEMON services are not flagged. Decision: a desired count of 0 (Terraform's default) is
+    DAEMON services are not flagged. A desired count of 0 (Terraform's default) is
     a service scaled to zero on purpose (a standby, or one scaled by a target outside the
     scanned set) and is not flagged.
 
@@ -84,7 +85,7 @@ class EcsServiceSingleTask(Rule):
             for branch in branches:
                 yield self.finding(
                     svc,
-                    f"ECS service {svc.address} runs a single task: {what}{when(branch)}. When that task, its host or "
+                    f"{subject(svc)} runs a single task: {what}{when(branch)}. When that task, its host or "
                     "its Availability Zone fails, nothing serves until a replacement starts; run at least 2 tasks.",
                     prop="desired_count", line=line, detail=f"desired_count{':' + branch if branch else ''}",
                 )
@@ -92,7 +93,7 @@ class EcsServiceSingleTask(Rule):
                 if span.single_az:
                     yield self.finding(
                         svc,
-                        f"ECS service {svc.address} places its tasks through {span.describe()}{when(span.branch)}: "
+                        f"{subject(svc)} places its tasks through {span.describe()}{when(span.branch)}: "
                         "an outage of that Availability Zone stops every task. List subnets in at least two AZs.",
                         line=property_line(svc, span.prop), detail=span.detail,
                     )

@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import property_line
 from ha_lint.values import as_bool, as_int, bad_branches, when
+from ha_lint.wording import subject
 
 
 class OpensearchSingleAz(Rule):
@@ -14,7 +15,7 @@ class OpensearchSingleAz(Rule):
     ## What it does
     Flags `AWS::OpenSearchService::Domain`, `AWS::Elasticsearch::Domain`,
     `aws_opensearch_domain` and `aws_elasticsearch_domain` whose zone awareness is off or
-    absent (`ZoneAwarenessEnabled`, `zone_awareness_enabled`; decision: Multi-AZ with Standby,
+    absent (`ZoneAwarenessEnabled`, `zone_awareness_enabled`; Multi-AZ with Standby,
     which requires three AZs, counts as on) or that have fewer than two data nodes (`InstanceCount`, `instance_count`; absent
     means 1). One finding per domain names every gap and points at the zone awareness
     setting when written, else at the instance count, else at the resource.
@@ -88,7 +89,7 @@ class OpensearchSingleAz(Rule):
             text = "; ".join(f"{t}{''.join(when(b) for b in bs if b)}" for _, t, bs in gaps)
             yield self.finding(
                 domain,
-                f"Search domain {domain.address} runs in one Availability Zone: {text}. An AZ or node failure takes "
+                f"{subject(domain)} runs in one Availability Zone: {text}. An AZ or node failure takes "
                 "the domain down; enable zone awareness with at least two (better three) data nodes.",
                 line=property_line(domain, line_prop), detail=",".join(name for name, _, _ in gaps),
             )

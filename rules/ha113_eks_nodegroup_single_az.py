@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import azs_spanned, property_line
 from ha_lint.values import Ref, as_int, as_list, bad_branches, when
+from ha_lint.wording import plural, subject
 
 _LAUNCH_TEMPLATE_TYPES = ("AWS::EC2::LaunchTemplate", "aws_launch_template")
 _PLACEMENT_GROUP_TYPES = ("AWS::EC2::PlacementGroup", "aws_placement_group")
@@ -47,7 +48,7 @@ class EksNodegroupSingleAz(Rule):
     Flags an `AWS::EKS::Nodegroup` / `aws_eks_node_group` whose subnets (`Subnets`,
     `subnet_ids`) resolve to fewer than two AZs (one subnet, or subnets in the same known
     AZ), and, separately, one whose minimum size (`ScalingConfig.MinSize`,
-    `scaling_config { min_size }`) is below 2. Decision: a node group scaled to zero on
+    `scaling_config { min_size }`) is below 2. A node group scaled to zero on
     purpose (minimum and desired size 0, as for GPU or batch pools scaled up on demand) is not
     flagged, as for Auto Scaling groups (HA105); an absent `ScalingConfig` is left to EKS
     and not flagged.
@@ -120,7 +121,7 @@ class EksNodegroupSingleAz(Rule):
                 if placement is not None:  # one AZ is what a cluster placement group is
                     yield self.finding(
                         group,
-                        f"EKS node group {group.address} runs its nodes in {span.describe()}{when(span.branch)}, as "
+                        f"{subject(group)} runs its nodes in {span.describe()}{when(span.branch)}, as "
                         f"its cluster placement group {placement.address} requires: low latency between nodes is "
                         "traded for availability, and an outage of that Availability Zone stops every pod on it. "
                         "Keep workloads that must survive an AZ outage in a node group spread over two AZs.",
@@ -129,7 +130,7 @@ class EksNodegroupSingleAz(Rule):
                     continue
                 yield self.finding(
                     group,
-                    f"EKS node group {group.address} runs its nodes in {span.describe()}{when(span.branch)}: an "
+                    f"{subject(group)} runs its nodes in {span.describe()}{when(span.branch)}: an "
                     "outage of that Availability Zone stops every pod on it. Give it subnets in at least two AZs.",
                     line=property_line(group, span.prop), detail=span.detail,
                 )
@@ -139,8 +140,8 @@ class EksNodegroupSingleAz(Rule):
             for branch in bad_branches(low.value, lambda v: isinstance(as_int(v), int) and as_int(v) < 2):
                 yield self.finding(
                     group,
-                    f"EKS node group {group.address} may shrink to {low.value if branch is None else 'fewer than 2'} "
-                    f"node(s){low.why()}{when(branch)}: a node failure then stops every pod of the group until a "
+                    f"{subject(group)} may shrink to "
+                    f"{plural(as_int(low.value), 'node') if branch is None else 'fewer than 2 nodes'}{low.why()}{when(branch)}: a node failure then stops every pod of the group until a "
                     "replacement joins. Set the minimum size to at least 2.",
                     line=property_line(group, "min_size"), detail=f"min_size{':' + branch if branch else ''}",
                 )

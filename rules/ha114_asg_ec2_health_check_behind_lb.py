@@ -2,6 +2,7 @@ from ha_lint.engine import Rule
 from ha_lint.queries.az import property_line
 from ha_lint.queries.lb import load_balancing
 from ha_lint.values import bad_branches, when
+from ha_lint.wording import property_name, subject
 
 _LB_CHECKS = {"ELB", "VPC_LATTICE"}
 
@@ -23,7 +24,7 @@ class AsgEc2HealthCheckBehindLb(Rule):
     a load balancer or target group (on the group, or through a separate
     `aws_autoscaling_attachment` / `aws_autoscaling_traffic_source_attachment`) while its
     health check type is `EC2`, explicitly or by default (`HealthCheckType`,
-    `health_check_type`). Decision: a type list that includes `ELB` (or `VPC_LATTICE`, the
+    `health_check_type`). A type list that includes `ELB` (or `VPC_LATTICE`, the
     health check of a VPC Lattice traffic source) is fine.
 
     ## Why it matters
@@ -76,10 +77,10 @@ class AsgEc2HealthCheckBehindLb(Rule):
                 label = ", ".join(b for b in (branch, links.branch) if b) or None
                 yield self.finding(
                     asg,
-                    f"Auto Scaling group {asg.address} serves {links.attachments[0].description} but its health "
+                    f"{subject(asg)} serves {links.attachments[0].description} but its health "
                     f"check type is {check_type.value if branch is None else 'EC2'}{check_type.why()}{when(label)}: "
                     "instances that fail the load balancer's health check stay in service and are never replaced. "
-                    "Set the health check type to ELB.",
+                    f"Set {property_name(asg, 'health_check_type')} to ELB.",
                     line=property_line(asg, "health_check_type"),
                     detail=f"health_check_type{':' + label if label else ''}",
                 )

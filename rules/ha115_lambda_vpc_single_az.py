@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.az import azs_spanned, property_line
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class LambdaVpcSingleAz(Rule):
@@ -63,7 +64,7 @@ class LambdaVpcSingleAz(Rule):
                 if span.single_az:
                     yield self.finding(
                         fn,
-                        f"Lambda function {fn.address} runs in a VPC through {span.describe()}{when(span.branch)}: "
+                        f"{subject(fn)} runs in a VPC through {span.describe()}{when(span.branch)}: "
                         "an outage of that Availability Zone stops it. List subnets in at least two AZs.",
                         line=property_line(fn, span.prop), detail=span.detail,
                     )

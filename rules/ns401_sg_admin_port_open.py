@@ -2,6 +2,7 @@ from ha_lint.engine import Rule
 from ha_lint.queries.lb import INTERNAL_REACH, internal_only, load_balancer_ports
 from ha_lint.queries.sg import ADMIN_PORTS, describe_world, rules_of
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class SgAdminPortOpen(Rule):
@@ -27,7 +28,7 @@ class SgAdminPortOpen(Rule):
     reported on the security group at the entry's line, separate rule resources on
     themselves. Security-group references and prefix lists are not "the world".
 
-    Decision: SSH is TCP, so a UDP rule on port 22 is not reported; RDP answers on TCP and
+    SSH is TCP, so a UDP rule on port 22 is not reported; RDP answers on TCP and
     UDP 3389, so either is. ICMP and other IP protocols open no admin port.
 
     When NS403 reports the same entry (all traffic, or every port, from the world), NS401
@@ -39,7 +40,7 @@ class SgAdminPortOpen(Rule):
     When any other resource uses the group, a listener's port is not known, or a load
     balancer has no listener in the scanned set, every port of the rule counts.
 
-    Decision: when those load balancers are all internal (`Scheme: internal`,
+    When those load balancers are all internal (`Scheme: internal`,
     `internal = true`), nothing on the internet can reach them: `0.0.0.0/0` there means any
     network routed into the VPC (the VPC, peerings, VPN, Transit Gateway, Direct Connect).
     The finding is kept, since every such network reaches the port, but at **medium**
@@ -106,7 +107,7 @@ class SgAdminPortOpen(Rule):
             internal = served is not None and internal_only(arch, rule.group)
             yield self.finding(
                 rule.owner,
-                f"{rule.owner.address} admits {names} from {describe_world(world)}{rule.why} ({rule.describe_ports()})"
+                f"{subject(rule.owner)} admits {names} from {describe_world(world)}{rule.why} ({rule.describe_ports()})"
                 f"{f' ({INTERNAL_REACH})' if internal else ''}"
                 f"{when(rule.branch)}. Restrict the source to a known range, or use SSM Session Manager instead "
                 "of open admin ports.",

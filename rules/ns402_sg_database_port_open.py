@@ -2,6 +2,7 @@ from ha_lint.engine import Rule
 from ha_lint.queries.lb import INTERNAL_REACH, internal_only, load_balancer_ports
 from ha_lint.queries.sg import database_ports, database_protocols, describe_ports, describe_world, rules_of
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class SgDatabasePortOpen(Rule):
@@ -25,7 +26,7 @@ class SgDatabasePortOpen(Rule):
     `aws_vpc_security_group_ingress_rule`. The finding is reported on the resource that
     holds the rule. The port list can be replaced with the `database_ports` option.
 
-    Decision: the database protocols are TCP, so a UDP rule counts only on the ports whose
+    The database protocols are TCP, so a UDP rule counts only on the ports whose
     service also answers on UDP: Memcached (11211, a well-known DDoS amplification vector
     when open) and NFS (2049). A UDP rule on 5432 opens no PostgreSQL service and is not
     reported. Terraform module rules built from named rules (terraform-aws-modules/
@@ -41,7 +42,7 @@ class SgDatabasePortOpen(Rule):
     When any other resource uses the group, a listener's port is not known, or a load
     balancer has no listener in the scanned set, every port of the rule counts.
 
-    Decision: when those load balancers are all internal (`Scheme: internal`,
+    When those load balancers are all internal (`Scheme: internal`,
     `internal = true`), nothing on the internet can reach them: `0.0.0.0/0` there means any
     network routed into the VPC (the VPC, peerings, VPN, Transit Gateway, Direct Connect).
     The finding is kept, since every such network reaches the port, but at **medium**
@@ -114,7 +115,7 @@ class SgDatabasePortOpen(Rule):
             internal = served is not None and internal_only(arch, rule.group)
             yield self.finding(
                 rule.owner,
-                f"{rule.owner.address} admits {describe_ports(ports, names)} from {describe_world(world)}"
+                f"{subject(rule.owner)} admits {describe_ports(ports, names)} from {describe_world(world)}"
                 f"{rule.why} ({rule.describe_ports()}){f' ({INTERNAL_REACH})' if internal else ''}{when(rule.branch)}. "
                 "Allow the application tier's security group (or a narrow private range) instead of "
                 f"{'every network routed into the VPC' if internal else 'the whole internet'}.",

@@ -3,6 +3,7 @@ from ha_lint.queries.lb import internal_only, load_balancer_ports
 from ha_lint.queries.sg import (ADMIN_PORTS, SgRule, database_ports, database_protocols, describe_ports,
                                  describe_world, rules_of)
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class SgAllTrafficOpen(Rule):
@@ -23,7 +24,7 @@ class SgAllTrafficOpen(Rule):
     group at the rule's line; `AWS::EC2::SecurityGroupIngress`, `aws_security_group_rule`
     and `aws_vpc_security_group_ingress_rule` on themselves.
 
-    Decision: `1-65535` counts as all ports (port 0 is reserved and never used); a rule for
+    `1-65535` counts as all ports (port 0 is reserved and never used); a rule for
     one other IP protocol (ESP, GRE, ICMP ...) is not "all traffic".
 
     The message names the admin (SSH, RDP) and database/cache ports the entry exposes, and
@@ -33,7 +34,7 @@ class SgAllTrafficOpen(Rule):
     the message names the listener ports that are actually reachable (and the admin or
     database ports among them).
 
-    Decision: when those load balancers are all internal (`Scheme: internal`,
+    When those load balancers are all internal (`Scheme: internal`,
     `internal = true`), nothing on the internet can reach them: `0.0.0.0/0` means any
     network routed into the VPC (the VPC, peerings, VPN, Transit Gateway, Direct Connect),
     and the message says so instead of speaking of the internet. The entry then exposes only
@@ -96,7 +97,7 @@ class SgAllTrafficOpen(Rule):
             exposure, severity = _exposure(arch, rule)
             yield self.finding(
                 rule.owner,
-                f"{rule.owner.address} admits {rule.describe_ports()} from {describe_world(world)}{rule.why}"
+                f"{subject(rule.owner)} admits {rule.describe_ports()} from {describe_world(world)}{rule.why}"
                 f"{when(rule.branch)}: {exposure}. Open only the ports the service answers on, "
                 "to the sources that need them.",
                 line=rule.line, detail=f"ingress:{rule.describe_ports()}:{','.join(world)}",

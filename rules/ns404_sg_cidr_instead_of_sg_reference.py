@@ -2,6 +2,7 @@ from ha_lint.engine import Rule
 from ha_lint.queries.reach import datastore_port
 from ha_lint.queries.sg import database_ports, describe_ports, rules_of, server_groups, whole_private_range
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 # On an EC2 instance (which may or may not run a database) only a rule that names a database
 # port counts: a single port or a narrow range (27017-27019, 9200-9300), not 1024-65535.
@@ -26,7 +27,7 @@ class SgCidrInsteadOfSgReference(Rule):
     private range of /16 or wider (`10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16`,
     `10.1.0.0/16`).
 
-    Decision: narrower ranges (a subnet's /24) are left alone: they name where clients run.
+    Narrower ranges (a subnet's /24) are left alone: they name where clients run.
     The security groups checked are those that guard a datastore, or an EC2 instance (which
     may run a database: then only rules that name a database port count, a single port or a
     range of at most 101 ports, not an instance's "allow all" or "1024-65535 from the VPC"),
@@ -96,7 +97,7 @@ class SgCidrInsteadOfSgReference(Rule):
             shown = next((s for s in stores if s.kind.endswith("cluster")), (stores or guarded)[0])
             yield self.finding(
                 rule.owner,
-                f"{rule.group.address} guards {shown.address} and admits "
+                f"{subject(rule.group)} guards {shown.address} and admits "
                 f"{describe_ports(ports, {**names, **_OWN_PORT_NAMES})}{wider} from {'; '.join(ranges)}{rule.why}"
                 f"{when(rule.branch)}: every host in that network can connect. Reference the clients' security group "
                 "instead of the CIDR.",

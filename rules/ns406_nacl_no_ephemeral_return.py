@@ -20,7 +20,7 @@ class NaclNoEphemeralReturn(Rule):
     deny (no entry names them at all). Peers an explicit DENY blocks are taken as intended.
     IPv4 and IPv6 are apart: an inbound `::/0` service needs an IPv6 return entry.
 
-    Decision: a return path must decide every port of one client ephemeral range for a
+    A return path must decide every port of one client ephemeral range for a
     peer (the Amazon VPC User Guide's: Linux 32768-60999, Windows Server 2008 and later
     49152-65535; 1024-65535 covers both): a return path on 32768-65535 or 49152-65535 is
     accepted, while one that allows only a few ports in 1024-65535 (an inbound 3389 rule

@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.nacl import acls_of, allows_everything
+from ha_lint.wording import subject
 
 
 class NaclAllowAll(Rule):
@@ -17,7 +18,7 @@ class NaclAllowAll(Rule):
     at the NACL. The VPC's default NACL (`aws_default_network_acl`) is not reported: allowing
     all is what AWS creates it with.
 
-    Decision: a NACL counts when all IPv4 traffic is allowed, however many entries it takes
+    A NACL counts when all IPv4 traffic is allowed, however many entries it takes
     (e.g. `allow tcp` + `allow udp` + `allow icmp` ...); a single DENY numbered before the
     allows is filtering, and the NACL is not reported. A NACL with entries that cannot be
     resolved is not judged.
@@ -91,7 +92,7 @@ class NaclAllowAll(Rule):
             first = ", ".join(e.describe() for e in inbound[:2])
             yield self.finding(
                 acl.resource,
-                f"NACL {acl.resource.address} allows all IPv4 traffic in both directions before any deny "
+                f"{subject(acl.resource)} allows all IPv4 traffic in both directions before any deny "
                 f"(inbound {first}; outbound {', '.join(e.describe() for e in outbound[:2])}): it filters nothing. "
                 "Add the denies it is meant for, or use the default NACL and security groups.",
                 detail="allow-all",

@@ -1,9 +1,9 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.reach import public_flags
 from ha_lint.values import when
+from ha_lint.wording import property_name, subject
 
-_NOUNS = {"rds_instance": "RDS instance", "rds_cluster_instance": "Aurora instance", "rds_cluster": "RDS DB cluster",
-          "redshift_cluster": "Redshift cluster", "dms_replication_instance": "DMS replication instance"}
+_KINDS = ("rds_instance", "rds_cluster_instance", "rds_cluster", "redshift_cluster", "dms_replication_instance")
 
 
 class DbPubliclyAccessible(Rule):
@@ -21,7 +21,7 @@ class DbPubliclyAccessible(Rule):
     `aws_rds_cluster` with `PubliclyAccessible: true`) whose publicly-accessible setting is
     true, on any reachable branch.
 
-    Decision, by each API's default when the property is absent (CloudFormation passes the
+    By each API's default when the property is absent (CloudFormation passes the
     API's default on; Terraform sends its own):
     - RDS in CloudFormation: the CreateDBInstance default. A non-Aurora instance with no
       `DBSubnetGroupName` goes to the default VPC and is **public** (the default VPC has an
@@ -75,12 +75,12 @@ class DbPubliclyAccessible(Rule):
     """
 
     def check(self, arch):
-        for res in arch.of_kind(*_NOUNS):
+        for res in arch.of_kind(*_KINDS):
             for flag in public_flags(arch, res):
                 yield self.finding(
                     res,
-                    f"{_NOUNS[res.kind]} {res.address} is publicly accessible{flag.why}{when(flag.branch)}: it "
-                    "gets a public IP and only its security groups stand between it and the internet. Set it to "
-                    "false and reach it from inside the VPC.",
+                    f"{subject(res)} is publicly accessible{flag.why}{when(flag.branch)}: it gets a public IP and "
+                    "only its security groups stand between it and the internet. Set "
+                    f"{property_name(res, 'publicly_accessible')} to false and reach it from inside the VPC.",
                     line=flag.line, detail=f"publicly_accessible{':' + flag.branch if flag.branch else ''}",
                 )

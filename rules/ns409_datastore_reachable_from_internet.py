@@ -2,6 +2,7 @@ from ha_lint.engine import Rule
 from ha_lint.queries.reach import exposures
 from ha_lint.queries.sg import join_branches
 from ha_lint.values import when
+from ha_lint.wording import subject
 
 
 class DatastoreReachableFromInternet(Rule):
@@ -29,7 +30,7 @@ class DatastoreReachableFromInternet(Rule):
     security groups opens a database/cache port (the NS402 list) by name, not merely
     through an all-traffic rule.
 
-    Decision: a link that depends on an unresolved value breaks the path (no finding). The
+    A link that depends on an unresolved value breaks the path (no finding). The
     finding points at the property that gives the public address (`PubliclyAccessible`,
     `associate_public_ip_address`, `AssociatePublicIpAddress`), else at the resource.
     DocumentDB has no public endpoint, so it never has link 1; a subnet that maps public
@@ -88,7 +89,7 @@ class DatastoreReachableFromInternet(Rule):
             branch = join_branches(f"condition {condition} true" if condition else None, exp.branch)
             yield self.finding(
                 exp.datastore,
-                f"{exp.noun} {exp.datastore.address} is reachable from the internet{when(branch)}: {exp.path()}. "
+                f"{subject(exp.datastore, exp.noun)} is reachable from the internet{when(branch)}: {exp.path()}. "
                 "Break a link: keep it in private subnets, turn off its public address, or admit only the "
                 "application tier's security group.",
                 line=exp.address.line, detail=f"reachable:{exp.subnet.address}",

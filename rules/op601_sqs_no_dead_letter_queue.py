@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.events import dead_letter_queues, redrive_gaps, why_missing
 from ha_lint.values import when
+from ha_lint.wording import spelled, subject
 
 
 class SqsNoDeadLetterQueue(Rule):
@@ -23,7 +24,7 @@ class SqsNoDeadLetterQueue(Rule):
     queue ARNs known only after apply: unknown is not reported). FIFO queues are checked
     like the others (their dead-letter queue must be FIFO too).
 
-    Decision: a queue whose name, logical ID or enclosing module call says it is a
+    A queue whose name, logical ID or enclosing module call says it is a
     dead-letter queue (`dlq`, `DeadLetter`: `orders-dlq`, `module.billing_dlq`) is taken as
     one even when its sources are outside the scanned set (another stack, another root
     module, a module output the graph does not follow): giving a DLQ its own DLQ is not
@@ -85,8 +86,9 @@ class SqsNoDeadLetterQueue(Rule):
             for branch in redrive_gaps(arch, queue):
                 yield self.finding(
                     queue,
-                    f"SQS queue {queue.address} has no redrive policy{why_missing(queue, 'redrive_policy')}{when(branch)}: a message that keeps failing "
-                    "is retried until it expires and is then lost. Add a dead-letter queue (RedrivePolicy / "
-                    "redrive_policy with a maxReceiveCount).",
+                    f"{subject(queue)} has no redrive policy{why_missing(queue, 'redrive_policy')}{when(branch)}: a message that keeps failing "
+                    "is retried until it expires and is then lost. Add a dead-letter queue ("
+                    + spelled(queue, "a RedrivePolicy", "a redrive_policy or an aws_sqs_queue_redrive_policy")
+                    + " with a deadLetterTargetArn and a maxReceiveCount).",
                     prop="redrive_policy", detail=f"redrive_policy{':' + branch if branch else ''}",
                 )

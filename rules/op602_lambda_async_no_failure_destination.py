@@ -1,6 +1,16 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.events import async_invokers, failure_gaps, why_missing
 from ha_lint.values import when
+from ha_lint.wording import spelled, subject
+
+
+def _failure_advice(fn):
+    """Where a dead-letter queue or an on-failure destination is written, in the function's language."""
+    if fn.type == "AWS::Serverless::Function":
+        return "a DeadLetterQueue, or an EventInvokeConfig with DestinationConfig.OnFailure"
+    return spelled(fn, "a DeadLetterConfig, or an AWS::Lambda::EventInvokeConfig with DestinationConfig.OnFailure",
+                   "a dead_letter_config block, or an aws_lambda_function_event_invoke_config with "
+                   "destination_config { on_failure { destination } }")
 
 
 class LambdaAsyncNoFailureDestination(Rule):
@@ -27,7 +37,7 @@ class LambdaAsyncNoFailureDestination(Rule):
     `ScheduleV2`, `CloudWatchLogs`, `IoTRule`; not an `SNS` event with `SqsSubscription`,
     where the function polls a queue), or a Lambda permission for a service that
     only ever invokes asynchronously (SNS, S3, EventBridge, CloudWatch Logs, IoT, SES).
-    Decision: an EventBridge target's or SNS subscription's own dead-letter config does not
+    An EventBridge target's or SNS subscription's own dead-letter config does not
     count: it keeps events the service could not deliver, not events the function failed.
     CloudFormation custom-resource handlers are not counted (the stack operation reports
     their failure). An event-invoke config with no on-failure destination (only retry
@@ -97,8 +107,8 @@ class LambdaAsyncNoFailureDestination(Rule):
             for branch in failure_gaps(arch, fn):
                 yield self.finding(
                     fn,
-                    f"Lambda function {fn.address} is invoked asynchronously ({by.description}, {by.via.file}:{by.line}) "
+                    f"{subject(fn)} is invoked asynchronously ({by.description}, {by.via.file}:{by.line}) "
                     f"but has no dead-letter queue and no on-failure destination{why_missing(fn, 'dead_letter_target')}{when(branch)}: events that still fail "
-                    "after Lambda's two retries are discarded. Add a DeadLetterConfig or an on-failure destination.",
+                    f"after Lambda's two retries are discarded. Add {_failure_advice(fn)}.",
                     prop="dead_letter_target", detail=f"async:{branch or ''}",
                 )

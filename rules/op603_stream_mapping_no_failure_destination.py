@@ -1,6 +1,14 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.events import stream_mappings
 from ha_lint.values import when
+from ha_lint.wording import spelled, subject
+
+
+def _opening(mapping):
+    """The mapping, or the SAM function and the name of its stream event."""
+    if mapping.name == mapping.owner.address:
+        return subject(mapping.owner)
+    return f"{subject(mapping.owner)} event `{mapping.name.rpartition(' event ')[2]}`"
 
 
 class StreamMappingNoFailureDestination(Rule):
@@ -73,8 +81,12 @@ class StreamMappingNoFailureDestination(Rule):
             for branch in mapping.missing:
                 yield self.finding(
                     mapping.owner,
-                    f"{mapping.name} feeds a {mapping.stream} to Lambda with no on-failure destination{when(branch)}: "
-                    "a batch that keeps failing blocks its shard until the records expire, or is skipped with no "
-                    "record kept. Add DestinationConfig.OnFailure (an SQS queue or SNS topic) and a retry limit.",
+                    f"{_opening(mapping)} feeds a {mapping.stream} to Lambda with no on-failure destination"
+                    f"{when(branch)}: a batch that keeps failing blocks its shard until the records expire, or is "
+                    "skipped with no record kept. Add "
+                    + spelled(mapping.owner, "DestinationConfig.OnFailure (an SQS queue or SNS topic) and a retry "
+                              "limit (MaximumRetryAttempts)",
+                              "destination_config { on_failure { destination_arn } } (an SQS queue or SNS topic) "
+                              "and a retry limit (maximum_retry_attempts)") + ".",
                     line=mapping.line, detail=f"{mapping.name}:on_failure{':' + branch if branch else ''}",
                 )

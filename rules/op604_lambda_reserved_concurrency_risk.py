@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.values import as_int, bad_branches, possibilities, when
+from ha_lint.wording import plural, subject
 
 UNRESERVED_MINIMUM = 100  # Lambda keeps at least 100 of the account's concurrency unreserved
 
@@ -28,7 +29,7 @@ class LambdaReservedConcurrencyRisk(Rule):
     Terraform's `-1` (the default) means no reservation. A reservation that differs by
     condition counts with its largest branch; an unresolved one does not count.
 
-    Decision: the concurrency limit is per account and Region, so the sum is taken per
+    The concurrency limit is per account and Region, so the sum is taken per
     Region where the templates say it (a Terraform provider's `region`); functions whose
     Region is decided at deploy time (CloudFormation, a provider without a region) are
     summed together. The scanned set is taken to be one account.
@@ -74,7 +75,7 @@ class LambdaReservedConcurrencyRisk(Rule):
             for branch in bad_branches(value.value, lambda v: as_int(v) == 0):
                 yield self.finding(
                     fn,
-                    f"Lambda function {fn.address} has reserved concurrency 0{value.why()}{when(branch)}: every "
+                    f"{subject(fn)} has reserved concurrency 0{value.why()}{when(branch)}: every "
                     "invocation is throttled. Remove the setting or reserve the concurrency it needs.",
                     prop="reserved_concurrency", detail=f"zero{':' + branch if branch else ''}",
                 )
@@ -91,9 +92,9 @@ class LambdaReservedConcurrencyRisk(Rule):
             where = f" in {region}" if region else ""
             yield self.finding(
                 fn,
-                f"Reserved concurrency across the {len(group)} function(s) of the scanned set{where} adds up to {total}, "
-                f"more than the account limit {limit} minus the {UNRESERVED_MINIMUM} Lambda keeps unreserved; "
-                f"{fn.address} reserves the most ({largest}). Deployments will fail or starve other functions: "
+                f"{subject(fn)} reserves the most concurrency ({largest}) of the {plural(len(group), 'function')} of "
+                f"the scanned set{where}, whose reservations add up to {total}, more than the account limit {limit} "
+                f"minus the {UNRESERVED_MINIMUM} Lambda keeps unreserved. Deployments will fail or starve other functions: "
                 "lower the reservations or raise the account limit (account_concurrency_limit).",
                 prop="reserved_concurrency", detail=f"account-total{':' + region if region else ''}",
             )

@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.values import Choice, Ref, as_bool, bad_branches, possibilities, when
+from ha_lint.wording import subject
 
 
 class LambdaAliasToLatest(Rule):
@@ -15,7 +16,7 @@ class LambdaAliasToLatest(Rule):
     `$LATEST`: written as a literal, or in Terraform taken from
     `aws_lambda_function.x.version` of a function that does not publish versions
     (`publish` false or absent: its `version` attribute is then `$LATEST`).
-    Decision: `$LATEST` as the fallback branch of a conditional whose other branch is a
+    `$LATEST` as the fallback branch of a conditional whose other branch is a
     resource's version (`var.version != "" ? var.version : "$LATEST"` given
     `aws_lambda_function.x.version`) is not reported: the version is supplied, so the
     fallback is not taken.
@@ -64,7 +65,7 @@ class LambdaAliasToLatest(Rule):
             for branch in [] if fallback else bad_branches(version.value, lambda v: v == "$LATEST"):
                 yield self.finding(
                     alias,
-                    f"Lambda alias {alias.address} points at $LATEST{version.why()}{when(branch)}: every change goes "
+                    f"{subject(alias)} points at $LATEST{version.why()}{when(branch)}: every change goes "
                     "live at once and cannot be rolled back by moving the alias. Point it at a published version.",
                     prop="function_version", detail=f"latest{':' + branch if branch else ''}",
                 )
@@ -73,7 +74,7 @@ class LambdaAliasToLatest(Rule):
                     and fn.native_path("publish") and as_bool(fn.get("publish").value) is False:
                 yield self.finding(
                     alias,
-                    f"Lambda alias {alias.address} takes {fn.address}.version, but that function does not publish "
+                    f"{subject(alias)} takes {fn.address}.version, but that function does not publish "
                     f"versions (publish is false{'' if fn.has('publish') else ' by default'}), so the version is "
                     "$LATEST. Set publish = true on the function.",
                     prop="function_version", detail="latest:unpublished",

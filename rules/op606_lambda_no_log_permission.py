@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.iam import log_access
+from ha_lint.wording import subject
 
 
 class LambdaNoLogPermission(Rule):
@@ -36,7 +37,7 @@ class LambdaNoLogPermission(Rule):
     cannot be read may grant a missing logs action (a policy document that merges other
     documents, an ARN built from `${AWS::Partition}`, a customer managed policy defined
     elsewhere, an action list from a parameter or variable, a condition branch that grants
-    them). Decision: AWS managed policies not known to grant log writes are taken to grant
+    them). AWS managed policies not known to grant log writes are taken to grant
     none.
 
     ## Why it matters
@@ -94,7 +95,7 @@ class LambdaNoLogPermission(Rule):
                      else f"does not grant {access.missing[0]}")
             yield self.finding(
                 fn,
-                f"Lambda function {fn.address} runs as role {access.role.address}, which {lacks}: the function "
+                f"{subject(fn)} runs as role {access.role.address}, which {lacks}: the function "
                 "writes no logs. Attach "
                 "AWSLambdaBasicExecutionRole or allow logs:CreateLogStream and logs:PutLogEvents.",
                 prop="role", detail="logs",

@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.values import bad_branches, when
+from ha_lint.wording import subject
 
 
 class EksControlPlaneLoggingOff(Rule):
@@ -64,7 +65,7 @@ class EksControlPlaneLoggingOff(Rule):
             for branch in bad_branches(types.value, lambda v: v in (None, [], "") or type(v) is object):
                 yield self.finding(
                     cluster,
-                    f"EKS cluster {cluster.address} enables no control plane log types{types.why()}{when(branch)}: "
+                    f"{subject(cluster)} enables no control plane log types{types.why()}{when(branch)}: "
                     "API, audit and authenticator activity is not recorded. Enable at least api, audit and "
                     "authenticator logs.",
                     prop="log_types", detail=f"log_types{':' + branch if branch else ''}",

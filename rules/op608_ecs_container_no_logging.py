@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.events import document
 from ha_lint.values import possibilities, when
+from ha_lint.wording import spelled, subject
 
 
 def containers_without_logging(task):
@@ -48,7 +49,7 @@ class EcsContainerNoLogging(Rule):
     `container_definitions` (definitions read from files or templates are unknown and not
     reported).
 
-    Decision: the FireLens log router container (`firelensConfiguration`) is flagged too
+    The FireLens log router container (`firelensConfiguration`) is flagged too
     when it has no log configuration of its own: when the router fails, its errors are the
     only clue, and AWS's FireLens examples send them to awslogs.
 
@@ -111,7 +112,7 @@ class EcsContainerNoLogging(Rule):
                 how = "logs to the none driver, which discards its output" if discarded else "has no log configuration"
                 yield self.finding(
                     task,
-                    f"Container {name} of task definition {task.address} {how}{when(branch)}: its "
-                    "output is lost when the task stops. Add a logConfiguration (awslogs or FireLens).",
+                    f"{subject(task)} container `{name}` {how}{when(branch)}: its output is lost when the task "
+                    f"stops. Add a {spelled(task, 'LogConfiguration', 'logConfiguration')} (awslogs or FireLens).",
                     line=line, detail=f"container:{name}{':' + branch if branch else ''}",
                 )

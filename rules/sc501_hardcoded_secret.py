@@ -11,6 +11,7 @@ from ha_lint.secret_formats import has_access_key_id, is_key_like_name, masked, 
     shell_secrets, token_secrets
 from ha_lint.sourcetext import region_lines
 from ha_lint.values import Choice, when
+from ha_lint.wording import spelled, subject
 
 # Property names (lower case, separators removed) that hold a secret, matched at the end of
 # the name: MasterUserPassword, master_password, AuthToken, tunnel1_preshared_key, DB_PASSWORD.
@@ -288,10 +289,10 @@ class HardcodedSecret(Rule):
     `ghp_xxxx...`: fewer than six distinct characters after the prefix; `<password>`, `foo`,
     `bar`, `changeme`, `example` in user data), public keys, hex digests (a git commit's 40
     characters), and a 40-character string with no access key ID near it and no key-like
-    name. Decision: `templatefile(...)` user data is not read (ha-lint does not evaluate
+    name. `templatefile(...)` user data is not read (ha-lint does not evaluate
     `templatefile`; the value is unknown and this rule stays quiet on it).
 
-    Decision: a value that reaches a secret property from a CloudFormation parameter
+    A value that reaches a secret property from a CloudFormation parameter
     default or a Terraform variable default is as hard-coded as a literal: it is reported
     on the parameter (resource: the parameter name) or at the variable's `default` line
     (resource: `var.<name>`). A value from a `.tfvars` file, `-var` or `TF_VAR_` is an
@@ -300,7 +301,7 @@ class HardcodedSecret(Rule):
     resolver cannot trace it (a value reaching the resource through `for_each`), at the
     property inside the module.
 
-    Decision: `aws_iam_access_key`, `AWS::IAM::AccessKey` and `aws_iam_user_login_profile`
+    `aws_iam_access_key`, `AWS::IAM::AccessKey` and `aws_iam_user_login_profile`
     are not flagged: AWS generates their secrets (they end up in state or outputs, which is
     a state-protection concern, not a secret written into the template). A literal
     `LoginProfile.Password` of `AWS::IAM::User` is written in the template and is flagged.
@@ -462,8 +463,8 @@ class HardcodedSecret(Rule):
         others = f" and {len(at_lines) - 1} more on line{'s' if len(more) > 1 else ''} " \
             f"{', '.join(map(str, more))}" if more else (f" and {len(at_lines) - 1} more" if len(at_lines) > 1 else "")
         return self.finding(
-            res, f"{res.address} user data ({path}) holds {_described(first)}{others}: the secret is stored in the "
-            "template and readable by anyone who can describe the instance. Fetch it at boot from Secrets Manager "
+            res, f"{subject(res)} user data ({path}) holds {_described(first)}{others}: the secret is stored in the "
+            f"{spelled(res, 'template', 'configuration')} and readable by anyone who can describe the instance. Fetch it at boot from Secrets Manager "
             "or SSM Parameter Store (the instance role allows the read) instead.",
             line=line, detail=f"{path}:secret",
         )
@@ -516,9 +517,9 @@ class HardcodedSecret(Rule):
             if source is not None:
                 return self._on_source(res.address, shown, source, branch, "" if match is None else f" ({what})")
         return self.finding(
-            res, f"{res.address} sets {shown} to {what}{when(branch)}: the secret is stored in the "
-            "template. Reference Secrets Manager or SSM Parameter Store (a dynamic reference, a data source, or a "
-            "managed master password) instead.",
+            res, f"{subject(res)} sets {shown} to {what}{when(branch)}: the secret is stored in the "
+            f"{spelled(res, 'template', 'configuration')}. Reference Secrets Manager or SSM Parameter Store ("
+            + spelled(res, "a dynamic reference", "a data source") + ", or a managed master password) instead.",
             line=native_line(res, path), detail=f"{named.replace(' ', '.')}{':' + branch if branch else ''}",
         )
 
@@ -530,13 +531,13 @@ class HardcodedSecret(Rule):
             return None
         if text.startswith("variable "):
             name = text.split()[1]
-            what, kind = f"Variable {name} has a hard-coded default", "variable"
+            what, kind = f"Variable `{name}` has a hard-coded default", "variable"
         elif text.startswith("module "):
             name = text.split()[1]
-            what, kind = f"Module call {name} passes a hard-coded value", "module"
+            what, kind = f"Module call `{name}` passes a hard-coded value", "module"
         else:
             name = text.split()[0]
-            what, kind = f"{name} holds a hard-coded value", "local"
+            what, kind = f"Local value `{name}` holds a hard-coded value", "local"
         # The step names no module instance; its file and line say exactly where it is written.
         resource = {"variable": f"var.{name}", "module": f"module.{name}", "local": name}[kind]
         return Finding(self.id, self.name, self.effective_severity,
@@ -560,7 +561,7 @@ class HardcodedSecret(Rule):
                 if entry["origin"] is not None:
                     continue  # from a .tfvars file, -var or TF_VAR_: a deploy-time input
                 yield Finding(self.id, self.name, self.effective_severity,
-                              f'provider "{entry["provider"]}" sets {entry["key"]} to a literal value{when(branch)}: '
+                              f'Provider `{entry["provider"]}` sets {entry["key"]} to a literal value{when(branch)}: '
                               "AWS credentials are stored in the configuration. Use a profile, environment variables, "
                               "an assumed role or instance/OIDC credentials instead.",
                               entry["file"], entry["line"], f'provider "{entry["provider"]}"', "provider",
@@ -568,7 +569,7 @@ class HardcodedSecret(Rule):
 
     def _on_parameter(self, workload, name, param, what):
         return Finding(self.id, self.name, self.effective_severity,
-                       f"Parameter {name} {what}: the secret is stored in the template. Remove the Default and "
+                       f"Parameter `{name}` {what}: the secret is stored in the template. Remove the Default and "
                        "pass the value at deploy time, or use a dynamic reference to Secrets Manager / "
                        "SSM Parameter Store.",
                        workload.entry_file, param["default_line"], name, "AWS::CloudFormation::Parameter",

@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.values import as_bool, bad_branches, when
+from ha_lint.wording import subject
 
 
 def _data_events_only(trail):
@@ -47,7 +48,7 @@ class CloudtrailSingleRegion(Rule):
     false; absent means true). Each is reported at its own property, or at the trail when
     absent.
 
-    Decision: an organization trail (`IsOrganizationTrail`, `is_organization_trail`) is
+    An organization trail (`IsOrganizationTrail`, `is_organization_trail`) is
     judged the same way: it covers every account of the organization, but only the
     Regions its `IsMultiRegionTrail` says. CloudTrail Lake event data stores are not
     trails and are not checked. A trail whose selectors leave out management events (every
@@ -104,7 +105,7 @@ class CloudtrailSingleRegion(Rule):
                 for branch in bad_branches(value.value, lambda v: as_bool(v) is False):
                     yield self.finding(
                         trail,
-                        f"CloudTrail trail {trail.address} {what}{value.why()}{when(branch)}. "
+                        f"{subject(trail)} {what}{value.why()}{when(branch)}. "
                         "Make it a multi-region trail that includes global service events, so activity in every "
                         "Region is audited.",
                         prop=prop, detail=f"{prop}{':' + branch if branch else ''}",

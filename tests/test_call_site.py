@@ -142,10 +142,18 @@ def test_sarif_is_valid_with_related_locations_and_identity_fingerprints(tmp_pat
     location = ha101["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "infra/main.tf"
     assert location["region"]["startLine"] == line_of(repo / "infra" / "main.tf", "multi_az                = false")
-    [related] = ha101["relatedLocations"]
+    related, *steps = ha101["relatedLocations"]
     assert related["physicalLocation"]["artifactLocation"]["uri"] == f"infra/{DB_INSTANCE}"
     assert related["physicalLocation"]["region"]["startLine"] == line_of(
         repo / "infra" / DB_INSTANCE, "multi_az                = var.multi_az")
+    # Then the value's trace, source first: the root's input, then the wrapper module's input.
+    wrapper = ".terraform/modules/db/main.tf"
+    assert [(step["physicalLocation"]["artifactLocation"]["uri"], step["physicalLocation"]["region"]["startLine"],
+             step["message"]["text"], step["id"]) for step in steps] == [
+        ("infra/main.tf", line_of(repo / "infra" / "main.tf", "multi_az                = false"),
+         "trace step 1 of 2: module db input multi_az = false", 2),
+        (f"infra/{wrapper}", line_of(repo / "infra" / wrapper, "multi_az                = var.multi_az"),
+         "trace step 2 of 2: module db_instance input multi_az = false", 3)]
     assert ha101["properties"]["root"] == "infra"
     # The fingerprint is the identity with the file that defines the resource, plus the root:
     # never the reported file or line.
@@ -405,3 +413,56 @@ def test_a_collection_given_at_the_call_decides_even_when_defaulted_flags_filter
     [finding] = doc["findings"]
     assert (finding["file"], finding["line"]) == ("root/main.tf", 7)
     assert [(r["file"], r["line"]) for r in finding["related"]] == [("mod/main.tf", 8)]
+
+
+def test_a_rule_resource_made_per_named_rule_is_reported_at_the_cidr_input(tmp_path: Path) -> None:
+    """A security-group rule made by ``count`` over a list of named rules, its CIDR given two
+    calls up: NS402 judges the open source, so it goes to the outermost call's CIDR input, not
+    to the wrapper's rule list (third precision review: terraform-aws-security-group's
+    examples/computed, reported inside the shared wrapper)."""
+    repo = new_repo(tmp_path / "repo")
+    for name in ("rule", "wrap", "root"):
+        (repo / name).mkdir()
+    (repo / "rule" / "main.tf").write_text(
+        'variable "ingress_rules" { default = [] }\nvariable "ingress_cidr_blocks" { default = [] }\n'
+        'variable "rules" {\n  default = { mysql-tcp = [3306, 3306, "tcp"] }\n}\n'
+        'resource "aws_security_group" "this" {\n  name   = "sg"\n  vpc_id = "vpc-0123456789abcdef0"\n}\n'
+        'resource "aws_security_group_rule" "ingress_rules" {\n'
+        '  count             = length(var.ingress_rules)\n'
+        '  security_group_id = aws_security_group.this.id\n  type              = "ingress"\n'
+        '  cidr_blocks       = var.ingress_cidr_blocks\n'
+        '  from_port         = var.rules[var.ingress_rules[count.index]][0]\n'
+        '  to_port           = var.rules[var.ingress_rules[count.index]][1]\n'
+        '  protocol          = var.rules[var.ingress_rules[count.index]][2]\n}\n')
+    (repo / "wrap" / "main.tf").write_text(
+        'variable "ingress_cidr_blocks" { default = [] }\nmodule "sg" {\n  source              = "../rule"\n'
+        '  ingress_rules       = ["mysql-tcp"]\n  ingress_cidr_blocks = var.ingress_cidr_blocks\n}\n')
+    (repo / "root" / "main.tf").write_text(
+        'module "mysql_sg" {\n  source              = "../wrap"\n  ingress_cidr_blocks = ["0.0.0.0/0"]\n}\n')
+    _, doc = report("root", "--no-config", "--select", "NS402", cwd=repo)
+    [finding] = doc["findings"]
+    assert (finding["file"], finding["line"]) == ("root/main.tf", 3), finding
+    assert [(r["file"], r["line"]) for r in finding["related"]] == [("rule/main.tf", 14)]
+
+
+def test_an_input_holding_an_unknown_value_shows_it_as_known_after_apply(tmp_path: Path) -> None:
+    """``vpc_zone_identifier = slice(module.vpc.private_subnets, 0, 1)``: one subnet whose ID the
+    deployment decides. The input that decides the finding is shown as Terraform's plan shows
+    it, not with the marker's name (third precision review: terraform-aws-autoscaling's
+    warm_pool example read 'vpc_zone_identifier = ["UNKNOWN"]')."""
+    repo = new_repo(tmp_path / "repo")
+    for name in ("asg", "root"):
+        (repo / name).mkdir()
+    (repo / "asg" / "main.tf").write_text(
+        'variable "subnets" { default = [] }\n'
+        'resource "aws_autoscaling_group" "this" {\n  min_size            = 2\n  max_size            = 4\n'
+        '  vpc_zone_identifier = var.subnets\n}\n')
+    (repo / "root" / "main.tf").write_text(
+        'data "aws_subnets" "private" {}\n'
+        'module "asg" {\n  source  = "../asg"\n  subnets = slice(data.aws_subnets.private.ids, 0, 1)\n}\n')
+    _, doc = report("root", "--no-config", "--select", "HA104", cwd=repo)
+    [finding] = doc["findings"]
+    assert (finding["file"], finding["line"]) == ("root/main.tf", 4), finding
+    [related] = finding["related"]
+    assert "input subnets = [(known after apply)] decides it" in related["message"], related
+    assert "UNKNOWN" not in json.dumps(finding)

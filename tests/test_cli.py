@@ -37,7 +37,7 @@ def test_json_output_is_documented_shape(tmp_path: Path) -> None:
     assert finding == {
         "rule_id": "NS401", "rule_name": "sg-admin-port-open", "severity": "high",
         "message": finding["message"], "file": str(FIXTURES / "NS401" / "tf_bad" / "main.tf"),
-        "line": 23, "resource": "aws_security_group_rule.rdp", "resource_type": "aws_security_group_rule",
+        "line": 29, "resource": "aws_security_group_rule.rdp", "resource_type": "aws_security_group_rule",
         "related": [], "root": None,
     }
     assert "RDP (3389)" in finding["message"] and "SSH (22)" in finding["message"]

@@ -199,7 +199,11 @@ def test_defect5_github_renders_the_markdown_names_as_text(tree: Path) -> None:
     findings = [row for row in rows if "<strong>" in row]
     assert findings and all(row.count("<td") == 5 for row in findings)  # no | from a name made a cell
     shown = "Db\\n::error::pwned\\r\\x1b[31mRED\\x07 ```\\n&lt;img src=x onerror=alert(1)&gt; | `tick` [x]("
-    assert f"<td><code>{shown}" in page  # the name, as typed, in one code cell
+    # the name, as typed, in one code span of the details list, after the file's percent-encoded link
+    assert ('<li><strong>HA101</strong> <a href="stack-%FF%20%23%25%3F.json#L1"><code>stack-\\xff #%?.json:1</code></a> '
+            f"<code>{shown}") in page
+    # in the table, a long name keeps its end, in one code cell
+    assert re.search(r"<td><code>…[^<]*onerror=alert\(1\)&gt; \| `tick` \[x\]\(", page)
 
 
 def test_defect5_graph_and_resilience_reports_escape_for_their_format(tree: Path) -> None:

@@ -93,7 +93,7 @@ def test_each_finding_once_at_a_line_to_click(tmp_path: Path) -> None:
         ("cfn/orders.yaml", 10, "HA101", "OrdersDb"),
         ("hcl/main.tf", 6, "HA101", "aws_db_instance.billing"),
         ("live/dev/db/terragrunt.hcl", 6, "HA101", "aws_db_instance.this"),
-        ("planned/modules/database/main.tf", 25, "HA101", "module.orders_db.aws_db_instance.this"),
-        ("planned/modules/database/main.tf", 25, "HA101", "module.reports_db.aws_db_instance.this"),
-        ("planned/modules/database/main.tf", 26, "BK201", "module.reports_db.aws_db_instance.this"),
+        ("planned/main.tf", 8, "HA101", "module.orders_db.aws_db_instance.this"),  # plans: at the deciding input too
+        ("planned/main.tf", 21, "HA101", "module.reports_db.aws_db_instance.this"),
+        ("planned/main.tf", 22, "BK201", "module.reports_db.aws_db_instance.this"),
     ])

@@ -26,9 +26,52 @@ def test_plan_source_names_the_directory_of_one_plan(tmp_path: Path) -> None:
     shutil.copy(PLAN, plans / "prod.json")
     code, doc = report(str(plans), "--plan-source", f"{plans / 'prod.json'}={SOURCE}", *RULES)
     assert code == 1
-    assert _places(doc) == {("main.tf", 29, "NS401"), ("modules/main.tf", 25, "HA101"), ("modules/main.tf", 26, "BK201")}
+    # a module's findings at the root's call inputs that decide them, as a scan of the configuration puts them
+    assert _places(doc) == {("main.tf", 29, "NS401"), ("main.tf", 8, "HA101"), ("main.tf", 21, "HA101"),
+                            ("main.tf", 22, "BK201")}
     assert all(f["file"].startswith(str(SOURCE)) for f in doc["findings"])
     assert doc["warnings"] == []
+
+
+def test_a_plan_made_with_other_variables_keeps_the_places_not_the_values(tmp_path: Path) -> None:
+    """The configuration's tfvars say Multi-AZ on, the plan (made with other variables) says
+    off: the plan decides, the input line is still where it is decided, its value not claimed."""
+    source = tmp_path / "source"
+    shutil.copytree(SOURCE, source)
+    (source / "terraform.tfvars").write_text("reports_multi_az    = true\nreports_backup_days = 0\nadmin_cidr = \"0.0.0.0/0\"\n")
+    shutil.copy(PLAN, source / "plan.json")
+    code, doc = report(str(source / "plan.json"), *RULES)
+    assert code == 1
+    reports = next(f for f in doc["findings"] if f["rule_id"] == "HA101" and "reports_db" in f["resource"])
+    assert (Path(reports["file"]).name, reports["line"]) == ("main.tf", 21)
+    assert "module reports_db input multi_az (" in reports["message"] and "multi_az = true" not in reports["message"]
+    backups = next(f for f in doc["findings"] if f["rule_id"] == "BK201")
+    assert "module reports_db input backup_retention_days = 0 (" in backups["message"]  # the same value: kept
+
+
+def test_a_module_outside_the_repository_is_reported_at_its_call(tmp_path: Path) -> None:
+    """A plan of a root whose module terraform init installed (.terraform/modules): nobody can fix
+    anything in there, so its findings point at the module block that brings it in."""
+    source = tmp_path / "source"
+    shutil.copytree(SOURCE, source)
+    installed = source / ".terraform" / "modules" / "orders_db"
+    shutil.copytree(SOURCE / "modules" / "database", installed)
+    written = installed / "main.tf"  # the version installed writes Multi-AZ itself: no input decides it
+    written.write_text(written.read_text().replace("multi_az                = var.multi_az", "multi_az                = false"))
+    (source / ".terraform" / "modules" / "modules.json").write_text(json.dumps({"Modules": [
+        {"Key": "", "Source": "", "Dir": "."},
+        {"Key": "orders_db", "Source": "registry.example.com/acme/database/aws", "Version": "1.0.0",
+         "Dir": ".terraform/modules/orders_db"}]}))
+    main = source / "main.tf"
+    main.write_text(main.read_text().replace('module "orders_db" {\n  source   = "./modules/database"',
+                                             'module "orders_db" {\n  source   = "registry.example.com/acme/database/aws"'))
+    shutil.copy(PLAN, source / "plan.json")
+    code, doc = report(str(source / "plan.json"), *RULES)
+    orders = next(f for f in doc["findings"] if f["rule_id"] == "HA101" and "orders_db" in f["resource"])
+    assert (Path(orders["file"]).relative_to(source).as_posix(), orders["line"]) == ("main.tf", 5)  # module "orders_db"
+    assert "registry.example.com/acme/database/aws 1.0.0" in orders["message"]
+    reports = next(f for f in doc["findings"] if f["rule_id"] == "HA101" and "reports_db" in f["resource"])
+    assert (Path(reports["file"]).relative_to(source).as_posix(), reports["line"]) == ("main.tf", 21)  # local: its input
 
 
 def test_without_source_the_findings_stay_at_the_plan_with_a_warning(tmp_path: Path) -> None:

@@ -456,4 +456,4 @@ def test_ns404_names_the_cluster_that_holds_the_group_not_a_member(tmp_path: Pat
     """))
     result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1), [cls() for cls in select(all_rules(), ["NS404"], None)])
     (finding,) = result.findings
-    assert finding.message.startswith("Sg guards Cluster and admits PostgreSQL (5432)")
+    assert finding.message.startswith("Security group `Sg` guards Cluster and admits PostgreSQL (5432)")

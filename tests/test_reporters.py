@@ -115,7 +115,7 @@ def test_junit_has_one_testcase_per_rule_and_file(repo: Path) -> None:
     assert len(cases) == 2 * len(rules) + 1  # + the file that could not be loaded
     failure = cases[("stacks/orders.yaml", "HA101 rds-instance-single-az")].find("failure")
     assert failure is not None and failure.get("type") == "high"
-    assert "stacks/orders.yaml:10: OrdersDb: RDS instance OrdersDb" in (failure.text or "")
+    assert "stacks/orders.yaml:10: OrdersDb: RDS instance `OrdersDb`" in (failure.text or "")
     assert cases[("stacks/billing.yaml", "HA101 rds-instance-single-az")].find("failure") is None  # suppressed
     assert cases[("stacks/broken.yaml", "load")].find("error") is not None
     assert suite.get("tests") == str(len(cases)) and suite.get("failures") == "3" and suite.get("errors") == "1"
@@ -125,7 +125,7 @@ def test_github_annotations(repo: Path) -> None:
     run = ha_lint(str(repo / "stacks"), *SELECT, "--format", "github", cwd=repo.parent)
     lines = run.stdout.splitlines()
     assert "::error file=stacks/orders.yaml,line=10,title=HA101 rds-instance-single-az [high] on OrdersDb::" \
-           "RDS instance OrdersDb runs in a single Availability Zone" in "\n".join(lines)
+           "RDS instance `OrdersDb` runs in a single Availability Zone" in "\n".join(lines)
     assert any(line.startswith("::error file=stacks/broken.yaml,line=") and "title=ha-lint%3A file not loaded" in line
                for line in lines)
     assert all(line.startswith("::") for line in lines)

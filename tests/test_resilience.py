@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import re
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, run_cli
 from ha_lint.config import ConfigError, parse
 from ha_lint.resilience.assumptions import DEFAULTS, INFINITE, AssumptionError, table
 from ha_lint.resilience.model import DEGRADED, DOWN, FAILS_OVER, UNAFFECTED, analyse
@@ -67,7 +66,9 @@ def test_three_tier_multi_az(lang):
     assert m.spofs == []
     # AZs as resolved: positions in the Region's AZ list count as distinct AZs
     assert [s.target for s in m.scenarios[:2]] == sorted(s.target for s in m.scenarios[:2])
-    assert all("GetAZs" in s.target for s in m.scenarios[:2])
+    # ... named by the expression that picks them, in the template's own language
+    picks = {"cfn": ("!Select [0, !GetAZs", "!Select [1, !GetAZs"), "tf": (".names[0]", ".names[1]")}[lang]
+    assert all(pick in s.target for pick, s in zip(picks, m.scenarios[:2]))
 
 
 def test_warm_standby_cloudformation():
@@ -144,10 +145,6 @@ def test_every_assumption_cites_an_aws_source():
         assert a.note
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "ha_lint", *args], capture_output=True, text=True, timeout=120)
-
-
 def test_cli_text_and_json():
     path = str(WORKLOADS / "three_tier_single_az" / "cfn")
     text = run_cli("resilience", path, "--no-config", "--no-findings")
@@ -220,3 +217,134 @@ def test_a_backup_plan_protects_only_what_its_selections_select(tmp_path, select
     assert "backup copies in another Region" in vol.why
     assert ("backup copies in another Region" in db.why) is db_survives
     assert (db.rpo == INFINITE) is not db_survives
+
+
+# -- the egress path, one-AZ columns, the workload's name, its findings (examples/quickstart) --
+
+QUICKSTART = FIXTURES.parent / "examples" / "quickstart"
+NAT_B = '''
+resource "aws_eip" "nat_b" {
+  domain = "vpc"
+}
+
+resource "aws_nat_gateway" "b" {
+  allocation_id = aws_eip.nat_b.id
+  subnet_id     = aws_subnet.public[1].id
+}
+
+resource "aws_route_table" "private_b" {
+  vpc_id = aws_vpc.main.id
+  route {
+    cidr_block     = "0.0.0.0/0"
+    nat_gateway_id = aws_nat_gateway.b.id
+  }
+}
+'''
+
+
+def quickstart(tmp_path, multi_az=False, pinned=True, nat_per_az=False):
+    """A copy of examples/quickstart, changed: the database Multi-AZ or not, pinned to the first
+    AZ or not; a NAT gateway per AZ instead of one."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    for source in QUICKSTART.glob("*.tf"):
+        text = source.read_text()
+        if source.name == "database.tf":
+            text = text.replace("multi_az                    = false", f"multi_az = {str(multi_az).lower()}")
+            if not pinned:
+                text = text.replace("  availability_zone           = local.azs[0]\n", "")
+        if source.name == "network.tf" and nat_per_az:
+            text = text.replace('''resource "aws_route_table_association" "private" {
+  count          = length(local.azs)
+  subnet_id      = aws_subnet.private[count.index].id
+  route_table_id = aws_route_table.private.id
+}''', '''resource "aws_route_table_association" "private" {
+  count          = length(local.azs)
+  subnet_id      = aws_subnet.private[count.index].id
+  route_table_id = count.index == 0 ? aws_route_table.private.id : aws_route_table.private_b.id
+}''') + NAT_B
+        (tmp_path / source.name).write_text(text)
+    return tmp_path
+
+
+def test_one_nat_gateway_for_both_azs_is_a_single_point_of_failure_of_the_egress_path(tmp_path):
+    m = model_of(quickstart(tmp_path, multi_az=True))
+    a, b = m.scenarios[0], m.scenarios[1]
+    assert (a.label, b.label) == ("loss of AZ eu-west-1a", "loss of AZ eu-west-1b")
+    nat = m.component("aws_nat_gateway.main")
+    assert nat.role == "egress" and [str(z) for z in nat.zones] == ["eu-west-1a"]
+    assert a.outcomes[nat.uid].verdict == DOWN
+    assert a.outcomes[nat.uid].why == "lives in one AZ: subnets in eu-west-1b lose their way to the internet through it"
+    assert b.outcomes[nat.uid].verdict == UNAFFECTED
+    asg = a.outcomes[m.component("aws_autoscaling_group.app").uid]
+    assert asg.verdict == DEGRADED  # keeps serving from eu-west-1b, without internet egress there
+    assert asg.why.endswith("its subnets in eu-west-1b lose internet egress (they route through aws_nat_gateway.main)")
+    assert b.outcomes[m.component("aws_autoscaling_group.app").uid].why.startswith("loses its capacity in eu-west-1b")
+    assert [(s.component.address, s.rule, s.scenario) for s in m.spofs] == [
+        ("aws_nat_gateway.main", "HA107", "loss of AZ eu-west-1a")]
+    assert a.serving  # a lost NAT gateway costs egress, not service
+    assert [(x.split("#")[1], y.split("#")[1]) for x, y, _ in m.egress] == [
+        ("aws_autoscaling_group.app", "aws_nat_gateway.main")]
+
+
+def test_a_nat_gateway_per_az_is_lost_only_with_its_own_az(tmp_path):
+    m = model_of(quickstart(tmp_path, multi_az=True, nat_per_az=True))
+    a = m.scenarios[0]
+    nats = [c for c in m.components if c.role == "egress"]
+    assert sorted(c.address for c in nats) == ["aws_nat_gateway.b", "aws_nat_gateway.main"]
+    main = m.component("aws_nat_gateway.main")
+    assert a.outcomes[main.uid].verdict == DOWN
+    assert a.outcomes[main.uid].why == "lives in one AZ: only subnets in its own AZ route through it"
+    assert a.outcomes[m.component("aws_nat_gateway.b").uid].verdict == UNAFFECTED
+    assert "egress" not in a.outcomes[m.component("aws_autoscaling_group.app").uid].why
+    assert m.spofs == []
+
+
+def test_a_single_az_resource_is_drawn_in_one_column(tmp_path):
+    from ha_lint.resilience.render import UNKNOWN_AZ, columns_of, svg
+
+    pinned = model_of(quickstart(tmp_path / "pinned", pinned=True))
+    assert columns_of(pinned.component("aws_db_instance.db")) == ["eu-west-1a"]
+    assert columns_of(pinned.component("aws_autoscaling_group.app")) == ["eu-west-1a", "eu-west-1b"]
+    assert columns_of(pinned.component("aws_nat_gateway.main")) == ["eu-west-1a"]
+    # Not pinned: AWS puts the database in one of its subnet group's two AZs; which is unknown.
+    loose = model_of(quickstart(tmp_path / "loose", pinned=False))
+    db = loose.component("aws_db_instance.db")
+    assert len(db.zones) == 2 and db.one_az
+    assert columns_of(db) == [UNKNOWN_AZ]
+    picture = svg(loose)
+    assert re.search(r'data-address="aws_db_instance.db" data-columns="unknown"', picture)
+    assert ">AZ unknown</text>" in picture
+    assert 'data-address="aws_autoscaling_group.app" data-columns="eu-west-1a eu-west-1b"' in picture
+    heads = re.findall(r'<text class="column"[^>]*>([^<]+)</text>', picture)
+    assert heads == ["AZ eu-west-1a", "AZ eu-west-1b", "AZ unknown"]
+
+
+@pytest.fixture
+def project_copy(tmp_path):
+    return quickstart(tmp_path / "shop")
+
+
+def test_every_finding_of_the_workload_with_its_file_in_text_markdown_and_html(project_copy):
+    scan_run = run_cli(".", "--no-config", "--no-cache", "--format", "json", cwd=project_copy)
+    expected = {(f"{f['file']}:{f['line']}", f["rule_id"]) for f in json.loads(scan_run.stdout)["findings"]}
+    assert {rule for _, rule in expected} == {"HA101", "HA107", "BK202", "DR306"}
+    assert {where.split(":")[0] for where, _ in expected} == {"database.tf", "main.tf", "network.tf"}
+    outputs = {}
+    for fmt in ("text", "markdown", "html"):
+        done = run_cli("resilience", ".", "--no-config", "--no-cache", "--format", fmt, cwd=project_copy)
+        assert done.returncode == 0, done.stderr
+        outputs[fmt] = done.stdout
+    text = outputs["text"]
+    assert text.startswith("Workload shop (terraform)\n")  # scanned as ".": named after its directory
+    assert "Findings (4):" in text
+    for where, rule in expected:
+        assert re.search(rf"^    {re.escape(where)}: {rule} \[\w+\] ", text, re.M), (where, rule)
+    assert "**shop**:" in outputs["markdown"] and "Findings (4):" in outputs["markdown"]
+    for where, rule in expected:
+        assert f"- **{rule}** " in outputs["markdown"] and f"`{where}`" in outputs["markdown"]
+    assert "<h2>shop</h2>" in outputs["html"] and "<h3>Findings (4)</h3>" in outputs["html"]
+    cells = re.findall(r'<td class="file">([^<]+)</td>', outputs["html"])
+    assert sorted(cells) == sorted(where for where, _ in expected)
+    data = json.loads(run_cli("resilience", ".", "--no-config", "--no-cache", "--format", "json",
+                              cwd=project_copy).stdout)
+    assert data["workloads"][0]["id"] == "." and data["workloads"][0]["name"] == "shop"

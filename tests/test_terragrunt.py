@@ -164,3 +164,80 @@ def test_boilerplate_templates_are_noted_not_load_errors(tmp_path: Path) -> None
     assert Path(note.file).relative_to(tmp_path).as_posix() == "modules/db/.boilerplate"
     named = _scan(tmp_path / "modules/db/.boilerplate/terragrunt.hcl")  # named on the command line: the same
     assert named.errors == [] and [w.code for w in named.warnings] == ["template-skipped"]
+
+
+OUTPUTS = 'variable "ha" {\n  type = bool\n}\n\noutput "multi_az" {\n  value = var.ha\n}\n'
+DB_UNIT = ('terraform {{\n  source = "../../modules/db"\n}}\n\ndependency "settings" {{\n  config_path = "{path}"\n'
+           '  mock_outputs = {{ multi_az = false }}\n}}\n\ninputs = {{\n  multi_az = dependency.settings.outputs.multi_az\n}}\n')
+
+
+def test_dependency_outputs_come_from_the_dependency_module_never_its_mocks(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "modules/db/main.tf": MODULE,
+        "modules/settings/main.tf": OUTPUTS,
+        "live/settings/terragrunt.hcl": 'terraform {\n  source = "../../modules/settings"\n}\n\ninputs = {\n  ha = false\n}\n',
+        "live/db/terragrunt.hcl": DB_UNIT.format(path="../settings"),
+        # a dependency whose module is not here: unknown and said, the mock (false) is not taken
+        "live/remote/terragrunt.hcl": 'terraform {\n  source = "tfr:///acme/settings/aws?version=1.0.0"\n}\n',
+        "live/other/terragrunt.hcl": DB_UNIT.format(path="../remote"),
+    })
+    result = _scan(tmp_path)
+    assert result.errors == []
+    assert [(Path(f.file).relative_to(tmp_path).as_posix(), f.line) for f in result.findings] == [("live/db/terragrunt.hcl", 11)]
+    [unavailable] = [w for w in result.warnings if w.code == "terragrunt-dependency"]
+    assert (Path(unavailable.file).relative_to(tmp_path).as_posix(), unavailable.line) == ("live/other/terragrunt.hcl", 5)
+    assert "not available here" in unavailable.message
+
+
+def test_a_dependency_cycle_is_a_warning_not_a_hang(tmp_path: Path) -> None:
+    unit = ('terraform {{\n  source = "../../modules/settings"\n}}\n\ndependency "other" {{\n  config_path = "../{other}"\n}}\n\n'
+            'inputs = {{\n  ha = dependency.other.outputs.multi_az\n}}\n')
+    _write(tmp_path, {"modules/settings/main.tf": OUTPUTS, "live/a/terragrunt.hcl": unit.format(other="b"),
+                      "live/b/terragrunt.hcl": unit.format(other="a"), "live/self/terragrunt.hcl": unit.format(other="self")})
+    result = _scan(tmp_path)
+    assert result.errors == []
+    cycles = sorted((Path(w.file).relative_to(tmp_path).as_posix(), w.line, w.message)
+                    for w in result.warnings if w.code == "terragrunt-dependency")
+    assert cycles == [("live/b/terragrunt.hcl", 5, "dependency cycle (a -> b -> a): its outputs are unknown"),
+                      ("live/self/terragrunt.hcl", 5, "dependency cycle (self -> self): its outputs are unknown")]
+
+
+def test_a_long_dependency_chain_stops_with_a_warning(tmp_path: Path) -> None:
+    files = {"modules/settings/main.tf": OUTPUTS,
+             "live/u14/terragrunt.hcl": 'terraform {\n  source = "../../modules/settings"\n}\n\ninputs = {\n  ha = true\n}\n'}
+    for n in range(14):  # u00 (read first) -> u01 -> ... -> u14
+        files[f"live/u{n:02}/terragrunt.hcl"] = ('terraform {\n  source = "../../modules/settings"\n}\n\n'
+                                                 f'dependency "next" {{\n  config_path = "../u{n + 1:02}"\n}}\n\n'
+                                                 'inputs = {\n  ha = dependency.next.outputs.multi_az\n}\n')
+    _write(tmp_path, files)
+    result = _scan(tmp_path)
+    assert result.errors == []
+    [deep] = [w for w in result.warnings if w.code == "terragrunt-dependency"]
+    assert "dependency chain longer than 10 units" in deep.message
+
+
+def test_merge_strategies_follow_terragrunt(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "root.hcl": 'terraform {\n  source = "../modules/root"\n}\n\n'
+                    'inputs = {\n  tags = ["root"]\n  db = { multi_az = false, size = 10 }\n  name = "root"\n}\n',
+        "region.hcl": 'inputs = {\n  tags = ["region"]\n  name = "region"\n  region = "eu-west-1"\n}\n',
+        "deep/terragrunt.hcl": 'include "root" {\n  path = "../root.hcl"\n  merge_strategy = "deep"\n}\n\n'
+                               'terraform {\n  extra_arguments "x" {\n    commands = ["plan"]\n  }\n}\n\n'
+                               'inputs = {\n  tags = ["unit"]\n  db = { size = 20 }\n}\n',
+        "two/terragrunt.hcl": 'include "root" {\n  path = "../root.hcl"\n}\n\ninclude "region" {\n  path = "../region.hcl"\n}\n',
+        "bad/terragrunt.hcl": 'include "root" {\n  path = "../root.hcl"\n  merge_strategy = "deepest"\n}\n',
+    })
+    read = lambda p: p.read_text()  # noqa: E731
+    deep = terragrunt.read_unit(tmp_path / "deep/terragrunt.hcl", "deep/terragrunt.hcl", read)
+    # lists concatenate (parent first), maps merge key by key, a terraform block without a source keeps the parent's
+    assert {k: v.value for k, v in deep.inputs.items()} == {"tags": ["root", "unit"], "db": {"multi_az": False, "size": 20},
+                                                             "name": "root"}
+    assert (deep.source, deep.source_file, deep.source_line) == ("../modules/root", "root.hcl", 2)
+    two = terragrunt.read_unit(tmp_path / "two/terragrunt.hcl", "two/terragrunt.hcl", read)
+    # a later include wins over an earlier one
+    assert {k: v.value for k, v in two.inputs.items()} == {"tags": ["region"], "db": {"multi_az": False, "size": 10},
+                                                           "name": "region", "region": "eu-west-1"}
+    bad = terragrunt.read_unit(tmp_path / "bad/terragrunt.hcl", "bad/terragrunt.hcl", read)
+    assert [(w.code, w.line) for w in bad.warnings] == [("terragrunt-include", 3)]
+    assert "merge_strategy 'deepest' is not one of shallow, deep, no_merge" in bad.warnings[0].message
+    assert bad.inputs["name"].value == "root"  # merged shallowly

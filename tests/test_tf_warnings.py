@@ -90,7 +90,8 @@ def test_modules_that_are_not_available_are_warnings_in_every_format_and_do_not_
 
     markdown = reports["markdown"]
     assert "### Warnings (3)" in markdown
-    assert "- `module-not-found` `live/main.tf:16`: module.cache: source './modules/cache' not found" in markdown
+    assert "- `module-not-found` [`live/main.tf:16`](live/main.tf#L16): module.cache: source './modules/cache' not found" \
+        in markdown
 
 
 def test_a_warning_does_not_change_the_exit_code_of_findings(tmp_path: Path) -> None:

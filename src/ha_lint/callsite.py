@@ -54,7 +54,7 @@ def _placed(finding: Finding, res: Resource | None) -> Finding:
     step = _deciding_input(finding, res)
     if step is not None and step.file and step.line:
         where = (step.file, step.line)
-        given = _without_value(step.description) if finding.rule_id in VALUE_HIDDEN_RULES else step.description
+        given = without_value(step.description) if finding.rule_id in VALUE_HIDDEN_RULES else step.description
         why = f"{_resource_name(res)} is written here; {given} decides it"
     else:
         outside = next((call for call in calls if call.external), None)
@@ -67,7 +67,7 @@ def _placed(finding: Finding, res: Resource | None) -> Finding:
                                defined_in=finding.defined_in or finding.file)
 
 
-def _without_value(description: str) -> str:
+def without_value(description: str) -> str:
     """``module db input password = "..."`` -> ``module db input password (value not shown)``."""
     return re.split(r"\s*=|\s+defaults to\b", description, maxsplit=1)[0] + " (value not shown)"
 
@@ -76,7 +76,7 @@ def _deciding_input(finding: Finding, res: Resource) -> Origin | None:
     """The input at the outermost call in the repository that the deciding value came through."""
     module = res.meta.get("module", "")
     best: Origin | None = None
-    for origin in _deciding_origins(finding, res):
+    for origin in deciding_origins(finding, res):
         for step in origin.steps():
             given = step.input
             if given is None or given.external or not _on_path(given.module, module):
@@ -86,7 +86,8 @@ def _deciding_input(finding: Finding, res: Resource) -> Origin | None:
     return best
 
 
-def _deciding_origins(finding: Finding, res: Resource) -> list[Origin]:
+def deciding_origins(finding: Finding, res: Resource) -> list[Origin]:
+    """The origins of the value that decided ``finding`` (see the module docs; ``ha_lint.trace``)."""
     paths = [path for path, line in res.lines.items() if line == finding.line and line != res.line]
     origins = [o for o in (_origin_at(res, path) for path in paths) if o is not None]
     if not origins and finding.line == res.line:  # about the resource as a whole: its instances

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, TypeVar
 
-from ha_lint.values import UNKNOWN, AzToken, Choice, EncodedJson, Ref, Unknown
+from ha_lint.values import UNKNOWN, AzToken, Choice, EncodedJson, Ref, Unknown, same_known_value
 
 __all__ = ["UNKNOWN", "Unknown", "Choice", "HclExprError", "Node", "FUNCTION_NAMES",
            "parse", "parse_template", "evaluate", "evaluate_value", "references"]
@@ -666,14 +666,19 @@ def _value_node(text: str) -> Node | None:
 
 def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]],
              decide: Callable[[Node], Any] | None = None) -> None:
-    """``decide``: evaluates a condition; a conditional whose condition it knows contributes
-    the branch taken, then the condition that chose it, and nothing of the other branch
-    (``deciding_references``)."""
+    """``decide``: evaluates an expression (``deciding_references``). A conditional whose
+    condition it knows contributes the branch taken, then the condition that chose it unless
+    the other branch gives the same value (``c ? coalesce(var.n, 1) : var.n`` with n = 3 is 3
+    either way: ``c`` decides nothing), and nothing of the other branch. A for-expression's
+    ``if`` filter is named only when nothing else in it reads a setting: it decides which
+    items exist, not what an item holds."""
     if decide is not None and isinstance(node, Conditional) and not bound:
         taken = decide(node.cond)
         if taken is True or taken is False:
-            _collect(node.true if taken else node.false, bound, out, decide)
-            _collect(node.cond, bound, out, decide)
+            chosen, other = (node.true, node.false) if taken else (node.false, node.true)
+            _collect(chosen, bound, out, decide)
+            if not same_known_value(decide(chosen), decide(other)):
+                _collect(node.cond, bound, out, decide)
             return
     if isinstance(node, Var):
         if node.name not in bound:
@@ -693,11 +698,14 @@ def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]],
             if step[0] == "index":
                 _collect(step[1], bound, out, decide)
     elif isinstance(node, ForExpr):
+        before = len(out)
         _collect(node.collection, bound, out, decide)
         inner = bound | {node.value_var, node.key_var or node.value_var}
-        for child in (node.key, node.value, node.cond):
+        for child in (node.key, node.value):
             if child is not None:
                 _collect(child, inner, out, decide)
+        if node.cond is not None and (decide is None or len(out) == before):
+            _collect(node.cond, inner, out, decide)
     else:
         for child in _children(node):
             _collect(child, bound, out, decide)
@@ -753,9 +761,10 @@ def references(value: Any) -> list[tuple[Any, ...]]:
 def deciding_references(value: Any, scope: Any) -> list[tuple[Any, ...]]:
     """``references``, less the branches a known condition does not take: in
     ``var.single ? 1 : length(var.azs)`` with ``var.single`` true, only ``var.single``
-    decides the value (so only it is named as the value's origin)."""
-    def decide(cond: Node) -> Any:
-        return evaluate(cond, scope)
+    decides the value (so only it is named as the value's origin); a known condition whose
+    branches give the same value, and a for-expression's filter, are left out too (``_collect``)."""
+    def decide(expression: Node) -> Any:
+        return evaluate(expression, scope)
 
     out: list[tuple[Any, ...]] = []
     try:
@@ -767,7 +776,7 @@ def deciding_references(value: Any, scope: Any) -> list[tuple[Any, ...]]:
 
 def _deciding_into(value: Any, decide: Callable[[Node], Any], out: list[tuple[Any, ...]]) -> None:
     if isinstance(value, str):
-        if "?" not in value:  # no conditional: the cached walk gives the same answer
+        if "?" not in value and " if " not in value:  # no conditional or filter: the cached walk answers the same
             _refs_into(value, out)
             return
         node = _value_node(value)

@@ -86,6 +86,9 @@ class Finding:
     root: str = ""
     # The file that defines the resource, when the finding is reported elsewhere (at the call).
     defined_in: str = ""
+    # How the value the finding judges was decided, source first, each step with its file and
+    # line (``ha_lint.trace``): JSON ``trace``, SARIF ``relatedLocations``. Not part of equality.
+    trace: tuple[Origin, ...] = field(default=(), compare=False)
 
     @property
     def identity(self) -> tuple[str, str, str, str]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from ha_lint import callsite
+from ha_lint import callsite, trace
 from ha_lint import discover as disc
 from ha_lint.engine import Rule, run
 from ha_lint.graph import Architecture, Options
@@ -499,7 +499,9 @@ def _load_plan(text: str, shown: str, region: str | None) -> tuple[Workload, lis
 def _place_plan(job: _Job, resources: list[Resource], settings: ScanSettings, result: ScanResult,
                 planned_roots: set[Path]) -> list[Resource]:
     """A plan's resources at their ``resource`` blocks in the configuration it was made from
-    (``resolve.plansource``); that root module's directory is added to ``planned_roots``."""
+    (``resolve.plansource``), a child module's with the calls and origins of that configuration
+    resolved (a finding an input decides is reported at the input); that root module's directory
+    is added to ``planned_roots``."""
     from ha_lint.loaders import terraform as tf
     from ha_lint.resolve import plansource
 
@@ -517,8 +519,32 @@ def _place_plan(job: _Job, resources: list[Resource], settings: ScanSettings, re
             except LoadFailure:
                 continue  # reported where the file is scanned; its resources stay at the plan's line
         return module
+    def configured(directory: Path, shown: str) -> list[Resource]:
+        """The configuration's resources resolved as a scan of it would (only for where values were written)."""
+        from ha_lint.resolve import terraform as resolve_tf
+        from ha_lint.root import repository_root
+
+        root = load(directory, shown)
+        if root is None or not any(b.labels for b in root.blocks("module")):
+            return []
+        # The directory --plan-source names is read as a scanned path is.
+        boundary = repository_root([*settings.paths, str(directory)], settings.root, settings.trusted_dirs)
+        tf_settings = resolve_tf.TfSettings(settings.variables, [Path(p) for p in settings.var_files], settings.region,
+                                            boundary=boundary)
+
+        def load_module(path: Path) -> tf.TfModule | None:
+            return load(path, os.path.normpath(os.path.join(shown, os.path.relpath(path, directory.resolve()))))
+
+        def parse_tfvars(path: Path) -> dict[str, Any] | None:
+            try:  # (the plan's values decide: a tfvars file that does not load only costs origins)
+                return tf.load_tfvars(read_text(path, str(path), settings.max_file_size), str(path))
+            except LoadFailure:
+                return None
+        return resolve_tf.resolve(root, tf_settings, load_module, resolve_tf.read_tfvars(root, tf_settings, parse_tfvars))[1]
     try:
         placed, warnings = plansource.locate(resources, job.shown, source, load)
+        if source is not None:
+            placed = plansource.at_call_sites(placed, configured(*source))
     except Exception as exc:  # a bug of ours: the findings stay at the plan file, never the scan
         result.warnings.append(ScanWarning("plan-source-mismatch", internal_error(exc), job.shown, 1))
         return resources
@@ -590,7 +616,7 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
     fetcher = _module_fetcher(settings, tf_settings, result) if settings.download_modules else None
     cache = _module_cache(settings, tf_settings)
     roots = resolve_tf.root_modules(modules)
-    terragrunt_units, deployed = _terragrunt_units(units or [], settings, result)
+    terragrunt_units, deployed = _terragrunt_units(units or [], settings, result, tf_settings, load_module, parse_tfvars)
     roots = [root for root in roots if root.path.resolve() not in deployed]  # evaluated through their units
     result.warnings.extend(_unknown_cli_variables(roots, settings))
     for root in roots:
@@ -638,10 +664,12 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
         _resolve_unit(unit, settings, result, tf_settings, load_module, parse_tfvars, shown_of, workloads, resources)
 
 
-def _terragrunt_units(candidates: list[disc.Candidate], settings: ScanSettings,
-                      result: ScanResult) -> tuple[list[Any], set[Path]]:
+def _terragrunt_units(candidates: list[disc.Candidate], settings: ScanSettings, result: ScanResult,
+                      tf_settings: Any, load_module: Any, parse_tfvars: Any) -> tuple[list[Any], set[Path]]:
     """The Terragrunt units among ``terragrunt.hcl`` files (a parent only included is none),
-    and the local module directories they deploy (not roots of their own)."""
+    and the local module directories they deploy (not roots of their own). A unit's
+    ``dependency.x.outputs`` are the outputs of the module its dependency's unit deploys."""
+    from ha_lint.resolve import terraform as resolve_tf
     from ha_lint.resolve import terragrunt
 
     found: list[Any] = []
@@ -652,11 +680,27 @@ def _terragrunt_units(candidates: list[disc.Candidate], settings: ScanSettings,
         if not boundary.inside_root(path):
             raise LoadFailure(f"outside the repository root ({boundary.shown()}); not read (--root DIR widens it)")
         return read_text(path, str(path), settings.max_file_size)
+
+    def module_outputs(unit: Any) -> dict[str, Any] | None:
+        module = _unit_module(unit, settings, tf_settings, load_module)
+        if isinstance(module, ScanWarning):
+            return None
+        try:
+            return resolve_tf.root_outputs(module[1], tf_settings, load_module,
+                                           _unit_tfvars(unit, module[0], tf_settings, parse_tfvars))
+        except Exception as exc:  # a bug of ours: this dependency's outputs are unknown, never the scan
+            result.warnings.append(ScanWarning("terragrunt-dependency", internal_error(exc), unit.file))
+            return None
+    reader = terragrunt.UnitReader(read, module_outputs)
     for candidate in candidates:
         try:
-            unit = terragrunt.read_unit(candidate.path, candidate.shown, read)
+            with _deadline(settings.file_timeout):
+                unit = reader.unit(candidate.path, candidate.shown)
         except LoadFailure as exc:
             result.errors.append(LoadError(candidate.shown, exc.message, exc.line))
+            continue
+        except _Timeout:
+            result.errors.append(LoadError(candidate.shown, f"unit {timed_out('evaluate', settings.file_timeout)}"))
             continue
         except Exception as exc:  # a bug of ours: this unit is lost, never the scan
             result.errors.append(LoadError(candidate.shown, internal_error(exc)))
@@ -676,49 +720,19 @@ def _resolve_unit(unit: Any, settings: ScanSettings, result: ScanResult, tf_sett
     """A Terragrunt unit as the root module it deploys: its module with the unit's ``inputs``
     as variables (a tfvars file inside the module wins, as Terragrunt passes inputs as
     ``TF_VAR_`` variables); findings an input decides are reported at that input."""
-    from ha_lint.loaders import terraform as tf
     from ha_lint.model import ModuleCall
     from ha_lint.resolve import terraform as resolve_tf
-    from ha_lint.resolve import terragrunt
-    from ha_lint.values import CallInput, Origin
 
-    source = unit.source
-    if not isinstance(source, str):
-        result.warnings.append(ScanWarning("module-not-found", "terraform source: not known without running Terragrunt; "
-                                           "the unit's resources are not checked", unit.source_file, unit.source_line))
+    found = _unit_module(unit, settings, tf_settings, load_module)
+    if isinstance(found, ScanWarning):
+        result.warnings.append(found)
         return
-    directory, version, external = terragrunt.local_module(unit), "", False
-    if directory is None:
-        located = None
-        locate = getattr(tf_settings, "locate_module", None)
-        if locate is not None:
-            address, version = terragrunt.module_address(source)
-            located = locate(address, version or None, unit.source_file, unit.source_line)
-        if located is None:
-            result.warnings.append(ScanWarning(
-                "module-not-found", f"terraform source {source!r} is not available here: the unit's resources are not "
-                "checked" + ("" if locate is not None else "; pass --download-modules to let ha-lint fetch it"),
-                unit.source_file, unit.source_line))
-            return
-        directory, version, external = located[0], located[1], True
-    boundary = settings.repository_root()
-    if not external and not boundary.inside_root(directory):
-        result.warnings.append(boundary.outside(f"terraform source {source!r}", unit.source_file, unit.source_line))
-        return
-    module = load_module(directory.resolve()) if directory.is_dir() else None
-    if module is None or not module.files:
-        result.warnings.append(ScanWarning("module-not-found", f"terraform source {source!r}: no Terraform files there; "
-                                           "the unit's resources are not checked", unit.source_file, unit.source_line))
-        return
-    root = tf.TfModule(os.path.dirname(unit.file) or ".", module.path, module.files)
-    tfvars = {name: (given.value, Origin(f"terragrunt input {name} = {resolve_tf.show(given.value)}", given.file,
-                                         given.line, input=CallInput("", name)))
-              for name, given in unit.inputs.items()}
-    call = ModuleCall(shown_of(directory.resolve()) if not external else source, source, version,
+    module, root, (version, external) = found
+    call = ModuleCall(shown_of(module.path.resolve()) if not external else unit.source, unit.source, version,
                       unit.source_file, unit.source_line, external)
     try:
         with _deadline(settings.file_timeout):
-            tfvars.update(resolve_tf.read_tfvars(module, tf_settings, parse_tfvars))
+            tfvars = _unit_tfvars(unit, module, tf_settings, parse_tfvars)
             workload, res, warnings = resolve_tf.resolve(root, tf_settings, load_module, tfvars, calls=(call,))
     except _Timeout:
         result.errors.append(LoadError(unit.file, f"unit {timed_out('resolve', settings.file_timeout)}"))
@@ -729,6 +743,52 @@ def _resolve_unit(unit: Any, settings: ScanSettings, result: ScanResult, tf_sett
     workloads.append(dataclasses.replace(workload, entry_file=unit.file))  # the unit's findings on the whole: at it
     resources.extend(res)
     result.warnings.extend(warnings)
+
+
+def _unit_module(unit: Any, settings: ScanSettings, tf_settings: Any, load_module: Any) -> Any:
+    """The module a unit deploys, the root module it makes there and (registry version,
+    whether its code is outside the repository); or the ScanWarning saying why there is none."""
+    from ha_lint.loaders import terraform as tf
+    from ha_lint.resolve import terragrunt
+
+    source = unit.source
+    if not isinstance(source, str):
+        return ScanWarning("module-not-found", "terraform source: not known without running Terragrunt; the unit's "
+                           "resources are not checked", unit.source_file, unit.source_line)
+    directory, version, external = terragrunt.local_module(unit), "", False
+    if directory is None:
+        located = None
+        locate = getattr(tf_settings, "locate_module", None)
+        if locate is not None:
+            address, version = terragrunt.module_address(source)
+            located = locate(address, version or None, unit.source_file, unit.source_line)
+        if located is None:
+            return ScanWarning(
+                "module-not-found", f"terraform source {source!r} is not available here: the unit's resources are not "
+                "checked" + ("" if locate is not None else "; pass --download-modules to let ha-lint fetch it"),
+                unit.source_file, unit.source_line)
+        directory, version, external = located[0], located[1], True
+    boundary = settings.repository_root()
+    if not external and not boundary.inside_root(directory):
+        return boundary.outside(f"terraform source {source!r}", unit.source_file, unit.source_line)
+    module = load_module(directory.resolve()) if directory.is_dir() else None
+    if module is None or not module.files:
+        return ScanWarning("module-not-found", f"terraform source {source!r}: no Terraform files there; the unit's "
+                           "resources are not checked", unit.source_file, unit.source_line)
+    return module, tf.TfModule(os.path.dirname(unit.file) or ".", module.path, module.files), (version, external)
+
+
+def _unit_tfvars(unit: Any, module: Any, tf_settings: Any, parse_tfvars: Any) -> dict[str, Any]:
+    """A unit's variables: its ``inputs``, each an origin at its line, and the module's own
+    tfvars files, which win (Terragrunt passes inputs as ``TF_VAR_`` variables)."""
+    from ha_lint.resolve import terraform as resolve_tf
+    from ha_lint.values import CallInput, Origin
+
+    tfvars = {name: (given.value, Origin(f"terragrunt input {name} = {resolve_tf.show(given.value)}", given.file,
+                                         given.line, input=CallInput("", name)))
+              for name, given in unit.inputs.items()}
+    tfvars.update(resolve_tf.read_tfvars(module, tf_settings, parse_tfvars))
+    return tfvars
 
 
 def _unknown_cli_variables(roots: list[Any], settings: ScanSettings) -> list[ScanWarning]:
@@ -916,6 +976,7 @@ def scan(settings: ScanSettings, rules: list[Rule]) -> ScanResult:
         else:  # (findings a rule gave before it crashed are replaced by _isolate_failure's)
             found.setdefault(rule.id, []).append(outcome)
     result.findings.extend(f for findings in found.values() for f in findings)
+    result.findings = trace.attach(result.findings, resources)  # how each judged value was decided
     result.findings = callsite.place(result.findings, resources)  # a module's finding, at its call
     # A template nested twice can give one finding twice, word for word: report it once.
     result.findings = list(dict.fromkeys(result.findings))

@@ -16,6 +16,8 @@ data in which three kinds of leaf stand for what plain data cannot say:
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -72,9 +74,35 @@ class AzToken:
     region: str
     index: int
     kind: str = field(default="name", compare=False)  # "name" | "id"
+    # The list it was taken from, as written in its language (``!GetAZs ''``,
+    # ``data.aws_availability_zones.available.names``): how a message names it.
+    source: str = field(default="", compare=False)
 
     def __str__(self) -> str:
-        return f"GetAZs({self.region or 'region'})[{self.index}]"
+        """The expression that picks it, in the template's language."""
+        if self.source.startswith("!GetAZs"):
+            return f"!Select [{self.index}, {self.source}]"
+        if self.source:
+            return f"{self.source}[{self.index}]"
+        return f"AZ #{self.index + 1} of {self.region or 'the Region'}"
+
+    def describe(self) -> str:
+        """``the Region's first AZ (`!Select [0, !GetAZs '']`)``: the name is not known, so
+        the message says which AZ it is and the expression it came from."""
+        named = re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", self.region or "")
+        whose = f"{self.region}'s" if named else "the Region's"
+        return f"{whose} {ordinal(self.index + 1)} AZ (`{self}`)"
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def ordinal(n: int) -> str:
+    """1 -> "first"; past ten, "11th"."""
+    if 1 <= n <= len(_ORDINALS):
+        return _ORDINALS[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 class DynamicBlock(dict):  # type: ignore[type-arg]
@@ -114,6 +142,9 @@ class CallInput:
     external: bool = False
 
 
+BRIEF_LIMIT = 200  # characters of a value's trace in a message (Origin.brief)
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where a resolved value came from, when not from the property itself."""
@@ -134,9 +165,41 @@ class Origin:
         where = f" ({self.file}:{self.line})" if self.file and self.line else ""
         return f"{self.description}{where}" + "".join(f" -> {step}" for step in self.via)
 
+    def brief(self, limit: int = BRIEF_LIMIT) -> str:
+        """The chain as a message shows it, in at most ``limit`` characters: the source (the
+        setting the user edits: a variable's default, a tfvars line, a module input, a
+        parameter) first, then the step that sets the property, each with its file's name
+        and line; the steps between are counted, not shown (JSON ``trace`` and SARIF
+        ``relatedLocations`` hold every step with its full path)."""
+        steps = self.steps()
+        shown = [steps[0], steps[-1]] if len(steps) > 1 else [steps[0]]
+        between = len(steps) - len(shown)
+        joint = f" -> ({between} more step{'s' if between != 1 else ''}) -> " if between else " -> "
+        places = [f" ({os.path.basename(s.file)}:{s.line})" if s.file and s.line else "" for s in shown]
+        room = limit - len(joint) * (len(shown) - 1) - sum(map(len, places))
+        texts = [s.description for s in shown]
+        for done, i in enumerate(sorted(range(len(texts)), key=lambda i: len(texts[i]))):
+            share = room // (len(texts) - done)  # the shorter text's unused room goes to the longer
+            if len(texts[i]) > share:
+                texts[i] = texts[i][:max(share - 3, 1)] + "..."
+            room -= len(texts[i])
+        return joint.join(text + place for text, place in zip(texts, places))
+
 
 def is_known(value: Any) -> bool:
     return value is not UNKNOWN and not isinstance(value, Choice)
+
+
+def same_known_value(a: Any, b: Any) -> bool:
+    """Both values plain data known in full (no UNKNOWN, ``Choice`` or reference anywhere in
+    them) and equal: a condition choosing between them decides nothing."""
+    def plain(v: Any) -> bool:
+        if isinstance(v, dict):
+            return all(plain(item) for item in v.values())
+        if isinstance(v, list):
+            return all(plain(item) for item in v)
+        return v is None or isinstance(v, (str, int, float))
+    return plain(a) and plain(b) and type(a) is type(b) and a == b
 
 
 def possibilities(value: Any) -> Iterator[tuple[str | None, Any]]:
@@ -217,7 +280,7 @@ class Value:
         """A suffix for messages: where the value came from."""
         if not self.present:
             return " (not set; this is the default)"
-        return f" ({self.origin})" if self.origin else ""
+        return f" ({self.origin.brief()})" if self.origin else ""
 
 
 

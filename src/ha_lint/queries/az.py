@@ -48,17 +48,24 @@ class Zone:
 
     namespace: str
     key: Any
+    token: AzToken | None = field(default=None, compare=False)  # a position's token, for its expression
 
     def __str__(self) -> str:
         if self.namespace == "position":
-            return str(AzToken(*self.key))
+            return str(self.token or AzToken(*self.key))
         return str(self.key)
+
+    def describe(self) -> str:
+        """For a message: ``AZ eu-west-1a``, or ``the Region's first AZ (`!Select [0, !GetAZs '']`)``."""
+        if self.namespace == "position":
+            return (self.token or AzToken(*self.key)).describe()
+        return f"AZ {self.key}"
 
 
 def zone_of(value: Any) -> Zone | Unknown:
     """The AZ identity a resolved AZ value names (a name, an AZ ID or an AzToken)."""
     if isinstance(value, AzToken):
-        return Zone("position", (value.region, value.index))
+        return Zone("position", (value.region, value.index), value)
     if isinstance(value, str) and value.strip():
         text = value.strip().lower()
         return Zone("id" if _AZ_ID.match(text) else "name", text)
@@ -152,10 +159,10 @@ class AzSpan:
         labels = ", ".join(p.label for p in self.places[:4]) + (", ..." if len(self.places) > 4 else "")
         if len(self.places) == 1:
             zone = self.places[0].zone
-            where = f" in AZ {zone}" if isinstance(zone, Zone) and self.via != "Availability Zone" else ""
+            where = f" in {zone.describe()}" if isinstance(zone, Zone) and self.via != "Availability Zone" else ""
             return f"one {noun} ({labels}){where}"
         zones = {z for z in self.zones if isinstance(z, Zone)}
-        where = f", all in AZ {zones.pop()}" if len(zones) == 1 else ""
+        where = f", all in {zones.pop().describe()}" if len(zones) == 1 else ""
         return f"{len(self.places)} {noun} ({labels}){where}"
 
 
@@ -235,7 +242,7 @@ def _az_place(arch: Architecture, owner: Resource, value: Any) -> Place | None:
     zone = _az_value_zone(arch, owner, value, 0)
     if zone is UNKNOWN:
         return Place("an unresolved AZ", UNKNOWN)
-    return Place(str(zone), zone, zone)
+    return Place(zone.describe().removeprefix("AZ "), zone, zone)
 
 
 def _flat(value: Any, scalar: bool = False) -> list[Any] | Unknown:

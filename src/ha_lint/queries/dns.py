@@ -19,6 +19,7 @@ from ha_lint.graph import Architecture
 from ha_lint.model import Resource
 from ha_lint.queries.backup import Tri, all3, any3, prop_line
 from ha_lint.values import UNKNOWN, Ref, as_bool, possibilities
+from ha_lint.wording import spelled
 
 _RECORD_SET = "AWS::Route53::RecordSet"
 _FIELDS = ("name", "type", "zone_id", "zone_name", "set_identifier", "health_check", "alias", "alias_target",
@@ -56,6 +57,12 @@ class Record:
         name, rtype = self.get("name"), self.get("type")
         shown = name if isinstance(name, str) else "(unresolved name)"
         return f"{shown} {rtype}" if isinstance(rtype, str) else shown
+
+
+def health_check_advice(res: Resource) -> str:
+    """How to give a record a health check, in the language of ``res``."""
+    return spelled(res, "Add a HealthCheckId, or an alias with EvaluateTargetHealth: true.",
+                   "Add a health_check_id, or an alias block with evaluate_target_health = true.")
 
 
 def _walk(value: Any, parts: list[str]) -> Any:

@@ -34,6 +34,7 @@ from ha_lint.queries import backup, dns
 from ha_lint.queries.backup import Tri, any3
 from ha_lint.queries.rds import is_aurora_instance
 from ha_lint.values import UNKNOWN, as_int, is_known
+from ha_lint.wording import plural
 
 STRATEGIES = ("none", "backup-restore", "pilot-light", "warm-standby", "multi-site")
 DECLARABLE = STRATEGIES[1:]
@@ -182,22 +183,28 @@ def workload_roles(arch: Architecture, res: Resource) -> str | None:
     return role
 
 
-# What invokes a function only while the stack deploys: a CloudFormation custom resource (its
-# ServiceToken), Terraform's aws_lambda_invocation. Log groups and versions only describe it.
-_DEPLOY_TIME_INVOKERS = ("AWS::CloudFormation::CustomResource", "aws_lambda_invocation")
+# What invokes a function only while stacks deploy: a CloudFormation custom resource (its
+# ServiceToken), a CloudFormation macro (its FunctionName: run when a template using the
+# transform is processed), Terraform's aws_lambda_invocation. Log groups and versions only
+# describe it.
+_DEPLOY_TIME_INVOKERS = ("AWS::CloudFormation::CustomResource", "AWS::CloudFormation::Macro", "aws_lambda_invocation")
 _DESCRIBERS = ("AWS::Logs::LogGroup", "aws_cloudwatch_log_group", "AWS::Lambda::Version", "aws_lambda_function_version")
 
 
-def _deployment_helper(arch: Architecture, res: Resource) -> bool:
-    """A function that runs only while its stack deploys: invoked by a custom resource (or an
-    ``aws_lambda_invocation``) and referenced by nothing else that could call it (no event
-    source, alias, permission, API, schedule; no SAM ``Events``). It serves no one afterwards,
-    so it does not make its stack a workload."""
-    if res.raw("Events"):
+def _deployment_helper(arch: Architecture, res: Resource, seen: frozenset[str] = frozenset()) -> bool:
+    """A function that runs only while stacks deploy: invoked by a custom resource, a macro
+    (or an ``aws_lambda_invocation``) and referenced by nothing else that could call it (no
+    event source, alias, permission, API, schedule; no SAM ``Events``). It serves no one
+    afterwards, so it does not make its stack a workload. A function that only such helpers
+    know of (a macro's function holds its ARN to emit custom resources that call it) is one
+    too: nothing else in the templates can reach it."""
+    if res.raw("Events") or res.uid in seen:
         return False
     sources = arch.sources(res)
     invoked = [s for s in sources if s.type.startswith("Custom::") or s.type in _DEPLOY_TIME_INVOKERS]
-    return bool(invoked) and all(s in invoked or s.type in _DESCRIBERS for s in sources)
+    helpers = [s for s in sources if s not in invoked and s.kind == "lambda_function"
+               and _deployment_helper(arch, s, seen | {res.uid})]
+    return bool(invoked or helpers) and all(s in invoked or s in helpers or s.type in _DESCRIBERS for s in sources)
 
 
 def replication_copies(arch: Architecture) -> set[str]:
@@ -222,7 +229,7 @@ def workload_label(workload: Workload) -> str:
     app = workload.metadata.get(APPLICATION_KEY) if isinstance(workload.metadata, dict) else None
     if isinstance(app, Application) and app.id == workload.id:
         return app.label[0].upper() + app.label[1:]
-    return f"Workload {workload.id}"
+    return f"Workload `{workload.id}`"
 
 
 def _units(arch: Architecture) -> tuple[dict[str, str], dict[str, Workload]]:
@@ -459,7 +466,7 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
         else:
             retention = as_int(res.get("backup_retention").value)
             if isinstance(retention, int) and retention > 0:
-                out.append(Evidence("backup", f"{res.address}: automated backups, {retention} day(s), "
+                out.append(Evidence("backup", f"{res.address}: automated backups, {plural(retention, 'day')}, "
                                     "point-in-time restore", res, True, 5.0))
             if res.type in ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "aws_db_instance", "aws_rds_cluster"):
                 _tri_evidence(out, backup.rds_cross_region(arch, res), "data-replication",
@@ -481,7 +488,7 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
     elif res.kind in ("elasticache_replication_group", "elasticache_cluster"):
         limit = as_int(res.get("snapshot_retention").value)
         if isinstance(limit, int) and limit > 0:
-            out.append(Evidence("backup", f"{res.address}: daily snapshots kept {limit} day(s)", res, True, 1440.0))
+            out.append(Evidence("backup", f"{res.address}: daily snapshots kept {plural(limit, 'day')}", res, True, 1440.0))
         elif backup.custom_resource_configures(arch, res):
             out.append(Evidence("backup", f"maybe {res.address}: snapshots set by a custom resource", res, False, 1440.0))
         if res.kind == "elasticache_replication_group":

@@ -25,6 +25,7 @@ from ha_lint.model import Resource
 from ha_lint.queries.az import variants
 from ha_lint.queries.sg import Network, existence_branch, inline_entries, join_branches, parse_cidr, resolve_cidr
 from ha_lint.values import UNKNOWN, Ref, as_bool, as_int, is_known, possibilities
+from ha_lint.wording import subject
 
 Interval = tuple[int, int]
 Box = tuple[Interval, Interval, Interval]  # protocol, port (or ICMP type/code), address
@@ -278,7 +279,7 @@ class Acl:
 
     @property
     def label(self) -> str:
-        return f"NACL {self.resource.address}" if self.resource is not None else "NACL"
+        return subject(self.resource) if self.resource is not None else "The network ACL"
 
     @property
     def is_custom(self) -> bool:

@@ -383,7 +383,20 @@ def _gather_rules(arch: Architecture) -> Iterator[SgRule]:
         exists = existence_branch(res)
         for branch, concrete in variants(entry):
             if isinstance(concrete, dict):
-                yield _rule(arch, res, group, direction, concrete, fields, res.line, join_branches(exists, branch), why)
+                yield _rule(arch, res, group, direction, concrete, fields, _source_line(res, concrete),
+                            join_branches(exists, branch), why)
+
+
+def _source_line(res: Resource, entry: dict[str, Any]) -> int:
+    """Where a separate rule resource's finding goes: the line of the CIDR it admits (an
+    inline rule's finding goes to its entry, so both point at the source that is judged, and
+    a module's rule moves to the call input that gave the CIDR, not to the one that gave its
+    ``count``). The IPv4 source's line when both are written and the IPv6 one is not the
+    world; the resource's own line when no CIDR is written."""
+    written = [name for name in ("cidr_ipv4", "cidr_ipv6") if entry.get(name) is not None and res.native_path(name)]
+    world = [name for name in written if any(isinstance(c, str) and is_world(c) for c in as_list(entry[name]))]
+    chosen = (world or written)[:1]
+    return res.line_of(chosen[0]) if chosen else res.line
 
 
 def join_branches(*labels: str | None) -> str | None:

@@ -4,7 +4,7 @@
   "version": "<ha-lint version>", "schema": 1,
   "findings": [{"rule_id", "rule_name", "severity", "message", "file", "line",
                 "resource", "resource_type", "related": [{"file", "line", "message"}],
-                "root"}],
+                "root", "trace": [{"file", "line", "text"}]}],
   "errors":   [{"file", "line" (null when unknown), "message"}],
   "warnings": [{"code", "file", "line", "message"}],
   "summary":  {"files", "resources", "workloads", "findings", "errors", "warnings",
@@ -19,6 +19,15 @@ at the ``module`` block of code outside the repository; ``related`` (additive; `
 most findings) then holds the module's own line. ``root`` (additive) names the root module
 whose call made the resource (one module under dev and prod gives each its finding), and is
 null for a resource not made through a module call.
+
+``trace`` (additive: the schema is still 1; ``[]`` when the value was written in place) is how
+the value a finding judges was decided, source first: the setting the user edits (a
+variable's default, a tfvars line, a parameter's default, a module input), then each step to
+the property (``module db input multi_az = false``, ``local.prod = false``, ``condition
+IsProd is false``). ``text`` says what the step is; ``file`` and ``line`` are where it is
+written (null for a ``--var`` or an environment variable). A step that does not decide the
+value (a condition whose branches give the same value) is not in it. The message shows the
+same chain in short: its first and last steps, in about 200 characters.
 
 ``warnings`` (additive: the schema is still 1) are what ha-lint could not read or resolve and
 says so instead of staying silent; they never change the exit code. ``code`` is a stable
@@ -57,6 +66,7 @@ def _finding(f) -> dict:
         "resource": f.resource, "resource_type": f.resource_type,
         "related": [{"file": r.file, "line": r.line, "message": r.message} for r in f.related],
         "root": f.root or None,
+        "trace": [{"file": step.file, "line": step.line, "text": step.description} for step in f.trace],
     }
 
 

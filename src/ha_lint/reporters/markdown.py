@@ -1,6 +1,10 @@
 """``--format markdown``: a pull request comment or a GitHub job summary: counts by
-severity, then a table of findings with links to each rule's documentation (and to the
-file and line on GitHub when run in Actions).
+severity, then a table of findings with links to each rule's documentation and to each
+finding's file and line (on GitHub, at the commit, when run in Actions: ``GITHUB_SERVER_URL``,
+``GITHUB_REPOSITORY`` and ``GITHUB_SHA`` set; else a link relative to the project root).
+Table cells stay short: a message is cut at a word to about 120 characters and a long
+resource address keeps its end; the full message, the full address and the value's trace
+(each step linked to its file and line) follow the table in a ``<details>`` block.
 
 Every value from the input is escaped for where it lands (``ha_lint.escape``): table cells
 show HTML, links, images and emphasis as typed and keep ``|`` inside the cell; names are in
@@ -19,6 +23,9 @@ from ha_lint.reporters import rule_url, rules_by_id
 from ha_lint.scan import ScanResult
 
 MAX_ROWS = 200  # a PR comment holds 65,536 characters
+MAX_MESSAGE = 120  # characters of a message in a table cell; the details block has the rest
+MAX_RESOURCE = 60  # characters of a resource address in a table cell
+MAX_DETAILS = 30_000  # characters of the details block: the JSON and SARIF reports have everything
 
 
 def cell(text: str) -> str:
@@ -27,11 +34,29 @@ def cell(text: str) -> str:
 
 
 def _file_link(path: str, line: int | None) -> str:
+    """``path:line`` linked to the file at that line: on GitHub at the commit when run in
+    Actions, else relative to the project root (a path outside it is shown, not linked)."""
     shown = code_span(f"{path}:{line}" if line else path)
+    if path.startswith("/"):
+        return shown
+    anchor = f"#L{line}" if line else ""
     server, repo, sha = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
-    if server and repo and sha and not path.startswith("/"):
-        return f"[{shown}]({server}/{repo}/blob/{sha}/{uri_path(path)}" + (f"#L{line})" if line else ")")
-    return shown
+    if server and repo and sha:
+        return f"[{shown}]({server}/{repo}/blob/{sha}/{uri_path(path)}{anchor})"
+    return f"[{shown}]({uri_path(path)}{anchor})"
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut at a word to at most about ``limit`` characters, ending in "…" when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:(") + "…"
+
+
+def _tail(text: str, limit: int) -> str:
+    """A long name by its end, where a Terraform address names the resource itself."""
+    return text if len(text) <= limit else "…" + text[-(limit - 1):]
 
 
 def render(result: ScanResult, options: dict) -> str:
@@ -84,17 +109,45 @@ def _table(findings: list, rules: dict, root: Path, reasons: list[str] | None = 
                   key=lambda pair: (-SEVERITY_RANK.get(pair[0].severity, 0), pair[0].file, pair[0].line))
     out = ["| Severity | Rule | Location | Resource | Message |" + (" Reason |" if reasons else ""),
            "|---|---|---|---|---|" + ("---|" if reasons else "")]
+    detailed = []
     for f, reason in rows[:MAX_ROWS]:
         url = rule_url(rules[f.rule_id]) if f.rule_id in rules else None
         rule = f"[{cell(f.rule_id)}]({url}) {cell(f.rule_name)}" if url else cell(f"{f.rule_id} {f.rule_name}")
+        message = shortened(f.message, MAX_MESSAGE)
         row = (f"| **{cell(f.severity)}** | {rule} | {_file_link(relative_path(f.file, root), f.line)} | "
-               f"{code_span(f.resource) if f.resource else ''} | {cell(f.message)} |")
-        out.append(row + (f" {cell(reason)} |" if reasons else ""))
+               f"{code_span(_tail(f.resource, MAX_RESOURCE)) if f.resource else ''} | {cell(message)} |")
+        out.append(row + (f" {cell(shortened(reason, MAX_MESSAGE))} |" if reasons else ""))
+        if message != f.message or f.trace or len(f.resource) > MAX_RESOURCE or shortened(reason, MAX_MESSAGE) != reason:
+            detailed.append((f, reason))
     if len(rows) > MAX_ROWS:
         out.append("")
         out.append(f"... and {len(rows) - MAX_ROWS} more; the SARIF or JSON report has them all.")
     out.append("")
-    return out
+    return out + _details(detailed, root)
+
+
+def _details(findings: list, root: Path) -> list[str]:
+    """The full text of what the table cut, with each finding's trace: the steps that decided
+    its value, source first, each linked to its file and line."""
+    if not findings:
+        return []
+    out = [f"<details><summary>Full messages and value traces ({len(findings)})</summary>", ""]
+    size = 0
+    for number, (f, reason) in enumerate(findings):
+        item = [f"- **{cell(f.rule_id)}** {_file_link(relative_path(f.file, root), f.line)}"
+                + (f" {code_span(f.resource)}" if f.resource else "") + f": {cell(f.message)}"]
+        if reason:
+            item.append(f"  - suppressed: {cell(reason)}")
+        if f.trace:
+            steps = [(f"{_file_link(relative_path(step.file, root), step.line)} " if step.file else "")
+                     + cell(step.description) for step in f.trace]
+            item.append("  - because: " + " → ".join(steps))
+        size += sum(map(len, item))
+        if size > MAX_DETAILS:
+            out.append(f"- ... and {len(findings) - number} more; the SARIF or JSON report has them all.")
+            break
+        out += item
+    return out + ["", "</details>", ""]
 
 
 MAX_DIAGRAM_COMPONENTS = 60  # beyond this the diagram does not fit a comment; `ha-lint graph` draws it

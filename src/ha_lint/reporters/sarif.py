@@ -7,7 +7,11 @@ repository-relative URIs (``%SRCROOT%``), the resource as a logical location, an
 ``partialFingerprints`` entry built from the finding's identity (the baseline's: rule, the
 file defining the resource, resource, detail, and the root module for a child module's
 resource; never the reported line or file). A finding on a Terraform module's resource
-reported at the module call has the module's own line in ``relatedLocations``.
+reported at the module call has the module's own line in ``relatedLocations``, and every
+step of a finding's trace (how its value was decided: the variable default, tfvars line,
+parameter or module input it came from, then each step to the property; JSON ``trace``) that
+has a file follows there too, in order, each with its text (``trace step 1 of 3: ...``), so
+code scanning links each of them.
 Every ``artifactLocation.uri`` is a percent-encoded URI reference (a space is ``%20``, a byte
 of a file name that is not UTF-8 ``%FF``); every other string is valid Unicode (such a byte
 shows as the text ``\\xff``); a ``[x](y)`` in a message, from a name, has its brackets
@@ -145,10 +149,10 @@ def _result(finding: Finding, suppressed: Any, index: dict[str, int], root: Path
         "properties": {"severity": finding.severity, "resource": finding.resource,
                        "resourceType": finding.resource_type},
     }
-    if finding.related:  # a module's finding reported at its call: the module's own line
-        out["relatedLocations"] = [{**_location(r.file, r.line, root), "id": number,
-                                    "message": {"text": sarif_text(r.message)}}
-                                   for number, r in enumerate(finding.related, start=1)]
+    related = _related(finding)
+    if related:
+        out["relatedLocations"] = [{**_location(file, line, root), "id": number, "message": {"text": sarif_text(text)}}
+                                   for number, (file, line, text) in enumerate(related, start=1)]
     if finding.root:
         out["properties"]["root"] = finding.root
     if suppressed is not None:
@@ -156,6 +160,16 @@ def _result(finding: Finding, suppressed: Any, index: dict[str, int], root: Path
             "kind": "external" if suppressed.kind == "config" else "inSource",
             "justification": suppressed.reason or "(no reason given)",
         }]
+    return out
+
+
+def _related(finding: Finding) -> list[tuple[str, int, str]]:
+    """The module's own line of a finding reported at its call, then each step of its trace
+    that is written in a file (a ``--var`` or an environment variable is not)."""
+    out = [(r.file, r.line, r.message) for r in finding.related]
+    count = len(finding.trace)
+    out += [(step.file, step.line, f"trace step {number} of {count}: {step.description}")
+            for number, step in enumerate(finding.trace, start=1) if step.file and step.line]
     return out
 
 

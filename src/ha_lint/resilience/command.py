@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, config_of, usage_error) -> int:
     findings = sorted(result.findings, key=lambda f: (f.file, f.line, f.rule_id))
     fmt = args.format
     if fmt == "text":
-        text = render.text(models)
+        text = render.text(models, findings)
     elif fmt == "json":
         text = render.as_json(models, findings)
     elif fmt == "html":
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, config_of, usage_error) -> int:
     elif fmt == "dot":
         text = render.dot(models, findings)
     elif fmt == "markdown":
-        text = render.markdown_section(models, findings)
+        text = render.markdown_section(models, findings, list_findings=True)
     else:  # svg
         text = "\n".join(render.svg(m, findings) for m in models) + "\n"
     write_output(args, text, usage_error)

@@ -2,7 +2,8 @@
 what each one does when an Availability Zone or the Region is lost.
 
 - Components are the resources that matter to availability (``ROLES``): entry points, compute
-  and data. Everything else (listeners, target groups, security groups, event source
+  and data; and the egress path: each zonal NAT gateway that a component's subnets send their
+  internet traffic through (role ``egress``, see ``_egress``). Everything else (listeners, target groups, security groups, event source
   mappings, IAM policies...) only links them: ``A`` depends on ``B`` when a path of such links
   joins them and ``A`` sits in an earlier tier (entry -> compute -> data), or when ``A``
   references ``B`` directly (a Route 53 alias to a load balancer, an environment variable
@@ -32,6 +33,7 @@ from ha_lint.resilience.assumptions import INFINITE, Assumption, minutes
 UNAFFECTED, DEGRADED, FAILS_OVER, DOWN = "unaffected", "degraded", "fails over", "down"
 VERDICTS = (UNAFFECTED, DEGRADED, FAILS_OVER, DOWN)
 TIERS = {"entry": 0, "compute": 1, "data": 2}
+EGRESS = "egress"  # the role of a NAT gateway the workload's subnets route through
 
 GLOBAL_TYPES = frozenset({"AWS::Route53::RecordSet", "aws_route53_record", "AWS::CloudFront::Distribution",
                           "aws_cloudfront_distribution", "AWS::GlobalAccelerator::Accelerator",
@@ -59,7 +61,7 @@ MAX_LINKS = 3
 SPOF_RULES = {"rds_instance": "HA101", "rds_cluster": "HA102", "autoscaling_group": "HA104", "load_balancer": "HA106",
               "elasticache_replication_group": "HA108", "elasticache_cluster": "HA108", "efs_file_system": "HA109",
               "ec2_instance": "HA110", "ecs_service": "HA111", "opensearch_domain": "HA112", "eks_nodegroup": "HA113",
-              "lambda_function": "HA115"}
+              "lambda_function": "HA115", "nat_gateway": "HA107"}
 
 
 @dataclass
@@ -72,6 +74,9 @@ class Component:
     complete: bool  # every place resolved to a known AZ
     subnets: list[Resource] = field(default_factory=list)
     scope: str = "zonal"  # zonal, regional (AWS spreads it), global
+    # It lives in one AZ whatever its placement lists (a single-AZ database in a subnet group of
+    # several AZs sits in one of them): drawn in one AZ column, or in "unknown" when not known.
+    one_az: bool = False
 
     @property
     def address(self) -> str:
@@ -112,6 +117,7 @@ class Scenario:
     target: str  # the AZ or Region lost ("any one AZ")
     zone: Zone | None = None
     outcomes: dict[str, Outcome] = field(default_factory=dict)  # component uid -> outcome
+    egress_uids: frozenset[str] = frozenset()  # the NAT gateways among the components
 
     @property
     def label(self) -> str:
@@ -130,8 +136,9 @@ class Scenario:
 
     @property
     def serving(self) -> bool:
-        """Whether the workload keeps (or resumes) serving: no entry point or data store is down."""
-        return not any(o.verdict == DOWN for o in self.outcomes.values())
+        """Whether the workload keeps (or resumes) serving: no entry point, compute or data
+        store is down (a lost NAT gateway costs egress, recorded on the components it serves)."""
+        return not any(o.verdict == DOWN for uid, o in self.outcomes.items() if uid not in self.egress_uids)
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,18 @@ class WorkloadModel:
     targets: Targets
     misses: list[Miss]
     assumptions: dict[str, Assumption]
+    # (component uid, NAT gateway uid, the component's subnets that route through it): egress,
+    # not a dependency that takes the component down (ha-lint does not know which traffic
+    # needs the internet), so apart from ``dependencies``.
+    egress: list[tuple[str, str, str]] = field(default_factory=list)
+    files: frozenset[str] = frozenset()  # the files the workload's resources are defined in
+
+    def findings_of(self, findings: list[Any] | None) -> list[Any]:
+        """The findings about this workload: reported in, or about a resource defined in, one
+        of its files, or made by a call from its root module."""
+        files = self.files | {self.workload.entry_file}
+        return [f for f in findings or () if f.file in files or f.defined_in in files
+                or (f.root and f.root == self.workload.id)]
 
     def component(self, address: str) -> Component:
         return next(c for c in self.components if c.address == address)
@@ -270,8 +289,21 @@ def components_of(arch: Architecture, resources: list[Resource]) -> list[Compone
             scope = "regional"
         else:
             scope = "regional"
-        out.append(Component(res, role, _region(res), zones, placed or scope == "zonal", complete, subnets, scope))
+        one_az = len(replicas) <= 1 and scope == "zonal" and _lives_in_one_az(res)
+        out.append(Component(res, role, _region(res), zones, placed or scope == "zonal", complete, subnets, scope,
+                             one_az))
     return out
+
+
+def _lives_in_one_az(res: Resource) -> bool:
+    """The kinds that ``_az_outcome`` treats as living in one AZ: a database without Multi-AZ
+    (or whose Multi-AZ depends on a condition), an instance, a volume, a cache node, a One
+    Zone file system."""
+    if res.kind == "rds_instance":
+        return not all(as_bool(v) is True for _, v in possibilities(res.get("multi_az").value))
+    if res.kind == "efs_file_system":
+        return res.get("availability_zone_name").present
+    return res.kind in ("ec2_instance", "ebs_volume", "elasticache_cluster")
 
 
 # -- dependencies ----------------------------------------------------------------------------
@@ -629,6 +661,8 @@ def build(arch: Architecture, workload: Workload, resources: list[Resource], pos
     _TABLE_IN_USE.update(table)
     comps = components_of(arch, resources)
     deps = dependencies(arch, comps)
+    nats, egress = _egress(arch, comps)
+    comps += nats
     zones: list[Zone] = []
     for comp in comps:
         zones += [z for z in comp.zones if z not in zones]
@@ -638,19 +672,24 @@ def build(arch: Architecture, workload: Workload, resources: list[Resource], pos
             if isinstance(zone, Zone) and zone not in zones:
                 zones.append(zone)
     zones.sort(key=str)
-    scenarios = [Scenario("az", str(z), z) for z in zones] or [Scenario("az", "any one AZ")]
+    egress_uids = frozenset(n.uid for n in nats)
+    scenarios = [Scenario("az", str(z), z, egress_uids=egress_uids) for z in zones] or \
+        [Scenario("az", "any one AZ", egress_uids=egress_uids)]
     regions = sorted({c.region for c in comps if c.scope != "global"}) or ["Region"]
-    scenarios += [Scenario("region", r) for r in regions]
+    scenarios += [Scenario("region", r, egress_uids=egress_uids) for r in regions]
     records = _failover_records(arch, comps)
     by_uid = {c.uid: c for c in comps}
     primary_regions = {by_uid[b].region for a, b, _ in deps if records.get(a) == "PRIMARY" and by_uid[b].scope != "global"}
     for scenario in scenarios:
         for comp in comps:
-            if scenario.kind == "az":
+            if comp.role == EGRESS:
+                outcome = _nat_outcome(arch, comp, scenario, [e for e in egress if e[1] == comp.uid], by_uid)
+            elif scenario.kind == "az":
                 outcome = _az_outcome(arch, comp, scenario.zone, table, posture)
             else:
                 outcome = _region_outcome(arch, comp, scenario.target, table, posture, primary_regions)
             scenario.outcomes[comp.uid] = outcome
+        _lose_egress(arch, scenario, egress, by_uid)
         _propagate(scenario, comps, deps, records, table)
     spofs: list[Spof] = []
     listed: set[str] = set()
@@ -659,45 +698,106 @@ def build(arch: Architecture, workload: Workload, resources: list[Resource], pos
             continue
         for comp in comps:
             outcome = scenario.outcomes[comp.uid]
+            if comp.role == EGRESS and not _cuts_other_zones(arch, comp, scenario, egress, by_uid):
+                continue  # only its own AZ's subnets route through it: lost with that AZ, no more
             if outcome.verdict == DOWN and outcome.cause is None and comp.uid not in listed:
                 listed.add(comp.uid)
                 named = (rule_ids or {}).get(comp.uid) or ([SPOF_RULES[comp.kind]] if comp.kind in SPOF_RULES else [])
                 spofs.append(Spof(comp, scenario.label, ", ".join(named)))
-    spofs += _egress_spofs(arch, comps, scenarios)
     model = WorkloadModel(workload, comps, deps, scenarios, posture, spofs, targets_of(arch, workload, resources),
-                          [], table)
+                          [], table, egress, frozenset(r.file for r in resources))
     model.misses = _misses(model)
     return model
 
 
-def _egress_spofs(arch: Architecture, comps: list[Component], scenarios: list[Scenario]) -> list[Spof]:
-    """A NAT gateway that the subnets of a component in several AZs all send their internet
-    traffic through, sitting in one known AZ: that AZ's loss cuts the egress of every AZ
-    (HA107's case, for the components of this workload). Not a component: its loss leaves the
-    verdicts as they are, since ha-lint does not know which traffic needs the internet."""
+def _egress(arch: Architecture, comps: list[Component]) -> tuple[list[Component], list[tuple[str, str, str]]]:
+    """The zonal NAT gateways the components' subnets send their internet traffic through, each
+    a component of role ``egress`` in its AZ; and (component uid, NAT uid, those subnets). A
+    regional NAT gateway spans the AZs it serves, so it is not one AZ's egress."""
     from ha_lint.queries.network import is_regional_nat_gateway, nat_gateway_of, nat_gateway_zone
 
-    out: list[Spof] = []
-    seen: set[str] = set()
+    nats: dict[str, Component] = {}
+    routed: dict[tuple[str, str], list[str]] = {}
     for comp in comps:
-        if len(comp.zones) < 2 or not comp.subnets:
-            continue
-        nats = [nat_gateway_of(arch, subnet) for subnet in comp.subnets]
-        if not nats or not all(isinstance(n, Resource) for n in nats):
-            continue
-        zones = {nat_gateway_zone(arch, n) for n in nats}
-        if len(zones) != 1 or any(is_regional_nat_gateway(n) is not False for n in nats):
-            continue
-        zone = next(iter(zones))
-        scenario = next((s for s in scenarios if s.kind == "az" and s.zone == zone), None)
-        if not isinstance(zone, Zone) or scenario is None:
-            continue
-        for nat in dict.fromkeys(nats):
-            if nat.uid not in seen:
-                seen.add(nat.uid)
-                out.append(Spof(Component(nat, "network", _region(nat), [zone], True, True, [], "zonal"),
-                                scenario.label, "HA107"))
+        for subnet in comp.subnets:
+            nat = nat_gateway_of(arch, subnet)
+            if not isinstance(nat, Resource) or is_regional_nat_gateway(nat) is not False:
+                continue
+            if nat.uid not in nats:
+                zone = nat_gateway_zone(arch, nat)
+                zones = [zone] if isinstance(zone, Zone) else []
+                nats[nat.uid] = Component(nat, EGRESS, _region(nat), zones, True, bool(zones),
+                                          azq.subnet_resources(arch, nat), "zonal", one_az=True)
+            routed.setdefault((comp.uid, nat.uid), []).append(subnet.address)
+    return list(nats.values()), [(a, b, ", ".join(dict.fromkeys(subnets))) for (a, b), subnets in routed.items()]
+
+
+def _routed_zones(arch: Architecture, comp: Component, nat: Component) -> list[Zone | Any]:
+    """The AZs of ``comp``'s subnets that route through ``nat`` (unknown ones included)."""
+    from ha_lint.queries.network import nat_gateway_of
+
+    out: list[Zone | Any] = []
+    for subnet in comp.subnets:
+        if nat_gateway_of(arch, subnet) is nat.res:
+            zone = azq.subnet_zone(arch, subnet)
+            if zone not in out:
+                out.append(zone)
     return out
+
+
+def _other_zones(arch: Architecture, nat: Component, routes: list[tuple[str, str, str]],
+                 by_uid: dict[str, Component]) -> list[str]:
+    """The known AZs other than the NAT gateway's own whose subnets route through it."""
+    out: list[str] = []
+    for comp_uid, _, _ in routes:
+        for zone in _routed_zones(arch, by_uid[comp_uid], nat):
+            if isinstance(zone, Zone) and zone not in nat.zones and str(zone) not in out:
+                out.append(str(zone))
+    return sorted(out)
+
+
+def _nat_outcome(arch: Architecture, nat: Component, scenario: Scenario, routes: list[tuple[str, str, str]],
+                 by_uid: dict[str, Component]) -> Outcome:
+    if scenario.kind == "region":
+        return Outcome(UNAFFECTED, f"in {nat.region}") if nat.region != scenario.target else \
+            Outcome(DOWN, "lost with the Region")
+    where = _lost(nat, scenario.zone)
+    if where == "no":
+        return Outcome(UNAFFECTED, f"placed in {nat.zones[0]}")
+    others = _other_zones(arch, nat, routes, by_uid)
+    serves = (f"subnets in {', '.join(others)} lose their way to the internet through it" if others else
+              "only subnets in its own AZ route through it")
+    return Outcome(DOWN, ("lives in one AZ: " if where == "all" else "lives in one AZ (it may be this one): ") + serves)
+
+
+def _cuts_other_zones(arch: Architecture, nat: Component, scenario: Scenario, egress: list[tuple[str, str, str]],
+                      by_uid: dict[str, Component]) -> bool:
+    """Whether losing ``scenario``'s AZ takes ``nat`` down while subnets in another AZ route
+    through it (HA107's case): a single point of failure of the egress path."""
+    return (scenario.zone is not None and nat.zones == [scenario.zone] and nat.complete
+            and bool(_other_zones(arch, nat, [e for e in egress if e[1] == nat.uid], by_uid)))
+
+
+def _lose_egress(arch: Architecture, scenario: Scenario, egress: list[tuple[str, str, str]],
+                 by_uid: dict[str, Component]) -> None:
+    """A component still serving whose subnets in another AZ route through a NAT gateway the
+    scenario takes down is degraded: it keeps serving, but those subnets lose internet egress
+    (calls to AWS APIs without VPC endpoints, third-party services, package updates)."""
+    if scenario.kind != "az":
+        return
+    for comp_uid, nat_uid, _ in egress:
+        comp, nat = by_uid[comp_uid], by_uid[nat_uid]
+        if comp.role == "data" or scenario.zone is None or nat.zones != [scenario.zone] or not nat.complete:
+            continue
+        mine = scenario.outcomes[comp_uid]
+        if mine.verdict not in (UNAFFECTED, DEGRADED):
+            continue
+        lost = [str(z) for z in _routed_zones(arch, comp, nat) if isinstance(z, Zone) and z != scenario.zone]
+        if not lost:
+            continue
+        note = f"its subnets in {', '.join(lost)} lose internet egress (they route through {nat.address})"
+        why = note if mine.verdict == UNAFFECTED else f"{mine.why}; {note}"
+        scenario.outcomes[comp_uid] = Outcome(DEGRADED, why, mine.assumption, mine.cause)
 
 
 def analyse(arch: Architecture, table: dict[str, Assumption] | None = None,

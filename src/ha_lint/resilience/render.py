@@ -7,16 +7,36 @@ format by ``ha_lint.escape``: one line of text, Mermaid entity codes, Graphviz e
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
-from ha_lint.escape import dot_string, html_text, markdown_text, mermaid_label, printable, readable_data
+from ha_lint.escape import code_span, dot_string, html_text, markdown_text, mermaid_label, printable, readable_data
 from ha_lint.resilience.assumptions import INFINITE, minutes
 from ha_lint.resilience.model import DEGRADED, DOWN, FAILS_OVER, UNAFFECTED, Component, Outcome, WorkloadModel
 
 SCHEMA = 1
 COLOURS = {UNAFFECTED: "#d8f0d8", DEGRADED: "#fff1b8", FAILS_OVER: "#cfe3ff", DOWN: "#f8c8c8"}
-ROLE_NAMES = {"entry": "entry points", "compute": "compute", "data": "data"}
+ROLE_NAMES = {"entry": "entry points", "compute": "compute", "data": "data", "egress": "egress (NAT)"}
+UNKNOWN_AZ = "unknown"  # the column of a component that lives in one AZ ha-lint cannot name
+
+
+def workload_name(m: WorkloadModel) -> str:
+    """The workload as a reader knows it: its ID, except that a directory scanned as ``.`` (or
+    ``..``) is named after the directory itself."""
+    wid = m.workload.id
+    if os.path.basename(os.path.normpath(wid)) in (".", ".."):
+        return os.path.basename(os.path.abspath(wid)) or wid
+    return wid
+
+
+def findings_of(m: WorkloadModel, findings: list[Any] | None) -> list[Any]:
+    """The workload's findings in file and line order."""
+    return sorted(m.findings_of(findings), key=lambda f: (f.file, f.line, f.rule_id))
+
+
+def where(f: Any) -> str:
+    return f"{f.file}:{f.line}" if f.line else f.file
 
 
 def span(low: float, high: float) -> str:
@@ -28,10 +48,12 @@ def span(low: float, high: float) -> str:
 # -- text ------------------------------------------------------------------------------------
 
 
-def text(models: list[WorkloadModel]) -> str:
+def text(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
+    """The scenario table of each workload, what it depends on, and (``findings`` given) its
+    findings, each with its file and line."""
     out: list[str] = []
     for m in models:
-        out.append(f"Workload {m.workload.id} ({m.workload.source})")
+        out.append(f"Workload {workload_name(m)} ({m.workload.source})")
         out.append(f"  DR strategy: {m.posture.describe()}")
         width = max([len(printable(c.address)) for c in m.components] + [9]) + 2
         heads = [_scenario_head(s) for s in m.scenarios]
@@ -61,6 +83,11 @@ def text(models: list[WorkloadModel]) -> str:
                 out.append("    met")
             for miss in m.misses:
                 out.append(f"    DR307 {miss.message}")
+        if findings is not None:
+            mine = findings_of(m, findings)
+            out.append(f"  Findings ({len(mine)}):")
+            for f in mine:
+                out.append(f"    {where(f)}: {f.rule_id} [{f.severity}] {' '.join(f.message.split())}")
         out.append("")
     if not models:
         out.append("No workload with an entry point, compute or data resource.")
@@ -104,7 +131,7 @@ def as_data(models: list[WorkloadModel], findings: list[Any] | None = None) -> d
                 if o.assumption:
                     used[o.assumption.key] = o.assumption
         workloads.append({
-            "id": m.workload.id, "source": m.workload.source, "file": m.workload.entry_file,
+            "id": m.workload.id, "name": workload_name(m), "source": m.workload.source, "file": m.workload.entry_file,
             "strategy": m.posture.strategy,
             "evidence": [{"kind": e.kind, "text": e.text, "certain": e.certain} for e in m.posture.evidence],
             "components": [{"address": c.address, "type": c.res.type, "role": c.role, "region": c.region,
@@ -121,6 +148,8 @@ def as_data(models: list[WorkloadModel], findings: list[Any] | None = None) -> d
                            for r in m.datastore_estimates()],
             "single_points_of_failure": [{"component": s.component.address, "scenario": s.scenario, "rule": s.rule}
                                          for s in m.spofs],
+            "egress": [{"from": a.split("#", 1)[1], "nat_gateway": b.split("#", 1)[1], "subnets": via}
+                       for a, b, via in m.egress],
             "targets": {"rto_minutes": m.targets.rto, "rpo_minutes": m.targets.rpo, "strategy": m.targets.strategy,
                         "origin": m.targets.origin,
                         "misses": [{"objective": x.objective, "target": x.target, "estimate": x.estimate,
@@ -171,13 +200,27 @@ def _flagged(m: WorkloadModel, findings: list[Any] | None) -> dict[str, list[str
     return out
 
 
+def columns_of(c: Component) -> list[str]:
+    """The columns of the picture a component is drawn in: "Global", "Regional", its AZs, or
+    ``UNKNOWN_AZ`` when it lives in one AZ that is not known (a single-AZ database in a subnet
+    group of several AZs) or its AZs do not resolve. Never every AZ for a one-AZ resource."""
+    if c.scope == "global":
+        return ["Global"]
+    if c.one_az:
+        return [str(c.zones[0])] if len(c.zones) == 1 and c.complete else [UNKNOWN_AZ]
+    if c.zones:
+        return [str(z) for z in c.zones]
+    return ["Regional"] if c.scope == "regional" and not c.placed else [UNKNOWN_AZ]
+
+
 def _groups(m: WorkloadModel) -> dict[str, dict[str, dict[str, list[Component]]]]:
     """region -> AZ ("" = Regional / several AZs) -> subnet ("" = none) -> components."""
     out: dict[str, dict[str, dict[str, list[Component]]]] = {}
     for c in m.components:
         region = "Global" if c.scope == "global" else c.region
-        zone = str(c.zones[0]) if len(c.zones) == 1 and c.scope != "global" else ""
-        subnet = c.subnets[0].address if zone and len(c.subnets) == 1 else ""
+        columns = columns_of(c)
+        zone = columns[0] if len(columns) == 1 and columns[0] not in ("Global", "Regional") else ""
+        subnet = c.subnets[0].address if zone and zone != UNKNOWN_AZ and len(c.subnets) == 1 else ""
         out.setdefault(region, {}).setdefault(zone, {}).setdefault(subnet, []).append(c)
     return out
 
@@ -186,7 +229,7 @@ def _label(c: Component, flags: list[str], spof: bool) -> list[str]:
     """A component's box: its address, its type, then what is notable (each picture escapes
     the lines and joins them its own way)."""
     extra = []
-    if len(c.zones) > 1:
+    if len(c.zones) > 1 and not c.one_az:
         extra.append(f"{len(c.zones)} AZs")
     if spof:
         extra.append("SPOF")
@@ -200,7 +243,7 @@ def mermaid(models: list[WorkloadModel], findings: list[Any] | None = None) -> s
     for mi, m in enumerate(models):
         flags = _flagged(m, findings)
         spofs = {s.component.uid for s in m.spofs}
-        lines.append(f'  subgraph w{mi}["{mermaid_label(m.workload.id)}"]')
+        lines.append(f'  subgraph w{mi}["{mermaid_label(workload_name(m))}"]')
         for ri, (region, zones) in enumerate(sorted(_groups(m).items())):
             lines.append(f'    subgraph w{mi}r{ri}["{mermaid_label(region)}"]')
             for zi, (zone, subnets) in enumerate(sorted(zones.items())):
@@ -226,6 +269,8 @@ def mermaid(models: list[WorkloadModel], findings: list[Any] | None = None) -> s
             ca, cb = next(c for c in m.components if c.uid == a), next(c for c in m.components if c.uid == b)
             arrow = "-.->" if cb.role == "data" else "-->"
             lines.append(f"  {ids[ca.uid]} {arrow} {ids[cb.uid]}")
+        for a, b, _ in m.egress:
+            lines.append(f"  {ids[a]} -. egress .-> {ids[b]}")
         for c in m.components:
             if c.uid in spofs:
                 lines.append(f"  class {ids[c.uid]} spof")
@@ -242,7 +287,7 @@ def dot(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
     for mi, m in enumerate(models):
         flags = _flagged(m, findings)
         spofs = {s.component.uid for s in m.spofs}
-        lines.append(f'  subgraph cluster_w{mi} {{ label="{dot_string(m.workload.id)}";')
+        lines.append(f'  subgraph cluster_w{mi} {{ label="{dot_string(workload_name(m))}";')
         for ri, (region, zones) in enumerate(sorted(_groups(m).items())):
             lines.append(f'    subgraph cluster_w{mi}r{ri} {{ label="{dot_string(region)}";')
             for zi, (zone, subnets) in enumerate(sorted(zones.items())):
@@ -266,6 +311,8 @@ def dot(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
             ca, cb = next(c for c in m.components if c.uid == a), next(c for c in m.components if c.uid == b)
             style = "dashed" if cb.role == "data" else "solid"
             lines.append(f'  {ids[ca.uid]} -> {ids[cb.uid]} [style={style}, tooltip="{dot_string(via)}"];')
+        for a, b, via in m.egress:
+            lines.append(f'  {ids[a]} -> {ids[b]} [style=dotted, label="egress", tooltip="{dot_string(via)}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -287,23 +334,17 @@ def svg(m: WorkloadModel, findings: list[Any] | None = None) -> str:
     x0, height = 10, 0
     for region in order:
         comps = regions[region]
-        zones = sorted({str(z) for c in comps for z in c.zones if c.scope != "global"})
-        columns = zones + ["Regional"] if any(c.scope != "global" and not c.zones for c in comps) or not zones else zones
-        if region == "Global":
-            columns = ["Global"]
-        rows = [r for r in ("entry", "compute", "data") if any(c.role == r for c in comps)]
+        wanted = {col for c in comps for col in columns_of(c)}
+        zones = sorted(wanted - {UNKNOWN_AZ, "Regional", "Global"})
+        columns = zones + [col for col in (UNKNOWN_AZ, "Regional", "Global") if col in wanted]
+        rows = [r for r in ("entry", "compute", "data", "egress") if any(c.role == r for c in comps)]
         # stacking inside a cell
         cells: dict[tuple[int, int], int] = {}
         placed: list[tuple[Component, int, int, int, int]] = []  # comp, first col, last col, row, slot
         for c in sorted(comps, key=lambda c: c.address):
             row = rows.index(c.role)
-            if region == "Global":
-                first = last = 0
-            elif c.zones:
-                idx = [columns.index(str(z)) for z in c.zones if str(z) in columns]
-                first, last = min(idx), max(idx)
-            else:
-                first = last = len(columns) - 1
+            idx = [columns.index(col) for col in columns_of(c)]
+            first, last = min(idx), max(idx)
             slot = max(cells.get((col, row), 0) for col in range(first, last + 1))
             for col in range(first, last + 1):
                 cells[(col, row)] = slot + 1
@@ -320,7 +361,7 @@ def svg(m: WorkloadModel, findings: list[Any] | None = None) -> str:
         for ci, col in enumerate(columns):
             cx = x0 + 10 + ci * COL_W
             parts.append(f'<rect x="{cx}" y="{HEAD}" width="{COL_W - 8}" height="{box_h - HEAD}" fill="none" stroke="#afb8c1" stroke-dasharray="4 3"/>')
-            parts.append(f'<text x="{cx + 6}" y="{HEAD + 16}" font-size="12" fill="#57606a">{html_text(col if col in ("Regional", "Global") else "AZ " + col)}</text>')
+            parts.append(f'<text class="column" x="{cx + 6}" y="{HEAD + 16}" font-size="12" fill="#57606a">{html_text(col if col in ("Regional", "Global") else "AZ " + col)}</text>')
         for ri, r in enumerate(rows):
             parts.append(f'<text x="{x0 + width - 8}" y="{row_tops[ri] + 14}" font-size="11" fill="#8c959f" text-anchor="end">{ROLE_NAMES[r]}</text>')
         for c, first, last, row, slot in placed:
@@ -332,7 +373,8 @@ def svg(m: WorkloadModel, findings: list[Any] | None = None) -> str:
             stroke = "#b00020" if spof else "#b26a00" if c.uid in flags else "#24292f"
             positions[c.uid] = (bx + bw / 2, by + BOX_H / 2)
             note = ", ".join((["SPOF"] if spof else []) + flags.get(c.uid, []))
-            parts.append(f'<g class="component" data-address="{html_text(c.address)}">'
+            parts.append(f'<g class="component{" spof" if spof else ""}" data-address="{html_text(c.address)}" '
+                         f'data-columns="{html_text(" ".join(columns[first:last + 1]))}">'
                          f'<rect x="{bx}" y="{by}" width="{bw}" height="{BOX_H}" rx="6" fill="{fill}" stroke="{stroke}" '
                          f'stroke-width="{3 if spof else 1.5}"/>'
                          f'<text x="{bx + 8}" y="{by + 19}" font-size="13" font-weight="bold">{html_text(_clip(c.address, bw))}</text>'
@@ -349,10 +391,18 @@ def svg(m: WorkloadModel, findings: list[Any] | None = None) -> str:
             dash = ' stroke-dasharray="6 4"' if next(c for c in m.components if c.uid == b).role == "data" else ""
             edges.append(f'<line class="edge" x1="{ax:.0f}" y1="{ay + BOX_H / 2:.0f}" x2="{bx:.0f}" y2="{by - BOX_H / 2:.0f}" '
                          f'stroke="#0969da" stroke-width="1.6" marker-end="url(#arrow)"{dash}><title>{html_text(via)}</title></line>')
+    for a, b, via in m.egress:
+        if a in positions and b in positions:
+            (ax, ay), (bx, by) = positions[a], positions[b]
+            edges.append(f'<line class="egress" x1="{ax:.0f}" y1="{ay + BOX_H / 2:.0f}" x2="{bx:.0f}" y2="{by - BOX_H / 2:.0f}" '
+                         f'stroke="#8c959f" stroke-width="1.4" stroke-dasharray="2 3" marker-end="url(#arrow-egress)">'
+                         f'<title>internet egress of {html_text(via)}</title></line>')
     defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
-            '<path d="M0,0 L10,5 L0,10 z" fill="#0969da"/></marker></defs>')
+            '<path d="M0,0 L10,5 L0,10 z" fill="#0969da"/></marker>'
+            '<marker id="arrow-egress" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
+            '<path d="M0,0 L10,5 L0,10 z" fill="#8c959f"/></marker></defs>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="architecture" width="{x0}" height="{height}" '
-            f'viewBox="0 0 {x0} {height}" font-family="sans-serif" role="img" aria-label="architecture of {html_text(m.workload.id)}">'
+            f'viewBox="0 0 {x0} {height}" font-family="sans-serif" role="img" aria-label="architecture of {html_text(workload_name(m))}">'
             + defs + "".join(parts) + "".join(edges) + "</svg>")
 
 
@@ -380,12 +430,14 @@ def html_page(models: list[WorkloadModel], findings: list[Any] | None = None, ti
     if not models:
         out.append("<p>No workload with an entry point, compute or data resource.</p>")
     for m in models:
-        out.append(f'<section class="workload" data-workload="{e(m.workload.id)}"><h2>{e(m.workload.id)}</h2>')
+        out.append(f'<section class="workload" data-workload="{e(m.workload.id)}"><h2>{e(workload_name(m))}</h2>')
         out.append(f"<p><b>DR strategy:</b> {e(m.posture.describe())}</p>")
         out.append('<h3>Architecture</h3><div class="diagram">' + svg(m, findings) + "</div>")
-        out.append("<p><small>Boxes: components (entry points, compute, data) in their Region and AZ columns; a box "
-                   "spanning columns spans those AZs. Red: single point of failure; amber: has findings. Arrows: "
-                   "traffic (solid) and data (dashed) dependencies.</small></p>")
+        out.append("<p><small>Boxes: components (entry points, compute, data, and the NAT gateways of the egress "
+                   "path) in their Region and AZ columns; a box spanning columns spans those AZs; a resource that "
+                   "lives in one AZ ha-lint cannot name sits in the column AZ unknown. Red: single point of "
+                   "failure; amber: has findings. Arrows: traffic (solid), data (dashed) and internet egress "
+                   "(dotted grey) dependencies.</small></p>")
         out.append('<h3>Failure scenarios</h3><table class="scenarios"><thead><tr><th>component</th><th>role</th>'
                    + "".join(f"<th>{e(s.label)}</th>" for s in m.scenarios) + "</tr></thead><tbody>")
         for c in m.components:
@@ -419,16 +471,20 @@ def html_page(models: list[WorkloadModel], findings: list[Any] | None = None, ti
         if m.spofs:
             out.append("<h3>Single points of failure</h3><ul>")
             for s in m.spofs:
-                out.append(f"<li><b>{e(s.component.address)}</b> ({e(s.rule or 'no rule')}): down on the {e(s.scenario)}</li>")
+                why = next((sc.outcomes[s.component.uid].why for sc in m.scenarios if sc.label == s.scenario), "")
+                out.append(f'<li class="spof" data-address="{e(s.component.address)}"><b>{e(s.component.address)}</b> '
+                           f"({e(s.rule or 'no rule')}): down on the {e(s.scenario)}"
+                           + (f" <small>({e(why)})</small>" if why else "") + "</li>")
             out.append("</ul>")
-        mine = [f for f in findings or () if f.file in {c.res.file for c in m.components} | {m.workload.entry_file}]
+        mine = findings_of(m, findings)
         out.append(f'<h3>Findings ({len(mine)})</h3>')
         if mine:
-            out.append('<table class="findings"><tr><th>severity</th><th>rule</th><th>line</th><th>resource</th><th>message</th></tr>')
+            out.append('<table class="findings"><thead><tr><th>severity</th><th>rule</th><th>file</th><th>resource</th>'
+                       '<th>message</th></tr></thead><tbody>')
             for f in mine:
-                out.append(f"<tr><td>{e(f.severity)}</td><td>{e(f.rule_id)} {e(f.rule_name)}</td><td>{f.line}</td>"
-                           f"<td>{e(f.resource)}</td><td>{e(f.message)}</td></tr>")
-            out.append("</table>")
+                out.append(f'<tr><td>{e(f.severity)}</td><td>{e(f.rule_id)} {e(f.rule_name)}</td>'
+                           f'<td class="file">{e(where(f))}</td><td>{e(f.resource)}</td><td>{e(f.message)}</td></tr>')
+            out.append("</tbody></table>")
         out.append("</section>")
     used = as_data(models)["assumptions"]
     if used:
@@ -444,13 +500,26 @@ def html_page(models: list[WorkloadModel], findings: list[Any] | None = None, ti
     return "".join(out)
 
 
-def markdown_section(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
-    """The architecture as a Mermaid block plus the scenario verdicts, for the markdown report."""
+def markdown_section(models: list[WorkloadModel], findings: list[Any] | None = None,
+                     list_findings: bool = False) -> str:
+    """The architecture as a Mermaid block plus the scenario verdicts, for the markdown report
+    (which lists the findings itself); with ``list_findings`` (``ha-lint resilience --format
+    markdown``), each workload's single points of failure and findings, each with its file."""
     if not models:
         return ""
     out = ["### Architecture", "", "```mermaid", mermaid(models, findings).rstrip(), "```", ""]
     for m in models:
-        out.append(f"**{markdown_text(m.workload.id)}**: " + markdown_text(f"{m.posture.label}; " + "; ".join(
+        out.append(f"**{markdown_text(workload_name(m))}**: " + markdown_text(f"{m.posture.label}; " + "; ".join(
             f"{s.label}: RTO {span(*s.rto)}, RPO {minutes(s.rpo)}" for s in m.scenarios)))
+        out.append("")
+        if not list_findings:
+            continue
+        if m.spofs:
+            out += [f"- single point of failure {code_span(s.component.address)} ({markdown_text(s.rule or 'no rule')}): "
+                    f"down on the {markdown_text(s.scenario)}" for s in m.spofs] + [""]
+        mine = findings_of(m, findings)
+        out += [f"Findings ({len(mine)}):", ""]
+        out += [f"- **{markdown_text(f.rule_id)}** {markdown_text(f.severity)} {code_span(where(f))}: "
+                + markdown_text(" ".join(f.message.split())) for f in mine]
         out.append("")
     return "\n".join(out) + "\n"

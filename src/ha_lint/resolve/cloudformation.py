@@ -49,7 +49,7 @@ from ha_lint.loaders.cloudformation import CfnTemplate
 from ha_lint.model import CLOUDFORMATION, LoadError, Resource, ScanWarning, Workload
 from ha_lint.resolve import chain, show
 from ha_lint.root import RepositoryRoot
-from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref, Unknown, is_known
+from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref, Unknown, is_known, same_known_value
 
 _NO_VALUE = object()  # AWS::NoValue: the property is removed
 _SUB_VAR = re.compile(r"\$\{(?!!)([^}]+)\}")
@@ -263,7 +263,8 @@ class _Context:
             return UNKNOWN if found is None else self.value(found[0], depth)
         if fn == "Fn::GetAZs":
             region = self.azs_region(arg, depth)
-            return UNKNOWN if region is UNKNOWN else [AzToken(region, i) for i in range(_AZS_ASSUMED)]
+            return UNKNOWN if region is UNKNOWN else \
+                [AzToken(region, i, source=_get_azs_text(arg)) for i in range(_AZS_ASSUMED)]
         if fn == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
             index = self.value(arg[0], depth)
             try:
@@ -273,7 +274,8 @@ class _Context:
             source = arg[1]
             if isinstance(source, dict) and set(source) == {"Fn::GetAZs"}:
                 region = self.azs_region(source["Fn::GetAZs"], depth)
-                return UNKNOWN if region is UNKNOWN or index < 0 else AzToken(region, index)
+                return UNKNOWN if region is UNKNOWN or index < 0 else \
+                    AzToken(region, index, source=_get_azs_text(source["Fn::GetAZs"]))
             items = self.value(source, depth)
             if isinstance(items, list) and 0 <= index < len(items):
                 return items[index]
@@ -451,9 +453,12 @@ class _Context:
             cond = self.condition(arg[0])
             if cond is UNKNOWN:
                 return []  # a Choice: its branch labels say which condition
+            taken, other = (arg[1], arg[2]) if cond else (arg[2], arg[1])
+            if same_known_value(self.value(taken, depth + 1), self.value(other, depth + 1)):
+                return self.explain(taken, depth + 1)  # the same either way: the condition decides nothing
             return (self.condition_origins(arg[0], set()) + [Origin(
                 f"condition {arg[0]} is {str(cond).lower()}", self.tpl.file, self.tpl.lines.get(f"Conditions.{arg[0]}"))]
-                + self.explain(arg[1] if cond else arg[2], depth + 1))
+                + self.explain(taken, depth + 1))
         if fn == "Fn::FindInMap" and isinstance(arg, list) and len(arg) >= 3:
             found = self.find_in_map(arg, depth)
             keys = [o for k in arg[:3] for o in self.explain(k, depth + 1)]
@@ -539,6 +544,17 @@ def _getatt_target(arg: Any) -> tuple[str, str | None] | None:
 
 def _opaque(value: Any) -> bool:
     return isinstance(value, (Ref, AzToken)) or value is _NO_VALUE
+
+
+def _get_azs_text(arg: Any) -> str:
+    """``Fn::GetAZs`` as a message shows it, in the short YAML form."""
+    if arg in ("", None) or arg == {"Ref": "AWS::Region"}:
+        return "!GetAZs ''"
+    if isinstance(arg, str):
+        return f"!GetAZs {arg}"
+    if isinstance(arg, dict) and isinstance(arg.get("Ref"), str):
+        return f"!GetAZs !Ref {arg['Ref']}"
+    return "!GetAZs"
 
 
 def _is_text(value: Any) -> bool:

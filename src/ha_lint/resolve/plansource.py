@@ -8,18 +8,25 @@ The plan's values still decide every finding (they are what will be deployed); t
 gives only the location. An address's module path (``module.app[0].module.db``) is followed
 through the calls' local sources, or the directories ``terraform init`` installed
 (``.terraform/modules/modules.json``).
+
+A child module's resource takes the module calls and value origins of the same address in
+the configuration resolved as a scan of it would (``at_call_sites``): a finding a call's
+input decides is then reported at that input, and one on code outside the repository at
+the call that brings it in (``ha_lint.callsite``), exactly as for the configuration itself.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ha_lint.loaders.terraform import TfBlock, TfModule
 from ha_lint.loaders.tfplan import _config_address
 from ha_lint.model import Resource, ScanWarning
+from ha_lint.values import Origin
 
 ModuleLoader = Callable[[Path, str], "TfModule | None"]  # directory, shown directory -> module (None: none there)
 
@@ -144,3 +151,39 @@ def _resource_block(module: TfModule | None, rtype: str, name: str) -> TfBlock |
     if module is None:
         return None
     return next((b for b in module.blocks("resource") if b.labels == (rtype, name)), None)
+
+
+def at_call_sites(planned: list[Resource], configured: list[Resource]) -> list[Resource]:
+    """Planned resources of child modules with the module calls (``meta["calls"]``,
+    ``meta["module"]``) and value origins of the same address in ``configured`` (the
+    plan's configuration resolved). The plan's values still decide: an origin whose value
+    is not the plan's (the plan was made with other variables) keeps its places, not its values."""
+    twins = {r.address: r for r in configured if r.meta.get("calls")}
+    out = []
+    for res in planned:
+        twin = twins.get(res.address)
+        if twin is None:
+            out.append(res)
+            continue
+        origins = {path: origin if _value_at(res.props, path) == _value_at(twin.props, path) else _valueless(origin)
+                   for path, origin in twin.origins.items()}
+        out.append(replace(res, origins={**res.origins, **origins},
+                           meta={**res.meta, "calls": twin.meta["calls"], "module": twin.meta.get("module", "")}))
+    return out
+
+
+def _value_at(props: dict[str, Any], path: str) -> Any:
+    """The value at an origin's path (``ingress.from_port``); a list met on the way whole."""
+    value: Any = props
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            break
+        value = value.get(part)
+    return value
+
+
+def _valueless(origin: Origin) -> Origin:
+    """``module db input multi_az = true`` -> ``module db input multi_az``, every step."""
+    cut = lambda description: re.split(r" = | defaults to ", description, maxsplit=1)[0]  # noqa: E731
+    via = tuple(replace(step, description=cut(step.description)) for step in origin.via)
+    return replace(origin, description=cut(origin.description), via=via)

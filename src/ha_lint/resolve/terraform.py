@@ -121,6 +121,30 @@ def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
     return workload, run.out, list(dict.fromkeys(run.warnings))
 
 
+def root_outputs(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
+                 tfvars: dict[str, Any]) -> dict[str, Any]:
+    """The values of a root module's ``output`` blocks as its configuration decides them (a
+    Terragrunt dependency's outputs). What exists only after apply (a resource's id, a
+    reference to one) is unknown: the values leave this root, where no reference resolves."""
+    workload = Workload(root.directory, TERRAFORM, root.directory, {})
+    run = _Run(workload, settings, load_module, _installed_modules(root.path))
+    inputs = {name: _Input(value=value, origin=origin) for name, (value, origin) in tfvars.items()}
+    instance = _Instance(run, root, "", "", inputs, None, (str(root.path.resolve()),), 0)
+    return {name: _outside_root(_plain(instance.output(name)[0])) for name in instance.output_blocks}
+
+
+def _outside_root(value: Any) -> Any:
+    if isinstance(value, Ref):
+        return UNKNOWN
+    if isinstance(value, list):
+        return [_outside_root(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _outside_root(v) for k, v in value.items()}
+    if isinstance(value, Choice):
+        return Choice(tuple((label, _outside_root(v)) for label, v in value.branches))
+    return value
+
+
 @dataclass
 class _Input:
     """A variable's value given from outside the module: known now (tfvars) or on demand
@@ -403,8 +427,9 @@ class _Instance:
             if block and any(k in block.body for k in _AZ_FILTERS):
                 # A filtered list (exclude_names, filter, ...): its [0] is not the region's [0].
                 tag = f"{tag} data.{dtype}.{name}".strip()
-            tokens = [AzToken(tag, i) for i in range(_AZS_ASSUMED)]
-            return {"names": tokens, "zone_ids": [AzToken(tag, i, "id") for i in range(_AZS_ASSUMED)], "id": region}
+            tokens = [AzToken(tag, i, source=f"data.{dtype}.{name}.names") for i in range(_AZS_ASSUMED)]
+            return {"names": tokens, "zone_ids": [AzToken(tag, i, "id", f"data.{dtype}.{name}.zone_ids")
+                                                  for i in range(_AZS_ASSUMED)], "id": region}
         if dtype == "aws_region":
             return {"name": region, "id": region, "region": region}
         if dtype == "aws_iam_policy_document" and block is not None:
@@ -927,6 +952,15 @@ def _with_blocks(existing: Any, blocks: Any) -> Any:
     return existing if blocks is UNKNOWN else existing + blocks
 
 
+_UNKNOWN_INSIDE = "\0unknown\0"  # what json.dumps writes for an unknown part, replaced after
+
+
+def _shown_inside(value: Any) -> Any:
+    if value is UNKNOWN:
+        return _UNKNOWN_INSIDE
+    return value.address if isinstance(value, (_Handle, Ref)) else str(value)
+
+
 def show(value: Any, limit: int = 40) -> str:
     """A value as Terraform would write it (a long collection as ``{...}``)."""
     if value is UNKNOWN:
@@ -936,9 +970,11 @@ def show(value: Any, limit: int = 40) -> str:
     if isinstance(value, (_Handle, Ref)):
         return value.address
     try:
-        text = json.dumps(value, default=lambda v: v.address if isinstance(v, (_Handle, Ref)) else str(v))
+        text = json.dumps(value, default=_shown_inside)
     except (TypeError, ValueError):
         text = repr(value)
+    # An unknown part is shown as Terraform's plan shows it, not as the marker's name.
+    text = text.replace(json.dumps(_UNKNOWN_INSIDE), "(known after apply)")
     if len(text) <= limit:
         return text
     return "{...}" if isinstance(value, dict) else "[...]" if isinstance(value, list) else text[:limit - 3] + "..."

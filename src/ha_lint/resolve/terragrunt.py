@@ -6,14 +6,22 @@ configuration that is only included (``root.hcl``, a top-level ``terragrunt.hcl`
 ``terraform`` block) is not a unit. What is evaluated, as Terragrunt evaluates it:
 
 - ``include`` blocks (labelled or not): the parent is read in the unit's context and merged
-  shallowly, the unit's own attributes winning (``inputs`` key by key); ``expose = true``
-  makes ``include.<name>.locals`` / ``.inputs`` readable;
+  with its ``merge_strategy``: ``shallow`` (the default: the unit's own attributes win,
+  ``inputs`` key by key), ``deep`` (maps merged key by key all the way down, lists
+  concatenated parent first, anything else the unit's) or ``no_merge`` (only what ``expose``
+  shows); several includes are merged bottom up, a later one winning over an earlier one;
+  ``expose = true`` makes ``include.<name>.locals`` / ``.inputs`` readable;
 - ``locals``, ``read_terragrunt_config(path)`` (another file's locals and inputs),
   ``find_in_parent_folders([name])``, ``path_relative_to_include()``,
   ``path_relative_from_include()``, ``get_terragrunt_dir()``, ``get_parent_terragrunt_dir()``,
   ``get_original_terragrunt_dir()``, ``get_path_to_repo_root()`` and ``get_env(name, default)``
   (its default: the environment of the machine that scans is not the one that deploys);
-- ``dependency.<name>.outputs`` are unknown: ``mock_outputs`` are never taken as values.
+- ``dependency.<name>.outputs``: the ``output`` values of the module the dependency's unit
+  (its ``config_path``) deploys with its inputs, where that configuration decides them (the
+  caller resolves the module: ``UnitReader``'s ``module_outputs``); what only exists after
+  apply (a resource's id) is unknown, and ``mock_outputs`` are never taken as values. The
+  dependency blocks of a unit and of the parents merged into it are readable in all of them;
+  a dependency cycle, or a chain deeper than ten units, is a warning and leaves them unknown.
 
 Nothing is run: ``run_cmd``, ``sops_decrypt_file``, ``get_aws_account_id`` and the like are
 unknown, and hooks, ``generate`` and ``remote_state`` are not read.
@@ -35,7 +43,10 @@ from ha_lint.model import ScanWarning
 from ha_lint.values import UNKNOWN
 
 _MAX_INCLUDES = 10  # include depth, and read_terragrunt_config depth
+_MAX_DEPENDENCIES = 10  # how long a chain of dependency units is followed
 _META = ("__start_line__", "__end_line__")
+UNIT_FILE = "terragrunt.hcl"
+MERGE_STRATEGIES = ("shallow", "deep", "no_merge")
 
 
 @dataclass
@@ -56,6 +67,8 @@ class Unit:
     source_line: int = 1
     inputs: dict[str, UnitInput] = field(default_factory=dict)
     warnings: list[ScanWarning] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # every configuration file read to evaluate it
+    dependencies: list["Unit"] = field(default_factory=list)  # the units whose outputs it read
 
 
 @dataclass
@@ -71,17 +84,83 @@ class _Evaluated:
 
 
 Reader = Callable[[Path], str]
+# The known outputs of the module a unit deploys (None: the module is not available here).
+ModuleOutputs = Callable[[Unit], "dict[str, Any] | None"]
+
+
+class UnitReader:
+    """Reads units, each once, and the dependency units their ``dependency`` blocks name."""
+
+    def __init__(self, read: Reader, module_outputs: ModuleOutputs | None = None) -> None:
+        self.read = read
+        self.module_outputs = module_outputs
+        self.units: dict[Path, Unit] = {}
+        self.outputs: dict[Path, dict[str, Any] | None] = {}
+        self.reading: list[Path] = []  # the units being read, outermost first: a dependency on one is a cycle
+
+    def unit(self, path: Path, shown: str) -> Unit:
+        """The unit of ``path`` (a terragrunt.hcl); ``source`` None when it is only a parent.
+        Raises LoadFailure for a file that cannot be parsed."""
+        key = path.resolve()
+        if key in self.units:
+            return self.units[key]
+        unit = Unit(shown, path.parent, None)
+        context = _Context(path.parent, os.path.dirname(shown), self._recording(unit), unit.warnings, self, unit)
+        self.reading.append(key)
+        try:
+            evaluated = context.evaluate(path, shown, None, 0, _Dependencies(context))
+        finally:
+            self.reading.pop()
+        unit.source, unit.source_file, unit.source_line = evaluated.source, evaluated.source_file, evaluated.source_line
+        unit.inputs = evaluated.inputs
+        self.units[key] = unit
+        return unit
+
+    def _recording(self, unit: Unit) -> Reader:
+        def read(path: Path) -> str:
+            unit.files.append(path.resolve())
+            return self.read(path)
+        return read
+
+    def dependency_outputs(self, config: Path, shown: str, dependent: Unit, where: tuple[str, int]) -> Any:
+        """The outputs of the unit in directory ``config`` (its module's known outputs; the
+        unknown ones UNKNOWN), or UNKNOWN, with a warning at ``where`` saying why."""
+        target = config / UNIT_FILE
+        key = target.resolve()
+        file, line = where
+        if key in self.reading:
+            chain = " -> ".join(os.path.basename(os.path.dirname(p)) for p in
+                                [*self.reading[self.reading.index(key):], key])
+            dependent.warnings.append(ScanWarning("terragrunt-dependency", f"dependency cycle ({chain}): "
+                                                  "its outputs are unknown", file, line))
+            return UNKNOWN
+        if len(self.reading) > _MAX_DEPENDENCIES:
+            dependent.warnings.append(ScanWarning("terragrunt-dependency", f"dependency chain longer than "
+                                                  f"{_MAX_DEPENDENCIES} units: {shown}'s outputs are unknown", file, line))
+            return UNKNOWN
+        try:
+            unit = self.unit(target, os.path.join(shown, UNIT_FILE))
+        except (OSError, LoadFailure) as exc:
+            reason = exc.message if isinstance(exc, LoadFailure) else (exc.strerror or str(exc))
+            dependent.warnings.append(ScanWarning("terragrunt-dependency", f"dependency {shown}: {UNIT_FILE} "
+                                                  f"{reason}; its outputs are unknown", file, line))
+            return UNKNOWN
+        dependent.dependencies.append(unit)
+        if self.module_outputs is None:
+            return UNKNOWN
+        if key not in self.outputs:
+            self.outputs[key] = self.module_outputs(unit) if unit.source is not None else None
+        outputs = self.outputs[key]
+        if outputs is None:
+            dependent.warnings.append(ScanWarning("terragrunt-dependency", f"dependency {shown}: the module it "
+                                                  "deploys is not available here; its outputs are unknown", file, line))
+            return UNKNOWN
+        return outputs
 
 
 def read_unit(path: Path, shown: str, read: Reader) -> Unit:
-    """The unit of ``path`` (a terragrunt.hcl); ``source`` None when it is only a parent.
-    Raises LoadFailure for a file that cannot be parsed."""
-    unit = Unit(shown, path.parent, None)
-    context = _Context(unit_dir=path.parent, shown_dir=os.path.dirname(shown), read=read, warnings=unit.warnings)
-    evaluated = context.evaluate(path, shown, None, 0)
-    unit.source, unit.source_file, unit.source_line = evaluated.source, evaluated.source_file, evaluated.source_line
-    unit.inputs = evaluated.inputs
-    return unit
+    """The unit of ``path`` read alone (its dependencies' outputs unknown)."""
+    return UnitReader(read).unit(path, shown)
 
 
 @dataclass
@@ -90,50 +169,59 @@ class _Context:
     shown_dir: str
     read: Reader
     warnings: list[ScanWarning]
+    reader: UnitReader
+    unit: Unit
 
     def shown(self, path: Path) -> str:
         return os.path.normpath(os.path.join(self.shown_dir, os.path.relpath(path, self.unit_dir)))
 
-    def evaluate(self, path: Path, shown: str, parent_of: Path | None, depth: int) -> _Evaluated:
-        """``path`` evaluated for the unit; ``parent_of``: the file including it, when included."""
+    def evaluate(self, path: Path, shown: str, parent_of: Path | None, depth: int,
+                 dependencies: "_Dependencies") -> _Evaluated:
+        """``path`` evaluated for the unit; ``parent_of``: the file including it, when included;
+        ``dependencies``: the ``dependency`` blocks it shares with the files merged with it."""
         text = self.read(path)
         parsed = parse(text)
         out = _Evaluated(shown)
         includes: dict[str, Any] = {}
-        merged: list[_Evaluated] = []
+        scope = _Scope({"include": includes, "dependency": dependencies, "dependencies": UNKNOWN},
+                       self._functions(path, parent_of))
+        scope.names["local"] = _Locals(_local_expressions(parsed), scope)
+        dependencies.add(parsed, scope, shown)  # before the parents': the unit's own blocks win
+        merged: list[tuple[str, _Evaluated]] = []
         functions = self._functions(path, None)
         for label, body in _blocks(parsed.get("include")):
             where = body.get("__start_line__", 1)
+            named = f"include{' ' + repr(label) if label else ''}"
             target = hclexpr.evaluate_value(body.get("path"), _Scope({}, functions))
             if not isinstance(target, str) or depth >= _MAX_INCLUDES:
-                self.warnings.append(ScanWarning("terragrunt-include", f"include{' ' + repr(label) if label else ''}: "
-                                                 "its path is not known without running Terragrunt; the parent "
-                                                 "configuration is not merged", shown, where))
+                self.warnings.append(ScanWarning("terragrunt-include", f"{named}: its path is not known without "
+                                                 "running Terragrunt; the parent configuration is not merged", shown, where))
                 continue
+            strategy = hclexpr.evaluate_value(body.get("merge_strategy", "shallow"), _Scope({}, functions))
+            if strategy not in MERGE_STRATEGIES:
+                self.warnings.append(ScanWarning("terragrunt-include", f"{named}: merge_strategy {strategy!r} is not "
+                                                 f"one of {', '.join(MERGE_STRATEGIES)}; merged shallowly",
+                                                 shown, _line_of(text, "merge_strategy", where)))
+                strategy = "shallow"
             parent_path = (path.parent / target).resolve() if not os.path.isabs(target) else Path(target)
+            shared = dependencies if strategy != "no_merge" else _Dependencies(self)
             try:
-                parent = self.evaluate(parent_path, self.shown(parent_path), path, depth + 1)
+                parent = self.evaluate(parent_path, self.shown(parent_path), path, depth + 1, shared)
             except (OSError, LoadFailure) as exc:
                 reason = exc.message if isinstance(exc, LoadFailure) else (exc.strerror or str(exc))
                 self.warnings.append(ScanWarning("terragrunt-include", f"include {target}: {reason}; the parent "
                                                  "configuration is not merged", shown, where))
                 continue
-            merged.append(parent)
+            merged.append((strategy, parent))
             if body.get("expose") is True and label:
                 includes[label] = {"locals": parent.locals, "inputs": {k: v.value for k, v in parent.inputs.items()}}
-        for parent in merged:  # parents first, the unit's own attributes win
-            out.inputs.update(parent.inputs)
-            if parent.source is not None:
-                out.source, out.source_file, out.source_line = parent.source, parent.source_file, parent.source_line
-        scope = _Scope({"include": includes, "dependency": UNKNOWN, "dependencies": UNKNOWN}, self._functions(path, parent_of))
-        scope.names["local"] = _Locals(_local_expressions(parsed), scope)
         out.locals = scope.names["local"].all()
+        terraform_line = 0  # a terraform block without a source deploys the unit's own directory
         for _, body in _blocks(parsed.get("terraform")):
+            terraform_line = terraform_line or body.get("__start_line__", 1)
             if "source" in body:
                 out.source = hclexpr.evaluate_value(body["source"], scope)
                 out.source_file, out.source_line = shown, _line_of(text, "source", body.get("__start_line__", 1))
-            elif out.source is None:
-                out.source, out.source_file, out.source_line = ".", shown, body.get("__start_line__", 1)
         inputs = parsed.get("inputs")
         if inputs is not None:
             start = _line_of(text, "inputs", 1)
@@ -145,6 +233,15 @@ class _Context:
                 self.warnings.append(ScanWarning("terragrunt-inputs", "inputs: not known without running Terragrunt "
                                                  "(a dependency output or a function that runs something); the "
                                                  "module's variables keep their defaults", shown, start))
+        # Bottom up, as Terragrunt merges: the last include into the unit's own, then the one before...
+        for strategy, parent in reversed(merged):
+            if strategy == "no_merge":
+                continue
+            out.inputs = _merge_inputs(parent.inputs, out.inputs, deep=strategy == "deep")
+            if out.source is None and parent.source is not None:
+                out.source, out.source_file, out.source_line = parent.source, parent.source_file, parent.source_line
+        if out.source is None and terraform_line:
+            out.source, out.source_file, out.source_line = ".", shown, terraform_line
         return out
 
     def _functions(self, path: Path, parent_of: Path | None) -> dict[str, Callable[..., Any]]:
@@ -163,8 +260,8 @@ class _Context:
         def read_terragrunt_config(target: str, fallback: Any = None) -> Any:
             config = (unit_dir / target).resolve()
             try:
-                evaluated = _Context(config.parent, self.shown(config.parent), self.read, self.warnings) \
-                    .evaluate(config, self.shown(config), None, _MAX_INCLUDES - 1)
+                other = _Context(config.parent, self.shown(config.parent), self.read, self.warnings, self.reader, self.unit)
+                evaluated = other.evaluate(config, self.shown(config), None, _MAX_INCLUDES - 1, _Dependencies(other))
             except (OSError, LoadFailure) as exc:
                 if fallback is not None:
                     return fallback
@@ -198,6 +295,70 @@ class _Scope:
 
     def get(self, name: str, default: Any = UNKNOWN) -> Any:
         return self.names.get(name, default)
+
+
+class _Dependencies:
+    """``dependency.<name>``: the dependency blocks of the files merged into one unit, the
+    first added winning (the unit's own, then its parents'). ``outputs`` is the dependency
+    unit's module outputs (``UnitReader.dependency_outputs``); ``mock_outputs`` are never read."""
+
+    def __init__(self, context: _Context) -> None:
+        self.context = context
+        self.blocks: dict[str, tuple[dict[str, Any], _Scope, str, int]] = {}
+        self.values: dict[str, Any] = {}
+
+    def add(self, parsed: dict[str, Any], scope: _Scope, shown: str) -> None:
+        for label, body in _blocks(parsed.get("dependency")):
+            if label:
+                self.blocks.setdefault(label, (body, scope, shown, body.get("__start_line__", 1)))
+
+    def hcl_getattr(self, name: str) -> Any:
+        if name not in self.values:
+            self.values[name] = UNKNOWN  # while it is read: a dependency that reads itself is unknown
+            self.values[name] = self._dependency(name)
+        return self.values[name]
+
+    def hcl_index(self, key: Any) -> Any:
+        return self.hcl_getattr(key) if isinstance(key, str) else UNKNOWN
+
+    def _dependency(self, name: str) -> Any:
+        if name not in self.blocks:
+            return UNKNOWN
+        body, scope, shown, line = self.blocks[name]
+        evaluate = hclexpr.evaluate_value
+        # Not fetched (enabled = false), or mocks always (skip_outputs): nothing real to read.
+        if evaluate(body.get("enabled", True), scope) is False or evaluate(body.get("skip_outputs", False), scope) is True:
+            return {"outputs": UNKNOWN}
+        config = evaluate(body.get("config_path"), scope)
+        if not isinstance(config, str):
+            self.context.warnings.append(ScanWarning("terragrunt-dependency", f"dependency {name!r}: its config_path is "
+                                                     "not known without running Terragrunt; its outputs are unknown",
+                                                     shown, line))
+            return {"outputs": UNKNOWN}
+        directory = self.context.unit_dir / config if not os.path.isabs(config) else Path(config)
+        outputs = self.context.reader.dependency_outputs(directory.resolve(), self.context.shown(directory), self.context.unit,
+                                                         (shown, line))
+        return {"outputs": outputs}
+
+
+def _merge_inputs(parent: dict[str, UnitInput], child: dict[str, UnitInput], deep: bool) -> dict[str, UnitInput]:
+    """A parent's inputs merged into a unit's: the unit's win name by name (shallow), or
+    (deep) maps merge key by key and lists concatenate, parent first."""
+    out = dict(parent)
+    for name, given in child.items():
+        if deep and name in out:
+            given = UnitInput(_deep_merge(out[name].value, given.value), given.file, given.line)
+        out[name] = given
+    return out
+
+
+def _deep_merge(parent: Any, child: Any) -> Any:
+    if isinstance(parent, dict) and isinstance(child, dict):
+        return {**parent, **{key: _deep_merge(parent[key], value) if key in parent else value
+                             for key, value in child.items()}}
+    if isinstance(parent, list) and isinstance(child, list):
+        return [*parent, *child]
+    return child
 
 
 class _Locals:
