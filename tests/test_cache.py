@@ -16,15 +16,13 @@ import math
 import os
 import pickle
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, CliRun, run_cli
 from ha_lint import cache as cache_module
 from ha_lint import cachecodec
 from ha_lint import discover as disc
@@ -407,9 +405,8 @@ def test_the_cli_says_why_the_cache_is_refused_and_exits_as_without_it(repo: Pat
     shared.mkdir()
     shared.chmod(0o777)
 
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "ha_lint", str(repo), "--format", "json", "--no-config", *args],
-                              capture_output=True, text=True, timeout=300)
+    def cli(*args: str) -> CliRun:
+        return run_cli(str(repo), "--format", "json", "--no-config", *args)
     refused, plain = cli("--cache-dir", str(shared)), cli("--no-cache")
     assert refused.returncode == plain.returncode == 1 and "Traceback" not in refused.stderr
     report, expected = json.loads(refused.stdout), json.loads(plain.stdout)

@@ -1,17 +1,33 @@
-"""The command line as users run it: a real subprocess, real files, real exit codes."""
+"""The command line as users run it: real files, real exit codes; run in this process
+(conftest.run_cli), and once as the installed command in a process of its own."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from conftest import FIXTURES
+from conftest import run_cli as ha_lint
 
 
-def ha_lint(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ha_lint", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+def test_the_installed_command_is_a_process_whose_exit_code_the_shell_sees() -> None:
+    """What an in-process run cannot show: the ``ha-lint`` entry point is installed, its output
+    reaches the pipes and its exit code (0 clean, 1 findings, 2 usage) reaches the caller."""
+    command = shutil.which("ha-lint")
+    assert command is not None, "the ha-lint entry point is not installed (pip install -e .)"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([command, *args], capture_output=True, text=True, timeout=120)
+
+    bad = run(str(FIXTURES / "HA101" / "cfn_bad.yaml"), "--select", "HA101", "--no-cache")
+    assert bad.returncode == 1, bad.stderr
+    assert "20: HA101" in bad.stdout and "4 findings (4 high" in bad.stdout
+    clean = run(str(FIXTURES / "HA101" / "cfn_good.yaml"), "--select", "HA101", "--no-cache")
+    assert clean.returncode == 0, clean.stderr
+    usage = run("does/not/exist")
+    assert usage.returncode == 2 and "path does not exist: does/not/exist" in usage.stderr
 
 
 def test_text_output_names_rule_file_line_and_resource() -> None:

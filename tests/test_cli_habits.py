@@ -1,7 +1,8 @@
 """The command line fits people's habits (issue 21): an empty scan is a mistake, files that are
 not templates are skipped with a note, "did you mean", `explain` by another tool's ID, `rules
 PREFIX`, `--fail-on critical`, `--format concise`, the same load options on every command,
-and Ctrl-C. Each through the real CLI in a subprocess."""
+and Ctrl-C. Each through the real CLI: in this process (conftest.run_cli), Ctrl-C in a
+process of its own."""
 
 from __future__ import annotations
 
@@ -14,14 +15,10 @@ import time
 from pathlib import Path
 
 from conftest import FIXTURES
+from conftest import run_cli as run
 
 HA101_BAD = FIXTURES / "HA101" / "cfn_bad.yaml"
 WORKFLOW = "name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ha_lint", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=300)
 
 
 # -- scanning nothing is not success ---------------------------------------------------------

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 
-from conftest import FIXTURES
+from conftest import FIXTURES, run_cli
 
 WORKLOADS = FIXTURES / "workloads"
 
 
 def graph(*args):
-    run = subprocess.run([sys.executable, "-m", "ha_lint", "graph", *args, "--no-config"], capture_output=True,
-                         text=True, timeout=120)
+    run = run_cli("graph", *args, "--no-config")
     assert run.returncode == 0, run.stderr
     return run.stdout
 
@@ -54,8 +52,7 @@ def test_dot_renders_with_graphviz_when_installed(tmp_path):
 
 
 def test_markdown_report_embeds_the_mermaid_diagram():
-    run = subprocess.run([sys.executable, "-m", "ha_lint", str(WORKLOADS / "serverless" / "cfn"), "--no-config",
-                          "--format", "markdown"], capture_output=True, text=True, timeout=120)
+    run = run_cli(str(WORKLOADS / "serverless" / "cfn"), "--no-config", "--format", "markdown")
     assert "### Architecture" in run.stdout
     block = run.stdout.split("```mermaid\n", 1)[1].split("```", 1)[0]
     assert block.startswith("flowchart TB") and "HttpApi" in block and "-->" in block

@@ -24,7 +24,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import FIXTURES, expected_findings
+from conftest import FIXTURES, CliRun, expected_findings, run_cli
 from ha_lint.engine import all_rules
 from ha_lint.scan import INTERNAL_ERROR, ScanResult, ScanSettings, scan
 
@@ -79,8 +79,11 @@ def good_findings(result: ScanResult, root: Path) -> set[tuple[str, int]]:
             if os.path.relpath(f.file, root).startswith("good")}
 
 
-def cli(*args: str, cwd: Path, prefix: list[str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*(prefix or []), sys.executable, "-m", "ha_lint", *args], capture_output=True, text=True,
+def cli(*args: str, cwd: Path, prefix: list[str] | None = None) -> CliRun | subprocess.CompletedProcess[str]:
+    """The CLI in this process; under a command prefix (another user) in a process of its own."""
+    if not prefix:
+        return run_cli(*args, cwd=cwd)
+    return subprocess.run([*prefix, sys.executable, "-m", "ha_lint", *args], capture_output=True, text=True,
                           cwd=cwd, timeout=180)
 
 

@@ -479,16 +479,12 @@ def test_resolution_is_linear_in_template_size() -> None:
 
 
 def test_cli_wires_parameter_files_and_region(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    from conftest import FIXTURES
+    from conftest import FIXTURES, CliRun, run_cli
 
     case = FIXTURES / "resolve" / "cfn_parameter_file_cli"
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "ha_lint", *args, "--no-cache", "--select", "HA101",
-                               "--format", "json"], capture_output=True, text=True, timeout=120)
+    def run(*args: str) -> CliRun:
+        return run_cli(*args, "--no-cache", "--select", "HA101", "--format", "json")
 
     with_file = run(str(case / "inventory.yaml"), "--parameter-file", str(case / "params.json"))
     assert with_file.returncode == 1, with_file.stderr

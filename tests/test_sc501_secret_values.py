@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import FIXTURES
+from conftest import run_cli as ha_lint
 from ha_lint.secret_formats import has_access_key_id, masked, secret_access_keys, shell_secrets, token_secrets
 
 SC501 = FIXTURES / "SC501"
@@ -25,11 +24,6 @@ SECRETS = (
     "hunter2hunter2",
 )
 FORMATS = ("text", "json", "sarif", "markdown", "junit", "github")
-
-
-def ha_lint(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ha_lint", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
 
 
 @pytest.fixture()

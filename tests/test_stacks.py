@@ -7,11 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from conftest import FIXTURES
+from conftest import FIXTURES, run_cli
 from helpers import ha_lint
 from ha_lint.engine import all_rules, select
 from ha_lint.queries.stacks import az_replicas
@@ -24,14 +22,9 @@ PER_AZ = FIXTURES / "stacks" / "per-az"
 
 
 def _json(*args: str) -> tuple[int, dict]:
-    run = _cli(*args) if args[0] in ("resilience", "graph") else ha_lint(*args)
+    run = run_cli(*args) if args[0] in ("resilience", "graph") else ha_lint(*args)
     assert run.returncode != 2, run.stderr
     return run.returncode, json.loads(run.stdout)
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """``ha-lint resilience`` / ``graph`` (they keep no cache, and take no --no-cache)."""
-    return subprocess.run([sys.executable, "-m", "ha_lint", *args], capture_output=True, text=True, timeout=300)
 
 
 def _rules(*ids: str) -> list:
@@ -63,7 +56,7 @@ def test_cdk_graph_has_the_edge_across_stacks() -> None:
     assert value == Ref("Database", "Endpoint.Address", database.workload)
     assert str(handler.origins["Environment.Variables.DB_HOST"]).startswith(
         "exported by stack DataStack as 'DataStack:ExportsOutputFnGetAttDatabaseEndpointAddress'")
-    graph = _cli("graph", "--format", "json", str(CDK_APP))
+    graph = run_cli("graph", "--format", "json", str(CDK_APP))
     assert graph.returncode == 0, graph.stderr
     assert {"from": "Handler", "to": "Database", "via": "Environment.Variables.DB_HOST"} in \
         json.loads(graph.stdout)["workloads"][0]["dependencies"]
