@@ -26,7 +26,9 @@ class SgAdminPortOpen(Rule):
     rules (`ingress_rules = ["ssh-tcp"]` with `ingress_cidr_blocks`). A source that is a
     parameter default, variable or module input is named in the message. Inline rules are
     reported on the security group at the entry's line, separate rule resources on
-    themselves. Security-group references and prefix lists are not "the world".
+    themselves at the line of the CIDR they admit (`CidrIp`, `cidr_blocks`, `cidr_ipv4`
+    ...; in a module, at the call input that gave it). Security-group references and
+    prefix lists are not "the world".
 
     SSH is TCP, so a UDP rule on port 22 is not reported; RDP answers on TCP and
     UDP 3389, so either is. ICMP and other IP protocols open no admin port.

@@ -24,7 +24,9 @@ class SgDatabasePortOpen(Rule):
     (`dynamic` blocks included), `AWS::EC2::SecurityGroupIngress` (`GroupId` or
     `GroupName`), `aws_security_group_rule` (type ingress),
     `aws_vpc_security_group_ingress_rule`. The finding is reported on the resource that
-    holds the rule. The port list can be replaced with the `database_ports` option.
+    holds the rule: an inline entry at its line, a separate rule resource at the line of
+    the CIDR it admits (in a module, at the call input that gave it). The port list can be
+    replaced with the `database_ports` option.
 
     The database protocols are TCP, so a UDP rule counts only on the ports whose
     service also answers on UDP: Memcached (11211, a well-known DDoS amplification vector

@@ -22,7 +22,8 @@ class SgAllTrafficOpen(Rule):
     port). Inline rules of `AWS::EC2::SecurityGroup`, `aws_security_group` and
     `aws_default_security_group` (`dynamic` blocks included) are reported on the security
     group at the rule's line; `AWS::EC2::SecurityGroupIngress`, `aws_security_group_rule`
-    and `aws_vpc_security_group_ingress_rule` on themselves.
+    and `aws_vpc_security_group_ingress_rule` on themselves, at the line of the CIDR they
+    admit.
 
     `1-65535` counts as all ports (port 0 is reserved and never used); a rule for
     one other IP protocol (ESP, GRE, ICMP ...) is not "all traffic".
