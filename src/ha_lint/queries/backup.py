@@ -623,7 +623,7 @@ def versioning_states(arch: Architecture, bucket: Resource) -> list[VersioningSt
         if not value.present:
             text += " (not set; versioning is off by default)"
         elif value.origin:
-            text += f" ({value.origin})"
+            text += f" ({value.origin.brief()})"
         out.append(VersioningState(state, branch, text, prop_line(bucket, "versioning") if value.present else bucket.line))
     return out
 

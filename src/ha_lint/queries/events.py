@@ -124,7 +124,7 @@ def why_missing(res: Resource, name: str) -> str:
     path = res.native_path(name) or ""
     while path:
         if path in res.origins:
-            return f" ({res.origins[path]})"
+            return f" ({res.origins[path].brief()})"
         path = path.rpartition(".")[0]
     return ""
 

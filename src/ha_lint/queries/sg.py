@@ -330,7 +330,7 @@ def _inline_why(res: Resource, name: str, fields: dict[str, str], entries: list[
         if origin is None and sum(1 for e in entries if e.get(native) is not None) == 1:
             origin = res.origins.get(f"{path}.{native}")
         if origin is not None:
-            return f" ({origin})"
+            return f" ({origin.brief()})"
     return ""
 
 
