@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 
 class Unknown:
@@ -245,19 +245,38 @@ def as_list(value: Any) -> list[Any]:
     return [value]
 
 
+def leaves(value: Any) -> Iterator[Any]:
+    """Every leaf of a resolved value (what is not a mapping, list, tuple or ``Choice``),
+    every branch's included."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from leaves(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from leaves(item)
+    elif isinstance(value, Choice):
+        for _, item in value.branches:
+            yield from leaves(item)
+    else:
+        yield value
+
+
+def map_leaves(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """The value rebuilt with ``leaf(x)`` in place of each leaf ``x``: lists and mappings
+    become new plain ones, a ``Choice`` keeps its labels. A tuple is a leaf here (resolved
+    properties are built of lists; a tuple is something of the caller's own)."""
+    if isinstance(value, list):
+        return [map_leaves(item, leaf) for item in value]
+    if isinstance(value, dict):
+        return {key: map_leaves(item, leaf) for key, item in value.items()}
+    if isinstance(value, Choice):
+        return Choice(tuple((label, map_leaves(item, leaf)) for label, item in value.branches))
+    return leaf(value)
+
+
 def refs_in(value: Any) -> Iterator[Ref]:
     """Every Ref inside a resolved value, branches included."""
-    if isinstance(value, Ref):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from refs_in(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from refs_in(v)
-    elif isinstance(value, Choice):
-        for _, v in value.branches:
-            yield from refs_in(v)
+    return (item for item in leaves(value) if isinstance(item, Ref))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
-from ha_lint.values import UNKNOWN, Choice, EncodedJson, Ref, possibilities
+from ha_lint.values import UNKNOWN, Choice, EncodedJson, Ref, leaves, possibilities
 
 # SAM event types whose service invokes the function asynchronously.
 ASYNC_SAM_EVENTS = {
@@ -460,18 +460,12 @@ def _dead_letter_values(value: Any) -> Iterator[Any]:
 
 
 def _leaves_deep(value: Any) -> Iterator[Any]:
-    value = document(value) if isinstance(value, str) and value.lstrip().startswith("{") else value
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves_deep(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _leaves_deep(item)
-    elif isinstance(value, Choice):
-        for _, item in value.branches:
-            yield from _leaves_deep(item)
-    else:
-        yield value
+    """The leaves of ``value``, and of every JSON document written as a string inside it."""
+    for leaf in leaves(value):
+        if isinstance(leaf, str) and leaf.lstrip().startswith("{"):
+            yield from _leaves_deep(document(leaf))
+        else:
+            yield leaf
 
 
 def _admits_sources(value: Any) -> bool:

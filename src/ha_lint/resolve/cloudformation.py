@@ -49,7 +49,7 @@ from ha_lint.loaders.cloudformation import CfnTemplate
 from ha_lint.model import CLOUDFORMATION, LoadError, Resource, ScanWarning, Workload
 from ha_lint.resolve import chain, show
 from ha_lint.root import RepositoryRoot
-from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref, Unknown, is_known, same_known_value
+from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref, Unknown, is_known, map_leaves, same_known_value
 
 _NO_VALUE = object()  # AWS::NoValue: the property is removed
 _SUB_VAR = re.compile(r"\$\{(?!!)([^}]+)\}")
@@ -896,17 +896,13 @@ def _exports(ctx: _Context, workload_id: str) -> dict[str, Export]:
 
 def _qualified(value: Any, workload_id: str) -> Any:
     """The value with its references naming the workload they belong to."""
-    if isinstance(value, Ref):
-        return value if value.workload else Ref(value.address, value.attribute, workload_id)
-    if isinstance(value, list):
-        return [_qualified(v, workload_id) for v in value]
-    if isinstance(value, dict):
-        return {k: _qualified(v, workload_id) for k, v in value.items()}
-    if isinstance(value, Choice):
-        return Choice(tuple((label, _qualified(v, workload_id)) for label, v in value.branches))
-    if isinstance(value, Joined):
-        return Joined(value.separator, tuple(_qualified(v, workload_id) for v in value.items))
-    return value
+    def leaf(item: Any) -> Any:
+        if isinstance(item, Ref):
+            return item if item.workload else Ref(item.address, item.attribute, workload_id)
+        if isinstance(item, Joined):
+            return Joined(item.separator, tuple(_qualified(v, workload_id) for v in item.items))
+        return item
+    return map_leaves(value, leaf)
 
 
 def _imports(ctx: _Context) -> list[Import]:
@@ -1022,14 +1018,12 @@ def _fill_absent(value: Any, rtype: str, path: str) -> Any:
 def _external(value: Any) -> Any:
     """A value handed to another template: references to this template's resources mean
     nothing there, so they become unknown."""
+    return map_leaves(value, _external_leaf)
+
+
+def _external_leaf(value: Any) -> Any:
     if isinstance(value, Ref) or value is _NO_VALUE:
         return UNKNOWN
-    if isinstance(value, list):
-        return [_external(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _external(v) for k, v in value.items()}
-    if isinstance(value, Choice):
-        return Choice(tuple((label, _external(v)) for label, v in value.branches))
     if isinstance(value, bool):
         return str(value).lower()  # stack parameters are strings
     if isinstance(value, (int, float)):

@@ -50,7 +50,7 @@ from ha_lint.loaders.terraform import TfBlock, TfModule
 from ha_lint.model import TERRAFORM, ModuleCall, Resource, ScanWarning, Workload
 from ha_lint.resolve import chain, tfinputs, tftypes
 from ha_lint.root import RepositoryRoot
-from ha_lint.values import UNKNOWN, AzToken, CallInput, Choice, DynamicBlock, Origin, Ref
+from ha_lint.values import UNKNOWN, AzToken, CallInput, Choice, DynamicBlock, Origin, Ref, map_leaves
 
 MAX_MODULE_DEPTH = 12
 MAX_INSTANCES = 1000  # count/for_each beyond this is treated as unknown
@@ -803,16 +803,14 @@ _EMPTY = _EmptyScope()
 def _plain(value: Any) -> Any:
     """A value as a resource property keeps it: resource handles become ``Ref``s, lazy
     objects (a whole ``module.x`` or ``var``) unknown."""
+    return map_leaves(value, _plain_leaf)
+
+
+def _plain_leaf(value: Any) -> Any:
     if isinstance(value, _Handle):
         return Ref(value.address)
     if isinstance(value, _Lazy):
         return UNKNOWN
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, Choice):
-        return Choice(tuple((label, _plain(v)) for label, v in value.branches))
     return value
 
 
