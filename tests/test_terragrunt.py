@@ -241,3 +241,67 @@ def test_merge_strategies_follow_terragrunt(tmp_path: Path) -> None:
     assert [(w.code, w.line) for w in bad.warnings] == [("terragrunt-include", 3)]
     assert "merge_strategy 'deepest' is not one of shallow, deep, no_merge" in bad.warnings[0].message
     assert bad.inputs["name"].value == "root"  # merged shallowly
+
+
+def test_units_are_cached_until_a_file_that_decides_them_changes(tmp_path: Path) -> None:
+    """A warm scan of a Terragrunt tree is served from the cache, the same as cold, and is
+    scanned again when any file that decided a unit changes: its parent, a file
+    read_terragrunt_config reads, its module, a dependency's configuration or module, or a
+    closer parent find_in_parent_folders would now find."""
+    root, cache = tmp_path / "repo", tmp_path / "cache"
+    _write(root, {
+        "root.hcl": 'inputs = {\n  multi_az = true\n}\n',
+        "env.hcl": 'locals {\n  ha = true\n}\n',
+        "modules/db/main.tf": MODULE,
+        "modules/settings/main.tf": OUTPUTS,
+        "live/settings/terragrunt.hcl": 'terraform {\n  source = "../../modules/settings"\n}\n\n'
+                                        'inputs = {\n  ha = read_terragrunt_config("../../env.hcl").locals.ha\n}\n',
+        "live/db/terragrunt.hcl": 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n\n'
+                                  + DB_UNIT.format(path="../settings"),
+    })
+    hits: list[bool] = []
+
+    def findings() -> list[tuple[str, int]]:
+        from ha_lint.cache import Cache
+        real = Cache.get
+
+        def get(self, key, valid=None):  # observed, not replaced
+            value = real(self, key, valid)
+            hits.append(value is not None)
+            return value
+        Cache.get = get
+        try:
+            result = scan(ScanSettings(paths=[str(root)], jobs=1, cache_dir=cache),
+                          [cls() for cls in select(all_rules(), ["HA101"], None)])
+        finally:
+            Cache.get = real
+        assert result.errors == []
+        return [(Path(f.file).relative_to(root).as_posix(), f.line) for f in result.findings]
+
+    assert findings() == [] and hits and not any(hits)
+    hits.clear()
+    assert findings() == [] and hits and all(hits)  # every file and unit from the cache
+    single_az = [("live/db/terragrunt.hcl", 15)]
+    changes = [
+        ("env.hcl", 'locals {\n  ha = false\n}\n'),  # read_terragrunt_config in the dependency
+        ("modules/settings/main.tf", OUTPUTS.replace("var.ha", "false")),  # the dependency's module
+        ("live/settings/terragrunt.hcl", 'terraform {\n  source = "../../modules/settings"\n}\n\ninputs = {\n  ha = false\n}\n'),
+    ]
+    for name, text in changes:
+        was = (root / name).read_text()
+        (root / name).write_text(text)
+        assert findings() == single_az, name
+        (root / name).write_text(was)
+        assert findings() == [], name
+    (root / "modules/db/main.tf").write_text(MODULE.replace("var.multi_az", "false"))  # the unit's own module
+    assert findings() == [("modules/db/main.tf", 13)]
+    (root / "modules/db/main.tf").write_text(MODULE)
+    # A unit that takes multi_az from its parent: the parent changes, then a closer root.hcl appears.
+    (root / "live/other/terragrunt.hcl").parent.mkdir()
+    (root / "live/other/terragrunt.hcl").write_text('include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n\n'
+                                                   'terraform {\n  source = "../../modules/db"\n}\n')
+    assert findings() == []
+    (root / "root.hcl").write_text('inputs = {\n  multi_az = false\n}\n')
+    assert findings() == [("root.hcl", 2)]
+    (root / "live/root.hcl").write_text('inputs = {\n  multi_az = true\n}\n')
+    assert findings() == []

@@ -284,8 +284,13 @@ _MODULE_FILES = ("*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json")
 
 def directory_digest(path: Path) -> str:
     """The content of a Terraform module directory as resolution sees it: its ``.tf`` and
-    ``.tfvars`` files and ``.terraform/modules/modules.json`` (names and bytes); "missing"
-    for a directory that is not there."""
+    ``.tfvars`` files and ``.terraform/modules/modules.json`` (names and bytes); of a single
+    file (a Terragrunt configuration), its bytes; "missing" for what is not there."""
+    if path.is_file():
+        try:
+            return "file " + hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return "unreadable"
     if not path.is_dir():
         return "missing"
     digest = hashlib.sha256()

@@ -616,7 +616,9 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
     fetcher = _module_fetcher(settings, tf_settings, result) if settings.download_modules else None
     cache = _module_cache(settings, tf_settings)
     roots = resolve_tf.root_modules(modules)
-    terragrunt_units, deployed = _terragrunt_units(units or [], settings, result, tf_settings, load_module, parse_tfvars)
+    unit_scan = _UnitScan(settings, result, tf_settings, load_module, parse_tfvars, shown_of, cache,
+                          lambda: fetcher.offline_uses if fetcher is not None else 0)
+    deployed = unit_scan.run(units or [], workloads, resources)
     roots = [root for root in roots if root.path.resolve() not in deployed]  # evaluated through their units
     result.warnings.extend(_unknown_cli_variables(roots, settings))
     for root in roots:
@@ -660,89 +662,121 @@ def _load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path
         workloads.append(workload)
         resources.extend(res)
         result.warnings.extend(warnings)
-    for unit in terragrunt_units:
-        _resolve_unit(unit, settings, result, tf_settings, load_module, parse_tfvars, shown_of, workloads, resources)
 
 
-def _terragrunt_units(candidates: list[disc.Candidate], settings: ScanSettings, result: ScanResult,
-                      tf_settings: Any, load_module: Any, parse_tfvars: Any) -> tuple[list[Any], set[Path]]:
-    """The Terragrunt units among ``terragrunt.hcl`` files (a parent only included is none),
-    and the local module directories they deploy (not roots of their own). A unit's
-    ``dependency.x.outputs`` are the outputs of the module its dependency's unit deploys."""
-    from ha_lint.resolve import terraform as resolve_tf
-    from ha_lint.resolve import terragrunt
+@dataclass
+class _UnitScan:
+    """Terragrunt units scanned as the root modules they deploy (``resolve.terragrunt``): each
+    unit's module with its ``inputs`` as variables (a tfvars file inside the module wins, as
+    Terragrunt passes inputs as ``TF_VAR_`` variables); findings an input decides are reported
+    at that input. A unit's ``dependency.x.outputs`` are the outputs of the module its
+    dependency's unit deploys. Each outcome is cached with every file and directory that
+    decided it: the unit's configuration files, its module's, its dependencies' (theirs too)."""
 
-    found: list[Any] = []
-    deployed: set[Path] = set()
-    boundary = settings.repository_root()
+    settings: ScanSettings
+    result: ScanResult
+    tf_settings: Any
+    load_module: Any
+    parse_tfvars: Any
+    shown_of: Any
+    cache: Any  # _KeyedCache, or None
+    offline_uses: Any  # () -> how often a registry was down and a cached module used instead
 
-    def read(path: Path) -> str:  # a parent configuration, or one read_terragrunt_config reads
+    def run(self, candidates: list[disc.Candidate], workloads: list[Workload], resources: list[Resource]) -> set[Path]:
+        """Scan the units among ``terragrunt.hcl`` files (a parent only included is none); the
+        local module directories they deploy (not roots of their own)."""
+        from ha_lint.resolve import terragrunt
+
+        deployed: set[Path] = set()
+        reader = terragrunt.UnitReader(self._read, self._module_outputs)
+        for candidate in candidates:
+            key = self.cache.key(os.fsencode(candidate.path.resolve()), candidate.shown, "terragrunt unit") \
+                if self.cache else ""
+            hit = _cached_unit(self.cache, key, self.shown_of) if self.cache else None
+            if hit is None:
+                hit = self._scan(reader, candidate, key)
+            if hit is None:
+                continue
+            workload, res, warnings, local = hit
+            self.result.warnings.extend(warnings)
+            if workload is not None:
+                workloads.append(workload)
+                resources.extend(res)
+            if local:
+                deployed.add(Path(local))
+        return deployed
+
+    def _read(self, path: Path) -> str:  # a configuration file: the unit's, a parent, one read_terragrunt_config reads
+        boundary = self.settings.repository_root()
         if not boundary.inside_root(path):
             raise LoadFailure(f"outside the repository root ({boundary.shown()}); not read (--root DIR widens it)")
-        return read_text(path, str(path), settings.max_file_size)
+        return read_text(path, str(path), self.settings.max_file_size)
 
-    def module_outputs(unit: Any) -> dict[str, Any] | None:
-        module = _unit_module(unit, settings, tf_settings, load_module)
+    def _module_outputs(self, unit: Any) -> dict[str, Any] | None:
+        from ha_lint.resolve import terraform as resolve_tf
+
+        load_used = self._recording(unit)
+        module = _unit_module(unit, self.settings, self.tf_settings, load_used)
         if isinstance(module, ScanWarning):
             return None
         try:
-            return resolve_tf.root_outputs(module[1], tf_settings, load_module,
-                                           _unit_tfvars(unit, module[0], tf_settings, parse_tfvars))
+            return resolve_tf.root_outputs(module[1], self.tf_settings, load_used,
+                                           _unit_tfvars(unit, module[0], self.tf_settings, self.parse_tfvars))
         except Exception as exc:  # a bug of ours: this dependency's outputs are unknown, never the scan
-            result.warnings.append(ScanWarning("terragrunt-dependency", internal_error(exc), unit.file))
+            unit.warnings.append(ScanWarning("terragrunt-dependency", internal_error(exc), unit.file))
             return None
-    reader = terragrunt.UnitReader(read, module_outputs)
-    for candidate in candidates:
+
+    def _scan(self, reader: Any, candidate: disc.Candidate, key: str) -> tuple[Any, list[Resource], list[Any], str] | None:
+        """One unit read and resolved: (its workload or None, resources, warnings, the local
+        module directory it deploys or ""); None when it cannot be (a load error says why)."""
+        from ha_lint.model import ModuleCall
+        from ha_lint.resolve import terraform as resolve_tf
+        from ha_lint.resolve import terragrunt
+
+        errors_before, offline_before = len(self.result.errors), self.offline_uses()
+        shown = candidate.shown
         try:
-            with _deadline(settings.file_timeout):
-                unit = reader.unit(candidate.path, candidate.shown)
+            with _deadline(self.settings.file_timeout):
+                unit = reader.unit(candidate.path, shown)
+                found = _unit_module(unit, self.settings, self.tf_settings, self._recording(unit)) \
+                    if unit.source is not None else None
+                outcome: tuple[Any, list[Resource], list[Any]] = (None, [], [])
+                if isinstance(found, ScanWarning):
+                    outcome = (None, [], [found])
+                elif found is not None:
+                    module, root, (version, external) = found
+                    call = ModuleCall(self.shown_of(module.path.resolve()) if not external else unit.source,
+                                      unit.source, version, unit.source_file, unit.source_line, external)
+                    tfvars = _unit_tfvars(unit, module, self.tf_settings, self.parse_tfvars)
+                    workload, res, warnings = resolve_tf.resolve(root, self.tf_settings, self._recording(unit), tfvars,
+                                                                 calls=(call,))
+                    # the unit's findings on the whole (DR306) point at it, not at its module's main.tf
+                    outcome = (dataclasses.replace(workload, entry_file=unit.file), res, warnings)
         except LoadFailure as exc:
-            result.errors.append(LoadError(candidate.shown, exc.message, exc.line))
-            continue
+            self.result.errors.append(LoadError(shown, exc.message, exc.line))
+            return None
         except _Timeout:
-            result.errors.append(LoadError(candidate.shown, f"unit {timed_out('evaluate', settings.file_timeout)}"))
-            continue
+            self.result.errors.append(LoadError(shown, f"unit {timed_out('evaluate', self.settings.file_timeout)}"))
+            return None
         except Exception as exc:  # a bug of ours: this unit is lost, never the scan
-            result.errors.append(LoadError(candidate.shown, internal_error(exc)))
-            continue
-        result.warnings.extend(unit.warnings)
-        if unit.source is None:
-            continue  # only included by others
-        found.append(unit)
-        local = terragrunt.local_module(unit)
-        if local is not None:
-            deployed.add(local)
-    return found, deployed
+            self.result.errors.append(LoadError(shown, internal_error(exc)))
+            return None
+        local = terragrunt.local_module(unit) if unit.source is not None else None
+        scanned = (outcome[0], outcome[1], [*unit.warnings, *outcome[2]], str(local) if local is not None else "")
+        # Kept unless something went wrong (a load error, a registry down: the next run asks again).
+        if self.cache and len(self.result.errors) == errors_before and self.offline_uses() == offline_before:
+            from ha_lint.cache import directory_digest
 
+            deps = [(str(p), self.shown_of(p), directory_digest(p)) for p in terragrunt.deciding_paths(unit)]
+            self.cache.put(key, (deps, *scanned))
+        return scanned
 
-def _resolve_unit(unit: Any, settings: ScanSettings, result: ScanResult, tf_settings: Any, load_module: Any,
-                  parse_tfvars: Any, shown_of: Any, workloads: list[Workload], resources: list[Resource]) -> None:
-    """A Terragrunt unit as the root module it deploys: its module with the unit's ``inputs``
-    as variables (a tfvars file inside the module wins, as Terragrunt passes inputs as
-    ``TF_VAR_`` variables); findings an input decides are reported at that input."""
-    from ha_lint.model import ModuleCall
-    from ha_lint.resolve import terraform as resolve_tf
-
-    found = _unit_module(unit, settings, tf_settings, load_module)
-    if isinstance(found, ScanWarning):
-        result.warnings.append(found)
-        return
-    module, root, (version, external) = found
-    call = ModuleCall(shown_of(module.path.resolve()) if not external else unit.source, unit.source, version,
-                      unit.source_file, unit.source_line, external)
-    try:
-        with _deadline(settings.file_timeout):
-            tfvars = _unit_tfvars(unit, module, tf_settings, parse_tfvars)
-            workload, res, warnings = resolve_tf.resolve(root, tf_settings, load_module, tfvars, calls=(call,))
-    except _Timeout:
-        result.errors.append(LoadError(unit.file, f"unit {timed_out('resolve', settings.file_timeout)}"))
-        return
-    except Exception as exc:
-        result.errors.append(LoadError(unit.file, internal_error(exc)))
-        return
-    workloads.append(dataclasses.replace(workload, entry_file=unit.file))  # the unit's findings on the whole: at it
-    resources.extend(res)
-    result.warnings.extend(warnings)
+    def _recording(self, unit: Any) -> Any:
+        """``load_module`` noting each module directory in ``unit.modules`` (what decided it)."""
+        def load_used(path: Path) -> Any:
+            unit.modules.append(path)
+            return self.load_module(path)
+        return load_used
 
 
 def _unit_module(unit: Any, settings: ScanSettings, tf_settings: Any, load_module: Any) -> Any:
@@ -913,6 +947,28 @@ def _cached_resolution(cache: _KeyedCache, key: str, shown_of: Any) -> tuple[Any
         if directory_digest(Path(path)) != digest or shown_of(Path(path)) != shown:
             return None
     return workload, res, warnings
+
+
+def _cached_unit(cache: _KeyedCache, key: str, shown_of: Any) -> tuple[Any, list[Resource], list[Any], str] | None:
+    """A Terragrunt unit scanned by an earlier run (its workload or None, resources, warnings,
+    the local module directory it deploys), when nothing that decided it has changed."""
+    from ha_lint.cache import directory_digest
+
+    entry = cache.get(key, _is_unit_outcome)
+    if entry is None:
+        return None
+    deps, workload, res, warnings, local = entry
+    for path, shown, digest in deps:
+        if directory_digest(Path(path)) != digest or shown_of(Path(path)) != shown:
+            return None
+    return workload, res, warnings, local
+
+
+def _is_unit_outcome(entry: Any) -> bool:
+    """A resolved root module's shape (``_is_resolution``), its workload None when the unit
+    deploys nothing here, and the deployed module's directory."""
+    return (isinstance(entry, tuple) and len(entry) == 5 and isinstance(entry[4], str)
+            and _is_resolution((entry[0], entry[1] or Workload("", "", ""), entry[2], entry[3])))
 
 
 def _is_resolution(entry: Any) -> bool:

@@ -67,8 +67,11 @@ class Unit:
     source_line: int = 1
     inputs: dict[str, UnitInput] = field(default_factory=dict)
     warnings: list[ScanWarning] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)  # every configuration file read to evaluate it
-    dependencies: list["Unit"] = field(default_factory=list)  # the units whose outputs it read
+    # What decides it, for the cache: every configuration file read (or looked for and not
+    # found), the module directories its resolution read, the units whose outputs it read.
+    files: list[Path] = field(default_factory=list)
+    modules: list[Path] = field(default_factory=list)
+    dependencies: list["Unit"] = field(default_factory=list)
 
 
 @dataclass
@@ -156,6 +159,21 @@ class UnitReader:
                                                   "deploys is not available here; its outputs are unknown", file, line))
             return UNKNOWN
         return outputs
+
+
+def deciding_paths(unit: Unit) -> list[Path]:
+    """Every file and module directory that decides a unit's result: its own, and (through
+    their outputs) its dependencies', theirs in turn."""
+    out: list[Path] = []
+    seen: set[int] = set()
+    waiting = [unit]
+    while waiting:
+        current = waiting.pop()
+        if id(current) not in seen:
+            seen.add(id(current))
+            out += [*current.files, *current.modules]
+            waiting += current.dependencies
+    return list(dict.fromkeys(path.resolve() for path in out))
 
 
 def read_unit(path: Path, shown: str, read: Reader) -> Unit:
@@ -251,6 +269,7 @@ class _Context:
 
         def find_in_parent_folders(name: str = "root.hcl", fallback: Any = None) -> str:
             for folder in unit_dir.resolve().parents:
+                self.unit.files.append(folder / name)  # found or not, it decides the result
                 if (folder / name).is_file():
                     return str(folder / name)
             if fallback is not None:
