@@ -378,6 +378,20 @@ def test_a_known_condition_s_untaken_branch_decides_nothing() -> None:
     assert deciding_references(count, _Scope({})) == everything
 
 
+def test_a_condition_or_filter_that_decides_nothing_is_no_origin() -> None:
+    from ha_lint.hclexpr import deciding_references
+
+    retention = "${var.blue_green_update != null ? coalesce(var.backup_retention_period, 1) : var.backup_retention_period}"
+    same = _Scope({"blue_green_update": {"enabled": True}, "backup_retention_period": 0})
+    assert deciding_references(retention, same) == [("var", "backup_retention_period")]
+    decides = _Scope({"blue_green_update": {"enabled": True}, "backup_retention_period": None})
+    assert deciding_references(retention, decides) == [("var", "backup_retention_period"), ("var", "blue_green_update")]
+    # A for filter decides which items exist, not what an item holds.
+    each = "${{for k, v in var.instances : k => v if var.create}}"
+    assert deciding_references(each, _Scope({"instances": {"a": {}}, "create": True})) == [("var", "instances")]
+    assert deciding_references("${[for k in [1] : k if var.create]}", _Scope({"create": True})) == [("var", "create")]
+
+
 def test_a_value_through_a_dynamic_block_is_reported_at_the_input(tmp_path: Path) -> None:
     """``dynamic "x" { for_each = [each.value.y]; iterator = i; content { type = i.value } }``:
     the content's value was set where the for_each collection was (the call's input)."""

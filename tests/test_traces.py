@@ -19,7 +19,6 @@ from pathlib import Path
 
 import jsonschema
 
-from ha_lint.hclexpr import deciding_references
 from ha_lint.values import BRIEF_LIMIT, Origin
 from helpers import ha_lint, new_repo, report
 
@@ -240,26 +239,6 @@ def test_brief_cuts_long_descriptions_to_the_limit() -> None:
     assert len(text) == BRIEF_LIMIT
     assert "/abs" not in text and "(variables.tf:3) -> " in text and text.endswith("... (main.tf:12)")
     assert Origin("module db input multi_az = false", "main.tf", 4).brief() == "module db input multi_az = false (main.tf:4)"
-
-
-class _Scope:
-    def __init__(self, variables: dict) -> None:
-        self.variables = variables
-
-    def get(self, name: str, default=None):
-        return self.variables if name == "var" else default
-
-
-def test_a_condition_or_filter_that_decides_nothing_is_no_origin() -> None:
-    retention = "${var.blue_green_update != null ? coalesce(var.backup_retention_period, 1) : var.backup_retention_period}"
-    same = _Scope({"blue_green_update": {"enabled": True}, "backup_retention_period": 0})
-    assert deciding_references(retention, same) == [("var", "backup_retention_period")]
-    decides = _Scope({"blue_green_update": {"enabled": True}, "backup_retention_period": None})
-    assert deciding_references(retention, decides) == [("var", "backup_retention_period"), ("var", "blue_green_update")]
-    # A for filter decides which items exist, not what an item holds.
-    each = "${{for k, v in var.instances : k => v if var.create}}"
-    assert deciding_references(each, _Scope({"instances": {"a": {}}, "create": True})) == [("var", "instances")]
-    assert deciding_references("${[for k in [1] : k if var.create]}", _Scope({"create": True})) == [("var", "create")]
 
 
 def test_markdown_links_each_finding_and_keeps_cells_short(tmp_path: Path) -> None:
