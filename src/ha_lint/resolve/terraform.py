@@ -130,19 +130,8 @@ def root_outputs(root: TfModule, settings: TfSettings, load_module: ModuleLoader
     run = _Run(workload, settings, load_module, _installed_modules(root.path))
     inputs = {name: _Input(value=value, origin=origin) for name, (value, origin) in tfvars.items()}
     instance = _Instance(run, root, "", "", inputs, None, (str(root.path.resolve()),), 0)
-    return {name: _outside_root(_plain(instance.output(name)[0])) for name in instance.output_blocks}
-
-
-def _outside_root(value: Any) -> Any:
-    if isinstance(value, Ref):
-        return UNKNOWN
-    if isinstance(value, list):
-        return [_outside_root(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _outside_root(v) for k, v in value.items()}
-    if isinstance(value, Choice):
-        return Choice(tuple((label, _outside_root(v)) for label, v in value.branches))
-    return value
+    return {name: map_leaves(_plain(instance.output(name)[0]), lambda leaf: UNKNOWN if isinstance(leaf, Ref) else leaf)
+            for name in instance.output_blocks}
 
 
 @dataclass
