@@ -1,6 +1,8 @@
 """Terragrunt units: a terragrunt.hcl with a terraform block (its own or an included
-parent's) deploys its module with its inputs; parents only included are not units; nothing
-is run (get_env's default, dependency outputs unknown, mock_outputs never values)."""
+parent's) deploys its module with its inputs; parents only included are not units; includes
+merge with their merge_strategy; dependency outputs are the dependency module's, as far as its
+configuration decides them (mock_outputs never values); nothing is run (get_env's default);
+units are cached until a file that decided them changes; .boilerplate templates are noted."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ class ScanWarning:
     ``parameter-unknown``, ``parameter-unset``, ``resource-limit``, ``value-too-large``, ``foreach-unknown``,
     ``module-cycle``, ``module-file-not-loaded``, ``baseline-stale``, ``context-not-loaded``,
     ``plan-without-source``, ``plan-source-mismatch``, ``terragrunt-include``, ``terragrunt-inputs``,
-    ``note`` (anything else).
+    ``terragrunt-dependency``, ``template-skipped``, ``note`` (anything else).
     """
 
     code: str

@@ -43,7 +43,9 @@ unknown), ``foreach-unknown`` (an ``Fn::ForEach`` over a collection that is not 
 ``plan-without-source`` (a Terraform plan scanned without its configuration: its findings stay at
 the plan file; ``--plan-source`` gives lines), ``plan-source-mismatch`` (planned resources the
 configuration does not have), ``terragrunt-include`` / ``terragrunt-inputs`` (a Terragrunt include
-or inputs not known without running Terragrunt), ``note`` (anything older without a code). ``file`` and ``line`` are null when there is none.
+or inputs not known without running Terragrunt), ``terragrunt-dependency`` (a Terragrunt
+dependency whose outputs cannot be followed: unit missing, module not here, a cycle),
+``template-skipped`` (a ``.boilerplate`` folder of scaffolding templates, not scanned), ``note`` (anything older without a code). ``file`` and ``line`` are null when there is none.
 
 Every string is valid Unicode, so the document is valid UTF-8 JSON: the bytes of a file name
 that are not UTF-8 show as the text ``\\xff``; everything else is kept and JSON-escaped.
