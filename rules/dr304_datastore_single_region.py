@@ -55,17 +55,22 @@ class DatastoreSingleRegion(Rule):
 
     ## Example
     ```yaml
-    Orders:
-      Type: AWS::DynamoDB::Table
-      Properties:
-        BillingMode: PAY_PER_REQUEST
-        KeySchema: [{AttributeName: id, KeyType: HASH}]
-        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+    Metadata:
+      ha-lint:
+        targets: {strategy: warm-standby}
+    Resources:
+      Orders:
+        Type: AWS::DynamoDB::Table
+        Properties:
+          BillingMode: PAY_PER_REQUEST
+          KeySchema: [{AttributeName: id, KeyType: HASH}]
+          AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
     ```
     ```hcl
     resource "aws_dynamodb_table" "orders" {
       name     = "orders"
       hash_key = "id"
+      tags     = { "dr-strategy" = "warm-standby" }
     }
     ```
 
@@ -88,6 +93,7 @@ class DatastoreSingleRegion(Rule):
       hash_key         = "id"
       stream_enabled   = true
       stream_view_type = "NEW_AND_OLD_IMAGES"
+      tags             = { "dr-strategy" = "warm-standby" }
       replica {
         region_name = "eu-central-1"
       }

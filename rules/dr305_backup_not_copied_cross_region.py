@@ -57,13 +57,31 @@ class BackupNotCopiedCrossRegion(Rule):
 
     ## Use instead
     ```yaml
+    Plan:
+      Type: AWS::Backup::BackupPlan
+      Properties:
+        BackupPlan:
+          BackupPlanName: daily
+          BackupPlanRule:
+            - RuleName: daily
+              TargetBackupVault: !Ref Vault
+              ScheduleExpression: cron(0 5 ? * * *)
               CopyActions:
                 - DestinationBackupVaultArn: arn:aws:backup:eu-central-1:111122223333:backup-vault:dr
     ```
     ```hcl
+    resource "aws_backup_plan" "daily" {
+      name = "daily"
+      rule {
+        rule_name         = "daily"
+        target_vault_name = aws_backup_vault.main.name
+        schedule          = "cron(0 5 ? * * *)"
         copy_action {
-          destination_vault_arn = aws_backup_vault.dr.arn   # a vault whose provider is another Region
+          # or aws_backup_vault.dr.arn, a vault whose provider is another Region
+          destination_vault_arn = "arn:aws:backup:eu-central-1:111122223333:backup-vault:dr"
         }
+      }
+    }
     ```
 
     ## References

@@ -50,6 +50,10 @@ class EfsOneZone(Rule):
         Encrypted: true        # Regional: no AvailabilityZoneName; one mount target per AZ
     ```
     ```hcl
+    resource "aws_efs_file_system" "shared" {
+      encrypted = true       # Regional: no availability_zone_name; one mount target per AZ
+    }
+
     resource "aws_efs_mount_target" "shared" {
       for_each       = toset(aws_subnet.private[*].id)
       file_system_id = aws_efs_file_system.shared.id

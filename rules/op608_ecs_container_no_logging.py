@@ -79,6 +79,12 @@ class EcsContainerNoLogging(Rule):
 
     ## Use instead
     ```yaml
+    TaskDefinition:
+      Type: AWS::ECS::TaskDefinition
+      Properties:
+        ContainerDefinitions:
+          - Name: app
+            Image: nginx:1.27
             LogConfiguration:
               LogDriver: awslogs
               Options:
@@ -87,6 +93,11 @@ class EcsContainerNoLogging(Rule):
                 awslogs-stream-prefix: app
     ```
     ```hcl
+    resource "aws_ecs_task_definition" "app" {
+      family = "app"
+      container_definitions = jsonencode([{
+        name  = "app"
+        image = "nginx:1.27"
         logConfiguration = {
           logDriver = "awslogs"
           options = {
@@ -95,6 +106,8 @@ class EcsContainerNoLogging(Rule):
             awslogs-stream-prefix = "app"
           }
         }
+      }])
+    }
     ```
 
     ## References

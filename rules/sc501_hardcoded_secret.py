@@ -351,22 +351,35 @@ class HardcodedSecret(Rule):
 
     ## Use instead
     ```yaml
+    Database:
+      Type: AWS::RDS::DBInstance
+      Properties:
+        Engine: postgres
+        MasterUsername: app
         ManageMasterUserPassword: true
         # or: MasterUserPassword: '{{resolve:secretsmanager:prod/db:SecretString:password}}'
+    App:
+      Type: AWS::EC2::Instance
+      Properties:
         UserData:
           Fn::Base64: !Sub |
             #!/bin/bash
-            export DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id prod/db \
-              --query SecretString --output text)
+            export DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id prod/db --query SecretString --output text)
             # AWS credentials: the instance profile's role, never keys
     ```
     ```hcl
+    resource "aws_db_instance" "main" {
+      engine                      = "postgres"
+      username                    = "app"
       manage_master_user_password = true
+    }
 
+    resource "aws_instance" "app" {
       user_data = base64encode(<<-EOT
         export DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id prod/db --query SecretString --output text)
       EOT
       )
+    }
     ```
 
     ## References
