@@ -20,7 +20,7 @@ def test_mermaid_groups_by_region_az_subnet_and_highlights_spofs():
     out = graph(str(WORKLOADS / "three_tier_single_az" / "tf"))
     assert out.startswith("flowchart TB")
     assert 'subgraph w0r0["us-east-1"]' in out
-    assert re.search(r'subgraph w0r0z\d+\["AZ GetAZs\(us-east-1\)\[0\]"\]', out)
+    assert re.search(r'subgraph w0r0z\d+\["AZ data\.aws_availability_zones\.available\.names\[0\]"\]', out)
     assert 'subgraph w0r0z1s1["subnet aws_subnet.app[0]"]' in out
     asg = "n_" + re.sub(r"[^A-Za-z0-9_]", "_", str(WORKLOADS / "three_tier_single_az" / "tf")) + "_aws_autoscaling_group_app"
     # the ASG sits inside its subnet (deeper indentation than the region-wide load balancer)

@@ -39,6 +39,7 @@ from typing import Any, Callable
 import ha_lint
 from ha_lint import cachecodec
 from ha_lint.model import ScanWarning
+from ha_lint.root import shown_path
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024  # the whole cache; the oldest entries go first
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # one entry, read or written (the corpus's largest is 0.35 MB)
@@ -230,15 +231,15 @@ def unsafe_directory(folder: Path) -> str | None:
 
 
 def _refused(directory: Path, folder: Path, problem: str, fix: str) -> ScanWarning:
-    where = "it" if folder == directory else f"its directory {folder}"
-    return ScanWarning("cache-refused", f"the cache directory {directory} is not used: {where} {problem}; "
+    where = "it" if folder == directory else f"its directory {shown_path(folder)}"
+    return ScanWarning("cache-refused", f"the cache directory {shown_path(directory)} is not used: {where} {problem}; "
                                         f"this scan runs without the cache (only slower). To use it: {fix}")
 
 
 def _fix(folder: Path, problem: str) -> str:
     if "owned by" in problem:
-        return f"chown $(id -u) {folder} (it must be yours), or choose another --cache-dir"
-    return f"chmod go-w {folder} (nobody else may write to it), or choose another --cache-dir"
+        return f"chown $(id -u) {shown_path(folder)} (it must be yours), or choose another --cache-dir"
+    return f"chmod go-w {shown_path(folder)} (nobody else may write to it), or choose another --cache-dir"
 
 
 def _read_entry(path: str) -> bytes | None:

@@ -42,13 +42,27 @@ class RepositoryRoot:
         return any(is_within(real, top) for top in (*self.roots, *self.trusted))
 
     def shown(self) -> str:
-        return ", ".join(self.roots)
+        return ", ".join(shown_path(top) for top in self.roots)
 
     def outside(self, what: str, file: str | None, line: int | None) -> ScanWarning:
         """The warning for a reference beyond the root: ``what`` names the reference as the
         referencing file writes it (never anything read from its target)."""
         return ScanWarning(OUTSIDE_ROOT, f"{what} is outside the repository root ({self.shown()}); not read "
                                          "(--root DIR, or root: in the configuration, widens the root)", file, line)
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path as a message shows it: relative to the current directory when it lies inside it
+    (as the scanned files are shown when named relatively), else under ``~`` when in the home
+    directory, else as it is."""
+    real, cwd = os.path.realpath(path), os.path.realpath(os.getcwd())
+    if is_within(real, cwd):
+        return os.path.relpath(real, cwd)
+    home = os.path.realpath(os.path.expanduser("~"))
+    if home != os.sep and is_within(real, home):
+        below = os.path.relpath(real, home)
+        return "~" if below == os.curdir else os.path.join("~", below)
+    return os.fspath(path)
 
 
 def is_within(real: str, top: str) -> bool:

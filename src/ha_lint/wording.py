@@ -103,6 +103,15 @@ def subject(res: Resource, shown_noun: str | None = None, address: str | None = 
     return f"{shown_noun or noun(res)} `{address or res.address}`"
 
 
+def region_name(res: Resource) -> str:
+    """The Region a resource is deployed in: its name when known, else where it comes from
+    ("the deployment Region" of a stack, the provider's ``region = var.region``)."""
+    region = res.meta.get("region")
+    if isinstance(region, str) and region:
+        return region
+    return res.meta.get("region_source") or "the deployment Region"
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """``1 day``, ``2 days``; ``plural_form`` for the irregular ones."""
     return f"{count} {singular if count == 1 else plural_form or singular + 's'}"

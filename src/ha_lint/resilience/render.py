@@ -14,6 +14,7 @@ from typing import Any
 from ha_lint.escape import code_span, dot_string, html_text, markdown_text, mermaid_label, printable, readable_data
 from ha_lint.resilience.assumptions import INFINITE, minutes
 from ha_lint.resilience.model import DEGRADED, DOWN, FAILS_OVER, UNAFFECTED, Component, Outcome, WorkloadModel
+from ha_lint.wording import region_name
 
 SCHEMA = 1
 COLOURS = {UNAFFECTED: "#d8f0d8", DEGRADED: "#fff1b8", FAILS_OVER: "#cfe3ff", DOWN: "#f8c8c8"}
@@ -213,6 +214,15 @@ def columns_of(c: Component) -> list[str]:
     return ["Regional"] if c.scope == "regional" and not c.placed else [UNKNOWN_AZ]
 
 
+def _region_title(m: WorkloadModel, region: str) -> str:
+    """A Region box's title: its name, or where the Region comes from when it is not known
+    ("the deployment Region", the provider's ``region = var.region``)."""
+    if region != "Region":
+        return region
+    sources = {region_name(c.res) for c in m.components if c.region == "Region" and c.scope != "global"}
+    return sources.pop() if len(sources) == 1 else "the deployment Region"
+
+
 def _groups(m: WorkloadModel) -> dict[str, dict[str, dict[str, list[Component]]]]:
     """region -> AZ ("" = Regional / several AZs) -> subnet ("" = none) -> components."""
     out: dict[str, dict[str, dict[str, list[Component]]]] = {}
@@ -245,7 +255,7 @@ def mermaid(models: list[WorkloadModel], findings: list[Any] | None = None) -> s
         spofs = {s.component.uid for s in m.spofs}
         lines.append(f'  subgraph w{mi}["{mermaid_label(workload_name(m))}"]')
         for ri, (region, zones) in enumerate(sorted(_groups(m).items())):
-            lines.append(f'    subgraph w{mi}r{ri}["{mermaid_label(region)}"]')
+            lines.append(f'    subgraph w{mi}r{ri}["{mermaid_label(_region_title(m, region))}"]')
             for zi, (zone, subnets) in enumerate(sorted(zones.items())):
                 indent = "      "
                 if zone:
@@ -289,7 +299,7 @@ def dot(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
         spofs = {s.component.uid for s in m.spofs}
         lines.append(f'  subgraph cluster_w{mi} {{ label="{dot_string(workload_name(m))}";')
         for ri, (region, zones) in enumerate(sorted(_groups(m).items())):
-            lines.append(f'    subgraph cluster_w{mi}r{ri} {{ label="{dot_string(region)}";')
+            lines.append(f'    subgraph cluster_w{mi}r{ri} {{ label="{dot_string(_region_title(m, region))}";')
             for zi, (zone, subnets) in enumerate(sorted(zones.items())):
                 if zone:
                     lines.append(f'      subgraph cluster_w{mi}r{ri}z{zi} {{ label="AZ {dot_string(zone)}";')
@@ -357,7 +367,7 @@ def svg(m: WorkloadModel, findings: list[Any] | None = None) -> str:
         box_h = row_tops[-1] + row_slots[-1] * (BOX_H + GAP) + 16
         parts.append(f'<g class="region" data-region="{html_text(region)}">')
         parts.append(f'<rect x="{x0}" y="10" width="{width}" height="{box_h}" rx="10" fill="#f6f8fa" stroke="#57606a" stroke-width="1.5"/>')
-        parts.append(f'<text x="{x0 + 12}" y="32" font-size="15" font-weight="bold">{html_text(region if region != "Region" else "Region (unresolved)")}</text>')
+        parts.append(f'<text x="{x0 + 12}" y="32" font-size="15" font-weight="bold">{html_text(_region_title(m, region))}</text>')
         for ci, col in enumerate(columns):
             cx = x0 + 10 + ci * COL_W
             parts.append(f'<rect x="{cx}" y="{HEAD}" width="{COL_W - 8}" height="{box_h - HEAD}" fill="none" stroke="#afb8c1" stroke-dasharray="4 3"/>')

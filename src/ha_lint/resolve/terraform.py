@@ -49,7 +49,7 @@ from ha_lint import hclexpr
 from ha_lint.loaders.terraform import TfBlock, TfModule
 from ha_lint.model import TERRAFORM, ModuleCall, Resource, ScanWarning, Workload
 from ha_lint.resolve import chain, tfinputs, tftypes
-from ha_lint.root import RepositoryRoot
+from ha_lint.root import RepositoryRoot, shown_path
 from ha_lint.values import UNKNOWN, AzToken, CallInput, Choice, DynamicBlock, Origin, Ref, map_leaves
 
 MAX_MODULE_DEPTH = 12
@@ -218,6 +218,8 @@ class _Instance:
             (b.labels[0], b.labels[1]): b for b in module.blocks("data") if len(b.labels) == 2}
         self.module_blocks = {b.labels[0]: b for b in module.blocks("module") if b.labels}
         self.cache: dict[tuple[str, Any], Any] = {}  # (what, name) -> value, origin, keys...
+        # Where an unresolved Region comes from, per provider configuration (for messages).
+        self.region_source: dict[str, str] = {}
         self.region = self._provider_regions(parent, providers or {})
 
     # -- memoised, cycle-safe evaluation -------------------------------------------------
@@ -550,11 +552,11 @@ class _Instance:
         child = self.run_.load_module(path)
         if child is None:
             why = "the directory does not exist" if is_local_source(source) else \
-                f"the directory `terraform init` recorded for it ({path}) does not exist: run `terraform init` again"
+                f"the directory `terraform init` recorded for it ({shown_path(path)}) does not exist: run `terraform init` again"
             self._warn_call(block, name, "module-not-found", f"source {source!r} not found: {why}; "
                             "its resources are not checked")
         elif not child.files and not _has_terraform_files(path):
-            self._warn_call(block, name, "module-not-found", f"source {source!r}: the directory {path} holds no "
+            self._warn_call(block, name, "module-not-found", f"source {source!r}: the directory {shown_path(path)} holds no "
                             ".tf files; no resources to check")
         return child
 
@@ -620,6 +622,9 @@ class _Instance:
         region = self.region.get(provider, self.region.get("aws", UNKNOWN))
         meta: dict[str, Any] = {"references": self._references(block), "region": region,
                                 "module": self.prefix.rstrip("."), "provider": provider}
+        if region is UNKNOWN:
+            meta["region_source"] = self.region_source.get(provider, self.region_source.get(
+                "aws", "the Region of provider aws (AWS_REGION or the AWS profile)"))
         if self.calls:
             meta["calls"] = self.calls
         for each in ("count", "for_each"):  # how many instances there are is decided here too
@@ -699,8 +704,11 @@ class _Instance:
         regions: dict[str, Any] = {}
         if parent is not None:
             regions = {k: v for k, v in parent.region.items() if k == "aws" or not providers}
+            self.region_source = {k: v for k, v in parent.region_source.items() if k == "aws" or not providers}
             for child_key, parent_key in providers.items():
                 regions[child_key] = parent.region.get(parent_key, UNKNOWN)
+                if parent_key in parent.region_source:
+                    self.region_source[child_key] = parent.region_source[parent_key]
         self.region = regions  # provider blocks below may read data sources that need it
         for block in self.module.blocks("provider"):
             if not block.labels or block.labels[0] != "aws":
@@ -709,7 +717,9 @@ class _Instance:
             region = self.evaluate(block.body.get("region", UNKNOWN)) if "region" in block.body else UNKNOWN
             if not isinstance(region, str):
                 region = self.run_.settings.region or UNKNOWN
-            regions[f"aws.{alias}" if isinstance(alias, str) else "aws"] = region
+            key = f"aws.{alias}" if isinstance(alias, str) else "aws"
+            regions[key] = region
+            self.region_source[key] = _region_source(key, block.body.get("region"))
             self._provider_credentials(block, f"aws.{alias}" if isinstance(alias, str) else "aws")
         if "aws" not in regions:
             regions["aws"] = self.run_.settings.region or UNKNOWN
@@ -726,6 +736,16 @@ class _Instance:
                          "value": _plain(self.evaluate(raw)), "origin": chain(self.origins_of(raw))}
                 if entry not in found:
                     found.append(entry)
+
+
+def _region_source(key: str, raw: Any) -> str:
+    """How a message names the Region of provider ``key`` when it is not known: the
+    expression that sets it, as written, or where the provider finds it."""
+    if raw is None:
+        return f"the Region of provider {key} (AWS_REGION or the AWS profile)"
+    text = raw[2:-1] if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}") \
+        and raw.count("${") == 1 else json.dumps(raw) if not isinstance(raw, str) else raw
+    return f"the Region of provider {key} (region = {text})"
 
 
 class _Scope:
