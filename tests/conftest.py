@@ -162,3 +162,13 @@ def resource_at(arch, address: str):
     """The one resource of ``arch`` at ``address``."""
     (found,) = [r for r in arch.resources if r.address == address]
     return found
+
+
+def load_script(name: str):
+    """A script of scripts/ (they are not a package) as a module, to test what it writes."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

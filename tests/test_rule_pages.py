@@ -11,19 +11,11 @@ import sys
 import tomllib
 from pathlib import Path
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, load_script
 from ha_lint import PROJECT_URL, __version__, ruledocs
 from ha_lint.engine import builtin_rules
 
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("gen_rule_docs", ROOT / "scripts" / "gen_rule_docs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GENERATOR = _generator()
+GENERATOR = load_script("gen_rule_docs")
 
 
 def test_the_committed_rule_pages_are_current() -> None:
