@@ -19,7 +19,9 @@ class WorkloadSingleRegion(Rule):
     copies to another Region alone do not make a failover path. The finding names the DR
     strategy the workload implements (none, backup and restore, pilot light, warm standby,
     multi-site active/active) and the evidence for it, and points at the template (or the
-    root module's `main.tf`).
+    root module's `main.tf`). Backup and restore holds only for the data that is backed up:
+    when a data store of the workload has no backup, the message says so ("and none for
+    part of its data") and names that store first, since it bounds what can be restored.
     A workload is something that serves or stores. An S3 bucket that only
     receives logs, trails or configuration snapshots is not a data store: one a CloudTrail
     trail, an AWS Config delivery channel, server access logging, load balancer or

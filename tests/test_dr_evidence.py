@@ -92,3 +92,31 @@ def test_text_report_lists_info_findings_after_the_defects_of_a_file() -> None:
     shown = ["[info]" in line for line in lines]
     assert shown == sorted(shown)  # every info line after every other
     assert shown[-1] is True
+
+
+def test_backup_and_restore_names_the_data_it_cannot_restore(tmp_path: Path) -> None:
+    """A workload with one database backed up and one with backups off is "backup and restore"
+    only for the first: DR306 (and the resilience report) say that part of the data has no
+    backup and name it first (third precision review: terraform-aws-rds's complete-mysql read
+    as backed up while module db_default keeps no backup)."""
+    template = tmp_path / "two_databases.yaml"
+    template.write_text(
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n'
+        '  Orders:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: postgres\n'
+        '      DBInstanceClass: db.m6g.large\n      MultiAZ: true\n      BackupRetentionPeriod: 14\n'
+        '  Scratch:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: postgres\n'
+        '      DBInstanceClass: db.m6g.large\n      MultiAZ: true\n      BackupRetentionPeriod: 0\n')
+    arch = _arch(template)
+    posture = dr.dr_posture(arch, next(iter(arch.workloads)))
+    assert posture.strategy == "backup-restore"
+    text = posture.describe()
+    assert text.startswith("backup and restore, with backups in this Region only, and none for part of its data ("), text
+    assert text.index("Scratch: no backup found") < text.index("Orders: automated backups"), text
+    rules = [cls() for cls in select(all_rules(), ["DR306"], None)]
+    [finding] = scan(ScanSettings(paths=[str(template)], jobs=1), rules).findings
+    assert "and none for part of its data (Scratch: no backup found;" in finding.message, finding.message
+
+    template.write_text(template.read_text().replace("BackupRetentionPeriod: 0", "BackupRetentionPeriod: 7"))
+    arch = _arch(template)
+    text = dr.dr_posture(arch, next(iter(arch.workloads))).describe()
+    assert "no backup" not in text and "part of its data" not in text, text

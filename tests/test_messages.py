@@ -221,12 +221,13 @@ EXPECTED = {
         "is down. Add a health_check_id, or an alias block with evaluate_target_health = true.",
     ("DR306", "cfn/stack.yaml", ""):
         "Workload `cfn/stack.yaml` has no multi-Region failover path: a Regional outage takes it down until it is "
-        "rebuilt elsewhere. Detected DR strategy: backup and restore, with backups in this Region only (Database: "
-        f"automated backups, 1 day, point-in-time restore). {ADVICE}",
+        "rebuilt elsewhere. Detected DR strategy: backup and restore, with backups in this Region only, and none for "
+        f"part of its data (Sessions: no backup found; Database: automated backups, 1 day, point-in-time restore). {ADVICE}",
     ("DR306", "tf/main.tf", ""):
         "Workload `tf` has no multi-Region failover path: a Regional outage takes it down until it is rebuilt "
-        "elsewhere. Detected DR strategy: backup and restore, with backups in this Region only "
-        f"(aws_db_instance.main: automated backups, 3 days, point-in-time restore). {ADVICE}",
+        "elsewhere. Detected DR strategy: backup and restore, with backups in this Region only, and none for part of "
+        "its data (aws_dynamodb_table.sessions: no backup found; aws_db_instance.main: automated backups, 3 days, "
+        f"point-in-time restore). {ADVICE}",
     ("OP603", "cfn/stack.yaml", "OrdersMapping"):
         "Lambda event source mapping `OrdersMapping` feeds a Kinesis stream to Lambda with no on-failure "
         "destination: a batch that keeps failing blocks its shard until the records expire, or is skipped with no "

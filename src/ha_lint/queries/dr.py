@@ -376,8 +376,8 @@ class Posture:
         elif rank(self.strategy) >= rank("pilot-light"):  # what makes it that strategy comes first
             wanted = FAILOVER_PATH_KINDS + tuple(k for k in EVIDENCE_KINDS
                                                  if k not in FAILOVER_PATH_KINDS and k != "unprotected-data")
-        else:
-            wanted = tuple(k for k in EVIDENCE_KINDS if k != "unprotected-data")
+        else:  # a data store with no backup first: it, not the backed-up ones, bounds the recovery
+            wanted = ("unprotected-data",) + tuple(k for k in EVIDENCE_KINDS if k != "unprotected-data")
         texts = [e.text for kind in wanted for e in self.evidence if e.kind == kind]
         shown = texts[:limit]
         return "; ".join(shown) + (f"; and {len(texts) - len(shown)} more" if len(texts) > len(shown) else "")
@@ -394,6 +394,8 @@ class Posture:
                 label += ", with backup copies in another Region"
             else:
                 label += ", with backups in this Region only"
+            if self.of_kind("unprotected-data"):
+                label += ", and none for part of its data"
         evidence = self.summary()
         return f"{label} ({evidence})" if evidence else label
 
