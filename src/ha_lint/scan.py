@@ -544,7 +544,12 @@ def _place_plan(job: _Job, resources: list[Resource], settings: ScanSettings, re
     try:
         placed, warnings = plansource.locate(resources, job.shown, source, load)
         if source is not None:
-            placed = plansource.at_call_sites(placed, configured(*source))
+            with _deadline(settings.file_timeout):
+                placed = plansource.at_call_sites(placed, configured(*source))
+    except _Timeout:  # (only the calls are not followed: the places stand)
+        warnings.append(ScanWarning("plan-source-mismatch", f"resolving the configuration at {source[1]} took longer "  # type: ignore[index]
+                                    f"than {settings.file_timeout:g} s (--file-timeout): module findings stay at the "
+                                    "modules' lines", job.shown, 1))
     except Exception as exc:  # a bug of ours: the findings stay at the plan file, never the scan
         result.warnings.append(ScanWarning("plan-source-mismatch", internal_error(exc), job.shown, 1))
         return resources
