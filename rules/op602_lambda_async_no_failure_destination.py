@@ -71,6 +71,14 @@ class LambdaAsyncNoFailureDestination(Rule):
               Events: s3:ObjectCreated:*
     ```
     ```hcl
+    resource "aws_lambda_function" "handler" {
+      function_name = "handler"
+      role          = aws_iam_role.handler.arn
+      runtime       = "python3.12"
+      handler       = "app.handler"
+      filename      = "handler.zip"
+    }
+
     resource "aws_sns_topic_subscription" "orders" {
       topic_arn = aws_sns_topic.orders.arn
       protocol  = "lambda"
@@ -86,7 +94,11 @@ class LambdaAsyncNoFailureDestination(Rule):
     ```
     ```hcl
     resource "aws_lambda_function" "handler" {
-      # ...
+      function_name = "handler"
+      role          = aws_iam_role.handler.arn
+      runtime       = "python3.12"
+      handler       = "app.handler"
+      filename      = "handler.zip"
       dead_letter_config {
         target_arn = aws_sqs_queue.handler_dlq.arn
       }

@@ -44,12 +44,21 @@ class StreamMappingNoFailureDestination(Rule):
         FunctionName: !Ref Processor
         EventSourceArn: !GetAtt ClickStream.Arn
         StartingPosition: LATEST
+    ClickStream:
+      Type: AWS::Kinesis::Stream
+      Properties:
+        ShardCount: 1
     ```
     ```hcl
     resource "aws_lambda_event_source_mapping" "clicks" {
       function_name     = aws_lambda_function.processor.arn
       event_source_arn  = aws_kinesis_stream.clicks.arn
       starting_position = "LATEST"
+    }
+
+    resource "aws_kinesis_stream" "clicks" {
+      name        = "clicks"
+      shard_count = 1
     }
     ```
 

@@ -64,8 +64,24 @@ class LambdaNoLogPermission(Rule):
         Role: !GetAtt WorkerRole.Arn
     ```
     ```hcl
+    resource "aws_iam_role" "worker" {
+      name = "worker"
+      assume_role_policy = jsonencode({
+        Version   = "2012-10-17"
+        Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }]
+      })
+      inline_policy {   # only an S3 policy
+        name = "s3"
+        policy = jsonencode({
+          Version   = "2012-10-17"
+          Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }]
+        })
+      }
+    }
+
     resource "aws_lambda_function" "worker" {
-      role = aws_iam_role.worker.arn   # a role with only an S3 policy
+      function_name = "worker"
+      role          = aws_iam_role.worker.arn
     }
     ```
 

@@ -41,9 +41,6 @@ EXCERPTS: dict[str, str] = {
     "NS406": "Example (CloudFormation) references a network ACL it leaves out",
     "NS407": "Example (CloudFormation) references a network ACL and subnets it leaves out",
     "NS409": "Example references subnets, route tables and an internet gateway it leaves out",
-    "OP602": "Use instead shows the destination without the resource it configures",
-    "OP603": "Example references a stream or queue it leaves out",
-    "OP606": "Example (Terraform) references an IAM role it leaves out",
 }
 
 
@@ -79,9 +76,10 @@ def _top_level(lines: list[str], end_of) -> list[list[str]]:
 
 
 def _is_resource(lines: list[str], at: int) -> bool:
-    """Whether ``lines[at]`` names a resource: its first nested line is ``Type:``."""
+    """Whether ``lines[at]`` names a resource: its first nested line is ``Type: AWS::...``
+    (a property can have a ``Type`` too: SAM's ``DeadLetterQueue: {Type: SQS}``)."""
     nested = next((line for line in lines[at + 1:] if line.strip()), "")
-    return _indent(nested) > _indent(lines[at]) and nested.strip().startswith("Type:")
+    return _indent(nested) > _indent(lines[at]) and nested.strip().startswith("Type:") and "::" in nested
 
 
 def apply_yaml(example: str, fix: str) -> str:
