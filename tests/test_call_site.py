@@ -390,6 +390,14 @@ def test_a_condition_or_filter_that_decides_nothing_is_no_origin() -> None:
     each = "${{for k, v in var.instances : k => v if var.create}}"
     assert deciding_references(each, _Scope({"instances": {"a": {}}, "create": True})) == [("var", "instances")]
     assert deciding_references("${[for k in [1] : k if var.create]}", _Scope({"create": True})) == [("var", "create")]
+    # A count or for_each whose condition chooses between instances and none: the switch only
+    # says that the instances exist; their number (or collection) is what a finding is about.
+    count = "${var.create && var.enable_nat ? var.nat_count : 0}"
+    switched = _Scope({"create": True, "enable_nat": True, "nat_count": 1})
+    assert deciding_references(count, switched, instances=True) == [("var", "nat_count")]
+    assert deciding_references(count, switched) == [("var", "nat_count"), ("var", "create"), ("var", "enable_nat")]
+    groups = "${var.create ? var.groups : {}}"
+    assert deciding_references(groups, _Scope({"create": True, "groups": {"a": {}}}), instances=True) == [("var", "groups")]
 
 
 def test_a_value_through_a_dynamic_block_is_reported_at_the_input(tmp_path: Path) -> None:

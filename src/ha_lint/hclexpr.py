@@ -665,19 +665,18 @@ def _value_node(text: str) -> Node | None:
 
 
 def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]],
-             decide: Callable[[Node], Any] | None = None) -> None:
-    """``decide``: evaluates an expression (``deciding_references``). A conditional whose
-    condition it knows contributes the branch taken, then the condition that chose it unless
-    the other branch gives the same value (``c ? coalesce(var.n, 1) : var.n`` with n = 3 is 3
-    either way: ``c`` decides nothing), and nothing of the other branch. A for-expression's
-    ``if`` filter is named only when nothing else in it reads a setting: it decides which
-    items exist, not what an item holds."""
+             decide: "_Decider | None" = None) -> None:
+    """``decide`` (``deciding_references``): a conditional whose condition it knows
+    contributes the branch taken, then the condition that chose it when that is a cause
+    (``_Decider.names_condition``), and nothing of the other branch. A for-expression's ``if``
+    filter is named only when nothing else in it reads a setting: it decides which items
+    exist, not what an item holds."""
     if decide is not None and isinstance(node, Conditional) and not bound:
         taken = decide(node.cond)
         if taken is True or taken is False:
             chosen, other = (node.true, node.false) if taken else (node.false, node.true)
             _collect(chosen, bound, out, decide)
-            if not same_known_value(decide(chosen), decide(other)):
+            if decide.names_condition(chosen, other):
                 _collect(node.cond, bound, out, decide)
             return
     if isinstance(node, Var):
@@ -758,14 +757,15 @@ def references(value: Any) -> list[tuple[Any, ...]]:
     return list(dict.fromkeys(out))
 
 
-def deciding_references(value: Any, scope: Any) -> list[tuple[Any, ...]]:
+def deciding_references(value: Any, scope: Any, instances: bool = False) -> list[tuple[Any, ...]]:
     """``references``, less the branches a known condition does not take: in
     ``var.single ? 1 : length(var.azs)`` with ``var.single`` true, only ``var.single``
     decides the value (so only it is named as the value's origin); a known condition whose
-    branches give the same value, and a for-expression's filter, are left out too (``_collect``)."""
-    def decide(expression: Node) -> Any:
-        return evaluate(expression, scope)
-
+    branches give the same value, and a for-expression's filter, are left out too
+    (``_collect``). ``instances``: the value is a ``count`` or ``for_each``, whose condition
+    choosing between instances and none (``local.create ? var.groups : {}``) only says that
+    the instances exist, not what they hold."""
+    decide = _Decider(scope, instances)
     out: list[tuple[Any, ...]] = []
     try:
         _deciding_into(value, decide, out)
@@ -774,7 +774,26 @@ def deciding_references(value: Any, scope: Any) -> list[tuple[Any, ...]]:
     return list(dict.fromkeys(out))
 
 
-def _deciding_into(value: Any, decide: Callable[[Node], Any], out: list[tuple[Any, ...]]) -> None:
+class _Decider:
+    """Evaluates expressions for ``deciding_references`` and says which conditions are causes."""
+
+    def __init__(self, scope: Any, instances: bool) -> None:
+        self.scope = scope
+        self.instances = instances
+
+    def __call__(self, expression: Node) -> Any:
+        return evaluate(expression, self.scope)
+
+    def names_condition(self, chosen: Node, other: Node) -> bool:
+        """Whether a known condition that chose ``chosen`` over ``other`` is a cause: not when
+        ``other`` gives the same value, nor (``instances``) when it gives no instances."""
+        taken, untaken = self(chosen), self(other)
+        if self.instances and (untaken is None or untaken == 0 or untaken in ([], {})) and type(untaken) is not bool:
+            return False
+        return not same_known_value(taken, untaken)
+
+
+def _deciding_into(value: Any, decide: _Decider, out: list[tuple[Any, ...]]) -> None:
     if isinstance(value, str):
         if "?" not in value and " if " not in value:  # no conditional or filter: the cached walk answers the same
             _refs_into(value, out)

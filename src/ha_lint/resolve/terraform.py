@@ -288,10 +288,11 @@ class _Instance:
         origins = self.origins_of(raw)
         return value, chain([*origins, step]) if origins else None
 
-    def origins_of(self, raw: Any, extra: dict[str, Any] | None = None) -> list[Origin]:
-        """Where the variables, locals and module outputs an expression reads were set."""
+    def origins_of(self, raw: Any, extra: dict[str, Any] | None = None, instances: bool = False) -> list[Origin]:
+        """Where the variables, locals and module outputs an expression reads were set
+        (``instances``: of a ``count``/``for_each``, see ``hclexpr.deciding_references``)."""
         out: list[Origin] = []
-        for ref in hclexpr.deciding_references(raw, _Scope(self, extra or {})):
+        for ref in hclexpr.deciding_references(raw, _Scope(self, extra or {}), instances):
             origin: Origin | None = None
             if len(ref) >= 2 and ref[0] == "var" and isinstance(ref[1], str):
                 origin = self.variable(ref[1])[1]
@@ -385,7 +386,7 @@ class _Instance:
         comes from there)."""
         raw = block.body.get("for_each", block.body.get("count"))
         return self._memo(("loop origins", (block.block_type, block.labels)),
-                          lambda: self.origins_of(raw) if raw is not None else [], [])
+                          lambda: self.origins_of(raw, instances=True) if raw is not None else [], [])
 
     def resource_handle(self, rtype: str, name: str) -> Any:
         block = self.resource_blocks.get((rtype, name))
@@ -628,7 +629,7 @@ class _Instance:
         if self.calls:
             meta["calls"] = self.calls
         for each in ("count", "for_each"):  # how many instances there are is decided here too
-            origin = chain(self.origins_of(block.body[each])) if each in block.body else None
+            origin = chain(self.origins_of(block.body[each], instances=True)) if each in block.body else None
             if origin is not None:
                 origins[each] = origin
         if "lifecycle" in block.body:
@@ -670,7 +671,7 @@ class _Instance:
                 iterator = _iterator_name(spec, label) if isinstance(spec, dict) else None
                 if not isinstance(content, dict) or not isinstance(iterator, str):
                     continue
-                collection = self.origins_of(spec.get("for_each"), extra)
+                collection = self.origins_of(spec.get("for_each"), extra, instances=True)
                 scope = {**extra, _ITERATOR_ORIGINS: {**extra.get(_ITERATOR_ORIGINS, {}), iterator: collection}}
                 made = f"{path}.{label}" if path else label
                 at = f"{written}.dynamic.{label}" if written else f"dynamic.{label}"
