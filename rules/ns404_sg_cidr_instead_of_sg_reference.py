@@ -52,6 +52,15 @@ class SgCidrInsteadOfSgReference(Rule):
         FromPort: 5432
         ToPort: 5432
         CidrIp: !GetAtt Vpc.CidrBlock
+    Vpc:
+      Type: AWS::EC2::VPC
+      Properties: {CidrBlock: 10.0.0.0/16}
+    DbSg:
+      Type: AWS::EC2::SecurityGroup
+      Properties: {GroupDescription: database, VpcId: !Ref Vpc}
+    Database:
+      Type: AWS::RDS::DBInstance
+      Properties: {Engine: postgres, DBInstanceClass: db.m6g.large, VPCSecurityGroups: [!Ref DbSg]}
     ```
     ```hcl
     resource "aws_security_group_rule" "db_from_vpc" {
@@ -62,14 +71,42 @@ class SgCidrInsteadOfSgReference(Rule):
       to_port           = 5432
       cidr_blocks       = [aws_vpc.main.cidr_block]
     }
+
+    resource "aws_vpc" "main" {
+      cidr_block = "10.0.0.0/16"
+    }
+
+    resource "aws_security_group" "db" {
+      vpc_id = aws_vpc.main.id
+    }
+
+    resource "aws_db_instance" "main" {
+      engine                 = "postgres"
+      instance_class         = "db.m6g.large"
+      vpc_security_group_ids = [aws_security_group.db.id]
+    }
     ```
 
     ## Use instead
     ```yaml
-        SourceSecurityGroupId: !Ref AppSg
+    DbSgIngress:
+      Type: AWS::EC2::SecurityGroupIngress
+      Properties:
+        GroupId: !Ref DbSg
+        IpProtocol: tcp
+        FromPort: 5432
+        ToPort: 5432
+        SourceSecurityGroupId: !Ref AppSg   # the application's security group
     ```
     ```hcl
-      source_security_group_id = aws_security_group.app.id
+    resource "aws_security_group_rule" "db_from_vpc" {
+      type                     = "ingress"
+      security_group_id        = aws_security_group.db.id
+      protocol                 = "tcp"
+      from_port                = 5432
+      to_port                  = 5432
+      source_security_group_id = aws_security_group.app.id   # the application's security group
+    }
     ```
 
     ## References

@@ -38,12 +38,20 @@ class NaclRuleShadowed(Rule):
 
     ## Example
     ```yaml
+    DenyBadRange:
+      Type: AWS::EC2::NetworkAclEntry
+      Properties:
+        NetworkAclId: !Ref Acl
+        RuleNumber: 200   # after rule 100, which allows 0.0.0.0/0
+        Protocol: -1
+        RuleAction: deny
+        CidrBlock: 198.51.100.0/24
     AllowAll:
       Type: AWS::EC2::NetworkAclEntry
       Properties: {NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: -1, RuleAction: allow, CidrBlock: 0.0.0.0/0}
-    DenyBadRange:
-      Type: AWS::EC2::NetworkAclEntry
-      Properties: {NetworkAclId: !Ref Acl, RuleNumber: 200, Protocol: -1, RuleAction: deny, CidrBlock: 198.51.100.0/24}
+    Acl:
+      Type: AWS::EC2::NetworkAcl
+      Properties: {VpcId: !Ref Vpc}
     ```
     ```hcl
     resource "aws_network_acl_rule" "deny_bad_range" {
@@ -53,11 +61,23 @@ class NaclRuleShadowed(Rule):
       rule_action    = "deny"
       cidr_block     = "198.51.100.0/24"
     }
+
+    resource "aws_network_acl_rule" "allow_all" {
+      network_acl_id = aws_network_acl.public.id
+      rule_number    = 100
+      protocol       = "-1"
+      rule_action    = "allow"
+      cidr_block     = "0.0.0.0/0"
+    }
+
+    resource "aws_network_acl" "public" {
+      vpc_id = aws_vpc.main.id
+    }
     ```
 
     ## Use instead
     ```yaml
-          RuleNumber: 50    # before the broader allow
+        RuleNumber: 50    # before the broader allow
     ```
     ```hcl
       rule_number    = 50  # before the broader allow

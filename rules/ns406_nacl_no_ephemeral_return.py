@@ -36,6 +36,9 @@ class NaclNoEphemeralReturn(Rule):
 
     ## Example
     ```yaml
+    Acl:
+      Type: AWS::EC2::NetworkAcl
+      Properties: {VpcId: !Ref Vpc}
     InHttps:
       Type: AWS::EC2::NetworkAclEntry
       Properties: {NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: 6, RuleAction: allow,
@@ -61,7 +64,7 @@ class NaclNoEphemeralReturn(Rule):
 
     ## Use instead
     ```yaml
-    OutEphemeral:
+    OutHttps:   # the replies: to the clients' ephemeral ports
       Type: AWS::EC2::NetworkAclEntry
       Properties: {NetworkAclId: !Ref Acl, RuleNumber: 110, Egress: true, Protocol: 6, RuleAction: allow,
                    CidrBlock: 0.0.0.0/0, PortRange: {From: 1024, To: 65535}}

@@ -31,6 +31,9 @@ class NaclAllowAll(Rule):
 
     ## Example
     ```yaml
+    Acl:
+      Type: AWS::EC2::NetworkAcl
+      Properties: {VpcId: !Ref Vpc}
     InAll:
       Type: AWS::EC2::NetworkAclEntry
       Properties: {NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: -1, RuleAction: allow, CidrBlock: 0.0.0.0/0}
@@ -67,6 +70,8 @@ class NaclAllowAll(Rule):
       Properties: {NetworkAclId: !Ref Acl, RuleNumber: 50, Protocol: -1, RuleAction: deny, CidrBlock: 198.51.100.0/24}
     ```
     ```hcl
+    resource "aws_network_acl" "app" {
+      vpc_id = aws_vpc.main.id
       ingress {
         rule_no    = 50
         action     = "deny"
@@ -75,6 +80,23 @@ class NaclAllowAll(Rule):
         from_port  = 0
         to_port    = 0
       }
+      ingress {
+        rule_no    = 100
+        action     = "allow"
+        protocol   = "-1"
+        cidr_block = "0.0.0.0/0"
+        from_port  = 0
+        to_port    = 0
+      }
+      egress {
+        rule_no    = 100
+        action     = "allow"
+        protocol   = "-1"
+        cidr_block = "0.0.0.0/0"
+        from_port  = 0
+        to_port    = 0
+      }
+    }
     ```
 
     ## References

@@ -36,10 +36,6 @@ EXCERPTS: dict[str, str] = {
     "DR307": "fires only with declared targets; Use instead does not show them met",
     "HA107": "Example references route tables, subnets and a NAT gateway it leaves out",
     "HA110": "the fix removes the instance and its Elastic IP; a Use instead block can add and replace, not remove",
-    "NS404": "Example references a security group and a VPC it leaves out",
-    "NS405": "Example references a network ACL it leaves out",
-    "NS406": "Example (CloudFormation) references a network ACL it leaves out",
-    "NS407": "Example (CloudFormation) references a network ACL and subnets it leaves out",
     "NS409": "Example references subnets, route tables and an internet gateway it leaves out",
 }
 
