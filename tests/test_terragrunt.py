@@ -307,3 +307,23 @@ def test_units_are_cached_until_a_file_that_decides_them_changes(tmp_path: Path)
     assert findings() == [("root.hcl", 2)]
     (root / "live/root.hcl").write_text('inputs = {\n  multi_az = true\n}\n')
     assert findings() == []
+
+
+def test_repository_paths_and_tfvars_files(tmp_path: Path) -> None:
+    """get_path_to_repo_root() and friends answer from the nearest folder with a .git;
+    read_tfvars_file gives a tfvars file's variables as JSON (for jsondecode)."""
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {
+        "modules/db/main.tf": MODULE,
+        "live/dev/common.tfvars": 'multi_az = false\nname = "orders"\n',
+        "live/dev/db/terragrunt.hcl": 'terraform {\n  source = "${get_path_to_repo_root()}//modules/db"\n}\n\n'
+                                      'locals {\n  gone = read_tfvars_file("missing.tfvars")\n}\n\n'
+                                      'inputs = merge(jsondecode(read_tfvars_file("../common.tfvars")), {\n'
+                                      '  key  = get_path_from_repo_root()\n  root = get_repo_root()\n})\n',
+    })
+    unit = terragrunt.read_unit(tmp_path / "live/dev/db/terragrunt.hcl", "live/dev/db/terragrunt.hcl", lambda p: p.read_text())
+    assert unit.source == "../../..//modules/db"
+    assert terragrunt.local_module(unit) == (tmp_path / "modules/db").resolve()
+    values = {name: given.value for name, given in unit.inputs.items()}
+    assert values == {"multi_az": False, "name": "orders", "key": "live/dev/db", "root": str(tmp_path.resolve())}
+    assert [(w.code, "missing.tfvars" in w.message) for w in unit.warnings] == [("terragrunt-include", True)]

@@ -14,8 +14,10 @@ configuration that is only included (``root.hcl``, a top-level ``terragrunt.hcl`
 - ``locals``, ``read_terragrunt_config(path)`` (another file's locals and inputs),
   ``find_in_parent_folders([name])``, ``path_relative_to_include()``,
   ``path_relative_from_include()``, ``get_terragrunt_dir()``, ``get_parent_terragrunt_dir()``,
-  ``get_original_terragrunt_dir()``, ``get_path_to_repo_root()`` and ``get_env(name, default)``
-  (its default: the environment of the machine that scans is not the one that deploys);
+  ``get_original_terragrunt_dir()``, ``get_repo_root()``, ``get_path_to_repo_root()``,
+  ``get_path_from_repo_root()`` (the nearest folder up with a ``.git``), ``read_tfvars_file(path)``
+  and ``get_env(name, default)`` (its default: the environment of the machine that scans is
+  not the one that deploys);
 - ``dependency.<name>.outputs``: the ``output`` values of the module the dependency's unit
   (its ``config_path``) deploys with its inputs, where that configuration decides them (the
   caller resolves the module: ``UnitReader``'s ``module_outputs``); what only exists after
@@ -29,6 +31,7 @@ unknown, and hooks, ``generate`` and ``remote_state`` are not read.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -37,7 +40,7 @@ from typing import Any, Callable
 
 from ha_lint import hclexpr
 from ha_lint.loaders import LoadFailure
-from ha_lint.loaders.terraform import parse
+from ha_lint.loaders.terraform import load_tfvars, parse
 from ha_lint.resolve.terraform import is_local_source
 from ha_lint.model import ScanWarning
 from ha_lint.values import UNKNOWN
@@ -270,7 +273,7 @@ class _Context:
         def find_in_parent_folders(name: str = "root.hcl", fallback: Any = None) -> str:
             for folder in unit_dir.resolve().parents:
                 self.unit.files.append(folder / name)  # found or not, it decides the result
-                if (folder / name).is_file():
+                if (folder / name).exists():  # (a folder's name may be looked for too)
                     return str(folder / name)
             if fallback is not None:
                 return fallback
@@ -290,6 +293,30 @@ class _Context:
                 raise ValueError(f"{target} cannot be read") from None
             return {"locals": evaluated.locals, "inputs": {k: v.value for k, v in evaluated.inputs.items()}}
 
+        def read_tfvars_file(target: str) -> str:
+            """The variables of a .tfvars (or .tfvars.json) file, as JSON text (for jsondecode)."""
+            file = unit_dir / target
+            try:
+                text = self.read(file)
+            except (OSError, LoadFailure) as exc:
+                reason = exc.message if isinstance(exc, LoadFailure) else (exc.strerror or str(exc))
+                self.warnings.append(ScanWarning("terragrunt-include", f"read_tfvars_file({target!r}): {reason}; "
+                                                 "what it gives is unknown", self.shown(path), None))
+                raise ValueError(f"{target} cannot be read") from None
+            if target.endswith("json"):
+                json.loads(text)  # (Terragrunt checks it is JSON, then gives the text itself)
+                return text
+            values = {name: hclexpr.evaluate_value(raw) for name, (raw, _) in load_tfvars(text, self.shown(file)).items()}
+            return json.dumps(values)  # a value not known here (UNKNOWN) fails: the whole file is unknown
+
+        def repo_root() -> Path:
+            """The Git repository the unit is in (the nearest folder up with a .git)."""
+            found = next((folder for folder in (unit_dir.resolve(), *unit_dir.resolve().parents)
+                          if (folder / ".git").exists()), None)
+            if found is None:
+                raise ValueError("not in a Git repository")
+            return found
+
         return {
             "find_in_parent_folders": find_in_parent_folders,
             "read_terragrunt_config": read_terragrunt_config,
@@ -300,7 +327,10 @@ class _Context:
             if parent_of is not None or this_dir != unit_dir else ".",
             "path_relative_from_include": lambda *name: os.path.relpath(this_dir.resolve(), unit_dir.resolve())
             if parent_of is not None or this_dir != unit_dir else ".",
-            "get_path_to_repo_root": lambda: ".",
+            "get_repo_root": lambda: str(repo_root()),
+            "get_path_to_repo_root": lambda: os.path.relpath(repo_root(), unit_dir.resolve()),
+            "get_path_from_repo_root": lambda: os.path.relpath(unit_dir.resolve(), repo_root()),
+            "read_tfvars_file": read_tfvars_file,
             "get_env": lambda name, default=UNKNOWN: default,
         }
 
