@@ -33,10 +33,13 @@ RULES = all_rules(plugins=False)
 EXCERPTS: dict[str, str] = {
     "DR304": "the Terraform Example declares the strategy by a dr-strategy tag, as the docs say, but kinds.py "
              "maps no tags for dynamodb_table, so the tag is not read (a bug, not a doc gap)",
-    "DR307": "fires only with declared targets; Use instead does not show them met",
-    "HA107": "Example references route tables, subnets and a NAT gateway it leaves out",
+    "DR307": "fires only against declared targets; a Use instead that meets them needs a recovery path in "
+             "another Region (a backup copy plan and its selection), longer than the docs should show",
+    "HA107": "the Example shows one route (its table, subnets and NAT gateway left out) and a registry module, "
+             "which is not fetched without --download-modules",
     "HA110": "the fix removes the instance and its Elastic IP; a Use instead block can add and replace, not remove",
-    "NS409": "Example references subnets, route tables and an internet gateway it leaves out",
+    "NS409": "the Example leaves out the subnet group, the subnets routed to an internet gateway and the open "
+             "security group; all of them would bury the point",
 }
 
 
