@@ -35,14 +35,28 @@ def _nodes_per_shard(rg):
     return 1, None  # NumCacheClusters absent: one node
 
 
-def _consequence(arch, rg):
+def _replicas_hold_data(nodes):
+    """True when every shard has a replica on every branch (the replicas keep the data when the
+    primary fails), False when a branch has a single-node shard, else UNKNOWN."""
+    counts = [as_int(v) for _, v in possibilities(nodes)]
+    if any(isinstance(n, int) and n < 2 for n in counts):
+        return False
+    return True if counts and all(isinstance(n, int) for n in counts) else UNKNOWN
+
+
+def _consequence(arch, rg, replicated):
     """What a failure of the primary's node or AZ costs, and the severity that fits it: a
     member of a Global Datastore with another Region keeps its data there (promoting that
-    Region is a manual step, so the in-Region outage remains)."""
+    Region is a manual step, so the in-Region outage remains); a shard with replicas keeps its
+    data on them (ElastiCache replicates asynchronously: only the replication lag is lost),
+    but without automatic failover writes stop until a replica is promoted."""
     cross_region = elasticache_cross_region(arch, rg)
     if cross_region is True:
         return ("the cache is down in this Region until a node is rebuilt or another Region of its Global "
                 "Datastore is promoted; the data survives in that Region (up to its replication lag)"), "medium"
+    if replicated is True:
+        return ("writes stop until a replica is promoted or the primary is replaced; its replicas keep the data "
+                "(up to their replication lag)"), None
     retention = as_int(rg.get("snapshot_retention").value)
     if cross_region is UNKNOWN:
         lost = "its data is lost unless another Region of its Global Datastore holds it"
@@ -52,6 +66,8 @@ def _consequence(arch, rg):
         lost = "data written since the last snapshot is lost"
     else:
         lost = "data written since the last snapshot (if any) is lost"
+    if replicated is UNKNOWN and cross_region is not UNKNOWN:
+        lost += " unless a replica holds it"
     return f"the cache is down and {lost}", None
 
 
@@ -125,9 +141,13 @@ class ElasticacheNoFailover(Rule):
     cache is down in its Region until a node is rebuilt or the other Region is promoted (a
     manual step), with no data-loss claim. The primary of a global datastore whose secondaries
     are not in the scanned set is reported as before (high), saying its data is lost unless
-    another Region holds it. Otherwise the data lost is what no snapshot holds: all of it with
-    no snapshot retention (`SnapshotRetentionLimit` / `snapshot_retention_limit` absent or 0),
-    else what was written since the last snapshot. A severity set for HA108 in the
+    another Region holds it. A group whose every shard has a replica (automatic failover or
+    Multi-AZ off) keeps its data on the replicas, which ElastiCache replicates to
+    asynchronously: the message says writes stop until a replica is promoted, with no
+    data-loss claim beyond the replication lag. Otherwise the data lost is what no snapshot
+    holds: all of it with no snapshot retention (`SnapshotRetentionLimit` /
+    `snapshot_retention_limit` absent or 0), else what was written since the last snapshot;
+    when the node count is unknown the message adds "unless a replica holds it". A severity set for HA108 in the
     configuration applies to all of these.
 
     ## Why it matters
@@ -202,7 +222,7 @@ class ElasticacheNoFailover(Rule):
                 continue
             line_prop = next((name for name, _, _ in gaps if name and rg.has(name)), None)
             text = "; ".join(f"{t}{''.join(when(b) for b in bs if b)}" for _, t, bs in gaps)
-            consequence, severity = _consequence(arch, rg)
+            consequence, severity = _consequence(arch, rg, _replicas_hold_data(nodes))
             yield self.finding(
                 rg,
                 f"{subject(rg)} cannot fail over: {text}. When the primary's node or AZ fails, "

@@ -78,3 +78,22 @@ def test_a_port_served_by_an_internal_load_balancer_is_medium_and_says_why(rule:
     assert finding.severity == "medium"
     assert "any network routed into the VPC, not the internet" in finding.message
     assert "whole internet" not in finding.message
+
+
+@pytest.mark.parametrize("fixture, resources", [
+    ("cfn_replicas_keep_data.yaml", {"Sessions"}),
+    ("tf_replicas_keep_data", {"aws_elasticache_replication_group.sessions", "aws_elasticache_replication_group.jobs"}),
+])
+def test_a_group_with_replicas_keeps_its_data_on_them(fixture: str, resources: set) -> None:
+    """Failover off, but every shard has a replica (a second node, or a cache cluster that
+    joins the group): ElastiCache replicates asynchronously, so the data survives the primary
+    up to the replication lag. Writes stop until a replica is promoted; no data loss is
+    claimed (third precision review: terraform-aws-elasticache's cluster-replica example was
+    told 'its data is lost (it keeps no snapshots)')."""
+    found = findings("HA108", fixture)
+    assert set(found) == resources
+    for finding in found.values():
+        assert finding.severity == "high"
+        assert "writes stop until a replica is promoted or the primary is replaced" in finding.message
+        assert "its replicas keep the data (up to their replication lag)" in finding.message
+        assert "is lost" not in finding.message
