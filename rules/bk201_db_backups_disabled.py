@@ -71,5 +71,5 @@ class DbBackupsDisabled(Rule):
                     f"{subject(db)} has automated backups switched off: backup retention is 0"
                     f"{retention.why()}{when(branch)}. There is no point-in-time restore and no automated "
                     f"snapshot; set {property_name(db, 'backup_retention')} to at least 7 (days).",
-                    prop="backup_retention", detail=f"backup_retention{':' + branch if branch else ''}",
+                    prop="backup_retention", detail="backup_retention", branch=branch,
                 )

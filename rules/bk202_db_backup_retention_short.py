@@ -76,5 +76,5 @@ class DbBackupRetentionShort(Rule):
                     f"{subject(db)} keeps automated backups for {plural(days, 'day')}{retention.why()}{when(branch)}, "
                     f"less than the minimum of {plural(minimum, 'day')}: problems noticed later than that cannot be "
                     f"restored. Set {property_name(db, 'backup_retention')} to at least {minimum}.",
-                    prop="backup_retention", detail=f"backup_retention{':' + branch if branch else ''}",
+                    prop="backup_retention", detail="backup_retention", branch=branch,
                 )

@@ -66,5 +66,5 @@ class DbDeletionProtectionOff(Rule):
                     f"{subject(db)} has deletion protection off{protection.why()}{when(branch)}: "
                     f"a single delete call or stack change removes it. Set {property_name(db, 'deletion_protection')} "
                     "to true.",
-                    prop="deletion_protection", detail=f"deletion_protection{':' + branch if branch else ''}",
+                    prop="deletion_protection", detail="deletion_protection", branch=branch,
                 )

@@ -109,5 +109,5 @@ class DynamodbPitrDisabled(Rule):
                     f"{when(gap.branch)}. A bad write or delete can only be undone from an older backup, if any; "
                     f"{_enable_pitr(table)}.",
                     line=gap.line,
-                    detail="pitr" + (f":replica:{gap.replica}" if gap.replica else "") + (f":{gap.branch}" if gap.branch else ""),
+                    detail="pitr" + (f":replica:{gap.replica}" if gap.replica else ""), branch=gap.branch,
                 )

@@ -80,5 +80,5 @@ class S3VersioningDisabled(Rule):
                     "An overwrite or delete destroys the only copy of an object; enable versioning ("
                     + spelled(bucket, "VersioningConfiguration: {Status: Enabled}",
                               'an aws_s3_bucket_versioning with status = "Enabled"') + ").",
-                    line=state.line, detail="versioning" + (f":{state.branch}" if state.branch else ""),
+                    line=state.line, detail="versioning", branch=state.branch,
                 )

@@ -72,5 +72,5 @@ class CacheSnapshotsDisabled(Rule):
                     f"{subject(cache)} takes no automatic snapshots: snapshot retention is 0"
                     f"{retention.why()}{when(branch)}. If the nodes are lost the data cannot be restored; "
                     f"set {property_name(cache, 'snapshot_retention')} to at least 1 (day).",
-                    prop="snapshot_retention", detail="snapshot_retention" + (f":{branch}" if branch else ""),
+                    prop="snapshot_retention", detail="snapshot_retention", branch=branch,
                 )

@@ -80,5 +80,5 @@ class Route53FailoverNoHealthCheck(Rule):
                         f"{subject(rec.owner, address=rec.label)} ({rec.describe()}, PRIMARY failover) has no health "
                         f"check and does not evaluate an alias target's health{when(label)}: Route 53 will keep "
                         f"serving it when it is down and never fail over. {health_check_advice(rec.owner)}",
-                        line=rec.line_of("failover"), detail=f"{rec.label}:no_health_check" + (f":{label}" if label else ""),
+                        line=rec.line_of("failover"), detail=f"{rec.label}:no_health_check", branch=label,
                     )

@@ -104,5 +104,5 @@ class Route53FailoverUnpaired(Rule):
                     f"record of the same name and type in the scanned set{when(branch)}: there is "
                     + ("nothing to fail over to" if role == "PRIMARY" else "no primary, so it is never served")
                     + f". Add the {other} record for the other site.",
-                    line=rec.line_of("failover"), detail=f"{rec.label}:unpaired_{role.lower()}" + (f":{branch}" if branch else ""),
+                    line=rec.line_of("failover"), detail=f"{rec.label}:unpaired_{role.lower()}", branch=branch,
                 )

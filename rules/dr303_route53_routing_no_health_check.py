@@ -80,5 +80,5 @@ class Route53RoutingNoHealthCheck(Rule):
                     f"{subject(rec.owner, address=rec.label)} ({rec.describe()}, {policy} routing) has no health "
                     f"check and does not evaluate an alias target's health{when(branch)}: Route 53 keeps sending "
                     f"its share of traffic to it when it is down. {health_check_advice(rec.owner)}",
-                    line=line, detail=f"{rec.label}:{policy}:no_health_check" + (f":{branch}" if branch else ""),
+                    line=line, detail=f"{rec.label}:{policy}:no_health_check", branch=branch,
                 )

@@ -91,7 +91,7 @@ class RdsInstanceSingleAz(Rule):
                         "failure takes the database down until it is replaced or restored; move to the Standard, "
                         "Enterprise or Web edition for a standby in another AZ, or accept a single-AZ database "
                         "and test restoring it.",
-                        prop="engine", detail=f"multi_az{':' + branch if branch else ''}",
+                        prop="engine", detail="multi_az", branch=branch,
                         severity="info",
                     )
                     continue
@@ -100,5 +100,5 @@ class RdsInstanceSingleAz(Rule):
                     f"{subject(db)} runs in a single Availability Zone: Multi-AZ is off"
                     f"{multi_az.why()}{when(branch)}. An AZ or host failure takes the database down "
                     "until it is replaced or restored; set Multi-AZ to true for a standby in another AZ.",
-                    prop="multi_az", detail=f"multi_az{':' + branch if branch else ''}",
+                    prop="multi_az", detail="multi_az", branch=branch,
                 )

@@ -107,7 +107,7 @@ class AuroraClusterSingleInstance(Rule):
                     f"{subject(cluster)} has {what}{branch}{when(mode_branch)}: "
                     f"{'no writer, and ' if low == 0 else ''}no reader to promote when the writer's host or "
                     "Availability Zone fails. Add a reader instance in another AZ.",
-                    detail=f"instances{':' + names if branch else ''}{':' + mode_branch if mode_branch else ''}",
+                    detail=f"instances{':' + names if branch else ''}", branch=mode_branch,
                 )
                 continue
             for span in azs_spanned(arch, cluster):

@@ -82,5 +82,5 @@ class EfsOneZone(Rule):
                     message = (f"{subject(fs)} is reachable only through {span.describe()}"
                                f"{when(span.branch)}: when that Availability Zone fails, every client loses the file "
                                "system. Create a mount target in each AZ your clients run in.")
-                detail = (span.prop or "mount_targets") + (f":{span.branch}" if span.branch else "")
-                yield self.finding(fs, message, line=property_line(fs, span.prop), detail=detail)
+                yield self.finding(fs, message, line=property_line(fs, span.prop),
+                                   detail=span.prop or "mount_targets", branch=span.branch)

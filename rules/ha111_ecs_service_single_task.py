@@ -87,7 +87,7 @@ class EcsServiceSingleTask(Rule):
                     svc,
                     f"{subject(svc)} runs a single task: {what}{when(branch)}. When that task, its host or "
                     "its Availability Zone fails, nothing serves until a replacement starts; run at least 2 tasks.",
-                    prop="desired_count", line=line, detail=f"desired_count{':' + branch if branch else ''}",
+                    prop="desired_count", line=line, detail="desired_count", branch=branch,
                 )
             for span in azs_spanned(arch, svc):
                 if span.single_az:

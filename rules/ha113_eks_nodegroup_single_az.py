@@ -143,5 +143,5 @@ class EksNodegroupSingleAz(Rule):
                     f"{subject(group)} may shrink to "
                     f"{plural(as_int(low.value), 'node') if branch is None else 'fewer than 2 nodes'}{low.why()}{when(branch)}: a node failure then stops every pod of the group until a "
                     "replacement joins. Set the minimum size to at least 2.",
-                    line=property_line(group, "min_size"), detail=f"min_size{':' + branch if branch else ''}",
+                    line=property_line(group, "min_size"), detail="min_size", branch=branch,
                 )

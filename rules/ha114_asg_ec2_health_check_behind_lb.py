@@ -82,5 +82,5 @@ class AsgEc2HealthCheckBehindLb(Rule):
                     "instances that fail the load balancer's health check stay in service and are never replaced. "
                     f"Set {property_name(asg, 'health_check_type')} to ELB.",
                     line=property_line(asg, "health_check_type"),
-                    detail=f"health_check_type{':' + label if label else ''}",
+                    detail="health_check_type", branch=label,
                 )

@@ -82,5 +82,5 @@ class DbPubliclyAccessible(Rule):
                     f"{subject(res)} is publicly accessible{flag.why}{when(flag.branch)}: it gets a public IP and "
                     "only its security groups stand between it and the internet. Set "
                     f"{property_name(res, 'publicly_accessible')} to false and reach it from inside the VPC.",
-                    line=flag.line, detail=f"publicly_accessible{':' + flag.branch if flag.branch else ''}",
+                    line=flag.line, detail="publicly_accessible", branch=flag.branch,
                 )

@@ -90,5 +90,5 @@ class SqsNoDeadLetterQueue(Rule):
                     "is retried until it expires and is then lost. Add a dead-letter queue ("
                     + spelled(queue, "a RedrivePolicy", "a redrive_policy or an aws_sqs_queue_redrive_policy")
                     + " with a deadLetterTargetArn and a maxReceiveCount).",
-                    prop="redrive_policy", detail=f"redrive_policy{':' + branch if branch else ''}",
+                    prop="redrive_policy", detail="redrive_policy", branch=branch,
                 )

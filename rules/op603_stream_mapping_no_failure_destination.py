@@ -97,5 +97,5 @@ class StreamMappingNoFailureDestination(Rule):
                               "limit (MaximumRetryAttempts)",
                               "destination_config { on_failure { destination_arn } } (an SQS queue or SNS topic) "
                               "and a retry limit (maximum_retry_attempts)") + ".",
-                    line=mapping.line, detail=f"{mapping.name}:on_failure{':' + branch if branch else ''}",
+                    line=mapping.line, detail=f"{mapping.name}:on_failure", branch=branch,
                 )

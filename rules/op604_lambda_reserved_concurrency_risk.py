@@ -77,7 +77,7 @@ class LambdaReservedConcurrencyRisk(Rule):
                     fn,
                     f"{subject(fn)} has reserved concurrency 0{value.why()}{when(branch)}: every "
                     "invocation is throttled. Remove the setting or reserve the concurrency it needs.",
-                    prop="reserved_concurrency", detail=f"zero{':' + branch if branch else ''}",
+                    prop="reserved_concurrency", detail="zero", branch=branch,
                 )
             largest = largest_reservation(value.value)
             if largest:

@@ -67,7 +67,7 @@ class LambdaAliasToLatest(Rule):
                     alias,
                     f"{subject(alias)} points at $LATEST{version.why()}{when(branch)}: every change goes "
                     "live at once and cannot be rolled back by moving the alias. Point it at a published version.",
-                    prop="function_version", detail=f"latest{':' + branch if branch else ''}",
+                    prop="function_version", detail="latest", branch=branch,
                 )
             fn = arch.resolve_ref(alias, version.value)
             if fn is not None and fn.kind == "lambda_function" and version.value.attribute == "version" \

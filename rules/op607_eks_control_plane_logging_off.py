@@ -68,5 +68,5 @@ class EksControlPlaneLoggingOff(Rule):
                     f"{subject(cluster)} enables no control plane log types{types.why()}{when(branch)}: "
                     "API, audit and authenticator activity is not recorded. Enable at least api, audit and "
                     "authenticator logs.",
-                    prop="log_types", detail=f"log_types{':' + branch if branch else ''}",
+                    prop="log_types", detail="log_types", branch=branch,
                 )

@@ -127,5 +127,5 @@ class EcsContainerNoLogging(Rule):
                     task,
                     f"{subject(task)} container `{name}` {how}{when(branch)}: its output is lost when the task "
                     f"stops. Add a {spelled(task, 'LogConfiguration', 'logConfiguration')} (awslogs or FireLens).",
-                    line=line, detail=f"container:{name}{':' + branch if branch else ''}",
+                    line=line, detail=f"container:{name}", branch=branch,
                 )

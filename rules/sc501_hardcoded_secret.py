@@ -533,7 +533,7 @@ class HardcodedSecret(Rule):
             res, f"{subject(res)} sets {shown} to {what}{when(branch)}: the secret is stored in the "
             f"{spelled(res, 'template', 'configuration')}. Reference Secrets Manager or SSM Parameter Store ("
             + spelled(res, "a dynamic reference", "a data source") + ", or a managed master password) instead.",
-            line=native_line(res, path), detail=f"{named.replace(' ', '.')}{':' + branch if branch else ''}",
+            line=native_line(res, path), detail=named.replace(" ", "."), branch=branch,
         )
 
     def _on_source(self, user, plain, step, branch, holding=""):

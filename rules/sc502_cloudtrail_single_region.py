@@ -108,5 +108,5 @@ class CloudtrailSingleRegion(Rule):
                         f"{subject(trail)} {what}{value.why()}{when(branch)}. "
                         "Make it a multi-region trail that includes global service events, so activity in every "
                         "Region is audited.",
-                        prop=prop, detail=f"{prop}{':' + branch if branch else ''}",
+                        prop=prop, detail=prop, branch=branch,
                     )

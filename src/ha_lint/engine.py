@@ -53,8 +53,11 @@ class Rule:
     # -- building findings ---------------------------------------------------------------
 
     def finding(self, res: Resource, message: str, prop: str | None = None, detail: str | None = None,
-                line: int | None = None, severity: str | None = None) -> Finding:
+                line: int | None = None, severity: str | None = None, branch: str | None = None) -> Finding:
         """A finding on ``res``, at the line of neutral property ``prop`` when it is written.
+        ``detail`` (``prop`` by default) tells findings on one resource apart; ``branch``, the
+        condition the finding holds under (a ``Choice`` label), is added to it so that each
+        branch is a finding of its own.
         ``severity``: this finding's own, where the rule grades a case up or down (an internal
         load balancer, an edition that cannot be Multi-AZ); a severity the user configured for
         the rule wins over it."""
@@ -62,10 +65,14 @@ class Rule:
             line = res.line_of(prop) if prop else res.line
         if not severity or self.effective_severity != self.severity:
             severity = self.effective_severity
+        if detail is None:
+            detail = prop or ""
+        if branch:
+            detail = f"{detail}:{branch}"
         return Finding(
             rule_id=self.id, rule_name=self.name, severity=severity,
             message=message, file=res.file, line=line, resource=res.address,
-            resource_type=res.type, detail=detail if detail is not None else (prop or ""),
+            resource_type=res.type, detail=detail,
             root=res.workload if res.meta.get("calls") else "",  # a child module's resource: per root
         )
 
