@@ -87,6 +87,7 @@ def tf_fixture(rule_id: str, tf_type: str, path: str, value: str, flagged: bool)
 RULE = '''\
 from ha_lint.engine import Rule
 from ha_lint.values import as_bool, bad_branches, when
+from ha_lint.wording import property_name, subject
 
 
 class {class_name}(Rule):
@@ -135,7 +136,8 @@ class {class_name}(Rule):
             for branch in bad_branches(value.value, lambda v: as_bool(v) is False):
                 yield self.finding(
                     res,
-                    f"`{{res.address}}`: {prop} is off{{value.why()}}{{when(branch)}}. TODO: what it costs, what to do.",
+                    f"{{subject(res)}}: {{property_name(res, '{prop}')}} is off{{value.why()}}{{when(branch)}}. "
+                    "TODO: what it costs, and what to do.",
                     prop="{prop}", detail=f"{prop}{{':' + branch if branch else ''}}",
                 )
 '''
