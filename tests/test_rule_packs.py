@@ -74,7 +74,10 @@ def test_a_well_formed_pack_loads_beside_the_built_in_rules(tmp_path: Path) -> N
     (rule_source(docs=""), "docs lack the sections '## What it does', '## Why it matters', '## Example', "
                            "'## Use instead', '## References'"),
     (rule_source(extra="    preview = 'yes'\n"), "preview must be true or false, got 'yes'"),
-], ids=["lowercase-id", "long-id", "built-in-id", "built-in-name", "name", "one-section", "no-docs", "preview"])
+    (rule_source(docs="    docs = 42\n"), "docs must be markdown text, got int"),
+    (rule_source(extra="    summary = ['Flags', 'lists']\n"), "summary must be one line"),
+], ids=["lowercase-id", "long-id", "built-in-id", "built-in-name", "name", "one-section", "no-docs", "preview",
+        "docs-not-text", "summary-not-text"])
 def test_a_malformed_pack_rule_is_one_diagnostic_naming_its_file(tmp_path: Path, source: str, problem: str) -> None:
     directory = pack(tmp_path, source)
     with pytest.raises(RuleError) as raised:
@@ -82,6 +85,12 @@ def test_a_malformed_pack_rule_is_one_diagnostic_naming_its_file(tmp_path: Path,
     message = str(raised.value)
     assert message.startswith(str(directory / "acm101_every_workload.py") + ": rule ")
     assert problem in message
+
+
+def test_an_id_that_is_not_text_is_one_diagnostic(tmp_path: Path) -> None:
+    directory = pack(tmp_path, rule_source().replace("id = 'ACM101'", "id = 101"))
+    with pytest.raises(RuleError, match="rule EveryWorkload: ID 101 is not two or three capital letters"):
+        all_rules([str(directory)], plugins=False)
 
 
 def test_a_pack_rule_may_not_take_a_suppression_check_id(tmp_path: Path) -> None:

@@ -167,7 +167,8 @@ def all_rules(rules_dirs: Iterable[str] = (), plugins: bool = True,
         if clash is not None and clash is not rule:
             problems.insert(0, f"clashes with ha-lint's own rule {clash.id} {clash.name}: choose another ID and name")
         if problems:
-            raise RuleError(f"{origin(rule)}: rule {rule.id or rule.__name__}: {'; '.join(problems)}")
+            raise RuleError(f"{origin(rule)}: rule {rule.id if isinstance(rule.id, str) else rule.__name__}: "
+                            f"{'; '.join(problems)}")
     seen: dict[str, type[Rule]] = {}
     for rule in builtin + outside:
         if rule.id in seen and seen[rule.id] is not rule:  # two packs, or two files of one
@@ -184,14 +185,16 @@ def pack_problems(rule: type[Rule]) -> list[str]:
     (ID, kebab-case name, one-line summary, the docs sections ``explain`` and the rule pages
     show, lifecycle fields of the right type)."""
     problems = []
-    if not ruledocs.ID_PATTERN.fullmatch(rule.id):
+    if not isinstance(rule.id, str) or not ruledocs.ID_PATTERN.fullmatch(rule.id):
         problems.append(f"ID {rule.id!r} is not two or three capital letters and three digits (ACM101)")
-    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", rule.name or ""):
+    if not isinstance(rule.name, str) or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", rule.name):
         problems.append(f"name {rule.name!r} is not kebab-case words (rds-instance-single-az)")
-    if not rule.summary or "\n" in rule.summary.strip():
+    if not isinstance(rule.summary, str) or not rule.summary.strip() or "\n" in rule.summary.strip():
         problems.append("summary must be one line")
     missing = ruledocs.missing_sections(rule)
-    if missing:
+    if not isinstance(rule.docs, str):
+        problems.append(f"docs must be markdown text, got {type(rule.docs).__name__}")
+    elif missing:
         problems.append("docs lack the section" + ("s " if len(missing) > 1 else " ")
                         + ", ".join(f"'## {title}'" for title in missing))
     if not isinstance(rule.since, str):

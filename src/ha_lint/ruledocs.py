@@ -39,8 +39,9 @@ _CODE_BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 def text(rule: Any) -> str:
-    """The rule's markdown docs, dedented."""
-    return textwrap.dedent(getattr(rule, "docs", "") or "").strip()
+    """The rule's markdown docs, dedented ("" when a rule pack's rule has none, or not text)."""
+    docs = getattr(rule, "docs", "")
+    return textwrap.dedent(docs).strip() if isinstance(docs, str) else ""
 
 
 def section(rule: Any, title: str) -> str:
