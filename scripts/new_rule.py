@@ -138,7 +138,7 @@ class {class_name}(Rule):
                     res,
                     f"{{subject(res)}}: {{property_name(res, '{prop}')}} is off{{value.why()}}{{when(branch)}}. "
                     "TODO: what it costs, and what to do.",
-                    prop="{prop}", detail=f"{prop}{{':' + branch if branch else ''}}",
+                    prop="{prop}", branch=branch,
                 )
 '''
 
