@@ -54,7 +54,7 @@ def test_json_output_is_documented_shape(tmp_path: Path) -> None:
         "rule_id": "NS401", "rule_name": "sg-admin-port-open", "severity": "high",
         "message": finding["message"], "file": str(FIXTURES / "NS401" / "tf_bad" / "main.tf"),
         "line": 29, "resource": "aws_security_group_rule.rdp", "resource_type": "aws_security_group_rule",
-        "related": [], "root": None,
+        "related": [], "root": None, "trace": [],
     }
     assert "RDP (3389)" in finding["message"] and "SSH (22)" in finding["message"]
     assert report["summary"]["findings"] == 3

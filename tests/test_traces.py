@@ -237,7 +237,8 @@ def test_brief_cuts_long_descriptions_to_the_limit() -> None:
     origin = Origin("x" * 300, "/abs/path/variables.tf", 3, (Origin("y" * 300, "/abs/main.tf", 12),))
     text = origin.brief()
     assert len(text) == BRIEF_LIMIT
-    assert "/abs" not in text and "(variables.tf:3) -> " in text and text.endswith("... (main.tf:12)")
+    # never an absolute path: a long or absolute one is its folder and name
+    assert "/abs/path" not in text and "(.../path/variables.tf:3) -> " in text and text.endswith("... (.../abs/main.tf:12)")
     assert Origin("module db input multi_az = false", "main.tf", 4).brief() == "module db input multi_az = false (main.tf:4)"
 
 
@@ -260,3 +261,28 @@ def test_markdown_links_each_finding_and_keeps_cells_short(tmp_path: Path) -> No
     github = {"GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "acme/infra", "GITHUB_SHA": "abc123"}
     text = ha_lint(".", "--no-config", "--format", "markdown", cwd=repo, env=github).stdout
     assert f"[`main.tf:{input_line}`](https://github.example/acme/infra/blob/abc123/main.tf#L{input_line})" in text
+
+
+def test_a_default_in_code_outside_the_repository_starts_at_the_call_that_leaves_it_unset(tmp_path: Path) -> None:
+    """terraform-aws-modules/rds installed under .terraform/modules: its deletion_protection
+    default is not the user's to edit; the module block that does not set it is."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    repo = new_repo(tmp_path / "repo")
+    shutil.copytree(FIXTURES / "modules" / "registry_call", repo / "infra")
+    _, doc = report("infra", "--no-config", cwd=repo)
+    bk203 = by_rule(doc)["BK203"]
+    wrapper = repo / "infra" / ".terraform" / "modules" / "db" / "main.tf"
+    call_line = line_of(repo / "infra" / "main.tf", 'module "db" {')
+    assert bk203["trace"] == [
+        {"file": "infra/main.tf", "line": call_line, "text": "module.db leaves deletion_protection unset"},
+        {"file": "infra/.terraform/modules/db/main.tf", "line": line_of(wrapper, 'variable "deletion_protection"') + 2,
+         "text": "variable deletion_protection defaults to false"},
+        {"file": "infra/.terraform/modules/db/main.tf", "line": line_of(wrapper, "deletion_protection     = var"),
+         "text": "module db_instance input deletion_protection = false"},
+    ]
+    assert (bk203["file"], bk203["line"]) == ("infra/main.tf", call_line)
+    assert (f"(module.db leaves deletion_protection unset (infra/main.tf:{call_line}) -> (1 more step) -> "
+            "module db_instance input deletion_protection = false") in bk203["message"]

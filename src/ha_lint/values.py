@@ -168,14 +168,14 @@ class Origin:
     def brief(self, limit: int = BRIEF_LIMIT) -> str:
         """The chain as a message shows it, in at most ``limit`` characters: the source (the
         setting the user edits: a variable's default, a tfvars line, a module input, a
-        parameter) first, then the step that sets the property, each with its file's name
-        and line; the steps between are counted, not shown (JSON ``trace`` and SARIF
-        ``relatedLocations`` hold every step with its full path)."""
+        parameter) first, then the step that sets the property, each with its file
+        (``_short_path``) and line; the steps between are counted, not shown (JSON ``trace``
+        and SARIF ``relatedLocations`` hold every step with its full path)."""
         steps = self.steps()
         shown = [steps[0], steps[-1]] if len(steps) > 1 else [steps[0]]
         between = len(steps) - len(shown)
         joint = f" -> ({between} more step{'s' if between != 1 else ''}) -> " if between else " -> "
-        places = [f" ({os.path.basename(s.file)}:{s.line})" if s.file and s.line else "" for s in shown]
+        places = [f" ({_short_path(s.file)}:{s.line})" if s.file and s.line else "" for s in shown]
         room = limit - len(joint) * (len(shown) - 1) - sum(map(len, places))
         texts = [s.description for s in shown]
         for done, i in enumerate(sorted(range(len(texts)), key=lambda i: len(texts[i]))):
@@ -184,6 +184,15 @@ class Origin:
                 texts[i] = texts[i][:max(share - 3, 1)] + "..."
             room -= len(texts[i])
         return joint.join(text + place for text, place in zip(texts, places))
+
+
+def _short_path(path: str) -> str:
+    """A file as a message's trace names it: as given when relative and short, else its
+    folder and name (``.../db_instance/main.tf``): never an absolute path."""
+    if not os.path.isabs(path) and len(path) <= 40:
+        return path
+    parts = path.replace(os.sep, "/").split("/")
+    return ".../" + "/".join(parts[-2:]) if len(parts) > 2 else path
 
 
 def is_known(value: Any) -> bool:

@@ -259,8 +259,12 @@ class _Instance:
                 return tftypes.convert(value, typ), origin
         if "default" in block.body:
             default = tftypes.convert(hclexpr.evaluate_value(block.body["default"], _EMPTY), typ)
-            return default, Origin(f"variable {name} defaults to {show(default)}", block.file,
-                                   block.lines.get("default", block.line))
+            origin = Origin(f"variable {name} defaults to {show(default)}", block.file,
+                            block.lines.get("default", block.line))
+            call = self.calls[-1] if self.external and not any(c.external for c in self.calls[:-1]) else None
+            if call is not None:  # a default in code outside the repository: the call is where to change it
+                origin = Origin(f"{call.address} leaves {name} unset", call.file, call.line, (origin,))
+            return default, origin
         return UNKNOWN, None
 
     def local(self, name: str) -> tuple[Any, Origin | None]:
