@@ -175,6 +175,7 @@ def scan_settings(args: argparse.Namespace, cfg, paths: list[str]):
     """The ``ScanSettings`` of these options and the configuration, loading ``paths``."""
     from ha_lint.cache import default_dir as default_cache_dir
     from ha_lint.graph import Options
+    from ha_lint.progress import for_terminal
     from ha_lint.scan import ScanSettings
 
     extra: dict[str, Any] = {}
@@ -195,6 +196,7 @@ def scan_settings(args: argparse.Namespace, cfg, paths: list[str]):
         jobs=args.jobs, file_timeout=args.file_timeout, download_modules=args.download_modules or bool(cfg.download_modules),
         root=reference_root(args, cfg), plan_sources=plan_sources(args.plan_source),
         cache_dir=None if args.no_cache else Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
+        progress=for_terminal(),  # on a terminal only: never in a pipe or a report
     )
 
 

@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ha_lint import callsite, trace
 from ha_lint import discover as disc
@@ -50,6 +50,9 @@ class ScanSettings:
     trusted_dirs: list[Path] = field(default_factory=list)  # read as if inside the root (downloaded modules)
     plan_sources: Any = None  # resolve.plansource.PlanSources (--plan-source); None: each plan's own directory
     download_modules: bool = False  # fetch registry, git and archive module sources (ha_lint.fetch)
+    # Told each step of a long load ("scanning 12/40 files"), then None when the scan ends
+    # (ha_lint.progress: a line on a terminal's standard error); None: nobody is told.
+    progress: Callable[[str | None], None] | None = field(default=None, compare=False, repr=False)
 
     def repository_root(self) -> "RepositoryRoot":
         from ha_lint.root import repository_root
@@ -305,17 +308,26 @@ def _load_job(job: _Job, data: bytes, js: _JobSettings) -> Any:
         return LoadError(job.shown, internal_error(exc))
 
 
-def _run_jobs(jobs: list[_Job], js: _JobSettings, workers: int, look_up: bool = True) -> list[Any]:
-    """Every job's outcome, in order. In parallel, a worker that dies (killed for memory, a crash
-    in C code) or stops answering (stuck where no alarm reaches) loses only its own files: the
-    unfinished ones are loaded again one by one, each in a process of its own."""
+def _run_jobs(jobs: list[_Job], js: _JobSettings, workers: int, look_up: bool = True,
+              done: Callable[[int], None] = lambda count: None) -> list[Any]:
+    """Every job's outcome, in order; ``done`` is told how many are finished as they finish. In
+    parallel, a worker that dies (killed for memory, a crash in C code) or stops answering (stuck
+    where no alarm reaches) loses only its own files: the unfinished ones are loaded again one by
+    one, each in a process of its own."""
     if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        return [_run_job(job, js) for job in jobs]
+        out = []
+        for job in jobs:
+            out.append(_run_job(job, js))
+            done(len(out))
+        return out
     if js.cache_dir and look_up:
         outcomes = _cached_outcomes(jobs, js)
         misses = [i for i, outcome in enumerate(outcomes) if outcome is _MISS]
         if len(misses) < len(jobs):
-            for index, outcome in zip(misses, _run_jobs([jobs[i] for i in misses], js, workers, look_up=False)):
+            cached = len(jobs) - len(misses)
+            done(cached)
+            for index, outcome in zip(misses, _run_jobs([jobs[i] for i in misses], js, workers, look_up=False,
+                                                        done=lambda count: done(cached + count))):
                 outcomes[index] = outcome
             return outcomes
     import multiprocessing
@@ -328,21 +340,24 @@ def _run_jobs(jobs: list[_Job], js: _JobSettings, workers: int, look_up: bool = 
     stall = (js.timeout if js.timeout > 0 else 300) * size + 60  # no chunk takes this long when alarms work
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     stuck = False
+    loaded = 0
     try:
         pending = {pool.submit(_run_chunk, jobs[i:i + size], js): range(i, min(i + size, len(jobs)))
                    for i in range(0, len(jobs), size)}
         while pending:
-            done, _ = wait(pending, timeout=stall, return_when=FIRST_COMPLETED)
-            if not done:
+            finished, _ = wait(pending, timeout=stall, return_when=FIRST_COMPLETED)
+            if not finished:
                 stuck = True
                 break
-            for future in done:
+            for future in finished:
                 chunk = pending.pop(future)
                 try:
                     for index, outcome in zip(chunk, future.result()):
                         outcomes[index] = outcome
                 except Exception:  # BrokenProcessPool: the worker died
                     lost.extend(chunk)
+                loaded += len(chunk)
+                done(loaded)
         for chunk in pending.values():
             lost.extend(chunk)
     finally:
@@ -413,7 +428,8 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
     js = _JobSettings(tuple(sorted(parameters.items())), settings.region,
                       str(settings.cache_dir) if settings.cache_dir else None, settings.file_timeout,
                       tuple(sorted(origins.items())), settings.max_file_size)
-    outcomes = _run_jobs(jobs, js, settings.jobs)
+    progress = settings.progress or (lambda text: None)
+    outcomes = _run_jobs(jobs, js, settings.jobs, done=lambda count: progress(f"scanning {count:,}/{len(jobs):,} files"))
     workloads: list[Workload] = []
     resources: list[Resource] = []
     tf_files: dict[Path, list[Any]] = {}
@@ -458,6 +474,8 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
             result.warnings.extend(resolve_cfn.take_warnings(workload))
     tf_dirs = found.terraform_dirs()
     if tf_dirs or units:
+        # Module downloads say what they fetch on lines of their own (ha_lint.fetch): no line to break.
+        progress(None if settings.download_modules else f"evaluating {len(tf_dirs) + len(units):,} Terraform modules and units")
         _load_terraform(tf_dirs, tf_files, settings, result, workloads, resources, planned_roots, units)
     return workloads, resources
 
@@ -1021,9 +1039,19 @@ def _warning_order(item: ScanWarning | str) -> tuple[str, int, str, str]:
 
 
 def scan(settings: ScanSettings, rules: list[Rule]) -> ScanResult:
+    try:
+        return _scan(settings, rules)
+    finally:
+        if settings.progress is not None:
+            settings.progress(None)  # the line is erased before anything else is printed
+
+
+def _scan(settings: ScanSettings, rules: list[Rule]) -> ScanResult:
     started = time.perf_counter()
     result = ScanResult()
     workloads, resources = load_documents(settings, result)
+    if settings.progress is not None and rules:
+        settings.progress(f"checking {len(resources):,} resources")
     arch = Architecture(workloads, resources, settings.options)
     result.architecture = arch
     result.resources = len(resources)
