@@ -80,6 +80,7 @@ class Runner:
             "GITHUB_OUTPUT": str(self.output_file), "GITHUB_STEP_SUMMARY": str(self.summary_file),
             "GITHUB_WORKSPACE": str(self.workspace), "GITHUB_ACTION_PATH": str(self.action_path),
             "RUNNER_TEMP": str(self.temp / "runner"), "GITHUB_ACTIONS": "true",
+            "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/infra", "GITHUB_SHA": "0123abc",
             **{key: self.expand(str(value)) for key, value in (step.get("env") or {}).items()},
         }
         script = self.temp / "step.sh"
@@ -136,6 +137,8 @@ def test_action_writes_annotations_summary_sarif_outputs_and_fails_per_fail_on(
     summary = runner.summary_file.read_text()
     assert summary.startswith("## ha-lint: 2 findings")
     assert "| 2 | 0 | 0 | 0 | 0 | 0 | 0 |" in summary
+    # each finding links to its file and line at the commit
+    assert "| [`stacks/orders.yaml:10`](https://github.com/acme/infra/blob/0123abc/stacks/orders.yaml#L10) |" in summary
 
     assert runner.action_outputs() == {"findings": "2", "sarif-file": "ha-lint.sarif", "exit-code": "1"}
     jsonschema.validate(json.loads((ws / "ha-lint.sarif").read_text()), SCHEMA)

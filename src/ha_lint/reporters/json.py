@@ -22,9 +22,10 @@ null for a resource not made through a module call.
 
 ``trace`` (additive: the schema is still 1; ``[]`` when the value was written in place) is how
 the value a finding judges was decided, source first: the setting the user edits (a
-variable's default, a tfvars line, a parameter's default, a module input), then each step to
-the property (``module db input multi_az = false``, ``local.prod = false``, ``condition
-IsProd is false``). ``text`` says what the step is; ``file`` and ``line`` are where it is
+variable's default, a tfvars line, a parameter's default, a module input; for a default in
+a module from outside the repository, the ``module`` block that leaves it unset), then each
+step to the property (``module db input multi_az = false``, ``local.prod = false``,
+``condition IsProd is false``). ``text`` says what the step is; ``file`` and ``line`` are where it is
 written (null for a ``--var`` or an environment variable). A step that does not decide the
 value (a condition whose branches give the same value) is not in it. The message shows the
 same chain in short: its first and last steps, in about 200 characters.
