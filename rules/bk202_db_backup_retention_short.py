@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import on_branches, own_backup_branches
+from ha_lint.queries.deletion import on_branches, own_backup_branches
 from ha_lint.values import as_int, when
 from ha_lint.wording import plural, property_name, subject
 

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import on_branches, own_backup_branches
+from ha_lint.queries.deletion import on_branches, own_backup_branches
 from ha_lint.values import as_bool, bad_branches, when
 from ha_lint.wording import property_name, subject
 

@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import backup_coverage, deletion_exposures, selections
+from ha_lint.queries.backup import backup_coverage, selections
+from ha_lint.queries.deletion import deletion_exposures
 from ha_lint.wording import subject
 
 _KINDS = ("rds_instance", "rds_cluster", "redshift_cluster", "ebs_volume", "dynamodb_table", "efs_file_system",

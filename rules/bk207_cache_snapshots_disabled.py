@@ -1,5 +1,6 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import custom_resource_configures, is_redis
+from ha_lint.queries.aws import custom_resource_configures
+from ha_lint.queries.deletion import is_redis
 from ha_lint.values import as_int, when
 from ha_lint.wording import property_name, subject
 

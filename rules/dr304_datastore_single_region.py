@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import (dynamodb_cross_region, owns_backups, rds_cross_region, replicated_cross_region,
-                                    replication_destinations)
+from ha_lint.queries.deletion import owns_backups
+from ha_lint.queries.replication import (dynamodb_cross_region, rds_cross_region, replicated_cross_region,
+                                         replication_destinations)
 from ha_lint.queries.dr import LABELS, declared_strategy, rank
 from ha_lint.wording import subject
 

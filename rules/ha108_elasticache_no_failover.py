@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import elasticache_cross_region
+from ha_lint.queries.replication import elasticache_cross_region
 from ha_lint.queries.az import condition_unknown, count_unknown, property_line
 from ha_lint.values import UNKNOWN, Choice, Ref, as_bool, as_int, bad_branches, possibilities, when
 from ha_lint.wording import subject

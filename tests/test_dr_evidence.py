@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import FIXTURES
 from ha_lint.engine import all_rules, select
-from ha_lint.queries import backup, dr
+from ha_lint.queries import backup, dr, replication
 from ha_lint.reporters.text import render
 from ha_lint.resilience.model import DEGRADED, FAILS_OVER, analyse
 from ha_lint.scan import ScanSettings, scan
@@ -56,11 +56,11 @@ def test_literal_arn_names_a_resource_of_its_own_template_only() -> None:
 
 def test_replica_by_identifier_is_same_region_and_alias_provider_may_differ() -> None:
     same = _arch(FIXTURES / "DR306" / "tf_bad_same_region_replica")
-    assert backup.replica_cross_region(same, _by_address(same, "aws_db_instance.replica")) is False
-    assert backup.rds_cross_region(same, _by_address(same, "aws_db_instance.main")) is False
+    assert replication.replica_cross_region(same, _by_address(same, "aws_db_instance.replica")) is False
+    assert replication.rds_cross_region(same, _by_address(same, "aws_db_instance.main")) is False
     cross = _arch(FIXTURES / "DR306" / "tf_good_cross_region_replica")
-    assert backup.replica_cross_region(cross, _by_address(cross, "aws_db_instance.replica")) is True
-    assert backup.rds_cross_region(cross, _by_address(cross, "aws_db_instance.main")) is True
+    assert replication.replica_cross_region(cross, _by_address(cross, "aws_db_instance.replica")) is True
+    assert replication.rds_cross_region(cross, _by_address(cross, "aws_db_instance.main")) is True
 
 
 def test_replication_copy_is_not_data_in_the_resilience_model() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ha_lint.graph import Architecture, Options
-from ha_lint.queries import backup, dr
+from ha_lint.queries import aws, backup, deletion, dr, replication
 from ha_lint.scan import ScanSettings, scan
 from ha_lint.values import UNKNOWN
 
@@ -106,12 +106,12 @@ def test_dlm_instance_policy_covers_attached_volume_and_says_how(tmp_path: Path)
 
 def test_tags_and_tag_conditions() -> None:
     tags = {"tier": "gold", "n": 3, "x": UNKNOWN}
-    assert backup.tag_condition(tags, "STRINGEQUALS", "aws:ResourceTag/tier", "gold") is True
-    assert backup.tag_condition(tags, "STRINGLIKE", "tier", "go*") is True
-    assert backup.tag_condition(tags, "STRINGNOTEQUALS", "missing", "a") is True
-    assert backup.tag_condition(tags, "STRINGEQUALS", "n", 3) is True
-    assert backup.tag_condition(tags, "STRINGEQUALS", "x", "a") is UNKNOWN
-    assert backup.tag_condition(UNKNOWN, "STRINGEQUALS", "tier", "gold") is UNKNOWN
+    assert aws.tag_condition(tags, "STRINGEQUALS", "aws:ResourceTag/tier", "gold") is True
+    assert aws.tag_condition(tags, "STRINGLIKE", "tier", "go*") is True
+    assert aws.tag_condition(tags, "STRINGNOTEQUALS", "missing", "a") is True
+    assert aws.tag_condition(tags, "STRINGEQUALS", "n", 3) is True
+    assert aws.tag_condition(tags, "STRINGEQUALS", "x", "a") is UNKNOWN
+    assert aws.tag_condition(UNKNOWN, "STRINGEQUALS", "tier", "gold") is UNKNOWN
 
 
 def test_arn_patterns_name_template_resources_only_by_wildcard(tmp_path: Path) -> None:
@@ -282,9 +282,9 @@ def test_global_tables_pitr_per_replica_and_regions(tmp_path: Path) -> None:
     arch = architecture(tmp_path, {"tables.yaml": CFN_GLOBAL})
     assert [(g.replica, g.line) for g in backup.pitr_gaps(one(arch, "Double"))] == [("eu-central-1", 16)]
     assert [(g.replica, g.line) for g in backup.pitr_gaps(one(arch, "Plain"))] == [(None, 20)]
-    assert backup.dynamodb_cross_region(arch, one(arch, "Single")) is False
-    assert backup.dynamodb_cross_region(arch, one(arch, "Double")) is True
-    assert backup.dynamodb_cross_region(arch, one(arch, "Plain")) is False
+    assert replication.dynamodb_cross_region(arch, one(arch, "Single")) is False
+    assert replication.dynamodb_cross_region(arch, one(arch, "Double")) is True
+    assert replication.dynamodb_cross_region(arch, one(arch, "Plain")) is False
 
 
 def test_rds_replica_by_arn_in_another_template_is_unknown_region_unless_stated(tmp_path: Path) -> None:
@@ -308,8 +308,8 @@ Resources:
       DBInstanceClass: db.m6g.large
 """
     arch = architecture(tmp_path, {"primary.yaml": primary, "replica.yaml": replica})
-    assert backup.rds_cross_region(arch, one(arch, "Main")) is UNKNOWN  # the replica's own Region is unknown
-    assert backup.rds_cross_region(arch, one(arch, "Lonely")) is False
+    assert replication.rds_cross_region(arch, one(arch, "Main")) is UNKNOWN  # the replica's own Region is unknown
+    assert replication.rds_cross_region(arch, one(arch, "Lonely")) is False
 
 
 @pytest.mark.parametrize("policy, update, expected", [
@@ -323,8 +323,8 @@ def test_deletion_exposures_follow_cloudformation_defaults(tmp_path: Path, polic
             "    Properties: {Engine: mysql, DBInstanceClass: db.m6g.large}\n"
             "  Table:\n    Type: AWS::DynamoDB::Table\n    Properties: {BillingMode: PAY_PER_REQUEST}\n")
     arch = architecture(tmp_path, {"t.yaml": text})
-    assert [e.detail for e in backup.deletion_exposures(one(arch, "Db"))] == expected
-    assert [e.detail for e in backup.deletion_exposures(one(arch, "Table"))] == ["deletion_policy"]
+    assert [e.detail for e in deletion.deletion_exposures(one(arch, "Db"))] == expected
+    assert [e.detail for e in deletion.deletion_exposures(one(arch, "Table"))] == ["deletion_policy"]
 
 
 def test_posture_names_the_strategy_with_evidence(tmp_path: Path) -> None:
@@ -402,13 +402,13 @@ def test_deletion_exposures_point_at_the_written_policy(tmp_path: Path) -> None:
     arch = architecture(tmp_path, {"t.yaml": CFN_POLICIES_YAML, "t.json": CFN_POLICIES_JSON})
     db = [r for r in arch.resources if r.address == "Db"][0]
     # The policy attributes of the resource, not the look-alike key inside its Metadata.
-    assert [(e.detail, e.line) for e in backup.deletion_exposures(db)] == [
+    assert [(e.detail, e.line) for e in deletion.deletion_exposures(db)] == [
         ("deletion_policy", 10), ("update_replace_policy", 9)]
     by_file = {(Path(r.file).suffix, r.address): r for r in arch.resources}
-    assert [e.line for e in backup.deletion_exposures(by_file[(".yaml", "Table")])] == [11]  # absent: the resource
-    assert [e.line for e in backup.deletion_exposures(by_file[(".json", "Table")])] == [6]
+    assert [e.line for e in deletion.deletion_exposures(by_file[(".yaml", "Table")])] == [11]  # absent: the resource
+    assert [e.line for e in deletion.deletion_exposures(by_file[(".json", "Table")])] == [6]
     # A resource written on one line has no line of its own for the attribute.
-    assert [e.line for e in backup.deletion_exposures(by_file[(".json", "Volume")])] == [8]
+    assert [e.line for e in deletion.deletion_exposures(by_file[(".json", "Volume")])] == [8]
 
 
 TF_PLAN_LINES = """\

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 
 class Unknown:
@@ -252,6 +252,36 @@ def as_list(value: Any) -> list[Any]:
     if isinstance(value, (list, tuple)):
         return list(value)
     return [value]
+
+
+# -- three-valued logic: answers about the world are True, False or UNKNOWN -------------------
+
+Tri = bool | Unknown
+
+
+def any3(values: Iterable[Tri]) -> Tri:
+    """True if any is True; UNKNOWN if none is but one is unknown; else False."""
+    seen_unknown = False
+    for value in values:
+        if value is True:
+            return True
+        if value is UNKNOWN:
+            seen_unknown = True
+    return UNKNOWN if seen_unknown else False
+
+
+def all3(values: Iterable[Tri]) -> Tri:
+    seen_unknown = False
+    for value in values:
+        if value is False:
+            return False
+        if value is UNKNOWN:
+            seen_unknown = True
+    return UNKNOWN if seen_unknown else True
+
+
+def not3(value: Tri) -> Tri:
+    return value if value is UNKNOWN else not value
 
 
 def leaves(value: Any) -> Iterator[Any]:

@@ -17,8 +17,8 @@ from typing import Any
 from ha_lint import kinds
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
-from ha_lint.queries.backup import Tri, all3, any3, prop_line
-from ha_lint.values import UNKNOWN, Ref, as_bool, possibilities
+from ha_lint.queries.backup import prop_line
+from ha_lint.values import UNKNOWN, Ref, Tri, all3, any3, as_bool, possibilities
 from ha_lint.wording import spelled
 
 _RECORD_SET = "AWS::Route53::RecordSet"

@@ -30,10 +30,9 @@ from typing import Any
 
 from ha_lint.graph import Architecture
 from ha_lint.model import APPLICATION_KEY, Application, Resource, Workload
-from ha_lint.queries import backup, dns
-from ha_lint.queries.backup import Tri, any3
+from ha_lint.queries import aws, backup, deletion, dns, replication
 from ha_lint.queries.rds import is_aurora_instance
-from ha_lint.values import UNKNOWN, as_int, is_known
+from ha_lint.values import UNKNOWN, Tri, any3, as_int, is_known
 from ha_lint.wording import plural
 
 STRATEGIES = ("none", "backup-restore", "pilot-light", "warm-standby", "multi-site")
@@ -209,7 +208,7 @@ def _deployment_helper(arch: Architecture, res: Resource, seen: frozenset[str] =
 
 def replication_copies(arch: Architecture) -> set[str]:
     """uids of the buckets that receive replication: the copies themselves (once per scan)."""
-    return arch.derived("replication destinations", lambda: backup.replication_destinations(arch))
+    return arch.derived("replication destinations", lambda: replication.replication_destinations(arch))
 
 
 def significant_workloads(arch: Architecture) -> list[Workload]:
@@ -302,7 +301,7 @@ def declared_strategy(arch: Architecture, workload_id: str, resources: list[Reso
         members = app.members if isinstance(app, Application) and app.id == workload_id else (workload_id,)
         resources = [r for member in members for r in arch.in_workload(member)]
     for res in resources:
-        tags = backup.tags_of(res) if res.native_path("tags") else {}
+        tags = aws.tags_of(res) if res.native_path("tags") else {}
         for key, value in (tags.items() if isinstance(tags, dict) else ()):
             if key.lower() in _TAG_KEYS and isinstance(value, str) and value.strip().lower() in DECLARABLE:
                 tagged.append(Declared(value.strip().lower(), f"declared by the tag {key} = {value} on {res.address}"))
@@ -444,7 +443,7 @@ def _ephemeral(res: Resource) -> bool:
     """Nothing to recover on its own: Memcached, cache nodes of a replication group, Aurora,
     DocumentDB and Neptune cluster members (the cluster holds the data)."""
     if res.kind in ("elasticache_replication_group", "elasticache_cluster"):
-        return backup.is_redis(res) is False or res.has("replication_group")
+        return deletion.is_redis(res) is False or res.has("replication_group")
     if res.kind == "rds_instance":
         return res.has("cluster") or is_aurora_instance(res)
     return res.type in _CLUSTER_MEMBER_TYPES
@@ -471,17 +470,17 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
                 out.append(Evidence("backup", f"{res.address}: automated backups, {plural(retention, 'day')}, "
                                     "point-in-time restore", res, True, 5.0))
             if res.type in ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "aws_db_instance", "aws_rds_cluster"):
-                _tri_evidence(out, backup.rds_cross_region(arch, res), "data-replication",
+                _tri_evidence(out, replication.rds_cross_region(arch, res), "data-replication",
                               f"{res.address}: cross-Region replica or global database", res, 1.0)
     elif res.kind == "dynamodb_table":
         if not backup.pitr_gaps(res):
             out.append(Evidence("backup", f"{res.address}: point-in-time recovery", res, True, 5.0))
-        _tri_evidence(out, backup.dynamodb_cross_region(arch, res), "data-replication",
+        _tri_evidence(out, replication.dynamodb_cross_region(arch, res), "data-replication",
                       f"{res.address}: global table with a replica in another Region", res, 1.0)
     elif res.kind == "s3_bucket":
         if any(s.enabled is True for s in backup.versioning_states(arch, res)):
             out.append(Evidence("backup", f"{res.address}: versioning keeps prior object versions", res, True, 0.0))
-        _tri_evidence(out, backup.replicated_cross_region(arch, res), "data-replication",
+        _tri_evidence(out, replication.replicated_cross_region(arch, res), "data-replication",
                       f"{res.address}: replication to a bucket in another Region", res, 15.0)
     elif res.kind in ("ebs_volume", "efs_file_system"):
         coverage = backup.backup_coverage(arch, res, ctx.selections)
@@ -491,10 +490,10 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
         limit = as_int(res.get("snapshot_retention").value)
         if isinstance(limit, int) and limit > 0:
             out.append(Evidence("backup", f"{res.address}: daily snapshots kept {plural(limit, 'day')}", res, True, 1440.0))
-        elif backup.custom_resource_configures(arch, res):
+        elif aws.custom_resource_configures(arch, res):
             out.append(Evidence("backup", f"maybe {res.address}: snapshots set by a custom resource", res, False, 1440.0))
         if res.kind == "elasticache_replication_group":
-            _tri_evidence(out, backup.elasticache_cross_region(arch, res), "data-replication",
+            _tri_evidence(out, replication.elasticache_cross_region(arch, res), "data-replication",
                           f"{res.address}: ElastiCache Global Datastore member", res, 1.0)
     elif res.type in ("AWS::Redshift::Cluster", "aws_redshift_cluster"):
         out.append(Evidence("backup", f"{res.address}: automated snapshots (Redshift default)", res, True, 480.0))
@@ -511,7 +510,7 @@ def _data_evidence(arch: Architecture, res: Resource, out: list[Evidence], ctx: 
 
 
 def _replica_of_other_region(arch: Architecture, replica: Resource) -> Tri:
-    return backup.replica_cross_region(arch, replica)
+    return replication.replica_cross_region(arch, replica)
 
 
 def _backup_plan_evidence(arch: Architecture, resources: list[Resource], out: list[Evidence]) -> None:
@@ -559,12 +558,12 @@ def _targets_spread(arch: Architecture, failover: list[dns.Record]) -> Tri:
         if target is None:
             return UNKNOWN
         targets.append(target)
-    return any3(backup.regions_differ(a, b) for a in targets for b in targets if a is not b)
+    return any3(aws.regions_differ(a, b) for a in targets for b in targets if a is not b)
 
 
 def _compute_evidence(resources: list[Resource], out: list[Evidence]) -> None:
     compute = [r for r in resources if role_of(r) == "compute"]
-    regions = {backup.region_of(r) for r in compute} - {UNKNOWN}
+    regions = {aws.region_of(r) for r in compute} - {UNKNOWN}
     if len(regions) >= 2:
         out.append(Evidence("multi-region-compute", f"compute in {', '.join(sorted(regions))}", compute[0]))
     for res in compute:

@@ -23,8 +23,8 @@ from typing import Any
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
 from ha_lint.queries.az import condition_unknown, count_unknown, property_line, variants
-from ha_lint.queries.backup import Tri, tags_of
-from ha_lint.values import UNKNOWN, Choice, Ref, as_int, as_list, refs_in
+from ha_lint.queries.aws import tags_of
+from ha_lint.values import UNKNOWN, Choice, Ref, Tri, as_int, as_list, refs_in
 
 
 @dataclass(frozen=True)

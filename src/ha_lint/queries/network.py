@@ -25,8 +25,7 @@ from typing import Any
 from ha_lint.graph import Architecture
 from ha_lint.model import TERRAFORM, Resource
 from ha_lint.queries.az import Zone, condition_unknown, count_unknown, resource_zone, subnet_resources
-from ha_lint.queries.backup import Tri, any3
-from ha_lint.values import UNKNOWN, Choice, Ref, Unknown, refs_in
+from ha_lint.values import UNKNOWN, Choice, Ref, Tri, Unknown, any3, refs_in
 
 IPV4_DEFAULT = "0.0.0.0/0"
 IPV6_DEFAULT = "::/0"

@@ -24,7 +24,7 @@ from typing import Any
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource, Workload
 from ha_lint.queries import az as azq
-from ha_lint.queries import backup, dr
+from ha_lint.queries import aws, backup, dr, replication
 from ha_lint.queries.az import Zone
 from ha_lint.queries.stacks import az_replicas
 from ha_lint.values import UNKNOWN, Ref, as_bool, as_int, possibilities
@@ -235,7 +235,7 @@ def _is_aurora_member(res: Resource) -> bool:
 
 
 def _region(res: Resource) -> str:
-    region = backup.region_of(res)
+    region = aws.region_of(res)
     return region if isinstance(region, str) else "Region"
 
 
@@ -494,11 +494,11 @@ def _cross_region(arch: Architecture, res: Resource) -> Assumption | None:
     from ha_lint.resilience.assumptions import DEFAULTS
 
     checks = {
-        "dynamodb_table": (backup.dynamodb_cross_region, "dynamodb-global-table"),
-        "s3_bucket": (backup.replicated_cross_region, "s3-replication"),
-        "rds_instance": (backup.rds_cross_region, "rds-cross-region-replica"),
-        "rds_cluster": (backup.rds_cross_region, "rds-cross-region-replica"),
-        "elasticache_replication_group": (backup.elasticache_cross_region, "rds-cross-region-replica"),
+        "dynamodb_table": (replication.dynamodb_cross_region, "dynamodb-global-table"),
+        "s3_bucket": (replication.replicated_cross_region, "s3-replication"),
+        "rds_instance": (replication.rds_cross_region, "rds-cross-region-replica"),
+        "rds_cluster": (replication.rds_cross_region, "rds-cross-region-replica"),
+        "elasticache_replication_group": (replication.elasticache_cross_region, "rds-cross-region-replica"),
     }
     check = checks.get(res.kind)
     if check is None:
