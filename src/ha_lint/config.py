@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ha_lint.durations import parse_duration
 from ha_lint.model import SEVERITIES
 from ha_lint.scope import common_directory
 
@@ -327,29 +328,6 @@ def _set_options(config: Config, key: str, value: Any, text: str) -> None:
         setter(config, f"{key}.{name}", item)
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|s)?", re.IGNORECASE)
-_UNIT_MINUTES = {"d": 1440.0, "h": 60.0, "m": 1.0, "min": 1.0, "s": 1 / 60, None: 1.0}
-
-
-def parse_duration(value: Any) -> float | None:
-    """Minutes in ``15m``, ``1h30m``, ``90s``, ``2d`` or a bare number (minutes); None if not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if value >= 0 else None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().lower().replace(" ", "")
-    total, pos = 0.0, 0
-    while pos < len(text):
-        match = _DURATION.match(text, pos)
-        if not match or match.end() == pos:
-            return None
-        total += float(match.group(1)) * _UNIT_MINUTES[match.group(2)]
-        pos = match.end()
-    return total
-
-
 _TARGET_KEYS = ("rto", "rpo", "strategy")
 
 
@@ -377,6 +355,8 @@ def _set_baseline(config: Config, key: str, value: Any, text: str) -> None:
 
 
 def _set_assumptions(config: Config, key: str, value: Any, text: str) -> None:
+    # Imported here: the ha_lint.resilience package loads the whole model, which a scan
+    # without an assumptions key never needs.
     from ha_lint.resilience.assumptions import AssumptionError, table
 
     if not isinstance(value, dict):

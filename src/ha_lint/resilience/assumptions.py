@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-INFINITE = float("inf")  # data that cannot be recovered at all
+from ha_lint.durations import INFINITE, parse_duration
+from ha_lint.durations import minutes  # noqa: F401  (until resilience/render.py imports it from durations)
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,6 @@ class AssumptionError(ValueError):
 def table(overrides: dict[str, Any] | None = None) -> dict[str, Assumption]:
     """The table with the configuration's overrides: ``{key: {rto: 5m, rpo: 0}}`` (durations in
     minutes); ``rto`` may be one duration or ``[typical, worst]``."""
-    from ha_lint.config import parse_duration
-
     out = dict(DEFAULTS)
     for key, spec in (overrides or {}).items():
         if key not in out:
@@ -124,19 +123,3 @@ def table(overrides: dict[str, Any] | None = None) -> dict[str, Assumption]:
             rpo = parsed_rpo
         out[key] = replace(current, rto=rto, rpo=rpo, overridden=True)
     return out
-
-
-def minutes(value: float) -> str:
-    """15s, 2m, 1h30m, 1d, or "unbounded"."""
-    if value == INFINITE:
-        return "unbounded"
-    if value <= 0:
-        return "0"
-    if value < 1:
-        return f"{round(value * 60)}s"
-    if value < 60:
-        return f"{value:g}m"
-    hours, rest = divmod(round(value), 60)
-    if hours >= 24 and rest == 0 and hours % 24 == 0:
-        return f"{hours // 24}d"
-    return f"{hours}h" + (f"{rest}m" if rest else "")

@@ -19,9 +19,9 @@ import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ha_lint.durations import INFINITE
 from ha_lint.escape import printable
 from ha_lint.queries.dr import STRATEGIES
-from ha_lint.resilience.assumptions import INFINITE
 from ha_lint.resilience.model import WorkloadModel
 
 ADDED, REMOVED, CHANGED, UNCHANGED, UNAVAILABLE = "added", "removed", "changed", "unchanged", "unavailable"

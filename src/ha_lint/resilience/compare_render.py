@@ -22,8 +22,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ha_lint.durations import INFINITE
 from ha_lint.escape import markdown_text, printable
-from ha_lint.resilience.assumptions import INFINITE
 from ha_lint.resilience.compare import ADDED, CHANGED, REMOVED, UNAVAILABLE, UNCHANGED, Comparison, WorkloadChange, shown
 
 SCHEMA = 1

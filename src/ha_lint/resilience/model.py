@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ha_lint.durations import INFINITE, minutes, parse_duration
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource, Workload
 from ha_lint.queries import az as azq
@@ -28,7 +29,7 @@ from ha_lint.queries import aws, backup, dr, replication
 from ha_lint.queries.az import Zone
 from ha_lint.queries.stacks import az_replicas
 from ha_lint.values import UNKNOWN, Ref, as_bool, as_int, possibilities
-from ha_lint.resilience.assumptions import INFINITE, Assumption, minutes
+from ha_lint.resilience.assumptions import DEFAULTS, Assumption, table as make_table
 
 UNAFFECTED, DEGRADED, FAILS_OVER, DOWN = "unaffected", "degraded", "fails over", "down"
 VERDICTS = (UNAFFECTED, DEGRADED, FAILS_OVER, DOWN)
@@ -491,8 +492,6 @@ def _region_outcome(arch: Architecture, comp: Component, region: str, table: dic
 
 
 def _cross_region(arch: Architecture, res: Resource) -> Assumption | None:
-    from ha_lint.resilience.assumptions import DEFAULTS
-
     checks = {
         "dynamodb_table": (replication.dynamodb_cross_region, "dynamodb-global-table"),
         "s3_bucket": (replication.replicated_cross_region, "s3-replication"),
@@ -586,8 +585,6 @@ def _tags(res: Resource) -> dict[str, Any]:
 
 
 def targets_of(arch: Architecture, workload: Workload, resources: list[Resource]) -> Targets:
-    from ha_lint.config import parse_duration
-
     out = Targets()
     declared = dr.template_targets(workload)
     origins = []
@@ -803,8 +800,6 @@ def _lose_egress(arch: Architecture, scenario: Scenario, egress: list[tuple[str,
 def analyse(arch: Architecture, table: dict[str, Assumption] | None = None,
             findings: list[Any] | None = None, workload_ids: list[str] | None = None) -> list[WorkloadModel]:
     """The model of every significant workload (or of ``workload_ids``)."""
-    from ha_lint.resilience.assumptions import table as make_table
-
     table = table or make_table(arch.options.extra.get("assumptions"))
     ctx = dr.context(arch)
     rule_ids: dict[str, list[str]] = {}
