@@ -11,8 +11,8 @@ import os
 import re
 from typing import Any
 
+from ha_lint.durations import INFINITE, minutes
 from ha_lint.escape import code_span, dot_string, html_text, markdown_text, mermaid_label, printable, readable_data
-from ha_lint.resilience.assumptions import INFINITE, minutes
 from ha_lint.resilience.model import DEGRADED, DOWN, FAILS_OVER, UNAFFECTED, Component, Outcome, WorkloadModel
 from ha_lint.wording import region_name
 
@@ -29,6 +29,13 @@ def workload_name(m: WorkloadModel) -> str:
     if os.path.basename(os.path.normpath(wid)) in (".", ".."):
         return os.path.basename(os.path.abspath(wid)) or wid
     return wid
+
+
+def by_tier(m: WorkloadModel) -> list[Component]:
+    """The components in the order a request meets them: entry points, compute, data, then the
+    egress path (in the templates' order within each)."""
+    order = ("entry", "compute", "data", "egress")
+    return sorted(m.components, key=lambda c: order.index(c.role) if c.role in order else len(order))
 
 
 def findings_of(m: WorkloadModel, findings: list[Any] | None) -> list[Any]:
@@ -60,7 +67,7 @@ def text(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
         heads = [_scenario_head(s) for s in m.scenarios]
         cols = [max(len(h), 10) + 2 for h in heads]
         out.append("  " + "component".ljust(width) + "role".ljust(9) + "".join(h.ljust(w) for h, w in zip(heads, cols)))
-        for c in m.components:
+        for c in by_tier(m):
             cells = [s.outcomes[c.uid].verdict for s in m.scenarios]
             out.append("  " + printable(c.address).ljust(width) + c.role.ljust(9) + "".join(v.ljust(w) for v, w in zip(cells, cols)))
         out.append("  " + "RTO".ljust(width + 9) + "".join(span(*s.rto).ljust(w) for s, w in zip(m.scenarios, cols)))
@@ -92,7 +99,7 @@ def text(models: list[WorkloadModel], findings: list[Any] | None = None) -> str:
         out.append("")
     if not models:
         out.append("No workload with an entry point, compute or data resource.")
-    return "\n".join(map(printable, out)) + "\n"
+    return "\n".join(printable(line).rstrip() for line in out) + "\n"
 
 
 def _scenario_head(s) -> str:
@@ -450,7 +457,7 @@ def html_page(models: list[WorkloadModel], findings: list[Any] | None = None, ti
                    "(dotted grey) dependencies.</small></p>")
         out.append('<h3>Failure scenarios</h3><table class="scenarios"><thead><tr><th>component</th><th>role</th>'
                    + "".join(f"<th>{e(s.label)}</th>" for s in m.scenarios) + "</tr></thead><tbody>")
-        for c in m.components:
+        for c in by_tier(m):
             out.append(f"<tr><td>{e(c.address)}</td><td>{c.role}</td>")
             for s in m.scenarios:
                 o = s.outcomes[c.uid]
