@@ -708,14 +708,17 @@ def build(arch: Architecture, workload: Workload, resources: list[Resource], pos
 
 
 def _egress(arch: Architecture, comps: list[Component]) -> tuple[list[Component], list[tuple[str, str, str]]]:
-    """The zonal NAT gateways the components' subnets send their internet traffic through, each
-    a component of role ``egress`` in its AZ; and (component uid, NAT uid, those subnets). A
+    """The zonal NAT gateways the subnets of entry points and compute send their internet
+    traffic through (a data store's subnets do not: it answers, it does not call out), each a
+    component of role ``egress`` in its AZ; and (component uid, NAT uid, those subnets). A
     regional NAT gateway spans the AZs it serves, so it is not one AZ's egress."""
     from ha_lint.queries.network import is_regional_nat_gateway, nat_gateway_of, nat_gateway_zone
 
     nats: dict[str, Component] = {}
     routed: dict[tuple[str, str], list[str]] = {}
     for comp in comps:
+        if comp.role == "data":
+            continue
         for subnet in comp.subnets:
             nat = nat_gateway_of(arch, subnet)
             if not isinstance(nat, Resource) or is_regional_nat_gateway(nat) is not False:
@@ -784,7 +787,7 @@ def _lose_egress(arch: Architecture, scenario: Scenario, egress: list[tuple[str,
         return
     for comp_uid, nat_uid, _ in egress:
         comp, nat = by_uid[comp_uid], by_uid[nat_uid]
-        if comp.role == "data" or scenario.zone is None or nat.zones != [scenario.zone] or not nat.complete:
+        if scenario.zone is None or nat.zones != [scenario.zone] or not nat.complete:
             continue
         mine = scenario.outcomes[comp_uid]
         if mine.verdict not in (UNAFFECTED, DEGRADED):
