@@ -348,3 +348,16 @@ def test_every_finding_of_the_workload_with_its_file_in_text_markdown_and_html(p
     data = json.loads(run_cli("resilience", ".", "--no-config", "--no-cache", "--format", "json",
                               cwd=project_copy).stdout)
     assert data["workloads"][0]["id"] == "." and data["workloads"][0]["name"] == "shop"
+
+
+def test_a_data_store_behind_one_nat_gateway_does_not_make_it_a_single_point_of_failure(tmp_path):
+    """A database answers, it does not call out: its subnets' route to the NAT gateway is not
+    the workload's egress path."""
+    quickstart(tmp_path, multi_az=True)
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "eu-west-1"\n}\n\n'
+                                      'locals {\n  azs = ["eu-west-1a", "eu-west-1b"]\n}\n'
+                                      'resource "aws_security_group" "app" {\n  vpc_id = aws_vpc.main.id\n}\n'
+                                      'resource "aws_security_group" "db" {\n  vpc_id = aws_vpc.main.id\n}\n')
+    m = model_of(tmp_path)
+    assert [c.address for c in m.components] == ["aws_db_instance.db"]
+    assert m.egress == [] and m.spofs == []
