@@ -361,3 +361,21 @@ def test_a_data_store_behind_one_nat_gateway_does_not_make_it_a_single_point_of_
     m = model_of(tmp_path)
     assert [c.address for c in m.components] == ["aws_db_instance.db"]
     assert m.egress == [] and m.spofs == []
+
+
+def test_the_markdown_report_renders_each_finding_with_its_file(project_copy):
+    """``resilience --format markdown`` as GitHub renders it (cmark-gfm): the single points of
+    failure, then one list item per finding, its file and line in a code span."""
+    import cmarkgfm
+
+    done = run_cli("resilience", ".", "--no-config", "--no-cache", "--format", "markdown", cwd=project_copy)
+    assert done.returncode == 0, done.stderr
+    page = cmarkgfm.github_flavored_markdown_to_html(done.stdout)
+    items = re.findall(r"<li>(.*?)</li>", page, re.S)
+    spofs = [i for i in items if i.startswith("single point of failure")]
+    assert spofs == ["single point of failure <code>aws_db_instance.db</code> (HA101): down on the loss of AZ eu-west-1a",
+                     "single point of failure <code>aws_nat_gateway.main</code> (HA107): down on the loss of AZ eu-west-1a"]
+    found = [re.match(r"<strong>(\w+)</strong> (\w+) <code>([^<]+)</code>: ", i) for i in items if i.startswith("<strong>")]
+    assert sorted((m.group(3), m.group(1)) for m in found) == [
+        ("database.tf:11", "HA101"), ("database.tf:13", "BK202"), ("main.tf:1", "DR306"), ("network.tf:46", "HA107")]
+    assert '<code class="language-mermaid">' in page or 'lang="mermaid"' in page
