@@ -28,7 +28,7 @@ from ha_lint.baseline import BaselineError
 from ha_lint.config import ConfigError
 from ha_lint.escape import printable
 from ha_lint.loadoptions import (UsageError, add_load_arguments, check_not_empty, check_values, chosen_rules,
-                                 did_you_mean, load_rules, not_read, scan_settings)
+                                 config_of, did_you_mean, load_rules, not_read, scan_settings)
 from ha_lint.scope import ScopeError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -155,7 +155,7 @@ def _main(argv: list[str]) -> int:
 
             _check_paths(args)
             check_values(args)
-            return resilience.run(args, _config, UsageError)
+            return resilience.run(args)
         return _cmd_scan(args)
     except (UsageError, ConfigError, BaselineError, ScopeError) as exc:
         print(f"ha-lint: error: {printable(exc)}", file=sys.stderr)  # it may quote a name or a config value
@@ -236,22 +236,6 @@ def _cmd_init(file: str, force: bool) -> int:
     return EXIT_CLEAN
 
 
-def _config(args: argparse.Namespace):
-    from ha_lint import config
-
-    root = getattr(args, "root", None)
-    if root is not None and not Path(root).is_dir():
-        raise UsageError(f"--root {root}: no such directory")
-    if args.no_config:
-        return config.Config()
-    if args.config:
-        if not Path(args.config).is_file():
-            raise UsageError(f"--config {args.config}: no such file")
-        return config.load(Path(args.config))
-    found = config.find(args.paths, root)
-    return config.load(found) if found else config.Config()
-
-
 def _cmd_scan(args: argparse.Namespace) -> int:
     from ha_lint import baseline, engine, reporters, scope, suppress
     from ha_lint.model import ScanWarning
@@ -267,7 +251,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         outputs.append((name, target or None))
     check_values(args)
     fail_on = "high" if args.fail_on == "critical" else args.fail_on
-    cfg = _config(args)
+    cfg = config_of(args)
     chosen = chosen_rules(args, cfg)
     rules, meta, names = chosen.rules, chosen.meta, chosen.names
 
@@ -320,6 +304,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     colour = not args.no_color and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     report_options = {"rules": rules + list(meta.values()), "root": root, "files": files,
                       "show_suppressed": args.show_suppressed}
+    if result.architecture is not None and any(name == "markdown" for name, _ in outputs):
+        from ha_lint.resilience.model import analyse  # the markdown report draws the architecture
+
+        report_options["resilience_models"] = analyse(result.architecture, findings=result.findings)
     for name, target in outputs:
         text = reporters.get(name)(result, {**report_options, "colour": colour and target is None})
         destination = target or args.output

@@ -12,11 +12,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-DR_STRATEGIES = ("backup-restore", "pilot-light", "warm-standby", "multi-site")
+from ha_lint import config as configuration
+from ha_lint.config import DR_STRATEGIES
 
 
 class UsageError(Exception):
     """A mistake on the command line or in the configuration: exit 2, one message."""
+
+
+def config_of(args: argparse.Namespace) -> configuration.Config:
+    """The configuration a command runs with: none (``--no-config``), ``--config FILE``, or
+    the file found from the paths up (to ``--root`` when given)."""
+    root = getattr(args, "root", None)
+    if root is not None and not Path(root).is_dir():
+        raise UsageError(f"--root {root}: no such directory")
+    if args.no_config:
+        return configuration.Config()
+    if args.config:
+        if not Path(args.config).is_file():
+            raise UsageError(f"--config {args.config}: no such file")
+        return configuration.load(Path(args.config))
+    found = configuration.find(args.paths, root)
+    return configuration.load(found) if found else configuration.Config()
 
 
 def add_load_arguments(parser: argparse.ArgumentParser) -> None:

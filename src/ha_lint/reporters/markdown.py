@@ -9,7 +9,10 @@ resource address keeps its end; the full message, the full address and the value
 Every value from the input is escaped for where it lands (``ha_lint.escape``): table cells
 show HTML, links, images and emphasis as typed and keep ``|`` inside the cell; names are in
 monospace (``<code>`` when one holds a backtick or markup); nothing holds a newline, so no
-name can close the Mermaid block or start a line of its own."""
+name can close the Mermaid block or start a line of its own.
+
+The architecture diagram is drawn from ``options["resilience_models"]`` (the workloads'
+resilience models, which the caller builds: a reporter only renders what it is given)."""
 
 from __future__ import annotations
 
@@ -98,7 +101,7 @@ def render(result: ScanResult, options: dict) -> str:
         out += _table([s.finding for s in suppressed], rules, root, [s.reason for s in suppressed])
         out.append("</details>")
         out.append("")
-    out += _architecture(result)
+    out += _architecture(result, options.get("resilience_models") or [])
     out.append(f"<sub>{result.files} files, {result.resources} resources, {result.seconds:.2f}s</sub>")
     return "\n".join(out) + "\n"
 
@@ -153,14 +156,10 @@ def _details(findings: list, root: Path) -> list[str]:
 MAX_DIAGRAM_COMPONENTS = 60  # beyond this the diagram does not fit a comment; `ha-lint graph` draws it
 
 
-def _architecture(result: ScanResult) -> list[str]:
+def _architecture(result: ScanResult, models: list) -> list[str]:
     """The architecture as a Mermaid diagram (GitHub renders it in comments and job summaries)."""
-    if result.architecture is None:
-        return []
-    from ha_lint.resilience import render
-    from ha_lint.resilience.model import analyse
-
-    models = analyse(result.architecture, findings=result.findings)
     if not models or sum(len(m.components) for m in models) > MAX_DIAGRAM_COMPONENTS:
         return []
+    from ha_lint.resilience import render
+
     return [render.markdown_section(models, result.findings)]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ha_lint.loadoptions import check_not_empty, chosen_rules, scan_settings
+from ha_lint.loadoptions import UsageError, check_not_empty, chosen_rules, config_of, scan_settings
 
 RESILIENCE_FORMATS = ("text", "json", "html", "mermaid", "dot", "markdown")
 GRAPH_FORMATS = ("mermaid", "dot", "svg", "json")
@@ -28,19 +28,19 @@ def add_arguments(parser: argparse.ArgumentParser, formats: tuple[str, ...], def
                             "or misses a target that was met")
 
 
-def run(args: argparse.Namespace, config_of, usage_error) -> int:
+def run(args: argparse.Namespace) -> int:
     """The resilience and graph commands; the caller has checked the paths (cli._check_paths)."""
     from ha_lint.escape import printable
     from ha_lint.resilience import render
 
     if getattr(args, "compare", None) is None and (getattr(args, "base_path", None) or getattr(args, "fail_on_regression", False)):
-        raise usage_error("--base-path and --fail-on-regression need --compare REF")
+        raise UsageError("--base-path and --fail-on-regression need --compare REF")
     cfg = config_of(args)
-    settings, rules, assumptions = prepare(args, cfg, usage_error)
+    settings, rules, assumptions = prepare(args, cfg)
     if getattr(args, "compare", None) is not None:
         from ha_lint.resilience import compare
 
-        return compare.run(args, settings, rules, assumptions, usage_error)
+        return compare.run(args, settings, rules, assumptions)
     result, models = analyse_scan(settings, rules, assumptions)
     check_not_empty(args, cfg, result)
     for error in result.errors:
@@ -62,11 +62,11 @@ def run(args: argparse.Namespace, config_of, usage_error) -> int:
         text = render.markdown_section(models, findings, list_findings=True)
     else:  # svg
         text = "\n".join(render.svg(m, findings) for m in models) + "\n"
-    write_output(args, text, usage_error)
+    write_output(args, text)
     return 1 if result.errors else 0
 
 
-def prepare(args: argparse.Namespace, cfg, usage_error):
+def prepare(args: argparse.Namespace, cfg):
     """(scan settings, rules, assumption table) from the command line and the configuration."""
     from ha_lint import engine, reporters  # noqa: F401
     from ha_lint.resilience.assumptions import AssumptionError, table
@@ -74,7 +74,7 @@ def prepare(args: argparse.Namespace, cfg, usage_error):
     try:
         assumptions = table(cfg.assumptions)
     except AssumptionError as exc:
-        raise usage_error(f"{cfg.path}: assumptions: {exc}") from None
+        raise UsageError(f"{cfg.path}: assumptions: {exc}") from None
     # The same rules and settings as `scan` gives these options (ha_lint.loadoptions).
     rules = [] if args.no_findings else chosen_rules(args, cfg).rules
     settings = scan_settings(args, cfg, list(args.paths))
@@ -91,11 +91,11 @@ def analyse_scan(settings, rules, assumptions):
     return result, analyse(arch, assumptions, result.findings) if arch is not None else []
 
 
-def write_output(args: argparse.Namespace, text: str, usage_error) -> None:
+def write_output(args: argparse.Namespace, text: str) -> None:
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise usage_error(f"cannot write {args.output}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)

@@ -237,19 +237,20 @@ class Comparison:
         return [f"{w.id}: {r}" for w in self.workloads for r in w.regressions]
 
 
-def run(args: argparse.Namespace, settings, rules, assumptions, usage_error) -> int:
+def run(args: argparse.Namespace, settings, rules, assumptions) -> int:
     from ha_lint.resilience import basetree, compare_render
+    from ha_lint.loadoptions import UsageError
     from ha_lint.resilience.command import analyse_scan, write_output
     from ha_lint.scope import ScopeError
 
     if args.format not in COMPARE_FORMATS:
-        raise usage_error(f"--compare writes {', '.join(COMPARE_FORMATS)} (not {args.format})")
+        raise UsageError(f"--compare writes {', '.join(COMPARE_FORMATS)} (not {args.format})")
     if args.base_path and not os.path.isdir(args.base_path):
-        raise usage_error(f"--base-path {args.base_path}: not a directory")
+        raise UsageError(f"--base-path {args.base_path}: not a directory")
     commit, top = basetree.merge_base(args.compare, list(args.paths))
     for path in args.paths:
         if not _inside(top, path):
-            raise usage_error(f"--compare: {path} is not inside the repository {top}")
+            raise UsageError(f"--compare: {path} is not inside the repository {top}")
     head_result, head_models = analyse_scan(settings, rules, assumptions)
     for error in head_result.errors:
         print(printable(f"ha-lint: {error.file}{':' + str(error.line) if error.line else ''}: {error.message}"),
@@ -258,7 +259,7 @@ def run(args: argparse.Namespace, settings, rules, assumptions, usage_error) -> 
         tree = basetree.write_tree(commit, top)
     except (ScopeError, OSError) as exc:
         comparison = Comparison(commit, [], [f"the base {commit[:12]} cannot be read: {exc}"])
-        write_output(args, compare_render.render(comparison, args.format), usage_error)
+        write_output(args, compare_render.render(comparison, args.format))
         return 0
     try:
         if args.base_path:
@@ -267,7 +268,7 @@ def run(args: argparse.Namespace, settings, rules, assumptions, usage_error) -> 
         comparison = compare(commit, top, tree, base_models, base_errors, head_models)
     finally:
         tree.cleanup()
-    write_output(args, compare_render.render(comparison, args.format), usage_error)
+    write_output(args, compare_render.render(comparison, args.format))
     if args.fail_on_regression and comparison.regressions:
         return 1
     return 0
