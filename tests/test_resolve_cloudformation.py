@@ -489,7 +489,10 @@ def test_cli_wires_parameter_files_and_region(tmp_path: Path) -> None:
     with_file = run(str(case / "inventory.yaml"), "--parameter-file", str(case / "params.json"))
     assert with_file.returncode == 1, with_file.stderr
     (finding,) = json.loads(with_file.stdout)["findings"]
-    assert f"params.json sets parameter DbMultiAz to 'false' ({case / 'params.json'}:4)" in finding["message"]
+    assert finding["trace"] == [{"file": str(case / "params.json"), "line": 4,
+                                 "text": "params.json sets parameter DbMultiAz to 'false'"}]
+    # the message names the file without its absolute path
+    assert "(params.json sets parameter DbMultiAz to 'false' (.../cfn_parameter_file_cli/params.json:4))" in finding["message"]
     assert run(str(case / "inventory.yaml")).returncode == 0  # the template's own default is Multi-AZ
     missing = run(str(case / "inventory.yaml"), "--parameter-file", str(tmp_path / "nope.json"))
     assert missing.returncode == 2 and "--parameter-file" in missing.stderr

@@ -7,7 +7,8 @@ sidecars for JSON) and a ``case.json``: what the case is about, the settings the
 pass (``parameters``, ``parameter_files``, ``region``, ``variables``, ``var_files``,
 ``environ``), and what the findings must say (``resources``: the exact (rule, resource) list;
 ``details``: (rule, resource, detail) rows that must be there; ``messages`` that some
-finding must contain; ``warnings`` that some warning must contain, none otherwise).
+finding's message or value trace must contain, a trace written as ``A (file:line) -> B``;
+``warnings`` that some warning must contain, none otherwise).
 ``{dir}`` stands for the case directory as scanned.
 """
 
@@ -58,7 +59,10 @@ def test_resolution_case(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert sorted((f.rule_id, f.resource) for f in result.findings) == sorted(map(tuple, spec["resources"]))
     for row in spec.get("details", []):
         assert tuple(row) in {(f.rule_id, f.resource, f.detail) for f in result.findings}, row
-    messages = [f.message for f in result.findings]
+    # A message shows a chain short; the finding's trace holds every step with its full path.
+    traces = [" -> ".join(f"{s.description} ({s.file}:{s.line})" if s.file and s.line else s.description
+                          for s in f.trace) for f in result.findings]
+    messages = [f.message for f in result.findings] + traces
     for text in map(fill, spec.get("messages", [])):
         assert any(text in m for m in messages), f"no message contains {text!r}:\n" + "\n".join(messages)
     wanted = [fill(w) for w in spec.get("warnings", [])]
