@@ -147,8 +147,8 @@ class ElasticacheNoFailover(Rule):
     data-loss claim beyond the replication lag. Otherwise the data lost is what no snapshot
     holds: all of it with no snapshot retention (`SnapshotRetentionLimit` /
     `snapshot_retention_limit` absent or 0), else what was written since the last snapshot;
-    when the node count is unknown the message adds "unless a replica holds it". A severity set for HA108 in the
-    configuration applies to all of these.
+    when the node count is unknown the message adds "unless a replica holds it". A severity
+    set for HA108 in the configuration applies to all of these.
 
     ## Why it matters
     A Redis primary without a replica is a single point of failure: when its node or AZ
