@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import FIXTURES
 from conftest import run_cli as run
 
@@ -191,6 +193,7 @@ def test_resilience_and_graph_take_every_load_option(tmp_path: Path) -> None:
 
 # -- Ctrl-C -----------------------------------------------------------------------------------
 
+@pytest.mark.slow  # a real process, interrupted after 2 s
 def test_ctrl_c_says_interrupted_and_exits_130(tmp_path: Path) -> None:
     resources = "".join(f"  Queue{i}:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: q{i}\n"
                         for i in range(20_000))

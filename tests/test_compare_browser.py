@@ -16,6 +16,8 @@ import pytest
 from test_compare import LANGUAGES, head_text, repository, run
 from test_html_report import CHROMIUM_FLAGS, chromium
 
+pytestmark = pytest.mark.slow  # headless Chromium
+
 PROBE = """<script>
   const rows = [...document.querySelectorAll('table tbody tr')];
   const laidOut = rows.filter(r => r.getBoundingClientRect().height > 5);

@@ -14,6 +14,8 @@ import pytest
 from conftest import FIXTURES
 from helpers import ha_lint
 
+pytestmark = pytest.mark.slow  # 100,000-level files, each through the CLI
+
 DEPTH = 100_000
 DEEP = "[" * DEPTH + "]" * DEPTH
 

@@ -27,6 +27,8 @@ from ha_lint.fetch.cliconfig import load as load_cli_config
 from ha_lint.fetch.cliconfig import token_host
 from ha_lint.fetch.fetcher import ModuleFetcher
 
+pytestmark = pytest.mark.slow  # real registry, git and HTTPS servers on 127.0.0.1
+
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
 

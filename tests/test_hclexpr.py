@@ -542,6 +542,7 @@ def test_fuzz_never_raises(text: str) -> None:
         assert isinstance(references(value), list)
 
 
+@pytest.mark.slow  # a property test over many examples
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
 def test_fuzz_arbitrary_text(text: str) -> None:

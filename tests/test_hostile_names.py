@@ -20,6 +20,8 @@ import pytest
 from ha_lint.escape import (code_span, dot_string, markdown_text, mermaid_label, printable, readable, sarif_text,
                             uri_path)
 
+pytestmark = pytest.mark.slow  # the CLI in a process of its own (output kept as bytes), once per format
+
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 
 HOSTILE = "Db\n::error::pwned\r\x1b[31mRED\x07 ```\n<img src=x onerror=alert(1)> | `tick` [x](https://evil.example)"

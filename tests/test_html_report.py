@@ -48,6 +48,7 @@ def test_page_is_self_contained(report):
     assert "rds-restore-from-backup" in page and "docs.aws.amazon.com" in page
 
 
+@pytest.mark.slow  # headless Chromium
 def test_chromium_renders_diagram_and_table(report, tmp_path):
     browser = chromium()
     profile = tmp_path / "profile"
@@ -77,6 +78,7 @@ def test_chromium_renders_diagram_and_table(report, tmp_path):
     assert probe_data["down"] == "rgb(248, 200, 200)"  # the verdict colours are applied
 
 
+@pytest.mark.slow  # headless Chromium
 def test_chromium_screenshot(report, tmp_path):
     browser = chromium()
     shot = tmp_path / "shot.png"
@@ -99,6 +101,7 @@ def _picture_script():
     return module
 
 
+@pytest.mark.slow  # headless Chromium
 def test_readme_picture_shows_the_nat_gateway_as_a_single_point_of_failure_and_every_finding(tmp_path):
     """scripts/resilience_picture.py (which regenerates docs/resilience-report.png) photographs
     the report of examples/quickstart; what headless Chromium laid out shows the NAT gateway in

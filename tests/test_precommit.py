@@ -15,6 +15,8 @@ import yaml
 
 from helpers import GIT_ENV, GOOD_TEMPLATE, TEMPLATE, commit_all, git, new_repo, snapshot_of_this_repo
 
+pytestmark = pytest.mark.slow  # pre-commit installs the hook from a clone of this tree
+
 pytest.importorskip("pre_commit")
 
 CONFIG = "select: [HA101, NS401]\n"  # the project's own configuration, found by the hook

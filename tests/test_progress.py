@@ -20,7 +20,8 @@ import pytest
 from conftest import FIXTURES
 
 ERASE = "\r\x1b[K"
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+pytestmark = [pytest.mark.slow,  # the CLI in a process of its own on a pseudo-terminal
+              pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")]
 
 
 def run_on_terminal(*args: str, stdout_on_terminal: bool = False, cwd: Path | None = None) -> tuple[int, str, str]:

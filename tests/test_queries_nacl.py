@@ -112,6 +112,7 @@ narrow = st.composite(lambda draw: _spec(draw, narrow_cidr))()
 wide = st.composite(lambda draw: _spec(draw, any_cidr))()
 
 
+@pytest.mark.slow  # a property test over many examples
 @settings(max_examples=300, deadline=None)
 @given(wide, narrow)
 def test_covers_matches_brute_force(a, b):
@@ -119,6 +120,7 @@ def test_covers_matches_brute_force(a, b):
     assert covered(_model(b).box, [_model(a).box]) == brute
 
 
+@pytest.mark.slow  # a property test over many examples
 @settings(max_examples=200, deadline=None)
 @given(wide)
 def test_box_holds_exactly_the_packets_an_entry_matches(a):
@@ -127,6 +129,7 @@ def test_box_holds_exactly_the_packets_an_entry_matches(a):
         assert _in_box(_point(packet), box) == matches(a, packet), packet
 
 
+@pytest.mark.slow  # a property test over many examples
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(wide, st.sampled_from(["allow", "deny"])), min_size=1, max_size=5), narrow)
 def test_shadowing_matches_brute_force(earlier, spec):
@@ -140,6 +143,7 @@ def test_shadowing_matches_brute_force(earlier, spec):
         assert covered(target.box, [e.box for e in found])
 
 
+@pytest.mark.slow  # a property test over many examples
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(wide, st.sampled_from(["allow", "deny"]), st.integers(1, 500)), max_size=6,
                 unique_by=lambda t: t[2]), narrow)
