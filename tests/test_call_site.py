@@ -296,7 +296,9 @@ def test_a_hard_coded_value_in_a_local_module_stays_where_it_is_written(tmp_path
         '  allocated_storage = 100\n  multi_az          = false\n  backup_retention_period = 7\n}\n')
     _, doc = report(".", "--no-config", "--select", "HA101", cwd=repo)
     [finding] = doc["findings"]
-    assert (finding["file"], finding["line"], finding["related"]) == ("modules/db/main.tf", 5, [])
+    # it stays, pointing at the module block that makes it
+    assert (finding["file"], finding["line"], finding["related"]) == (
+        "modules/db/main.tf", 5, [{"file": "main.tf", "line": 1, "message": "module.db is called here"}])
     assert finding["message"].endswith("(In module.db; root ..)")
 
 

@@ -286,3 +286,28 @@ def test_a_default_in_code_outside_the_repository_starts_at_the_call_that_leaves
     assert (bk203["file"], bk203["line"]) == ("infra/main.tf", call_line)
     assert (f"(module.db leaves deletion_protection unset (infra/main.tf:{call_line}) -> (1 more step) -> "
             "module db_instance input deletion_protection = false") in bk203["message"]
+
+
+def test_a_finding_that_stays_in_a_local_module_points_at_the_call_of_each_root(tmp_path: Path) -> None:
+    """dev and prod call one local module whose deletion_protection is hard-coded: the two
+    findings stay in the module, each with its root's module block as a related location."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    repo = new_repo(tmp_path / "repo")
+    shutil.copytree(FIXTURES / "modules" / "two_roots", repo / "live")
+    _, doc = report("live", "--no-config", "--select", "BK203", cwd=repo)
+    found = {f["root"]: f for f in doc["findings"]}
+    for env in ("dev", "prod"):
+        main_tf = repo / "live" / "envs" / env / "main.tf"
+        assert found[f"live/envs/{env}"]["file"] == "live/modules/db/main.tf"
+        assert found[f"live/envs/{env}"]["related"] == [
+            {"file": f"live/envs/{env}/main.tf", "line": line_of(main_tf, 'module "db" {'),
+             "message": "module.db is called here"}]
+    run = ha_lint("live", "--no-config", "--select", "BK203", "--format", "sarif", cwd=repo)
+    sarif = json.loads(run.stdout)
+    jsonschema.validate(sarif, SCHEMA)
+    calls = sorted(r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                   for r in sarif["runs"][0]["results"])
+    assert calls == ["live/envs/dev/main.tf", "live/envs/prod/main.tf"]

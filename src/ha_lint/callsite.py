@@ -9,7 +9,8 @@ the call gives. A finding on it is reported where the user can act on it:
 - else, when the module's code is outside the repository (a registry or git source, under
   ``.terraform/``, downloaded), at the ``module`` block that brings it in: nobody can fix
   or suppress anything inside it;
-- else where the resource is written (a local module with a hard-coded value).
+- else where the resource is written (a local module with a hard-coded value), with the
+  module calls that make it (outermost first) as related locations.
 
 Which value decided a finding: the properties written on the finding's line (or the
 property the rule named), else, for a finding on the resource as a whole, its ``count`` /
@@ -58,8 +59,9 @@ def _placed(finding: Finding, res: Resource | None) -> Finding:
         why = f"{_resource_name(res)} is written here; {given} decides it"
     else:
         outside = next((call for call in calls if call.external), None)
-        if outside is None:
-            return dataclasses.replace(finding, message=named)
+        if outside is None:  # hard-coded in a local module: it stays, pointing at the calls that make it
+            called = tuple(Related(call.file, call.line, f"{call.address} is called here") for call in calls)
+            return dataclasses.replace(finding, message=named, related=(*finding.related, *called))
         where = (outside.file, outside.line)
         why = f"{_resource_name(res)} is written here, in {outside.describe()}, outside the repository"
     related = (Related(finding.file, finding.line, why), *finding.related)

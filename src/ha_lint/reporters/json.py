@@ -16,7 +16,9 @@
 A finding on a resource of a Terraform module is reported where the user acts on it: at the
 input of the ``module`` call that decided it (``file``/``line`` are then the caller's), else
 at the ``module`` block of code outside the repository; ``related`` (additive; ``[]`` for
-most findings) then holds the module's own line. ``root`` (additive) names the root module
+most findings) then holds the module's own line; a finding that stays in a local module (a
+value written there) has the ``module`` blocks that call it (``module.db is called here``).
+``root`` (additive) names the root module
 whose call made the resource (one module under dev and prod gives each its finding), and is
 null for a resource not made through a module call.
 

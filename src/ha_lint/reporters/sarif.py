@@ -7,7 +7,8 @@ repository-relative URIs (``%SRCROOT%``), the resource as a logical location, an
 ``partialFingerprints`` entry built from the finding's identity (the baseline's: rule, the
 file defining the resource, resource, detail, and the root module for a child module's
 resource; never the reported line or file). A finding on a Terraform module's resource
-reported at the module call has the module's own line in ``relatedLocations``, and every
+reported at the module call has the module's own line in ``relatedLocations`` (one that
+stays in a local module, the module blocks that call it), and every
 step of a finding's trace (how its value was decided: the variable default, tfvars line,
 parameter or module input it came from, then each step to the property; JSON ``trace``) that
 has a file follows there too, in order, each with its text (``trace step 1 of 3: ...``), so
