@@ -40,7 +40,7 @@ def _file_link(path: str, line: int | None) -> str:
     """``path:line`` linked to the file at that line: on GitHub at the commit when run in
     Actions, else relative to the project root (a path outside it is shown, not linked)."""
     shown = code_span(f"{path}:{line}" if line else path)
-    if path.startswith("/"):
+    if os.path.isabs(path):
         return shown
     anchor = f"#L{line}" if line else ""
     server, repo, sha = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
