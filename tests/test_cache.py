@@ -30,7 +30,8 @@ from ha_lint.cache import Cache
 from ha_lint.engine import all_rules
 from ha_lint.graph import Options
 from ha_lint.model import LoadError, Resource, ScanWarning, Workload
-from ha_lint.scan import INTERNAL_ERROR, ScanResult, ScanSettings, _Job, _JobSettings, _load_job, scan
+from ha_lint.pool import INTERNAL_ERROR, Job, JobSettings, load_job
+from ha_lint.scan import ScanResult, ScanSettings, scan
 from ha_lint.values import UNKNOWN, AzToken, Choice, DynamicBlock, Origin, Ref
 
 ROOT_MODULE = """\
@@ -145,6 +146,7 @@ def test_a_warm_scan_is_served_from_the_cache_with_the_same_findings(repo: Path,
     assert lookups and all(lookups)  # every file and the root module came from the cache
 
 
+@pytest.mark.slow  # every fixture directory, twice
 def test_every_fixture_is_served_warm_exactly_as_it_was_loaded_cold(tmp_path: Path, lookups: list[bool]) -> None:
     """Every fixture, in parallel as users run it: cold, with an empty cache, and warm give
     the same findings, errors and warnings, and the warm scan misses only files that are not
@@ -245,14 +247,15 @@ def test_every_type_the_cache_holds_comes_back_as_it_went_in() -> None:
         assert same(round_trip(plain), plain)
 
 
+@pytest.mark.slow  # every fixture file
 def test_every_fixture_file_loads_into_types_the_cache_can_hold() -> None:
     """A loader that starts putting a new type into its results must say so here: the codec
     would not cache those files (silently slower)."""
-    js = _JobSettings((), None, None, 0)
+    js = JobSettings((), None, None, 0)
     files = disc.discover([str(FIXTURES)]).files
     assert len(files) > 100
     for found in files:
-        outcome = _load_job(_Job(found.path, found.shown, found.language), found.path.read_bytes(), js)
+        outcome = load_job(Job(found.path, found.shown, found.language), found.path.read_bytes(), js)
         try:
             assert same(round_trip(outcome), outcome), found.shown
         except cachecodec.CodecError as exc:

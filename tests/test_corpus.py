@@ -6,7 +6,10 @@ import pytest
 
 from conftest import CORPUS
 from ha_lint.engine import all_rules
-from ha_lint.scan import INTERNAL_ERROR, ScanSettings, scan
+from ha_lint.pool import INTERNAL_ERROR
+from ha_lint.scan import ScanSettings, scan
+
+pytestmark = pytest.mark.slow  # the 2,821 real files of ../shared/corpus
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not present")

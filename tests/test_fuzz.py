@@ -15,14 +15,18 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
 from ha_lint.engine import all_rules
-from ha_lint.scan import INTERNAL_ERROR, ScanSettings, scan
+from ha_lint.pool import INTERNAL_ERROR
+from ha_lint.scan import ScanSettings, scan
 from test_hostile import hard_limit
+
+pytestmark = pytest.mark.slow  # hundreds of mutated templates
 
 FUZZ_CASES = int(os.environ.get("HA_LINT_FUZZ_CASES", "400"))
 RULES = [cls() for cls in all_rules()]

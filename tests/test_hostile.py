@@ -26,7 +26,8 @@ import pytest
 
 from conftest import FIXTURES, CliRun, expected_findings, run_cli
 from ha_lint.engine import all_rules
-from ha_lint.scan import INTERNAL_ERROR, ScanResult, ScanSettings, scan
+from ha_lint.pool import INTERNAL_ERROR
+from ha_lint.scan import ScanResult, ScanSettings, scan
 
 HA101 = [cls() for cls in all_rules() if cls.id == "HA101"]
 GOOD = {("good.yaml", line) for file, line, _ in expected_findings(FIXTURES / "HA101") if file == "cfn_bad.yaml"} | \
@@ -622,6 +623,7 @@ def slow_terraform(resources: int = 12000) -> str:
 
 # An alarm can land in a gc callback (hypothesis installs one), which swallows the exception
 # and reports it as "unraisable": the timer fires again 0.1 s later, and that is what is tested.
+@pytest.mark.slow  # waits out a file deadline
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_file_that_takes_too_long_is_skipped_with_an_error(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo", {"slow/main.tf": slow_terraform()})
@@ -659,6 +661,7 @@ def test_a_module_that_takes_too_long_to_resolve_is_skipped_and_timeouts_are_nev
     assert not [e for e in cached.errors if os.path.relpath(e.file, root) == "slow"]
 
 
+@pytest.mark.slow  # kills worker processes and waits for the pool
 def test_a_worker_that_dies_loses_no_file(tmp_path: Path) -> None:
     """The kernel kills a worker (as the OOM killer would) in the middle of a parallel scan:
     its unfinished files are loaded again, each in a process of its own, and nothing is lost."""

@@ -16,10 +16,10 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("foundation: values and the model", (
         "ha_lint", "ha_lint.values", "ha_lint.model", "ha_lint.kinds", "ha_lint.durations", "ha_lint.escape",
         "ha_lint.equivalents", "ha_lint.secret_formats", "ha_lint.sourcetext", "ha_lint.progress",
-        "ha_lint.ruledocs", "ha_lint.resilience.assumptions")),
+        "ha_lint.ruledocs", "ha_lint.resilience.assumptions", "ha_lint.deadline")),
     ("files: discovery, loaders, downloads, the cache", (
         "ha_lint.root", "ha_lint.discover", "ha_lint.scope", "ha_lint.loaders", "ha_lint.hclexpr",
-        "ha_lint.fetch", "ha_lint.cache", "ha_lint.cachecodec")),
+        "ha_lint.fetch", "ha_lint.cache", "ha_lint.cachecodec", "ha_lint.textfile")),
     ("resolve: values decided, stacks declared, origins traced", (
         "ha_lint.resolve", "ha_lint.stacks", "ha_lint.callsite", "ha_lint.trace")),
     ("configuration", ("ha_lint.config",)),
@@ -27,7 +27,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     # A rule may ask the model (DR307: are the declared RTO/RPO met?).
     ("the resilience model", ("ha_lint.resilience", "ha_lint.resilience.model", "ha_lint.resilience.render")),
     ("rules and the engine", ("ha_lint.engine", "ha_lint.rules", "ha_lint.suppress")),
-    ("scan: the pipeline", ("ha_lint.scan", "ha_lint.baseline")),
+    ("scan: the pipeline", ("ha_lint.scan", "ha_lint.pool", "ha_lint.tfroots", "ha_lint.baseline")),
     ("reporters", ("ha_lint.reporters",)),
     ("commands", (
         "ha_lint.cli", "ha_lint.__main__", "ha_lint.loadoptions", "ha_lint.resilience.command",
