@@ -3,8 +3,10 @@ the language the finding was written in.
 
 A message opens with a friendly noun and the address (``RDS instance `aws_db_instance.main```,
 ``RDS instance `Database```): ``subject(res)``. Advice names properties as the reader writes
-them: ``spelled(res, cfn="HealthCheckId", tf="health_check_id")``. Counts agree with their
-noun: ``plural(1, "day")`` is ``1 day``.
+them: ``spelled(res, cfn="HealthCheckId", tf="health_check_id")``, or ``property_name(res,
+"backup_retention")`` for a property of the kinds table. Counts agree with their noun:
+``plural(1, "day")`` is ``1 day``. A Region the templates do not name is called by where it
+comes from: ``region_name(res)``.
 """
 
 from __future__ import annotations

@@ -113,7 +113,7 @@ def subnet_zone(arch: Architecture, subnet: Resource, depth: int = 0) -> Zone | 
 class Place:
     """One subnet / AZ / mount target a resource is placed in."""
 
-    label: str  # for messages: logical ID, address, literal ID, or "an unresolved subnet"
+    label: str  # for messages: logical ID, address, literal ID, or "a subnet given at deploy time"
     zone: Zone | Unknown
     key: Any = None  # identity for deduplication (None: cannot tell, never merged)
     resource: Resource | None = field(default=None, compare=False)  # the subnet, when in the scanned set
@@ -241,7 +241,7 @@ def _az_place(arch: Architecture, owner: Resource, value: Any) -> Place | None:
         return None
     zone = _az_value_zone(arch, owner, value, 0)
     if zone is UNKNOWN:
-        return Place("an unresolved AZ", UNKNOWN)
+        return Place("an AZ given at deploy time", UNKNOWN)
     return Place(zone.describe().removeprefix("AZ "), zone, zone)
 
 

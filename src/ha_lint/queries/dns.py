@@ -55,7 +55,7 @@ class Record:
 
     def describe(self) -> str:
         name, rtype = self.get("name"), self.get("type")
-        shown = name if isinstance(name, str) else "(unresolved name)"
+        shown = name if isinstance(name, str) else "a name given at deploy time"
         return f"{shown} {rtype}" if isinstance(rtype, str) else shown
 
 
