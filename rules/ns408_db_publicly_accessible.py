@@ -21,7 +21,7 @@ class DbPubliclyAccessible(Rule):
     `aws_rds_cluster` with `PubliclyAccessible: true`) whose publicly-accessible setting is
     true, on any reachable branch.
 
-    By each API's default when the property is absent (CloudFormation passes the
+    When the property is absent, each API's default decides (CloudFormation passes the
     API's default on; Terraform sends its own):
     - RDS in CloudFormation: the CreateDBInstance default. A non-Aurora instance with no
       `DBSubnetGroupName` goes to the default VPC and is **public** (the default VPC has an
