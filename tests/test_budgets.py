@@ -24,9 +24,12 @@ from ha_lint.loaders.cloudformation import load
 from ha_lint.model import ScanWarning
 from ha_lint.resolve.cloudformation import (MAX_DEPLOYMENT_RESOURCES, MAX_DEPLOYMENT_VALUES, MAX_FOREACH_RESOURCES,
                                             CfnSettings, resolve, take_warnings)
-from ha_lint.scan import INTERNAL_ERROR, ScanResult
+from ha_lint.pool import INTERNAL_ERROR
+from ha_lint.scan import ScanResult
 from ha_lint.values import UNKNOWN
 from test_hostile import GOOD, cli_good, errors_of, good_findings, make_repo, scan_api
+
+pytestmark = pytest.mark.slow  # each test drives a scan into a limit on time, memory or size
 
 CFN_HEAD = 'AWSTemplateFormatVersion: "2010-09-09"\n'
 
