@@ -188,7 +188,7 @@ def test_dependency_outputs_come_from_the_dependency_module_never_its_mocks(tmp_
     assert [(Path(f.file).relative_to(tmp_path).as_posix(), f.line) for f in result.findings] == [("live/db/terragrunt.hcl", 11)]
     [unavailable] = [w for w in result.warnings if w.code == "terragrunt-dependency"]
     assert (Path(unavailable.file).relative_to(tmp_path).as_posix(), unavailable.line) == ("live/other/terragrunt.hcl", 5)
-    assert "not available here" in unavailable.message
+    assert "deploys a module that is not available here" in unavailable.message
 
 
 def test_a_dependency_cycle_is_a_warning_not_a_hang(tmp_path: Path) -> None:

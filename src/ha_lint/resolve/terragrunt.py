@@ -158,8 +158,10 @@ class UnitReader:
             self.outputs[key] = self.module_outputs(unit) if unit.source is not None else None
         outputs = self.outputs[key]
         if outputs is None:
-            dependent.warnings.append(ScanWarning("terragrunt-dependency", f"dependency {shown}: the module it "
-                                                  "deploys is not available here; its outputs are unknown", file, line))
+            why = "deploys no module (its terragrunt.hcl has no terraform block)" if unit.source is None \
+                else "deploys a module that is not available here"
+            dependent.warnings.append(ScanWarning("terragrunt-dependency", f"dependency {shown}: {why}; its outputs "
+                                                  "are unknown", file, line))
             return UNKNOWN
         return outputs
 
