@@ -401,3 +401,28 @@ def test_shown_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path / "a" / "b")
     assert shown_path(tmp_path / "a") == "~"
     assert shown_path("/") == "/"
+
+
+def test_a_baseline_written_with_the_old_wording_still_accepts_its_findings(tmp_path: Path) -> None:
+    """A finding's identity is (rule, file, resource, detail): rewording a message keeps a
+    user's baseline valid. The baseline below holds the wording before issue 21."""
+    write(tmp_path, "stacks/db.yaml", """\
+        Resources:
+          OrdersDb:
+            Type: AWS::RDS::DBInstance
+            Properties: {Engine: postgres, MultiAZ: false, DeletionProtection: true, BackupRetentionPeriod: 7,
+                         DBSubnetGroupName: private}
+    """)
+    baseline = tmp_path / "baseline.json"
+    args = ("--no-cache", "--no-config", "--select", "HA101,BK202", "stacks")
+    assert run_cli(*args, "--write-baseline", str(baseline), cwd=tmp_path).returncode == 0
+    document = json.loads(baseline.read_text())
+    (entry,) = document["findings"]
+    assert entry["message"].startswith("RDS instance `OrdersDb` runs in a single Availability Zone")
+    entry["message"] = ("RDS instance OrdersDb runs in a single Availability Zone: Multi-AZ is off. An AZ or host "
+                        "failure takes the database down until it is replaced or restored; set Multi-AZ to true "
+                        "for a standby in another AZ.")
+    baseline.write_text(json.dumps(document))
+    run = run_cli(*args, "--baseline", str(baseline), "--format", "json", cwd=tmp_path)
+    result = json.loads(run.stdout)
+    assert run.returncode == 0 and result["findings"] == [] and result["summary"]["baselined"] == 1
