@@ -327,6 +327,7 @@ def test_an_az_chosen_by_position_is_named_in_the_language_it_was_written_in() -
     assert tf.describe() == "eu-west-1's first AZ (`data.aws_availability_zones.available.names[0]`)"
     assert str(ids) == "data.aws_availability_zones.azs.zone_ids[2]"
     assert cfn == AzToken("", 1)  # the expression is how it is shown, not what it is
+    assert cfn.position() == "the Region's second AZ"
     assert [ordinal(n) for n in (1, 3, 11, 12, 13, 21, 22, 102)] == \
         ["first", "third", "11th", "12th", "13th", "21st", "22nd", "102nd"]
 
@@ -426,3 +427,22 @@ def test_a_baseline_written_with_the_old_wording_still_accepts_its_findings(tmp_
     run = run_cli(*args, "--baseline", str(baseline), "--format", "json", cwd=tmp_path)
     result = json.loads(run.stdout)
     assert run.returncode == 0 and result["findings"] == [] and result["summary"]["baselined"] == 1
+
+
+def test_an_az_listed_among_places_is_named_with_its_expression(tmp_path: Path) -> None:
+    write(tmp_path, "asg.yaml", """\
+        Resources:
+          Asg:
+            Type: AWS::AutoScaling::AutoScalingGroup
+            Properties:
+              MinSize: "2"
+              MaxSize: "4"
+              AvailabilityZones: [!Select [0, !GetAZs '']]
+              LaunchTemplate: {LaunchTemplateId: lt-0123456789abcdef0, Version: "1"}
+    """)
+    run = run_cli("--no-cache", "--no-config", "--select", "HA104", "--format", "json", "asg.yaml", cwd=tmp_path)
+    (finding,) = json.loads(run.stdout)["findings"]
+    assert finding["message"] == (
+        "Auto Scaling group `Asg` can launch instances in only one Availability Zone: it has one Availability Zone "
+        "(the Region's first AZ, `!Select [0, !GetAZs '']`). An AZ outage takes every instance down and the group "
+        "cannot replace them elsewhere; give it subnets in at least two AZs.")

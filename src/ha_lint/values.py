@@ -89,9 +89,13 @@ class AzToken:
     def describe(self) -> str:
         """``the Region's first AZ (`!Select [0, !GetAZs '']`)``: the name is not known, so
         the message says which AZ it is and the expression it came from."""
+        return f"{self.position()} (`{self}`)"
+
+    def position(self) -> str:
+        """``the Region's first AZ``, ``eu-west-1's second AZ``."""
         named = re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", self.region or "")
         whose = f"{self.region}'s" if named else "the Region's"
-        return f"{whose} {ordinal(self.index + 1)} AZ (`{self}`)"
+        return f"{whose} {ordinal(self.index + 1)} AZ"
 
 
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")

@@ -242,7 +242,9 @@ def _az_place(arch: Architecture, owner: Resource, value: Any) -> Place | None:
     zone = _az_value_zone(arch, owner, value, 0)
     if zone is UNKNOWN:
         return Place("an AZ given at deploy time", UNKNOWN)
-    return Place(zone.describe().removeprefix("AZ "), zone, zone)
+    # In a list of places: "us-east-1a", or "the Region's first AZ, `!Select [0, !GetAZs '']`".
+    token = (zone.token or AzToken(*zone.key)) if zone.namespace == "position" else None
+    return Place(f"{token.position()}, `{token}`" if token else str(zone), zone, zone)
 
 
 def _flat(value: Any, scalar: bool = False) -> list[Any] | Unknown:
