@@ -172,3 +172,20 @@ def load_script(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# -- the fast part stays fast ---------------------------------------------------------------------
+
+SLOW_SECONDS = 5.0  # on a quiet machine; a test that takes longer belongs in the slow part
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the tests without the ``slow`` mark that took longer than SLOW_SECONDS: the fast
+    part (``python -m pytest -m "not slow"``) runs in about a minute only while they are marked."""
+    reports = [r for key in ("passed", "failed") for r in terminalreporter.stats.get(key, [])]
+    unmarked = sorted(((r.duration, r.nodeid) for r in reports
+                       if r.when == "call" and r.duration > SLOW_SECONDS and "slow" not in r.keywords), reverse=True)
+    if unmarked:
+        terminalreporter.section(f"tests over {SLOW_SECONDS:g} s without @pytest.mark.slow")
+        for duration, nodeid in unmarked:
+            terminalreporter.write_line(f"{duration:6.1f}s {nodeid}")

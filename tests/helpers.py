@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from conftest import ROOT, CliRun, run_cli
@@ -50,13 +49,6 @@ def ha_lint(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     """The CLI as users run it, in this process (conftest.run_cli), without the cache (tests
     rewrite files in place)."""
     return run_cli(*args, *(["--no-cache"] if _scans(args) else []), cwd=cwd, env=env)
-
-
-def ha_lint_process(*args: str, cwd: Path | None = None,
-                    env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The CLI as a real process (``python -m ha_lint``), for what only a process shows."""
-    return subprocess.run([sys.executable, "-m", "ha_lint", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=300, env={**os.environ, **(env or {})})
 
 
 def _scans(args: tuple[str, ...]) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, run_cli
 
 WORKLOADS = FIXTURES / "workloads"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,8 +33,8 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("html") / "report.html"
-    run = subprocess.run([sys.executable, "-m", "ha_lint", "resilience", str(WORKLOADS / "three_tier_single_az" / "cfn"),
-                          "--no-config", "--format", "html", "-o", str(out)], capture_output=True, text=True, timeout=120)
+    run = run_cli("resilience", str(WORKLOADS / "three_tier_single_az" / "cfn"), "--no-config", "--format", "html",
+                  "-o", str(out))
     assert run.returncode == 0, run.stderr
     return out
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
+from conftest import run_cli as ha_lint
 from ha_lint.engine import RuleError, all_rules, pack_problems
 
 DOCS = '''
@@ -51,11 +52,6 @@ def pack(tmp_path: Path, source: str) -> Path:
     directory.mkdir(exist_ok=True)
     (directory / "acm101_every_workload.py").write_text(source)
     return directory
-
-
-def ha_lint(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ha_lint", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=300)
 
 
 def test_a_well_formed_pack_loads_beside_the_built_in_rules(tmp_path: Path) -> None:

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
-from conftest import FIXTURES, ROOT, load_script
+from conftest import FIXTURES, ROOT, load_script, run_cli
 from ha_lint import PROJECT_URL, __version__, ruledocs
 from ha_lint.engine import builtin_rules
 
@@ -66,8 +64,7 @@ def test_readme_links_the_rule_index() -> None:
 
 
 def _scan(*args: str) -> str:
-    run = subprocess.run([sys.executable, "-m", "ha_lint", str(FIXTURES / "HA101" / "cfn_bad.yaml"), "--select",
-                          "HA101", "--no-cache", "--no-config", *args], capture_output=True, text=True, timeout=300)
+    run = run_cli(str(FIXTURES / "HA101" / "cfn_bad.yaml"), "--select", "HA101", "--no-cache", "--no-config", *args)
     assert run.returncode == 1, run.stderr
     return run.stdout
 
