@@ -14,8 +14,9 @@ class WorkloadSingleRegion(Rule):
     Reports once per workload (a CloudFormation stack, or a Terraform root module, that
     holds at least one entry point, compute or data resource) that has no multi-Region
     failover path at all: no Route 53 failover or latency records, no Global Accelerator,
-    no DynamoDB global table, no cross-Region replication of data (S3 replication to
-    another Region, RDS cross-Region read replicas, Aurora global databases). Backup
+    no CloudFront origin group failing over to an origin in another Region, no DynamoDB
+    global table, no cross-Region replication of data (S3 replication to another Region,
+    RDS cross-Region read replicas, Aurora global databases). Backup
     copies to another Region alone do not make a failover path. The finding names the DR
     strategy the workload implements (none, backup and restore, pilot light, warm standby,
     multi-site active/active) and the evidence for it, and points at the template (or the

@@ -120,3 +120,24 @@ def test_backup_and_restore_names_the_data_it_cannot_restore(tmp_path: Path) -> 
     arch = _arch(template)
     text = dr.dr_posture(arch, next(iter(arch.workloads))).describe()
     assert "no backup" not in text and "part of its data" not in text, text
+
+
+def test_a_cloudfront_origin_group_across_regions_is_a_failover_path() -> None:
+    """CloudFront origin failover (an origin group of two origins) is a Regional failover path
+    when the origins sit in different Regions (or one is outside the scanned set), not when
+    both are buckets of one stack (class hunt of the third precision review: checkov's
+    CloudfrontDistributionOriginFailover was told it had no failover path at all)."""
+    arch = _arch(FIXTURES / "DR306" / "tf_good_origin_failover")
+    posture = dr.dr_posture(arch, next(iter(arch.workloads)))
+    [evidence] = posture.of_kind("origin-failover")
+    assert evidence.certain and evidence.text == "CloudFront origin group site of aws_cloudfront_distribution.site"
+    assert posture.failover_path is True
+
+    arch = _arch(FIXTURES / "DR306" / "cfn_good_origin_failover.yaml")
+    posture = dr.dr_posture(arch, next(iter(arch.workloads)))
+    [evidence] = posture.of_kind("origin-failover")
+    assert not evidence.certain and evidence.text.startswith("maybe CloudFront origin group site of Cdn")
+
+    arch = _arch(FIXTURES / "DR306" / "cfn_bad_origin_group_one_region.yaml")
+    posture = dr.dr_posture(arch, next(iter(arch.workloads)))
+    assert posture.of_kind("origin-failover") == [] and posture.failover_path is False

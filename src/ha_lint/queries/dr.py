@@ -32,7 +32,7 @@ from ha_lint.graph import Architecture
 from ha_lint.model import APPLICATION_KEY, Application, Resource, Workload
 from ha_lint.queries import aws, backup, deletion, dns, replication
 from ha_lint.queries.rds import is_aurora_instance
-from ha_lint.values import UNKNOWN, Tri, any3, as_int, is_known
+from ha_lint.values import UNKNOWN, Ref, Tri, any3, as_int, as_list, is_known
 from ha_lint.wording import plural
 
 STRATEGIES = ("none", "backup-restore", "pilot-light", "warm-standby", "multi-site")
@@ -45,13 +45,16 @@ EVIDENCE_KINDS = {
     "data-replication": "data replicated live to another Region",
     "dns-failover": "Route 53 failover records",
     "dns-multi-region": "Route 53 latency records (traffic across Regions)",
+    "origin-failover": "a CloudFront origin group failing over between origins in two Regions",
     "global-accelerator": "AWS Global Accelerator",
     "multi-region-compute": "compute in two or more Regions",
     "standby-scaled-to-zero": "compute kept at zero capacity for a standby",
     "unprotected-data": "a data store with no backup",
     "stateless": "no data store: the templates are the backup",
 }
-FAILOVER_PATH_KINDS = ("data-replication", "dns-failover", "dns-multi-region", "global-accelerator")
+FAILOVER_PATH_KINDS = ("data-replication", "dns-failover", "dns-multi-region", "global-accelerator", "origin-failover")
+# Entry-point failover to another Region's copy: Route 53 failover records, CloudFront origin groups.
+ENTRY_FAILOVER_KINDS = ("dns-failover", "origin-failover")
 
 
 def rank(strategy: str) -> int:
@@ -546,6 +549,44 @@ def _routing_evidence(arch: Architecture, resources: list[Resource], recs: list[
     for accelerator in resources:
         if accelerator.kind == "global_accelerator":
             out.append(Evidence("global-accelerator", f"Global Accelerator {accelerator.address}", accelerator))
+    for distribution in resources:
+        if distribution.type in ("AWS::CloudFront::Distribution", "aws_cloudfront_distribution"):
+            for group, spread in _origin_groups(arch, distribution):
+                if spread is not False:
+                    _tri_evidence(out, spread, "origin-failover",
+                                  f"CloudFront origin group {group} of {distribution.address}", distribution, None)
+
+
+def _origin_groups(arch: Architecture, distribution: Resource) -> list[tuple[str, Tri]]:
+    """(origin group id, whether its member origins sit in different Regions) for each origin
+    group of two or more members: CloudFront sends a request to the next member when the first
+    fails (origin failover). False only when every member's origin is a resource of the
+    scanned set and all sit in one Region."""
+    if distribution.source == "cloudformation":
+        config = distribution.raw("DistributionConfig")
+        config = config if isinstance(config, dict) else {}
+        groups_block = config.get("OriginGroups")
+        groups = [(g.get("Id"), [m.get("OriginId") for m in as_list((g.get("Members") or {}).get("Items"))
+                                 if isinstance(m, dict)])
+                  for g in as_list(groups_block.get("Items") if isinstance(groups_block, dict) else None)
+                  if isinstance(g, dict) and isinstance(g.get("Members"), dict)]
+        domains = {o.get("Id"): o.get("DomainName") for o in as_list(config.get("Origins")) if isinstance(o, dict)}
+    else:
+        groups = [(g.get("origin_id"), [m.get("origin_id") for m in as_list(g.get("member")) if isinstance(m, dict)])
+                  for g in as_list(distribution.raw("origin_group")) if isinstance(g, dict)]
+        domains = {o.get("origin_id"): o.get("domain_name") for o in as_list(distribution.raw("origin"))
+                   if isinstance(o, dict)}
+    out: list[tuple[str, Tri]] = []
+    for group_id, members in groups:
+        if len(members) < 2:
+            continue
+        origins = [arch.resolve_ref(distribution, domains.get(m)) if isinstance(domains.get(m), Ref) else None
+                   for m in members]
+        spread: Tri = UNKNOWN
+        if all(o is not None for o in origins):
+            spread = any3(aws.regions_differ(a, b) for a in origins for b in origins if a is not b)  # type: ignore[arg-type]
+        out.append((str(group_id), spread))
+    return out
 
 
 def _targets_spread(arch: Architecture, failover: list[dns.Record]) -> Tri:
@@ -629,9 +670,9 @@ def _strategy(evidence: list[Evidence], data: list[Resource], certain_only: bool
     replicated = all(r.uid in copied for r in data if not r.has("replica_source"))
     if {"dns-multi-region", "global-accelerator"} & kinds and (replicated or "multi-region-compute" in kinds):
         return "multi-site"
-    if "dns-failover" in kinds and replicated and "standby-scaled-to-zero" not in kinds:
+    if set(ENTRY_FAILOVER_KINDS) & kinds and replicated and "standby-scaled-to-zero" not in kinds:
         return "warm-standby"
-    if replicated and ("data-replication" in kinds or "dns-failover" in kinds):
+    if replicated and ("data-replication" in kinds or set(ENTRY_FAILOVER_KINDS) & kinds):
         return "pilot-light"
     if {"backup", "backup-copy-cross-region", "stateless"} & {e.kind for e in evidence}:
         return "backup-restore"  # (a backup that may exist is not "none")

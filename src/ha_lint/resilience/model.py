@@ -483,7 +483,7 @@ def _region_outcome(arch: Architecture, comp: Component, region: str, table: dic
             return Outcome(DOWN, "restored from backup copies in another Region",
                            table["backup-copy-restore"].with_rpo(every))
         return Outcome(DOWN, "no copy outside the Region", table["no-recovery"])
-    if posture.of_kind("dns-failover", "dns-multi-region", "global-accelerator"):
+    if posture.of_kind("dns-failover", "dns-multi-region", "global-accelerator", "origin-failover"):
         if primary_regions and region not in primary_regions and posture.strategy != "multi-site":
             return Outcome(DOWN, "the standby copy is lost; the primary keeps serving")
         key = "pilot-light-scale-up" if posture.strategy == "pilot-light" else "route53-failover"
