@@ -18,8 +18,8 @@ from ha_lint.graph import Architecture
 from ha_lint.loaders import LoadFailure
 from ha_lint.loaders.cloudformation import load
 from ha_lint.model import Resource
-from ha_lint.resolve.cloudformation import (CfnSettings, NestedStack, parameter_overrides, read_parameter_file,
-                                            resolve)
+from ha_lint.loaders.cfnparameters import parameter_overrides, read_parameter_file
+from ha_lint.resolve.cloudformation import CfnSettings, NestedStack, resolve
 from ha_lint.scan import ScanSettings, scan
 from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref, Value, as_bool, bad_branches
 

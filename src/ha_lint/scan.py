@@ -24,6 +24,7 @@ from ha_lint import discover as disc
 from ha_lint.deadline import nested_stacks_deadline
 from ha_lint.engine import Rule, run
 from ha_lint.graph import Architecture, Options
+from ha_lint.loaders.cfnparameters import parameter_overrides
 from ha_lint.model import SEVERITY_RANK, Finding, LoadError, Resource, ScanWarning, Workload, as_warning
 from ha_lint.pool import INTERNAL_ERROR, Job, JobSettings, run_jobs  # noqa: F401 (INTERNAL_ERROR: for tests/test_budgets.py until it imports it from pool)
 from ha_lint.root import RepositoryRoot
@@ -95,9 +96,7 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
     result.files = len(jobs) + len(units)
     parameters, origins = dict(settings.parameters), {}
     if settings.parameter_files:
-        from ha_lint.resolve import cloudformation as resolve_cfn
-
-        parameters, origins = resolve_cfn.parameter_overrides(settings.parameter_files, settings.parameters, result.errors)
+        parameters, origins = parameter_overrides(settings.parameter_files, settings.parameters, result.errors)
     js = JobSettings(tuple(sorted(parameters.items())), settings.region,
                       str(settings.cache_dir) if settings.cache_dir else None, settings.file_timeout,
                       tuple(sorted(origins.items())), settings.max_file_size)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ha_lint.loaders import LoadFailure
+from ha_lint.loaders.cfnparameters import read_parameter_file
 from ha_lint.model import APPLICATION_KEY, CLOUDFORMATION, Application, LoadError, Resource, ScanWarning, Workload
 
 MAX_ASSEMBLY_DEPTH = 5  # nested cloud assemblies (stages in stages) followed
@@ -216,14 +217,13 @@ def _load_template(text: str, shown: str) -> Any:
 
 def _stack_parameters(spec: StackSpec, errors: list[LoadError]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The stack's parameter values (its parameter file, then its ``parameters`` on top), with origins."""
-    from ha_lint.resolve import cloudformation as resolve_cfn
     from ha_lint.values import Origin
 
     values: dict[str, Any] = {}
     origins: dict[str, Any] = {}
     if spec.parameter_file:
         try:
-            for name, (value, origin) in resolve_cfn.read_parameter_file(Path(spec.parameter_file), _shown(spec.parameter_file)).items():
+            for name, (value, origin) in read_parameter_file(Path(spec.parameter_file), _shown(spec.parameter_file)).items():
                 values[name], origins[name] = value, origin
         except LoadFailure as exc:
             errors.append(LoadError(_shown(spec.parameter_file), exc.message, exc.line))
