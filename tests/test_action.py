@@ -19,6 +19,8 @@ import yaml
 from conftest import ROOT
 from helpers import TEMPLATE, new_repo, snapshot_of_this_repo
 
+pytestmark = pytest.mark.slow  # the GitHub Action installs ha-lint into a fresh environment
+
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
@@ -131,7 +133,7 @@ def test_action_writes_annotations_summary_sarif_outputs_and_fails_per_fail_on(
 
     annotations = [line for line in run.stdout.splitlines() if line.startswith("::")]
     assert "::error file=stacks/orders.yaml,line=10,title=HA101 rds-instance-single-az [high] on OrdersDb::" \
-           "RDS instance OrdersDb runs in a single Availability Zone" in "\n".join(annotations)
+           "RDS instance `OrdersDb` runs in a single Availability Zone" in "\n".join(annotations)
     assert len(annotations) == 2
 
     summary = runner.summary_file.read_text()

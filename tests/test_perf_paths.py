@@ -21,6 +21,7 @@ def _templates() -> list[disc.Candidate]:
     return [c for c in disc.discover(paths).files if c.language == disc.CFN]
 
 
+@pytest.mark.slow  # every CloudFormation template of the fixtures, decoded twice
 def test_fast_path_decodes_exactly_as_cfn_lint_on_every_template_it_accepts() -> None:
     candidates = _templates()
     accepted = 0
