@@ -96,17 +96,27 @@ def root_of(path: Path) -> Path:
     return cwd if directory == cwd or cwd in directory.parents else directory
 
 
+def run_git(args: list[str], cwd: str | Path, input: bytes | None = None, timeout: float = 60,
+            environ: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """git as ha-lint runs it (every local git command goes through here): no shell, no
+    terminal prompt, no pager, no optional locks, and the repository's filesystem monitor (a
+    command its configuration may name) not run. ``environ``: the environment to start from
+    (this process's by default). Raises what ``subprocess.run`` raises."""
+    env = {**(os.environ if environ is None else environ), "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    return subprocess.run(["git", "-c", "core.fsmonitor=false", "--no-pager", *args], cwd=cwd, input=input,
+                          stdin=subprocess.DEVNULL if input is None else None, capture_output=True,
+                          timeout=timeout, env=env)
+
+
 @functools.lru_cache(maxsize=256)
 def git_toplevel(directory: str) -> Path | None:
     """The top level of the git work tree holding ``directory``, or None (not in one, or git
     is not there). Git is asked without a shell or a terminal, and with the repository's own
     hooks and filesystem monitor off; when git cannot answer (not installed, a repository
     it refuses as owned by someone else) the nearest ``.git`` above is taken instead."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env["GIT_TERMINAL_PROMPT"] = "0"
+    outside = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}  # (a hook's GIT_DIR: not ours)
     try:
-        run = subprocess.run(["git", "-c", "core.fsmonitor=false", "rev-parse", "--show-toplevel"], cwd=directory,
-                             capture_output=True, timeout=30, env=env, stdin=subprocess.DEVNULL)
+        run = run_git(["rev-parse", "--show-toplevel"], directory, timeout=30, environ=outside)
     except (OSError, subprocess.SubprocessError):
         return _dot_git_above(Path(directory))
     if run.returncode == 0 and run.stdout.strip():

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ha_lint.discover import SKIP_DIRS
-from ha_lint.root import is_within
+from ha_lint.root import is_within, run_git
 
 _TF = ".tf"
 _TFVARS = (".tfvars", ".tfvars.json")
@@ -200,10 +200,8 @@ def _shallow_hint(top: str) -> Callable[[], str]:
 def _git(args: list[str], cwd: str, problem: str, hint: Callable[[], str] | None = None) -> bytes:
     """git's standard output, as bytes. No shell, no terminal prompt, no pager; the
     repository's filesystem monitor (a command its configuration may name) is not run."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     try:
-        run = subprocess.run(["git", "-c", "core.fsmonitor=false", "--no-pager", *args], cwd=cwd,
-                             capture_output=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
+        run = run_git(args, cwd)
     except (OSError, subprocess.SubprocessError) as exc:
         raise ScopeError(f"{problem}: {exc}") from None
     if run.returncode != 0:

@@ -60,6 +60,19 @@ _LABEL_NAMES = {"resource": "its type and its name", "data": "its type and its n
                 "ephemeral": "its type and its name", "check": "its name"}
 
 
+def configuration_files(directory: Path) -> list[Path]:
+    """The configuration files of the module in ``directory`` (``*.tf``, ``*.tf.json``), sorted."""
+    return sorted([*directory.glob("*.tf"), *directory.glob("*.tf.json")])
+
+
+def has_configuration(directory: Path) -> bool:
+    """Whether ``directory`` is a directory with Terraform configuration files in it."""
+    try:
+        return directory.is_dir() and bool(configuration_files(directory))
+    except OSError:
+        return False
+
+
 def load_file(text: str, shown: str) -> TfFile:
     """One file of a module: HCL, or the JSON syntax for a ``.tf.json`` name (``tfjson``)."""
     if shown.lower().endswith(".tf.json"):

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from ha_lint import scope
+from ha_lint.root import run_git
 from ha_lint.scope import ScopeError, _git
 
 MAX_BLOB_BYTES = 64 * 1024 * 1024  # larger than any template ha-lint reads (discovery's limit is lower)
@@ -80,11 +81,9 @@ def _write_blobs(tree: BaseTree, blobs: list[tuple[str, str, str]]) -> None:
     """Every blob through one ``git cat-file --batch`` (read back in the order asked)."""
     if not blobs:
         return
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     request = "".join(f"{oid}\n" for oid, _, _ in blobs).encode("ascii")
     try:
-        run = subprocess.run(["git", "-c", "core.fsmonitor=false", "--no-pager", "cat-file", "--batch"],
-                             cwd=tree.top, input=request, capture_output=True, timeout=300, env=env)
+        run = run_git(["cat-file", "--batch"], tree.top, input=request, timeout=300)
     except (OSError, subprocess.SubprocessError) as exc:
         raise ScopeError(f"cannot read the files of {tree.commit}: {exc}") from None
     if run.returncode != 0:
@@ -137,11 +136,8 @@ def ignored(top: str, paths: list[str]) -> set[str]:
             rels[rel] = path
     if not rels:
         return set()
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     try:
-        run = subprocess.run(["git", "-c", "core.fsmonitor=false", "check-ignore", "-z", "--stdin"], cwd=top,
-                             input=b"".join(os.fsencode(r) + b"\0" for r in rels), capture_output=True, timeout=60,
-                             env=env)
+        run = run_git(["check-ignore", "-z", "--stdin"], top, input=b"".join(os.fsencode(r) + b"\0" for r in rels))
     except (OSError, subprocess.SubprocessError):
         return set()
     return {rels[os.fsdecode(r)] for r in run.stdout.split(b"\0") if r and os.fsdecode(r) in rels}

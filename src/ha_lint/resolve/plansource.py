@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from ha_lint.loaders.terraform import TfBlock, TfModule
+from ha_lint.loaders.terraform import TfBlock, TfModule, has_configuration
 from ha_lint.loaders.tfplan import _config_address
 from ha_lint.model import Resource, ScanWarning
 from ha_lint.values import Origin
@@ -67,13 +67,6 @@ def parse_option(values: list[str]) -> PlanSources:
         else:
             default = directory
     return PlanSources(default, tuple(pairs))
-
-
-def has_configuration(directory: Path) -> bool:
-    try:
-        return directory.is_dir() and (any(directory.glob("*.tf")) or any(directory.glob("*.tf.json")))
-    except OSError:
-        return False
 
 
 def locate(resources: list[Resource], plan_shown: str, source: tuple[Path, str] | None,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ha_lint import hclexpr
-from ha_lint.loaders.terraform import TfBlock, TfModule
+from ha_lint.loaders.terraform import TfBlock, TfModule, configuration_files
 from ha_lint.model import ScanWarning
 from ha_lint.values import Origin
 
@@ -31,7 +31,7 @@ def fully_read(module: TfModule) -> bool:
     name missing from its variables really missing."""
     loaded = {os.path.basename(f.file) for f in module.files}
     try:
-        on_disk = {p.name for p in [*module.path.glob("*.tf"), *module.path.glob("*.tf.json")]}
+        on_disk = {p.name for p in configuration_files(module.path)}
     except OSError:
         return False
     return on_disk <= loaded
