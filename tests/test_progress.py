@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import tempfile
@@ -98,3 +99,35 @@ def test_a_quick_scan_and_a_pipe_show_no_progress(tmp_path: Path) -> None:
                             "--format", "json"], capture_output=True, text=True, timeout=300)
     assert piped.returncode == 1 and json.loads(piped.stdout)["findings"]
     assert "scanning" not in piped.stderr and "\r" not in piped.stderr and "\x1b" not in piped.stderr
+
+
+def test_ctrl_c_erases_the_line_before_saying_interrupted() -> None:
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "ha_lint", str(FIXTURES), "--no-config", "--no-cache", "-j", "1",
+                                "--format", "json", "-o", os.devnull], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=slave, env={**os.environ, "TERM": "xterm"})
+    os.close(slave)
+    shown = b""
+    interrupted = False
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            shown += data
+            if not interrupted and b"scanning " in shown:
+                process.send_signal(signal.SIGINT)  # Ctrl-C while the line is shown
+                interrupted = True
+        elif process.poll() is not None:
+            break
+    code = process.wait(timeout=60)
+    os.close(master)
+    text = shown.decode("utf-8", "replace").replace("\r\n", "\n")
+    assert interrupted and code == 130
+    assert text.endswith(ERASE + "ha-lint: interrupted\n")  # on a clean line, nothing of the progress left
+    assert "Traceback" not in text
