@@ -311,3 +311,24 @@ def test_a_finding_that_stays_in_a_local_module_points_at_the_call_of_each_root(
     calls = sorted(r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
                    for r in sarif["runs"][0]["results"])
     assert calls == ["live/envs/dev/main.tf", "live/envs/prod/main.tf"]
+
+
+def test_a_count_switch_is_no_cause_of_the_instances_it_makes(tmp_path: Path) -> None:
+    """terraform-aws-modules/vpc: ``count = var.create_vpc && var.enable_nat_gateway ?
+    local.nat_gateway_count : 0``. One NAT gateway because single_nat_gateway = true; create_vpc
+    and enable_nat_gateway only say that there is one at all."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    repo = new_repo(tmp_path / "repo")
+    shutil.copytree(FIXTURES / "modules" / "registry_call", repo / "infra")
+    _, doc = report("infra", "--no-config", "--select", "HA107", cwd=repo)
+    [ha107] = doc["findings"]
+    vpc = repo / "infra" / ".terraform" / "modules" / "vpc" / "main.tf"
+    assert ha107["trace"] == [
+        {"file": "infra/main.tf", "line": line_of(repo / "infra" / "main.tf", "single_nat_gateway = true"),
+         "text": "module vpc input single_nat_gateway = true"},
+        {"file": "infra/.terraform/modules/vpc/main.tf", "line": line_of(vpc, "nat_gateway_count = var.single"),
+         "text": "local.nat_gateway_count = 1"},
+    ]
