@@ -131,3 +131,27 @@ def test_ctrl_c_erases_the_line_before_saying_interrupted() -> None:
     assert interrupted and code == 130
     assert text.endswith(ERASE + "ha-lint: interrupted\n")  # on a clean line, nothing of the progress left
     assert "Traceback" not in text
+
+
+def test_the_line_waits_half_a_second_is_throttled_and_fits_the_terminal(monkeypatch) -> None:
+    import io
+
+    from ha_lint.progress import ProgressLine, for_terminal
+
+    monkeypatch.setenv("COLUMNS", "30")
+    now = [100.0]
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    line = ProgressLine(stream, clock=lambda: now[0])
+    line("scanning 1/9 files")  # at once: a quick scan shows nothing
+    now[0] += 0.6
+    line("scanning 2/9 files")
+    now[0] += 0.05
+    line("scanning 3/9 files")  # within a tenth of a second: skipped
+    now[0] += 0.2
+    line("evaluating 1,234 Terraform modules and units")  # cut to the terminal's width
+    line(None)
+    line(None)  # erased once
+    stream.flush()
+    written = stream.buffer.getvalue().decode()
+    assert written == (ERASE + "scanning 2/9 files\u2026" + ERASE + "evaluating 1,234 Terraform m\u2026" + ERASE)
+    assert for_terminal(io.StringIO()) is None  # not a terminal: no line
