@@ -332,3 +332,12 @@ def test_a_count_switch_is_no_cause_of_the_instances_it_makes(tmp_path: Path) ->
         {"file": "infra/.terraform/modules/vpc/main.tf", "line": line_of(vpc, "nat_gateway_count = var.single"),
          "text": "local.nat_gateway_count = 1"},
     ]
+
+
+def test_a_chain_too_long_to_keep_says_where_it_was_cut() -> None:
+    from ha_lint.resolve import MAX_VIA, chain
+
+    steps = [Origin(f"local.step{n} = true", "main.tf", n + 1) for n in range(MAX_VIA + 8)]
+    kept = chain(steps).steps()
+    assert kept[0] == steps[0] and list(kept[2:]) == steps[-MAX_VIA:]
+    assert kept[1] == Origin("(7 more steps not kept)")  # no file: JSON gives it file and line null

@@ -29,7 +29,9 @@ a module from outside the repository, the ``module`` block that leaves it unset)
 step to the property (``module db input multi_az = false``, ``local.prod = false``,
 ``condition IsProd is false``). ``text`` says what the step is; ``file`` and ``line`` are where it is
 written (null for a ``--var`` or an environment variable). A step that does not decide the
-value (a condition whose branches give the same value) is not in it. The message shows the
+value (a condition whose branches give the same value) is not in it. A chain of more than 13
+steps keeps its source, its first module input and its last 12, with a step
+``(N more steps not kept)`` (no file) where it was cut. The message shows the
 same chain in short: its first and last steps, in about 200 characters.
 
 ``warnings`` (additive: the schema is still 1) are what ha-lint could not read or resolve and

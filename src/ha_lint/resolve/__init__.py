@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from ha_lint.values import UNKNOWN, Choice, Origin
 
-MAX_VIA = 6  # origin chains longer than this are cut: a message names the source and the last steps
+MAX_VIA = 12  # steps after the source kept in an origin chain (a finding's trace): the last ones
 
 
 def chain(origins: Iterable[Origin | None]) -> Origin | None:
@@ -27,8 +27,10 @@ def chain(origins: Iterable[Origin | None]) -> Origin | None:
     first, rest = flat[0], flat[1:]
     if len(rest) > MAX_VIA:
         # The first module input kept even so: a finding is reported at the input that decided it.
+        # The steps left out are said, not passed over: a trace shows where its chain was cut.
         cut = next(([step] for step in rest[:-MAX_VIA] if step.input is not None), [])
-        rest = cut + rest[-MAX_VIA:]
+        left_out = len(rest) - len(cut) - MAX_VIA
+        rest = [*cut, Origin(f"({left_out} more step{'s' if left_out != 1 else ''} not kept)"), *rest[-MAX_VIA:]]
     return Origin(first.description, first.file, first.line, tuple(rest), first.input)
 
 
