@@ -88,12 +88,9 @@ class Cache:
         warning saying why it is not used."""
         cache = cls(directory, max_bytes)
         for folder in (cache.root, cache.directory):
-            try:
-                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            except OSError as exc:
-                return None, _refused(directory, folder, f"cannot be created ({exc.strerror or exc})",
-                                      "choose a writable --cache-dir, or --no-cache")
-            problem = unsafe_directory(folder)
+            problem = private_directory(folder)
+            if problem and problem.startswith(CANNOT_CREATE):
+                return None, _refused(directory, folder, problem, "choose a writable --cache-dir, or --no-cache")
             if problem:
                 return None, _refused(directory, folder, problem, _fix(folder, problem))
         cache.prune_when_due()
@@ -209,6 +206,19 @@ def _is_generation(entry: os.DirEntry[str]) -> bool:
     if not (_GENERATION.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)):
         return False
     return all(len(child.name) == 2 and child.is_dir(follow_symlinks=False) for child in _scandir(Path(entry.path)))
+
+
+CANNOT_CREATE = "cannot be created"
+
+
+def private_directory(folder: Path) -> str | None:
+    """Create ``folder`` (and its parents) for this user only, or say why it may not be used:
+    it cannot be created, or it is not ours or others may write to it (``unsafe_directory``)."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return unsafe_directory(folder)
+    except OSError as exc:
+        return f"{CANNOT_CREATE} ({exc.strerror or exc})"
 
 
 def unsafe_directory(folder: Path) -> str | None:

@@ -732,18 +732,29 @@ def _string_refs(text: str) -> tuple[tuple[Any, ...], ...]:
     return tuple(out)
 
 
-def _refs_into(value: Any, out: list[tuple[Any, ...]]) -> None:
+def _strings_into(value: Any, out: list[tuple[Any, ...]],
+                  refs_of: Callable[[str, list[tuple[Any, ...]]], None]) -> None:
+    """The references of a python-hcl2 value into ``out``: each string's by ``refs_of``, an
+    interpolated object key's (``{"${var.k}" = 1}``) as written."""
     if isinstance(value, str):
-        if "${" in value or '"' in value or "%{" in value:
-            out.extend(_string_refs(value))
+        refs_of(value, out)
     elif isinstance(value, list):
         for item in value:
-            _refs_into(item, out)
+            _strings_into(item, out, refs_of)
     elif isinstance(value, dict):
         for key, item in value.items():
             if isinstance(key, str) and "${" in key:
                 out.extend(_string_refs(_unquote_key(key)))
-            _refs_into(item, out)
+            _strings_into(item, out, refs_of)
+
+
+def _text_refs_into(text: str, out: list[tuple[Any, ...]]) -> None:
+    if "${" in text or '"' in text or "%{" in text:
+        out.extend(_string_refs(text))
+
+
+def _refs_into(value: Any, out: list[tuple[Any, ...]]) -> None:
+    _strings_into(value, out, _text_refs_into)
 
 
 def references(value: Any) -> list[tuple[Any, ...]]:
@@ -794,21 +805,14 @@ class _Decider:
 
 
 def _deciding_into(value: Any, decide: _Decider, out: list[tuple[Any, ...]]) -> None:
-    if isinstance(value, str):
-        if "?" not in value and " if " not in value:  # no conditional or filter: the cached walk answers the same
-            _refs_into(value, out)
+    def deciding(text: str, found: list[tuple[Any, ...]]) -> None:
+        if "?" not in text and " if " not in text:  # no conditional or filter: the cached walk answers the same
+            _text_refs_into(text, found)
             return
-        node = _value_node(value)
+        node = _value_node(text)
         if node is not None:
-            _collect(node, frozenset(), out, decide)
-    elif isinstance(value, list):
-        for item in value:
-            _deciding_into(item, decide, out)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str) and "${" in key:
-                out.extend(_string_refs(_unquote_key(key)))
-            _deciding_into(item, decide, out)
+            _collect(node, frozenset(), found, decide)
+    _strings_into(value, out, deciding)
 
 
 def _unquote_key(key: str) -> str:

@@ -56,11 +56,17 @@ class ScanSettings:
     # Told each step of a long load ("scanning 12/40 files"), then None when the scan ends
     # (ha_lint.progress: a line on a terminal's standard error); None: nobody is told.
     progress: Callable[[str | None], None] | None = field(default=None, compare=False, repr=False)
+    # The root last worked out, with what it was worked out from (several stages ask; a
+    # download directory trusted mid-scan changes it).
+    _root: tuple[Any, RepositoryRoot] | None = field(default=None, init=False, compare=False, repr=False)
 
-    def repository_root(self) -> "RepositoryRoot":
+    def repository_root(self) -> RepositoryRoot:
         from ha_lint.root import repository_root
 
-        return repository_root(self.paths, self.root, self.trusted_dirs)
+        asked = (tuple(self.paths), self.root, tuple(self.trusted_dirs))
+        if self._root is None or self._root[0] != asked:
+            self._root = (asked, repository_root(self.paths, self.root, self.trusted_dirs))
+        return self._root[1]
 
 
 @dataclass

@@ -278,14 +278,10 @@ def modules_dir(cache_dir: Path | None) -> tuple[Path, ScanWarning | None]:
     """Where downloads go: ``<cache dir>/modules``, when that directory is ours (owned by this
     user, writable by nobody else); else, and with no cache, a directory for this run only."""
     if cache_dir is not None:
-        from ha_lint.cache import unsafe_directory
+        from ha_lint.cache import private_directory
 
         folder = cache_dir / "modules"
-        try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            problem = unsafe_directory(folder)
-        except OSError as exc:
-            problem = f"cannot be created ({exc.strerror or exc})"
+        problem = private_directory(folder)
         if problem is None:
             return folder, None
         refused = ScanWarning("cache-refused", f"the module download cache {folder} is not used: it {problem}; "
