@@ -39,9 +39,8 @@ class ProgressLine:
         line = text + dots
         if len(line) > width > len(dots):
             line = line[: width - len(dots)] + dots
-        # Marked shown before it is written: Ctrl-C right after the write still erases it.
-        self.shown_at, self.visible = now, True
         self._write(ERASE + line)
+        self.shown_at, self.visible = now, True
 
     def clear(self) -> None:
         if self.visible:
