@@ -186,6 +186,9 @@ def test_dependency_outputs_come_from_the_dependency_module_never_its_mocks(tmp_
     result = _scan(tmp_path)
     assert result.errors == []
     assert [(Path(f.file).relative_to(tmp_path).as_posix(), f.line) for f in result.findings] == [("live/db/terragrunt.hcl", 11)]
+    # how it was decided: the settings unit's input, the settings module's output, the db unit's input
+    assert [(Path(step.file).relative_to(tmp_path).as_posix(), step.line) for step in result.findings[0].trace] == [
+        ("live/settings/terragrunt.hcl", 6), ("modules/settings/main.tf", 6), ("live/db/terragrunt.hcl", 11)]
     [unavailable] = [w for w in result.warnings if w.code == "terragrunt-dependency"]
     assert (Path(unavailable.file).relative_to(tmp_path).as_posix(), unavailable.line) == ("live/other/terragrunt.hcl", 5)
     assert "deploys a module that is not available here" in unavailable.message

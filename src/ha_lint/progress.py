@@ -39,8 +39,9 @@ class ProgressLine:
         line = text + dots
         if len(line) > width > len(dots):
             line = line[: width - len(dots)] + dots
-        self._write(ERASE + line)
+        # Marked shown before it is written: Ctrl-C right after the write still erases it.
         self.shown_at, self.visible = now, True
+        self._write(ERASE + line)
 
     def clear(self) -> None:
         if self.visible:

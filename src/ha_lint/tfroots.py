@@ -244,7 +244,7 @@ class _UnitScan:
             raise LoadFailure(f"outside the repository root ({boundary.shown()}); not read (--root DIR widens it)")
         return read_text(path, str(path), self.settings.max_file_size)
 
-    def _module_outputs(self, unit: Any) -> dict[str, Any] | None:
+    def _module_outputs(self, unit: Any) -> dict[str, tuple[Any, Any]] | None:
         from ha_lint.resolve import terraform as resolve_tf
 
         load_used = self._recording(unit)
@@ -347,11 +347,13 @@ def _unit_module(unit: Any, settings: ScanSettings, tf_settings: Any, load_modul
 def _unit_tfvars(unit: Any, module: Any, tf_settings: Any, parse_tfvars: Any) -> dict[str, Any]:
     """A unit's variables: its ``inputs``, each an origin at its line, and the module's own
     tfvars files, which win (Terragrunt passes inputs as ``TF_VAR_`` variables)."""
+    from ha_lint.resolve import chain
     from ha_lint.resolve import terraform as resolve_tf
     from ha_lint.values import CallInput, Origin
 
-    tfvars = {name: (given.value, Origin(f"terragrunt input {name} = {resolve_tf.show(given.value)}", given.file,
-                                         given.line, input=CallInput("", name)))
+    # An input read from a dependency's output keeps that output's origin before it.
+    tfvars = {name: (given.value, chain([given.via, Origin(f"terragrunt input {name} = {resolve_tf.show(given.value)}",
+                                                           given.file, given.line, input=CallInput("", name))]))
               for name, given in unit.inputs.items()}
     tfvars.update(resolve_tf.read_tfvars(module, tf_settings, parse_tfvars))
     return tfvars

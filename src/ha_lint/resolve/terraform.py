@@ -122,16 +122,22 @@ def resolve(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
 
 
 def root_outputs(root: TfModule, settings: TfSettings, load_module: ModuleLoader,
-                 tfvars: dict[str, Any]) -> dict[str, Any]:
+                 tfvars: dict[str, Any]) -> dict[str, tuple[Any, Origin]]:
     """The values of a root module's ``output`` blocks as its configuration decides them (a
-    Terragrunt dependency's outputs). What exists only after apply (a resource's id, a
-    reference to one) is unknown: the values leave this root, where no reference resolves."""
+    Terragrunt dependency's outputs), each with its origin. What exists only after apply (a
+    resource's id, a reference to one) is unknown: the values leave this root, where no
+    reference resolves."""
     workload = Workload(root.directory, TERRAFORM, root.directory, {})
     run = _Run(workload, settings, load_module, _installed_modules(root.path))
     inputs = {name: _Input(value=value, origin=origin) for name, (value, origin) in tfvars.items()}
     instance = _Instance(run, root, "", "", inputs, None, (str(root.path.resolve()),), 0)
-    return {name: map_leaves(_plain(instance.output(name)[0]), lambda leaf: UNKNOWN if isinstance(leaf, Ref) else leaf)
-            for name in instance.output_blocks}
+    out = {}
+    for name, block in instance.output_blocks.items():
+        value, origin = instance.output(name)
+        value = map_leaves(_plain(value), lambda leaf: UNKNOWN if isinstance(leaf, Ref) else leaf)
+        out[name] = (value, origin or Origin(f"output {name} = {show(value)}", block.file,
+                                             block.lines.get("value", block.line)))
+    return out
 
 
 @dataclass
@@ -288,7 +294,7 @@ class _Instance:
         raw = block.body["value"]
         value = self.evaluate(raw)
         module = self.prefix.rstrip(".")
-        step = Origin(f"{module} output {name} = {show(value)}", block.file, block.lines.get("value", block.line))
+        step = Origin(f"{module} output {name} = {show(value)}".lstrip(), block.file, block.lines.get("value", block.line))
         origins = self.origins_of(raw)
         return value, chain([*origins, step]) if origins else None
 

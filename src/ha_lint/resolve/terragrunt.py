@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -43,11 +43,12 @@ from ha_lint.loaders import LoadFailure
 from ha_lint.loaders.terraform import load_tfvars, parse
 from ha_lint.resolve.terraform import is_local_source
 from ha_lint.model import ScanWarning
-from ha_lint.values import UNKNOWN
+from ha_lint.values import UNKNOWN, Origin
 
 _MAX_INCLUDES = 10  # include depth, and read_terragrunt_config depth
 _MAX_DEPENDENCIES = 10  # how long a chain of dependency units is followed
 _META = ("__start_line__", "__end_line__")
+_DEPENDENCY_OUTPUT = re.compile(r"\$\{dependency\.([\w-]+)\.outputs\.([\w-]+)\}")
 UNIT_FILE = "terragrunt.hcl"
 MERGE_STRATEGIES = ("shallow", "deep", "no_merge")
 
@@ -57,6 +58,7 @@ class UnitInput:
     value: Any
     file: str
     line: int
+    via: Origin | None = None  # where its value was decided before it (a dependency's output)
 
 
 @dataclass
@@ -90,8 +92,8 @@ class _Evaluated:
 
 
 Reader = Callable[[Path], str]
-# The known outputs of the module a unit deploys (None: the module is not available here).
-ModuleOutputs = Callable[[Unit], "dict[str, Any] | None"]
+# The outputs of the module a unit deploys, each (value, origin); None: the module is not available here.
+ModuleOutputs = Callable[[Unit], "dict[str, tuple[Any, Origin]] | None"]
 
 
 class UnitReader:
@@ -101,7 +103,7 @@ class UnitReader:
         self.read = read
         self.module_outputs = module_outputs
         self.units: dict[Path, Unit] = {}
-        self.outputs: dict[Path, dict[str, Any] | None] = {}
+        self.outputs: dict[Path, dict[str, tuple[Any, Origin]] | None] = {}
         self.reading: list[Path] = []  # the units being read, outermost first: a dependency on one is a cycle
 
     def unit(self, path: Path, shown: str) -> Unit:
@@ -129,8 +131,8 @@ class UnitReader:
         return read
 
     def dependency_outputs(self, config: Path, shown: str, dependent: Unit, where: tuple[str, int]) -> Any:
-        """The outputs of the unit in directory ``config`` (its module's known outputs; the
-        unknown ones UNKNOWN), or UNKNOWN, with a warning at ``where`` saying why."""
+        """The outputs of the unit in directory ``config`` (its module's outputs, each (value,
+        origin); a value not known UNKNOWN), or UNKNOWN, with a warning at ``where`` saying why."""
         target = config / UNIT_FILE
         key = target.resolve()
         file, line = where
@@ -251,7 +253,8 @@ class _Context:
             values = hclexpr.evaluate_value(inputs, scope)
             if isinstance(values, dict):
                 for name, value in values.items():
-                    out.inputs[name] = UnitInput(value, shown, _line_of(text, name, start))
+                    raw = inputs.get(name) if isinstance(inputs, dict) else None
+                    out.inputs[name] = UnitInput(value, shown, _line_of(text, name, start), dependencies.origin_of(raw))
             else:
                 self.warnings.append(ScanWarning("terragrunt-inputs", "inputs: not known without running Terragrunt "
                                                  "(a dependency output or a function that runs something); the "
@@ -357,6 +360,7 @@ class _Dependencies:
         self.context = context
         self.blocks: dict[str, tuple[dict[str, Any], _Scope, str, int]] = {}
         self.values: dict[str, Any] = {}
+        self.origins: dict[str, dict[str, Origin]] = {}  # dependency -> output -> where its value was decided
 
     def add(self, parsed: dict[str, Any], scope: _Scope, shown: str) -> None:
         for label, body in _blocks(parsed.get("dependency")):
@@ -371,6 +375,17 @@ class _Dependencies:
 
     def hcl_index(self, key: Any) -> Any:
         return self.hcl_getattr(key) if isinstance(key, str) else UNKNOWN
+
+    def origin_of(self, raw: Any) -> Origin | None:
+        """For an input written as one dependency output (``dependency.db.outputs.multi_az``),
+        where that output's value was decided, as steps before the input: none of them an
+        input of this unit's module, so a finding stays at the input that reads it."""
+        read = _DEPENDENCY_OUTPUT.fullmatch(raw) if isinstance(raw, str) else None
+        origin = self.origins.get(read[1], {}).get(read[2]) if read else None
+        if origin is None:
+            return None
+        steps = [replace(step, input=None) for step in origin.steps()]
+        return Origin(steps[0].description, steps[0].file, steps[0].line, tuple(steps[1:]))
 
     def _dependency(self, name: str) -> Any:
         if name not in self.blocks:
@@ -389,7 +404,10 @@ class _Dependencies:
         directory = self.context.unit_dir / config if not os.path.isabs(config) else Path(config)
         outputs = self.context.reader.dependency_outputs(directory.resolve(), self.context.shown(directory), self.context.unit,
                                                          (shown, line))
-        return {"outputs": outputs}
+        if not isinstance(outputs, dict):
+            return {"outputs": UNKNOWN}
+        self.origins[name] = {output: origin for output, (_, origin) in outputs.items()}
+        return {"outputs": {output: value for output, (value, _) in outputs.items()}}
 
 
 def _merge_inputs(parent: dict[str, UnitInput], child: dict[str, UnitInput], deep: bool) -> dict[str, UnitInput]:
@@ -398,7 +416,7 @@ def _merge_inputs(parent: dict[str, UnitInput], child: dict[str, UnitInput], dee
     out = dict(parent)
     for name, given in child.items():
         if deep and name in out:
-            given = UnitInput(_deep_merge(out[name].value, given.value), given.file, given.line)
+            given = UnitInput(_deep_merge(out[name].value, given.value), given.file, given.line, given.via)
         out[name] = given
     return out
 
