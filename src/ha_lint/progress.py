@@ -67,8 +67,3 @@ def for_terminal(stream: TextIO | None = None) -> ProgressLine | None:
     if not tty or os.environ.get("TERM") == "dumb":
         return None
     return ProgressLine(stream)
-
-
-def count(done: int, total: int, what: str) -> str:
-    """``scanning 1,234/2,821 files``."""
-    return f"scanning {done:,}/{total:,} {what}"
