@@ -26,7 +26,7 @@ from ha_lint.engine import Rule, run
 from ha_lint.graph import Architecture, Options
 from ha_lint.loaders.cfnparameters import parameter_overrides
 from ha_lint.model import SEVERITY_RANK, Finding, LoadError, Resource, ScanWarning, Workload, as_warning
-from ha_lint.pool import INTERNAL_ERROR, Job, JobSettings, run_jobs  # noqa: F401 (INTERNAL_ERROR: for tests/test_budgets.py until it imports it from pool)
+from ha_lint.pool import Job, JobSettings, run_jobs
 from ha_lint.root import RepositoryRoot
 from ha_lint.textfile import read_text
 from ha_lint.tfroots import load_terraform, place_plan

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ha_lint.durations import INFINITE, parse_duration
-from ha_lint.durations import minutes  # noqa: F401  (until resilience/render.py imports it from durations)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ha_lint import hclexpr
-from ha_lint.loaders.terraform import TfBlock, TfModule
+from ha_lint.loaders.terraform import TfBlock, TfModule, has_configuration
 from ha_lint.model import TERRAFORM, ModuleCall, Resource, ScanWarning, Workload
 from ha_lint.resolve import chain, tfinputs, tftypes
 from ha_lint.root import RepositoryRoot, shown_path
@@ -566,7 +566,7 @@ class _Instance:
                 f"the directory `terraform init` recorded for it ({shown_path(path)}) does not exist: run `terraform init` again"
             self._warn_call(block, name, "module-not-found", f"source {source!r} not found: {why}; "
                             "its resources are not checked")
-        elif not child.files and not _has_terraform_files(path):
+        elif not child.files and not has_configuration(path):
             self._warn_call(block, name, "module-not-found", f"source {source!r}: the directory {shown_path(path)} holds no "
                             ".tf files; no resources to check")
         return child
@@ -858,10 +858,6 @@ def _not_installed(source: str, version: Any) -> str:
     pinned = f" version {version!r}" if isinstance(version, str) else ""
     return (f"source {source!r}{pinned} is not available here (no .terraform/modules entry): its resources are "
             "not checked; run `terraform init`, or pass --download-modules to let ha-lint fetch it")
-
-
-def _has_terraform_files(path: Path) -> bool:
-    return path.is_dir() and (any(path.glob("*.tf")) or any(path.glob("*.tf.json")))
 
 
 def _provider_key(raw: Any) -> str:
