@@ -27,6 +27,7 @@ from ha_lint.model import Resource, Workload
 from ha_lint.queries import az as azq
 from ha_lint.queries import aws, backup, dr, replication
 from ha_lint.queries.az import Zone
+from ha_lint.queries.network import is_regional_nat_gateway, nat_gateway_of, nat_gateway_zone
 from ha_lint.queries.stacks import az_replicas
 from ha_lint.values import UNKNOWN, Ref, as_bool, as_int, possibilities
 from ha_lint.resilience.assumptions import DEFAULTS, Assumption, table as make_table
@@ -712,8 +713,6 @@ def _egress(arch: Architecture, comps: list[Component]) -> tuple[list[Component]
     traffic through (a data store's subnets do not: it answers, it does not call out), each a
     component of role ``egress`` in its AZ; and (component uid, NAT uid, those subnets). A
     regional NAT gateway spans the AZs it serves, so it is not one AZ's egress."""
-    from ha_lint.queries.network import is_regional_nat_gateway, nat_gateway_of, nat_gateway_zone
-
     nats: dict[str, Component] = {}
     routed: dict[tuple[str, str], list[str]] = {}
     for comp in comps:
@@ -734,8 +733,6 @@ def _egress(arch: Architecture, comps: list[Component]) -> tuple[list[Component]
 
 def _routed_zones(arch: Architecture, comp: Component, nat: Component) -> list[Zone | Any]:
     """The AZs of ``comp``'s subnets that route through ``nat`` (unknown ones included)."""
-    from ha_lint.queries.network import nat_gateway_of
-
     out: list[Zone | Any] = []
     for subnet in comp.subnets:
         if nat_gateway_of(arch, subnet) is nat.res:
