@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ha_lint import cli
+from conftest import run_cli
 from ha_lint.fetch import addresses, archive, http, versions
 from ha_lint.fetch.cliconfig import load as load_cli_config
 from ha_lint.fetch.cliconfig import token_host
@@ -172,8 +172,8 @@ module "cache" {{
 
 def scan(root: Path, cache: Path, *extra: str) -> tuple[int, dict]:
     out = root.parent / "report.json"
-    code = cli.main([str(root), "--no-config", "-j", "1", "--cache-dir", str(cache), "-f", "json", "-o", str(out), *extra])
-    return code, json.loads(out.read_text())
+    run = run_cli(str(root), "--no-config", "-j", "1", "--cache-dir", str(cache), "-f", "json", "-o", str(out), *extra)
+    return run.returncode, json.loads(out.read_text())
 
 
 def findings(report: dict) -> set[tuple[str, str]]:
@@ -309,7 +309,7 @@ def test_modules_inside_a_downloaded_module_are_followed(tmp_path: Path, registr
 def test_without_a_cache_downloads_last_for_the_run_only(tmp_path: Path, registry: Server, git_module: Path) -> None:
     root = write_root(tmp_path / "repo", git_module)
     out = tmp_path / "report.json"
-    cli.main([str(root), "--no-config", "-j", "1", "--no-cache", "--download-modules", "-f", "json", "-o", str(out)])
+    run_cli(str(root), "--no-config", "-j", "1", "--no-cache", "--download-modules", "-f", "json", "-o", str(out))
     assert ("HA101", "module.cache.aws_db_instance.this") in findings(json.loads(out.read_text()))
     assert not (tmp_path / "cache").exists()
 
@@ -317,7 +317,7 @@ def test_without_a_cache_downloads_last_for_the_run_only(tmp_path: Path, registr
 def test_the_graph_command_downloads_too(tmp_path: Path, registry: Server, git_module: Path) -> None:
     root = write_root(tmp_path / "repo", git_module)
     out = tmp_path / "graph.json"
-    assert cli.main(["graph", str(root), "--no-config", "--download-modules", "-f", "json", "-o", str(out)]) == 0
+    assert run_cli("graph", str(root), "--no-config", "--download-modules", "-f", "json", "-o", str(out)).returncode == 0
     assert "module.db.aws_db_instance.this" in out.read_text()
 
 
@@ -348,8 +348,8 @@ def test_the_config_file_turns_downloads_on(tmp_path: Path, registry: Server, gi
     root = write_root(tmp_path / "repo", git_module)
     (root / ".ha-lint.yml").write_text("download-modules: true\n")
     out = tmp_path / "report.json"
-    cli.main([str(root), "--config", str(root / ".ha-lint.yml"), "-j", "1", "--cache-dir", str(tmp_path / "cache"),
-              "-f", "json", "-o", str(out)])
+    run_cli(str(root), "--config", str(root / ".ha-lint.yml"), "-j", "1", "--cache-dir", str(tmp_path / "cache"),
+            "-f", "json", "-o", str(out))
     assert ("HA101", "module.db.aws_db_instance.this") in findings(json.loads(out.read_text()))
 
 
