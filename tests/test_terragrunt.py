@@ -330,3 +330,18 @@ def test_repository_paths_and_tfvars_files(tmp_path: Path) -> None:
     values = {name: given.value for name, given in unit.inputs.items()}
     assert values == {"multi_az": False, "name": "orders", "key": "live/dev/db", "root": str(tmp_path.resolve())}
     assert [(w.code, "missing.tfvars" in w.message) for w in unit.warnings] == [("terragrunt-include", True)]
+
+
+def test_a_module_file_outside_the_scanned_paths_that_does_not_load_is_said(tmp_path: Path) -> None:
+    """Scanning live/ alone: the unit's module is read for context; a file of it that does not
+    parse is a warning at that file (its resources are not checked), not silence."""
+    _write(tmp_path, {
+        "modules/db/main.tf": MODULE,
+        "modules/db/broken.tf": 'resource "aws_db_instance" "other" {\n  engine = \n',
+        "live/db/terragrunt.hcl": 'terraform {\n  source = "../../modules/db"\n}\n\ninputs = {\n  multi_az = false\n}\n',
+    })
+    result = scan(ScanSettings(paths=[str(tmp_path / "live")], root=str(tmp_path), jobs=1),
+                  [cls() for cls in select(all_rules(), ["HA101"], None)])
+    assert result.errors == []
+    assert [(Path(f.file).relative_to(tmp_path).as_posix(), f.line) for f in result.findings] == [("live/db/terragrunt.hcl", 6)]
+    assert [(w.code, Path(w.file).name) for w in result.warnings] == [("module-file-not-loaded", "broken.tf")]

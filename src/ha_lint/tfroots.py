@@ -149,7 +149,7 @@ def load_terraform(tf_dirs: dict[Path, list[disc.Candidate]], parsed: dict[Path,
     cache = _module_cache(settings, tf_settings)
     roots = resolve_tf.root_modules(modules)
     unit_scan = _UnitScan(settings, result, tf_settings, load_module, parse_tfvars, shown_of, cache,
-                          lambda: fetcher.offline_uses if fetcher is not None else 0)
+                          lambda: fetcher.offline_uses if fetcher is not None else 0, unreadable)
     deployed = unit_scan.run(units or [], workloads, resources)
     roots = [root for root in roots if root.path.resolve() not in deployed]  # evaluated through their units
     result.warnings.extend(_unknown_cli_variables(roots, settings))
@@ -213,6 +213,7 @@ class _UnitScan:
     shown_of: Any
     cache: Any  # _KeyedCache, or None
     offline_uses: Any  # () -> how often a registry was down and a cached module used instead
+    unreadable: dict[Path, list[ScanWarning]]  # a module outside the scanned paths: its files that did not load
 
     def run(self, candidates: list[disc.Candidate], workloads: list[Workload], resources: list[Resource]) -> set[Path]:
         """Scan the units among ``terragrunt.hcl`` files (a parent only included is none); the
@@ -294,7 +295,8 @@ class _UnitScan:
             self.result.errors.append(LoadError(shown, internal_error(exc)))
             return None
         local = terragrunt.local_module(unit) if unit.source is not None else None
-        scanned = (outcome[0], outcome[1], [*unit.warnings, *outcome[2]], str(local) if local is not None else "")
+        lost = [w for path in dict.fromkeys(unit.modules) for w in self.unreadable.get(path, [])]
+        scanned = (outcome[0], outcome[1], [*unit.warnings, *outcome[2], *lost], str(local) if local is not None else "")
         # Kept unless something went wrong (a load error, a registry down: the next run asks again).
         if self.cache and len(self.result.errors) == errors_before and self.offline_uses() == offline_before:
             from ha_lint.cache import directory_digest
