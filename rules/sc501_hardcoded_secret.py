@@ -128,17 +128,6 @@ def _keyed_values(value):
     return [(i, b) for i, b in blocks if isinstance(b, dict) and "value" in b and "key" in b]
 
 
-def native_line(res, path):
-    """The line of a native property path, else of its nearest written parent."""
-    parts = list(path)
-    while parts:
-        line = res.lines.get(".".join(parts))
-        if line:
-            return line
-        parts.pop()
-    return res.line
-
-
 def _branches(value):
     if isinstance(value, Choice):
         for label, inner in value.branches:
@@ -457,7 +446,7 @@ class HardcodedSecret(Rule):
         path = USER_DATA_PATHS_BY_TYPE.get(res.type)
         if path is None or res.raw(path) is None:
             return None
-        prop_line = res.lines.get(path) or native_line(res, tuple(path.split(".")))
+        prop_line = res.line_of(path, native=True)
         region = region_lines(res.file, prop_line)
         scripts = [_decoded(v) for _, v in _branches(res.raw(path)) if isinstance(v, str)]
         with_key_id = any(has_access_key_id(text) for text in [*scripts, *(t for _, t in region)])
@@ -533,7 +522,7 @@ class HardcodedSecret(Rule):
             res, f"{subject(res)} sets {shown} to {what}{when(branch)}: the secret is stored in the "
             f"{spelled(res, 'template', 'configuration')}. Reference Secrets Manager or SSM Parameter Store ("
             + spelled(res, "a dynamic reference", "a data source") + ", or a managed master password) instead.",
-            line=native_line(res, path), detail=named.replace(" ", "."), branch=branch,
+            line=res.line_of(".".join(path), native=True), detail=named.replace(" ", "."), branch=branch,
         )
 
     def _on_source(self, user, plain, step, branch, holding=""):

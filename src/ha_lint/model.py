@@ -212,11 +212,32 @@ class Resource:
         found = _walk(self.props, path.split("."))
         return found[0] if found else None
 
-    def line_of(self, name: str) -> int:
-        path = self.native_path(name) or name
+    def line_of(self, name: str, native: bool = False) -> int:
+        """The line of a property: ``name`` in the neutral vocabulary (or, with ``native``,
+        the resource's own path), in every form the loaders record a line under: as written
+        (``a.b``), inside the first of repeated Terraform blocks (``a.0.b``), inside the
+        content of a ``dynamic "a"`` block (``dynamic.N.a.content.0.b``, else the dynamic
+        block's own line); else the line of its nearest written parent; else the resource's."""
+        path = name if native else self.native_path(name) or name
+        lines = self.lines
+        if path in lines:
+            return lines[path]
+        parts = path.split(".")
+        walked: list[str] = []
+        for index, part in enumerate(parts):
+            walked.append(part)
+            if index < len(parts) - 1 and ".".join(walked + ["0"]) in lines:
+                walked.append("0")
+        if ".".join(walked) in lines:
+            return lines[".".join(walked)]
+        if parts[0] not in lines:
+            rest = ".".join(parts[1:])
+            for key, line in lines.items():
+                if key.startswith("dynamic.") and key.split(".")[2:] == parts[:1]:
+                    return lines.get(f"{key}.content.0.{rest}", line) if rest else line
         while path:
-            if path in self.lines:
-                return self.lines[path]
+            if path in lines:
+                return lines[path]
             path = path.rpartition(".")[0]
         return self.line
 

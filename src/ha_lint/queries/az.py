@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from ha_lint.graph import Architecture
 from ha_lint.model import TERRAFORM, Resource
@@ -517,29 +517,6 @@ def _members_span(arch: Architecture, cluster: Resource) -> list[AzSpan]:
 
 
 def property_line(res: Resource, name: str | None) -> int:
-    """The line of neutral property ``name``, looking inside Terraform's nested blocks
-    (``vpc_config.0.subnet_ids``); the resource's line when it is not written."""
-    if not name:
-        return res.line
-    path = res.native_path(name)
-    if path is None:
-        return res.line
-    parts = path.split(".")
-    for candidate in _indexed(parts):
-        if candidate in res.lines:
-            return res.lines[candidate]
-    if res.source == TERRAFORM and parts[0] not in res.lines:
-        # blocks written as ``dynamic "subnet_mapping" {...}``: the line of the dynamic block
-        dynamic = sorted(line for key, line in res.lines.items()
-                         if key.startswith("dynamic.") and key.split(".")[2:] == parts[:1])
-        if dynamic:
-            return dynamic[0]
-    return res.line_of(name)
-
-
-def _indexed(parts: list[str]) -> Iterator[str]:
-    """``a.b.c`` and its forms with a first-block index (``a.0.b.c``, ``a.0.b.0.c``)."""
-    yield ".".join(parts)
-    for mask in itertools.product((False, True), repeat=len(parts) - 1):
-        if any(mask):
-            yield ".".join(p + (".0" if m else "") for p, m in zip(parts, list(mask) + [False]))
+    """The line of neutral property ``name`` (``Resource.line_of``); the resource's line when
+    there is no name."""
+    return res.line_of(name) if name else res.line

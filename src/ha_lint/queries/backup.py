@@ -30,37 +30,6 @@ from ha_lint.queries.aws import (arn_region, bucket_configurations, parse_arn, r
                                  regions_differ, tag_condition, tags_of)
 from ha_lint.values import UNKNOWN, DynamicBlock, Ref, Tri, Unknown, all3, any3, as_bool, as_list, not3, possibilities
 
-# -- lines ------------------------------------------------------------------------------------
-
-
-def prop_line(res: Resource, name: str) -> int:
-    """The line of neutral property ``name``, looking inside the first of repeated Terraform
-    blocks (``point_in_time_recovery.0.enabled``) where ``Resource.line_of`` stops at the block."""
-    path = res.native_path(name)
-    if path and path not in res.lines:
-        parts, walked = path.split("."), []
-        for index, part in enumerate(parts):
-            walked.append(part)
-            if index < len(parts) - 1 and ".".join(walked + ["0"]) in res.lines:
-                walked.append("0")
-        if ".".join(walked) in res.lines:
-            return res.lines[".".join(walked)]
-    line = res.line_of(name)
-    if line == res.line and path and path.split(".")[0] not in res.lines:
-        return _dynamic_block_line(res, path) or line
-    return line
-
-
-def _dynamic_block_line(res: Resource, path: str) -> int | None:
-    """A Terraform block written by ``dynamic "<block>"``: the line of the property in its
-    ``content`` when known, else the line of the dynamic block."""
-    first, _, rest = path.partition(".")
-    for key, line in res.lines.items():
-        if re.fullmatch(rf"dynamic\.\d+\.{re.escape(first)}", key):
-            return res.lines.get(f"{key}.content.0.{rest}") if rest and f"{key}.content.0.{rest}" in res.lines else line
-    return None
-
-
 # -- AWS Backup selections --------------------------------------------------------------------
 
 # The ARN service and resource-path prefix of what AWS Backup / DLM select, per kind.
@@ -448,7 +417,7 @@ def versioning_states(arch: Architecture, bucket: Resource) -> list[VersioningSt
             text += " (not set; versioning is off by default)"
         elif value.origin:
             text += f" ({value.origin.brief()})"
-        out.append(VersioningState(state, branch, text, prop_line(bucket, "versioning") if value.present else bucket.line))
+        out.append(VersioningState(state, branch, text, bucket.line_of("versioning") if value.present else bucket.line))
     return out
 
 
@@ -483,7 +452,7 @@ def pitr_gaps(table: Resource) -> list[PitrGap]:
         pitr = table.get("pitr")
         for branch, item in pitr.branches():
             if as_bool(item) is False or (item is None and not pitr.present):
-                gaps.append(PitrGap(prop_line(table, "pitr") if pitr.present else table.line, branch, None, pitr.why()))
+                gaps.append(PitrGap(table.line_of("pitr") if pitr.present else table.line, branch, None, pitr.why()))
     replicas = table.get("replicas").value
     if not isinstance(replicas, list):
         return gaps
@@ -591,7 +560,7 @@ from ha_lint.queries.replication import (  # noqa: E402
 __all__ = [
     "Coverage", "Copy", "Exposure", "attribute_line", "custom_resource_configures", "deletion_exposures", "is_redis", "owns_backups", "PitrGap", "PlanRule", "Replication", "Selection", "TagTest", "VersioningState",
     "all3", "any3", "arn_region", "backup_coverage", "bucket_replications", "dlm_covers", "dynamodb_cross_region",
-    "efs_backup_policy", "elasticache_cross_region", "parse_arn", "prop_line", "pitr_gaps", "plan_rules", "rds_cross_region", "region_differs",
+    "efs_backup_policy", "elasticache_cross_region", "parse_arn", "pitr_gaps", "plan_rules", "rds_cross_region", "region_differs",
     "region_of", "regions_differ", "replica_cross_region", "replicated_cross_region", "same_provider", "replication_destinations", "selections",
     "tag_condition", "tags_of", "versioning_states",
 ]

@@ -17,7 +17,6 @@ from typing import Any
 from ha_lint import kinds
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
-from ha_lint.queries.backup import prop_line
 from ha_lint.values import UNKNOWN, Ref, Tri, all3, any3, as_bool, possibilities
 from ha_lint.wording import spelled
 
@@ -90,7 +89,7 @@ def _gather_records(arch: Architecture) -> list[Record]:
             value = res.get(name)
             if value.present:
                 values[name] = value.value
-                lines[name] = prop_line(res, name)
+                lines[name] = res.line_of(name)
         out.append(Record(res, None, values, lines))
     for group in arch.of_kind("route53_record_group"):
         entries = group.get("record_sets").value
@@ -108,7 +107,7 @@ def _gather_records(arch: Architecture) -> list[Record]:
                 value = _walk(entry, path.split("."))
                 if value is not None:
                     values[name] = value
-                    lines[name] = _line(group, f"{prefix}.{path}")
+                    lines[name] = group.line_of(f"{prefix}.{path}", native=True)
             for name in ("zone_id", "zone_name"):  # entries inherit the group's hosted zone
                 if name not in values and group.get(name).present:
                     values[name] = group.get(name).value
@@ -116,14 +115,6 @@ def _gather_records(arch: Architecture) -> list[Record]:
             lines[""] = first
             out.append(Record(group, index, values, lines))
     return out
-
-
-def _line(res: Resource, path: str) -> int:
-    while path:
-        if path in res.lines:
-            return res.lines[path]
-        path = path.rpartition(".")[0]
-    return res.line
 
 
 # -- health ---------------------------------------------------------------------------------
