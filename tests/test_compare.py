@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ha_lint.cli import main
+from conftest import run_cli
 
 DATA = Path(__file__).parent / "data" / "compare"
 
@@ -65,23 +65,21 @@ def repository(tmp_path: Path, lang: dict, head: str | None) -> Path:
     return repo
 
 
-def run(repo: Path, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.chdir(repo)
-    code = main(["resilience", "--no-config", "infra", "--compare", "main", *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
+def run(repo: Path, *args: str) -> tuple[int, str, str]:
+    done = run_cli("resilience", "--no-config", "infra", "--compare", "main", *args, cwd=repo)
+    return done.returncode, done.stdout, done.stderr
 
 
 @pytest.mark.parametrize("language", sorted(LANGUAGES))
 def test_a_single_az_database_and_a_single_nat_gateway_are_named_and_fail_the_check(
-        language: str, tmp_path: Path, monkeypatch, capsys) -> None:
+        language: str, tmp_path: Path) -> None:
     lang = LANGUAGES[language]
     repo = repository(tmp_path, lang, head_text(lang))
     status_before = git(repo, "status", "--porcelain", "--ignored")
     head_before = git(repo, "rev-parse", "HEAD")
     base_sha = git(repo, "rev-parse", "main").strip()
 
-    code, out, err = run(repo, monkeypatch, capsys, "-f", "json")
+    code, out, err = run(repo, "-f", "json")
     assert code == 0, err
     report = json.loads(out)
     assert report["schema"] == 1 and report["base"] == base_sha and report["regression"] is True
@@ -103,16 +101,16 @@ def test_a_single_az_database_and_a_single_nat_gateway_are_named_and_fail_the_ch
     assert region["rto_minutes"] == {"before": None, "after": None}  # unbounded both times: no copy elsewhere
     assert workload["targets"] == {}
 
-    code, out, _ = run(repo, monkeypatch, capsys)
+    code, out, _ = run(repo)
     assert code == 0
     assert f"single point of failure {lang['database']} (HA101)" in out
     assert f"single point of failure {lang['nat']} (HA107)" in out
     assert "loss of AZ us-east-1a: RTO 1m-2m -> " in out
 
-    code, out, _ = run(repo, monkeypatch, capsys, "--fail-on-regression")
+    code, out, _ = run(repo, "--fail-on-regression")
     assert code == 1
 
-    code, out, _ = run(repo, monkeypatch, capsys, "-f", "markdown")
+    code, out, _ = run(repo, "-f", "markdown")
     assert out.startswith("### Resilience change\n\n**2 new single points of failure; loss of AZ us-east-1a: RTO 1m-2m -&gt; ")
     assert "```mermaid" in out and "classDef changed" in out
     assert git(repo, "status", "--porcelain", "--ignored") == status_before  # nothing written in the tree
@@ -120,35 +118,35 @@ def test_a_single_az_database_and_a_single_nat_gateway_are_named_and_fail_the_ch
 
 
 @pytest.mark.parametrize("language", sorted(LANGUAGES))
-def test_an_unchanged_head_reports_no_change(language: str, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_an_unchanged_head_reports_no_change(language: str, tmp_path: Path) -> None:
     repo = repository(tmp_path, LANGUAGES[language], None)
-    code, out, _ = run(repo, monkeypatch, capsys, "--fail-on-regression", "-f", "json")
+    code, out, _ = run(repo, "--fail-on-regression", "-f", "json")
     assert code == 0
     [workload] = json.loads(out)["workloads"]
     assert workload["status"] == "unchanged" and workload["spofs"] == {"added": [], "removed": []}
     assert all(s["rto_minutes"]["before"] == s["rto_minutes"]["after"] for s in workload["scenarios"])
-    code, out, _ = run(repo, monkeypatch, capsys, "--fail-on-regression")
+    code, out, _ = run(repo, "--fail-on-regression")
     assert code == 0
     assert out.splitlines() == [f"Resilience change since {git(repo, 'rev-parse', 'main')[:12]}: no change to resilience"]
 
 
 def test_a_terraform_moved_block_is_followed_and_a_plain_rename_is_removed_and_added(
-        tmp_path: Path, monkeypatch, capsys) -> None:
+        tmp_path: Path) -> None:
     lang = LANGUAGES["terraform"]
     renamed = lang["base"].read_text().replace('"aws_db_instance" "db"', '"aws_db_instance" "main"')
     repo = repository(tmp_path, lang, renamed + '\nmoved {\n  from = aws_db_instance.db\n  to   = aws_db_instance.main\n}\n')
-    code, out, _ = run(repo, monkeypatch, capsys, "-f", "json", "--fail-on-regression")
+    code, out, _ = run(repo, "-f", "json", "--fail-on-regression")
     assert code == 0 and json.loads(out)["workloads"][0]["status"] == "unchanged"
 
     (repo / lang["file"]).write_text(renamed.replace("multi_az                    = true", "multi_az = false"))
     git(repo, "commit", "-q", "-am", "rename without moved, single-AZ")
-    code, out, _ = run(repo, monkeypatch, capsys, "-f", "json", "--fail-on-regression")
+    code, out, _ = run(repo, "-f", "json", "--fail-on-regression")
     assert code == 1
     [workload] = json.loads(out)["workloads"]
     assert [s["component"] for s in workload["spofs"]["added"]] == ["aws_db_instance.main"]
 
 
-def test_an_input_git_ignores_is_unavailable_unless_the_base_path_gives_it(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_an_input_git_ignores_is_unavailable_unless_the_base_path_gives_it(tmp_path: Path) -> None:
     lang = LANGUAGES["cloudformation"]
     repo = repository(tmp_path, lang, None)
     (repo / ".gitignore").write_text("cdk.out/\n")
@@ -159,7 +157,7 @@ def test_an_input_git_ignores_is_unavailable_unless_the_base_path_gives_it(tmp_p
     generated.write_text(json.dumps({"Resources": {"Db": {"Type": "AWS::RDS::DBInstance", "Properties": {
         "Engine": "mysql", "DBInstanceClass": "db.t3.micro", "MultiAZ": False, "AllocatedStorage": "20",
         "AvailabilityZone": "us-east-1a", "BackupRetentionPeriod": 7}}}}))
-    code, out, _ = run(repo, monkeypatch, capsys, "-f", "json", "--fail-on-regression")
+    code, out, _ = run(repo, "-f", "json", "--fail-on-regression")
     assert code == 0
     by_id = {w["id"]: w for w in json.loads(out)["workloads"]}
     stack = by_id["infra/cdk.out/Stack.template.json"]
@@ -170,14 +168,14 @@ def test_an_input_git_ignores_is_unavailable_unless_the_base_path_gives_it(tmp_p
     base_inputs.mkdir(parents=True)
     (base_inputs / "Stack.template.json").write_text(generated.read_text().replace('"MultiAZ": false', '"MultiAZ": true')
                                                      .replace(', "AvailabilityZone": "us-east-1a"', ""))
-    code, out, _ = run(repo, monkeypatch, capsys, "-f", "json", "--fail-on-regression",
+    code, out, _ = run(repo, "-f", "json", "--fail-on-regression",
                        "--base-path", str(tmp_path / "base-inputs"))
     assert code == 1
     stack = {w["id"]: w for w in json.loads(out)["workloads"]}["infra/cdk.out/Stack.template.json"]
     assert stack["status"] == "changed" and [s["component"] for s in stack["spofs"]["added"]] == ["Db"]
 
 
-def test_a_base_that_does_not_load_is_reported_not_fatal(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_a_base_that_does_not_load_is_reported_not_fatal(tmp_path: Path) -> None:
     lang = LANGUAGES["cloudformation"]
     repo = tmp_path / "repo"
     (repo / "infra").mkdir(parents=True)
@@ -188,7 +186,7 @@ def test_a_base_that_does_not_load_is_reported_not_fatal(tmp_path: Path, monkeyp
     git(repo, "checkout", "-q", "-b", "change")
     (repo / "infra" / "app.yaml").write_text(lang["base"].read_text())
     git(repo, "commit", "-q", "-am", "fixed")
-    code, out, err = run(repo, monkeypatch, capsys, "-f", "json", "--fail-on-regression")
+    code, out, err = run(repo, "-f", "json", "--fail-on-regression")
     assert code == 0, err
     report = json.loads(out)
     [workload] = report["workloads"]
@@ -197,17 +195,16 @@ def test_a_base_that_does_not_load_is_reported_not_fatal(tmp_path: Path, monkeyp
 
 
 @pytest.mark.parametrize("ref, message", [("--all", "cannot start with '-'"), ("no-such-branch", "no such commit")])
-def test_a_bad_ref_is_a_usage_error(ref: str, message: str, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_a_bad_ref_is_a_usage_error(ref: str, message: str, tmp_path: Path) -> None:
     repo = repository(tmp_path, LANGUAGES["cloudformation"], None)
-    monkeypatch.chdir(repo)
-    assert main(["resilience", "--no-config", "infra", f"--compare={ref}"]) == 2
-    assert message in capsys.readouterr().err
-    assert main(["resilience", "--no-config", "infra", "--fail-on-regression"]) == 2
-    assert main(["resilience", "--no-config", "infra", "--compare", "main", "-f", "html"]) == 2
+    bad = run_cli("resilience", "--no-config", "infra", f"--compare={ref}", cwd=repo)
+    assert bad.returncode == 2 and message in bad.stderr
+    assert run_cli("resilience", "--no-config", "infra", "--fail-on-regression", cwd=repo).returncode == 2
+    assert run_cli("resilience", "--no-config", "infra", "--compare", "main", "-f", "html", cwd=repo).returncode == 2
 
 
 def test_a_weaker_dr_strategy_and_a_declared_target_no_longer_met_are_regressions(
-        tmp_path: Path, monkeypatch, capsys) -> None:
+        tmp_path: Path) -> None:
     lang = LANGUAGES["terraform"]
     declared = {**lang, "base": tmp_path / "declared.tf"}
     declared["base"].write_text(lang["base"].read_text().replace(
@@ -215,22 +212,22 @@ def test_a_weaker_dr_strategy_and_a_declared_target_no_longer_met_are_regression
         '  manage_master_user_password = true\n  tags = {\n    "ha-lint:dr-strategy" = "backup-restore"\n  }\n'))
     head = declared["base"].read_text().replace("backup_retention_period     = 7", "backup_retention_period     = 0")
     repo = repository(tmp_path, declared, head)
-    code, out, _ = run(repo, monkeypatch, capsys, "-f", "json", "--fail-on-regression")
+    code, out, _ = run(repo, "-f", "json", "--fail-on-regression")
     assert code == 1
     [workload] = json.loads(out)["workloads"]
     assert workload["spofs"] == {"added": [], "removed": []}
     assert workload["strategy"] == {"before": "backup-restore", "after": "none"}
     assert workload["targets"] == {"strategy": {"target": "backup-restore", "before": "met", "after": "missed"}}
-    code, out, _ = run(repo, monkeypatch, capsys)
+    code, out, _ = run(repo)
     assert "DR strategy target backup-restore  met             missed" in out and out.endswith("2 regressions\n")
 
 
-def test_workloads_match_however_the_path_is_spelled(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_workloads_match_however_the_path_is_spelled(tmp_path: Path) -> None:
     lang = LANGUAGES["cloudformation"]
     repo = repository(tmp_path, lang, head_text(lang))
     for cwd, path in ((tmp_path, str(repo / "infra")), (tmp_path, "repo/infra"), (repo / "infra", "../infra")):
-        monkeypatch.chdir(cwd)
-        code = main(["resilience", "--no-config", path, "--compare", "main", "-f", "json", "--fail-on-regression"])
-        workloads = json.loads(capsys.readouterr().out)["workloads"]
+        done = run_cli("resilience", "--no-config", path, "--compare", "main", "-f", "json", "--fail-on-regression",
+                       cwd=cwd)
+        code, workloads = done.returncode, json.loads(done.stdout)["workloads"]
         assert code == 1 and [w["status"] for w in workloads] == ["changed"], (cwd, path)
         assert workloads[0]["id"].endswith("infra/app.yaml")
