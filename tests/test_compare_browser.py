@@ -34,15 +34,14 @@ PROBE = """<script>
 
 
 @pytest.mark.parametrize("language", sorted(LANGUAGES))
-def test_the_job_summary_shows_the_new_single_points_of_failure(language: str, tmp_path: Path, monkeypatch,
-                                                                 capsys) -> None:
+def test_the_job_summary_shows_the_new_single_points_of_failure(language: str, tmp_path: Path) -> None:
     browser = chromium()
     import cmarkgfm
     from cmarkgfm.cmark import Options
 
     lang = LANGUAGES[language]
     repo = repository(tmp_path, lang, head_text(lang))
-    code, markdown, _ = run(repo, monkeypatch, capsys, "-f", "markdown")
+    code, markdown, _ = run(repo, "-f", "markdown")
     assert code == 0
     body = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
     page = tmp_path / "summary.html"
