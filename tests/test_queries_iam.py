@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import architecture_of as _arch
 from ha_lint.graph import Architecture
 from ha_lint.queries.iam import LOG_ACTIONS, Grant, allowed_actions, denied_actions, grants, log_access
 from ha_lint.values import UNKNOWN, Choice, Ref
-from test_queries_events import _arch
 
 ASSUME = "{Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:AssumeRole'}]}"
 
