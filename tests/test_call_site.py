@@ -18,8 +18,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import FIXTURES, ROOT
-from ha_lint import baseline, cli
+from conftest import FIXTURES, ROOT, run_cli
+from ha_lint import baseline
 from ha_lint.model import Finding
 from helpers import ha_lint, new_repo, report
 
@@ -205,9 +205,8 @@ def test_downloaded_modules_are_reported_at_the_inputs_too(tmp_path: Path, monke
         (repo / "infra").mkdir()
         shutil.copy(EXAMPLE / "main.tf", repo / "infra" / "main.tf")
         out = tmp_path / "report.json"
-        monkeypatch.chdir(repo)
-        code = cli.main(["infra", "--no-config", "-j", "1", "--cache-dir", str(tmp_path / "cache"),
-                         "--download-modules", "-f", "json", "-o", str(out)])
+        code = run_cli("infra", "--no-config", "-j", "1", "--cache-dir", str(tmp_path / "cache"),
+                       "--download-modules", "-f", "json", "-o", str(out), cwd=repo).returncode
         doc = json.loads(out.read_text())
     finally:
         server.close()
