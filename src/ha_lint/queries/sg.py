@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
@@ -245,18 +244,6 @@ _TF_INLINE = {"protocol": "protocol", "from_port": "from_port", "to_port": "to_p
               "cidr_ipv6": "ipv6_cidr_blocks", "source_group": "security_groups", "prefix_list": "prefix_list_ids"}
 
 
-def block_line(res: Resource, name: str, index: int) -> int:
-    """The line of the ``index``-th entry of a repeated block/list property (neutral ``name``):
-    the entry's own line; for Terraform ``dynamic`` blocks, the ``dynamic "<label>"`` line."""
-    path = res.native_path(name) or name
-    line = res.lines.get(f"{path}.{index}")
-    if line:
-        return line
-    dynamic = re.compile(rf"dynamic\.\d+\.{re.escape(path)}$")
-    lines = [n for key, n in res.lines.items() if dynamic.match(key)]
-    return min(lines) if lines else res.line_of(name)
-
-
 def inline_entries(res: Resource, name: str) -> Iterator[tuple[int, str | None, dict[str, Any]]]:
     """(line, branch, entry) for every entry of a repeated block/list property, every branch.
 
@@ -288,7 +275,7 @@ def _entries_of(res: Resource, name: str, path: str, branch: str | None,
     for index, item in enumerate(as_list(entries) if entries is not UNKNOWN else []):
         for sub_branch, entry in variants(item):  # Fn::If on the entry or inside it
             if isinstance(entry, dict):
-                line = block_line(res, name, index)
+                line = res.line_of(f"{path}.{index}", native=True)  # the entry's own line
                 if isinstance(item, DynamicBlock):  # the dynamic block that made it
                     line = res.lines.get(f"dynamic.{item.dynamic_index}.{path}", line)
                 if arm_of_list:  # `SecurityGroupIngress: !If [Cond, [entries], [entries]]`
