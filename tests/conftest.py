@@ -177,14 +177,20 @@ def load_script(name: str):
 # -- the fast part stays fast ---------------------------------------------------------------------
 
 SLOW_SECONDS = 5.0  # on a quiet machine; a test that takes longer belongs in the slow part
+_UNMARKED_SECONDS: dict[str, float] = {}  # test -> its setup, call and teardown, for tests without the mark
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "slow" not in report.keywords:
+        _UNMARKED_SECONDS[report.nodeid] = _UNMARKED_SECONDS.get(report.nodeid, 0.0) + report.duration
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Name the tests without the ``slow`` mark that took longer than SLOW_SECONDS: the fast
-    part (``python -m pytest -m "not slow"``) runs in about a minute only while they are marked."""
-    reports = [r for key in ("passed", "failed") for r in terminalreporter.stats.get(key, [])]
-    unmarked = sorted(((r.duration, r.nodeid) for r in reports
-                       if r.when == "call" and r.duration > SLOW_SECONDS and "slow" not in r.keywords), reverse=True)
+    """Name the tests without the ``slow`` mark that took longer than SLOW_SECONDS (fixtures
+    included): the fast part (``python -m pytest -m "not slow"``) runs in about a minute only
+    while they are marked."""
+    unmarked = sorted(((seconds, nodeid) for nodeid, seconds in _UNMARKED_SECONDS.items() if seconds > SLOW_SECONDS),
+                      reverse=True)
     if unmarked:
         terminalreporter.section(f"tests over {SLOW_SECONDS:g} s without @pytest.mark.slow")
         for duration, nodeid in unmarked:
