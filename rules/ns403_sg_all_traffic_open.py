@@ -41,8 +41,13 @@ class SgAllTrafficOpen(Rule):
     and the message says so instead of speaking of the internet. The entry then exposes only
     the listener ports to those networks, usually the load balancer's intended clients: it
     is reported at **low** severity, or **medium** when a listener serves an admin or
-    database port. An unknown scheme counts as internet-facing. A severity set for NS403 in
-    the configuration applies too.
+    database port. When the load balancers face the internet and no listener serves an
+    admin or database port, the entry exposes nothing beyond what the load balancer is for
+    (its listeners answer the internet by design): it is reported at **medium** severity,
+    because the group still filters nothing for whatever is attached to it next (an
+    instance, a new listener); with an admin or database listener it stays **high**. An
+    unknown scheme counts as internet-facing. A severity set for NS403 in the configuration
+    applies too.
 
     ## Why it matters
     An all-open security group filters nothing: every service on every instance that uses
@@ -109,7 +114,8 @@ class SgAllTrafficOpen(Rule):
 def _exposure(arch, rule: SgRule) -> tuple[str, str | None]:
     """What the entry exposes (the admin and database ports among the reachable ones), and
     the severity that fits when it is not the rule's: behind internal load balancers only,
-    low, or medium when a listener serves an admin or database port."""
+    low, or medium when a listener serves an admin or database port; behind internet-facing
+    load balancers only, medium unless a listener serves an admin or database port."""
     served = load_balancer_ports(arch, rule.group) if rule.group else None
     databases = database_ports(arch)
     admin = [p for p, (_, protocols) in ADMIN_PORTS.items() if rule.opens(p, protocols)]
@@ -125,5 +131,10 @@ def _exposure(arch, rule: SgRule) -> tuple[str, str | None]:
                 f"reachable{', from networks routed into the VPC, not from the internet' if internal else ''}")
     exposed = [" and ".join(f"{ADMIN_PORTS[p][0]} ({p})" for p in admin)] if admin else []
     exposed += [describe_ports(data, databases)] if data else []
-    severity = ("medium" if exposed else "low") if served is not None and internal else None
+    if served is None:
+        severity = None
+    elif internal:
+        severity = "medium" if exposed else "low"
+    else:
+        severity = None if exposed else "medium"
     return (f"{head}, including {', '.join(exposed)}" if exposed else head), severity
