@@ -446,3 +446,25 @@ def test_an_az_listed_among_places_is_named_with_its_expression(tmp_path: Path) 
         "Auto Scaling group `Asg` can launch instances in only one Availability Zone: it has one Availability Zone "
         "(the Region's first AZ, `!Select [0, !GetAZs '']`). An AZ outage takes every instance down and the group "
         "cannot replace them elsewhere; give it subnets in at least two AZs.")
+
+
+def test_a_workload_scanned_as_dot_is_named_after_its_directory(tmp_path: Path) -> None:
+    """`ha-lint .` names the workload after the directory, in the message and the report."""
+    project = tmp_path / "billing-api"
+    project.mkdir()
+    (project / "main.tf").write_text(textwrap.dedent("""\
+        resource "aws_dynamodb_table" "invoices" {
+          name         = "invoices"
+          billing_mode = "PAY_PER_REQUEST"
+          hash_key     = "id"
+          attribute {
+            name = "id"
+            type = "S"
+          }
+        }
+    """))
+    run = run_cli("--no-cache", "--format", "json", ".", cwd=project)
+    [dr306] = [f for f in json.loads(run.stdout)["findings"] if f["rule_id"] == "DR306"]
+    assert dr306["message"].startswith("Workload `billing-api` has no multi-Region failover path")
+    report = run_cli("resilience", "--no-cache", ".", cwd=project)
+    assert "billing-api" in report.stdout and "Workload `.`" not in report.stdout

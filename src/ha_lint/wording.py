@@ -11,6 +11,8 @@ comes from: ``region_name(res)``.
 
 from __future__ import annotations
 
+import os
+
 from ha_lint.model import CLOUDFORMATION, Resource
 from ha_lint.queries.az import is_aurora_cluster
 from ha_lint.queries.rds import is_aurora_instance
@@ -103,6 +105,14 @@ def subject(res: Resource, shown_noun: str | None = None, address: str | None = 
     """How a message opens: the noun and the address, ``RDS instance `Database```;
     ``address`` for a part of the resource (an entry of a record set group)."""
     return f"{shown_noun or noun(res)} `{address or res.address}`"
+
+
+def workload_name(workload_id: str) -> str:
+    """A workload as a reader knows it: its ID (the file or directory scanned), except that a
+    directory scanned as ``.`` (or ``..``) is named after the directory itself."""
+    if os.path.basename(os.path.normpath(workload_id)) in (".", ".."):
+        return os.path.basename(os.path.abspath(workload_id)) or workload_id
+    return workload_id
 
 
 def region_name(res: Resource) -> str:

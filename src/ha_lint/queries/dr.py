@@ -33,7 +33,7 @@ from ha_lint.model import APPLICATION_KEY, Application, Resource, Workload
 from ha_lint.queries import aws, backup, deletion, dns, replication
 from ha_lint.queries.rds import is_aurora_instance
 from ha_lint.values import UNKNOWN, Ref, Tri, any3, as_int, as_list, is_known
-from ha_lint.wording import plural
+from ha_lint.wording import plural, workload_name
 
 STRATEGIES = ("none", "backup-restore", "pilot-light", "warm-standby", "multi-site")
 DECLARABLE = STRATEGIES[1:]
@@ -231,7 +231,7 @@ def workload_label(workload: Workload) -> str:
     app = workload.metadata.get(APPLICATION_KEY) if isinstance(workload.metadata, dict) else None
     if isinstance(app, Application) and app.id == workload.id:
         return app.label[0].upper() + app.label[1:]
-    return f"Workload `{workload.id}`"
+    return f"Workload `{workload_name(workload.id)}`"
 
 
 def _units(arch: Architecture) -> tuple[dict[str, str], dict[str, Workload]]:

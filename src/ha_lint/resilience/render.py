@@ -7,7 +7,6 @@ format by ``ha_lint.escape``: one line of text, Mermaid entity codes, Graphviz e
 from __future__ import annotations
 
 import json
-import os
 import re
 from typing import Any
 
@@ -15,6 +14,7 @@ from ha_lint.durations import INFINITE, minutes
 from ha_lint.escape import code_span, dot_string, html_text, markdown_text, mermaid_label, printable, readable_data
 from ha_lint.resilience.model import DEGRADED, DOWN, FAILS_OVER, UNAFFECTED, Component, Outcome, WorkloadModel
 from ha_lint.wording import region_name
+from ha_lint.wording import workload_name as named
 
 SCHEMA = 1
 COLOURS = {UNAFFECTED: "#d8f0d8", DEGRADED: "#fff1b8", FAILS_OVER: "#cfe3ff", DOWN: "#f8c8c8"}
@@ -23,12 +23,8 @@ UNKNOWN_AZ = "unknown"  # the column of a component that lives in one AZ ha-lint
 
 
 def workload_name(m: WorkloadModel) -> str:
-    """The workload as a reader knows it: its ID, except that a directory scanned as ``.`` (or
-    ``..``) is named after the directory itself."""
-    wid = m.workload.id
-    if os.path.basename(os.path.normpath(wid)) in (".", ".."):
-        return os.path.basename(os.path.abspath(wid)) or wid
-    return wid
+    """The workload as a reader knows it (``wording.workload_name``)."""
+    return named(m.workload.id)
 
 
 def by_tier(m: WorkloadModel) -> list[Component]:
