@@ -1,7 +1,7 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.rds import is_aurora_instance
 from ha_lint.values import as_bool, bad_branches, when
-from ha_lint.wording import subject
+from ha_lint.wording import spelled, subject
 
 
 # Engines RDS never runs Multi-AZ, with their name (RDS User Guide: Multi-AZ deployments for
@@ -99,6 +99,7 @@ class RdsInstanceSingleAz(Rule):
                     db,
                     f"{subject(db)} runs in a single Availability Zone: Multi-AZ is off"
                     f"{multi_az.why()}{when(branch)}. An AZ or host failure takes the database down "
-                    "until it is replaced or restored; set Multi-AZ to true for a standby in another AZ.",
+                    f"until it is replaced or restored; set {spelled(db, '`MultiAZ: true`', '`multi_az = true`')} "
+                    "for a standby in another AZ.",
                     prop="multi_az", detail="multi_az", branch=branch,
                 )

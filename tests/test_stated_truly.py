@@ -27,13 +27,14 @@ def test_sql_server_express_is_info_and_names_the_edition_limit(fixture: str, re
     assert address == resource
     assert finding.severity == "info"
     assert "cannot be Multi-AZ" in finding.message
-    assert "set Multi-AZ to true" not in finding.message
+    assert "MultiAZ: true" not in finding.message and "multi_az = true" not in finding.message
 
 
 @pytest.mark.parametrize("fixture", ["cfn_bad.yaml", "tf_bad"])
 def test_other_engines_keep_the_multi_az_remedy_at_high(fixture: str) -> None:
     found = findings("HA101", fixture)
-    assert found and all(f.severity == "high" and "set Multi-AZ to true" in f.message for f in found.values())
+    remedy = "set `MultiAZ: true`" if fixture.startswith("cfn") else "set `multi_az = true`"
+    assert found and all(f.severity == "high" and remedy in f.message for f in found.values())
 
 
 @pytest.mark.parametrize("fixture, resources", [

@@ -256,7 +256,7 @@ def test_markdown_links_each_finding_and_keeps_cells_short(tmp_path: Path) -> No
     assert (f"  - because: [`variables.tf:{default_line}`](variables.tf#L{default_line}) variable db\\_multi\\_az "
             f"defaults to false → [`main.tf:{input_line}`](main.tf#L{input_line}) module db input multi\\_az = false"
             ) in details
-    assert "set Multi-AZ to true for a standby in another AZ" in details
+    assert "set \\`multi\\_az = true\\` for a standby in another AZ" in details
 
     github = {"GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "acme/infra", "GITHUB_SHA": "abc123"}
     text = ha_lint(".", "--no-config", "--format", "markdown", cwd=repo, env=github).stdout

@@ -468,7 +468,7 @@ def html_page(models: list[WorkloadModel], findings: list[Any] | None = None, ti
             for row in data:
                 out.append(f"<tr><td>{e(row['component'])}</td><td>{e(_estimate(row['az']))}</td><td>{e(_estimate(row['region']))}</td></tr>")
             out.append("</table>")
-        out.append('<h3>Recovery objectives</h3><table class="targets"><tr><th>objective</th><th>target</th><th>estimate (worst scenario)</th><th></th></tr>')
+        out.append('<h3>Recovery objectives</h3><table class="targets"><tr><th>objective</th><th>target</th><th>estimate (worst scenario)</th><th>verdict</th></tr>')
         worst_rto = max(m.scenarios, key=lambda s: s.rto[0])
         worst_rpo = max(m.scenarios, key=lambda s: s.rpo)
         rows = [("RTO", minutes(m.targets.rto) if m.targets.rto is not None else "not declared", f"{span(*worst_rto.rto)} ({worst_rto.label})", "rto"),
