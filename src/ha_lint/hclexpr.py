@@ -391,8 +391,12 @@ class _Parser:
                 break
         return TupleExpr(tuple(items))
 
+    faithful = False  # True: the text is the source as written, not python-hcl2's rendering
+
     def _tuple_item(self) -> Node:
         """An element, or python-hcl2's unquoted string text when it is not plausible HCL."""
+        if self.faithful:
+            return self.expr()
         start = self.pos
         tok = self._peek()
         quoted = tok[0] == "op" and tok[1] in ('"', "'", "${", "<<", "<<-")
@@ -619,9 +623,10 @@ def _number_literal(text: str) -> int | float:
 
 
 @lru_cache(maxsize=8192)
-def _parse_cached(text: str, template: bool) -> Node | HclExprError:
+def _parse_cached(text: str, template: bool, faithful: bool = False) -> Node | HclExprError:
     try:
         parser = _Parser(text)
+        parser.faithful = faithful
         if template:
             return parser.template(0, len(text), False)[0]
         node = parser.expr()
@@ -632,6 +637,15 @@ def _parse_cached(text: str, template: bool) -> Node | HclExprError:
         return e
     except Exception as e:  # RecursionError and the like: report, never raise through
         return HclExprError(f"{type(e).__name__}: {e}")
+
+
+def parse_source(text: str) -> Node:
+    """Parse one expression as written in a .tf file (its span from the parse tree, ``hcltree``):
+    none of the allowances for python-hcl2's renderings. Raises HclExprError."""
+    result = _parse_cached(text, False, True)
+    if isinstance(result, HclExprError):
+        raise HclExprError(str(result))
+    return result
 
 
 def parse(text: str) -> Node:

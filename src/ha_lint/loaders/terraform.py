@@ -1,7 +1,7 @@
 """Load a Terraform module: every ``.tf`` file of one directory, parsed by python-hcl2.
 
-python-hcl2 gives each block its first and last line; the line of each attribute inside a
-block is found here, by the brace depth of the block's own lines. A file python-hcl2 cannot
+python-hcl2 parses; its Lark parse tree (``hcltree``) gives the line of every attribute, nested
+block, object key and tuple item, at any depth (``dynamic`` blocks' contents included). A file python-hcl2 cannot
 parse becomes one LoadFailure in plain words (``describe_failure``): the unclosed ``{`` and its
 line, the attribute set twice and both lines, the heredoc never closed, the unexpected token
 and what was expected. A block with too few or too many labels is refused as Terraform
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from ha_lint.loaders import hcltree
 from ha_lint.loaders import LoadFailure
 
 _META = ("__start_line__", "__end_line__")
@@ -79,8 +80,8 @@ def load_file(text: str, shown: str) -> TfFile:
         from ha_lint.loaders import tfjson
 
         return tfjson.load_file(text, shown)
-    parsed = parse(text)
-    depth = _line_depths(text)
+    parsed, tree = _parse_with_tree(text)
+    lines_of = _TreeLines(tree)
     blocks: list[TfBlock] = []
     local_blocks: list[TfBlock] = []
     for block_type, entries in parsed.items():
@@ -92,16 +93,47 @@ def load_file(text: str, shown: str) -> TfFile:
                 continue  # an attribute at the top level, or a block type of a newer Terraform
             labelled = _unlabel(entry, want, block_type)
             if block_type == "locals":
-                local_blocks.append(_block("locals", (), entry, shown, depth))
+                local_blocks.append(_block("locals", (), entry, shown, lines_of))
             elif block_type in ("resource", "data", "module", "variable", "output", "provider"):
-                blocks.extend(_block(block_type, labels, body, shown, depth) for labels, body in labelled)
+                blocks.extend(_block(block_type, labels, body, shown, lines_of) for labels, body in labelled)
     return TfFile(shown, blocks, local_blocks)
+
+
+class _TreeLines:
+    """The line of each attribute path of each top-level block, read from the parse tree
+    (``hcltree``). python-hcl2's dict lists blocks by type, the tree in file order: the N-th
+    block of one type and labels is the same block in both."""
+
+    def __init__(self, tree: hcltree.ParsedFile) -> None:
+        self.blocks: dict[tuple[str, tuple[str, ...], int], dict[str, int]] = {}
+        for block in hcltree.top_blocks(tree):
+            self._add(block.block_type, block.labels, block.lines)
+        self.taken: dict[tuple[str, tuple[str, ...]], int] = {}
+
+    def _add(self, block_type: str, labels: tuple[str, ...], lines: dict[str, int]) -> None:
+        index = 0
+        while (block_type, labels, index) in self.blocks:
+            index += 1
+        self.blocks[(block_type, labels, index)] = lines
+
+    def next_block(self, block_type: str, labels: tuple[str, ...]) -> dict[str, int]:
+        index = self.taken.get((block_type, labels), 0)
+        self.taken[(block_type, labels)] = index + 1
+        return self.blocks.get((block_type, labels, index), {})
 
 
 def parse(text: str) -> dict[str, Any]:
     """python-hcl2's parse (with line meta), or a LoadFailure saying what is wrong and where."""
+    return _parse_with_tree(text)[0]
+
+
+def _parse_with_tree(text: str) -> tuple[dict[str, Any], hcltree.ParsedFile]:
+    """``parse`` that also keeps the parse tree, for lines (one parse serves both)."""
+    from hcl2.transformer import DictTransformer
+
     try:
-        parsed = hcl_loads(_close_heredocs(text), with_meta=True)
+        tree = hcltree.parse_tree(text)
+        parsed = DictTransformer(with_meta=True).transform(tree.tree)
     except RecursionError:
         line = _deepest_line(text)
         raise LoadFailure(f"nests too deeply to parse (brackets inside brackets, deepest at line {line}); "
@@ -110,7 +142,7 @@ def parse(text: str) -> dict[str, Any]:
         raise describe_failure(exc, text) from None
     if not isinstance(parsed, dict):
         raise LoadFailure("not valid HCL: the file holds no blocks or attributes", 1)
-    return parsed
+    return parsed, tree
 
 
 def hcl_loads(text: str, with_meta: bool = False) -> Any:
@@ -214,13 +246,25 @@ def _label_failure(block_type: str, labels: tuple[str, ...], entry: dict) -> Loa
                        f"as in {example}", line)
 
 
-def _block(block_type: str, labels: tuple[str, ...], body: dict, shown: str, depth: _Layout) -> TfBlock:
+def _block(block_type: str, labels: tuple[str, ...], body: dict, shown: str, lines_of: _TreeLines) -> TfBlock:
     start = body.get("__start_line__", 1)
-    end = body.get("__end_line__", start)
     lines: dict[str, int] = {}
     clean = _strip_meta(body, "", lines)
-    _attribute_lines(clean, "", start, end, depth, lines)
+    lines.update((path, line) for path, line in lines_of.next_block(block_type, labels).items()
+                 if not _inside_dynamic_content(path))
     return TfBlock(block_type, labels, clean, shown, start, lines)
+
+
+def _inside_dynamic_content(path: str) -> bool:
+    """Whether ``path`` names something inside a ``dynamic`` block's ``content`` (or beside its
+    ``for_each``). Those get no line of their own: a finding about a dynamic block is placed at
+    the block, whose ``for_each`` decides whether it exists (the fixtures pin this)."""
+    parts = path.split(".")
+    if "dynamic" not in parts:
+        return False
+    at = parts.index("dynamic")
+    return parts[at + 3:] not in ([], ["content"]) and not (
+        len(parts) == at + 5 and parts[at + 3] == "content" and parts[at + 4].isdigit())
 
 
 def _strip_meta(value: Any, path: str, lines: dict[str, int]) -> Any:
@@ -233,48 +277,6 @@ def _strip_meta(value: Any, path: str, lines: dict[str, int]) -> Any:
     if isinstance(value, list):
         return [_strip_meta(v, f"{path}.{i}", lines) for i, v in enumerate(value)]
     return value
-
-
-_KEY = re.compile(r'\s*"?([A-Za-z_][\w-]*)"?\s*(=|\{|")')
-
-
-def _attribute_lines(body: dict, path: str, start: int, end: int, depth: _Layout, lines: dict[str, int]) -> None:
-    """Record the line of each attribute one level inside the block at [start, end]."""
-    if start >= len(depth):
-        return
-    inner = depth[start - 1] + 1  # depth of lines directly inside the block
-    wanted = {k for k in body}
-    seen: set[str] = set()
-    for line_no in range(start + 1, min(end, len(depth) - 1) + 1):
-        if depth[line_no - 1] != inner:
-            continue
-        match = _KEY.match(depth.text(line_no))
-        if match and match.group(1) in wanted and match.group(1) not in seen:
-            key = match.group(1)
-            seen.add(key)
-            sub = f"{path}.{key}" if path else key
-            lines.setdefault(sub, line_no)
-            nested = body[key]
-            if isinstance(nested, dict) and "__start_line__" not in nested:
-                # A map written over several lines (variables = { API_TOKEN = ... }): its keys' lines.
-                end_of_map = _block_end(depth, line_no)
-                if end_of_map > line_no:
-                    _attribute_lines(nested, sub, line_no, end_of_map, depth, lines)
-            # Repeated nested blocks (ingress {} x N) already carry their own lines.
-            if isinstance(nested, list):
-                for i, item in enumerate(nested):
-                    item_line = lines.get(f"{sub}.{i}")
-                    if isinstance(item, dict) and item_line:
-                        block_end = _block_end(depth, item_line)
-                        _attribute_lines(item, f"{sub}.{i}", item_line, block_end, depth, lines)
-
-
-def _block_end(depth: _Layout, start: int) -> int:
-    level = depth[start - 1]
-    for line_no in range(start + 1, len(depth)):
-        if depth[line_no - 1] <= level:
-            return line_no - 1
-    return len(depth) - 1
 
 
 class _Layout:
