@@ -1303,7 +1303,8 @@ def evaluate_value(value: Any, scope: Any = None) -> Any:
     A value that would be larger than ha-lint builds (1,000,000 characters or items, a number
     of more than 4096 bits: ``indent(2000000000, "x\ny")``), or past what the scope's
     ``build_budget`` has left, is refused before it is built and is UNKNOWN; a scope with a
-    ``value_too_large(expression, message)`` method is told."""
+    ``value_too_large(expression, message)`` method is told. A string this parser cannot read
+    is UNKNOWN too; a scope with an ``expression_unreadable(expression)`` method is told."""
     try:
         return _evaluate_value(value, _Evaluator(scope))
     except Exception:
@@ -1316,7 +1317,12 @@ def _evaluate_value(value: Any, ev: _Evaluator) -> Any:
             return value
         node = _value_node(value)
         ev.source = value
-        return UNKNOWN if node is None else ev.guarded(node, {})
+        if node is None:
+            tell = getattr(ev.scope, "expression_unreadable", None)
+            if tell is not None:
+                tell(value)
+            return UNKNOWN
+        return ev.guarded(node, {})
     if isinstance(value, float):
         return _norm(value)
     if isinstance(value, list):

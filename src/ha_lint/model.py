@@ -37,7 +37,7 @@ class ScanWarning:
 
     Codes in use: ``module-not-found``, ``input-unknown``, ``variable-unset``,
     ``reference-outside-root``, ``cache-refused``, ``nested-stack``, ``import-unresolved``,
-    ``parameter-unknown``, ``parameter-unset``, ``resource-limit``, ``value-too-large``, ``foreach-unknown``,
+    ``parameter-unknown``, ``parameter-unset``, ``resource-limit``, ``value-too-large``, ``expression-unreadable``, ``foreach-unknown``,
     ``module-cycle``, ``module-file-not-loaded``, ``baseline-stale``, ``context-not-loaded``,
     ``plan-without-source``, ``plan-source-mismatch``, ``terragrunt-include``, ``terragrunt-inputs``,
     ``terragrunt-dependency``, ``template-skipped``, ``note`` (anything else).

@@ -42,7 +42,8 @@ entry or module input that matches no variable), ``variable-unset`` (a root vari
 value and no default), ``module-cycle``, ``resource-limit`` (a budget stopped an expansion:
 Terraform instances, ``Fn::ForEach`` loops, one deployment's nested stacks), ``value-too-large``
 (a value ha-lint would not build: a Terraform expression, a CloudFormation ``Fn::Join``/``Fn::Sub``; it is
-unknown), ``foreach-unknown`` (an ``Fn::ForEach`` over a collection that is not known), ``nested-stack``,
+unknown), ``expression-unreadable`` (a Terraform expression ha-lint cannot parse: its value is
+unknown, said at its line), ``foreach-unknown`` (an ``Fn::ForEach`` over a collection that is not known), ``nested-stack``,
 ``baseline-stale``, ``context-not-loaded``, ``module-file-not-loaded``, ``reference-outside-root``
 (a nested stack, module source or link beyond the repository root: not read),
 ``plan-without-source`` (a Terraform plan scanned without its configuration: its findings stay at

@@ -164,6 +164,7 @@ class _Run:
         self.warnings: list[ScanWarning] = []
         self.budget = MAX_RESOURCES
         self.build_budget = hclexpr.BuildBudget()  # what its expressions may still build
+        self.unreadable: set[tuple[str, str]] = set()  # (module directory, expression) already said
 
 
 class _Lazy:
@@ -772,6 +773,18 @@ class _Scope:
             self.instance.run_.warnings.append(ScanWarning("value-too-large", f"{message}; the value is unknown",
                                                            file, line))
 
+    def expression_unreadable(self, expression: str) -> None:
+        """hclexpr could not parse an expression (python-hcl2's rendering of it): its value is
+        unknown, said once per place it is written, naming the attribute."""
+        said = (self.instance.module.directory, expression)
+        if said in self.instance.run_.unreadable:
+            return  # every instance of the module, every evaluation of the attribute: said once
+        self.instance.run_.unreadable.add(said)
+        for file, line, name in _written_places(self.instance.module, expression):
+            self.instance.run_.warnings.append(ScanWarning(
+                "expression-unreadable", f"{name} = {_clipped(expression)}: ha-lint cannot read this expression, "
+                "so its value is treated as unknown (findings that depend on it may be missed)", file, line))
+
     def get(self, name: str, default: Any = UNKNOWN) -> Any:
         if name in self.extra:
             return self.extra[name]
@@ -796,6 +809,12 @@ class _Scope:
 def _written_at(module: TfModule, expression: str) -> list[tuple[str, int | None]]:
     """The file and line of each argument (or local) written as ``expression``; else the
     module's directory."""
+    return [(file, line) for file, line, _ in _written_places(module, expression)]
+
+
+def _written_places(module: TfModule, expression: str) -> list[tuple[str, int | None, str]]:
+    """The file, line and name (``aws_eks_node_group.this tags``, ``local.name``) of each
+    argument or local written as ``expression``; else the module's directory and "an expression"."""
     def paths(raw: Any, path: str) -> list[str]:
         if isinstance(raw, (list, dict)):
             items = raw.items() if isinstance(raw, dict) else enumerate(raw)
@@ -806,10 +825,28 @@ def _written_at(module: TfModule, expression: str) -> list[tuple[str, int | None
     for block in [b for f in module.files for b in f.blocks] + module.locals():
         for key, raw in block.body.items():
             for path in paths(raw, key):
+                name = ".".join(step for step in path.split(".") if not step.isdigit())  # dynamic.5.tag -> dynamic.tag
+                name = f"local.{name}" if block.block_type == "locals" else f"{_address(block)} {name}"
                 while path not in block.lines and "." in path:  # the nearest line python-hcl2 kept
                     path = path.rsplit(".", 1)[0]
-                places.append((block.file, block.lines.get(path, block.line)))
-    return places or [(module.directory, None)]
+                places.append((block.file, block.lines.get(path, block.line), name))
+    return places or [(module.directory, None, "an expression")]
+
+
+def _address(block: TfBlock) -> str:
+    """How Terraform names a block: ``aws_s3_bucket.logs``, ``data.aws_iam_policy_document.x``,
+    ``module.db``, ``output.url``, ``provider aws``."""
+    if block.block_type == "resource":
+        return ".".join(block.labels)
+    if block.block_type == "provider":
+        return " ".join((block.block_type, *block.labels))
+    return ".".join((block.block_type, *block.labels))
+
+
+def _clipped(expression: str, limit: int = 80) -> str:
+    """An expression on one line, at most ``limit`` characters."""
+    text = " ".join(expression.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 class _EmptyScope:
