@@ -31,8 +31,6 @@ RULES = all_rules(plugins=False)
 # resource the example leaves out, a finding that needs an option): strict, so a fixed doc
 # fails here until it leaves the list.
 EXCERPTS: dict[str, str] = {
-    "DR304": "the Terraform Example declares the strategy by a dr-strategy tag, as the docs say, but kinds.py "
-             "maps no tags for dynamodb_table, so the tag is not read (a bug, not a doc gap)",
     "DR307": "fires only against declared targets; a Use instead that meets them needs a recovery path in "
              "another Region (a backup copy plan and its selection), longer than the docs should show",
     "HA107": "the Example shows one route (its table, subnets and NAT gateway left out) and a registry module, "

@@ -570,6 +570,8 @@ kind("dynamodb_table", cfn=("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"
 })
 kind("dynamodb_table", cfn=("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"), tf="aws_dynamodb_table", props={
     "pitr": P("PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled", "point_in_time_recovery.enabled", False),
+    # A GlobalTable's tags are each replica's (Replicas[].Tags), not the table's.
+    "tags": P("Tags", "tags"),
 })
 kind("dynamodb_table_replica", tf="aws_dynamodb_table_replica", props={
     "global_table": P(None, "global_table_arn"),
