@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import azs_spanned, property_line
+from ha_lint.queries.az import azs_spanned
 from ha_lint.values import when
 from ha_lint.wording import subject
 
@@ -62,5 +62,5 @@ class SubnetGroupSingleAz(Rule):
                         f"{subject(group)} has {span.describe()}{when(span.branch)}: databases and "
                         "caches placed through it cannot keep a standby or replica in another Availability Zone. "
                         "Add subnets in at least two AZs.",
-                        line=property_line(group, span.prop), detail=span.detail,
+                        line=group.line_of(span.prop), detail=span.detail,
                     )

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import azs_spanned, property_line
+from ha_lint.queries.az import azs_spanned
 from ha_lint.queries.stacks import az_replicas
 from ha_lint.values import when
 from ha_lint.wording import subject
@@ -73,5 +73,5 @@ class AsgSingleAz(Rule):
                         f"{subject(asg)} can launch instances in only one Availability Zone: "
                         f"it has {span.describe()}{when(span.branch)}. An AZ outage takes every instance down and "
                         "the group cannot replace them elsewhere; give it subnets in at least two AZs.",
-                        line=property_line(asg, span.prop), detail=span.detail,
+                        line=asg.line_of(span.prop), detail=span.detail,
                     )

@@ -1,5 +1,4 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import property_line
 from ha_lint.queries.lb import fronted, load_balancing
 from ha_lint.queries.stacks import az_replicas
 from ha_lint.values import as_int, bad_branches, when
@@ -105,7 +104,7 @@ class AsgSingleInstance(Rule):
                     f"{subject(asg)} serves {serves} and runs at most one instance: its maximum "
                     f"size is {high.value if branch is None else 'at most 1'}{high.why()}{when(label)}. Every "
                     "failure or replacement is downtime; allow at least two instances across two Availability Zones.",
-                    line=property_line(asg, "max_size"), detail="max_size", branch=label,
+                    line=asg.line_of("max_size"), detail="max_size", branch=label,
                 )
             if single or links.attached is False or (links.attached is not True and links.branch is None):
                 continue
@@ -117,5 +116,5 @@ class AsgSingleInstance(Rule):
                     f"of {low.value if branch is None else 'less than 2'}{low.why()}{when(label)}: it may scale in "
                     "to a single instance (or none), and when that instance fails nothing serves traffic until a "
                     "replacement passes health checks. Set the minimum to at least 2.",
-                    line=property_line(asg, "min_size"), detail="min_size", branch=label,
+                    line=asg.line_of("min_size"), detail="min_size", branch=label,
                 )

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import azs_spanned, property_line
+from ha_lint.queries.az import azs_spanned
 from ha_lint.values import when
 from ha_lint.wording import subject
 
@@ -64,5 +64,5 @@ class LoadBalancerSingleAz(Rule):
                         f"{subject(lb)} is enabled in only one Availability Zone: it has "
                         f"{span.describe()}{when(span.branch)}. When that AZ fails the entry point fails with it; "
                         "give it subnets in at least two AZs.",
-                        line=property_line(lb, span.prop), detail=span.detail,
+                        line=lb.line_of(span.prop), detail=span.detail,
                     )

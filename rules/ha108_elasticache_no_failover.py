@@ -1,6 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.replication import elasticache_cross_region
-from ha_lint.queries.az import condition_unknown, count_unknown, property_line
+from ha_lint.queries.az import condition_unknown, count_unknown
 from ha_lint.values import UNKNOWN, Choice, Ref, as_bool, as_int, bad_branches, possibilities, when
 from ha_lint.wording import subject
 
@@ -227,7 +227,7 @@ class ElasticacheNoFailover(Rule):
                 rg,
                 f"{subject(rg)} cannot fail over: {text}. When the primary's node or AZ fails, "
                 f"{consequence}; run at least one replica per shard with automatic failover and Multi-AZ enabled.",
-                line=property_line(rg, line_prop), detail=",".join(name or "nodes" for name, _, _ in gaps),
+                line=rg.line_of(line_prop), detail=",".join(name or "nodes" for name, _, _ in gaps),
                 severity=severity,
             )
         for cluster in arch.of_kind("elasticache_cluster"):
@@ -239,6 +239,6 @@ class ElasticacheNoFailover(Rule):
                 cluster,
                 f"{subject(cluster)} is a single {engine} node: it has no replica to fail over to. "
                 "Use a replication group with a replica in another Availability Zone and automatic failover.",
-                line=property_line(cluster, "num_cache_nodes" if cluster.has("num_cache_nodes") else None),
+                line=cluster.line_of("num_cache_nodes" if cluster.has("num_cache_nodes") else None),
                 detail="single_node", severity="medium",
             )

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import Zone, azs_spanned, property_line
+from ha_lint.queries.az import Zone, azs_spanned
 from ha_lint.values import when
 from ha_lint.wording import subject
 
@@ -82,5 +82,5 @@ class EfsOneZone(Rule):
                     message = (f"{subject(fs)} is reachable only through {span.describe()}"
                                f"{when(span.branch)}: when that Availability Zone fails, every client loses the file "
                                "system. Create a mount target in each AZ your clients run in.")
-                yield self.finding(fs, message, line=property_line(fs, span.prop),
+                yield self.finding(fs, message, line=fs.line_of(span.prop),
                                    detail=span.prop or "mount_targets", branch=span.branch)

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import azs_spanned, property_line
+from ha_lint.queries.az import azs_spanned
 from ha_lint.values import as_int, bad_branches, possibilities, when
 from ha_lint.wording import subject
 
@@ -95,5 +95,5 @@ class EcsServiceSingleTask(Rule):
                         svc,
                         f"{subject(svc)} places its tasks through {span.describe()}{when(span.branch)}: "
                         "an outage of that Availability Zone stops every task. List subnets in at least two AZs.",
-                        line=property_line(svc, span.prop), detail=span.detail,
+                        line=svc.line_of(span.prop), detail=span.detail,
                     )

@@ -1,5 +1,4 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import property_line
 from ha_lint.values import as_bool, as_int, bad_branches, when
 from ha_lint.wording import subject
 
@@ -91,5 +90,5 @@ class OpensearchSingleAz(Rule):
                 domain,
                 f"{subject(domain)} runs in one Availability Zone: {text}. An AZ or node failure takes "
                 "the domain down; enable zone awareness with at least two (better three) data nodes.",
-                line=property_line(domain, line_prop), detail=",".join(name for name, _, _ in gaps),
+                line=domain.line_of(line_prop), detail=",".join(name for name, _, _ in gaps),
             )

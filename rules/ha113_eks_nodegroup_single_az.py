@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import azs_spanned, property_line
+from ha_lint.queries.az import azs_spanned
 from ha_lint.values import Ref, as_int, as_list, bad_branches, when
 from ha_lint.wording import plural, subject
 
@@ -125,14 +125,14 @@ class EksNodegroupSingleAz(Rule):
                         f"its cluster placement group {placement.address} requires: low latency between nodes is "
                         "traded for availability, and an outage of that Availability Zone stops every pod on it. "
                         "Keep workloads that must survive an AZ outage in a node group spread over two AZs.",
-                        line=property_line(group, span.prop), detail=span.detail, severity="info",
+                        line=group.line_of(span.prop), detail=span.detail, severity="info",
                     )
                     continue
                 yield self.finding(
                     group,
                     f"{subject(group)} runs its nodes in {span.describe()}{when(span.branch)}: an "
                     "outage of that Availability Zone stops every pod on it. Give it subnets in at least two AZs.",
-                    line=property_line(group, span.prop), detail=span.detail,
+                    line=group.line_of(span.prop), detail=span.detail,
                 )
             low, desired = group.get("min_size"), group.get("desired_size")
             if as_int(low.value) == 0 and as_int(desired.value) == 0:
@@ -143,5 +143,5 @@ class EksNodegroupSingleAz(Rule):
                     f"{subject(group)} may shrink to "
                     f"{plural(as_int(low.value), 'node') if branch is None else 'fewer than 2 nodes'}{low.why()}{when(branch)}: a node failure then stops every pod of the group until a "
                     "replacement joins. Set the minimum size to at least 2.",
-                    line=property_line(group, "min_size"), detail="min_size", branch=branch,
+                    line=group.line_of("min_size"), detail="min_size", branch=branch,
                 )

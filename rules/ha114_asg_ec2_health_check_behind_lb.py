@@ -1,5 +1,4 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import property_line
 from ha_lint.queries.lb import load_balancing
 from ha_lint.values import bad_branches, when
 from ha_lint.wording import property_name, subject
@@ -81,6 +80,6 @@ class AsgEc2HealthCheckBehindLb(Rule):
                     f"check type is {check_type.value if branch is None else 'EC2'}{check_type.why()}{when(label)}: "
                     "instances that fail the load balancer's health check stay in service and are never replaced. "
                     f"Set {property_name(asg, 'health_check_type')} to ELB.",
-                    line=property_line(asg, "health_check_type"),
+                    line=asg.line_of("health_check_type"),
                     detail="health_check_type", branch=label,
                 )

@@ -1,5 +1,5 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.az import azs_spanned, property_line
+from ha_lint.queries.az import azs_spanned
 from ha_lint.values import when
 from ha_lint.wording import subject
 
@@ -66,5 +66,5 @@ class LambdaVpcSingleAz(Rule):
                         fn,
                         f"{subject(fn)} runs in a VPC through {span.describe()}{when(span.branch)}: "
                         "an outage of that Availability Zone stops it. List subnets in at least two AZs.",
-                        line=property_line(fn, span.prop), detail=span.detail,
+                        line=fn.line_of(span.prop), detail=span.detail,
                     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import architecture_of as _arch, resource_at as _res
 from ha_lint.graph import Architecture
-from ha_lint.queries.az import (AzSpan, Place, Zone, azs_spanned, cluster_members, count_unknown, property_line,
+from ha_lint.queries.az import (AzSpan, Place, Zone, azs_spanned, cluster_members, count_unknown,
                                 resource_zone, subnet_zone, variants, zone_of)
 from ha_lint.values import UNKNOWN, AzToken, Choice, Ref
 
@@ -147,7 +147,7 @@ def test_cloudformation_condition_gives_one_span_per_branch(tmp_path):
 def test_property_line_points_at_the_placement(tmp_path):
     arch = _arch(tmp_path, CFN)
     text = (tmp_path / "template.yaml").read_text().splitlines()
-    line = property_line(_res(arch, "FromParameter"), "subnets")
+    line = _res(arch, "FromParameter").line_of("subnets")
     assert "VPCZoneIdentifier" in text[line - 1]
 
 
@@ -259,7 +259,7 @@ def test_nested_block_line(tmp_path):
     arch = _arch(tmp_path, TF, "main.tf")
     fn = _res(arch, "aws_lambda_function.in_vpc")
     text = (tmp_path / "main.tf").read_text().splitlines()
-    assert "subnet_ids" in text[property_line(fn, "subnets") - 1]
+    assert "subnet_ids" in text[fn.line_of("subnets") - 1]
 
 
 def test_efs_spans_its_mount_targets(tmp_path):
@@ -465,7 +465,7 @@ def test_property_line_of_a_dynamic_block(tmp_path):
         }
         """, "main.tf")
     lb = _res(arch, "aws_lb.nlb")
-    assert property_line(lb, "subnet_mappings") == 4
+    assert lb.line_of("subnet_mappings") == 4
     assert _only_span(arch, "aws_lb.nlb").single_az
 
 

@@ -212,12 +212,15 @@ class Resource:
         found = _walk(self.props, path.split("."))
         return found[0] if found else None
 
-    def line_of(self, name: str, native: bool = False) -> int:
-        """The line of a property: ``name`` in the neutral vocabulary (or, with ``native``,
+    def line_of(self, name: str | None, native: bool = False) -> int:
+        """The line of a property (the resource's own line when ``name`` is None): ``name`` in
+        the neutral vocabulary (or, with ``native``,
         the resource's own path), in every form the loaders record a line under: as written
         (``a.b``), inside the first of repeated Terraform blocks (``a.0.b``), inside the
         content of a ``dynamic "a"`` block (``dynamic.N.a.content.0.b``, else the dynamic
         block's own line); else the line of its nearest written parent; else the resource's."""
+        if not name:
+            return self.line
         path = name if native else self.native_path(name) or name
         lines = self.lines
         if path in lines:

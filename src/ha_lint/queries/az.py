@@ -511,12 +511,3 @@ def _members_span(arch: Architecture, cluster: Resource) -> list[AzSpan]:
             return []
         places.append(Place(db.address, _az_value_zone(arch, db, az.value, 0), db.uid))
     return [AzSpan(tuple(places), "member instance")]
-
-
-# -- lines ------------------------------------------------------------------------------
-
-
-def property_line(res: Resource, name: str | None) -> int:
-    """The line of neutral property ``name`` (``Resource.line_of``); the resource's line when
-    there is no name."""
-    return res.line_of(name) if name else res.line

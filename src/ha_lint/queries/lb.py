@@ -22,7 +22,7 @@ from typing import Any
 
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
-from ha_lint.queries.az import condition_unknown, count_unknown, property_line, variants
+from ha_lint.queries.az import condition_unknown, count_unknown, variants
 from ha_lint.queries.aws import tags_of
 from ha_lint.values import UNKNOWN, Choice, Ref, Tri, as_int, as_list, refs_in
 
@@ -120,7 +120,7 @@ def _load_balancing(arch: Architecture, asg: Resource) -> LoadBalancing:
     for name, noun in _GROUP_LISTS.items():
         if not asg.has(name):
             continue
-        line = property_line(asg, name)
+        line = asg.line_of(name)
         for branch, items in variants(asg.get(name).value):
             if items is UNKNOWN:
                 out.unknown = True
