@@ -57,7 +57,7 @@ def test_a_multi_line_conditional_in_parentheses_is_read_from_its_source() -> No
                    '    : false)\n'
                    '}\n')
     assert block.lines["multi_az"] == 2
-    node = hclexpr.parse_source(block.sources["multi_az"])
+    node = hclexpr.parse_source(block.source("multi_az"))
     assert isinstance(node, Conditional) and isinstance(node.cond, Binary)
     assert (node.true, node.false) == (Literal(True), Literal(False))
 
@@ -73,9 +73,9 @@ def test_the_source_keeps_what_python_hcl2_renderings_lose() -> None:
     assert hclexpr._value_node(rendered["tags"]) is None  # the rendering does not parse
 
     block = _block(text)
-    subnets = hclexpr.parse_source(block.sources["subnets"])
+    subnets = hclexpr.parse_source(block.source("subnets"))
     assert isinstance(subnets, Call) and subnets.args[1] == TupleExpr((Literal(""),))
-    tags = hclexpr.parse_source(block.sources["tags"])
+    tags = hclexpr.parse_source(block.source("tags"))
     refs: list[tuple] = []
     hclexpr._collect(tags, frozenset(), refs)
     assert ("var", "name") in refs and ("var", "tags") in refs

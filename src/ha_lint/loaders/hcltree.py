@@ -5,11 +5,16 @@ python-hcl2 builds its tree with ``propagate_positions``, so every node knows it
 blocks' lines; this module keeps the tree. Paths are the loader's line keys (``TfBlock.lines``):
 ``name`` for an attribute, ``name.key`` for an object's key, ``type.N`` for the N-th nested
 block of a type (``type.N.label`` for a labelled one, ``dynamic.0.ingress``), ``name.N`` for a
-tuple's item. Spike for issue 22 step 1: nothing reads it yet but the line comparison.
+tuple's item. The Terraform loader takes its lines from here (one parse gives the dict and the
+lines) and ``parse_tree`` is its parser; expressions are still read from python-hcl2's
+renderings, since the tree's operator chains have no precedence (``x * 2 + 1`` as
+``x * (2 + 1)``): ``TreeBlock.source`` gives an expression as written, for ``hclexpr``.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -25,9 +30,14 @@ class TreeBlock:
     labels: tuple[str, ...]
     line: int
     end_line: int
+    text: str  # the parsed file's text, which the expressions' positions index
     lines: dict[str, int] = field(default_factory=dict)
     expressions: dict[str, Tree] = field(default_factory=dict)  # attribute path -> expression tree
-    sources: dict[str, str] = field(default_factory=dict)  # attribute path -> its expression as written
+
+    def source(self, path: str) -> str:
+        """The expression of the attribute at ``path`` as written in the file."""
+        meta = self.expressions[path].meta
+        return self.text[meta.start_pos:meta.end_pos]
 
 
 @dataclass
@@ -39,11 +49,77 @@ class ParsedFile:
 def parse_tree(text: str) -> ParsedFile:
     """The Lark tree of ``text`` by the loader's parser (python-hcl2's grammar, its new-line
     rule inside brackets). Raises what lark raises; the loader turns that into a LoadFailure."""
-    from ha_lint.loaders.terraform import _close_heredocs, _parser
-
     parser, newlines = _parser()
     newlines.text = _close_heredocs(text) + "\n"
     return ParsedFile(parser.parse(newlines.text), newlines.text)
+
+
+class _NewLinesInBrackets:
+    """A lark post-lexer: inside ``( )``, ``[ ]``, ``${ }`` and a ``{ for ... }`` expression a
+    new line (or a comment) means nothing, as in Terraform's own parser (hclsyntax ignores
+    newlines there; in an object's ``{ }`` they separate items). python-hcl2's grammar allows
+    new lines only at some places inside brackets, so ``(var.a\n ? 3\n : 1)`` or
+    ``(a\n || b)`` made the whole file unreadable (``unexpected '?'``). Tokens keep their
+    own lines: nothing else moves."""
+
+    always_accept = ("NL_OR_COMMENT",)  # lexed in every parser state, so that it can be dropped here
+
+    def __init__(self) -> None:
+        self.opening = {"LPAR": True, "LSQB": True}  # -> new lines ignored inside (and "${": _parser)
+        self.text = ""  # the text being parsed: whether a '{' opens a for expression is read from it
+
+    def process(self, stream: Iterator[Any]) -> Iterator[Any]:
+        ignoring: list[bool] = []
+        for token in stream:
+            kind = token.type
+            if kind == "LBRACE":  # (no token is read ahead: the lexer's state follows the parser's)
+                ignoring.append(bool(_FOR_AHEAD.match(self.text, token.end_pos)))
+            elif kind in self.opening:
+                ignoring.append(self.opening[kind])
+            elif kind in ("RPAR", "RSQB", "RBRACE") and ignoring:
+                ignoring.pop()
+            elif kind == "NL_OR_COMMENT" and ignoring and ignoring[-1]:
+                continue
+            yield token
+
+
+# a for expression's keyword after a '{' (not a key such as for_each, format or for-x)
+_FOR_AHEAD = re.compile(r"(?:\s|#[^\n]*|//[^\n]*|/\*.*?\*/)*for(?![\w-])", re.S)
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> tuple[Any, _NewLinesInBrackets]:
+    """python-hcl2's grammar and options with the post-lexer: built from python-hcl2's own cached
+    analysis of the grammar (a post-lexer is not part of the cache key), so it costs no more."""
+    import hcl2.parser
+    from lark import Lark
+
+    newlines = _NewLinesInBrackets()
+    parser = Lark.open("hcl2.lark", parser="lalr", cache=str(hcl2.parser.PARSER_FILE), rel_to=hcl2.parser.__file__,
+                       propagate_positions=True, postlex=newlines)
+    # the grammar's "${" is an anonymous terminal: its name is read from the parser just built
+    newlines.opening[next((t.name for t in parser.terminals if t.pattern.value == "${"), "__ANON_0")] = True
+    return parser, newlines
+
+
+_HEREDOC_START = re.compile(r"<<-?([A-Za-z_][\w-]*)$")
+
+
+def _close_heredocs(text: str) -> str:
+    """Terraform ends a heredoc at a line holding its marker and trailing blanks (``EOF  ``);
+    python-hcl2 wants nothing after the marker, so those blanks are dropped (lines stay put)."""
+    if "<<" not in text:
+        return text
+    lines = text.split("\n")
+    marker: str | None = None
+    for i, line in enumerate(lines):
+        if marker is None:
+            found = _HEREDOC_START.search(line)
+            marker = found.group(1) if found else None
+        elif line.strip() == marker:
+            lines[i] = line.rstrip(" \t")
+            marker = None
+    return "\n".join(lines)
 
 
 def top_blocks(parsed: ParsedFile) -> Iterator[TreeBlock]:
@@ -51,12 +127,12 @@ def top_blocks(parsed: ParsedFile) -> Iterator[TreeBlock]:
     body = _child(parsed.tree, "body")
     for block in _items(body, "block"):
         block_type, labels, inner = _block_parts(block)
-        found = TreeBlock(block_type, labels, block.meta.line, block.meta.end_line)
-        _walk_body(inner, "", found, parsed.text)
+        found = TreeBlock(block_type, labels, block.meta.line, block.meta.end_line, parsed.text)
+        _walk_body(inner, "", found)
         yield found
 
 
-def _walk_body(body: Tree, path: str, out: TreeBlock, text: str) -> None:
+def _walk_body(body: Tree, path: str, out: TreeBlock) -> None:
     counts: dict[str, int] = {}
     for item in body.children:
         if not _is_tree(item):
@@ -67,7 +143,6 @@ def _walk_body(body: Tree, path: str, out: TreeBlock, text: str) -> None:
             out.lines.setdefault(sub, item.meta.line)
             expression = item.children[-1]
             out.expressions[sub] = expression
-            out.sources[sub] = text[expression.meta.start_pos:expression.meta.end_pos]
             _walk_value(expression, sub, out)
         elif item.data == "block":
             block_type, labels, inner = _block_parts(item)
@@ -80,7 +155,7 @@ def _walk_body(body: Tree, path: str, out: TreeBlock, text: str) -> None:
             for label in labels:  # python-hcl2 nests a labelled block's body under its labels
                 sub = f"{sub}.{label}"
                 out.lines.setdefault(sub, item.meta.line)
-            _walk_body(inner, sub, out, text)
+            _walk_body(inner, sub, out)
 
 
 def _walk_value(expression: Any, path: str, out: TreeBlock) -> None:

@@ -11,7 +11,6 @@ Terraform (python-hcl2 alone refuses it).
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,63 +142,6 @@ def _parse_with_tree(text: str) -> tuple[dict[str, Any], hcltree.ParsedFile]:
     if not isinstance(parsed, dict):
         raise LoadFailure("not valid HCL: the file holds no blocks or attributes", 1)
     return parsed, tree
-
-
-def hcl_loads(text: str, with_meta: bool = False) -> Any:
-    """``hcl2.loads`` with HCL's rule for new lines inside brackets (see ``_NewLinesInBrackets``)."""
-    from hcl2.transformer import DictTransformer
-
-    parser, newlines = _parser()
-    newlines.text = text + "\n"  # python-hcl2's own workaround: its grammar needs a new line at the end
-    return DictTransformer(with_meta=with_meta).transform(parser.parse(newlines.text))
-
-
-class _NewLinesInBrackets:
-    """A lark post-lexer: inside ``( )``, ``[ ]``, ``${ }`` and a ``{ for ... }`` expression a
-    new line (or a comment) means nothing, as in Terraform's own parser (hclsyntax ignores
-    newlines there; in an object's ``{ }`` they separate items). python-hcl2's grammar allows
-    new lines only at some places inside brackets, so ``(var.a\n ? 3\n : 1)`` or
-    ``(a\n || b)`` made the whole file unreadable (``unexpected '?'``). Tokens keep their
-    own lines: nothing else moves."""
-
-    always_accept = ("NL_OR_COMMENT",)  # lexed in every parser state, so that it can be dropped here
-
-    def __init__(self) -> None:
-        self.opening = {"LPAR": True, "LSQB": True}  # -> new lines ignored inside (and "${": _parser)
-        self.text = ""  # the text being parsed: whether a '{' opens a for expression is read from it
-
-    def process(self, stream: Iterator[Any]) -> Iterator[Any]:
-        ignoring: list[bool] = []
-        for token in stream:
-            kind = token.type
-            if kind == "LBRACE":  # (no token is read ahead: the lexer's state follows the parser's)
-                ignoring.append(bool(_FOR_AHEAD.match(self.text, token.end_pos)))
-            elif kind in self.opening:
-                ignoring.append(self.opening[kind])
-            elif kind in ("RPAR", "RSQB", "RBRACE") and ignoring:
-                ignoring.pop()
-            elif kind == "NL_OR_COMMENT" and ignoring and ignoring[-1]:
-                continue
-            yield token
-
-
-# a for expression's keyword after a '{' (not a key such as for_each, format or for-x)
-_FOR_AHEAD = re.compile(r"(?:\s|#[^\n]*|//[^\n]*|/\*.*?\*/)*for(?![\w-])", re.S)
-
-
-@functools.lru_cache(maxsize=1)
-def _parser() -> tuple[Any, _NewLinesInBrackets]:
-    """python-hcl2's grammar and options with the post-lexer: built from python-hcl2's own cached
-    analysis of the grammar (a post-lexer is not part of the cache key), so it costs no more."""
-    import hcl2.parser
-    from lark import Lark
-
-    newlines = _NewLinesInBrackets()
-    parser = Lark.open("hcl2.lark", parser="lalr", cache=str(hcl2.parser.PARSER_FILE), rel_to=hcl2.parser.__file__,
-                       propagate_positions=True, postlex=newlines)
-    # the grammar's "${" is an anonymous terminal: its name is read from the parser just built
-    newlines.opening[next((t.name for t in parser.terminals if t.pattern.value == "${"), "__ANON_0")] = True
-    return parser, newlines
 
 
 def _unlabel(entry: Any, count: int, block_type: str, labels: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], dict]]:
@@ -350,26 +292,6 @@ def _brackets(raw_lines: list[str]) -> Iterator[tuple[int, int, str]]:
             i += 1
 
 
-_HEREDOC_START = re.compile(r"<<-?([A-Za-z_][\w-]*)$")
-
-
-def _close_heredocs(text: str) -> str:
-    """Terraform ends a heredoc at a line holding its marker and trailing blanks (``EOF  ``);
-    python-hcl2 wants nothing after the marker, so those blanks are dropped (lines stay put)."""
-    if "<<" not in text:
-        return text
-    lines = text.split("\n")
-    marker: str | None = None
-    for i, line in enumerate(lines):
-        if marker is None:
-            found = _HEREDOC_START.search(line)
-            marker = found.group(1) if found else None
-        elif line.strip() == marker:
-            lines[i] = line.rstrip(" \t")
-            marker = None
-    return "\n".join(lines)
-
-
 def _deepest_line(text: str) -> int:
     level, deepest, line = 0, -1, 1
     for line_no, _, ch in _brackets(text.split("\n")):
@@ -501,7 +423,9 @@ def _error_line(exc: Exception) -> int | None:
 def load_tfvars(text: str, shown: str) -> dict[str, tuple[Any, int]]:
     """``name = value`` pairs of a ``.tfvars`` file, each with its line."""
     try:
-        parsed = hcl_loads(_close_heredocs(text))
+        from hcl2.transformer import DictTransformer
+
+        parsed = DictTransformer().transform(hcltree.parse_tree(text).tree)
     except RecursionError:
         raise LoadFailure("nests too deeply to parse; not loaded", _deepest_line(text)) from None
     except Exception as exc:
