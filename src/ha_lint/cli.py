@@ -240,6 +240,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     from ha_lint import baseline, engine, reporters, scope, suppress
     from ha_lint.model import ScanWarning
     from ha_lint.scan import scan
+    from ha_lint.wording import plural
 
     _check_paths(args)
     outputs: list[tuple[str, str | None]] = []
@@ -285,14 +286,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     findings = sorted(kept + outcome.problems, key=lambda f: (f.file, f.line, f.rule_id, f.resource))
     if args.write_baseline:
         count = baseline.write(Path(args.write_baseline), findings, root)
-        print(f"ha-lint: wrote {count} finding{'s' if count != 1 else ''} to the baseline {args.write_baseline}",
+        print(f"ha-lint: wrote {plural(count, 'finding')} to the baseline {args.write_baseline}",
               file=sys.stderr)
     elif baseline_file:
         split = baseline.split(findings, baseline.load(baseline_file), root)
         findings, result.baselined = split.new, len(split.known)
         if split.stale and not where.restricted:
             result.warnings.append(ScanWarning(
-                "baseline-stale", f"{split.stale} baseline entr{'ies' if split.stale != 1 else 'y'} in {baseline_file} "
+                "baseline-stale", f"{plural(split.stale, 'baseline entry', 'baseline entries')} in {baseline_file} "
                 f"match no finding any more (fixed): refresh it with --write-baseline {baseline_file}", str(baseline_file)))
     result.findings = [f for f in findings if _in_scope(f, where)]
     result.suppressed = [s for s in outcome.suppressed if _in_scope(s.finding, where)]

@@ -14,6 +14,7 @@ from ha_lint.escape import printable
 from ha_lint.model import Finding
 from ha_lint.reporters import rules_by_id
 from ha_lint.scan import ScanResult
+from ha_lint.wording import plural
 
 
 def render(result: ScanResult, options: dict) -> str:
@@ -41,8 +42,8 @@ def render(result: ScanResult, options: dict) -> str:
                 body = "\n".join(printable(f"{file}:{f.line}: {f.resource or '(workload)'}: {f.message}")
                                   for f in hits)
                 failure = ET.SubElement(case, "failure", type=printable(hits[0].severity),
-                                        message=printable(f"{len(hits)} {hits[0].severity} finding"
-                                                          f"{'s' if len(hits) != 1 else ''} of {rule_id} {names[rule_id]}"))
+                                        message=printable(f"{plural(len(hits), hits[0].severity + ' finding')} "
+                                                          f"of {rule_id} {names[rule_id]}"))
                 failure.text = body
     for error in result.errors:
         case = ET.SubElement(suite, "testcase", classname=printable(error.file), name="load",

@@ -24,6 +24,7 @@ from ha_lint.escape import code_span, markdown_text, uri_path
 from ha_lint.model import SEVERITIES, SEVERITY_RANK, as_warning
 from ha_lint.reporters import rule_url, rules_by_id
 from ha_lint.scan import ScanResult
+from ha_lint.wording import plural
 
 MAX_ROWS = 200  # a PR comment holds 65,536 characters
 MAX_MESSAGE = 120  # characters of a message in a table cell; the details block has the rest
@@ -69,7 +70,7 @@ def render(result: ScanResult, options: dict) -> str:
     suppressed = getattr(result, "suppressed", [])
     baselined = getattr(result, "baselined", 0)
     count = len(findings)
-    out = [f"## ha-lint: {count} finding{'s' if count != 1 else ''}", ""]
+    out = [f"## ha-lint: {plural(count, 'finding')}", ""]
     out.append("| " + " | ".join(SEVERITIES) + " | suppressed | baselined | files not loaded |")
     out.append("|" + "---:|" * (len(SEVERITIES) + 3))
     out.append("| " + " | ".join(str(sum(1 for f in findings if f.severity == s)) for s in SEVERITIES)

@@ -10,6 +10,7 @@ from itertools import groupby
 from ha_lint.escape import printable
 from ha_lint.model import SEVERITIES, Finding, as_warning
 from ha_lint.scan import ScanResult
+from ha_lint.wording import plural
 
 _COLOURS = {"high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
 _RESET = "\033[0m"
@@ -49,10 +50,10 @@ def render(result: ScanResult, options: dict) -> str:
         out.append(printable(f"warning[{warning.code}]: {warning}"))
     counts = ", ".join(f"{sum(1 for f in result.findings if f.severity == s)} {s}" for s in SEVERITIES)
     out.append(
-        f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({counts}); "
+        f"{plural(len(result.findings), 'finding')} ({counts}); "
         f"{result.files} files, {result.resources} resources, {len(result.errors)} load errors "
         f"in {result.seconds:.2f}s"
-        + (f"; {len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}" if result.warnings else "")
+        + (f"; {plural(len(result.warnings), 'warning')}" if result.warnings else "")
         + (f"; {len(result.suppressed)} suppressed" if result.suppressed else "")
         + (f"; {result.baselined} in the baseline" if result.baselined else "")
     )
