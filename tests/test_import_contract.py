@@ -16,7 +16,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("foundation: values and the model", (
         "ha_lint", "ha_lint.values", "ha_lint.model", "ha_lint.kinds", "ha_lint.durations", "ha_lint.escape",
         "ha_lint.equivalents", "ha_lint.secret_formats", "ha_lint.sourcetext", "ha_lint.progress",
-        "ha_lint.ruledocs", "ha_lint.resilience.assumptions", "ha_lint.deadline")),
+        "ha_lint.ruledocs", "ha_lint.resilience.assumptions", "ha_lint.deadline", "ha_lint.english")),
     ("files: discovery, loaders, downloads, the cache", (
         "ha_lint.root", "ha_lint.discover", "ha_lint.scope", "ha_lint.loaders", "ha_lint.hclexpr",
         "ha_lint.fetch", "ha_lint.cache", "ha_lint.cachecodec", "ha_lint.textfile")),

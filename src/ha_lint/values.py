@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
+from ha_lint.english import plural
+
 
 class Unknown:
     """The one value a template leaves to deploy time."""
@@ -178,7 +180,7 @@ class Origin:
         steps = self.steps()
         shown = [steps[0], steps[-1]] if len(steps) > 1 else [steps[0]]
         between = len(steps) - len(shown)
-        joint = f" -> ({between} more step{'s' if between != 1 else ''}) -> " if between else " -> "
+        joint = f" -> ({plural(between, 'more step')}) -> " if between else " -> "
         places = [f" ({_short_path(s.file)}:{s.line})" if s.file and s.line else "" for s in shown]
         room = limit - len(joint) * (len(shown) - 1) - sum(map(len, places))
         texts = [s.description for s in shown]

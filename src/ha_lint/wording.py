@@ -5,7 +5,8 @@ A message opens with a friendly noun and the address (``RDS instance `aws_db_ins
 ``RDS instance `Database```): ``subject(res)``. Advice names properties as the reader writes
 them: ``spelled(res, cfn="HealthCheckId", tf="health_check_id")``, or ``property_name(res,
 "backup_retention")`` for a property of the kinds table. Counts agree with their noun:
-``plural(1, "day")`` is ``1 day``. A Region the templates do not name is called by where it
+``plural(1, "day")`` is ``1 day`` (written in ``ha_lint.english``, a leaf that the stages
+below this one count with too). A Region the templates do not name is called by where it
 comes from: ``region_name(res)``.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from ha_lint.english import plural  # noqa: F401 (messages count with wording.plural)
 from ha_lint.model import CLOUDFORMATION, Resource
 from ha_lint.queries.az import is_aurora_cluster
 from ha_lint.queries.rds import is_aurora_instance
@@ -122,11 +124,6 @@ def region_name(res: Resource) -> str:
     if isinstance(region, str) and region:
         return region
     return res.meta.get("region_source") or "the deployment Region"
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """``1 day``, ``2 days``; ``plural_form`` for the irregular ones."""
-    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
 
 
 def spelled(res: Resource, cfn: str, tf: str) -> str:

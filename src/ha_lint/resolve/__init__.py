@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from ha_lint.english import plural
 from ha_lint.values import UNKNOWN, Choice, Origin
 
 MAX_VIA = 12  # steps after the source kept in an origin chain (a finding's trace): the last ones
@@ -30,7 +31,7 @@ def chain(origins: Iterable[Origin | None]) -> Origin | None:
         # The steps left out are said, not passed over: a trace shows where its chain was cut.
         cut = next(([step] for step in rest[:-MAX_VIA] if step.input is not None), [])
         left_out = len(rest) - len(cut) - MAX_VIA
-        rest = [*cut, Origin(f"({left_out} more step{'s' if left_out != 1 else ''} not kept)"), *rest[-MAX_VIA:]]
+        rest = [*cut, Origin(f"({plural(left_out, 'more step')} not kept)"), *rest[-MAX_VIA:]]
     return Origin(first.description, first.file, first.line, tuple(rest), first.input)
 
 
