@@ -80,3 +80,78 @@ def test_a_property_not_written_is_at_its_nearest_parent_or_the_resource(tmp_pat
     assert table.line_of("point_in_time_recovery.no_such_key", native=True) == 8
     assert plain.line_of("dead_letter_config.target_arn", native=True) == plain.line == 32
     assert plain.line_of("function_name", native=True) == 33
+
+
+GROUPS_TF = """\
+variable "ports" {
+  default = [80, 443]
+}
+
+resource "aws_security_group" "web" {
+  name = "web"
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }
+  dynamic "ingress" {
+    for_each = var.ports
+    content {
+      from_port   = ingress.value
+      to_port     = ingress.value
+      protocol    = "tcp"
+      cidr_blocks = ["0.0.0.0/0"]
+    }
+  }
+}
+"""
+
+GROUPS_YAML = """\
+Conditions:
+  IsProd: !Equals [!Ref AWS::Region, eu-west-1]
+Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 22
+          ToPort: 22
+          CidrIp: 10.0.0.0/8
+        - !If
+          - IsProd
+          - IpProtocol: tcp
+            FromPort: 443
+            ToPort: 443
+            CidrIp: 0.0.0.0/0
+          - IpProtocol: tcp
+            FromPort: 80
+            ToPort: 80
+            CidrIp: 0.0.0.0/0
+"""
+
+
+def test_an_entry_of_a_list_is_at_its_block_its_dynamic_block_or_its_branch(tmp_path: Path) -> None:
+    # Terraform: the written block, then the blocks a dynamic "ingress" makes, at the dynamic block.
+    (tmp_path / "tf").mkdir()
+    (tmp_path / "tf" / "main.tf").write_text(GROUPS_TF)
+    (tmp_path / "cfn").mkdir()
+    (tmp_path / "cfn" / "web.yaml").write_text(GROUPS_YAML)
+    result = scan(ScanSettings([str(tmp_path)], jobs=1), [])
+    found = {res.address: res for res in result.architecture.resources}
+    web = found["aws_security_group.web"]
+    entries = web.get("ingress").value
+    assert [web.entry_line("ingress", i, entry=e) for i, e in enumerate(entries)] == [7, 13, 13]
+    assert web.entry_line("ingress", 0, "cidr_blocks") == 11
+    assert web.entry_line("ingress", 0, "no_such_field") == 7  # the entry, when the field is not written
+    assert web.entry_line("ingress", 2) is None  # no line of its own without the entry that says how it was made
+    # CloudFormation: an entry written as !If is at the arm its branch names.
+    cfn = found["Web"]
+    assert cfn.entry_line("ingress", 1, "FromPort") == 13  # inside the !If: the entry's line
+    assert cfn.entry_line("ingress", 0, "FromPort") == 10
+    assert cfn.entry_line("ingress", 1) == 13
+    assert cfn.entry_line("ingress", 1, branch="condition IsProd true") == 15
+    assert cfn.entry_line("ingress", 1, branch="condition IsProd false") == 19
+    assert cfn.entry_line("ingress", 1, 0, "x") is None  # inside a list index not written: no line, not the entry's

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ha_lint import kinds
-from ha_lint.values import UNKNOWN, Choice, Origin, Value
+from ha_lint.values import UNKNOWN, Choice, DynamicBlock, Origin, Value
 
 CLOUDFORMATION = "cloudformation"
 TERRAFORM = "terraform"
@@ -243,6 +243,45 @@ class Resource:
                 return lines[path]
             path = path.rpartition(".")[0]
         return self.line
+
+    def entry_line(self, name: str, index: int, *within: str | int, entry: Any = None,
+                   branch: str | None = None, list_branch: str | None = None, native: bool = False) -> int | None:
+        """The line of the ``index``-th entry of the list property ``name`` (a CloudFormation
+        list item, the ``index``-th of repeated Terraform blocks), or of what ``within`` names
+        inside it: field names and list indexes, ``entry_line("rules", 0, "copy_action", 1,
+        "destination_vault_arn")``. None when it has no line of its own (a list a parameter or
+        variable gives): the caller falls back, usually to ``line_of(name)``.
+
+        A field of ``within`` that is not written gives the line of the innermost entry on
+        the way (``copy_action`` 1 above), and no further out. For the entry itself, most
+        specific first: the arm of a CloudFormation ``!If`` the entry is written as (its
+        ``branch`` label, ``condition C true``), the arm of a list-level ``!If`` holding it
+        (``list_branch``), the ``dynamic`` block that made a Terraform ``entry``
+        (``DynamicBlock``), the entry as written."""
+        path = name if native else self.native_path(name) or name
+        lines = self.lines
+        prefix = f"{path}.{index}"
+        if within:
+            found = lines.get(".".join([prefix, *map(str, within)]))
+            if found is not None:
+                return found
+            last = max((i for i, step in enumerate(within) if isinstance(step, int)), default=None)
+            if last is not None:
+                return lines.get(".".join([prefix, *map(str, within[:last + 1])]))
+        arm, list_arm = _if_arm(branch), _if_arm(list_branch)
+        for key in (f"{prefix}.Fn::If.{arm}" if arm else None, f"{path}.Fn::If.{list_arm}.{index}" if list_arm else None,
+                    f"dynamic.{entry.dynamic_index}.{path}" if isinstance(entry, DynamicBlock) else None, prefix):
+            if key is not None and key in lines:
+                return lines[key]
+        return None
+
+
+def _if_arm(branch: str | None) -> int | None:
+    """1 or 2: the arm of a CloudFormation ``Fn::If`` a one-condition branch label names
+    (``condition IsProd true`` / ``... false``, as ``resolve.cloudformation`` labels them)."""
+    if branch and branch.startswith("condition ") and branch.count(" ") == 2:
+        return 1 if branch.endswith(" true") else 2
+    return None
 
 
 def _blank_as_none(value: Any) -> Any:

@@ -20,7 +20,6 @@ Answers about the world are three-valued (``values.Tri``): ``True``, ``False`` o
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,7 +27,7 @@ from ha_lint.graph import Architecture
 from ha_lint.model import CLOUDFORMATION, Resource
 from ha_lint.queries.aws import (arn_region, bucket_configurations, parse_arn, region_differs, region_of,
                                  regions_differ, tag_condition, tags_of)
-from ha_lint.values import UNKNOWN, DynamicBlock, Ref, Tri, Unknown, all3, any3, as_bool, as_list, not3, possibilities
+from ha_lint.values import UNKNOWN, Ref, Tri, Unknown, all3, any3, as_bool, as_list, not3, possibilities
 
 # -- AWS Backup selections --------------------------------------------------------------------
 
@@ -462,16 +461,11 @@ def pitr_gaps(table: Resource) -> list[PitrGap]:
         if table.source == CLOUDFORMATION:
             spec = entry.get("PointInTimeRecoverySpecification")
             raw = spec.get("PointInTimeRecoveryEnabled") if isinstance(spec, dict) else (None if spec is None else UNKNOWN)
-            prefix = f"Replicas.{index}"
-            where = f"{prefix}.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled"
+            where: tuple[str, ...] = ("PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled")
         else:
             raw = entry.get("point_in_time_recovery")
-            prefix = f"replica.{index}"
-            where = f"{prefix}.point_in_time_recovery"
-        line = table.lines.get(where) or table.lines.get(prefix) or table.lines.get(f"{prefix}.Region") \
-            or table.lines.get(f"{prefix}.region_name") \
-            or (isinstance(entry, DynamicBlock) and table.lines.get(f"dynamic.{entry.dynamic_index}.replica")) \
-            or table.line
+            where = ("point_in_time_recovery",)
+        line = table.entry_line("replicas", index, *where, entry=entry) or table.line
         region = _replica_region(entry)
         for branch, item in possibilities(raw):
             if item is None or as_bool(item) is False:
@@ -522,25 +516,18 @@ def plan_rules(arch: Architecture, plan: Resource) -> list[PlanRule]:
     if not isinstance(value, list):
         return []
     cfn = plan.source == CLOUDFORMATION
-    base = plan.native_path("rules") or ""
-    # Terraform: blocks a ``dynamic "rule"`` generates come after the written ones and have no
-    # line of their own; they point at their dynamic block.
-    written = sum(1 for index in range(len(value)) if f"{base}.{index}" in plan.lines)
-    dynamic = sorted((line for path, line in plan.lines.items() if re.fullmatch(rf"dynamic\.\d+\.{re.escape(base)}", path)))
     out: list[PlanRule] = []
     for index, entry in enumerate(value):
         if not isinstance(entry, dict):
             continue
-        prefix = f"{base}.{index}"
-        line = plan.lines.get(f"{prefix}.RuleName") or plan.lines.get(f"{prefix}.rule_name") or plan.lines.get(prefix) \
-            or (dynamic[0] if dynamic and index >= written else None) or plan.line_of("rules")
+        # A block a Terraform ``dynamic "rule"`` makes has no line of its own: its dynamic block's.
+        line = plan.entry_line("rules", index, "RuleName" if cfn else "rule_name", entry=entry) or plan.line_of("rules")
         copies_key, dest_key = ("CopyActions", "DestinationBackupVaultArn") if cfn else ("copy_action", "destination_vault_arn")
         raw_copies = entry.get(copies_key)
         if raw_copies is not None and not isinstance(raw_copies, list):
             copies: tuple[Copy, ...] = (Copy(UNKNOWN, UNKNOWN, UNKNOWN),)
         else:
-            copies = tuple(replace(_copy(arch, plan, c), line=plan.lines.get(f"{prefix}.{copies_key}.{j}.{dest_key}")
-                                   or plan.lines.get(f"{prefix}.{copies_key}.{j}"))
+            copies = tuple(replace(_copy(arch, plan, c), line=plan.entry_line("rules", index, copies_key, j, dest_key))
                            if isinstance(c, dict) else Copy(UNKNOWN, UNKNOWN, UNKNOWN)
                            for j, c in enumerate(as_list(raw_copies)))
         out.append(PlanRule(plan, index, entry.get("RuleName" if cfn else "rule_name"), line,

@@ -209,11 +209,10 @@ def routes_of(arch: Architecture, table: RouteTable) -> list[Route]:
     if table.resource is not None:
         rt = table.resource
         blocks = rt.get("routes").value
-        path = rt.native_path("routes") or ""
         for index, block in enumerate(blocks if isinstance(blocks, list) else []):
             if isinstance(block, dict):
                 fields = {name: block.get(native) for name, native in _INLINE_ROUTE.items()}
-                out.extend(_route(arch, rt, fields, rt.lines.get(f"{path}.{index}", rt.line_of("routes"))))
+                out.extend(_route(arch, rt, fields, rt.entry_line("routes", index) or rt.line_of("routes")))
     owner = table.resource or table.vpc
     # A route names its table (or, for the main table, the VPC) by reference.
     for route in arch.referencing(owner, "route") if owner is not None else []:

@@ -44,8 +44,7 @@ class PublicAddress:
 
 @dataclass(frozen=True)
 class Exposure:
-    datastore: Resource
-    noun: str  # "RDS instance", "Redshift cluster", "EC2 instance"
+    datastore: Resource  # a message names it as every message does: wording.subject
     address: PublicAddress
     subnet: Resource
     route: Route
@@ -186,13 +185,13 @@ def _instance_addresses(arch: Architecture, instance: Resource) -> tuple[list[Pu
         if value is True:
             out.append(PublicAddress("associate_public_ip_address is true", instance.line_of("associate_public_ip")))
         opt_out = value is False
-    path = instance.native_path("network_interfaces") or ""
     for index, nic in enumerate(as_list(instance.get("network_interfaces").value)):
         if not isinstance(nic, dict) or "AssociatePublicIpAddress" not in nic:
             continue
         for branch, value in possibilities(nic["AssociatePublicIpAddress"]):
             if as_bool(value) is True:
-                line = instance.lines.get(f"{path}.{index}.AssociatePublicIpAddress", instance.line_of("network_interfaces"))
+                line = instance.entry_line("network_interfaces", index, "AssociatePublicIpAddress") \
+                    or instance.line_of("network_interfaces")
                 out.append(PublicAddress("AssociatePublicIpAddress is true", line, branch))
             elif as_bool(value) is False and branch is None:
                 opt_out = True
@@ -219,7 +218,7 @@ def _internet_route(arch: Architecture, subnet: Resource) -> tuple[Route, str] |
     return route, label
 
 
-def _exposure(arch: Architecture, res: Resource, noun: str, addresses: list[PublicAddress],
+def _exposure(arch: Architecture, res: Resource, addresses: list[PublicAddress],
               subnets: list[Resource], open_rules: list[tuple[SgRule, int | None]]) -> Exposure | None:
     if not addresses or not open_rules or count_unknown(res):
         return None
@@ -228,30 +227,27 @@ def _exposure(arch: Architecture, res: Resource, noun: str, addresses: list[Publ
             found = _internet_route(arch, subnet)
             if found is not None:  # prefer a rule that exists on every branch
                 rule, port = min(open_rules, key=lambda pair: pair[0].branch is not None)
-                return Exposure(res, noun, address, subnet, found[0], found[1], rule, port)
+                return Exposure(res, address, subnet, found[0], found[1], rule, port)
     return None
 
 
-def _datastores(arch: Architecture) -> Iterator[tuple[Resource, str]]:
-    for db in arch.of_kind("rds_instance", "rds_cluster_instance"):
-        yield db, "Aurora instance" if db.has("cluster") or db.kind == "rds_cluster_instance" else "RDS instance"
-    for cluster in arch.of_kind("redshift_cluster"):
-        yield cluster, "Redshift cluster"
+def _datastores(arch: Architecture) -> Iterator[Resource]:
+    yield from arch.of_kind("rds_instance", "rds_cluster_instance", "redshift_cluster")
     for cluster in arch.of_kind("rds_cluster"):
         if cluster.has("publicly_accessible"):  # a Multi-AZ DB cluster: the flag is on the cluster
-            yield cluster, "RDS DB cluster"
+            yield cluster
 
 
 def exposures(arch: Architecture) -> Iterator[Exposure]:
     """Datastores with a complete path from the internet (one per datastore)."""
-    for db, noun in _datastores(arch):
+    for db in _datastores(arch):
         addresses = _flag_addresses(arch, db)
         if not addresses:
             continue
         port = db_port(arch, db)
         rules = ingress_rules_of(arch, guarding_groups(arch, db))
         open_rules = [(r, port) for r in world_rules_on_port(rules, port, 4)]
-        found = _exposure(arch, db, noun, addresses, db_subnets(arch, db), open_rules)
+        found = _exposure(arch, db, addresses, db_subnets(arch, db), open_rules)
         if found is not None:
             yield found
     names = database_ports(arch)
@@ -266,7 +262,7 @@ def exposures(arch: Architecture) -> Iterator[Exposure]:
         if not opt_out:
             addresses += [PublicAddress(f"subnet {s.address} maps public IPs on launch", instance.line, subnet=s)
                           for s in subnets if _maps_public_ip(s)]
-        found = _exposure(arch, instance, "EC2 instance", addresses, subnets, open_rules)
+        found = _exposure(arch, instance, addresses, subnets, open_rules)
         if found is not None:
             yield found
 

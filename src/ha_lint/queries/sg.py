@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
 from ha_lint.queries.az import count_unknown, variants
-from ha_lint.values import UNKNOWN, DynamicBlock, Ref, as_int, as_list, is_known, possibilities
+from ha_lint.values import UNKNOWN, Ref, as_int, as_list, is_known, possibilities
 
 ALL_PORTS = (0, 65535)
 WORLD = ("0.0.0.0/0", "::/0")
@@ -250,8 +250,7 @@ def inline_entries(res: Resource, name: str) -> Iterator[tuple[int, str | None, 
     An entry that every branch of the list has (the SSH rule beside a ``dynamic`` block that
     a toggle adds, the entries both arms of a list-level ``!If`` share) does not depend on
     the branch: it is given once, with no branch of the list."""
-    path = res.native_path(name) or name
-    options = [(branch, list(_entries_of(res, name, path, branch, entries)))
+    options = [(branch, list(_entries_of(res, name, branch, entries)))
                for branch, entries in possibilities(res.get(name).value)]
     if len(options) == 1:
         for line, sub_branch, entry in options[0][1]:
@@ -269,37 +268,22 @@ def inline_entries(res: Resource, name: str) -> Iterator[tuple[int, str | None, 
                 yield line, sub_branch, entry
 
 
-def _entries_of(res: Resource, name: str, path: str, branch: str | None,
+def _entries_of(res: Resource, name: str, branch: str | None,
                 entries: Any) -> Iterator[tuple[int, str | None, dict[str, Any]]]:
-    arm_of_list = _arm(branch)
     for index, item in enumerate(as_list(entries) if entries is not UNKNOWN else []):
         for sub_branch, entry in variants(item):  # Fn::If on the entry or inside it
             if isinstance(entry, dict):
-                line = res.line_of(f"{path}.{index}", native=True)  # the entry's own line
-                if isinstance(item, DynamicBlock):  # the dynamic block that made it
-                    line = res.lines.get(f"dynamic.{item.dynamic_index}.{path}", line)
-                if arm_of_list:  # `SecurityGroupIngress: !If [Cond, [entries], [entries]]`
-                    line = res.lines.get(f"{path}.Fn::If.{arm_of_list}.{index}", line)
-                arm = _arm(sub_branch)
-                if arm:  # `- !If [Cond, {entry}, ...]`: the entry of that branch, not the `!If`
-                    line = res.lines.get(f"{path}.{index}.Fn::If.{arm}", line)
-                yield line, sub_branch, entry
-
-
-def _arm(branch: str | None) -> int | None:
-    """1 or 2: the arm of a CloudFormation ``Fn::If`` a one-condition branch label names."""
-    if branch and branch.startswith("condition ") and branch.count(" ") == 2:
-        return 1 if branch.endswith(" true") else 2
-    return None
+                line = res.entry_line(name, index, entry=item, branch=sub_branch, list_branch=branch)
+                yield line or res.line_of(name), sub_branch, entry
 
 
 def _entry_indexes(res: Resource, name: str) -> dict[int, str]:
     """Line -> list index of the entries of ``name`` written plainly (``SecurityGroupIngress.1``)."""
-    path = res.native_path(name) or name
     out: dict[int, str] = {}
-    for key, n in res.lines.items():
-        if key.startswith(f"{path}.") and key[len(path) + 1:].isdigit():
-            out.setdefault(n, key[len(path) + 1:])
+    index = 0
+    while (line := res.entry_line(name, index)) is not None:  # a written list's entries all have lines
+        out.setdefault(line, str(index))
+        index += 1
     return out
 
 
