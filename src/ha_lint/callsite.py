@@ -12,10 +12,9 @@ the call gives. A finding on it is reported where the user can act on it:
 - else where the resource is written (a local module with a hard-coded value), with the
   module calls that make it (outermost first) as related locations.
 
-Which value decided a finding: the properties written on the finding's line (or the
-property the rule named), else, for a finding on the resource as a whole, its ``count`` /
-``for_each``. Their ``Origin`` chains hold the module inputs they went through
-(``Origin.input``), so nothing is re-read from message text. The mechanism knows only "an
+Which value decided a finding is its trace (``ha_lint.trace``, attached before): the steps
+of the value's ``Origin`` chains hold the module inputs they went through (``Origin.input``),
+so nothing is re-read from message text. The mechanism knows only "an
 input given at a call, with its file and line": a Terragrunt ``inputs`` block is one more
 kind of call.
 
@@ -28,19 +27,15 @@ under several roots gives each root its own finding.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Iterable
 
 from ha_lint.model import Finding, ModuleCall, Related, Resource
 from ha_lint.values import Origin
 
-_INSTANCE_WIDE = ("count", "for_each")
-# Rules whose deciding value is a secret: the input that decides it is named, its value never shown.
-VALUE_HIDDEN_RULES = frozenset({"SC501"})
-
 
 def place(findings: Iterable[Finding], resources: Iterable[Resource]) -> list[Finding]:
-    """Each finding where it is reported (see the module docs); others unchanged."""
+    """Each finding where it is reported (see the module docs); others unchanged. Run after
+    ``trace.attach``: a finding's trace says which input decided it."""
     by_address = {(r.workload, r.address): r for r in resources if r.meta.get("calls")}
     return [_placed(f, by_address.get((f.root, f.resource))) if f.root else f for f in findings]
 
@@ -54,9 +49,8 @@ def _placed(finding: Finding, res: Resource | None) -> Finding:
         return dataclasses.replace(finding, message=named)
     step = _deciding_input(finding, res)
     if step is not None and step.file and step.line:
-        where = (step.file, step.line)
-        given = without_value(step.description) if finding.rule_id in VALUE_HIDDEN_RULES else step.description
-        why = f"{_resource_name(res)} is written here; {given} decides it"
+        where = (step.file, step.line)  # a secret's step comes without its value (trace.VALUE_HIDDEN_RULES)
+        why = f"{_resource_name(res)} is written here; {step.description} decides it"
     else:
         outside = next((call for call in calls if call.external), None)
         if outside is None:  # hard-coded in a local module: it stays, pointing at the calls that make it
@@ -69,43 +63,18 @@ def _placed(finding: Finding, res: Resource | None) -> Finding:
                                defined_in=finding.defined_in or finding.file)
 
 
-def without_value(description: str) -> str:
-    """``module db input password = "..."`` -> ``module db input password (value not shown)``."""
-    return re.split(r"\s*=|\s+defaults to\b", description, maxsplit=1)[0] + " (value not shown)"
-
-
 def _deciding_input(finding: Finding, res: Resource) -> Origin | None:
-    """The input at the outermost call in the repository that the deciding value came through."""
+    """The input at the outermost call in the repository that the deciding value came through
+    (a step of the finding's trace)."""
     module = res.meta.get("module", "")
     best: Origin | None = None
-    for origin in deciding_origins(finding, res):
-        for step in origin.steps():
-            given = step.input
-            if given is None or given.external or not _on_path(given.module, module):
-                continue
-            if best is None or len(given.module) < len(best.input.module):  # type: ignore[union-attr]
-                best = step
+    for step in finding.trace:
+        given = step.input
+        if given is None or given.external or not _on_path(given.module, module):
+            continue
+        if best is None or len(given.module) < len(best.input.module):  # type: ignore[union-attr]
+            best = step
     return best
-
-
-def deciding_origins(finding: Finding, res: Resource) -> list[Origin]:
-    """The origins of the value that decided ``finding`` (see the module docs; ``ha_lint.trace``)."""
-    paths = [path for path, line in res.lines.items() if line == finding.line and line != res.line]
-    origins = [o for o in (_origin_at(res, path) for path in paths) if o is not None]
-    if not origins and finding.line == res.line:  # about the resource as a whole: its instances
-        origins = [res.origins[each] for each in _INSTANCE_WIDE if each in res.origins]
-    return origins
-
-
-def _origin_at(res: Resource, path: str) -> Origin | None:
-    """The origin recorded for ``path`` (list indexes left out, as origins are recorded)."""
-    parts = [part for part in path.split(".") if not part.isdigit()]
-    while parts:
-        found = res.origins.get(".".join(parts))
-        if found is not None:
-            return found
-        parts.pop()
-    return None
 
 
 def _on_path(fed: str, module: str) -> bool:
