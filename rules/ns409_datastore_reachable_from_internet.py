@@ -89,7 +89,7 @@ class DatastoreReachableFromInternet(Rule):
             branch = join_branches(f"condition {condition} true" if condition else None, exp.branch)
             yield self.finding(
                 exp.datastore,
-                f"{subject(exp.datastore, exp.noun)} is reachable from the internet{when(branch)}: {exp.path()}. "
+                f"{subject(exp.datastore)} is reachable from the internet{when(branch)}: {exp.path()}. "
                 "Break a link: keep it in private subnets, turn off its public address, or admit only the "
                 "application tier's security group.",
                 line=exp.address.line, detail=f"reachable:{exp.subnet.address}",
