@@ -252,22 +252,22 @@ class Resource:
         "destination_vault_arn")``. None when it has no line of its own (a list a parameter or
         variable gives): the caller falls back, usually to ``line_of(name)``.
 
-        A field of ``within`` that is not written gives the line of the innermost entry on
-        the way (``copy_action`` 1 above), and no further out. For the entry itself, most
-        specific first: the arm of a CloudFormation ``!If`` the entry is written as (its
+        A field of ``within`` that is not written gives the line of its nearest written parent,
+        no further out than the innermost entry on the way (``copy_action`` 1 above). For the
+        entry itself, most specific first: the arm of a CloudFormation ``!If`` the entry is written as (its
         ``branch`` label, ``condition C true``), the arm of a list-level ``!If`` holding it
         (``list_branch``), the ``dynamic`` block that made a Terraform ``entry``
         (``DynamicBlock``), the entry as written."""
         path = name if native else self.native_path(name) or name
         lines = self.lines
         prefix = f"{path}.{index}"
-        if within:
-            found = lines.get(".".join([prefix, *map(str, within)]))
+        last = max((i for i, step in enumerate(within) if isinstance(step, int)), default=-1)
+        for end in range(len(within), max(last, 0), -1):  # the field, else its nearest written parent
+            found = lines.get(".".join([prefix, *map(str, within[:end])]))
             if found is not None:
                 return found
-            last = max((i for i, step in enumerate(within) if isinstance(step, int)), default=None)
-            if last is not None:
-                return lines.get(".".join([prefix, *map(str, within[:last + 1])]))
+        if last >= 0:
+            return None
         arm, list_arm = _if_arm(branch), _if_arm(list_branch)
         for key in (f"{prefix}.Fn::If.{arm}" if arm else None, f"{path}.Fn::If.{list_arm}.{index}" if list_arm else None,
                     f"dynamic.{entry.dynamic_index}.{path}" if isinstance(entry, DynamicBlock) else None, prefix):

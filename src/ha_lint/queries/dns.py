@@ -98,7 +98,6 @@ def _gather_records(arch: Architecture) -> list[Record]:
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 continue
-            prefix = f"RecordSets.{index}"
             values, lines = {}, {}
             for name in _FIELDS:
                 path = kinds.native_path(_RECORD_SET, name)
@@ -107,12 +106,11 @@ def _gather_records(arch: Architecture) -> list[Record]:
                 value = _walk(entry, path.split("."))
                 if value is not None:
                     values[name] = value
-                    lines[name] = group.line_of(f"{prefix}.{path}", native=True)
+                    lines[name] = group.entry_line("record_sets", index, *path.split(".")) or group.line_of("record_sets")
             for name in ("zone_id", "zone_name"):  # entries inherit the group's hosted zone
                 if name not in values and group.get(name).present:
                     values[name] = group.get(name).value
-            first = min((v for k, v in group.lines.items() if k.startswith(prefix + ".")), default=group.line)
-            lines[""] = first
+            lines[""] = group.entry_line("record_sets", index) or group.line
             out.append(Record(group, index, values, lines))
     return out
 
