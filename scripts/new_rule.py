@@ -11,10 +11,17 @@ writes
     fixtures/HA116/tf_bad/main.tf          Terraform that must fire
     fixtures/HA116/tf_good/main.tf         a Terraform near-miss
 
-The check it writes is the commonest shape, a boolean setting that is off: ``--prop`` names
-the neutral property (``src/ha_lint/kinds.py`` maps it to each language; add it there
-first when it is missing). The fixtures set it to false (flagged) and true (near-miss), so
-the new rule runs and its fixture test passes from the first minute; then make the check,
+The check it writes reads one property, ``--prop``, the neutral name
+(``src/ha_lint/kinds.py`` maps it to each language; add it there first when it is missing),
+and flags its bad value. By default that is a boolean setting that is off: the fixtures set
+it to false (flagged) and true (near-miss). For another value give both, ``--bad`` and
+``--good``; their type (bool, number, string) is read from them, or given with ``--type``:
+
+    --prop cluster_type --bad single-node --good multi-node   # string: flags the bad value
+    --prop number_of_nodes --bad 1 --good 2                   # number: flags below 2
+    --prop publicly_accessible --bad true --good false        # bool: flags it on
+
+The new rule runs and its fixture test passes from the first minute; then make the check,
 the docs and the fixtures say what the rule is really about. The rule starts in preview
 (it runs only with --preview) and ``since`` the current version.
 """
@@ -22,6 +29,7 @@ the docs and the fixtures say what the rule is really about. The rule starts in 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import textwrap
@@ -86,8 +94,13 @@ def tf_fixture(rule_id: str, tf_type: str, path: str, value: str, flagged: bool)
 
 RULE = '''\
 from ha_lint.engine import Rule
-from ha_lint.values import as_bool, bad_branches, when
+from ha_lint.values import {imports}
 from ha_lint.wording import property_name, subject
+
+
+def _is_bad(value) -> bool:
+    """TODO: when a value is bad. This first one: {condition}."""
+{body}
 
 
 class {class_name}(Rule):
@@ -130,17 +143,79 @@ class {class_name}(Rule):
 
     def check(self, arch):
         for res in arch.of_kind("{kind}"):
+            # Absent, the value is the kinds table's default (value.present is False) and the
+            # finding is at the resource's line.
             value = res.get("{prop}")
-            # TODO: the condition that makes a finding. This first one: the setting is off
-            # (or absent, where the kinds table's default is off).
-            for branch in bad_branches(value.value, lambda v: as_bool(v) is False):
+            for branch in bad_branches(value.value, _is_bad):
                 yield self.finding(
                     res,
-                    f"{{subject(res)}}: {{property_name(res, '{prop}')}} is off{{value.why()}}{{when(branch)}}. "
+                    f"{{subject(res)}}: {{property_name(res, '{prop}')}} {state}{{value.why()}}{{when(branch)}}. "
                     "TODO: what it costs, and what to do.",
                     prop="{prop}", branch=branch,
                 )
 '''
+
+TYPES = ("bool", "number", "string")
+_YAML_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9._/-]*")
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "y", "n", "null"}  # a plain one is not a string
+
+
+def value_type(bad: str, good: str) -> str:
+    """The type the two values are written in: bool, number (an integer) or string."""
+    if {bad.lower(), good.lower()} <= {"true", "false"}:
+        return "bool"
+    if all(re.fullmatch(r"-?\d+", v) for v in (bad, good)):
+        return "number"
+    return "string"
+
+
+class Values:
+    """The bad and good values of ``--prop``, as each language writes them, and the check."""
+
+    def __init__(self, bad: str | None, good: str | None, typ: str | None) -> None:
+        if (bad is None) != (good is None):
+            raise ValueError("give both --bad and --good (or neither: a boolean that is false when bad)")
+        bad, good = ("false", "true") if bad is None else (bad.strip(), good.strip())
+        typ = typ or value_type(bad, good)
+        if typ == "bool" and not {bad.lower(), good.lower()} <= {"true", "false"}:
+            raise ValueError(f"--type bool takes true or false, not {bad!r} / {good!r}")
+        if typ == "number" and not all(re.fullmatch(r"-?\d+", v) for v in (bad, good)):
+            raise ValueError(f"--type number takes whole numbers, not {bad!r} / {good!r}")
+        if not bad or (int(bad) == int(good) if typ == "number" else bad.lower() == good.lower()):
+            raise ValueError(f"--bad and --good must be two different values, not {bad!r} / {good!r}")
+        self.type, self.bad, self.good = typ, bad, good
+
+    def yaml(self, which: str) -> str:
+        value = getattr(self, which)
+        if self.type == "bool":
+            return value.lower()
+        if self.type == "number" or (_YAML_PLAIN.fullmatch(value) and value.lower() not in _YAML_WORDS):
+            return value
+        return json.dumps(value)
+
+    def hcl(self, which: str) -> str:
+        value = getattr(self, which)
+        return value.lower() if self.type == "bool" else value if self.type == "number" else json.dumps(value)
+
+    def rule_parts(self) -> dict[str, str]:
+        """The imports, the condition in words and in Python (the body of ``_is_bad``), and the
+        message's words for the bad state."""
+        if self.type == "bool":
+            bad = self.bad.lower() == "true"
+            return {"imports": "as_bool, bad_branches, when", "body": f"    return as_bool(value) is {bad}",
+                    "condition": f"the setting is {'on' if bad else 'off'}",
+                    "state": f"is {'on' if bad else 'off'}"}
+        if self.type == "number":
+            below = int(self.bad) < int(self.good)
+            side, op = ("below", "<") if below else ("above", ">")
+            return {"imports": "UNKNOWN, as_int, bad_branches, when",
+                    "body": f"    number = as_int(value)\n    return number is not UNKNOWN and number {op} {int(self.good)}",
+                    "condition": f"a number {side} {self.good}, as {self.bad} is",
+                    "state": f"is {side} {self.good}"}
+        return {"imports": "bad_branches, when",
+                "body": f"    return isinstance(value, str) and value.strip().lower() == {json.dumps(self.bad.lower())}",
+                "condition": f"the value is {json.dumps(self.bad)}, in any case",
+                "state": f"is {self.bad}"}
 
 
 def _tag(rule_id: str) -> str:
@@ -149,10 +224,13 @@ def _tag(rule_id: str) -> str:
 
 
 def scaffold(repository: Path, rule_id: str, title: str, severity: str, cfn_type: str, tf_type: str,
-             prop: str) -> list[Path]:
+             prop: str, bad: str | None = None, good: str | None = None, typ: str | None = None) -> list[Path]:
     """Write the rule and its fixtures under ``repository``; the paths written. Raises
-    ValueError for what cannot make a rule (bad ID, taken ID, unmapped type or property)."""
+    ValueError for what cannot make a rule (bad ID, taken ID, unmapped type or property,
+    values that do not make a check)."""
     from ha_lint import __version__, kinds, ruledocs
+
+    values = Values(bad, good, typ)
 
     if not ruledocs.ID_PATTERN.fullmatch(rule_id):
         raise ValueError(f"{rule_id}: an ID is two or three capital letters and three digits (HA116)")
@@ -177,19 +255,20 @@ def scaffold(repository: Path, rule_id: str, title: str, severity: str, cfn_type
     def block(lines: list[str]) -> str:
         return "\n".join("    " + line for line in lines)
 
-    cfn_example = ["Example:", f"  Type: {cfn_type}", "  Properties:", *_yaml_value(cfn_path, "false", 4)]
-    tf_example = [f'resource "{tf_type}" "example" {{', *_hcl_value(tf_path, "false", 2), "}"]
+    cfn_bad, cfn_good, tf_bad, tf_good = values.yaml("bad"), values.yaml("good"), values.hcl("bad"), values.hcl("good")
+    cfn_example = ["Example:", f"  Type: {cfn_type}", "  Properties:", *_yaml_value(cfn_path, cfn_bad, 4)]
+    tf_example = [f'resource "{tf_type}" "example" {{', *_hcl_value(tf_path, tf_bad, 2), "}"]
     rule_file = rules_dir / f"{rule_id.lower()}_{name.replace('-', '_')}.py"
     files = {
         rule_file: RULE.format(
             class_name=class_name(name), rule_id=rule_id, name=name, severity=severity, version=__version__,
             tag=_tag(rule_id), cfn_type=cfn_type, tf_type=tf_type, kind=kind, prop=prop,
-            cfn_example=block(cfn_example), tf_example=block(tf_example),
-            cfn_fix=block(_yaml_value(cfn_path, "true", 4)), tf_fix=block(_hcl_value(tf_path, "true", 2))),
-        fixtures / "cfn_bad.yaml": cfn_fixture(rule_id, cfn_type, cfn_path, "false", flagged=True),
-        fixtures / "cfn_good.yaml": cfn_fixture(rule_id, cfn_type, cfn_path, "true", flagged=False),
-        fixtures / "tf_bad" / "main.tf": tf_fixture(rule_id, tf_type, tf_path, "false", flagged=True),
-        fixtures / "tf_good" / "main.tf": tf_fixture(rule_id, tf_type, tf_path, "true", flagged=False),
+            cfn_example=block(cfn_example), tf_example=block(tf_example), **values.rule_parts(),
+            cfn_fix=block(_yaml_value(cfn_path, cfn_good, 4)), tf_fix=block(_hcl_value(tf_path, tf_good, 2))),
+        fixtures / "cfn_bad.yaml": cfn_fixture(rule_id, cfn_type, cfn_path, cfn_bad, flagged=True),
+        fixtures / "cfn_good.yaml": cfn_fixture(rule_id, cfn_type, cfn_path, cfn_good, flagged=False),
+        fixtures / "tf_bad" / "main.tf": tf_fixture(rule_id, tf_type, tf_path, tf_bad, flagged=True),
+        fixtures / "tf_good" / "main.tf": tf_fixture(rule_id, tf_type, tf_path, tf_good, flagged=False),
     }
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,11 +301,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tf-type", required=True, metavar="TYPE", help="the Terraform type: aws_msk_cluster")
     parser.add_argument("--prop", required=True, metavar="NAME",
                         help="the neutral property the first check reads (src/ha_lint/kinds.py): multi_az")
+    parser.add_argument("--bad", metavar="VALUE", help="the value the check flags (default: false)")
+    parser.add_argument("--good", metavar="VALUE", help="the near-miss's value, the fix (default: true)")
+    parser.add_argument("--type", choices=TYPES, dest="typ",
+                        help="the values' type (default: read from them; a number flags the side of --good "
+                             "that --bad is on)")
     parser.add_argument("--repository", type=Path, default=REPOSITORY, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         written = scaffold(args.repository, args.id, args.title, args.severity, args.cfn_type, args.tf_type,
-                           args.prop)
+                           args.prop, args.bad, args.good, args.typ)
     except ValueError as exc:
         print(f"new_rule: {exc}", file=sys.stderr)
         return 2

@@ -14,6 +14,11 @@ RULES = all_rules()
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_rule_metadata_and_docs(rule) -> None:
+    check_metadata_and_docs(rule)
+
+
+def check_metadata_and_docs(rule) -> None:
+    """ID, name, severity, a one-line summary, the five doc sections, both languages' examples."""
     assert re.fullmatch(r"[A-Z]{2}\d{3}", rule.id)
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", rule.name)
     assert rule.severity in SEVERITIES

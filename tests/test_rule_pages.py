@@ -22,14 +22,24 @@ def test_the_committed_rule_pages_are_current() -> None:
         f"stale rule pages {sorted(changed)} {[str(o) for o in orphans]}: run `python scripts/gen_rule_docs.py`")
 
 
+def check_page(rule, repository: Path) -> None:
+    """``rule``'s page in ``repository`` holds its explain text and metadata, and the index
+    links it; a preview rule (as scripts/new_rule.py writes one) says so in both."""
+    index = (repository / ruledocs.INDEX_PATH).read_text(encoding="utf-8")
+    page = (repository / ruledocs.PAGES_DIR / f"{rule.id}.md").read_text(encoding="utf-8")
+    assert page.startswith(f"# {rule.id} {rule.name}\n\n{rule.summary}\n")
+    assert ruledocs.text(rule) in page  # the sections `ha-lint explain` prints, word for word
+    preview = getattr(rule, "preview", False)
+    status = "preview" if preview else "stable"
+    assert f"| {rule.severity} | {ruledocs.family(rule.id)} | {rule.since} | {status} |" in page
+    assert ("runs only with `--preview`" in page) == preview
+    shown = f"`{rule.name}` (preview)" if preview else f"`{rule.name}`"
+    assert f"| [{rule.id}](rules/{rule.id}.md) | {shown} | {rule.severity} |" in index
+
+
 def test_every_rule_has_a_page_with_its_explain_text_and_an_index_entry() -> None:
-    index = (ROOT / ruledocs.INDEX_PATH).read_text(encoding="utf-8")
     for rule in GENERATOR.documented_rules():
-        page = (ROOT / ruledocs.PAGES_DIR / f"{rule.id}.md").read_text(encoding="utf-8")
-        assert page.startswith(f"# {rule.id} {rule.name}\n\n{rule.summary}\n")
-        assert ruledocs.text(rule) in page  # the sections `ha-lint explain` prints, word for word
-        assert f"| {rule.severity} | {ruledocs.family(rule.id)} | {rule.since} | stable |" in page
-        assert f"| [{rule.id}](rules/{rule.id}.md) | `{rule.name}` | {rule.severity} |" in index
+        check_page(rule, ROOT)
 
 
 def test_the_generator_writes_changed_pages_and_removes_pages_of_retired_rules(tmp_path: Path) -> None:
