@@ -8,9 +8,11 @@ import json
 import textwrap
 from pathlib import Path
 
+import hcl2
 import pytest
 
 from helpers import report
+from ha_lint import hclexpr
 from ha_lint.engine import all_rules, select
 from ha_lint.loaders import LoadFailure
 from ha_lint.loaders import terraform as tf
@@ -69,7 +71,19 @@ JSON_SYNTAX = """\
 
 
 def _blocks(file: tf.TfFile) -> dict[tuple[str, tuple[str, ...]], dict]:
-    return {(b.block_type, b.labels): b.body for b in file.blocks}
+    return {(b.block_type, b.labels): _rendered(b.body) for b in file.blocks}
+
+
+def _rendered(value: object) -> object:
+    """The HCL loader's values with each expression as written (``hclexpr.Source``) in
+    python-hcl2's rendering of it, the form the JSON loader gives its expressions in."""
+    if isinstance(value, hclexpr.Source):
+        return hcl2.loads(f"x = {value.text}\n")["x"]
+    if isinstance(value, dict):
+        return {k: _rendered(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rendered(v) for v in value]
+    return value
 
 
 def test_json_syntax_gives_the_blocks_the_hcl_loader_gives() -> None:

@@ -12,13 +12,15 @@ import pytest
 
 from conftest import run_cli
 from ha_lint import cache as cache_module
+from ha_lint import hclexpr
+from ha_lint.loaders.terraform import load_file
 from ha_lint import cachecodec
 from ha_lint.model import ScanWarning
 
 # The shape of terraform-aws-eks's node_groups.tf, reduced: a quoted object key with ${} inside a
-# function call, which python-hcl2 renders as ""kubernetes.io/cluster/${var.name}"" (unparseable).
-# count = 2: two instances evaluate it, and it is still said once.
-UNREADABLE = """\
+# function call. python-hcl2 renders it as ""kubernetes.io/cluster/${var.name}"", which ha-lint
+# could not read while it read renderings; read as written, it is an ordinary expression.
+READABLE = """\
 variable "name" {
   type    = string
   default = "demo"
@@ -36,15 +38,11 @@ resource "aws_security_group" "node" {
 }
 """
 
-# The same key outside a function call reads fine.
-READABLE = UNREADABLE.replace("""merge(
-    { "Name" = "node" },
-    {
+# Nested deeper than ha-lint evaluates (41 parentheses; hclexpr.MAX_DEPTH is 40): Terraform reads
+# it, ha-lint does not. count = 2: two instances evaluate it, and it is still said once.
+UNREADABLE = READABLE.replace('''{
       "kubernetes.io/cluster/${var.name}" = "owned"
-    },
-  )""", """{
-    "kubernetes.io/cluster/${var.name}" = "owned"
-  }""")
+    },''', "(" * 41 + "{}" + ")" * 41 + ",")
 
 TAGS_LINE = 9  # `tags = merge(`
 
@@ -70,7 +68,7 @@ def assert_said_once(doc: dict[str, Any], text: str) -> None:
     [warning] = unreadable(doc)
     assert (warning["file"], warning["line"]) == ("m/main.tf", TAGS_LINE)
     message = warning["message"]
-    assert message.startswith("aws_security_group.node tags = ${merge(")
+    assert message.startswith("aws_security_group.node tags = merge(")
     assert message.endswith(": ha-lint cannot read this expression, so its value is treated as unknown "
                             "(findings that depend on it may be missed)")
     shown = message.split(" = ", 1)[1].split(": ha-lint", 1)[0]
@@ -88,6 +86,9 @@ def test_an_unreadable_expression_is_one_warning_at_its_line(tmp_path: Path) -> 
 def test_a_readable_expression_gives_no_warning(tmp_path: Path) -> None:
     doc, text = scan(tmp_path, READABLE, None)
     assert doc["warnings"] == [] and "warning[" not in text
+    tags = load_file(READABLE, "main.tf").blocks[1].body["tags"]
+    variables = type("Scope", (), {"get": lambda self, name, default=None: {"name": "demo"} if name == "var" else default})()
+    assert hclexpr.evaluate_value(tags, variables) == {"Name": "node", "kubernetes.io/cluster/demo": "owned"}
 
 
 def test_the_warning_is_kept_with_the_cached_root_and_said_warm(tmp_path: Path,

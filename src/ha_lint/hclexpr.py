@@ -36,7 +36,7 @@ from typing import Any, Callable, TypeVar
 
 from ha_lint.values import UNKNOWN, AzToken, Choice, EncodedJson, Ref, Unknown, same_known_value
 
-__all__ = ["UNKNOWN", "Unknown", "Choice", "HclExprError", "Node", "FUNCTION_NAMES",
+__all__ = ["UNKNOWN", "Unknown", "Choice", "HclExprError", "Node", "Source", "FUNCTION_NAMES",
            "parse", "parse_template", "evaluate", "evaluate_value", "references"]
 
 MAX_DEPTH = 40  # expression nesting
@@ -50,6 +50,18 @@ _ROOTS = frozenset({"var", "local", "module", "data", "count", "each", "path", "
 
 class HclExprError(ValueError):
     """An expression this module cannot parse."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """An expression exactly as written in a ``.tf`` file: the loader's slice of the parse
+    tree (``loaders.hcltree``) where python-hcl2's rendering of it is not the value itself.
+    Read by ``parse_source``, with none of the allowances made for renderings."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class _TooComplex(HclExprError):
@@ -648,6 +660,13 @@ def parse_source(text: str) -> Node:
     return result
 
 
+@lru_cache(maxsize=16384)
+def _source_node(text: str) -> Node | None:
+    """The node of an expression as written (a ``Source``), None if it does not parse."""
+    node = _parse_cached(text, False, True)
+    return None if isinstance(node, HclExprError) else node
+
+
 def parse(text: str) -> Node:
     """Parse one HCL expression (without the ``${}`` wrapper). Raises HclExprError."""
     result = _parse_cached(text, False)
@@ -746,11 +765,21 @@ def _string_refs(text: str) -> tuple[tuple[Any, ...], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=16384)
+def _source_refs(text: str) -> tuple[tuple[Any, ...], ...]:
+    node = _source_node(text)
+    out: list[tuple[Any, ...]] = []
+    if node is not None:
+        _collect(node, frozenset(), out)
+    return tuple(out)
+
+
 def _strings_into(value: Any, out: list[tuple[Any, ...]],
                   refs_of: Callable[[str, list[tuple[Any, ...]]], None]) -> None:
     """The references of a python-hcl2 value into ``out``: each string's by ``refs_of``, an
-    interpolated object key's (``{"${var.k}" = 1}``) as written."""
-    if isinstance(value, str):
+    interpolated object key's (``{"${var.k}" = 1}``) as written; a ``Source``'s by
+    ``refs_of`` too."""
+    if isinstance(value, (str, Source)):
         refs_of(value, out)
     elif isinstance(value, list):
         for item in value:
@@ -762,8 +791,10 @@ def _strings_into(value: Any, out: list[tuple[Any, ...]],
             _strings_into(item, out, refs_of)
 
 
-def _text_refs_into(text: str, out: list[tuple[Any, ...]]) -> None:
-    if "${" in text or '"' in text or "%{" in text:
+def _text_refs_into(text: str | Source, out: list[tuple[Any, ...]]) -> None:
+    if isinstance(text, Source):
+        out.extend(_source_refs(text.text))
+    elif "${" in text or '"' in text or "%{" in text:
         out.extend(_string_refs(text))
 
 
@@ -819,11 +850,12 @@ class _Decider:
 
 
 def _deciding_into(value: Any, decide: _Decider, out: list[tuple[Any, ...]]) -> None:
-    def deciding(text: str, found: list[tuple[Any, ...]]) -> None:
-        if "?" not in text and " if " not in text:  # no conditional or filter: the cached walk answers the same
+    def deciding(text: str | Source, found: list[tuple[Any, ...]]) -> None:
+        written = text.text if isinstance(text, Source) else text
+        if "?" not in written and not re.search(r"\sif\s", written):  # no conditional or filter: the cached walk answers the same
             _text_refs_into(text, found)
             return
-        node = _value_node(text)
+        node = _source_node(written) if isinstance(text, Source) else _value_node(written)
         if node is not None:
             _collect(node, frozenset(), found, decide)
     _strings_into(value, out, deciding)
@@ -1312,6 +1344,15 @@ def evaluate_value(value: Any, scope: Any = None) -> Any:
 
 
 def _evaluate_value(value: Any, ev: _Evaluator) -> Any:
+    if isinstance(value, Source):
+        node = _source_node(value.text)
+        ev.source = value
+        if node is None:
+            tell = getattr(ev.scope, "expression_unreadable", None)
+            if tell is not None:
+                tell(value)
+            return UNKNOWN
+        return ev.guarded(node, {})
     if isinstance(value, str):
         if "${" not in value and "%{" not in value and '"' not in value:
             return value

@@ -122,6 +122,72 @@ def _close_heredocs(text: str) -> str:
     return "\n".join(lines)
 
 
+def as_written(parsed: ParsedFile, values: dict[str, Any]) -> dict[str, Any]:
+    """python-hcl2's values of the file (``DictTransformer``'s dict, line meta or not) with
+    each expression whose rendering is not its value replaced by the expression as written
+    (``hclexpr.Source``): a rendering loses what hclexpr needs (``[""]`` comes back as ``[]``,
+    a heredoc's last new line goes, ``a ? null : b`` reads ``None``...). Literals python-hcl2
+    gives exactly (a number, ``true``, a string with no escapes or templates) stay as they
+    are, and an object's or tuple's items are replaced one by one, so that the shape of the
+    values (a ``tags`` map, a list of subnets) is the same as before. Changes ``values`` in place."""
+    _written_body(_child(parsed.tree, "body"), values, parsed.text)
+    return values
+
+
+def _written_body(body: Tree, values: Any, text: str) -> None:
+    if not isinstance(values, dict):
+        return
+    counts: dict[str, int] = {}
+    for item in body.children:
+        if not _is_tree(item):
+            continue
+        if item.data == "attribute":
+            name = _text(item.children[0])
+            if name in values:
+                values[name] = _written(values[name], item.children[-1], text)
+        elif item.data == "block":
+            block_type, labels, inner = _block_parts(item)
+            index = counts.get(block_type, 0)
+            counts[block_type] = index + 1
+            entries = values.get(block_type)
+            entry = entries[index] if isinstance(entries, list) and index < len(entries) else \
+                entries if index == 0 and isinstance(entries, dict) else None
+            for label in labels:  # python-hcl2 nests a labelled block's body under its labels
+                entry = entry.get(label) if isinstance(entry, dict) else None
+            _written_body(inner, entry, text)
+
+
+def _written(value: Any, expression: Any, text: str) -> Any:
+    """``value`` (python-hcl2's) where it is exactly what ``expression`` says, else the
+    expression as written; an object's or tuple's items each so."""
+    from ha_lint.hclexpr import Source
+
+    node = _unwrap(expression)
+    if _is_tree(node):
+        if node.data == "object" and isinstance(value, dict):
+            elems = _items(node, "object_elem")
+            keys = [_object_key(e.children[0]) for e in elems]
+            if len(keys) == len(value) and set(keys) == set(value):
+                return {key: _written(item, elems[keys.index(key)].children[-1], text) for key, item in value.items()}
+        elif node.data == "tuple" and isinstance(value, list):
+            items = [c for c in node.children if _is_tree(c) and c.data != "new_line_or_comment"]
+            if len(items) == len(value):
+                return [_written(item, inner, text) for item, inner in zip(value, items)]
+    written = text[expression.meta.start_pos:expression.meta.end_pos].strip() if _is_tree(expression) else str(expression)
+    return value if _exact(value, written) else Source(written)
+
+
+def _exact(value: Any, written: str) -> bool:
+    """Whether python-hcl2's ``value`` is the literal ``written`` says."""
+    if value is None or isinstance(value, bool):
+        return written == {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, (int, float)):
+        return written.lstrip("-").replace(".", "", 1).isdigit()
+    if isinstance(value, str):
+        return written == f'"{value}"' and not any(c in value for c in '\\"$%\n')
+    return False
+
+
 def top_blocks(parsed: ParsedFile) -> Iterator[TreeBlock]:
     """Every top-level block of a parsed file, with its attributes' lines and expressions."""
     body = _child(parsed.tree, "body")

@@ -133,6 +133,8 @@ def _parse_with_tree(text: str) -> tuple[dict[str, Any], hcltree.ParsedFile]:
     try:
         tree = hcltree.parse_tree(text)
         parsed = DictTransformer(with_meta=True).transform(tree.tree)
+        if isinstance(parsed, dict):
+            hcltree.as_written(tree, parsed)
     except RecursionError:
         line = _deepest_line(text)
         raise LoadFailure(f"nests too deeply to parse (brackets inside brackets, deepest at line {line}); "
@@ -425,7 +427,10 @@ def load_tfvars(text: str, shown: str) -> dict[str, tuple[Any, int]]:
     try:
         from hcl2.transformer import DictTransformer
 
-        parsed = DictTransformer().transform(hcltree.parse_tree(text).tree)
+        tree = hcltree.parse_tree(text)
+        parsed = DictTransformer().transform(tree.tree)
+        if isinstance(parsed, dict):
+            hcltree.as_written(tree, parsed)
     except RecursionError:
         raise LoadFailure("nests too deeply to parse; not loaded", _deepest_line(text)) from None
     except Exception as exc:

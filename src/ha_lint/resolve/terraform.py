@@ -755,8 +755,9 @@ def _region_source(key: str, raw: Any) -> str:
     expression that sets it, as written, or where the provider finds it."""
     if raw is None:
         return f"the Region of provider {key} (AWS_REGION or the AWS profile)"
-    text = raw[2:-1] if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}") \
-        and raw.count("${") == 1 else json.dumps(raw) if not isinstance(raw, str) else raw
+    text = raw.text if isinstance(raw, hclexpr.Source) else raw[2:-1] if isinstance(raw, str) and \
+        raw.startswith("${") and raw.endswith("}") and raw.count("${") == 1 else json.dumps(raw) \
+        if not isinstance(raw, str) else raw
     return f"the Region of provider {key} (region = {text})"
 
 
@@ -766,15 +767,15 @@ class _Scope:
         self.extra = extra
         self.build_budget = instance.run_.build_budget  # one for the root module and every module it calls
 
-    def value_too_large(self, expression: str, message: str) -> None:
+    def value_too_large(self, expression: str | hclexpr.Source, message: str) -> None:
         """hclexpr refused to build a value (``indent(2000000000, ...)``): it is unknown, and
         said at each place the expression is written."""
         for file, line in _written_at(self.instance.module, expression):
             self.instance.run_.warnings.append(ScanWarning("value-too-large", f"{message}; the value is unknown",
                                                            file, line))
 
-    def expression_unreadable(self, expression: str) -> None:
-        """hclexpr could not parse an expression (python-hcl2's rendering of it): its value is
+    def expression_unreadable(self, expression: str | hclexpr.Source) -> None:
+        """hclexpr could not parse an expression (as written, or a .tf.json string): its value is
         unknown, said once per place it is written, naming the attribute."""
         said = (self.instance.module.directory, expression)
         if said in self.instance.run_.unreadable:
@@ -806,13 +807,13 @@ class _Scope:
         return default
 
 
-def _written_at(module: TfModule, expression: str) -> list[tuple[str, int | None]]:
+def _written_at(module: TfModule, expression: str | hclexpr.Source) -> list[tuple[str, int | None]]:
     """The file and line of each argument (or local) written as ``expression``; else the
     module's directory."""
     return [(file, line) for file, line, _ in _written_places(module, expression)]
 
 
-def _written_places(module: TfModule, expression: str) -> list[tuple[str, int | None, str]]:
+def _written_places(module: TfModule, expression: str | hclexpr.Source) -> list[tuple[str, int | None, str]]:
     """The file, line and name (``aws_eks_node_group.this tags``, ``local.name``) of each
     argument or local written as ``expression``; else the module's directory and "an expression"."""
     def paths(raw: Any, path: str) -> list[str]:
@@ -843,9 +844,9 @@ def _address(block: TfBlock) -> str:
     return ".".join((block.block_type, *block.labels))
 
 
-def _clipped(expression: str, limit: int = 80) -> str:
+def _clipped(expression: str | hclexpr.Source, limit: int = 80) -> str:
     """An expression on one line, at most ``limit`` characters."""
-    text = " ".join(expression.split())
+    text = " ".join(str(expression).split())
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
@@ -898,7 +899,10 @@ def _not_installed(source: str, version: Any) -> str:
 
 
 def _provider_key(raw: Any) -> str:
-    """``"${aws.west}"`` / ``"aws.west"`` -> ``aws.west``; anything else is the default ``aws``."""
+    """``aws.west`` (as written, or ``"${aws.west}"`` / ``"aws.west"`` from .tf.json) -> ``aws.west``;
+    anything else is the default ``aws``."""
+    if isinstance(raw, hclexpr.Source):
+        raw = raw.text
     if not isinstance(raw, str):
         return "aws"
     text = raw.strip()
@@ -974,7 +978,8 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: i
 def _iterator_name(spec: dict[str, Any], label: str) -> Any:
     """The name a dynamic block's content reads its element by: ``iterator = rule`` or the label."""
     iterator = spec.get("iterator", label)
-    return _provider_key(iterator) if isinstance(iterator, str) and iterator.startswith("${") else iterator
+    written = isinstance(iterator, hclexpr.Source) or isinstance(iterator, str) and iterator.startswith("${")
+    return _provider_key(iterator) if written else iterator
 
 
 # Arguments of data "aws_availability_zones" that make its list differ from the region's.

@@ -48,7 +48,7 @@ from ha_lint.values import UNKNOWN, Origin
 _MAX_INCLUDES = 10  # include depth, and read_terragrunt_config depth
 _MAX_DEPENDENCIES = 10  # how long a chain of dependency units is followed
 _META = ("__start_line__", "__end_line__")
-_DEPENDENCY_OUTPUT = re.compile(r"\$\{dependency\.([\w-]+)\.outputs\.([\w-]+)\}")
+_DEPENDENCY_OUTPUT = re.compile(r"dependency\.([\w-]+)\.outputs\.([\w-]+)")
 UNIT_FILE = "terragrunt.hcl"
 MERGE_STRATEGIES = ("shallow", "deep", "no_merge")
 
@@ -380,7 +380,9 @@ class _Dependencies:
         """For an input written as one dependency output (``dependency.db.outputs.multi_az``),
         where that output's value was decided, as steps before the input: none of them an
         input of this unit's module, so a finding stays at the input that reads it."""
-        read = _DEPENDENCY_OUTPUT.fullmatch(raw) if isinstance(raw, str) else None
+        text = raw.text.strip() if isinstance(raw, hclexpr.Source) else raw[2:-1] \
+            if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}") else None  # .json
+        read = _DEPENDENCY_OUTPUT.fullmatch(text) if text else None
         origin = self.origins.get(read[1], {}).get(read[2]) if read else None
         if origin is None:
             return None

@@ -33,16 +33,19 @@ _MAX_DEPTH = 30
 
 
 def parse_type(raw: Any) -> Type | None:
-    """The type of a variable's ``type`` argument as python-hcl2 gives it; None if unreadable."""
-    if not isinstance(raw, str) or len(raw) > 200_000:
+    """The type of a variable's ``type`` argument as written (``hclexpr.Source``) or as a
+    .tf.json file gives it (``"${list(string)}"``); None if unreadable."""
+    written = isinstance(raw, hclexpr.Source)
+    text = raw.text if written else raw
+    if not isinstance(text, str) or len(text) > 200_000:
         return None
-    return _parse_cached(raw)
+    return _parse_cached(text, written)
 
 
 @lru_cache(maxsize=4096)
-def _parse_cached(raw: str) -> Type | None:
+def _parse_cached(raw: str, written: bool = False) -> Type | None:
     try:
-        node = hclexpr.parse_template(raw)
+        node = hclexpr.parse_source(raw) if written else hclexpr.parse_template(raw)
         return _type(node, 0)
     except (hclexpr.HclExprError, _BadType, RecursionError):
         return None
