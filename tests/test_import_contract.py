@@ -1,7 +1,8 @@
 """The house shows the pipeline, and data flows one way: a module imports only modules of its
 own stage or of the stages before it. Every import counts, the ones inside functions too
-(they hide a loop from Python, not from the design). A new module goes in the table; a
-test failure names the import that reaches back."""
+(they hide a loop from Python, not from the design), and so does what a package's
+``__init__`` imports, which runs before any module of the package. A new module goes in the
+table; a test failure names the import that reaches back."""
 
 from __future__ import annotations
 
@@ -94,6 +95,25 @@ def test_every_module_imports_only_its_own_stage_or_earlier() -> None:
                 reaching_back.append(f"{path.relative_to(ROOT)}:{line}: {module} ({STAGES[stage_of(module)][0]}) "
                                      f"imports {imported} ({STAGES[stage_of(imported)][0]})")
     assert reaching_back == []
+
+
+def test_no_import_reaches_back_through_a_package_init() -> None:
+    # Importing ``ha_lint.resilience.assumptions`` runs ``ha_lint/resilience/__init__.py``
+    # first: whatever that imports is imported too, by whoever imports a module of the package.
+    modules = _modules()
+    reaching_back = []
+    for module, path in sorted(modules.items()):
+        for imported, line in imports_of(path, modules):
+            parts = imported.split(".")
+            for package in (".".join(parts[:i]) for i in range(1, len(parts))):
+                if package not in modules or module == package or module.startswith(package + "."):
+                    continue  # (a module of the package has run its __init__ already)
+                for run, _ in imports_of(modules[package], modules):
+                    if stage_of(run) > stage_of(module):
+                        reaching_back.append(f"{path.relative_to(ROOT)}:{line}: {module} ({STAGES[stage_of(module)][0]}) "
+                                             f"imports {imported}, whose package {package} imports {run} "
+                                             f"({STAGES[stage_of(run)][0]})")
+    assert list(dict.fromkeys(reaching_back)) == []
 
 
 def test_the_contract_sees_imports_inside_functions(tmp_path: Path) -> None:

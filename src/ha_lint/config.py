@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable
 
 from ha_lint.durations import parse_duration
 from ha_lint.model import SEVERITIES
+from ha_lint.resilience.assumptions import AssumptionError, table
 from ha_lint.scope import common_directory
 
 CONFIG_NAMES = (".ha-lint.yml", ".ha-lint.yaml")
@@ -355,10 +356,6 @@ def _set_baseline(config: Config, key: str, value: Any, text: str) -> None:
 
 
 def _set_assumptions(config: Config, key: str, value: Any, text: str) -> None:
-    # Imported here: the ha_lint.resilience package loads the whole model, which a scan
-    # without an assumptions key never needs.
-    from ha_lint.resilience.assumptions import AssumptionError, table
-
     if not isinstance(value, dict):
         raise config.error(key, f"expected a mapping like {{rds-multi-az-failover: {{rto: 3m}}}}, got {_kind(value)}")
     try:

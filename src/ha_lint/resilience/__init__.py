@@ -1,6 +1,6 @@
 """Resilience model: simulate the loss of an AZ or a Region, estimate RTO/RPO, draw the
-architecture (``ha-lint resilience``, ``ha-lint graph``)."""
+architecture (``ha-lint resilience``, ``ha-lint graph``); ``resilience.model.analyse`` builds it.
 
-from ha_lint.resilience.model import analyse
-
-__all__ = ["analyse"]
+This file imports nothing: importing any module of the package runs it first, and the modules
+sit at different stages (``assumptions`` is plain data the configuration reads, ``command`` a
+command)."""
