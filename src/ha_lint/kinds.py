@@ -7,7 +7,10 @@ what AWS does when it is absent. Paths are dotted (``VpcConfig.SubnetIds``); Ter
 nested blocks are walked through transparently (``vpc_config.subnet_ids``).
 
 Adding Terraform (or CloudFormation) support for a kind is an edit here, not in a rule.
-Keep entries grouped by service and in the same shape.
+Keep entries grouped by service and in the same shape. A kind may have entries in several
+sections (the properties the network rules read, then those the backup rules read): they
+merge. A native type is one kind, and each of its properties is declared once: a second
+declaration would silently replace the first, so loading this table refuses it.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ _TABLE: dict[str, _Native] = {}
 def kind(name: str, *, cfn: str | tuple[str, ...] = (), tf: str | tuple[str, ...] = (),
          props: dict[str, P] | None = None) -> None:
     """Declare a kind; may be called again for the same kind with other native types, or with
-    the same native type to add properties (entries of one kind merge)."""
+    the same native type to add properties (entries of one kind merge). Raises ValueError for
+    a native type declared as another kind, or a property of a native type declared twice."""
     props = props or {}
     for native in (cfn,) if isinstance(cfn, str) else cfn:
         _TABLE[native] = _merged(native, _Native(
@@ -68,8 +72,14 @@ def kind(name: str, *, cfn: str | tuple[str, ...] = (), tf: str | tuple[str, ...
 def _merged(native: str, new: _Native) -> _Native:
     """A second declaration of the same native type and kind adds to the first."""
     old = _TABLE.get(native)
-    if old is None or old.kind != new.kind:
+    if old is None:
         return new
+    if old.kind != new.kind:
+        raise ValueError(f"kinds: {native} is declared as {old.kind} and as {new.kind}")
+    twice = sorted(set(old.paths) & set(new.paths))
+    if twice:
+        raise ValueError(f"kinds: {', '.join(twice)} of {native} ({new.kind}) declared twice: "
+                         "add to the first declaration, or change it")
     return _Native(new.kind, {**old.paths, **new.paths}, {**old.defaults, **new.defaults},
                    old.blank_unset | new.blank_unset)
 
@@ -361,12 +371,13 @@ kind("vpc_gateway_attachment", cfn="AWS::EC2::VPCGatewayAttachment", tf="aws_int
 kind("rds_cluster", cfn="AWS::RDS::DBCluster", tf="aws_rds_cluster", props={
     "scalability_type": P("ClusterScalabilityType", "cluster_scalability_type", "standard"),
 })
-kind("subnet_group", cfn=("AWS::RDS::DBSubnetGroup", "AWS::ElastiCache::SubnetGroup"),
+kind("subnet_group", cfn="AWS::RDS::DBSubnetGroup",
      tf=("aws_db_subnet_group", "aws_elasticache_subnet_group"), props={
     "subnets": P("SubnetIds", "subnet_ids"),
     "name": P("DBSubnetGroupName", "name"),
 })
 kind("subnet_group", cfn="AWS::ElastiCache::SubnetGroup", props={
+    "subnets": P("SubnetIds", None),
     "name": P("CacheSubnetGroupName", None),
 })
 
