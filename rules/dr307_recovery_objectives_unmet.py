@@ -49,30 +49,52 @@ class RecoveryObjectivesUnmet(Rule):
       ha-lint:
         targets: {rto: 15m, rpo: 5m}
     Resources:
-      Database:
-        Type: AWS::RDS::DBInstance
+      Orders:
+        Type: AWS::DynamoDB::Table
         Properties:
-          MultiAZ: true
-          BackupRetentionPeriod: 7
+          BillingMode: PAY_PER_REQUEST
+          AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+          KeySchema: [{AttributeName: id, KeyType: HASH}]
+          PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}
     ```
     ```hcl
-    resource "aws_db_instance" "main" {
-      multi_az                = true
-      backup_retention_period = 7
+    provider "aws" {
+      region = "eu-west-1"
+    }
+
+    resource "aws_dynamodb_table" "orders" {
+      name         = "orders"
+      billing_mode = "PAY_PER_REQUEST"
+      hash_key     = "id"
+      attribute {
+        name = "id"
+        type = "S"
+      }
+      point_in_time_recovery {
+        enabled = true
+      }
       tags = { "ha-lint:rto" = "15m", "ha-lint:rpo" = "5m" }
     }
     ```
 
     ## Use instead
     ```yaml
-    Metadata:
-      ha-lint:
-        targets: {rto: 4h, rpo: 24h, strategy: backup-restore}  # what the design delivers
+    Orders:
+      Type: AWS::DynamoDB::GlobalTable   # a replica in a second Region
+      Properties:
+        BillingMode: PAY_PER_REQUEST
+        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+        KeySchema: [{AttributeName: id, KeyType: HASH}]
+        StreamSpecification: {StreamViewType: NEW_AND_OLD_IMAGES}
+        Replicas:
+          - {Region: eu-west-1, PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}}
+          - {Region: eu-central-1, PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}}
     ```
     ```hcl
-    resource "aws_rds_global_cluster" "main" {   # or: a warm standby in a second Region
-      global_cluster_identifier = "orders"
-      engine                    = "aurora-postgresql"
+    stream_enabled   = true
+    stream_view_type = "NEW_AND_OLD_IMAGES"
+    replica {   # a replica in a second Region
+      region_name = "eu-central-1"
     }
     ```
 

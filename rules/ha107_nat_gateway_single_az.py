@@ -32,34 +32,149 @@ class NatGatewaySingleAz(Rule):
 
     ## Example
     ```yaml
+    Vpc:
+      Type: AWS::EC2::VPC
+      Properties: {CidrBlock: 10.0.0.0/16}
+    InternetGateway:
+      Type: AWS::EC2::InternetGateway
+    GatewayAttachment:
+      Type: AWS::EC2::VPCGatewayAttachment
+      Properties: {VpcId: !Ref Vpc, InternetGatewayId: !Ref InternetGateway}
+    PublicSubnetA:
+      Type: AWS::EC2::Subnet
+      Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.0.0/24, AvailabilityZone: !Select [0, !GetAZs ""]}
+    PrivateSubnetA:
+      Type: AWS::EC2::Subnet
+      Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.10.0/24, AvailabilityZone: !Select [0, !GetAZs ""]}
+    PrivateSubnetB:
+      Type: AWS::EC2::Subnet
+      Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.11.0/24, AvailabilityZone: !Select [1, !GetAZs ""]}
+    NatIp:
+      Type: AWS::EC2::EIP
+      DependsOn: GatewayAttachment
+      Properties: {Domain: vpc}
+    NatGateway:                                  # in PublicSubnetA only
+      Type: AWS::EC2::NatGateway
+      Properties: {SubnetId: !Ref PublicSubnetA, AllocationId: !GetAtt NatIp.AllocationId}
+    PrivateRouteTable:
+      Type: AWS::EC2::RouteTable
+      Properties: {VpcId: !Ref Vpc}
     PrivateRoute:
       Type: AWS::EC2::Route
       Properties:
-        RouteTableId: !Ref PrivateRouteTable   # associated with PrivateSubnetA and PrivateSubnetB
+        RouteTableId: !Ref PrivateRouteTable
         DestinationCidrBlock: 0.0.0.0/0
-        NatGatewayId: !Ref NatGateway          # in PublicSubnetA only
+        NatGatewayId: !Ref NatGateway
+    PrivateSubnetARoutes:
+      Type: AWS::EC2::SubnetRouteTableAssociation
+      Properties: {SubnetId: !Ref PrivateSubnetA, RouteTableId: !Ref PrivateRouteTable}
+    PrivateSubnetBRoutes:                        # subnet B's traffic also leaves through AZ A
+      Type: AWS::EC2::SubnetRouteTableAssociation
+      Properties: {SubnetId: !Ref PrivateSubnetB, RouteTableId: !Ref PrivateRouteTable}
     ```
     ```hcl
-    module "vpc" {
-      source             = "terraform-aws-modules/vpc/aws"
-      azs                = ["eu-west-1a", "eu-west-1b"]
-      enable_nat_gateway = true
-      single_nat_gateway = true
+    # what the terraform-aws-modules/vpc module builds with single_nat_gateway = true
+    locals {
+      azs = ["eu-west-1a", "eu-west-1b"]
+    }
+
+    resource "aws_vpc" "main" {
+      cidr_block = "10.0.0.0/16"
+    }
+
+    resource "aws_internet_gateway" "main" {
+      vpc_id = aws_vpc.main.id
+    }
+
+    resource "aws_subnet" "public" {
+      count             = 2
+      vpc_id            = aws_vpc.main.id
+      cidr_block        = "10.0.${count.index}.0/24"
+      availability_zone = local.azs[count.index]
+    }
+
+    resource "aws_subnet" "private" {
+      count             = 2
+      vpc_id            = aws_vpc.main.id
+      cidr_block        = "10.0.1${count.index}.0/24"
+      availability_zone = local.azs[count.index]
+    }
+
+    resource "aws_eip" "nat" {
+      domain = "vpc"
+    }
+
+    resource "aws_nat_gateway" "main" {
+      allocation_id = aws_eip.nat.id
+      subnet_id     = aws_subnet.public[0].id   # in the first AZ only
+    }
+
+    resource "aws_route_table" "private" {
+      vpc_id = aws_vpc.main.id
+      route {
+        cidr_block     = "0.0.0.0/0"
+        nat_gateway_id = aws_nat_gateway.main.id
+      }
+    }
+
+    resource "aws_route_table_association" "private" {
+      count          = 2
+      subnet_id      = aws_subnet.private[count.index].id
+      route_table_id = aws_route_table.private.id   # both AZs leave through the first
     }
     ```
 
     ## Use instead
     ```yaml
+    PublicSubnetB:
+      Type: AWS::EC2::Subnet
+      Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24, AvailabilityZone: !Select [1, !GetAZs ""]}
+    NatIpB:
+      Type: AWS::EC2::EIP
+      DependsOn: GatewayAttachment
+      Properties: {Domain: vpc}
+    NatGatewayB:                                 # a NAT gateway in AZ B as well
+      Type: AWS::EC2::NatGateway
+      Properties: {SubnetId: !Ref PublicSubnetB, AllocationId: !GetAtt NatIpB.AllocationId}
+    PrivateRouteTableB:
+      Type: AWS::EC2::RouteTable
+      Properties: {VpcId: !Ref Vpc}
     PrivateRouteB:
       Type: AWS::EC2::Route
       Properties:
-        RouteTableId: !Ref PrivateRouteTableB  # associated with PrivateSubnetB
+        RouteTableId: !Ref PrivateRouteTableB
         DestinationCidrBlock: 0.0.0.0/0
-        NatGatewayId: !Ref NatGatewayB         # in PublicSubnetB
+        NatGatewayId: !Ref NatGatewayB
+    PrivateSubnetBRoutes:                        # subnet B leaves through AZ B
+      Type: AWS::EC2::SubnetRouteTableAssociation
+      Properties: {SubnetId: !Ref PrivateSubnetB, RouteTableId: !Ref PrivateRouteTableB}
     ```
     ```hcl
-      one_nat_gateway_per_az = true
-      single_nat_gateway     = false
+    resource "aws_eip" "nat" {
+      count  = 2
+      domain = "vpc"
+    }
+
+    resource "aws_nat_gateway" "main" {
+      count         = 2   # one per AZ
+      allocation_id = aws_eip.nat[count.index].id
+      subnet_id     = aws_subnet.public[count.index].id
+    }
+
+    resource "aws_route_table" "private" {
+      count  = 2
+      vpc_id = aws_vpc.main.id
+      route {
+        cidr_block     = "0.0.0.0/0"
+        nat_gateway_id = aws_nat_gateway.main[count.index].id
+      }
+    }
+
+    resource "aws_route_table_association" "private" {
+      count          = 2
+      subnet_id      = aws_subnet.private[count.index].id
+      route_table_id = aws_route_table.private[count.index].id   # each AZ through its own
+    }
     ```
 
     ## References

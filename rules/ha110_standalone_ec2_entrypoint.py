@@ -39,23 +39,41 @@ class StandaloneEc2Entrypoint(Rule):
       Properties:
         ImageId: ami-0123456789abcdef0
         InstanceType: t3.small
-    WebIp:
-      Type: AWS::EC2::EIP
+    WebRecord:
+      Type: AWS::Route53::RecordSet
       Properties:
-        InstanceId: !Ref WebServer
+        HostedZoneName: example.com.
+        Name: www.example.com.
+        Type: A
+        TTL: "300"
+        ResourceRecords: [!GetAtt WebServer.PublicIp]
     ```
     ```hcl
     resource "aws_instance" "web" {
       ami           = "ami-0123456789abcdef0"
       instance_type = "t3.small"
     }
-    resource "aws_eip" "web" {
-      instance = aws_instance.web.id
+
+    resource "aws_route53_record" "web" {
+      zone_id = "Z0123456789ABCDEFGHIJ"
+      name    = "www.example.com"
+      type    = "A"
+      ttl     = 300
+      records = [aws_instance.web.public_ip]
     }
     ```
 
     ## Use instead
     ```yaml
+    WebRecord:
+      Type: AWS::Route53::RecordSet
+      Properties:
+        HostedZoneName: example.com.
+        Name: www.example.com.
+        Type: A
+        AliasTarget:   # the load balancer in front of the group
+          DNSName: !GetAtt WebLoadBalancer.DNSName
+          HostedZoneId: !GetAtt WebLoadBalancer.CanonicalHostedZoneID
     WebGroup:
       Type: AWS::AutoScaling::AutoScalingGroup
       Properties:
@@ -65,6 +83,17 @@ class StandaloneEc2Entrypoint(Rule):
         VPCZoneIdentifier: [!Ref PrivateSubnetA, !Ref PrivateSubnetB]
     ```
     ```hcl
+    resource "aws_route53_record" "web" {
+      zone_id = "Z0123456789ABCDEFGHIJ"
+      name    = "www.example.com"
+      type    = "A"
+      alias {   # the load balancer in front of the group
+        name                   = aws_lb.web.dns_name
+        zone_id                = aws_lb.web.zone_id
+        evaluate_target_health = true
+      }
+    }
+
     resource "aws_autoscaling_group" "web" {
       min_size            = 2
       max_size            = 4

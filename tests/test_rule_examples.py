@@ -31,11 +31,6 @@ RULES = all_rules(plugins=False)
 # resource the example leaves out, a finding that needs an option): strict, so a fixed doc
 # fails here until it leaves the list.
 EXCERPTS: dict[str, str] = {
-    "DR307": "fires only against declared targets; a Use instead that meets them needs a recovery path in "
-             "another Region (a backup copy plan and its selection), longer than the docs should show",
-    "HA107": "the Example shows one route (its table, subnets and NAT gateway left out) and a registry module, "
-             "which is not fetched without --download-modules",
-    "HA110": "the fix removes the instance and its Elastic IP; a Use instead block can add and replace, not remove",
     "NS409": "the Example leaves out the subnet group, the subnets routed to an internet gateway and the open "
              "security group; all of them would bury the point",
 }
