@@ -70,7 +70,7 @@ def cfn_fixture(rule_id: str, cfn_type: str, path: str, value: str, flagged: boo
     lines = [
         'AWSTemplateFormatVersion: "2010-09-09"',
         f"# {rule_id} fixture, {what}. TODO: make it a realistic template, as a team writes it,",
-        "# with the catalog's named near-misses beside it.",
+        "# with the near-misses the rule's docs name beside it.",
         "Resources:",
         "  Example:",
         f"    Type: {cfn_type}",
