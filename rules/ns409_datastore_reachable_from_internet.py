@@ -52,29 +52,125 @@ class DatastoreReachableFromInternet(Rule):
       Type: AWS::RDS::DBInstance
       Properties:
         Engine: postgres
-        PubliclyAccessible: true
-        DBSubnetGroupName: !Ref PublicSubnetGroup   # subnets routed to the internet gateway
-        VPCSecurityGroups: [!Ref DbSg]              # DbSg admits 0.0.0.0/0 on 5432
+        DBInstanceClass: db.m6g.large
+        AllocatedStorage: "100"
+        MasterUsername: app
+        ManageMasterUserPassword: true
+        PubliclyAccessible: true                   # 1. a public address
+        DBSubnetGroupName: !Ref SubnetGroup
+        VPCSecurityGroups: [!Ref DbSg]
+    DbSg:
+      Type: AWS::EC2::SecurityGroup
+      Properties:
+        GroupDescription: database
+        VpcId: !Ref Vpc
+        SecurityGroupIngress:                      # 3. the database port open to the internet
+          - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, CidrIp: 0.0.0.0/0}
+    SubnetGroup:
+      Type: AWS::RDS::DBSubnetGroup
+      Properties: {DBSubnetGroupDescription: database, SubnetIds: [!Ref SubnetA, !Ref SubnetB]}
+    SubnetA:
+      Type: AWS::EC2::Subnet
+      Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.0.0/24, AvailabilityZone: !Select [0, !GetAZs ""]}
+    SubnetB:
+      Type: AWS::EC2::Subnet
+      Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24, AvailabilityZone: !Select [1, !GetAZs ""]}
+    Vpc:
+      Type: AWS::EC2::VPC
+      Properties: {CidrBlock: 10.0.0.0/16, EnableDnsHostnames: true}
+    InternetGateway:
+      Type: AWS::EC2::InternetGateway
+    GatewayAttachment:
+      Type: AWS::EC2::VPCGatewayAttachment
+      Properties: {VpcId: !Ref Vpc, InternetGatewayId: !Ref InternetGateway}
+    RouteTable:
+      Type: AWS::EC2::RouteTable
+      Properties: {VpcId: !Ref Vpc}
+    InternetRoute:                                 # 2. the subnets' route to the internet gateway
+      Type: AWS::EC2::Route
+      DependsOn: GatewayAttachment
+      Properties:
+        RouteTableId: !Ref RouteTable
+        DestinationCidrBlock: 0.0.0.0/0
+        GatewayId: !Ref InternetGateway
+    SubnetARoutes:
+      Type: AWS::EC2::SubnetRouteTableAssociation
+      Properties: {SubnetId: !Ref SubnetA, RouteTableId: !Ref RouteTable}
+    SubnetBRoutes:
+      Type: AWS::EC2::SubnetRouteTableAssociation
+      Properties: {SubnetId: !Ref SubnetB, RouteTableId: !Ref RouteTable}
     ```
     ```hcl
     resource "aws_db_instance" "main" {
-      engine                 = "postgres"
-      publicly_accessible    = true
-      db_subnet_group_name   = aws_db_subnet_group.public.name
-      vpc_security_group_ids = [aws_security_group.db_open.id]
+      engine                      = "postgres"
+      instance_class              = "db.m6g.large"
+      allocated_storage           = 100
+      username                    = "app"
+      manage_master_user_password = true
+      publicly_accessible         = true   # 1. a public address
+      db_subnet_group_name        = aws_db_subnet_group.main.name
+      vpc_security_group_ids      = [aws_security_group.db.id]
+    }
+
+    resource "aws_security_group" "db" {
+      vpc_id = aws_vpc.main.id
+      ingress {   # 3. the database port open to the internet
+        protocol    = "tcp"
+        from_port   = 5432
+        to_port     = 5432
+        cidr_blocks = ["0.0.0.0/0"]
+      }
+    }
+
+    resource "aws_db_subnet_group" "main" {
+      subnet_ids = aws_subnet.public[*].id
+    }
+
+    resource "aws_subnet" "public" {
+      count             = 2
+      vpc_id            = aws_vpc.main.id
+      cidr_block        = "10.0.${count.index}.0/24"
+      availability_zone = ["eu-west-1a", "eu-west-1b"][count.index]
+    }
+
+    resource "aws_vpc" "main" {
+      cidr_block           = "10.0.0.0/16"
+      enable_dns_hostnames = true
+    }
+
+    resource "aws_internet_gateway" "main" {
+      vpc_id = aws_vpc.main.id
+    }
+
+    resource "aws_route_table" "public" {
+      vpc_id = aws_vpc.main.id
+      route {   # 2. the subnets' route to the internet gateway
+        cidr_block = "0.0.0.0/0"
+        gateway_id = aws_internet_gateway.main.id
+      }
+    }
+
+    resource "aws_route_table_association" "public" {
+      count          = 2
+      subnet_id      = aws_subnet.public[count.index].id
+      route_table_id = aws_route_table.public.id
     }
     ```
 
     ## Use instead
     ```yaml
-        PubliclyAccessible: false
-        DBSubnetGroupName: !Ref PrivateSubnetGroup
-        VPCSecurityGroups: [!Ref DbFromAppSg]
+    PubliclyAccessible: false
+    SecurityGroupIngress:   # from the application's security group only
+      - {IpProtocol: tcp, FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: !Ref AppSg}
     ```
     ```hcl
-      publicly_accessible    = false
-      db_subnet_group_name   = aws_db_subnet_group.private.name
-      vpc_security_group_ids = [aws_security_group.db_from_app.id]
+    publicly_accessible = false
+    ingress {   # from the application's security group only
+      protocol        = "tcp"
+      from_port       = 5432
+      to_port         = 5432
+      security_groups = [aws_security_group.app.id]
+    }
     ```
 
     ## References

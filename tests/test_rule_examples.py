@@ -27,14 +27,6 @@ from ha_lint.scan import ScanSettings, scan
 
 RULES = all_rules(plugins=False)
 
-# Rules whose docs still show an excerpt that does not run on its own (a reference to a
-# resource the example leaves out, a finding that needs an option): strict, so a fixed doc
-# fails here until it leaves the list.
-EXCERPTS: dict[str, str] = {
-    "NS409": "the Example leaves out the subnet group, the subnets routed to an internet gateway and the open "
-             "security group; all of them would bury the point",
-}
-
 
 def cfn_template(example: str) -> str:
     if re.search(r"^(Resources|AWSTemplateFormatVersion):", example, re.MULTILINE):
@@ -173,9 +165,7 @@ def check_examples(rule, tmp_path: Path) -> None:
                           f"({good[0].message}):\n{fixed}")
 
 
-@pytest.mark.parametrize("rule", [
-    pytest.param(rule, marks=pytest.mark.xfail(reason=EXCERPTS[rule.id], strict=True)) if rule.id in EXCERPTS
-    else rule for rule in RULES], ids=[r.id for r in RULES])
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_the_example_fires_and_the_fix_does_not(rule, tmp_path: Path) -> None:
     check_examples(rule, tmp_path)
 
