@@ -81,7 +81,7 @@ class LambdaReservedConcurrencyRisk(Rule):
                 )
             largest = largest_reservation(value.value)
             if largest:
-                region = fn.meta.get("region")
+                region = fn.meta.region
                 reserved.setdefault(region if isinstance(region, str) else "", []).append((largest, fn))
         limit = arch.options.account_concurrency_limit
         for region, group in sorted(reserved.items()):

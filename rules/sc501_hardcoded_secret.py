@@ -499,7 +499,7 @@ class HardcodedSecret(Rule):
         shown = named if parent or key == path[-1] else f"{plain} of {key}"
         if res.source == "cloudformation":
             params = arch.workloads[res.workload].metadata.get(PARAMETERS_KEY, {})
-            for ref_path, name in res.meta.get("parameter_refs", ()):
+            for ref_path, name in res.meta.parameter_refs:
                 param = params.get(name)
                 if ref_path != plain or param is None:
                     continue
@@ -512,7 +512,7 @@ class HardcodedSecret(Rule):
                 holding = "" if match is None else f" holding {what}"
                 return self._on_parameter(arch.workloads[res.workload], name, param,
                                           f"has a literal Default{holding} that {res.address} uses as {shown}")
-        elif any(plain == p or plain.startswith(p + ".") for p in res.meta.get("computed_paths", ())):
+        elif any(plain == p or plain.startswith(p + ".") for p in res.meta.computed_paths):
             return None  # a plan's value computed from an input (-var, TF_VAR_, a random_password): not written here
         else:
             source = _literal_source(res.origins.get(plain), value)

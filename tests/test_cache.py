@@ -29,7 +29,7 @@ from ha_lint import discover as disc
 from ha_lint.cache import Cache
 from ha_lint.engine import all_rules
 from ha_lint.graph import Options
-from ha_lint.model import LoadError, Resource, ScanWarning, Workload
+from ha_lint.model import LoadError, ModuleCall, NestedStack, Resource, ResourceMeta, ScanWarning, Workload
 from ha_lint.pool import INTERNAL_ERROR, Job, JobSettings, load_job
 from ha_lint.scan import ScanResult, ScanSettings, scan
 from ha_lint.values import UNKNOWN, AzToken, Choice, DynamicBlock, Origin, Ref
@@ -237,7 +237,13 @@ def test_every_type_the_cache_holds_comes_back_as_it_went_in() -> None:
          "Tags": ({"Key": "a"}, ["b", 1.5, -0.0, math.inf, None]), "Block": DynamicBlock({"port": 5432}, 2),
          "Odd": {1: "int key", "!": "bang key", (1, "x"): "tuple key", None: True}},
         lines={"Properties.MultiAZ": 9}, origins={"MultiAZ": Origin("a condition", via=(origin, origin))},
-        meta={"region": "eu-west-1", "count": (0, "x")})
+        meta=ResourceMeta(region="eu-west-1", references=[("Subnets", "SubnetA", None), ("DependsOn", "B", "Arn")],
+                          deletion_policy=Choice((("c true", "Retain"), ("c false", "Delete"))),
+                          attribute_lines={"DeletionPolicy": 8}, metadata={"cfn-lint": [1]},
+                          parameter_refs=[("MultiAZ", "Multi")], az_replicas=(("stack-b", "Db"),),
+                          nested_stack=NestedStack("child.yaml", "child.yaml", 9, (("Size", 2, origin), ("Env", UNKNOWN, None))),
+                          calls=(ModuleCall("module.db", "./db", "", "main.tf", 3, False),), unresolved_dynamic=("ingress",),
+                          computed_paths=("tags.Name",)))
     outcome = (Workload("stack", "cloudformation", "stack.yaml", {"description": "\x00\n\x1b[31m"}), [resource])
     back = round_trip(outcome)
     assert same(back, outcome)
@@ -275,6 +281,8 @@ def test_a_type_the_codec_does_not_know_is_refused_when_written() -> None:
     '{"!Origin": [1]}',  # description is a str
     '{"!Resource": ["Db", "T", "s", "f", "seven", "w", {}]}',  # line is an int
     '{"!Resource": ["Db", "T", "s", "f", 7, "w", {}, {"a": "x"}]}',  # lines map to ints
+    '{"!ResourceMeta": ["eu-west-1", [["a", "b", null]]]}',  # references are tuples
+    '{"!ResourceMeta": ["eu-west-1", [], 3]}',  # condition_unknown is a str
     '{"!Origin": ["a", null, null, [{"x": 1}]]}',  # via holds Origins
     '{"!shared": 0}',  # no origin read before
     '{"!tuple": {"a": 1}}', '{"!dict": [[[1], 2]]}', '{"!dict": [1]}', '{"!unknown": 1}', '{"!dynamic": [1]}',

@@ -227,7 +227,7 @@ def test_getatt_of_an_echoed_attribute_is_the_property_else_a_reference() -> Non
     assert found["Sg"].props == {"VpcId": Ref("B", "VpcId"), "GroupDescription": Ref("B", "SubnetId")}  # B has no VpcId
     assert found["Loop"].props == {"AvailabilityZone": Ref("Loop", "AvailabilityZone")}
     # The graph still has the edge through GetAtt even when the value is resolved.
-    assert ("AvailabilityZone", "B", "AvailabilityZone") in instance.meta["references"]
+    assert ("AvailabilityZone", "B", "AvailabilityZone") in instance.meta.references
 
 
 def test_sub_join_split_select_length() -> None:
@@ -413,8 +413,8 @@ def test_nested_stack_gets_the_parents_values_and_is_its_own_workload(tmp_path: 
     assert db.props == {"MultiAZ": "false", "DBName": "staging", "DBSubnetGroupName": UNKNOWN}  # a parent Ref means nothing here
     assert str(db.origins["DBName"]).startswith(f"parameter Stage defaults to 'staging' ({tmp_path / 'parent.yaml'}:4) -> stack Data passes Stage")
     stack = arch.lookup(str(tmp_path / "parent.yaml"), "Data")[0]
-    assert isinstance(stack.meta["nested_stack"], NestedStack)
-    assert arch.lookup(str(tmp_path / "parent.yaml"), "Remote")[0].meta["nested_stack"].remote
+    assert isinstance(stack.meta.nested_stack, NestedStack)
+    assert arch.lookup(str(tmp_path / "parent.yaml"), "Remote")[0].meta.nested_stack.remote
 
 
 def test_cdk_nested_stack_is_found_through_its_asset_path(tmp_path: Path) -> None:

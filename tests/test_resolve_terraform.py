@@ -217,7 +217,7 @@ def test_availability_zones_are_distinct_tokens_per_index_and_provider(tmp_path:
     a, b = (found[f"aws_subnet.private[{i}]"].props["availability_zone"] for i in (0, 1))
     assert (a, b) == (AzToken("eu-west-1", 0), AzToken("eu-west-1", 1))
     assert found["aws_subnet.dr"].props["availability_zone"] == AzToken("eu-central-1", 0)
-    assert found["aws_subnet.dr"].meta["region"] == "eu-central-1"
+    assert found["aws_subnet.dr"].meta.region == "eu-central-1"
     assert found["aws_instance.app"].props["tags"] == {"region": "eu-west-1"}
 
 
@@ -307,10 +307,10 @@ def test_local_modules_with_inputs_count_for_each_outputs_and_providers(tmp_path
         'module.regional["west"].aws_db_instance.this']
     db = found["module.db.aws_db_instance.this"]
     assert db.props == {"identifier": "orders", "multi_az": False, "port": 5432}
-    assert db.file == f"{tmp_path}/modules/db/main.tf" and db.meta["module"] == "module.db"
+    assert db.file == f"{tmp_path}/modules/db/main.tf" and db.meta.module == "module.db"
     assert str(db.origins["multi_az"]) == f"module db input multi_az = false ({tmp_path}/main.tf:15)"
-    assert found['module.regional["west"].aws_db_instance.this'].meta["region"] == "us-west-2"
-    assert db.meta["region"] == "eu-west-1"
+    assert found['module.regional["west"].aws_db_instance.this'].meta.region == "us-west-2"
+    assert db.meta.region == "eu-west-1"
     record = found["aws_route53_record.db"]
     assert record.props == {"name": Ref("module.db.aws_db_instance.this", "endpoint"),
                             "records": ["orders", "west"], "ttl": 5432}
@@ -602,7 +602,7 @@ def test_a_count_decided_by_an_unknown_test_makes_each_instance_and_says_where_i
     """})
     assert sorted(found) == ["aws_db_instance.optional[0]", "aws_db_instance.readers[0]", "aws_db_instance.readers[1]",
                              "aws_db_instance.readers[2]", "aws_db_instance.unless[0]"]
-    assert found["aws_db_instance.optional[0]"].meta["condition_unknown"] == "var.create"
-    assert "condition_unknown" not in found["aws_db_instance.readers[0]"].meta  # on every branch
-    assert found["aws_db_instance.readers[2]"].meta["condition_unknown"] == "var.create"
-    assert found["aws_db_instance.unless[0]"].meta["condition_unknown"] == "!var.create"
+    assert found["aws_db_instance.optional[0]"].meta.condition_unknown == "var.create"
+    assert found["aws_db_instance.readers[0]"].meta.condition_unknown is None  # on every branch
+    assert found["aws_db_instance.readers[2]"].meta.condition_unknown == "var.create"
+    assert found["aws_db_instance.unless[0]"].meta.condition_unknown == "!var.create"

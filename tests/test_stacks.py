@@ -83,10 +83,10 @@ def test_cdk_nested_assembly_stages_are_read_and_region_order_is_cli_over_cdk(tm
     names = sorted(w.metadata["_ha_lint_stack"].name for w in result.architecture.workloads.values())
     assert names == ["DataStack", "orders-service"]
     (database,) = [r for r in result.architecture.resources if r.address == "Database"]
-    assert database.meta["region"] == "eu-west-1"
+    assert database.meta.region == "eu-west-1"
     result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1, region="us-east-2"), [])
     (database,) = [r for r in result.architecture.resources if r.address == "Database"]
-    assert database.meta["region"] == "us-east-2"
+    assert database.meta.region == "us-east-2"
 
 
 def test_a_broken_cdk_manifest_is_one_error_naming_it(tmp_path: Path) -> None:
@@ -306,7 +306,7 @@ def test_a_nested_stack_imports_what_another_scanned_stack_exports(tmp_path: Pat
     result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1), _rules("HA104", "DR306"))
     assert result.warnings == []
     (group,) = [r for r in result.architecture.resources if r.address == "Group"]
-    assert group.workload == f"{tmp_path / 'main.yaml'} > Data" and group.meta["nested_in"].endswith("#Data")
+    assert group.workload == f"{tmp_path / 'main.yaml'} > Data" and group.meta.nested_in.endswith("#Data")
     assert sorted((f.rule_id, Path(f.file).name) for f in result.findings) == [("DR306", "main.yaml"), ("HA104", "app.yaml")]
     (dr306,) = [f for f in result.findings if f.rule_id == "DR306"]  # the import joins network.yaml to the app
     assert dr306.message.startswith("Application of stacks main.yaml, main.yaml > Data, network.yaml has")
@@ -317,7 +317,7 @@ def test_a_declared_stacks_region_is_its_nested_stacks_region(tmp_path: Path) ->
     (tmp_path / "db.yaml").write_text(CHILD)
     (tmp_path / ".ha-lint.yml").write_text("stacks:\n  - {name: main, template: main.yaml, region: ap-south-1}\n")
     result = scan(_settings(tmp_path), [])
-    assert {r.address: r.meta["region"] for r in result.architecture.resources} == {"Data": "ap-south-1", "Db": "ap-south-1"}
+    assert {r.address: r.meta.region for r in result.architecture.resources} == {"Data": "ap-south-1", "Db": "ap-south-1"}
 
 
 def test_dr307_is_judged_once_per_application() -> None:

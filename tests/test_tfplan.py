@@ -13,6 +13,7 @@ from ha_lint.engine import all_rules, select
 from ha_lint.graph import Architecture
 from ha_lint.loaders import LoadFailure
 from ha_lint.loaders.tfplan import load
+from ha_lint.model import ResourceMeta
 from ha_lint.resolve.tfplan import resolve
 from ha_lint.scan import ScanSettings, scan
 from ha_lint.values import UNKNOWN, Ref
@@ -47,8 +48,8 @@ def test_plan_resources_carry_values_addresses_unknowns_and_region() -> None:
     assert "endpoint" not in orders.props and "availability_zone" not in orders.props
     assert "deletion_protection" not in orders.props  # null: absent, so the provider default applies
     assert orders.get("deletion_protection").present is False
-    assert orders.meta == {"region": "eu-west-1", "module": "module.orders_db", "references": [],
-                           "computed_paths": []}  # every input is a literal of the module call
+    assert orders.meta == ResourceMeta(region="eu-west-1", module="module.orders_db", references=[],
+                                       computed_paths=())  # every input is a literal of the module call
     assert orders.line == 154  # where the resource is in the plan file
 
 
@@ -102,7 +103,7 @@ def test_unknown_attributes_hold_references_from_the_configuration() -> None:
     assert "data.aws_availability_zones.available" not in by_address  # data sources are not resources
     group = by_address["aws_db_subnet_group.main"]
     assert group.props["subnet_ids"] == Ref("aws_subnet.private")  # every instance: the graph finds both
-    assert group.meta["region"] == "ap-southeast-2"  # the provider's region from a variable's value
+    assert group.meta.region == "ap-southeast-2"  # the provider's region from a variable's value
     worker = by_address["aws_lambda_function.worker"]
     assert worker.props["vpc_config"] == [{"security_group_ids": ["sg-0abc"], "subnet_ids": [Ref("aws_subnet.private[1]", "id")],
                                            "vpc_id": UNKNOWN}]

@@ -36,14 +36,14 @@ from ha_lint.values import Origin
 def place(findings: Iterable[Finding], resources: Iterable[Resource]) -> list[Finding]:
     """Each finding where it is reported (see the module docs); others unchanged. Run after
     ``trace.attach``: a finding's trace says which input decided it."""
-    by_address = {(r.workload, r.address): r for r in resources if r.meta.get("calls")}
+    by_address = {(r.workload, r.address): r for r in resources if r.meta.calls}
     return [_placed(f, by_address.get((f.root, f.resource))) if f.root else f for f in findings]
 
 
 def _placed(finding: Finding, res: Resource | None) -> Finding:
     if res is None:
         return finding
-    calls: tuple[ModuleCall, ...] = res.meta["calls"]
+    calls: tuple[ModuleCall, ...] = res.meta.calls
     named = f"{finding.message} {_naming(calls, finding.root)}"
     if finding.file != res.file:  # reported on another file by the rule: left there
         return dataclasses.replace(finding, message=named)
@@ -66,7 +66,7 @@ def _placed(finding: Finding, res: Resource | None) -> Finding:
 def _deciding_input(finding: Finding, res: Resource) -> Origin | None:
     """The input at the outermost call in the repository that the deciding value came through
     (a step of the finding's trace)."""
-    module = res.meta.get("module", "")
+    module = res.meta.module
     best: Origin | None = None
     for step in finding.trace:
         given = step.input
@@ -84,7 +84,7 @@ def _on_path(fed: str, module: str) -> bool:
 
 def _resource_name(res: Resource) -> str:
     """The address inside its module: ``aws_db_instance.this[0]``."""
-    module = res.meta.get("module", "")
+    module = res.meta.module
     return res.address[len(module) + 1:] if module and res.address.startswith(module + ".") else res.address
 
 

@@ -73,7 +73,7 @@ class Rule:
             rule_id=self.id, rule_name=self.name, severity=severity,
             message=message, file=res.file, line=line, resource=res.address,
             resource_type=res.type, detail=detail,
-            root=res.workload if res.meta.get("calls") else "",  # a child module's resource: per root
+            root=res.workload if res.meta.calls else "",  # a child module's resource: per root
         )
 
     def workload_finding(self, workload: Workload, message: str, line: int = 1, detail: str = "") -> Finding:

@@ -75,7 +75,7 @@ class Architecture:
         seen: set[tuple[str, str]] = set()
         found = [(path, ref.address, ref.attribute, ref.workload or res.workload)
                  for path, ref in _refs_with_paths(res.props, "")]
-        found += [(path, address, attribute, res.workload) for path, address, attribute in res.meta.get("references", ())]
+        found += [(path, address, attribute, res.workload) for path, address, attribute in res.meta.references]
         for path, address, attribute, workload in found:
             for target in self.lookup(workload, address):
                 if target is not res and (target.uid, path) not in seen:

@@ -7,7 +7,7 @@ from ``AWS::RDS::DBInstance`` or ``aws_db_instance``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from ha_lint import kinds
@@ -144,6 +144,75 @@ class Application:
 APPLICATION_KEY = "_ha_lint_application"
 
 
+@dataclass(frozen=True)
+class NestedStack:
+    """What a stack resource says about the template it nests (``ResourceMeta.nested_stack``)."""
+
+    template: str  # path on disk ("" when remote)
+    url: str  # as written
+    line: int
+    parameters: tuple[tuple[str, Any, Origin | None], ...]
+    remote: bool = False  # an S3/HTTPS TemplateURL with no local copy found: not judged, a warning says so
+
+
+@dataclass
+class ResourceMeta:
+    """What is known of a resource besides its properties: where it is deployed, what it
+    names, whether it exists, how it is deleted. The resolvers fill it (``resolve.cloudformation``,
+    ``resolve.terraform``, ``resolve.tfplan``), ``stacks`` adds what it learns later (the stack
+    that nests a template, per-AZ groups); a field the source language has no word for keeps
+    its default. Rules read it as ``res.meta.region``; most want a query that reads it for
+    them (``queries.aws.region_of``, ``queries.az.condition_unknown``...)."""
+
+    # -- both languages
+    region: Any = UNKNOWN  # the Region it is deployed in: a name, else UNKNOWN
+    # (property path, target address, target attribute or None) for every resource a property
+    # names (CloudFormation also ("DependsOn", target, None)): the graph's edges.
+    references: list[tuple[str, str, str | None]] = field(default_factory=list)
+    # The undecided test it exists on: a CloudFormation condition name, or a Terraform
+    # conditional count's test (``var.create``, ``!var.create``). None: it always exists.
+    condition_unknown: str | None = None
+
+    # -- CloudFormation
+    deletion_policy: Any = None  # DeletionPolicy, resolved (a string, a Choice, UNKNOWN); None: not written
+    update_replace_policy: Any = None  # UpdateReplacePolicy, the same way
+    # The line of each of those attributes as written ("DeletionPolicy": 12).
+    attribute_lines: dict[str, int] = field(default_factory=dict)
+    condition: str | None = None  # the Condition attribute as written (whether decided or not)
+    metadata: Any = None  # the Metadata attribute as written (suppression comments, CDK paths)
+    parameter_refs: list[tuple[str, str]] = field(default_factory=list)  # (property path, parameter) it refers to
+    nested_stack: NestedStack | None = None  # a stack resource: the template it nests
+    nested_in: str | None = None  # a resource of a nested template: the ``uid`` of the stack resource nesting it
+    # Per-AZ stacks (``stacks``): (workload, address) of the same resource in every stack of its group.
+    az_replicas: tuple[tuple[str, str], ...] = ()
+
+    # -- Terraform
+    module: str = ""  # the module instance that makes it ("module.app.module.db"); "" in the root module
+    provider: str | None = None  # its provider configuration ("aws", "aws.west")
+    region_source: str = ""  # when the Region is unknown: where it comes from, for messages
+    calls: tuple[ModuleCall, ...] = ()  # the module calls from the root to it, outermost first
+    lifecycle: Any = None  # the lifecycle block's values
+    unresolved_dynamic: tuple[str, ...] = ()  # labels of its dynamic blocks whose for_each is unknown
+    # From a plan: attribute paths the configuration computes (a variable, a function), not literals.
+    computed_paths: tuple[str, ...] = ()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Deprecated: the dict this record replaced, for rule packs written against it
+        (``meta.get("region")``, ``meta.get("DeletionPolicy")``). A field at its default
+        reads as absent. Read the fields."""
+        name = _META_KEYS.get(key, key)
+        known = {f.name: f for f in fields(self)}
+        if name not in known:
+            return default
+        value, spec = getattr(self, name), known[name]
+        unset = spec.default_factory() if spec.default_factory is not MISSING else spec.default
+        return default if value is unset or value == unset else value
+
+
+_META_KEYS = {"DeletionPolicy": "deletion_policy", "UpdateReplacePolicy": "update_replace_policy",
+              "Metadata": "metadata", "Condition": "condition"}  # the dict's keys that were spelled as written
+
+
 @dataclass(frozen=True, eq=False)
 class Resource:
     address: str  # CFN logical ID, or Terraform address with module path and instance key
@@ -155,7 +224,7 @@ class Resource:
     props: dict[str, Any]  # resolved native properties
     lines: dict[str, int] = field(default_factory=dict)  # native property path -> line
     origins: dict[str, Origin] = field(default_factory=dict)  # native path -> where it came from
-    meta: dict[str, Any] = field(default_factory=dict)  # DeletionPolicy, Metadata, count key, region...
+    meta: ResourceMeta = field(default_factory=ResourceMeta)  # Region, references, DeletionPolicy, module...
 
     @property
     def uid(self) -> str:

@@ -134,7 +134,7 @@ def load_documents(settings: ScanSettings, result: ScanResult) -> tuple[list[Wor
     if specs:
         workloads, resources = stacks.deploy(specs, workloads, resources, read, settings.region, result.errors,
                                              result.warnings, recipes)
-    if any("nested_stack" in r.meta for r in resources):
+    if any(r.meta.nested_stack is not None for r in resources):
         from ha_lint.resolve import cloudformation as resolve_cfn
 
         workloads, resources = resolve_cfn.expand_nested_stacks(

@@ -35,7 +35,6 @@ from ha_lint.model import APPLICATION_KEY, CLOUDFORMATION, Application, LoadErro
 MAX_ASSEMBLY_DEPTH = 5  # nested cloud assemblies (stages in stages) followed
 MAX_IMPORT_ROUNDS = 4  # stacks re-resolved as exports of exports become known
 STACK_KEY = "_ha_lint_stack"  # Workload.metadata: the StackInfo of a declared stack
-AZ_GROUP_KEY = "az_replicas"  # Resource.meta: (workload, address) of the same resource in every stack of its per-AZ group
 
 
 @dataclass(frozen=True)
@@ -364,13 +363,13 @@ def _nested_recipes(workloads: list[Workload], resources: list[Resource], recipe
     by_uid = {r.uid: r for r in resources}
     out: dict[str, str] = {}
     for res in resources:
-        parent = by_uid.get(res.meta.get("nested_in", ""))
+        parent = by_uid.get(res.meta.nested_in or "")
         if res.workload not in importing or res.workload in out or parent is None:
             continue
-        nested = parent.meta.get("nested_stack")
-        if not isinstance(nested, resolve_cfn.NestedStack) or nested.remote:
+        nested = parent.meta.nested_stack
+        if nested is None or nested.remote:
             continue
-        region = parent.meta.get("region")
+        region = parent.meta.region
         settings = resolve_cfn.CfnSettings(region=region if isinstance(region, str) else None,
                                            passed={k: (v, o) for k, v, o in nested.parameters})
         recipes[res.workload] = Recipe(Path(os.path.realpath(nested.template)), res.file, settings)
@@ -395,7 +394,7 @@ def _resolve_again(recipe: Recipe, workload: Workload, imports: dict[str, Any],
     if STACK_KEY in workload.metadata:
         again.metadata[STACK_KEY] = workload.metadata[STACK_KEY]
     for child in res if nested_in else ():
-        child.meta["nested_in"] = nested_in
+        child.meta.nested_in = nested_in
     return again, res
 
 
@@ -419,7 +418,7 @@ def _group_applications(workloads: list[Workload], resources: list[Resource], li
     for a, b in links:
         join(a, b)
     for res in resources:
-        nested_in = res.meta.get("nested_in")
+        nested_in = res.meta.nested_in
         if isinstance(nested_in, str) and res.workload in parent:
             join(res.workload, nested_in.rpartition("#")[0])
     apps: dict[str, str] = {}
@@ -487,7 +486,7 @@ _PLACEMENT_VALUE = re.compile(r"^([a-z]{2}(-gov)?-[a-z]+-\d[a-z]|[a-z]{3}\d-az\d
 
 def _group_per_az(workloads: list[Workload], resources: list[Resource]) -> None:
     """Declared stacks of one template whose parameter values differ only in placement: each
-    resource learns the same resource in the other stacks (``Resource.meta[AZ_GROUP_KEY]``)."""
+    resource learns the same resource in the other stacks (``ResourceMeta.az_replicas``)."""
     by_template: dict[str, list[Workload]] = {}
     for workload in workloads:
         info = workload.metadata.get(STACK_KEY)
@@ -503,7 +502,7 @@ def _group_per_az(workloads: list[Workload], resources: list[Resource]) -> None:
         for address in addresses:
             group = tuple(by_workload[w.id][address] for w in members)
             for res in group:
-                res.meta[AZ_GROUP_KEY] = tuple((r.workload, r.address) for r in group)
+                res.meta.az_replicas = tuple((r.workload, r.address) for r in group)
 
 
 def _differ_in_placement_only(values: list[dict[str, Any]]) -> bool:

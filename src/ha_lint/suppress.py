@@ -423,7 +423,7 @@ def apply(findings: list[Finding], arch: Any, names: RuleNames, meta: dict[str, 
             collector.read_comments(file)
     for res in resources:
         if res.source == "cloudformation":
-            collector.read_metadata(res.file, res.line, res.meta.get("Metadata"), res.address)
+            collector.read_metadata(res.file, res.line, res.meta.metadata, res.address)
     for workload in workloads:
         if workload.source == "cloudformation":
             collector.read_metadata(workload.entry_file, 1, workload.metadata, None)

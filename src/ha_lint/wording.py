@@ -120,10 +120,10 @@ def workload_name(workload_id: str) -> str:
 def region_name(res: Resource) -> str:
     """The Region a resource is deployed in: its name when known, else where it comes from
     ("the deployment Region" of a stack, the provider's ``region = var.region``)."""
-    region = res.meta.get("region")
+    region = res.meta.region
     if isinstance(region, str) and region:
         return region
-    return res.meta.get("region_source") or "the deployment Region"
+    return res.meta.region_source or "the deployment Region"
 
 
 def spelled(res: Resource, cfn: str, tf: str) -> str:

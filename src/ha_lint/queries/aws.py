@@ -19,7 +19,7 @@ from ha_lint.values import UNKNOWN, Ref, Tri, Unknown, is_known
 
 
 def region_of(res: Resource) -> Any:
-    region = res.meta.get("region", UNKNOWN)
+    region = res.meta.region
     return region if isinstance(region, str) and region else UNKNOWN
 
 
@@ -34,9 +34,9 @@ def regions_differ(a: Resource, b: Resource) -> Tri:
 
 def same_provider(a: Resource, b: Resource) -> bool:
     """Two Terraform resources of one module instance under the same provider configuration."""
-    provider = a.meta.get("provider")
+    provider = a.meta.provider
     return a.source == b.source == TERRAFORM and a.workload == b.workload and provider is not None \
-        and provider == b.meta.get("provider") and a.meta.get("module") == b.meta.get("module")
+        and provider == b.meta.provider and a.meta.module == b.meta.module
 
 
 def region_differs(a: Any, b: Any) -> Tri:

@@ -351,7 +351,7 @@ def count_unknown(res: Resource) -> bool:
 
 def condition_unknown(res: Resource) -> str | None:
     """The CloudFormation condition that decides whether ``res`` exists, when undecided."""
-    return res.meta.get("condition_unknown")
+    return res.meta.condition_unknown
 
 
 # -- EFS mount targets ------------------------------------------------------------------

@@ -98,13 +98,13 @@ def deletion_exposures(res: Resource) -> list[Exposure]:
         if default is None or not _holds_own_data(res):
             return []
         out: list[Exposure] = []
-        written = "DeletionPolicy" in res.meta
-        for label in _deleting(res.meta.get("DeletionPolicy", default)):
+        written = res.meta.deletion_policy is not None
+        for label in _deleting(res.meta.deletion_policy if written else default):
             how = f"DeletionPolicy is Delete{when(label)}" if written else \
                 "no DeletionPolicy, and CloudFormation's default for this type is Delete"
             out.append(Exposure("deletion_policy" + (f":{label}" if label else ""),
                                 attribute_line(res, "DeletionPolicy") if written else res.line, how))
-        for label in _deleting(res.meta.get("UpdateReplacePolicy")):
+        for label in _deleting(res.meta.update_replace_policy):
             out.append(Exposure("update_replace_policy" + (f":{label}" if label else ""),
                                 attribute_line(res, "UpdateReplacePolicy"), f"UpdateReplacePolicy is Delete{when(label)}"))
         return out
@@ -121,8 +121,7 @@ def deletion_exposures(res: Resource) -> list[Exposure]:
 def attribute_line(res: Resource, name: str) -> int:
     """The line of a CloudFormation resource attribute (``DeletionPolicy``, ``UpdateReplacePolicy``)
     as the loader recorded it, else the resource's first line."""
-    lines = res.meta.get("attribute_lines")
-    return lines.get(name, res.line) if isinstance(lines, dict) else res.line
+    return res.meta.attribute_lines.get(name, res.line)
 
 
 def _holds_own_data(res: Resource) -> bool:

@@ -309,7 +309,7 @@ def _acl_key(arch: Architecture, owner: Resource, value: Any) -> str | None:
 def _dynamic_unresolved(res: Resource, label: str) -> bool:
     """A ``dynamic "<label>"`` block whose ``for_each`` is unknown: its entries are not among
     the resolved ones (one that resolves to an empty collection adds none, and is known)."""
-    return label in res.meta.get("unresolved_dynamic", ())
+    return label in res.meta.unresolved_dynamic
 
 
 def acls_of(arch: Architecture) -> list[Acl]:

@@ -377,8 +377,8 @@ def join_branches(*labels: str | None) -> str | None:
 
 def existence_branch(res: Resource) -> str | None:
     """The branch a separate rule resource exists on, when the templates do not decide it."""
-    if res.meta.get("condition_unknown"):
-        return f"condition {res.meta['condition_unknown']} true"
+    if res.meta.condition_unknown:
+        return f"condition {res.meta.condition_unknown} true"
     return "its unresolved count/for_each is not empty" if count_unknown(res) else None
 
 

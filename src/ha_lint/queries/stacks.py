@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ha_lint.graph import Architecture
 from ha_lint.model import Resource
-from ha_lint.stacks import AZ_GROUP_KEY
 
 
 def az_replicas(arch: Architecture, res: Resource) -> list[Resource]:
@@ -12,6 +11,6 @@ def az_replicas(arch: Architecture, res: Resource) -> list[Resource]:
     differ only in what places them in an AZ: ``nat-a``, ``nat-b``, ``nat-c``), itself included,
     first stack first; [] when it is not in one. Together they are one component spanning those AZs."""
     out: list[Resource] = []
-    for workload, address in res.meta.get(AZ_GROUP_KEY, ()):
+    for workload, address in res.meta.az_replicas:
         out += [r for r in arch.lookup(workload, address) if r.address == address]
     return out

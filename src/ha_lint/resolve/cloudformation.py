@@ -46,7 +46,7 @@ from typing import Any, Callable, ContextManager, Iterator
 from ha_lint import kinds
 from ha_lint.loaders import LoadFailure
 from ha_lint.loaders.cloudformation import CfnTemplate
-from ha_lint.model import CLOUDFORMATION, Resource, ScanWarning, Workload
+from ha_lint.model import CLOUDFORMATION, NestedStack, Resource, ResourceMeta, ScanWarning, Workload
 from ha_lint.resolve import chain, show
 from ha_lint.root import RepositoryRoot
 from ha_lint.values import UNKNOWN, AzToken, Choice, Origin, Ref, Unknown, is_known, map_leaves, same_known_value
@@ -128,17 +128,6 @@ class Import:
 # Workload.metadata keys: the stack's exports (name -> Export) and its imports (list of Import).
 EXPORTS_KEY = "_ha_lint_exports"
 IMPORTS_KEY = "_ha_lint_imports"
-
-
-@dataclass(frozen=True)
-class NestedStack:
-    """What a stack resource says about the template it nests (``Resource.meta["nested_stack"]``)."""
-
-    template: str  # path on disk ("" when remote)
-    url: str  # as written
-    line: int
-    parameters: tuple[tuple[str, Any, Origin | None], ...]
-    remote: bool = False  # an S3/HTTPS TemplateURL with no local copy found: not judged, a warning says so
 
 
 @dataclass
@@ -831,26 +820,24 @@ def resolve(tpl: CfnTemplate, settings: CfnSettings, workload_id: str | None = N
         _chosen_arm_lines(ctx, raw_props, "", lines, 0)
         origins: dict[str, Origin] = {}
         _record_origins(ctx, raw_props, "", origins, 0)
-        meta = {k: body[k] for k in ("DeletionPolicy", "UpdateReplacePolicy", "Metadata", "Condition") if k in body}
-        for k in ("DeletionPolicy", "UpdateReplacePolicy"):
-            if isinstance(meta.get(k), dict):  # !If / !Ref / !FindInMap (AWS::LanguageExtensions)
-                meta[k] = ctx.value(meta[k])
-        meta["attribute_lines"] = {k: tpl.lines[f"Resources.{logical_id}.{k}"] for k in ("DeletionPolicy", "UpdateReplacePolicy")
-                                   if f"Resources.{logical_id}.{k}" in tpl.lines}
-        if isinstance(condition, str) and ctx.condition(condition) is UNKNOWN:
-            meta["condition_unknown"] = condition
+        # DeletionPolicy/UpdateReplacePolicy may be !If / !Ref / !FindInMap (AWS::LanguageExtensions)
+        policies = [ctx.value(body[k]) if isinstance(body.get(k), dict) else body.get(k)
+                    for k in ("DeletionPolicy", "UpdateReplacePolicy")]
         depends = body.get("DependsOn")
         found = references(raw_props)
         refs = [(p, t, a) for p, t, a in found if t in ctx.resources]
         refs += [("DependsOn", d, None) for d in ([depends] if isinstance(depends, str) else depends or [])
                  if isinstance(d, str) and d in ctx.resources]
-        meta["references"] = refs
-        meta["parameter_refs"] = [(p, t) for p, t, _ in found if t in ctx.params]
-        meta["region"] = settings.region or UNKNOWN
+        meta = ResourceMeta(
+            region=settings.region or UNKNOWN, references=refs,
+            condition_unknown=condition if isinstance(condition, str) and ctx.condition(condition) is UNKNOWN else None,
+            deletion_policy=policies[0], update_replace_policy=policies[1],
+            attribute_lines={k: tpl.lines[f"Resources.{logical_id}.{k}"] for k in ("DeletionPolicy", "UpdateReplacePolicy")
+                             if f"Resources.{logical_id}.{k}" in tpl.lines},
+            condition=condition if isinstance(condition, str) else None, metadata=body.get("Metadata"),
+            parameter_refs=[(p, t) for p, t, _ in found if t in ctx.params])
         if rtype in _NESTED_TYPES:
-            nested = _nested_stack(ctx, logical_id, raw_props, _NESTED_TYPES[rtype], body.get("Metadata"))
-            if nested:
-                meta["nested_stack"] = nested
+            meta.nested_stack = _nested_stack(ctx, logical_id, raw_props, _NESTED_TYPES[rtype], body.get("Metadata"))
         resources.append(Resource(
             address=logical_id, type=rtype, source=CLOUDFORMATION, file=tpl.file,
             line=tpl.lines.get(f"Resources.{logical_id}", 1), workload=workload.id,
@@ -1231,12 +1218,12 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
     itself scanned is a ``reference-outside-root`` warning and is not read."""
     stacks: dict[str, list[Resource]] = {}
     for res in resources:
-        if isinstance(res.meta.get("nested_stack"), NestedStack):
+        if res.meta.nested_stack is not None:
             stacks.setdefault(res.workload, []).append(res)
     if not stacks:
         return workloads, resources
     scanned = {_real(w.entry_file): w for w in workloads if w.source == CLOUDFORMATION}
-    called = {_real(r.meta["nested_stack"].template) for rs in stacks.values() for r in rs}
+    called = {_real(r.meta.nested_stack.template) for rs in stacks.values() for r in rs if r.meta.nested_stack}
     templates: dict[str, CfnTemplate | None] = {}
     expanded: set[str] = set()
     new_workloads: list[Workload] = []
@@ -1261,7 +1248,7 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
         return templates[real]
 
     def instantiate(stack: Resource, ancestors: tuple[str, ...], deployment: _Deployment) -> None:
-        nested: NestedStack = stack.meta["nested_stack"]
+        nested = stack.meta.nested_stack
         if nested.remote:
             warnings.append(ScanWarning(
                 "nested-stack", f"nested stack {stack.address}: template {nested.url} is not a local file and no "
@@ -1295,7 +1282,7 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
             if real not in scanned:  # a scanned template's own load error is reported already
                 warn(f"{where}: template {nested.url!r} could not be loaded")
             return
-        parent_region = stack.meta.get("region")  # a declared stack's Region (stacks:, CDK) is its children's
+        parent_region = stack.meta.region  # a declared stack's Region (stacks:, CDK) is its children's
         settings = CfnSettings(region=parent_region if isinstance(parent_region, str) else region,
                                passed={k: (v, o) for k, v, o in nested.parameters},
                                text_budget=deployment.text_budget)
@@ -1313,12 +1300,12 @@ def expand_nested_stacks(workloads: list[Workload], resources: list[Resource], r
                 deployment.file))
             return
         for child in res:
-            child.meta["nested_in"] = stack.uid
+            child.meta.nested_in = stack.uid
         deployment.expanded.add(real)
         deployment.workloads.append(workload)
         deployment.resources.extend(res)
         for child in res:
-            if isinstance(child.meta.get("nested_stack"), NestedStack):
+            if child.meta.nested_stack is not None:
                 instantiate(child, ancestors + (real,), deployment)
 
     for workload in workloads:

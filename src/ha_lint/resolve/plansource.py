@@ -147,11 +147,11 @@ def _resource_block(module: TfModule | None, rtype: str, name: str) -> TfBlock |
 
 
 def at_call_sites(planned: list[Resource], configured: list[Resource]) -> list[Resource]:
-    """Planned resources of child modules with the module calls (``meta["calls"]``,
-    ``meta["module"]``) and value origins of the same address in ``configured`` (the
+    """Planned resources of child modules with the module calls (``meta.calls``,
+    ``meta.module``) and value origins of the same address in ``configured`` (the
     plan's configuration resolved). The plan's values still decide: an origin whose value
     is not the plan's (the plan was made with other variables) keeps its places, not its values."""
-    twins = {r.address: r for r in configured if r.meta.get("calls")}
+    twins = {r.address: r for r in configured if r.meta.calls}
     out = []
     for res in planned:
         twin = twins.get(res.address)
@@ -161,7 +161,7 @@ def at_call_sites(planned: list[Resource], configured: list[Resource]) -> list[R
         origins = {path: origin if _value_at(res.props, path) == _value_at(twin.props, path) else _valueless(origin)
                    for path, origin in twin.origins.items()}
         out.append(replace(res, origins={**res.origins, **origins},
-                           meta={**res.meta, "calls": twin.meta["calls"], "module": twin.meta.get("module", "")}))
+                           meta=replace(res.meta, calls=twin.meta.calls, module=twin.meta.module)))
     return out
 
 

@@ -47,7 +47,7 @@ from typing import Any, Callable
 
 from ha_lint import hclexpr
 from ha_lint.loaders.terraform import TfBlock, TfModule, has_configuration
-from ha_lint.model import TERRAFORM, ModuleCall, Resource, ScanWarning, Workload
+from ha_lint.model import TERRAFORM, ModuleCall, Resource, ResourceMeta, ScanWarning, Workload
 from ha_lint.resolve import chain, tfinputs, tftypes
 from ha_lint.root import RepositoryRoot, shown_path
 from ha_lint.values import UNKNOWN, AzToken, CallInput, Choice, DynamicBlock, Origin, Ref, map_leaves
@@ -616,7 +616,7 @@ class _Instance:
                 res = self._resource(block, rtype, address, extra)
                 exists = self.cache.get(("instance conditions", (block.block_type, block.labels)), {}).get(key)
                 if exists:
-                    res.meta["condition_unknown"] = exists  # the test it exists on, as a CFN condition
+                    res.meta.condition_unknown = exists  # the test it exists on, as a CFN condition
                 self.run_.out.append(res)
         for name in self.module_blocks:
             for child in self.children(name).values():
@@ -632,21 +632,18 @@ class _Instance:
         self._record_dynamic_origins(block.body.get("dynamic"), "", "", origins, extra, 0)
         provider = _provider_key(block.body.get("provider"))
         region = self.region.get(provider, self.region.get("aws", UNKNOWN))
-        meta: dict[str, Any] = {"references": self._references(block), "region": region,
-                                "module": self.prefix.rstrip("."), "provider": provider}
+        meta = ResourceMeta(references=self._references(block), region=region, module=self.prefix.rstrip("."),
+                            provider=provider, calls=self.calls)
         if region is UNKNOWN:
-            meta["region_source"] = self.region_source.get(provider, self.region_source.get(
+            meta.region_source = self.region_source.get(provider, self.region_source.get(
                 "aws", "the Region of provider aws (AWS_REGION or the AWS profile)"))
-        if self.calls:
-            meta["calls"] = self.calls
         for each in ("count", "for_each"):  # how many instances there are is decided here too
             origin = chain(self.origins_of(block.body[each], instances=True)) if each in block.body else None
             if origin is not None:
                 origins[each] = origin
         if "lifecycle" in block.body:
-            meta["lifecycle"] = _plain(hclexpr.evaluate_value(block.body["lifecycle"], scope))
-        if unresolved:
-            meta["unresolved_dynamic"] = sorted(set(unresolved))
+            meta.lifecycle = _plain(hclexpr.evaluate_value(block.body["lifecycle"], scope))
+        meta.unresolved_dynamic = tuple(sorted(set(unresolved)))
         return Resource(address=address, type=rtype, source=TERRAFORM, file=block.file, line=block.line,
                         workload=self.run_.workload.id, props=props, lines=dict(block.lines), origins=origins, meta=meta)
 

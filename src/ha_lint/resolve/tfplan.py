@@ -7,7 +7,7 @@ attribute refers to: those become graph references, and an attribute whose value
 (``subnet_id = aws_subnet.a.id`` on a new subnet) holds ``Ref``s to them. An attribute
 known only after apply that the configuration does not write is one the provider computes:
 it is absent, as in the HCL, so the provider's default applies (``backup_retention_period``
-left unset is 1 day, not unknown). ``meta["computed_paths"]`` lists the attributes the
+left unset is 1 day, not unknown). ``meta.computed_paths`` lists the attributes the
 configuration computes from inputs (a ``-var``, a resource): their planned values were not
 written in the template (SC501).
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ha_lint.loaders.tfplan import TfPlan, _config_address
-from ha_lint.model import TERRAFORM, Resource, Workload
+from ha_lint.model import TERRAFORM, Resource, ResourceMeta, Workload
 from ha_lint.values import UNKNOWN, Ref
 
 
@@ -43,12 +43,12 @@ def resolve(plan: TfPlan, region: str | None) -> tuple[Workload, list[Resource]]
                 # instance of a counted resource stays one Ref (the graph finds them all).
                 one = len(targets) == 1 and not (_plural(path) and targets[0].address in instances)
                 _fill_unknown(props, path.split("."), targets[0] if one else targets)
-        meta = {"region": planned.provider_region or plan.region or region or UNKNOWN,
-                "module": module.rstrip("."), "references": references}
+        meta = ResourceMeta(region=planned.provider_region or plan.region or region or UNKNOWN,
+                            module=module.rstrip("."), references=references)
         if planned.configured is not None:
             # Attribute paths the configuration computes from an expression (a variable, a
             # resource, a function): their planned values are inputs, not literals written here.
-            meta["computed_paths"] = sorted(set(planned.references) - planned.constants)
+            meta.computed_paths = tuple(sorted(set(planned.references) - planned.constants))
         out.append(Resource(address=planned.address, type=planned.type, source=TERRAFORM, file=plan.file,
                             line=planned.line, workload=workload.id, props=props, meta=meta))
     return workload, out
