@@ -181,7 +181,7 @@ class DatastoreReachableFromInternet(Rule):
 
     def check(self, arch):
         for exp in exposures(arch):
-            condition = exp.datastore.meta.get("condition_unknown")
+            condition = exp.datastore.meta.condition_unknown
             branch = join_branches(f"condition {condition} true" if condition else None, exp.branch)
             yield self.finding(
                 exp.datastore,
