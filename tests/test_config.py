@@ -87,6 +87,13 @@ def test_pyproject_tool_table(project: Path) -> None:
     assert find([str(project / "stacks" / "orders")]) == project / "pyproject.toml"
 
 
+def test_a_configuration_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    # Read as every small data file is (textfile.read_small_text): UTF-8, a BOM dropped.
+    for name, text in (("pyproject.toml", '[tool.ha-lint]\nselect = ["NS401"]\n'), (".ha-lint.yml", "select: [NS401]\n")):
+        (tmp_path / name).write_bytes(b"\xef\xbb\xbf" + text.encode())
+        assert load(tmp_path / name).select == ["NS401"]
+
+
 def test_select_ignore_severity_fail_on_exclude_and_cli_precedence(project: Path) -> None:
     (project / ".ha-lint.yml").write_text(
         "select: [HA101, NS401]\n"

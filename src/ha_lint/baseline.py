@@ -109,7 +109,7 @@ MAX_BASELINE_BYTES = 256 * 1024 * 1024  # about a million findings: more is not 
 def load(path: Path) -> Counter[Key]:
     """How many findings of each identity (and root) the baseline accepts. A file that is not
     a regular file, too large, too deeply nested or not JSON is a BaselineError naming it."""
-    from ha_lint.discover import FileRefused, read_regular_file
+    from ha_lint.textfile import FileRefused, read_regular_file
 
     try:
         document = json.loads(read_regular_file(path, MAX_BASELINE_BYTES).decode("utf-8"))

@@ -23,6 +23,7 @@ from ha_lint.durations import parse_duration
 from ha_lint.model import SEVERITIES
 from ha_lint.resilience.assumptions import AssumptionError, table
 from ha_lint.scope import common_directory
+from ha_lint.textfile import FileRefused, read_small_text
 
 CONFIG_NAMES = (".ha-lint.yml", ".ha-lint.yaml")
 PYPROJECT = "pyproject.toml"
@@ -157,10 +158,8 @@ def load(path: Path) -> Config:
 
 
 def _load(path: Path) -> Config:
-    from ha_lint.discover import FileRefused, read_regular_file
-
     try:
-        text = read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8")
+        text = read_small_text(path, MAX_CONFIG_BYTES)
     except FileRefused as exc:
         raise ConfigError(f"{path}: {exc.reason}; not a configuration file") from None
     except UnicodeDecodeError as exc:

@@ -192,31 +192,6 @@ _NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socke
                 (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a directory"))
 
 
-class FileRefused(Exception):
-    """A small data file (configuration, baseline, parameters) that is not read: ``reason``
-    says why in words that follow the file's name ("is a named pipe (FIFO), not a regular file")."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def read_regular_file(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a regular file of at most ``max_bytes``, or FileRefused: a pipe is never
-    waited on, a huge file never read whole."""
-    problem = not_a_regular_file(path)
-    if problem:
-        raise FileRefused(problem.removesuffix("; not scanned"))
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise FileRefused(f"cannot be read: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise FileRefused(f"is larger than {max_bytes:,} bytes")
-    return data
-
-
 def not_a_regular_file(path: Path) -> str | None:
     """Why ``path`` cannot be read as a template, or None: a broken or looping symbolic link,
     or something that is not a regular file (reading a named pipe would wait for ever)."""

@@ -1,6 +1,8 @@
-"""Files as text: read without waiting on a pipe or swallowing an enormous file, decoded as
-UTF-8 (a BOM dropped, CRLF normalised); another encoding or a binary file is a LoadFailure
-that says what it is."""
+"""Files as text: the one way ha-lint reads a file it was given or found. Never waiting on a
+pipe or swallowing an enormous file (``read_regular_file``); a template or module decoded as
+UTF-8 (a BOM dropped, CRLF normalised), another encoding or a binary file a LoadFailure that
+says what it is (``read_text``); a small data file (a configuration, a parameter file) as
+UTF-8 with a BOM dropped (``read_small_text``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,39 @@ from pathlib import Path
 
 from ha_lint import discover as disc
 from ha_lint.loaders import LoadFailure
+
+
+class FileRefused(Exception):
+    """A file that is not read: ``reason`` says why in words that follow the file's name
+    ("is a named pipe (FIFO), not a regular file"); ``scanned`` says it as discovery does for
+    a file it scans ("...; not scanned", the size against --max-file-size)."""
+
+    def __init__(self, reason: str, scanned: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.scanned = scanned or reason
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` (no limit when 0), or FileRefused:
+    a pipe, a broken link or an enormous file is refused, never waited on or read whole."""
+    problem = disc.not_a_regular_file(path)
+    if problem:
+        raise FileRefused(problem.removesuffix("; not scanned"), problem)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1) if max_bytes > 0 else handle.read()
+    except OSError as exc:
+        raise FileRefused(f"cannot be read: {exc.strerror or exc}") from None
+    if max_bytes > 0 and len(data) > max_bytes:
+        raise FileRefused(f"is larger than {max_bytes:,} bytes", disc.too_large(path.stat().st_size, max_bytes))
+    return data
+
+
+def read_small_text(path: Path, max_bytes: int) -> str:
+    """A small data file's text, as UTF-8 (a BOM dropped): FileRefused when it is not read
+    (``read_regular_file``), UnicodeDecodeError when it is not UTF-8."""
+    return read_regular_file(path, max_bytes).decode("utf-8-sig")
 
 
 def read_text(path: Path, shown: str = "", max_bytes: int = disc.DEFAULT_MAX_BYTES) -> str:
@@ -18,17 +53,11 @@ def read_text(path: Path, shown: str = "", max_bytes: int = disc.DEFAULT_MAX_BYT
 
 
 def read_bytes(path: Path, max_bytes: int = disc.DEFAULT_MAX_BYTES) -> bytes:
-    problem = disc.not_a_regular_file(path)
-    if problem:
-        raise LoadFailure(problem)
+    """A scanned file's bytes, or a LoadFailure in discovery's words."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1) if max_bytes > 0 else handle.read()
-    except OSError as exc:
-        raise LoadFailure(f"cannot be read: {exc.strerror or exc}") from None
-    if max_bytes > 0 and len(data) > max_bytes:
-        raise LoadFailure(disc.too_large(path.stat().st_size, max_bytes))
-    return data
+        return read_regular_file(path, max_bytes)
+    except FileRefused as exc:
+        raise LoadFailure(exc.scanned) from None
 
 
 _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),

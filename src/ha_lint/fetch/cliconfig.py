@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ha_lint.discover import FileRefused, read_regular_file
+from ha_lint.textfile import FileRefused, read_regular_file
 
 _MAX_CONFIG_BYTES = 1024 * 1024
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ha_lint.loaders import LoadFailure
 from ha_lint.model import LoadError
+from ha_lint.textfile import FileRefused, read_small_text
 from ha_lint.values import Origin
 
 
@@ -41,11 +42,9 @@ def read_parameter_file(path: Path, shown: str | None = None) -> dict[str, tuple
     CodePipeline template configuration ``{"Parameters": {k: v}}``; JSON or YAML."""
     import yaml
 
-    from ha_lint.discover import FileRefused, read_regular_file
-
     shown = shown or str(path)
     try:
-        text = read_regular_file(path, _MAX_PARAMETER_FILE_BYTES).decode("utf-8-sig")
+        text = read_small_text(path, _MAX_PARAMETER_FILE_BYTES)
     except FileRefused as exc:
         raise LoadFailure(f"{exc.reason}; not read") from None
     except UnicodeDecodeError as exc:
