@@ -1,4 +1,5 @@
-"""ha_lint.hclexpr: HCL2 expressions as python-hcl2 7.x renders them."""
+"""ha_lint.hclexpr: HCL2 expressions, as written in .tf files (the loader's values) or as
+templates (.tf.json strings)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from ha_lint.hclexpr import (
     UNKNOWN, Binary, Call, Choice, Conditional, ForExpr, HclExprError, Literal, ObjectExpr, Template,
     Traversal, TupleExpr, Unary, Var, evaluate, evaluate_value, parse, parse_template, references,
 )
+from ha_lint.loaders.terraform import load_file
 
-hcl2 = pytest.importorskip("hcl2")
 
 
 class Handle:
@@ -187,7 +188,7 @@ FUNCTIONS = [
     ("length(var.half)", 2), ("length(null)", UNKNOWN),
     ('lookup(var.m, "a")', 1), ('lookup(var.m, "z", 9)', 9), ('lookup(var.m, "z")', UNKNOWN),
     ("merge(var.m, {c = 3}, null)", {"b": 2, "a": 1, "c": 3}), ("merge({a = 1}, {a = 2})", {"a": 2}),
-    ("merge([{a = 1}, {b = 2}])", {"a": 1, "b": 2}), ("merge()", {}),
+    ("merge([{a = 1}, {b = 2}]...)", {"a": 1, "b": 2}), ("merge([{a = 1}, {b = 2}])", UNKNOWN), ("merge()", {}),
     ('tolist(["a"])', ["a"]), ('toset(["b", "a", "b"])', ["a", "b"]), ("toset([1, 1, 2])", [1, 2]),
     ("toset(null)", None), ("tomap({a = 1})", {"a": 1}), ("tolist({a = 1})", UNKNOWN),
     ("tostring(1)", "1"), ("tostring(true)", "true"), ("tostring(null)", None), ("tostring([1])", UNKNOWN),
@@ -216,7 +217,7 @@ FUNCTIONS = [
     ('contains(var.half, "y")', UNKNOWN),
     ("distinct([1, 2, 1, [1], [1]])", [1, 2, [1]]), ("flatten(var.nested)", ["a", "b", "c"]),
     ("flatten(var.half)", UNKNOWN), ('compact(["a", "", null, "b"])', ["a", "b"]),
-    ("min(3, 1, 2)", 1), ("max(3, 1.5)", 3), ("max([4, 5])", 5), ("max(var.azs)", UNKNOWN), ("min()", UNKNOWN),
+    ("min(3, 1, 2)", 1), ("max(3, 1.5)", 3), ("max([4, 5]...)", 5), ("max([4, 5])", UNKNOWN), ("max(var.azs)", UNKNOWN), ("min()", UNKNOWN),
     ('lower("AbC")', "abc"), ('upper("abc")', "ABC"),
     ('replace("a-b-c", "-", "_")', "a_b_c"), ('replace("a1b22", "/[0-9]+/", "#")', "a#b#"),
     ('replace("ab", "/(a)(b)/", "$2$${1}$$")', "ba$"), ('replace("x", "/[/", "y")', UNKNOWN),
@@ -381,7 +382,7 @@ def test_too_many_branches_is_unknown() -> None:
     assert ev("(var.a ? 1 : 2) + (var.b ? 10 : 20) + (var.c ? 100 : 200) + (var.d ? 1000 : 2000)", scope) is UNKNOWN
 
 
-# -- python-hcl2 output --------------------------------------------------------------------------
+# -- the loader's values ----------------------------------------------------------------------------
 
 TF = textwrap.dedent('''
     resource "aws_db_instance" "db" {
@@ -435,7 +436,7 @@ TF_EXPECTED = {
     "tags_lit": {"Name": "orders", "Tier": "db"},
     "policy": '{"Statement":[{"Action":["s3:*"],"Effect":"Allow","Resource":"*"}]}',
     "same": "no", "pick": ["p", "orders"], "obj_pick": {"k": "v"}, "bool_pick": True,
-    "escaped": "${literal} %{also}", "directive": UNKNOWN, "user_data": "#!/bin/sh\necho orders",
+    "escaped": "${literal} %{also}", "directive": UNKNOWN, "user_data": "#!/bin/sh\necho orders\n",  # a heredoc ends with its last new line, as in Terraform
     "list_in_call": 4, "ref_in_list_call": 3, "az": "z2", "dyn_key": {"prod": 1, "orders": 2},
     "quoted": 'say "hi" orders', "try_it": "fallback", "for_obj": [{"name": "a", "az": "x"}],
 }
@@ -443,17 +444,17 @@ TF_EXPECTED = {
 
 @pytest.fixture(scope="module")
 def tf_body() -> dict[str, Any]:
-    body = hcl2.loads(TF, with_meta=True)["resource"][0]["aws_db_instance"]["db"]
-    return {k: v for k, v in body.items() if not k.startswith("__")}
+    """The resource's values as the loader gives them: literals, and expressions as written."""
+    return load_file(TF, "main.tf").blocks[0].body
 
 
-def test_python_hcl2_values(tf_body: dict[str, Any]) -> None:
+def test_loaded_values(tf_body: dict[str, Any]) -> None:
     assert set(tf_body) == set(TF_EXPECTED)
     for key, expected in TF_EXPECTED.items():
         assert evaluate_value(tf_body[key], TF_SCOPE) == expected, (key, tf_body[key])
 
 
-def test_python_hcl2_unknown_condition(tf_body: dict[str, Any]) -> None:
+def test_loaded_unknown_condition(tf_body: dict[str, Any]) -> None:
     scope = {**TF_SCOPE, "var": {**TF_SCOPE["var"], "ha": UNKNOWN}}
     assert evaluate_value(tf_body["count"], scope) == Choice(
         (("var.ha ? (true branch)", 2), ("var.ha ? (false branch)", 1)))
@@ -461,7 +462,7 @@ def test_python_hcl2_unknown_condition(tf_body: dict[str, Any]) -> None:
         (("var.ha ? (true branch)", ["p", "orders"]), ("var.ha ? (false branch)", [])))
 
 
-def test_python_hcl2_references(tf_body: dict[str, Any]) -> None:
+def test_loaded_references(tf_body: dict[str, Any]) -> None:
     refs = {k: references(v) for k, v in tf_body.items()}
     assert refs["subnet_id"] == [("aws_subnet", "b"), ("count", "index")]
     assert refs["zone"] == [("var", "azs"), ("count", "index")]

@@ -39,13 +39,15 @@ SETTINGS = [Settings(single_az=True, create_replica=False, environment="prod", e
 
 
 def one_line(expression: str) -> object:
-    """An expression as python-hcl2 itself reads it when written on one line."""
-    return hcl2.loads(f"x = {expression}\n")["x"]
+    """An expression as the loader reads it when written on one line (python-hcl2's grammar
+    alone reads that too)."""
+    hcl2.loads(f"x = {expression}\n")
+    return load_file(f"locals {{\n  x = {expression}\n}}\n", "one_line.tf").locals[0].body["x"]
 
 
 def same_meaning(loaded: object, expression: str) -> bool:
-    """The loaded value (an expression as written, over several lines) means what python-hcl2
-    reads of the same expression on one line, for each of SETTINGS."""
+    """The loaded value (an expression as written, over several lines) means what the same
+    expression written on one line means, for each of SETTINGS."""
     return all(hclexpr.evaluate_value(loaded, s) == hclexpr.evaluate_value(one_line(expression), s)
                for s in SETTINGS)
 

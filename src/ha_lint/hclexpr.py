@@ -1,22 +1,14 @@
-"""HCL2 expressions as python-hcl2 7.x renders them: parse, evaluate, list references.
+"""HCL2 expressions: parse, evaluate, list references.
 
-python-hcl2 7.x hands attribute values over as Python data in which every non-literal
-expression is a string ``"${...}"`` and interpolated strings keep their ``${}``.
-:func:`evaluate_value` turns such values into plain Python data whose leaves may be
-``UNKNOWN`` or ``Choice`` (from :mod:`ha_lint.values`); :func:`references` lists the static
-traversals they contain. Pure Python: nothing is executed, nesting and work are bounded,
-and neither function raises.
-
-python-hcl2 7.x re-renders nested expressions lossily; the parser reads its renderings:
-
-- string literals inside a tuple lose their quotes while references there get wrapped
-  (``contains([prod, dev], var.env)``, ``[${var.a}, x]``): a tuple element that does not
-  look like a Terraform reference is read as a string;
-- objects inside calls come as JSON (``{"a": "${var.b}"}``); tuples, objects and booleans in
-  conditional branches as Python reprs (``['a', '${var.b}']``, ``{'k': 1}``, ``True``);
-- an expression that starts and ends with a string literal loses its outer quotes
-  (``"a" == "b"`` comes as ``a" == "b``): such a string is re-read as that expression;
-- ``f(xs...)`` loses its ``...``: ``min``, ``max`` and ``merge`` given one list expand it.
+Values reach this module in two forms. From a ``.tf`` file (``loaders.terraform``): Python data
+for the literals python-hcl2 gives exactly, and ``Source`` for every other expression, its text
+as written in the file (sliced from python-hcl2's parse tree), parsed here as HCL. From a
+``.tf.json`` file, a JSON tfvars file or ``-var``: strings, which are templates (``"${var.x}-db"``;
+the JSON syntax writes expressions so). :func:`evaluate_value` turns either into plain Python
+data whose leaves may be ``UNKNOWN`` or ``Choice`` (from :mod:`ha_lint.values`);
+:func:`references` lists the static traversals they contain. Pure Python: nothing is executed,
+nesting and work are bounded, and neither function raises. (python-hcl2's own string
+renderings of expressions are never read: they lose quotes, ``...``, a heredoc's last new line.)
 
 Functions follow Terraform's definitions (``toset`` orders strings lexically, ``regex`` is
 RE2: lookaround and backreferences are unknown, not errors). Two decisions for values only
@@ -56,7 +48,7 @@ class HclExprError(ValueError):
 class Source:
     """An expression exactly as written in a ``.tf`` file: the loader's slice of the parse
     tree (``loaders.hcltree``) where python-hcl2's rendering of it is not the value itself.
-    Read by ``parse_source``, with none of the allowances made for renderings."""
+    Read by ``parse_source``."""
 
     text: str
 
@@ -221,18 +213,17 @@ _TOKEN = re.compile(
     r"|(\.\.\.|==|!=|<=|>=|&&|\|\||=>|::|\$\{|<<-?|[-+*/%<>!?:=,.(){}\[\]\"'~])")
 _PLAIN = {True: re.compile(r'[^"\\$%]+'), False: re.compile(r"[^$%]+")}  # by "quoted"
 _HEREDOC = re.compile(r"([^\W\d][\w-]*)[ \t]*\r?\n")
-_PY_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
 _HCL_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.?)", re.S)
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "'": "'", "0": "\0"}
-_KEYWORDS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
+_KEYWORDS = {"true": True, "false": False, "null": None}
 _PREC = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5,
          "*": 6, "/": 6, "%": 6}
 _Token = tuple[str, str, int, int]  # kind ("num", "ident", "op", "eof"), text, start, end
 
 
 class _Parser:
-    """Recursive descent with a lazy tokenizer, so that templates, heredocs and python-hcl2's
-    unquoted tuple strings can switch to scanning characters."""
+    """Recursive descent with a lazy tokenizer, so that templates and heredocs can switch to
+    scanning characters."""
 
     def __init__(self, text: str, depth: int = 0, bound: frozenset[str] = frozenset(),
                  work: list[int] | None = None) -> None:
@@ -347,11 +338,6 @@ class _Parser:
         if (kind, text) == ("op", '"'):
             node, self.pos = self.template(self.pos, len(self.text), quoted=True)
             return node
-        if (kind, text) == ("op", "'"):
-            return self._pystring(start)
-        if (kind, text) == ("op", "${"):  # python-hcl2 leaves these inside tuples
-            node, _, _, self.pos = self._interp(start)
-            return node
         if kind == "op" and text.startswith("<<"):
             return self._heredoc(text == "<<-")
         raise HclExprError(f"unexpected {text or 'end of expression'!r} at {start}")
@@ -397,65 +383,11 @@ class _Parser:
     def _tuple(self) -> TupleExpr:
         items: list[Node] = []
         while not self._accept("]"):
-            items.append(self._tuple_item())
+            items.append(self.expr())
             if not self._accept(","):
                 self._expect("]")
                 break
         return TupleExpr(tuple(items))
-
-    faithful = False  # True: the text is the source as written, not python-hcl2's rendering
-
-    def _tuple_item(self) -> Node:
-        """An element, or python-hcl2's unquoted string text when it is not plausible HCL."""
-        if self.faithful:
-            return self.expr()
-        start = self.pos
-        tok = self._peek()
-        quoted = tok[0] == "op" and tok[1] in ('"', "'", "${", "<<", "<<-")
-        for primary_only in (True, False) if quoted else (False,):
-            self.pos = start
-            try:
-                node = self._primary() if primary_only else self.expr()
-                if (primary_only or self._plausible(node)) and (self._at(",") or self._at("]")):
-                    return node
-            except _TooComplex:
-                raise
-            except HclExprError:
-                pass
-        text, i, depth = self.text, start, 0
-        while i < len(text):  # the raw text up to the next top-level "," or "]"
-            if text.startswith("$${", i):
-                i += 3
-                continue
-            if text.startswith("${", i):
-                i = self._interp(i)[3]
-                continue
-            if text[i] in "([{":
-                depth += 1
-            elif text[i] in ")]}" or text[i] == "," and depth == 0:
-                if depth == 0:
-                    break
-                depth -= 1
-            i += 1
-        self.pos, end = i, i
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        return self.template(start, end, quoted=False)[0]
-
-    def _plausible(self, node: Node) -> bool:
-        if isinstance(node, (Literal, TupleExpr, ObjectExpr, ForExpr)):
-            return True
-        refs: list[tuple[Any, ...]] = []
-        _collect(node, frozenset(), refs)
-        if not refs:
-            return isinstance(node, Call) and node.name in FUNCTION_NAMES
-        # A root alone is no reference (``var`` needs ``var.x``, ``data`` ``data.type.name``):
-        # ``[logs, data]`` is python-hcl2's rendering of ``["logs", "data"]``.
-        return all((r[0] in _ROOTS and len(r) >= (3 if r[0] == "data" else 2)) or r[0] in self.bound
-                   or (len(r) >= 3 and "_" in r[0])
-                   or (len(r) >= 2 and r[0].startswith("aws_")) for r in refs)
 
     def _object(self) -> ObjectExpr:
         items: list[tuple[Node, Node]] = []
@@ -533,7 +465,7 @@ class _Parser:
 
     def template(self, i: int, stop: int, quoted: bool) -> tuple[Node, int]:
         """Template text from ``i``: to the closing quote if ``quoted`` (with HCL escapes),
-        else to ``stop`` (python-hcl2 strings, whose escapes are already processed)."""
+        else to ``stop`` (string values, whose escapes are already processed)."""
         text, plain = self.text, _PLAIN[quoted]
         parts: list[Any] = []
         directives: list[Node] = []
@@ -571,21 +503,6 @@ class _Parser:
         if quoted:
             raise HclExprError("unterminated string")
         return _make_template(parts, directives, has_directive), i
-
-    def _pystring(self, start: int) -> Node:
-        """A single-quoted Python repr string (python-hcl2 renders some lists via repr())."""
-        hit = self._memo.get(("'", start))
-        if hit is None:
-            text, i = self.text, start + 1
-            while i < len(text) and text[i] != "'":
-                i += 2 if text[i] == "\\" else 1
-            if i >= len(text):
-                raise HclExprError("unterminated string")
-            content = _PY_ESCAPE.sub(_unescape, text[start + 1:i])
-            sub = _Parser(content, self.depth, self.bound, self.work)
-            hit = self._memo[("'", start)] = (sub.template(0, len(content), False)[0], i + 1)
-        node, self.pos = hit
-        return node
 
     def _heredoc(self, indented: bool) -> Node:
         m = _HEREDOC.match(self.text, self.pos)
@@ -635,10 +552,9 @@ def _number_literal(text: str) -> int | float:
 
 
 @lru_cache(maxsize=8192)
-def _parse_cached(text: str, template: bool, faithful: bool = False) -> Node | HclExprError:
+def _parse_cached(text: str, template: bool) -> Node | HclExprError:
     try:
         parser = _Parser(text)
-        parser.faithful = faithful
         if template:
             return parser.template(0, len(text), False)[0]
         node = parser.expr()
@@ -653,8 +569,8 @@ def _parse_cached(text: str, template: bool, faithful: bool = False) -> Node | H
 
 def parse_source(text: str) -> Node:
     """Parse one expression as written in a .tf file (its span from the parse tree, ``hcltree``):
-    none of the allowances for python-hcl2's renderings. Raises HclExprError."""
-    result = _parse_cached(text, False, True)
+    the text between an attribute's ``=`` and the end of its value. Raises HclExprError."""
+    result = _parse_cached(text, False)
     if isinstance(result, HclExprError):
         raise HclExprError(str(result))
     return result
@@ -663,7 +579,7 @@ def parse_source(text: str) -> Node:
 @lru_cache(maxsize=16384)
 def _source_node(text: str) -> Node | None:
     """The node of an expression as written (a ``Source``), None if it does not parse."""
-    node = _parse_cached(text, False, True)
+    node = _parse_cached(text, False)
     return None if isinstance(node, HclExprError) else node
 
 
@@ -676,7 +592,7 @@ def parse(text: str) -> Node:
 
 
 def parse_template(text: str) -> Node:
-    """Parse template text: a python-hcl2 string value such as ``"${var.x}-db"``."""
+    """Parse template text: a string value such as ``"${var.x}-db"`` (its escapes already processed)."""
     result = _parse_cached(text, True)
     if isinstance(result, HclExprError):
         raise HclExprError(str(result))
@@ -685,11 +601,7 @@ def parse_template(text: str) -> Node:
 
 @lru_cache(maxsize=16384)
 def _value_node(text: str) -> Node | None:
-    """The node for a python-hcl2 string value, None if it does not parse."""
-    if '"' in text:  # python-hcl2 strips the outer quotes of "a" == "b": put them back
-        node = _parse_cached('"' + text + '"', False)
-        if isinstance(node, (Binary, Conditional)):
-            return node
+    """The node for a string value (a template: ``"${var.x}-db"``), None if it does not parse."""
     node = _parse_cached(text, True)
     return None if isinstance(node, HclExprError) else node
 
@@ -776,7 +688,7 @@ def _source_refs(text: str) -> tuple[tuple[Any, ...], ...]:
 
 def _strings_into(value: Any, out: list[tuple[Any, ...]],
                   refs_of: Callable[[str, list[tuple[Any, ...]]], None]) -> None:
-    """The references of a python-hcl2 value into ``out``: each string's by ``refs_of``, an
+    """The references of a value into ``out``: each string's by ``refs_of``, an
     interpolated object key's (``{"${var.k}" = 1}``) as written; a ``Source``'s by
     ``refs_of`` too."""
     if isinstance(value, (str, Source)):
@@ -803,7 +715,7 @@ def _refs_into(value: Any, out: list[tuple[Any, ...]]) -> None:
 
 
 def references(value: Any) -> list[tuple[Any, ...]]:
-    """Static traversals in a python-hcl2 value, in order, without repeats:
+    """Static traversals in a value (``Source``s, templates, lists and maps of them), in order, without repeats:
     ``("aws_subnet", "b")`` for ``aws_subnet.b[count.index].id``, ``("var", "azs")``..."""
     out: list[tuple[Any, ...]] = []
     try:
@@ -1328,7 +1240,7 @@ def evaluate(node: Node, scope: Any = None) -> Any:
 
 
 def evaluate_value(value: Any, scope: Any = None) -> Any:
-    """Evaluate a python-hcl2 7.x value (strings with ``${}``, numbers, lists, dicts...),
+    """Evaluate a loaded value (``Source``s, templates with ``${}``, numbers, lists, dicts...),
     looking root names (``var``, ``local``, ``aws_subnet``...) up with ``scope.get(name)``.
     Never raises: what cannot be evaluated is UNKNOWN.
 
@@ -1406,15 +1318,6 @@ def _set(values: list[Any]) -> list[Any]:
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
         return sorted(items)
     return items
-
-
-def _spread(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    # python-hcl2 drops the "..." of max(xs...): a lone list argument stands for its items
-    if len(args) == 1 and isinstance(args[0], list):
-        if UNKNOWN in args[0]:
-            raise _Unk
-        return tuple(args[0])
-    return args
 
 
 def _lookup(m: Any, key: Any, *default: Any) -> Any:
@@ -1654,7 +1557,7 @@ def _zipmap(keys: Any, values: Any) -> dict[str, Any]:
 
 
 def _merge(*maps: Any) -> dict[str, Any]:
-    return {k: v for m in _spread(maps) if m is not None for k, v in _map(m).items()}
+    return {k: v for m in maps if m is not None for k, v in _map(m).items()}
 
 
 def _nullable(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -1894,7 +1797,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "contains": lambda xs, x: _find(xs, x, False), "index": lambda xs, x: _find(xs, x, True),
     "distinct": lambda xs: _dedupe(_list(xs)), "flatten": _flatten,
     "compact": lambda xs: _compact(_list(xs)),
-    "min": lambda *ns: min(_num(n) for n in _spread(ns)), "max": lambda *ns: max(_num(n) for n in _spread(ns)),
+    "min": lambda *ns: min(_num(n) for n in ns), "max": lambda *ns: max(_num(n) for n in ns),
     "lower": lambda s: _str(s).lower(), "upper": lambda s: _str(s).upper(),
     "replace": _replace, "substr": _substr, "trimspace": lambda s: _str(s).strip(),
     "trim": lambda s, cut: _str(s).strip(_str(cut)),
