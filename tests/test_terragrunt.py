@@ -345,3 +345,21 @@ def test_a_module_file_outside_the_scanned_paths_that_does_not_load_is_said(tmp_
     assert result.errors == []
     assert [(Path(f.file).relative_to(tmp_path).as_posix(), f.line) for f in result.findings] == [("live/db/terragrunt.hcl", 6)]
     assert [(w.code, Path(w.file).name) for w in result.warnings] == [("module-file-not-loaded", "broken.tf")]
+
+
+def test_lines_come_from_the_parse_tree_not_from_the_first_line_that_looks_like_a_setter(tmp_path: Path) -> None:
+    """A name set inside an earlier map, in a commented-out line or in a heredoc is not the
+    input: each input's line is its own key's, and the source's is the terraform block's."""
+    _write(tmp_path, {"live/db/terragrunt.hcl": (
+        '# source = "../old"\n'                          # 1
+        'locals {\n  tags = { multi_az = "yes" }\n}\n'     # 2-4
+        'terraform {\n'                                  # 5
+        '  extra_arguments "x" {\n    commands = ["plan"]\n  }\n'  # 6-8
+        '  source = "../../modules/db"\n}\n'              # 9-10
+        'inputs = {\n'                                   # 11
+        '  notes = <<EOT\nmulti_az = true\nEOT\n'         # 12-14
+        '  settings = { multi_az = "inner" }\n'          # 15
+        '  multi_az = false\n}\n')})                     # 16-17
+    unit = terragrunt.read_unit(tmp_path / "live/db/terragrunt.hcl", "live/db/terragrunt.hcl", lambda p: p.read_text())
+    assert unit.source_line == 9
+    assert {name: given.line for name, given in unit.inputs.items()} == {"notes": 12, "settings": 15, "multi_az": 16}

@@ -70,6 +70,13 @@ def test_new_lines_still_separate_the_items_of_an_object_inside_parentheses() ->
     assert hclexpr.evaluate_value(local.body["tags"], SETTINGS[0]) == {"a": 1, "b": 5, "c": 3}
 
 
+def test_a_tfvars_value_is_at_its_own_line() -> None:
+    """Not at the first line that looks like it sets the name: a comment, a map's key, a heredoc."""
+    text = '# multi_az = true\ntags = {\n  multi_az = "x"\n}\nnote = <<EOT\nmulti_az = 1\nEOT\nmulti_az = false\n'
+    assert {name: line for name, (_, line) in load_tfvars(text, "terraform.tfvars").items()} == {
+        "tags": 2, "note": 5, "multi_az": 8}
+
+
 def test_a_multi_line_conditional_in_a_tfvars_file_loads() -> None:
     values = load_tfvars('multi_az = (true\n  ? false\n  : true\n)\nretention = 7\n', "terraform.tfvars")
     assert {name: (hclexpr.evaluate_value(raw), line) for name, (raw, line) in values.items()} == {

@@ -188,6 +188,14 @@ def _exact(value: Any, written: str) -> bool:
     return False
 
 
+def file_lines(parsed: ParsedFile) -> dict[str, int]:
+    """The line of every path of the whole file, top-level attributes and blocks alike
+    (``inputs``, ``inputs.db_name``, ``terraform.0.source``, ``include.0.root.path``)."""
+    found = TreeBlock("", (), 1, 1, parsed.text)
+    _walk_body(_child(parsed.tree, "body"), "", found)
+    return found.lines
+
+
 def top_blocks(parsed: ParsedFile) -> Iterator[TreeBlock]:
     """Every top-level block of a parsed file, with its attributes' lines and expressions."""
     body = _child(parsed.tree, "body")

@@ -126,6 +126,13 @@ def parse(text: str) -> dict[str, Any]:
     return _parse_with_tree(text)[0]
 
 
+def parse_with_lines(text: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """``parse``, and the line of every attribute, object key and block of the file by its
+    path (``hcltree.file_lines``: ``inputs.db_name``, ``terraform.0.source``)."""
+    parsed, tree = _parse_with_tree(text)
+    return parsed, hcltree.file_lines(tree)
+
+
 def _parse_with_tree(text: str) -> tuple[dict[str, Any], hcltree.ParsedFile]:
     """``parse`` that also keeps the parse tree, for lines (one parse serves both)."""
     from hcl2.transformer import DictTransformer
@@ -423,23 +430,7 @@ def _error_line(exc: Exception) -> int | None:
 
 
 def load_tfvars(text: str, shown: str) -> dict[str, tuple[Any, int]]:
-    """``name = value`` pairs of a ``.tfvars`` file, each with its line."""
-    try:
-        from hcl2.transformer import DictTransformer
-
-        tree = hcltree.parse_tree(text)
-        parsed = DictTransformer().transform(tree.tree)
-        if isinstance(parsed, dict):
-            hcltree.as_written(tree, parsed)
-    except RecursionError:
-        raise LoadFailure("nests too deeply to parse; not loaded", _deepest_line(text)) from None
-    except Exception as exc:
-        raise describe_failure(exc, text) from None
-    if not isinstance(parsed, dict):
-        return {}
-    lines = text.split("\n")
-    out: dict[str, tuple[Any, int]] = {}
-    for name, value in parsed.items():
-        line = next((i + 1 for i, raw in enumerate(lines) if re.match(rf'\s*"?{re.escape(name)}"?\s*=', raw)), 1)
-        out[name] = (value, line)
-    return out
+    """``name = value`` pairs of a ``.tfvars`` file, each with its line (a LoadFailure as for
+    a ``.tf`` file when it does not parse)."""
+    parsed, lines = parse_with_lines(text)
+    return {name: (value, lines.get(name, 1)) for name, value in parsed.items() if name not in _META}

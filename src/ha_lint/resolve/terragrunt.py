@@ -40,7 +40,7 @@ from typing import Any, Callable
 
 from ha_lint import hclexpr
 from ha_lint.loaders import LoadFailure
-from ha_lint.loaders.terraform import load_tfvars, parse
+from ha_lint.loaders.terraform import load_tfvars, parse_with_lines
 from ha_lint.resolve.terraform import is_local_source
 from ha_lint.model import ScanWarning
 from ha_lint.values import UNKNOWN, Origin
@@ -205,7 +205,7 @@ class _Context:
         """``path`` evaluated for the unit; ``parent_of``: the file including it, when included;
         ``dependencies``: the ``dependency`` blocks it shares with the files merged with it."""
         text = self.read(path)
-        parsed = parse(text)
+        parsed, lines = parse_with_lines(text)
         out = _Evaluated(shown)
         includes: dict[str, Any] = {}
         scope = _Scope({"include": includes, "dependency": dependencies, "dependencies": UNKNOWN},
@@ -214,7 +214,7 @@ class _Context:
         dependencies.add(parsed, scope, shown)  # before the parents': the unit's own blocks win
         merged: list[tuple[str, _Evaluated]] = []
         functions = self._functions(path, None)
-        for label, body in _blocks(parsed.get("include")):
+        for label, body, at in _blocks(parsed, "include"):
             where = body.get("__start_line__", 1)
             named = f"include{' ' + repr(label) if label else ''}"
             target = hclexpr.evaluate_value(body.get("path"), _Scope({}, functions))
@@ -226,7 +226,7 @@ class _Context:
             if strategy not in MERGE_STRATEGIES:
                 self.warnings.append(ScanWarning("terragrunt-include", f"{named}: merge_strategy {strategy!r} is not "
                                                  f"one of {', '.join(MERGE_STRATEGIES)}; merged shallowly",
-                                                 shown, _line_of(text, "merge_strategy", where)))
+                                                 shown, lines.get(f"{at}.merge_strategy", where)))
                 strategy = "shallow"
             parent_path = (path.parent / target).resolve() if not os.path.isabs(target) else Path(target)
             shared = dependencies if strategy != "no_merge" else _Dependencies(self)
@@ -242,19 +242,20 @@ class _Context:
                 includes[label] = {"locals": parent.locals, "inputs": {k: v.value for k, v in parent.inputs.items()}}
         out.locals = scope.names["local"].all()
         terraform_line = 0  # a terraform block without a source deploys the unit's own directory
-        for _, body in _blocks(parsed.get("terraform")):
+        for _, body, at in _blocks(parsed, "terraform"):
             terraform_line = terraform_line or body.get("__start_line__", 1)
             if "source" in body:
                 out.source = hclexpr.evaluate_value(body["source"], scope)
-                out.source_file, out.source_line = shown, _line_of(text, "source", body.get("__start_line__", 1))
+                out.source_file, out.source_line = shown, lines.get(f"{at}.source", body.get("__start_line__", 1))
         inputs = parsed.get("inputs")
         if inputs is not None:
-            start = _line_of(text, "inputs", 1)
+            start = lines.get("inputs", 1)
             values = hclexpr.evaluate_value(inputs, scope)
             if isinstance(values, dict):
                 for name, value in values.items():
                     raw = inputs.get(name) if isinstance(inputs, dict) else None
-                    out.inputs[name] = UnitInput(value, shown, _line_of(text, name, start), dependencies.origin_of(raw))
+                    out.inputs[name] = UnitInput(value, shown, lines.get(f"inputs.{name}", start),
+                                                 dependencies.origin_of(raw))
             else:
                 self.warnings.append(ScanWarning("terragrunt-inputs", "inputs: not known without running Terragrunt "
                                                  "(a dependency output or a function that runs something); the "
@@ -363,7 +364,7 @@ class _Dependencies:
         self.origins: dict[str, dict[str, Origin]] = {}  # dependency -> output -> where its value was decided
 
     def add(self, parsed: dict[str, Any], scope: _Scope, shown: str) -> None:
-        for label, body in _blocks(parsed.get("dependency")):
+        for label, body, _ in _blocks(parsed, "dependency"):
             if label:
                 self.blocks.setdefault(label, (body, scope, shown, body.get("__start_line__", 1)))
 
@@ -461,30 +462,25 @@ class _Locals:
         return {name: self.hcl_getattr(name) for name in self.expressions}
 
 
-def _blocks(entries: Any) -> list[tuple[str, dict[str, Any]]]:
-    """(label or "", body) of python-hcl2's blocks: unlabelled ``include {}`` or ``include "root" {}``."""
-    out: list[tuple[str, dict[str, Any]]] = []
-    for entry in entries if isinstance(entries, list) else []:
+def _blocks(parsed: dict[str, Any], block_type: str) -> list[tuple[str, dict[str, Any], str]]:
+    """(label or "", body, path) of python-hcl2's blocks of a type: unlabelled ``include {}`` or
+    ``include "root" {}``; the path is where ``parse_with_lines`` keeps its lines (``include.0.root``)."""
+    out: list[tuple[str, dict[str, Any], str]] = []
+    entries = parsed.get(block_type)
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
         if not isinstance(entry, dict):
             continue
         if "__start_line__" in entry:
-            out.append(("", entry))
+            out.append(("", entry, f"{block_type}.{index}"))
             continue
         for label, body in entry.items():
             if isinstance(body, dict):
-                out.append((label, body))
+                out.append((label, body, f"{block_type}.{index}.{label}"))
     return out
 
 
 def _local_expressions(parsed: dict[str, Any]) -> dict[str, Any]:
-    return {name: raw for _, body in _blocks(parsed.get("locals")) for name, raw in body.items() if name not in _META}
-
-
-def _line_of(text: str, name: str, start: int) -> int:
-    """The first line at or after ``start`` that sets ``name`` (``name =`` or ``"name":``)."""
-    setter = re.compile(rf'\s*"?{re.escape(name)}"?\s*[=:](?!=)')
-    lines = text.split("\n")
-    return next((number for number in range(start, len(lines) + 1) if setter.match(lines[number - 1])), start)
+    return {name: raw for _, body, _ in _blocks(parsed, "locals") for name, raw in body.items() if name not in _META}
 
 
 def is_remote(source: str) -> bool:
