@@ -76,6 +76,26 @@ def test_json_tfvars_strings_are_literal(tmp_path: Path) -> None:
     assert found["aws_sns_topic.t"].props["name"] == "${not.an.expression}"
 
 
+def test_a_json_tfvars_file_that_does_not_parse_is_a_load_error_not_silence(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "main.tf": 'variable "d" {\n  default = "x"\n}\nresource "aws_sns_topic" "t" { name = var.d }\n',
+        "terraform.tfvars.json": '{\n  "d": "y",\n}\n',
+    })
+    result = ScanResult()
+    _, found = load_documents(ScanSettings(paths=[str(tmp_path)], jobs=1), result)
+    assert [(Path(e.file).name, e.line) for e in result.errors] == [("terraform.tfvars.json", 3)]
+    assert "not valid JSON" in result.errors[0].message
+    assert [r.props["name"] for r in found] == ["x"]  # the file's values are not used, the default is
+
+
+def test_json_tfvars_values_are_at_their_own_lines(tmp_path: Path) -> None:
+    found, _ = load(tmp_path, {
+        "main.tf": 'variable "d" {}\nresource "aws_sns_topic" "t" { name = var.d }\n',
+        "terraform.tfvars.json": '{\n  "tags": {"d": "inner"},\n  "d": "outer"\n}\n',
+    })
+    assert found["aws_sns_topic.t"].origins["name"].line == 3
+
+
 def test_locals_chain_origin_and_cycles(tmp_path: Path) -> None:
     found, result = load(tmp_path, {"main.tf": """
         variable "env" { default = "dev" }

@@ -370,8 +370,6 @@ def _unknown_cli_variables(roots: list[Any], settings: ScanSettings) -> list[Sca
     from ha_lint.resolve.tfinputs import unknown_cli_variables
 
     def read_var_file(path: Path) -> dict[str, tuple[Any, int]] | None:
-        if path.name.endswith(".json"):
-            return resolve_tf.json_tfvars(path)
         try:
             return tf.load_tfvars(read_text(path, str(path), settings.max_file_size), str(path))
         except LoadFailure:  # the file's own load error is reported by resolution

@@ -430,7 +430,11 @@ def _error_line(exc: Exception) -> int | None:
 
 
 def load_tfvars(text: str, shown: str) -> dict[str, tuple[Any, int]]:
-    """``name = value`` pairs of a ``.tfvars`` file, each with its line (a LoadFailure as for
-    a ``.tf`` file when it does not parse)."""
+    """``name = value`` pairs of a ``.tfvars`` file (or ``name: value`` of a ``.tfvars.json``
+    one), each with its line; a LoadFailure as for a ``.tf`` file when it does not parse."""
+    if shown.lower().endswith(".json"):
+        from ha_lint.loaders import tfjson
+
+        return tfjson.load_tfvars(text)
     parsed, lines = parse_with_lines(text)
     return {name: (value, lines.get(name, 1)) for name, value in parsed.items() if name not in _META}

@@ -51,6 +51,16 @@ class _Array(list):
     item_lines: list[int]
 
 
+def load_tfvars(text: str) -> dict[str, tuple[Any, int]]:
+    """``name: value`` pairs of a ``.tfvars.json`` file, each with its line. Values are
+    literal (``${`` is text, escaped as HCL escapes it)."""
+    root = parse(text)
+    if not isinstance(root, _Object):
+        raise LoadFailure("not a variable definitions file: a .tfvars.json file holds one object of variable names "
+                          "and values", getattr(root, "line", 1))
+    return {name: (_literal(_plain(value, name, {}, 0)), root.key_lines[name]) for name, value in root.items()}
+
+
 def load_file(text: str, shown: str) -> TfFile:
     root = parse(text)
     if not isinstance(root, _Object):

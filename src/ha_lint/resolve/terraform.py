@@ -1044,40 +1044,13 @@ def read_tfvars(module: TfModule, settings: TfSettings, parse_file: Callable[[Pa
         if not path.is_file():
             continue
         shown = str(path) if path in settings.var_files else os.path.join(module.directory, path.name)
-        parsed = json_tfvars(path) if path.name.endswith(".json") else parse_file(path)
+        parsed = parse_file(path)  # .tfvars or .tfvars.json: loaders.terraform.load_tfvars
         for name, (raw, line) in (parsed or {}).items():
             value = hclexpr.evaluate_value(raw, _EMPTY)
             values[name] = (value, Origin(f"{path.name} sets {name} = {show(value)}", shown, line))
     for name, text in settings.variables.items():
         values[name] = (_literal(text), Origin(f"--var {name}={text}"))
     return values
-
-
-def json_tfvars(path: Path) -> dict[str, tuple[Any, int]] | None:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        data = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    lines = text.split("\n")
-    out: dict[str, tuple[Any, int]] = {}
-    for name, value in data.items():
-        line = next((i + 1 for i, raw in enumerate(lines) if re.search(rf'"{re.escape(name)}"\s*:', raw)), 1)
-        out[name] = (_json_value(value), line)
-    return out
-
-
-def _json_value(value: Any) -> Any:
-    """JSON strings are literal: escape ``${`` so the evaluator does not read them as expressions."""
-    if isinstance(value, str):
-        return value.replace("${", "$${")
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
-    return value
 
 
 def _literal(text: str) -> Any:
