@@ -99,3 +99,65 @@ def test_a_plan_source_that_is_not_a_directory_is_a_usage_error(tmp_path: Path) 
     run = ha_lint(str(PLAN), "--plan-source", str(tmp_path / "missing"))
     assert run.returncode == 2
     assert "--plan-source" in run.stderr and "not a directory" in run.stderr
+
+
+def _lambda_plan(dead_letter_unknown: bool) -> dict:
+    """A plan of a function an S3 permission invokes asynchronously, its dead_letter_config
+    (a dynamic block in the configuration) known only after apply, or absent."""
+    function = {"address": "aws_lambda_function.worker", "mode": "managed", "type": "aws_lambda_function",
+                "name": "worker", "values": {"function_name": "worker", "runtime": "python3.12"}}
+    permission = {"address": "aws_lambda_permission.s3", "mode": "managed", "type": "aws_lambda_permission",
+                  "name": "s3", "values": {"function_name": "worker", "principal": "s3.amazonaws.com",
+                                           "action": "lambda:InvokeFunction"}}
+    unknown = {"dead_letter_config": True} if dead_letter_unknown else {}
+    changes = [{"address": r["address"], "mode": "managed", "type": r["type"], "name": r["name"],
+                "change": {"actions": ["create"], "after": r["values"],
+                           "after_unknown": unknown if r is function else {}}} for r in (function, permission)]
+    config = [{"address": r["address"], "mode": "managed", "type": r["type"], "name": r["name"],
+               "provider_config_key": "aws",
+               "expressions": {k: {"constant_value": v} for k, v in r["values"].items()}} for r in (function, permission)]
+    return {"format_version": "1.2", "planned_values": {"root_module": {"resources": [function, permission]}},
+            "resource_changes": changes, "configuration": {"root_module": {"resources": config}}}
+
+
+LAMBDA_SOURCE = """\
+variable "dlq_arns" {
+  type = list(string)
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  runtime       = "python3.12"
+  dynamic "dead_letter_config" {
+    for_each = var.dlq_arns
+    content {
+      target_arn = dead_letter_config.value
+    }
+  }
+}
+
+resource "aws_lambda_permission" "s3" {
+  function_name = "worker"
+  principal     = "s3.amazonaws.com"
+  action        = "lambda:InvokeFunction"
+}
+"""
+
+
+def test_a_dynamic_block_the_plan_leaves_unknown_may_exist(tmp_path: Path) -> None:
+    """The plan cannot say whether the dynamic dead_letter_config exists (its for_each is known
+    after apply): with the configuration found, the function is not reported as keeping no
+    failed events (the resolver's meta.dynamic_blocks says the block is written); without
+    it nothing says a block may exist, and OP602 reports the plan's function."""
+    (tmp_path / "plan.json").write_text(json.dumps(_lambda_plan(True)))
+    code, alone = report(str(tmp_path / "plan.json"), "--select", "OP602")
+    assert [f["resource"] for f in alone["findings"]] == ["aws_lambda_function.worker"]
+    (tmp_path / "main.tf").write_text(LAMBDA_SOURCE)
+    code, placed = report(str(tmp_path / "plan.json"), "--select", "OP602")
+    assert code == 0 and placed["findings"] == []
+    # the same source without the dynamic block: reported, at the configuration's line
+    dynamic = LAMBDA_SOURCE[LAMBDA_SOURCE.index("  dynamic"):LAMBDA_SOURCE.index("}\n\nresource \"aws_lambda_permission")]
+    (tmp_path / "main.tf").write_text(LAMBDA_SOURCE.replace(dynamic, "  "))
+    code, plain = report(str(tmp_path / "plan.json"), "--select", "OP602")
+    assert [(f["resource"], Path(f["file"]).name, f["line"]) for f in plain["findings"]] == [
+        ("aws_lambda_function.worker", "main.tf", 5)]

@@ -273,6 +273,25 @@ def test_efs_spans_its_mount_targets(tmp_path):
     assert one_zone.prop == "availability_zone_name" and one_zone.places[0].zone == Zone("name", "eu-west-1c")
 
 
+def test_count_unknown_is_an_unresolved_count_or_for_each(tmp_path):
+    """The resolver records how a resource makes its instances (meta.instances_by); an
+    unresolved count or for_each leaves one representative instance with an unknown number."""
+    arch = _arch(tmp_path, """\
+        variable "n" { type = number }
+        variable "names" { type = set(string) }
+        resource "aws_sqs_queue" "by_count" { count = var.n }
+        resource "aws_sqs_queue" "by_keys" { for_each = var.names }
+        resource "aws_sqs_queue" "two" { count = 2 }
+        resource "aws_sqs_queue" "keyed" { for_each = toset(["a"]) }
+        resource "aws_sqs_queue" "one" {}
+        """, "main.tf")
+    by = {r.address: r.meta.instances_by for r in arch.resources}
+    assert by == {"aws_sqs_queue.by_count": "count", "aws_sqs_queue.by_keys": "for_each",
+                  "aws_sqs_queue.two[0]": "count", "aws_sqs_queue.two[1]": "count",
+                  'aws_sqs_queue.keyed["a"]': "for_each", "aws_sqs_queue.one": None}
+    assert {a for a in by if count_unknown(_res(arch, a))} == {"aws_sqs_queue.by_count", "aws_sqs_queue.by_keys"}
+
+
 # -- cluster members ---------------------------------------------------------------------------
 
 AURORA_TF = """\

@@ -260,6 +260,33 @@ def test_terraform_wiring_and_repeated_blocks(tmp_path: Path) -> None:
     assert missing_branches(_res(arch, "aws_lambda_function_event_invoke_config.fn"), "on_failure") == [None]
 
 
+def test_a_written_dynamic_dead_letter_block_the_properties_lack_may_exist(tmp_path: Path) -> None:
+    """meta.dynamic_blocks lists a resource's own dynamic blocks as written (not those nested in
+    a block). One the resolved properties have no value for (here: no content to expand) may
+    add the dead-letter config: no gap is claimed; without it the gap is."""
+    arch = _arch(tmp_path, """
+        resource "aws_lambda_function" "shapeless" {
+          function_name = "shapeless"
+          dynamic "dead_letter_config" {
+            for_each = ["arn:aws:sqs:eu-west-1:123456789012:failed"]
+          }
+          vpc_config {
+            dynamic "subnet" {
+              for_each = []
+              content {}
+            }
+          }
+        }
+        resource "aws_lambda_function" "plain" {
+          function_name = "plain"
+        }
+        """, "mod/main.tf")
+    shapeless, plain = _res(arch, "aws_lambda_function.shapeless"), _res(arch, "aws_lambda_function.plain")
+    assert shapeless.meta.dynamic_blocks == ("dead_letter_config",) and plain.meta.dynamic_blocks == ()
+    assert "dead_letter_config" not in shapeless.props
+    assert failure_gaps(arch, shapeless) == [] and failure_gaps(arch, plain) == [None]
+
+
 def test_terraform_dead_letter_queues_by_allow_policy_and_module_name(tmp_path: Path) -> None:
     (tmp_path / "mod" / "queue").mkdir(parents=True)
     (tmp_path / "mod" / "queue" / "main.tf").write_text(textwrap.dedent("""

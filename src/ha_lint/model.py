@@ -193,6 +193,11 @@ class ResourceMeta:
     calls: tuple[ModuleCall, ...] = ()  # the module calls from the root to it, outermost first
     lifecycle: Any = None  # the lifecycle block's values
     unresolved_dynamic: tuple[str, ...] = ()  # labels of its dynamic blocks whose for_each is unknown
+    # Labels of its own ``dynamic "<label>"`` blocks as written, whatever their for_each gives
+    # (a plan's resource: those of its resource block, when the configuration is found).
+    dynamic_blocks: tuple[str, ...] = ()
+    # The meta-argument its block makes instances with: "count", "for_each"; None: one instance.
+    instances_by: str | None = None
     # From a plan: attribute paths the configuration computes (a variable, a function), not literals.
     computed_paths: tuple[str, ...] = ()
 

@@ -33,6 +33,19 @@ class TfBlock:
     line: int
     lines: dict[str, int] = field(default_factory=dict)  # attribute path -> line
 
+    @property
+    def instances_by(self) -> str | None:
+        """The meta-argument that makes its instances, as written: ``count``, ``for_each``, None."""
+        return next((each for each in ("count", "for_each") if each in self.body), None)
+
+    @property
+    def dynamic_labels(self) -> tuple[str, ...]:
+        """The labels of its own ``dynamic "<label>"`` blocks (not those nested in a block), in
+        the order written, each once."""
+        dynamic = self.body.get("dynamic")
+        labels = [label for dyn in dynamic if isinstance(dyn, dict) for label in dyn] if isinstance(dynamic, list) else []
+        return tuple(dict.fromkeys(labels))
+
 
 @dataclass
 class TfFile:

@@ -345,8 +345,7 @@ def resource_zone(arch: Architecture, res: Resource) -> Zone | Unknown:
 def count_unknown(res: Resource) -> bool:
     """A Terraform resource whose ``count``/``for_each`` could not be resolved: the scan holds
     one representative instance, and the real number of instances is unknown."""
-    return (res.source == TERRAFORM and ("count" in res.lines or "for_each" in res.lines)
-            and not res.address.endswith("]"))
+    return res.source == TERRAFORM and res.meta.instances_by is not None and not res.address.endswith("]")
 
 
 def condition_unknown(res: Resource) -> str | None:

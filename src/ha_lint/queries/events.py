@@ -342,11 +342,10 @@ def _applies_to_invocations(arch: Architecture, config: Resource, fn: Resource) 
 
 
 def _unknown_dynamic_block(res: Resource, block: str) -> bool:
-    """A Terraform ``dynamic "<block>"`` whose ``for_each`` could not be resolved: the block
-    may exist, and the resolved properties cannot say."""
-    if block in res.props or "dynamic" not in res.lines:
-        return False
-    return any(key.startswith("dynamic.") and key.endswith(f".{block}") for key in res.lines)
+    """A Terraform ``dynamic "<block>"`` is written but the resolved properties have no
+    ``<block>`` (a plan that leaves it out, a dynamic block without a usable ``content``): the
+    block may exist, and the properties cannot say."""
+    return block not in res.props and block in res.meta.dynamic_blocks
 
 
 # -- stream event source mappings ----------------------------------------------------------

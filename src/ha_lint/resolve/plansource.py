@@ -91,7 +91,8 @@ def locate(resources: list[Resource], plan_shown: str, source: tuple[Path, str] 
             missing.append(resource.address)
             placed.append(resource)
         else:
-            placed.append(replace(resource, file=block.file, line=block.line, lines=dict(block.lines)))
+            meta = replace(resource.meta, dynamic_blocks=block.dynamic_labels, instances_by=block.instances_by)
+            placed.append(replace(resource, file=block.file, line=block.line, lines=dict(block.lines), meta=meta))
     if not missing:
         return placed, []
     listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")

@@ -644,6 +644,7 @@ class _Instance:
         if "lifecycle" in block.body:
             meta.lifecycle = _plain(hclexpr.evaluate_value(block.body["lifecycle"], scope))
         meta.unresolved_dynamic = tuple(sorted(set(unresolved)))
+        meta.dynamic_blocks, meta.instances_by = block.dynamic_labels, block.instances_by
         return Resource(address=address, type=rtype, source=TERRAFORM, file=block.file, line=block.line,
                         workload=self.run_.workload.id, props=props, lines=dict(block.lines), origins=origins, meta=meta)
 
