@@ -282,9 +282,10 @@ Next steps (docs/CONTRIBUTING-RULES.md says more):
      where the value came from (value.why()) and what to do.
   2. Fill the docs sections (What it does, Why it matters, Example, Use instead, References).
   3. Make the fixtures realistic: {fixtures}/ (# expect: {rule_id} on the exact line).
-  4. Run its tests:  python -m pytest tests/test_fixtures.py tests/test_rule_docs.py -k {rule_id} -q
-                     python -m pytest tests/test_rule_examples.py -k {rule_id} -q
+  4. Run its tests:  python -m pytest tests/test_fixtures.py tests/test_rule_docs.py tests/test_rule_examples.py -k {rule_id}
+                     (test_rule_docs fails until no TODO is left in the docs and the fixtures)
   5. Regenerate:     python scripts/gen_rule_docs.py && python scripts/update_snapshots.py {rule_id}
+                     python -m pytest tests/test_snapshots.py tests/test_rule_pages.py
   6. Try it:         ha-lint --preview --select {rule_id} {fixtures}
   7. When it is ready to fail builds, delete `preview = True`.
 """

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from conftest import FIXTURES
 from ha_lint.engine import all_rules
 from ha_lint.model import SEVERITIES
 
@@ -15,6 +16,16 @@ RULES = all_rules()
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_rule_metadata_and_docs(rule) -> None:
     check_metadata_and_docs(rule)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_no_placeholder_is_left(rule) -> None:
+    """The scaffold's TODOs (summary, docs, fixtures' headers) are filled before a rule ships."""
+    assert "TODO" not in rule.summary and "TODO" not in rule.full_docs(), f"{rule.id}: fill the scaffold's TODOs"
+    directory = FIXTURES / rule.id
+    left = sorted(str(path.relative_to(FIXTURES)) for path in directory.rglob("*")
+                  if path.is_file() and "TODO" in path.read_text(errors="replace"))
+    assert left == [], f"{rule.id}: fixtures still hold the scaffold's TODO: {left}"
 
 
 def check_metadata_and_docs(rule) -> None:
