@@ -1,14 +1,16 @@
-"""HCL read from python-hcl2's Lark parse tree: each attribute's expression as a tree, and lines.
+"""HCL read from python-hcl2's Lark parse tree: lines, and each expression as written.
 
-python-hcl2 builds its tree with ``propagate_positions``, so every node knows its first line.
-``hcl2.loads`` turns that tree into dicts of strings (``"${var.a ? 1 : 0}"``) and keeps only
-blocks' lines; this module keeps the tree. Paths are the loader's line keys (``TfBlock.lines``):
-``name`` for an attribute, ``name.key`` for an object's key, ``type.N`` for the N-th nested
-block of a type (``type.N.label`` for a labelled one, ``dynamic.0.ingress``), ``name.N`` for a
-tuple's item. The Terraform loader takes its lines from here (one parse gives the dict and the
-lines) and ``parse_tree`` is its parser; expressions are still read from python-hcl2's
-renderings, since the tree's operator chains have no precedence (``x * 2 + 1`` as
-``x * (2 + 1)``): ``TreeBlock.source`` gives an expression as written, for ``hclexpr``.
+python-hcl2 builds its tree with ``propagate_positions``, so every node knows its first line
+and its span. ``hcl2.loads`` turns that tree into dicts of strings (``"${var.a ? 1 : 0}"``),
+renderings that lose what an evaluator needs (``[""]`` comes back as ``[]``, a heredoc's last
+new line goes, quotes go missing inside tuples), and keeps only blocks' lines; this module
+keeps the tree. ``as_written`` puts each expression's text, sliced from the tree, in place of
+its rendering (``hclexpr.Source``), and the lines of every path come from the tree too. Paths
+are the loader's line keys (``TfBlock.lines``): ``name`` for an attribute, ``name.key`` for an
+object's key, ``type.N`` for the N-th nested block of a type (``type.N.label`` for a labelled
+one, ``dynamic.0.ingress``), ``name.N`` for a tuple's item. ``parse_tree`` is the loader's
+parser. Expressions are parsed by ``hclexpr`` from their text rather than node by node: the
+tree's operator chains have no precedence (``x * 2 + 1`` comes as ``x * (2 + 1)``).
 """
 
 from __future__ import annotations

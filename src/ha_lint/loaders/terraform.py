@@ -1,7 +1,8 @@
 """Load a Terraform module: every ``.tf`` file of one directory, parsed by python-hcl2.
 
 python-hcl2 parses; its Lark parse tree (``hcltree``) gives the line of every attribute, nested
-block, object key and tuple item, at any depth (``dynamic`` blocks' contents included). A file python-hcl2 cannot
+block, object key and tuple item, at any depth (``dynamic`` blocks' contents included), and each
+expression as written (``hclexpr.Source``; literals stay Python values). A file python-hcl2 cannot
 parse becomes one LoadFailure in plain words (``describe_failure``): the unclosed ``{`` and its
 line, the attribute set twice and both lines, the heredoc never closed, the unexpected token
 and what was expected. A block with too few or too many labels is refused as Terraform
