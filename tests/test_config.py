@@ -166,6 +166,23 @@ def test_unused_per_path_ignore_is_reported_on_a_full_scan(project: Path) -> Non
     assert not [f for f in doc["findings"] if f["rule_id"] == "HL003"]
 
 
+
+def test_a_per_path_ignore_is_at_its_path_line_from_the_parse_tree(project: Path) -> None:
+    """Not the first line holding the path's text (here a comment above the entry)."""
+    (project / ".ha-lint.yml").write_text(
+        "select: [HA101, NS401, BK201]\n"
+        "# stacks/** is dev data: see per-path-ignores\n"
+        "per-path-ignores:\n"
+        "  - rules: [BK201]\n"
+        "    reason: dev data only\n"
+        "    paths:\n"
+        "      - stacks/**\n"
+    )
+    _, doc = report(".", cwd=project)
+    (unused,) = [f for f in doc["findings"] if f["rule_id"] == "HL003"]
+    assert (unused["file"], unused["line"]) == (".ha-lint.yml", 7)
+
+
 def test_rule_options_and_dr_targets_reach_the_rules(project: Path) -> None:
     rules_dir = project / "myrules"
     rules_dir.mkdir()

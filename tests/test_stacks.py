@@ -218,6 +218,25 @@ def test_a_missing_stack_template_is_an_error_naming_the_configuration(tmp_path:
         (str(tmp_path / ".ha-lint.yml"), 2, f"stack gone: template {tmp_path / 'gone.yaml'} not found")]
 
 
+def test_a_stack_is_at_its_own_name_line_not_the_first_line_that_looks_like_it(tmp_path: Path) -> None:
+    """The line comes from the configuration's parse tree: a comment or another stack's
+    parameter reading ``name: gone`` above the entry does not move it there."""
+    (tmp_path / "api.yaml").write_text("Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n")
+    (tmp_path / ".ha-lint.yml").write_text(
+        "stacks:\n"
+        "  # name: gone (kept until the template is restored)\n"
+        "  - name: api\n"
+        "    template: api.yaml\n"
+        "    parameters:\n"
+        "      name: gone\n"
+        "  - template: gone.yaml\n"
+        "    name: gone\n")
+    result = scan(_settings(tmp_path), [])
+    assert [(e.file, e.line, e.message) for e in result.errors] == [
+        (str(tmp_path / ".ha-lint.yml"), 8, f"stack gone: template {tmp_path / 'gone.yaml'} not found")]
+    assert {w.line for w in result.warnings if "stack api" in w.message} == {3}  # its unknown parameter: at api
+
+
 # -- nested stacks whose TemplateURL is in S3 -------------------------------------------------
 
 PARENT = """\

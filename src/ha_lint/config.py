@@ -275,14 +275,50 @@ def _set_per_path_ignores(config: Config, key: str, value: Any, text: str) -> No
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise config.error(f"{where}.reason", "every ignore needs a reason: say why these rules do not apply here")
-        config.per_path_ignores.append(PathIgnore(tuple(paths), tuple(rules), reason.strip(), _line_of(text, paths[0])))
+        lines = _entry_lines(config, key, text)
+        line = lines.get((number, "paths" if "paths" in entry else "path")) or lines.get((number, None))
+        config.per_path_ignores.append(PathIgnore(tuple(paths), tuple(rules), reason.strip(),
+                                                  line or _line_of(text, paths[0])))
 
 
 def _line_of(text: str, needle: str) -> int:
+    """The first line holding ``needle``: a guess, for pyproject.toml (tomllib gives no lines)."""
     for number, line in enumerate(text.splitlines(), start=1):
         if needle in line:
             return number
     return 1
+
+
+def _entry_lines(config: Config, key: str, text: str) -> dict[tuple[int, str | None], int]:
+    """Lines of the entries of the top-level list ``key`` of a YAML configuration, from its
+    parse tree: ``(index, None)`` the entry's first line, ``(index, field)`` the line its
+    field's value starts on. Empty for pyproject.toml."""
+    if config.path is not None and config.path.name == PYPROJECT:
+        return {}
+    return _yaml_entry_lines(text).get(key, {})
+
+
+@functools.lru_cache(maxsize=4)
+def _yaml_entry_lines(text: str) -> dict[str, dict[tuple[int, str | None], int]]:
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    out: dict[str, dict[tuple[int, str | None], int]] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return out
+    for key_node, value in root.value:  # only two levels down: an alias is never followed further
+        if not isinstance(key_node, yaml.ScalarNode) or not isinstance(value, yaml.SequenceNode):
+            continue
+        lines = out.setdefault(key_node.value, {})
+        for index, item in enumerate(value.value):
+            lines[(index, None)] = item.start_mark.line + 1
+            for field_key, field_value in item.value if isinstance(item, yaml.MappingNode) else ():
+                if isinstance(field_key, yaml.ScalarNode):
+                    lines.setdefault((index, field_key.value), field_value.start_mark.line + 1)
+    return out
 
 
 def _positive_int(config: Config, key: str, value: Any, minimum: int = 1, maximum: int | None = None) -> int:
@@ -388,7 +424,8 @@ def _set_stacks(config: Config, key: str, value: Any, text: str) -> None:
     from ha_lint.stacks import StackConfigError, parse_config
 
     try:
-        config.stacks = parse_config(value, config.directory, str(config.path) if config.path else "", text)
+        config.stacks = parse_config(value, config.directory, str(config.path) if config.path else "",
+                                     _entry_lines(config, key, text))
     except StackConfigError as exc:
         raise config.error(exc.key, exc.problem) from None
 

@@ -26,7 +26,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ha_lint.loaders import LoadFailure
 from ha_lint.loaders.cfnparameters import read_parameter_file
@@ -530,8 +530,12 @@ class StackConfigError(ValueError):
         self.key, self.problem = key, problem
 
 
-def parse_config(value: Any, directory: Path, config_file: str, text: str = "") -> list[StackSpec]:
-    """``stacks:`` entries as StackSpecs; paths are relative to the configuration file's directory."""
+def parse_config(value: Any, directory: Path, config_file: str,
+                 lines: Mapping[tuple[int, str | None], int] | None = None) -> list[StackSpec]:
+    """``stacks:`` entries as StackSpecs; paths are relative to the configuration file's directory.
+    ``lines``: where each entry (``(index, None)``) and its fields (``(index, "name")``) are
+    written, from the configuration's parse tree (``config``); a stack's line is its name's."""
+    lines = lines or {}
     if not isinstance(value, list):
         raise StackConfigError("stacks", "expected a list of stacks ({name, template, region, parameters})")
     out: list[StackSpec] = []
@@ -563,8 +567,7 @@ def parse_config(value: Any, directory: Path, config_file: str, text: str = "") 
         parameter_file = entry.get("parameter-file")
         if parameter_file is not None and not isinstance(parameter_file, str):
             raise StackConfigError(f"{where}.parameter-file", "expected the parameter file's path")
-        line = next((n for n, text_line in enumerate(text.splitlines(), start=1)
-                     if re.search(rf"name:\s*['\"]?{re.escape(name)}['\"]?\s*$", text_line)), None)
+        line = lines.get((index, "name"), lines.get((index, None)))
         out.append(StackSpec(name, str(directory / template), region,
                              parameters=tuple((k, _parameter_text(v)) for k, v in parameters.items()),
                              parameter_file=str(directory / parameter_file) if parameter_file else None,
