@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import networkx as nx
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The stages, in the order data flows through them. A module's stage is the one listing its
@@ -32,7 +34,8 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("reporters", ("ha_lint.reporters",)),
     ("commands", (
         "ha_lint.cli", "ha_lint.__main__", "ha_lint.loadoptions", "ha_lint.resilience.command",
-        "ha_lint.resilience.compare", "ha_lint.resilience.compare_render", "ha_lint.resilience.basetree")),
+        "ha_lint.resilience.compare", "ha_lint.resilience.compare_render", "ha_lint.resilience.basetree",
+        "ha_lint.resilience.steps")),
 ]
 
 
@@ -114,6 +117,20 @@ def test_no_import_reaches_back_through_a_package_init() -> None:
                                              f"imports {imported}, whose package {package} imports {run} "
                                              f"({STAGES[stage_of(run)][0]})")
     assert list(dict.fromkeys(reaching_back)) == []
+
+
+# Modules that import each other (one of them inside a function): a design that has not
+# decided which comes first. The one left: loaders.tfjson reads *.tf.json into the HCL
+# loader's shapes (TfFile, TfBlock) and the loader calls it; those shapes belong below both.
+KNOWN_CYCLES = [{"ha_lint.loaders.terraform", "ha_lint.loaders.tfjson"}]
+
+
+def test_no_modules_import_each_other() -> None:
+    modules = _modules()
+    graph = nx.DiGraph((module, imported) for module, path in modules.items()
+                       for imported, _ in imports_of(path, modules) if imported != module)
+    cycles = [group for group in nx.strongly_connected_components(graph) if len(group) > 1]
+    assert [sorted(group) for group in cycles if group not in KNOWN_CYCLES] == []
 
 
 def test_the_contract_sees_imports_inside_functions(tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from ha_lint.loadoptions import UsageError, check_not_empty, chosen_rules, config_of, scan_settings
+from ha_lint.resilience.assumptions import AssumptionError, table
+from ha_lint.resilience.steps import analyse_scan
 
 RESILIENCE_FORMATS = ("text", "json", "html", "mermaid", "dot", "markdown")
 GRAPH_FORMATS = ("mermaid", "dot", "svg", "json")
@@ -38,9 +40,11 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_of(args)
     settings, rules, assumptions = prepare(args, cfg)
     if getattr(args, "compare", None) is not None:
-        from ha_lint.resilience import compare
+        from ha_lint.resilience import compare, compare_render
 
-        return compare.run(args, settings, rules, assumptions)
+        comparison = compare.run(args, settings, rules, assumptions)
+        write_output(args, compare_render.render(comparison, args.format))
+        return 1 if args.fail_on_regression and comparison.regressions else 0
     result, models = analyse_scan(settings, rules, assumptions)
     check_not_empty(args, cfg, result)
     for error in result.errors:
@@ -69,7 +73,6 @@ def run(args: argparse.Namespace) -> int:
 def prepare(args: argparse.Namespace, cfg):
     """(scan settings, rules, assumption table) from the command line and the configuration."""
     from ha_lint import engine, reporters  # noqa: F401
-    from ha_lint.resilience.assumptions import AssumptionError, table
 
     try:
         assumptions = table(cfg.assumptions)
@@ -79,16 +82,6 @@ def prepare(args: argparse.Namespace, cfg):
     rules = [] if args.no_findings else chosen_rules(args, cfg).rules
     settings = scan_settings(args, cfg, list(args.paths))
     return settings, rules, assumptions
-
-
-def analyse_scan(settings, rules, assumptions):
-    """(the scan result, the resilience model of each workload)."""
-    from ha_lint.resilience.model import analyse
-    from ha_lint.scan import scan
-
-    result = scan(settings, rules)
-    arch = result.architecture
-    return result, analyse(arch, assumptions, result.findings) if arch is not None else []
 
 
 def write_output(args: argparse.Namespace, text: str) -> None:

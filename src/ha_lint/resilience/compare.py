@@ -23,6 +23,7 @@ from ha_lint.durations import INFINITE
 from ha_lint.escape import printable
 from ha_lint.queries.dr import STRATEGIES
 from ha_lint.resilience.model import WorkloadModel
+from ha_lint.resilience.steps import analyse_scan
 
 ADDED, REMOVED, CHANGED, UNCHANGED, UNAVAILABLE = "added", "removed", "changed", "unchanged", "unavailable"
 COMPARE_FORMATS = ("text", "json", "markdown")
@@ -124,6 +125,8 @@ def moved_addresses(model: WorkloadModel) -> dict[str, str]:
 
 
 def _address(value: Any) -> str | None:
+    """A moved block's ``from``/``to``: an address as written (``hclexpr.Source``)."""
+    value = getattr(value, "text", value)
     if not isinstance(value, str):
         return None
     match = _MOVED_ADDRESS.match(value.strip())
@@ -237,10 +240,10 @@ class Comparison:
         return [f"{w.id}: {r}" for w in self.workloads for r in w.regressions]
 
 
-def run(args: argparse.Namespace, settings, rules, assumptions) -> int:
-    from ha_lint.resilience import basetree, compare_render
+def run(args: argparse.Namespace, settings, rules, assumptions) -> Comparison:
+    """The comparison of the base with the head (the command writes it: ``compare_render``)."""
+    from ha_lint.resilience import basetree
     from ha_lint.loadoptions import UsageError
-    from ha_lint.resilience.command import analyse_scan, write_output
     from ha_lint.scope import ScopeError
 
     if args.format not in COMPARE_FORMATS:
@@ -258,28 +261,20 @@ def run(args: argparse.Namespace, settings, rules, assumptions) -> int:
     try:
         tree = basetree.write_tree(commit, top)
     except (ScopeError, OSError) as exc:
-        comparison = Comparison(commit, [], [f"the base {commit[:12]} cannot be read: {exc}"])
-        write_output(args, compare_render.render(comparison, args.format))
-        return 0
+        return Comparison(commit, [], [f"the base {commit[:12]} cannot be read: {exc}"])
     try:
         if args.base_path:
             basetree.overlay(tree, args.base_path)
         base_models, base_errors = _scan_base(tree, settings, rules, assumptions)
-        comparison = compare(commit, top, tree, base_models, base_errors, head_models)
+        return compare(commit, top, tree, base_models, base_errors, head_models)
     finally:
         tree.cleanup()
-    write_output(args, compare_render.render(comparison, args.format))
-    if args.fail_on_regression and comparison.regressions:
-        return 1
-    return 0
 
 
 def _scan_base(tree, settings, rules, assumptions) -> tuple[list[WorkloadModel], list[tuple[str, str]]]:
     """The resilience models of the base (workload IDs as the head's), and its load errors as
     (head path, message). The scan runs from the base's copy of the current directory, so
     relative paths read the same; paths outside the repository are used as given."""
-    from ha_lint.resilience.command import analyse_scan
-
     cwd = os.getcwd()
     inside = _inside(tree.top, cwd)
     base_settings = replace(settings, paths=[p if inside and not os.path.isabs(p) else _same_form(p, tree.to_base(p))
