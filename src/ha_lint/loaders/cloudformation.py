@@ -33,6 +33,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Callable, ContextManager
 
+from ha_lint.english import plural
 from ha_lint.loaders import LoadFailure
 
 # Guards against alias bombs and absurd nesting: a template is data, never this big.
@@ -550,8 +551,7 @@ def check_shape(tpl: CfnTemplate) -> None:
                              tpl.lines.get(f"{where}.Properties", line)))
     if problems:
         message, line = problems[0]
-        more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''} like it)" \
-            if len(problems) > 1 else ""
+        more = f" (and {plural(len(problems) - 1, 'more problem')} like it)" if len(problems) > 1 else ""
         raise LoadFailure(f"not a valid CloudFormation template: {message}{more}", line)
 
 

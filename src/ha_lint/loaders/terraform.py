@@ -13,65 +13,18 @@ Terraform (python-hcl2 alone refuses it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from ha_lint.english import plural
 from ha_lint.loaders import hcltree
 from ha_lint.loaders import LoadFailure
+from ha_lint.loaders.tfmodule import LABEL_NAMES, LABELS, TfBlock, TfFile, TfModule
+
+__all__ = ["TfBlock", "TfFile", "TfModule", "configuration_files", "has_configuration", "load_file", "load_tfvars",
+           "parse", "parse_with_lines", "describe_failure"]
 
 _META = ("__start_line__", "__end_line__")
-
-
-@dataclass
-class TfBlock:
-    """A labelled top-level block: resource, data, module, variable, output, provider."""
-
-    block_type: str
-    labels: tuple[str, ...]
-    body: dict[str, Any]  # python-hcl2 values, meta keys removed
-    file: str
-    line: int
-    lines: dict[str, int] = field(default_factory=dict)  # attribute path -> line
-
-    @property
-    def instances_by(self) -> str | None:
-        """The meta-argument that makes its instances, as written: ``count``, ``for_each``, None."""
-        return next((each for each in ("count", "for_each") if each in self.body), None)
-
-    @property
-    def dynamic_labels(self) -> tuple[str, ...]:
-        """The labels of its own ``dynamic "<label>"`` blocks (not those nested in a block), in
-        the order written, each once."""
-        dynamic = self.body.get("dynamic")
-        labels = [label for dyn in dynamic if isinstance(dyn, dict) for label in dyn] if isinstance(dynamic, list) else []
-        return tuple(dict.fromkeys(labels))
-
-
-@dataclass
-class TfFile:
-    file: str
-    blocks: list[TfBlock]
-    locals: list[TfBlock]
-
-
-@dataclass
-class TfModule:
-    directory: str  # as shown to the user
-    path: Path  # on disk, for finding local module sources and tfvars
-    files: list[TfFile] = field(default_factory=list)
-
-    def blocks(self, block_type: str) -> list[TfBlock]:
-        return [b for f in self.files for b in f.blocks if b.block_type == block_type]
-
-    def locals(self) -> list[TfBlock]:
-        return [b for f in self.files for b in f.locals]
-
-
-_LABELS = {"resource": 2, "data": 2, "ephemeral": 2, "module": 1, "variable": 1, "output": 1, "provider": 1,
-           "check": 1, "locals": 0, "terraform": 0, "moved": 0, "import": 0, "removed": 0}
-_LABEL_NAMES = {"resource": "its type and its name", "data": "its type and its name",
-                "ephemeral": "its type and its name", "check": "its name"}
 
 
 def configuration_files(directory: Path) -> list[Path]:
@@ -100,7 +53,7 @@ def load_file(text: str, shown: str) -> TfFile:
     for block_type, entries in parsed.items():
         if not isinstance(entries, list):
             continue
-        want = _LABELS.get(block_type)
+        want = LABELS.get(block_type)
         for entry in entries:
             if want is None or not isinstance(entry, dict):
                 continue  # an attribute at the top level, or a block type of a newer Terraform
@@ -187,7 +140,7 @@ def _unlabel(entry: Any, count: int, block_type: str, labels: tuple[str, ...] = 
 
 
 def _label_failure(block_type: str, labels: tuple[str, ...], entry: dict) -> LoadFailure:
-    want = _LABELS[block_type]
+    want = LABELS[block_type]
     body = entry
     extra: list[str] = []
     while "__start_line__" not in body and body:  # too many labels: walk down to the body
@@ -198,12 +151,12 @@ def _label_failure(block_type: str, labels: tuple[str, ...], entry: dict) -> Loa
         body = body[key]
     line = body.get("__start_line__") if isinstance(body, dict) else None
     written = labels + tuple(extra)
-    have = f"{len(written)} label{'s' if len(written) != 1 else ''}" + (
+    have = plural(len(written), "label") + (
         f" ({' '.join(map(repr, written))})" if written else "")
     if want == 0:
         need = "takes no labels"
     else:
-        need = f"needs {want} label{'s' if want != 1 else ''}: {_LABEL_NAMES.get(block_type, 'its name')}"
+        need = f"needs {plural(want, 'label')}: {LABEL_NAMES.get(block_type, 'its name')}"
     example = {2: f'{block_type} "aws_db_instance" "main" {{ ... }}', 1: f'{block_type} "main" {{ ... }}',
                0: f"{block_type} {{ ... }}"}[want]
     where = f" at line {line}" if line else ""

@@ -30,7 +30,7 @@ import re
 from typing import Any
 
 from ha_lint.loaders import LoadFailure
-from ha_lint.loaders.terraform import _LABEL_NAMES, _LABELS, TfBlock, TfFile
+from ha_lint.loaders.tfmodule import LABEL_NAMES, LABELS, TfBlock, TfFile
 
 _KEPT = ("resource", "data", "module", "variable", "output", "provider")
 _COMMENT = "//"
@@ -69,7 +69,7 @@ def load_file(text: str, shown: str) -> TfFile:
     blocks: list[TfBlock] = []
     local_blocks: list[TfBlock] = []
     for block_type, value in root.items():
-        want = _LABELS.get(block_type)
+        want = LABELS.get(block_type)
         if block_type == _COMMENT or want is None:
             continue  # a comment, or a block type of a newer Terraform
         for labels, body, line in _labelled(value, want, block_type, (), root.key_lines[block_type]):
@@ -90,9 +90,9 @@ def _labelled(value: Any, count: int, block_type: str, labels: tuple[str, ...],
             out.extend(_labelled(item, count, block_type, labels, item_line))
         return out
     if not isinstance(value, _Object):
-        want = _LABELS[block_type]
+        want = LABELS[block_type]
         raise LoadFailure(f"not valid Terraform JSON: the {block_type} block at line {line} must be an object"
-                          + (f" keyed by {_LABEL_NAMES.get(block_type, 'its name')}" if want else ""), line)
+                          + (f" keyed by {LABEL_NAMES.get(block_type, 'its name')}" if want else ""), line)
     if count == 0:
         return [(labels, value, line)]
     out = []
