@@ -626,3 +626,12 @@ def test_a_count_decided_by_an_unknown_test_makes_each_instance_and_says_where_i
     assert found["aws_db_instance.readers[0]"].meta.condition_unknown is None  # on every branch
     assert found["aws_db_instance.readers[2]"].meta.condition_unknown == "var.create"
     assert found["aws_db_instance.unless[0]"].meta.condition_unknown == "!var.create"
+
+
+def test_instance_keys_are_quoted_in_addresses_as_terraform_quotes_them(tmp_path: Path) -> None:
+    """A key holding a quote, a backslash, a template introducer or a control character is
+    escaped as in Terraform's addresses (and plans): ``["a\\"b"]``, ``["$${x}"]``, ``["\\u0007"]``."""
+    found, _ = load(tmp_path, {"main.tf": 'resource "aws_sns_topic" "t" {\n'
+                                          '  for_each = toset(["a\\"b", "c\\\\d", "$${x}", "\\u0007", "é"])\n}\n'})
+    assert sorted(found) == sorted(['aws_sns_topic.t["a\\"b"]', 'aws_sns_topic.t["c\\\\d"]', 'aws_sns_topic.t["$${x}"]',
+                                    'aws_sns_topic.t["\\u0007"]', 'aws_sns_topic.t["é"]'])

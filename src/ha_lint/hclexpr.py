@@ -668,22 +668,21 @@ def _children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
-@lru_cache(maxsize=16384)
-def _string_refs(text: str) -> tuple[tuple[Any, ...], ...]:
-    node = _value_node(text)
+def _node_refs(node: Node | None) -> tuple[tuple[Any, ...], ...]:
     out: list[tuple[Any, ...]] = []
     if node is not None:
         _collect(node, frozenset(), out)
     return tuple(out)
+
+
+@lru_cache(maxsize=16384)
+def _string_refs(text: str) -> tuple[tuple[Any, ...], ...]:
+    return _node_refs(_value_node(text))
 
 
 @lru_cache(maxsize=16384)
 def _source_refs(text: str) -> tuple[tuple[Any, ...], ...]:
-    node = _source_node(text)
-    out: list[tuple[Any, ...]] = []
-    if node is not None:
-        _collect(node, frozenset(), out)
-    return tuple(out)
+    return _node_refs(_source_node(text))
 
 
 def _strings_into(value: Any, out: list[tuple[Any, ...]],
@@ -706,7 +705,7 @@ def _strings_into(value: Any, out: list[tuple[Any, ...]],
 def _text_refs_into(text: str | Source, out: list[tuple[Any, ...]]) -> None:
     if isinstance(text, Source):
         out.extend(_source_refs(text.text))
-    elif "${" in text or '"' in text or "%{" in text:
+    elif "${" in text or "%{" in text:
         out.extend(_string_refs(text))
 
 
@@ -1256,19 +1255,10 @@ def evaluate_value(value: Any, scope: Any = None) -> Any:
 
 
 def _evaluate_value(value: Any, ev: _Evaluator) -> Any:
-    if isinstance(value, Source):
-        node = _source_node(value.text)
-        ev.source = value
-        if node is None:
-            tell = getattr(ev.scope, "expression_unreadable", None)
-            if tell is not None:
-                tell(value)
-            return UNKNOWN
-        return ev.guarded(node, {})
-    if isinstance(value, str):
-        if "${" not in value and "%{" not in value and '"' not in value:
-            return value
-        node = _value_node(value)
+    if isinstance(value, (Source, str)):
+        if isinstance(value, str) and "${" not in value and "%{" not in value:
+            return value  # text without a template sequence: itself
+        node = _source_node(value.text) if isinstance(value, Source) else _value_node(value)
         ev.source = value
         if node is None:
             tell = getattr(ev.scope, "expression_unreadable", None)

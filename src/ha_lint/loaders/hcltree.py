@@ -139,24 +139,33 @@ def as_written(parsed: ParsedFile, values: dict[str, Any]) -> dict[str, Any]:
 def _written_body(body: Tree, values: Any, text: str) -> None:
     if not isinstance(values, dict):
         return
+    for item, name, index in _members(body):
+        if index is None:
+            if name in values:
+                values[name] = _written(values[name], item.children[-1], text)
+            continue
+        _, labels, inner = _block_parts(item)
+        entries = values.get(name)
+        entry = entries[index] if isinstance(entries, list) and index < len(entries) else \
+            entries if index == 0 and isinstance(entries, dict) else None
+        for label in labels:  # python-hcl2 nests a labelled block's body under its labels
+            entry = entry.get(label) if isinstance(entry, dict) else None
+        _written_body(inner, entry, text)
+
+
+def _members(body: Tree) -> Iterator[tuple[Tree, str, int | None]]:
+    """Each attribute and nested block of a body, in order: (its node, its name or block type,
+    for a block its index among the blocks of its type (python-hcl2's list index), else None)."""
     counts: dict[str, int] = {}
     for item in body.children:
         if not _is_tree(item):
             continue
         if item.data == "attribute":
-            name = _text(item.children[0])
-            if name in values:
-                values[name] = _written(values[name], item.children[-1], text)
+            yield item, _text(item.children[0]), None
         elif item.data == "block":
-            block_type, labels, inner = _block_parts(item)
-            index = counts.get(block_type, 0)
-            counts[block_type] = index + 1
-            entries = values.get(block_type)
-            entry = entries[index] if isinstance(entries, list) and index < len(entries) else \
-                entries if index == 0 and isinstance(entries, dict) else None
-            for label in labels:  # python-hcl2 nests a labelled block's body under its labels
-                entry = entry.get(label) if isinstance(entry, dict) else None
-            _written_body(inner, entry, text)
+            block_type = _text(item.children[0])
+            counts[block_type] = counts.get(block_type, 0) + 1
+            yield item, block_type, counts[block_type] - 1
 
 
 def _written(value: Any, expression: Any, text: str) -> Any:
@@ -209,29 +218,21 @@ def top_blocks(parsed: ParsedFile) -> Iterator[TreeBlock]:
 
 
 def _walk_body(body: Tree, path: str, out: TreeBlock) -> None:
-    counts: dict[str, int] = {}
-    for item in body.children:
-        if not _is_tree(item):
-            continue
-        if item.data == "attribute":
-            name = _text(item.children[0])
-            sub = _join(path, name)
-            out.lines.setdefault(sub, item.meta.line)
+    for item, name, index in _members(body):
+        sub = _join(path, name)
+        out.lines.setdefault(sub, item.meta.line)
+        if index is None:
             expression = item.children[-1]
             out.expressions[sub] = expression
             _walk_value(expression, sub, out)
-        elif item.data == "block":
-            block_type, labels, inner = _block_parts(item)
-            index = counts.get(block_type, 0)
-            counts[block_type] = index + 1
-            first = _join(path, block_type)
-            out.lines.setdefault(first, item.meta.line)
-            sub = f"{first}.{index}"
+            continue
+        _, labels, inner = _block_parts(item)
+        sub = f"{sub}.{index}"
+        out.lines.setdefault(sub, item.meta.line)
+        for label in labels:  # python-hcl2 nests a labelled block's body under its labels
+            sub = f"{sub}.{label}"
             out.lines.setdefault(sub, item.meta.line)
-            for label in labels:  # python-hcl2 nests a labelled block's body under its labels
-                sub = f"{sub}.{label}"
-                out.lines.setdefault(sub, item.meta.line)
-            _walk_body(inner, sub, out)
+        _walk_body(inner, sub, out)
 
 
 def _walk_value(expression: Any, path: str, out: TreeBlock) -> None:

@@ -411,7 +411,7 @@ class _Instance:
             return _Handle(self, block, base, None)
         if all(isinstance(k, int) for k in keys):
             return [_Handle(self, block, f"{base}[{k}]", k) for k in keys]
-        return {k: _Handle(self, block, f'{base}["{k}"]', k) for k in keys}
+        return {k: _Handle(self, block, f"{base}{_suffix(k)}", k) for k in keys}
 
     def echo(self, handle: _Handle, name: str) -> Any:
         """A resource attribute that is one of its own arguments; UNKNOWN otherwise."""
@@ -881,7 +881,28 @@ def _instance_key(block: TfBlock, rest: tuple[Any, ...]) -> tuple[Any, tuple[Any
 
 
 def _suffix(key: Any) -> str:
-    return "" if key is None else (f"[{key}]" if isinstance(key, int) else f'["{key}"]')
+    """An instance's key in its address, as Terraform writes it: ``[0]``, ``["a"]``."""
+    return "" if key is None else (f"[{key}]" if isinstance(key, int) else f"[{_quoted(str(key))}]")
+
+
+def _quoted(text: str) -> str:
+    """``text`` as an HCL quoted string, escaped as Terraform escapes an instance key in an
+    address (a new line as ``\\n``, another character that does not print as ``\\u001b``, a
+    template's ``${`` doubled), so that a plan's addresses and ours agree."""
+    out = ['"']
+    for index, char in enumerate(text):
+        if char in _ESCAPED:
+            out.append(_ESCAPED[char])
+        elif char in "$%" and text.startswith("{", index + 1):
+            out.append(char * 2)
+        elif not char.isprintable():
+            out.append(f"\\u{ord(char):04x}" if ord(char) < 0x10000 else f"\\U{ord(char):08x}")
+        else:
+            out.append(char)
+    return "".join(out) + '"'
+
+
+_ESCAPED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
 
 
 def is_local_source(source: str) -> bool:
