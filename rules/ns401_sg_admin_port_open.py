@@ -1,6 +1,6 @@
 from ha_lint.engine import Rule
 from ha_lint.queries.lb import INTERNAL_REACH, internal_only, load_balancer_ports
-from ha_lint.queries.sg import ADMIN_PORTS, describe_world, rules_of
+from ha_lint.queries.sg import ADMIN_PORTS, describe_world, rules_of, transfer_servers_only
 from ha_lint.values import when
 from ha_lint.wording import subject
 
@@ -48,6 +48,13 @@ class SgAdminPortOpen(Rule):
     The finding is kept, since every such network reaches the port, but at **medium**
     severity, with a message that says so instead of naming the internet. An unknown scheme
     counts as internet-facing. A severity set for the rule in the configuration applies too.
+
+    A group whose only members are AWS Transfer Family servers (`AWS::Transfer::Server`
+    / `aws_transfer_server` with a VPC endpoint naming it in `SecurityGroupIds` /
+    `security_group_ids`) is not reported: port 22 there is the SFTP service the server
+    exists for, open to its partners wherever they are, and the managed endpoint has no
+    shell to log in to and nothing on 3389. The same rule on a group an instance also uses
+    is reported as usual.
 
     ## Why it matters
     Administrative ports open to the world are scanned within minutes of launch;
@@ -100,6 +107,8 @@ class SgAdminPortOpen(Rule):
             if not world:
                 continue
             open_ports = [p for p, (_, protocols) in ADMIN_PORTS.items() if rule.opens(p, protocols)]
+            if open_ports and rule.group and transfer_servers_only(arch, rule.group):
+                continue  # SFTP is the service itself; the managed endpoint has no shell
             served = load_balancer_ports(arch, rule.group) if open_ports and rule.group else None
             if served is not None:  # a load balancer forwards only its listener ports
                 open_ports = [p for p in open_ports if p in served]

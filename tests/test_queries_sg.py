@@ -16,7 +16,7 @@ from conftest import architecture_of as _arch, resource_at as _res
 from ha_lint.graph import Architecture, Options
 from ha_lint.queries.sg import (DATABASE_PORTS, cidr_covers, database_ports, database_protocols, describe_world,
                                 guarding_groups, ingress_rules_of, is_world, range_covers, rules_of,
-                                whole_private_range, world_rules_on_port)
+                                transfer_servers_only, whole_private_range, world_rules_on_port)
 from ha_lint.scan import ScanSettings, scan
 
 
@@ -457,3 +457,39 @@ def test_ns404_names_the_cluster_that_holds_the_group_not_a_member(tmp_path: Pat
     result = scan(ScanSettings(paths=[str(tmp_path)], jobs=1), [cls() for cls in select(all_rules(), ["NS404"], None)])
     (finding,) = result.findings
     assert finding.message.startswith("Security group `Sg` guards Cluster and admits PostgreSQL (5432)")
+
+
+TRANSFER = """
+Resources:
+  SftpSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: sftp}
+  AppSg:  # names SftpSg as a source: that puts nothing in SftpSg
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: app
+      SecurityGroupEgress: [{IpProtocol: tcp, FromPort: 22, ToPort: 22, DestinationSecurityGroupId: !Ref SftpSg}]
+  Server:
+    Type: AWS::Transfer::Server
+    Properties:
+      EndpointType: VPC
+      EndpointDetails: {VpcId: vpc-1, SubnetIds: [subnet-1], SecurityGroupIds: [!Ref SftpSg]}
+  SharedSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: shared}
+  Shared:
+    Type: AWS::Transfer::Server
+    Properties:
+      EndpointType: VPC
+      EndpointDetails: {VpcId: vpc-1, SubnetIds: [subnet-1], SecurityGroupIds: [!Ref SharedSg]}
+  Host:
+    Type: AWS::EC2::Instance
+    Properties: {ImageId: ami-1, SecurityGroupIds: [!Ref SharedSg]}
+"""
+
+
+def test_transfer_servers_only_needs_a_server_and_no_other_member(tmp_path):
+    arch = _arch(tmp_path, TRANSFER)
+    assert transfer_servers_only(arch, _res(arch, "SftpSg"))
+    assert not transfer_servers_only(arch, _res(arch, "SharedSg"))  # an instance uses it too
+    assert not transfer_servers_only(arch, _res(arch, "AppSg"))  # no member at all

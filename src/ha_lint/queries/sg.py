@@ -382,6 +382,29 @@ def existence_branch(res: Resource) -> str | None:
     return "its unresolved count/for_each is not empty" if count_unknown(res) else None
 
 
+# -- groups in front of a managed file-transfer endpoint ----------------------------------
+
+# AWS Transfer Family servers are not in kinds.py (no rule reads their properties): they are
+# known here by their native types. Their VPC endpoint answers only the file-transfer
+# protocols (SFTP on 22, FTP/FTPS on 21 and 8192-8200); it has no shell to log in to.
+TRANSFER_SERVER_TYPES = ("AWS::Transfer::Server", "aws_transfer_server")
+# References to a group that put nothing in it: its own rules, other groups naming it.
+_NOT_MEMBERS = ("security_group", "sg_ingress", "sg_egress", "sg_rule")
+
+
+def transfer_servers_only(arch: Architecture, group: Resource) -> bool:
+    """Whether ``group``'s only members are AWS Transfer Family servers (at least one, through
+    ``EndpointDetails.SecurityGroupIds`` / ``endpoint_details.security_group_ids``): port 22
+    there is the SFTP service the server exists for, not administrative access to a host."""
+    servers = False
+    for source, _ in arch.in_edges(group):
+        if source.type in TRANSFER_SERVER_TYPES:
+            servers = True
+        elif source.kind not in _NOT_MEMBERS:
+            return False
+    return servers
+
+
 # -- which security groups guard a resource ----------------------------------------------
 
 _GUARD_PROPS = ("security_groups", "security_group_names", "interface_groups")
