@@ -1,6 +1,7 @@
 from ha_lint.engine import Rule
-from ha_lint.queries.backup import backup_coverage, selections
+from ha_lint.queries.backup import backup_coverage, pitr_gaps, selections
 from ha_lint.queries.deletion import deletion_exposures
+from ha_lint.values import when
 from ha_lint.wording import subject
 
 _KINDS = ("rds_instance", "rds_cluster", "redshift_cluster", "ebs_volume", "dynamodb_table", "efs_file_system",
@@ -43,6 +44,12 @@ class DatastoreDeletedWithoutSnapshot(Rule):
     `aws_backup_vault` with `force_destroy = true`: a destroy empties it. Backup evidence is
     the same query BK208, the DR posture and `ha-lint resilience` use; a selection that may
     select the resource (a tag or a resource list the templates do not decide) counts.
+    A DynamoDB table (or global table, every replica) with point-in-time recovery enabled
+    is not flagged either: deleting it makes a system backup (`<table>$DeletedTableBackup`)
+    that DynamoDB keeps for 35 days, from which the table can be restored as it was just
+    before the delete. A table whose recovery is off on some branch of a condition, or that
+    does not set it (off by default), is flagged; one whose setting is unknown (a parameter
+    without a default) is not.
     Deletion protection does not exempt a
     resource: it blocks the delete, but once it is lifted (often outside the template) the
     delete proceeds with no copy. The finding points at the `DeletionPolicy: Delete` /
@@ -110,11 +117,21 @@ class DatastoreDeletedWithoutSnapshot(Rule):
             sels = selections(arch) if sels is None else sels
             if backup_coverage(arch, res, sels).kept is not False:
                 continue  # AWS Backup (or DLM, EFS automatic backups) keeps a copy the delete does not remove
+            pitr = ""
+            if res.kind == "dynamodb_table":
+                gaps = pitr_gaps(res)
+                if not gaps:
+                    continue  # deleting a table with PITR on leaves a 35-day system backup
+                gap = gaps[0]
+                pitr = (", with point-in-time recovery off" + (f" for its replica in {gap.replica}" if gap.replica else "")
+                        + gap.why + when(gap.branch) + ", so no system backup outlives the delete")
             for exposure in exposures:
                 yield self.finding(
                     res,
-                    f"{subject(res)} is deleted with no copy: {exposure.text}. "
-                    + ("Set DeletionPolicy and UpdateReplacePolicy to Snapshot (where supported) or Retain."
+                    f"{subject(res)} is deleted with no copy: {exposure.text}{pitr}. "
+                    + ("Set DeletionPolicy and UpdateReplacePolicy to Retain, or enable point-in-time recovery."
+                       if pitr else
+                       "Set DeletionPolicy and UpdateReplacePolicy to Snapshot (where supported) or Retain."
                        if res.source == "cloudformation" else
                        "Set skip_final_snapshot = false with a final_snapshot_identifier."),
                     line=exposure.line, detail=exposure.detail,
