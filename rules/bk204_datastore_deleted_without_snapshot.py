@@ -129,7 +129,8 @@ class DatastoreDeletedWithoutSnapshot(Rule):
                 yield self.finding(
                     res,
                     f"{subject(res)} is deleted with no copy: {exposure.text}{pitr}. "
-                    + ("Set DeletionPolicy and UpdateReplacePolicy to Retain, or enable point-in-time recovery."
+                    + ("Set DeletionPolicy and UpdateReplacePolicy to Retain"
+                       + ("." if res.type == "AWS::Serverless::SimpleTable" else ", or enable point-in-time recovery.")
                        if pitr else
                        "Set DeletionPolicy and UpdateReplacePolicy to Snapshot (where supported) or Retain."
                        if res.source == "cloudformation" else
