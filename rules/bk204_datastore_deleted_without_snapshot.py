@@ -39,7 +39,7 @@ class DatastoreDeletedWithoutSnapshot(Rule):
     as `!Sub arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${Db}` or
     `"arn:aws:dynamodb:...:table/${aws_dynamodb_table.t.name}"`, by a literal ARN naming it,
     or by tag), an EBS volume a DLM policy snapshots, and an EFS file system with automatic
-    backups are not flagged: their recovery points stay in the vault (or the snapshots stay)
+    backups (written, or a One Zone file system's default) are not flagged: their recovery points stay in the vault (or the snapshots stay)
     after the resource is deleted. The exception is a plan whose every vault is a Terraform
     `aws_backup_vault` with `force_destroy = true`: a destroy empties it. Backup evidence is
     the same query BK208, the DR posture and `ha-lint resilience` use; a selection that may

@@ -25,7 +25,10 @@ class VolumeNotBackedUp(Rule):
       volume is attached to (`AWS::EC2::VolumeAttachment`, `aws_volume_attachment`);
       an AWS Backup selection of that instance counts too;
     - (EFS) no automatic backups: `BackupPolicy: {Status: ENABLED}` or an
-      `aws_efs_backup_policy` with status `ENABLED`.
+      `aws_efs_backup_policy` with status `ENABLED`. Where neither is written, the EFS
+      API's default applies (CloudFormation and the Terraform provider pass none): on for
+      a One Zone file system (`AvailabilityZoneName`, `availability_zone_name`), off for a
+      Regional one.
     Selections and policies apply across the scanned set when their Region can be the
     resource's. An unresolved entry of a written resource list (a data source,
     a module output, an imported value) names some other, existing resource, because

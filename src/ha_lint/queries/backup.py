@@ -287,13 +287,16 @@ def attached_instances(arch: Architecture, volume: Resource) -> list[Resource]:
 
 
 def efs_backup_policy(arch: Architecture, fs: Resource) -> Tri:
-    """EFS automatic backups: ``BackupPolicy: {Status: ENABLED}`` or an aws_efs_backup_policy."""
+    """EFS automatic backups: ``BackupPolicy: {Status: ENABLED}`` or an aws_efs_backup_policy;
+    where neither is written, the EFS API's default, which CloudFormation and the Terraform
+    provider leave to it: on for a One Zone file system (``AvailabilityZoneName``,
+    ``availability_zone_name``), off for a Regional one."""
     states: list[Tri] = []
     if fs.kind != "efs_file_system":
         return False
-    status = fs.get("backup_policy").value  # CloudFormation only; default DISABLED
-    if status is not None:
-        states.append(_enabled_status(status))
+    written = fs.get("backup_policy")  # CloudFormation only
+    if fs.source == CLOUDFORMATION and written.present:
+        states.append(_enabled_status(written.value))
     for policy in arch.sources(fs, "efs_backup_policy", "file_system"):
         states.append(_enabled_status(policy.get("status").value))
     unnamed = arch.derived("workloads with an efs backup policy for an unnamed file system", lambda: {
@@ -301,7 +304,18 @@ def efs_backup_policy(arch: Architecture, fs: Resource) -> Tri:
         if not arch.targets(policy, "file_system") and not isinstance(policy.get("file_system").value, str)})
     if fs.workload in unnamed:
         states.append(UNKNOWN)  # a policy for a file system we cannot name
+    if not states:
+        states.append(_one_zone(fs))
     return any3(states)
+
+
+def _one_zone(fs: Resource) -> Tri:
+    """Whether an EFS file system is One Zone (an AZ name written, even one known only at
+    deploy time) on every branch: CreateFileSystem then turns automatic backups on."""
+    results: list[Tri] = []
+    for _, zone in possibilities(fs.get("availability_zone_name").value):
+        results.append(False if zone is None or zone == "" else True if isinstance(zone, str) else UNKNOWN)
+    return all3(results) if results else False
 
 
 def _enabled_status(value: Any) -> Tri:
