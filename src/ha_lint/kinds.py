@@ -707,6 +707,11 @@ kind("lambda_permission", cfn="AWS::Lambda::Permission", tf="aws_lambda_permissi
     "function": P("FunctionName", "function_name"),
     "principal": P("Principal", "principal"),
 })
+# An AWS Transfer Family server (SFTP/FTPS/FTP): its VPC endpoint's security groups are read
+# through the graph's references (queries.sg.transfer_servers_only).
+kind("transfer_server", cfn="AWS::Transfer::Server", tf="aws_transfer_server", props={
+    "endpoint_type": P("EndpointType", "endpoint_type"),
+})
 kind("sqs_queue", cfn="AWS::SQS::Queue", tf="aws_sqs_queue", props={
     "name": P("QueueName", "name"),
     "redrive_policy": P("RedrivePolicy", "redrive_policy"),

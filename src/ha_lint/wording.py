@@ -51,6 +51,7 @@ _KIND_NOUNS = {
     "route53_record": "Route 53 record",
     "route53_record_group": "Route 53 record set group",
     "sqs_queue": "SQS queue",
+    "transfer_server": "Transfer Family server",
     "cloudtrail": "CloudTrail trail",
     "security_group": "Security group",
     "sg_ingress": "Security group ingress rule",

@@ -384,10 +384,8 @@ def existence_branch(res: Resource) -> str | None:
 
 # -- groups in front of a managed file-transfer endpoint ----------------------------------
 
-# AWS Transfer Family servers are not in kinds.py (no rule reads their properties): they are
-# known here by their native types. Their VPC endpoint answers only the file-transfer
-# protocols (SFTP on 22, FTP/FTPS on 21 and 8192-8200); it has no shell to log in to.
-TRANSFER_SERVER_TYPES = ("AWS::Transfer::Server", "aws_transfer_server")
+# An AWS Transfer Family server's VPC endpoint answers only the file-transfer protocols (SFTP
+# on 22, FTP/FTPS on 21 and 8192-8200); it has no shell to log in to.
 # References to a group that put nothing in it: its own rules, other groups naming it.
 _NOT_MEMBERS = ("security_group", "sg_ingress", "sg_egress", "sg_rule")
 
@@ -398,7 +396,7 @@ def transfer_servers_only(arch: Architecture, group: Resource) -> bool:
     there is the SFTP service the server exists for, not administrative access to a host."""
     servers = False
     for source, _ in arch.in_edges(group):
-        if source.type in TRANSFER_SERVER_TYPES:
+        if source.kind == "transfer_server":
             servers = True
         elif source.kind not in _NOT_MEMBERS:
             return False
