@@ -489,3 +489,18 @@ def test_an_input_holding_an_unknown_value_shows_it_as_known_after_apply(tmp_pat
     [related] = finding["related"]
     assert "input subnets = [(known after apply)] decides it" in related["message"], related
     assert "UNKNOWN" not in json.dumps(finding)
+
+
+def test_a_lookup_that_finds_its_key_is_not_decided_by_its_default() -> None:
+    """terraform-aws-security-group's cidr_blocks: lookup(rule, "cidr_blocks", join(",",
+    var.ingress_cidr_blocks)). A rule that sets cidr_blocks is where the CIDR came from; the
+    module-wide default is no origin of it (it was named in NS402's message). A rule without
+    the key takes the default, and the default is the origin."""
+    from ha_lint.hclexpr import Source, deciding_references
+
+    cidrs = Source('compact(split(",", lookup(var.rules[0], "cidr_blocks", join(",", var.ingress_cidr_blocks))))')
+    given = _Scope({"rules": [{"cidr_blocks": "0.0.0.0/0"}], "ingress_cidr_blocks": ["10.10.0.0/16"]})
+    assert deciding_references(cidrs, given) == [("var", "rules", 0)]
+    defaulted = _Scope({"rules": [{"from_port": 5432}], "ingress_cidr_blocks": ["10.10.0.0/16"]})
+    assert deciding_references(cidrs, defaulted) == [("var", "ingress_cidr_blocks")]
+    assert deciding_references(cidrs, _Scope({})) == [("var", "rules", 0), ("var", "ingress_cidr_blocks")]

@@ -615,7 +615,8 @@ def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]],
     contributes the branch taken, then the condition that chose it when that is a cause
     (``_Decider.names_condition``), and nothing of the other branch. A for-expression's ``if``
     filter is named only when nothing else in it reads a setting: it decides which items
-    exist, not what an item holds."""
+    exist, not what an item holds. A ``lookup(map, key, default)`` whose map is known holds
+    the key or not: its default decides nothing, or the map's values nothing."""
     if decide is not None and isinstance(node, Conditional) and not bound:
         taken = decide(node.cond)
         if taken is True or taken is False:
@@ -623,6 +624,12 @@ def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]],
             _collect(chosen, bound, out, decide)
             if decide.names_condition(chosen, other):
                 _collect(node.cond, bound, out, decide)
+            return
+    if decide is not None and isinstance(node, Call) and node.name == "lookup" and len(node.args) == 3 and not bound:
+        found = _lookup_found(node, decide)
+        if found is not None:  # the map holds the key (or does not): the default decides nothing (or all)
+            for child in (node.args[:2] if found else node.args[1:]):
+                _collect(child, bound, out, decide)
             return
     if isinstance(node, Var):
         if node.name not in bound:
@@ -653,6 +660,18 @@ def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]],
     else:
         for child in _children(node):
             _collect(child, bound, out, decide)
+
+
+def _lookup_found(node: Call, decide: "_Decider") -> bool | None:
+    """Whether ``lookup(map, key, default)`` finds its key: None when the map or the key is not
+    known (each argument may then decide)."""
+    try:
+        table, key = decide(node.args[0]), decide(node.args[1])
+    except Exception:  # noqa: BLE001  not decidable here: every argument may decide
+        return None
+    if not isinstance(table, dict) or not isinstance(key, str) or any(v is UNKNOWN for v in (table, key)):
+        return None
+    return key in table
 
 
 def _children(node: Node) -> tuple[Node, ...]:
@@ -763,7 +782,8 @@ class _Decider:
 def _deciding_into(value: Any, decide: _Decider, out: list[tuple[Any, ...]]) -> None:
     def deciding(text: str | Source, found: list[tuple[Any, ...]]) -> None:
         written = text.text if isinstance(text, Source) else text
-        if "?" not in written and not re.search(r"\sif\s", written):  # no conditional or filter: the cached walk answers the same
+        if "?" not in written and "lookup" not in written and not re.search(r"\sif\s", written):
+            # no conditional, lookup or filter: the cached walk answers the same
             _text_refs_into(text, found)
             return
         node = _source_node(written) if isinstance(text, Source) else _value_node(written)
