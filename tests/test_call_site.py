@@ -504,3 +504,48 @@ def test_a_lookup_that_finds_its_key_is_not_decided_by_its_default() -> None:
     defaulted = _Scope({"rules": [{"from_port": 5432}], "ingress_cidr_blocks": ["10.10.0.0/16"]})
     assert deciding_references(cidrs, defaulted) == [("var", "ingress_cidr_blocks")]
     assert deciding_references(cidrs, _Scope({})) == [("var", "rules", 0), ("var", "ingress_cidr_blocks")]
+
+
+MAP_MODULE = '''variable "create" {
+  type    = bool
+  default = true
+}
+
+variable "databases" {
+  type = map(any)
+}
+
+resource "aws_db_instance" "this" {
+  for_each                = var.create ? { for k, v in var.databases : k => v if v != null } : {}
+  engine                  = "postgres"
+  instance_class          = "db.m6g.large"
+  allocated_storage       = 100
+  backup_retention_period = 7
+  multi_az                = try(each.value.multi_az, true)
+  identifier              = "${var.prefix}-${each.key}"
+}
+
+variable "prefix" {
+  type = string
+}
+'''
+
+
+def test_a_value_from_a_map_written_at_the_call_is_reported_at_its_key(tmp_path: Path) -> None:
+    """terraform-aws-modules' shape (eks node groups, aurora instances): a map of objects given
+    at the call, a for_each over it (filtered, behind a create switch) and each.value.x read
+    inside. The finding is at the key that set the value, and the message names that part, not
+    the map's first line with every value the map reads (the prefix below)."""
+    repo = new_repo(tmp_path / "repo")
+    (repo / "modules" / "db").mkdir(parents=True)
+    (repo / "modules" / "db" / "main.tf").write_text(MAP_MODULE)
+    (repo / "main.tf").write_text(
+        'locals {\n  name = "orders"\n}\n\nmodule "db" {\n  source = "./modules/db"\n  prefix = local.name\n'
+        '  databases = {\n    primary = {\n      multi_az = true\n    }\n    reporting = {\n'
+        '      instance = "small"\n      multi_az = false\n    }\n  }\n}\n')
+    _, doc = report(".", "--no-config", "--select", "HA101", cwd=repo)
+    [finding] = doc["findings"]
+    assert (finding["file"], finding["line"]) == ("main.tf", 14)  # reporting.multi_az, not `databases = {` (8)
+    assert finding["resource"] == 'module.db.aws_db_instance.this["reporting"]'
+    assert "module db input databases.reporting.multi_az = false" in finding["message"]
+    assert "local.name" not in finding["message"]

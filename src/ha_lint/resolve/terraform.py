@@ -63,6 +63,7 @@ _BUSY = object()  # a value being computed: asking for it again is a cycle
 PROVIDER_CREDENTIALS_KEY = "_ha_lint_provider_credentials"  # workload metadata: see _provider_credentials
 _UNKNOWN_ITERATION = {"count": {"index": UNKNOWN}, "each": {"key": UNKNOWN, "value": UNKNOWN}}
 _LOOP_ORIGINS = "\0loop"  # key in an iteration scope: the origins of the count/for_each collection
+_LOOP_VARIABLE = "\0loop variable"  # key in an iteration scope: the variable a for_each is, when it is one
 _ITERATOR_ORIGINS = "\0iterators"  # key in a scope: dynamic-block iterator name -> its for_each's origins
 
 
@@ -148,6 +149,9 @@ class _Input:
     value: Any = None
     origin: Origin | None = None
     compute: Callable[[], tuple[Any, Origin | None]] | None = None
+    # A module call's argument written as an object or tuple: the origin of one of its parts
+    # (``("complete", "min_size")``), at that key's line; None when the part has no line of its own.
+    part: Callable[[tuple[Any, ...]], Origin | None] | None = None
 
 
 class _Run:
@@ -306,7 +310,7 @@ class _Instance:
         for ref in hclexpr.deciding_references(raw, _Scope(self, extra or {}), instances):
             origin: Origin | None = None
             if len(ref) >= 2 and ref[0] == "var" and isinstance(ref[1], str):
-                origin = self.variable(ref[1])[1]
+                origin = self.variable_origin(ref[1], ref[2:])
             elif len(ref) >= 2 and ref[0] == "local" and isinstance(ref[1], str):
                 origin = self.local(ref[1])[1]
             elif len(ref) >= 3 and ref[0] == "module" and ref[1] in self.module_blocks:
@@ -322,7 +326,9 @@ class _Instance:
                 # ingress.value.port in a dynamic block's content: set where its for_each's collection was
                 out.extend(o for o in extra[_ITERATOR_ORIGINS][ref[0]] if o not in out)
             elif ref[0] in ("each", "count") and extra:
-                out.extend(o for o in extra.get(_LOOP_ORIGINS, ()) if o not in out)
+                origin = self._each_part_origin(ref, extra)  # each.value.x of a for_each over var.v: v's part
+                if origin is None:
+                    out.extend(o for o in extra.get(_LOOP_ORIGINS, ()) if o not in out)
             if origin is not None and origin not in out:
                 out.append(origin)
         # An expression that reads many settings does not have one origin: naming them all is noise.
@@ -332,6 +338,17 @@ class _Instance:
             return out
         given = [o for o in out if any(step.input is not None for step in o.steps())]
         return given if len(given) <= MAX_SOURCES else []
+
+    def _each_part_origin(self, ref: tuple[Any, ...], extra: dict[str, Any]) -> Origin | None:
+        """``each.value.min_size`` where the block's ``for_each`` is a variable given at a module
+        call as a map written out: the origin of that map's ``<each.key>.min_size``."""
+        each, variable = extra.get("each"), extra.get(_LOOP_VARIABLE)
+        if ref[:2] != ("each", "value") or not isinstance(each, dict) or not isinstance(variable, str):
+            return None
+        given = self.inputs.get(variable)
+        if given is None or given.part is None:
+            return None
+        return given.part((each.get("key"), *ref[2:]))
 
     # -- resources -------------------------------------------------------------------------
 
@@ -390,7 +407,8 @@ class _Instance:
             return {"count": {"index": key}, **loop}
         each = self.for_each(block)
         value = each.get(key, UNKNOWN) if isinstance(each, dict) else key
-        return {"each": {"key": key, "value": value}, **loop}
+        variable = _variable_read(block.body.get("for_each"))
+        return {"each": {"key": key, "value": value}, **loop, **({_LOOP_VARIABLE: variable} if variable else {})}
 
     def loop_origins(self, block: TfBlock) -> list[Origin]:
         """Where the collection a ``count``/``for_each`` iterates over was set (``each.value.x``
@@ -506,7 +524,8 @@ class _Instance:
         for key in [None] if unknown else keys:  # unknown count: one representative instance
             extra = _UNKNOWN_ITERATION if unknown else self.iteration(block, key)
             address = f"{self.prefix}module.{name}{_suffix(key)}"
-            inputs = {k: _Input(compute=self._input(address, block, k, raw, extra))
+            inputs = {k: _Input(compute=self._input(address, block, k, raw, extra),
+                                part=self._input_part(address, block, k, raw, extra))
                       for k, raw in block.body.items() if k not in _CALL_META}
             out[key] = _Instance(self.run_, child, address + ".",
                                  f"{self.key_path}.{name}" if self.key_path else name, inputs, self,
@@ -536,6 +555,41 @@ class _Instance:
                           input=CallInput(address, name, self.external))
             return value, chain([*self.origins_of(raw, extra), step])
         return compute
+
+    def _input_part(self, address: str, block: TfBlock, name: str, raw: Any,
+                    extra: dict[str, Any]) -> Callable[[tuple[Any, ...]], Origin | None]:
+        """The origin of a part of an argument written as an object or tuple: ``min_size`` of
+        ``eks_managed_node_groups = { complete = { min_size = 1 ... } }`` is set at its own
+        line, by what that part reads (not by every value of the whole map)."""
+        module = block.labels[0] if block.labels else address
+
+        def part(path: tuple[Any, ...]) -> Origin | None:
+            sub, written = raw, [name]
+            for step in path:
+                if isinstance(sub, dict) and isinstance(step, str) and step in sub:
+                    sub = sub[step]
+                elif isinstance(sub, list) and isinstance(step, int) and 0 <= step < len(sub):
+                    sub = sub[step]
+                else:
+                    break  # computed from here on: the deepest part written is the place
+                written.append(str(step))
+            key = ".".join(written)
+            if len(written) == 1 or key not in block.lines:
+                return None
+            value = self.evaluate(sub, extra)
+            step_origin = Origin(f"module {module} input {key} = {show(value)}", block.file, block.lines[key],
+                                 input=CallInput(address, name, self.external))
+            return chain([*self.origins_of(sub, extra), step_origin])
+        return lambda path: self._memo(("input part", (address, name, path)), lambda: part(path), None)
+
+    def variable_origin(self, name: str, path: tuple[Any, ...] = ()) -> Origin | None:
+        """Where variable ``name`` (or the part ``path`` of it: ``var.groups.a.size``) was set."""
+        given = self.inputs.get(name)
+        if path and given is not None and given.part is not None and name in self.variable_blocks:
+            origin = given.part(path)
+            if origin is not None:
+                return origin
+        return self.variable(name)[1]
 
     def _child_module(self, name: str, block: TfBlock) -> TfModule | None:
         """The module a call instantiates, or None with a warning saying why it is not read."""
@@ -878,6 +932,29 @@ def _instance_key(block: TfBlock, rest: tuple[Any, ...]) -> tuple[Any, tuple[Any
     if rest and "for_each" in block.body and isinstance(rest[0], str):
         return rest[0], rest[1:]
     return None, rest
+
+
+def _variable_read(raw: Any) -> str | None:
+    """``v`` when a ``for_each`` iterates over variable ``v`` keeping its keys and values:
+    ``var.v``, ``{ for k, x in var.v : k => x if ... }`` (a filter only drops items), or
+    either as the one non-empty branch of a conditional (``var.create ? var.v : {}``)."""
+    text = raw.text if isinstance(raw, hclexpr.Source) else raw[2:-1] \
+        if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}") else ""
+    try:
+        node = hclexpr.parse_source(text) if text else None
+    except hclexpr.HclExprError:
+        return None
+    if isinstance(node, hclexpr.Conditional):
+        empty = (hclexpr.ObjectExpr(()), hclexpr.TupleExpr(()))
+        kept = [branch for branch in (node.true, node.false) if branch not in empty]
+        node = kept[0] if len(kept) == 1 else None
+    if isinstance(node, hclexpr.ForExpr) and node.key is not None and not node.group \
+            and node.key == hclexpr.Var(node.key_var) and node.value == hclexpr.Var(node.value_var):
+        node = node.collection
+    if isinstance(node, hclexpr.Traversal) and node.source == hclexpr.Var("var") and len(node.steps) == 1 \
+            and node.steps[0][0] == "attr":
+        return node.steps[0][1]
+    return None
 
 
 def _suffix(key: Any) -> str:
