@@ -500,7 +500,7 @@ def test_a_lookup_that_finds_its_key_is_not_decided_by_its_default() -> None:
 
     cidrs = Source('compact(split(",", lookup(var.rules[0], "cidr_blocks", join(",", var.ingress_cidr_blocks))))')
     given = _Scope({"rules": [{"cidr_blocks": "0.0.0.0/0"}], "ingress_cidr_blocks": ["10.10.0.0/16"]})
-    assert deciding_references(cidrs, given) == [("var", "rules", 0)]
+    assert deciding_references(cidrs, given) == [("var", "rules", 0, "cidr_blocks")]  # the key it reads
     defaulted = _Scope({"rules": [{"from_port": 5432}], "ingress_cidr_blocks": ["10.10.0.0/16"]})
     assert deciding_references(cidrs, defaulted) == [("var", "ingress_cidr_blocks")]
     assert deciding_references(cidrs, _Scope({})) == [("var", "rules", 0), ("var", "ingress_cidr_blocks")]

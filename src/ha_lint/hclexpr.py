@@ -628,6 +628,12 @@ def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]],
     if decide is not None and isinstance(node, Call) and node.name == "lookup" and len(node.args) == 3 and not bound:
         found = _lookup_found(node, decide)
         if found is not None:  # the map holds the key (or does not): the default decides nothing (or all)
+            table, key = node.args[:2]
+            if found and isinstance(table, (Var, Traversal)) and type(key) is Literal:
+                # lookup(var.rules[0], "cidr_blocks", ...) reads var.rules[0]["cidr_blocks"]
+                table = Traversal(table, ()) if isinstance(table, Var) else table
+                _collect(Traversal(table.source, (*table.steps, ("index", key))), bound, out, decide)
+                return
             for child in (node.args[:2] if found else node.args[1:]):
                 _collect(child, bound, out, decide)
             return
@@ -640,10 +646,13 @@ def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]],
         elif node.source.name not in bound:
             ref: list[Any] = [node.source.name]
             for step in node.steps:
-                constant = step[0] == "index" and type(step[1]) is Literal and type(step[1].value) in (int, str)
-                if step[0] != "attr" and not constant:
+                if step[0] == "attr":
+                    ref.append(step[1])
+                    continue
+                index = _index_of(step, decide, bound)
+                if index is None:
                     break
-                ref.append(step[1] if step[0] == "attr" else step[1].value)
+                ref.append(index)
             out.append(tuple(ref))
         for step in node.steps:
             if step[0] == "index":
@@ -660,6 +669,22 @@ def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]],
     else:
         for child in _children(node):
             _collect(child, bound, out, decide)
+
+
+def _index_of(step: tuple[Any, ...], decide: "_Decider | None", bound: frozenset[str]) -> int | str | None:
+    """The key an index step of a reference names: a literal (``[0]``, ``["a"]``), or, when
+    deciding, one the scope knows (``[count.index]`` of an instance); None otherwise."""
+    if step[0] != "index":
+        return None
+    if type(step[1]) is Literal and type(step[1].value) in (int, str):
+        return step[1].value
+    if decide is None or bound:
+        return None
+    try:
+        key = decide(step[1])
+    except Exception:  # noqa: BLE001  not decidable here
+        return None
+    return key if type(key) in (int, str) else None
 
 
 def _lookup_found(node: Call, decide: "_Decider") -> bool | None:
@@ -779,11 +804,15 @@ class _Decider:
         return not same_known_value(taken, untaken)
 
 
+# A for filter, or an index an instance decides (var.rules[count.index], var.m[each.key]).
+_DECIDED = re.compile(r"\sif\s|\[\s*(?:count\.index|each\.(?:key|value))")
+
+
 def _deciding_into(value: Any, decide: _Decider, out: list[tuple[Any, ...]]) -> None:
     def deciding(text: str | Source, found: list[tuple[Any, ...]]) -> None:
         written = text.text if isinstance(text, Source) else text
-        if "?" not in written and "lookup" not in written and not re.search(r"\sif\s", written):
-            # no conditional, lookup or filter: the cached walk answers the same
+        if "?" not in written and "lookup" not in written and not _DECIDED.search(written):
+            # no conditional, lookup, filter or instance index: the cached walk answers the same
             _text_refs_into(text, found)
             return
         node = _source_node(written) if isinstance(text, Source) else _value_node(written)
