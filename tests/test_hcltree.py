@@ -51,13 +51,15 @@ def test_every_attribute_nested_block_key_and_item_has_its_line() -> None:
 
 
 def test_a_multi_line_conditional_in_parentheses_is_read_from_its_source() -> None:
-    block = _block('resource "aws_db_instance" "main" {\n'
-                   '  multi_az = (var.env == "prod" # production only\n'
-                   '    ? true\n'
-                   '    : false)\n'
-                   '}\n')
-    assert block.lines["multi_az"] == 2
-    node = hclexpr.parse_source(block.source("multi_az"))
+    text = ('resource "aws_db_instance" "main" {\n'
+            '  multi_az = (var.env == "prod" # production only\n'
+            '    ? true\n'
+            '    : false)\n'
+            '}\n')
+    assert _block(text).lines["multi_az"] == 2
+    written = load_file(text, "main.tf").blocks[0].body["multi_az"]
+    assert isinstance(written, hclexpr.Source)
+    node = hclexpr.parse(written.text)
     assert isinstance(node, Conditional) and isinstance(node.cond, Binary)
     assert (node.true, node.false) == (Literal(True), Literal(False))
 
@@ -72,10 +74,10 @@ def test_the_source_keeps_what_python_hcl2_renderings_lose() -> None:
     assert rendered["subnets"] == "${concat(var.subnets, [])}"
     assert hclexpr._value_node(rendered["tags"]) is None  # the rendering does not parse
 
-    block = _block(text)
-    subnets = hclexpr.parse_source(block.source("subnets"))
+    body = load_file(text, "main.tf").locals[0].body
+    subnets = hclexpr.parse(body["subnets"].text)
     assert isinstance(subnets, Call) and subnets.args[1] == TupleExpr((Literal(""),))
-    tags = hclexpr.parse_source(block.source("tags"))
+    tags = hclexpr.parse(body["tags"].text)
     refs: list[tuple] = []
     hclexpr._collect(tags, frozenset(), refs)
     assert ("var", "name") in refs and ("var", "tags") in refs

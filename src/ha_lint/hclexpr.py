@@ -28,7 +28,7 @@ from typing import Any, Callable, TypeVar
 
 from ha_lint.values import UNKNOWN, AzToken, Choice, EncodedJson, Ref, Unknown, same_known_value
 
-__all__ = ["UNKNOWN", "Unknown", "Choice", "HclExprError", "Node", "Source", "FUNCTION_NAMES",
+__all__ = ["UNKNOWN", "Unknown", "Choice", "HclExprError", "Node", "Source", "expression_text", "FUNCTION_NAMES",
            "parse", "parse_template", "evaluate", "evaluate_value", "references"]
 
 MAX_DEPTH = 40  # expression nesting
@@ -48,12 +48,22 @@ class HclExprError(ValueError):
 class Source:
     """An expression exactly as written in a ``.tf`` file: the loader's slice of the parse
     tree (``loaders.hcltree``) where python-hcl2's rendering of it is not the value itself.
-    Read by ``parse_source``."""
+    Read by ``parse``."""
 
     text: str
 
     def __str__(self) -> str:
         return self.text
+
+
+def expression_text(value: Any) -> str | None:
+    """The text of a value that is one expression: a ``Source``'s, or that of a string that is
+    one ``${...}`` and nothing else (how a .tf.json file writes ``var.x``); None otherwise."""
+    if isinstance(value, Source):
+        return value.text.strip()
+    if isinstance(value, str) and value.startswith("${") and value.endswith("}") and value.count("${") == 1:
+        return value[2:-1].strip()
+    return None
 
 
 class _TooComplex(HclExprError):
@@ -567,16 +577,6 @@ def _parse_cached(text: str, template: bool) -> Node | HclExprError:
         return HclExprError(f"{type(e).__name__}: {e}")
 
 
-def parse_source(text: str) -> Node:
-    """Parse one expression as written in a .tf file (its span from the parse tree, ``hcltree``):
-    the text between an attribute's ``=`` and the end of its value. Raises HclExprError."""
-    result = _parse_cached(text, False)
-    if isinstance(result, HclExprError):
-        raise HclExprError(str(result))
-    return result
-
-
-@lru_cache(maxsize=16384)
 def _source_node(text: str) -> Node | None:
     """The node of an expression as written (a ``Source``), None if it does not parse."""
     node = _parse_cached(text, False)
@@ -584,7 +584,8 @@ def _source_node(text: str) -> Node | None:
 
 
 def parse(text: str) -> Node:
-    """Parse one HCL expression (without the ``${}`` wrapper). Raises HclExprError."""
+    """Parse one HCL expression as written (a ``Source``'s text, without a ``${}`` wrapper).
+    Raises HclExprError."""
     result = _parse_cached(text, False)
     if isinstance(result, HclExprError):
         raise HclExprError(str(result))
@@ -631,8 +632,8 @@ def _collect(node: Node, bound: frozenset[str], out: list[tuple[Any, ...]],
             table, key = node.args[:2]
             if found and isinstance(table, (Var, Traversal)) and type(key) is Literal:
                 # lookup(var.rules[0], "cidr_blocks", ...) reads var.rules[0]["cidr_blocks"]
-                table = Traversal(table, ()) if isinstance(table, Var) else table
-                _collect(Traversal(table.source, (*table.steps, ("index", key))), bound, out, decide)
+                source, steps = (table, ()) if isinstance(table, Var) else (table.source, table.steps)
+                _collect(Traversal(source, (*steps, ("index", key))), bound, out, decide)
                 return
             for child in (node.args[:2] if found else node.args[1:]):
                 _collect(child, bound, out, decide)
@@ -694,7 +695,7 @@ def _lookup_found(node: Call, decide: "_Decider") -> bool | None:
         table, key = decide(node.args[0]), decide(node.args[1])
     except Exception:  # noqa: BLE001  not decidable here: every argument may decide
         return None
-    if not isinstance(table, dict) or not isinstance(key, str) or any(v is UNKNOWN for v in (table, key)):
+    if not isinstance(table, dict) or not isinstance(key, str):
         return None
     return key in table
 

@@ -26,20 +26,13 @@ if TYPE_CHECKING:  # lark is imported by the parser, only when a .tf file is rea
 
 @dataclass
 class TreeBlock:
-    """A top-level block: its type, labels, first line, and per path its line and expression."""
+    """A top-level block: its type, labels, first line, and the line of each of its paths."""
 
     block_type: str
     labels: tuple[str, ...]
     line: int
     end_line: int
-    text: str  # the parsed file's text, which the expressions' positions index
     lines: dict[str, int] = field(default_factory=dict)
-    expressions: dict[str, Tree] = field(default_factory=dict)  # attribute path -> expression tree
-
-    def source(self, path: str) -> str:
-        """The expression of the attribute at ``path`` as written in the file."""
-        meta = self.expressions[path].meta
-        return self.text[meta.start_pos:meta.end_pos]
 
 
 @dataclass
@@ -177,11 +170,11 @@ def _written(value: Any, expression: Any, text: str) -> Any:
     if _is_tree(node):
         if node.data == "object" and isinstance(value, dict):
             elems = _items(node, "object_elem")
-            keys = [_object_key(e.children[0]) for e in elems]
-            if len(keys) == len(value) and set(keys) == set(value):
-                return {key: _written(item, elems[keys.index(key)].children[-1], text) for key, item in value.items()}
+            by_key = {_object_key(e.children[0]): e for e in elems}
+            if len(by_key) == len(elems) == len(value) and set(by_key) == set(value):
+                return {key: _written(item, by_key[key].children[-1], text) for key, item in value.items()}
         elif node.data == "tuple" and isinstance(value, list):
-            items = [c for c in node.children if _is_tree(c) and c.data != "new_line_or_comment"]
+            items = _tuple_items(node)
             if len(items) == len(value):
                 return [_written(item, inner, text) for item, inner in zip(value, items)]
     written = text[expression.meta.start_pos:expression.meta.end_pos].strip() if _is_tree(expression) else str(expression)
@@ -202,17 +195,17 @@ def _exact(value: Any, written: str) -> bool:
 def file_lines(parsed: ParsedFile) -> dict[str, int]:
     """The line of every path of the whole file, top-level attributes and blocks alike
     (``inputs``, ``inputs.db_name``, ``terraform.0.source``, ``include.0.root.path``)."""
-    found = TreeBlock("", (), 1, 1, parsed.text)
+    found = TreeBlock("", (), 1, 1)
     _walk_body(_child(parsed.tree, "body"), "", found)
     return found.lines
 
 
 def top_blocks(parsed: ParsedFile) -> Iterator[TreeBlock]:
-    """Every top-level block of a parsed file, with its attributes' lines and expressions."""
+    """Every top-level block of a parsed file, with the lines of its paths."""
     body = _child(parsed.tree, "body")
     for block in _items(body, "block"):
         block_type, labels, inner = _block_parts(block)
-        found = TreeBlock(block_type, labels, block.meta.line, block.meta.end_line, parsed.text)
+        found = TreeBlock(block_type, labels, block.meta.line, block.meta.end_line)
         _walk_body(inner, "", found)
         yield found
 
@@ -222,9 +215,7 @@ def _walk_body(body: Tree, path: str, out: TreeBlock) -> None:
         sub = _join(path, name)
         out.lines.setdefault(sub, item.meta.line)
         if index is None:
-            expression = item.children[-1]
-            out.expressions[sub] = expression
-            _walk_value(expression, sub, out)
+            _walk_value(item.children[-1], sub, out)
             continue
         _, labels, inner = _block_parts(item)
         sub = f"{sub}.{index}"
@@ -249,11 +240,14 @@ def _walk_value(expression: Any, path: str, out: TreeBlock) -> None:
             out.lines.setdefault(sub, elem.meta.line)
             _walk_value(elem.children[-1], sub, out)
     elif node.data == "tuple":
-        items = [c for c in node.children if _is_tree(c) and c.data != "new_line_or_comment"]
-        for index, item in enumerate(items):
+        for index, item in enumerate(_tuple_items(node)):
             sub = f"{path}.{index}"
             out.lines.setdefault(sub, item.meta.line)
             _walk_value(item, sub, out)
+
+
+def _tuple_items(node: Tree) -> list[Tree]:
+    return [c for c in node.children if _is_tree(c) and c.data != "new_line_or_comment"]
 
 
 def _unwrap(node: Any) -> Any:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ha_lint import hclexpr
 from ha_lint.durations import INFINITE
 from ha_lint.escape import printable
 from ha_lint.queries.dr import STRATEGIES
@@ -96,9 +96,6 @@ def shown(duration: Duration | None) -> str:
 
 # -- matching ----------------------------------------------------------------------------------
 
-_MOVED_ADDRESS = re.compile(r"^\$\{(.*)\}$")
-
-
 def moved_addresses(model: WorkloadModel) -> dict[str, str]:
     """The head's Terraform ``moved`` blocks of a root module: base address -> head address."""
     if model.workload.source != "terraform" or not os.path.isdir(model.workload.id):
@@ -126,11 +123,7 @@ def moved_addresses(model: WorkloadModel) -> dict[str, str]:
 
 def _address(value: Any) -> str | None:
     """A moved block's ``from``/``to``: an address as written (``hclexpr.Source``)."""
-    value = getattr(value, "text", value)
-    if not isinstance(value, str):
-        return None
-    match = _MOVED_ADDRESS.match(value.strip())
-    return (match.group(1) if match else value).strip() or None
+    return hclexpr.expression_text(value) or (value.strip() if isinstance(value, str) else None) or None
 
 
 def _renamed(address: str, moved: dict[str, str]) -> str:

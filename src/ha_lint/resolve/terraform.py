@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -345,10 +344,7 @@ class _Instance:
         each, variable = extra.get("each"), extra.get(_LOOP_VARIABLE)
         if ref[:2] != ("each", "value") or not isinstance(each, dict) or not isinstance(variable, str):
             return None
-        given = self.inputs.get(variable)
-        if given is None or given.part is None:
-            return None
-        return given.part((each.get("key"), *ref[2:]))
+        return self._part_origin(variable, (each.get("key"), *ref[2:]))
 
     # -- resources -------------------------------------------------------------------------
 
@@ -584,12 +580,14 @@ class _Instance:
 
     def variable_origin(self, name: str, path: tuple[Any, ...] = ()) -> Origin | None:
         """Where variable ``name`` (or the part ``path`` of it: ``var.groups.a.size``) was set."""
+        return (self._part_origin(name, path) if path else None) or self.variable(name)[1]
+
+    def _part_origin(self, name: str, path: tuple[Any, ...]) -> Origin | None:
+        """Where the part ``path`` of variable ``name`` was set, when the module call wrote it out."""
         given = self.inputs.get(name)
-        if path and given is not None and given.part is not None and name in self.variable_blocks:
-            origin = given.part(path)
-            if origin is not None:
-                return origin
-        return self.variable(name)[1]
+        if given is None or given.part is None or name not in self.variable_blocks:
+            return None
+        return given.part(path)
 
     def _child_module(self, name: str, block: TfBlock) -> TfModule | None:
         """The module a call instantiates, or None with a warning saying why it is not read."""
@@ -807,9 +805,7 @@ def _region_source(key: str, raw: Any) -> str:
     expression that sets it, as written, or where the provider finds it."""
     if raw is None:
         return f"the Region of provider {key} (AWS_REGION or the AWS profile)"
-    text = raw.text if isinstance(raw, hclexpr.Source) else raw[2:-1] if isinstance(raw, str) and \
-        raw.startswith("${") and raw.endswith("}") and raw.count("${") == 1 else json.dumps(raw) \
-        if not isinstance(raw, str) else raw
+    text = hclexpr.expression_text(raw) or (raw if isinstance(raw, str) else json.dumps(raw))
     return f"the Region of provider {key} (region = {text})"
 
 
@@ -938,10 +934,9 @@ def _variable_read(raw: Any) -> str | None:
     """``v`` when a ``for_each`` iterates over variable ``v`` keeping its keys and values:
     ``var.v``, ``{ for k, x in var.v : k => x if ... }`` (a filter only drops items), or
     either as the one non-empty branch of a conditional (``var.create ? var.v : {}``)."""
-    text = raw.text if isinstance(raw, hclexpr.Source) else raw[2:-1] \
-        if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}") else ""
+    text = hclexpr.expression_text(raw)
     try:
-        node = hclexpr.parse_source(text) if text else None
+        node = hclexpr.parse(text) if text else None
     except hclexpr.HclExprError:
         return None
     if isinstance(node, hclexpr.Conditional):
@@ -997,13 +992,7 @@ def _not_installed(source: str, version: Any) -> str:
 def _provider_key(raw: Any) -> str:
     """``aws.west`` (as written, or ``"${aws.west}"`` / ``"aws.west"`` from .tf.json) -> ``aws.west``;
     anything else is the default ``aws``."""
-    if isinstance(raw, hclexpr.Source):
-        raw = raw.text
-    if not isinstance(raw, str):
-        return "aws"
-    text = raw.strip()
-    if text.startswith("${") and text.endswith("}"):
-        text = text[2:-1].strip()
+    text = hclexpr.expression_text(raw) or (raw.strip() if isinstance(raw, str) else "")
     return text or "aws"
 
 
@@ -1074,8 +1063,7 @@ def _expand_dynamic(dynamic: Any, props: dict[str, Any], scope: _Scope, depth: i
 def _iterator_name(spec: dict[str, Any], label: str) -> Any:
     """The name a dynamic block's content reads its element by: ``iterator = rule`` or the label."""
     iterator = spec.get("iterator", label)
-    written = isinstance(iterator, hclexpr.Source) or isinstance(iterator, str) and iterator.startswith("${")
-    return _provider_key(iterator) if written else iterator
+    return hclexpr.expression_text(iterator) or iterator
 
 
 # Arguments of data "aws_availability_zones" that make its list differ from the region's.

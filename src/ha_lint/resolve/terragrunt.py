@@ -381,8 +381,7 @@ class _Dependencies:
         """For an input written as one dependency output (``dependency.db.outputs.multi_az``),
         where that output's value was decided, as steps before the input: none of them an
         input of this unit's module, so a finding stays at the input that reads it."""
-        text = raw.text.strip() if isinstance(raw, hclexpr.Source) else raw[2:-1] \
-            if isinstance(raw, str) and raw.startswith("${") and raw.endswith("}") else None  # .json
+        text = hclexpr.expression_text(raw)
         read = _DEPENDENCY_OUTPUT.fullmatch(text) if text else None
         origin = self.origins.get(read[1], {}).get(read[2]) if read else None
         if origin is None:

@@ -45,7 +45,7 @@ def parse_type(raw: Any) -> Type | None:
 @lru_cache(maxsize=4096)
 def _parse_cached(raw: str, written: bool = False) -> Type | None:
     try:
-        node = hclexpr.parse_source(raw) if written else hclexpr.parse_template(raw)
+        node = hclexpr.parse(raw) if written else hclexpr.parse_template(raw)
         return _type(node, 0)
     except (hclexpr.HclExprError, _BadType, RecursionError):
         return None
