@@ -21,7 +21,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ha_lint import __version__
 from ha_lint.baseline import BaselineError
@@ -30,6 +30,10 @@ from ha_lint.escape import printable
 from ha_lint.loadoptions import (UsageError, add_load_arguments, check_not_empty, check_values, chosen_rules,
                                  config_of, did_you_mean, load_rules, not_read, scan_settings)
 from ha_lint.scope import ScopeError
+
+if TYPE_CHECKING:  # annotations only: cli imports what a command needs when it runs
+    from ha_lint import scope
+    from ha_lint.model import Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 COMMANDS = ("scan", "rules", "explain", "init", "resilience", "graph")

@@ -366,7 +366,6 @@ def _unknown_cli_variables(roots: list[Any], settings: ScanSettings) -> list[Sca
     if not settings.variables and not settings.var_files:
         return []
     from ha_lint.loaders import terraform as tf
-    from ha_lint.resolve import terraform as resolve_tf
     from ha_lint.resolve.tfinputs import unknown_cli_variables
 
     def read_var_file(path: Path) -> dict[str, tuple[Any, int]] | None:

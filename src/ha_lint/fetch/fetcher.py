@@ -17,7 +17,6 @@ and failed is a ``LoadError`` at the ``module`` block.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import os
 import shutil

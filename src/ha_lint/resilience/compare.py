@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ha_lint import hclexpr
-from ha_lint.durations import INFINITE
 from ha_lint.escape import printable
 from ha_lint.queries.dr import STRATEGIES
 from ha_lint.resilience.model import WorkloadModel
